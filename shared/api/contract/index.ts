@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import { appMethods } from './app';
+import { engineMethods, EngineStatus } from './engine';
+import { jobMethods, JobSnapshot, JobLogLine, JobChunk } from './jobs';
+import { projectMethods } from './projects';
+
+/**
+ * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
+ * own file; add it here. The back end validates every input against these schemas.
+ */
+export const methods = {
+  ...appMethods,
+  ...engineMethods,
+  ...jobMethods,
+  ...projectMethods,
+};
+
+/** Server → UI push events. */
+export const events = {
+  'engine.status': EngineStatus,
+  'job.update': JobSnapshot,
+  'job.log': JobLogLine,
+  'job.chunk': JobChunk,
+};
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.infer<Methods[M]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.infer<Events[E]>;
+
+export * from './app';
+export * from './engine';
+export * from './jobs';
+export * from './projects';

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { method } from './define';
+
+export const RecentProject = z.object({ dir: z.string(), name: z.string(), openedAt: z.string() });
+export type RecentProject = z.infer<typeof RecentProject>;
+
+export const DirEntry = z.object({ name: z.string(), kind: z.enum(['dir', 'file']), size: z.number().optional() });
+export type DirEntry = z.infer<typeof DirEntry>;
+
+export const ProjectSummary = z.object({
+  dir: z.string(),
+  name: z.string(),
+  /** Template files found in the folder (relative paths). */
+  templates: z.array(z.string()),
+  isDemo: z.boolean(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
+export const projectMethods = {
+  'projects.recent': method(z.object({}).strict(), z.array(RecentProject), 'Recently opened projects'),
+  'projects.open': method(z.object({ dir: z.string().min(1) }).strict(), ProjectSummary, 'Open a project folder and remember it'),
+  'projects.forget': method(z.object({ dir: z.string().min(1) }).strict(), z.array(RecentProject), 'Remove from recent projects'),
+  'projects.pickFolder': method(
+    z.object({ title: z.string().optional() }).strict(),
+    z.object({ dir: z.string().nullable() }),
+    'Native folder picker (Electron only; the browser host uses fs.listDir)',
+  ),
+  'fs.listDir': method(
+    z.object({ dir: z.string().optional(), showFiles: z.boolean().optional() }).strict(),
+    z.object({ dir: z.string(), parent: z.string().nullable(), entries: z.array(DirEntry) }),
+    'List a folder on the back-end host (used by the in-app folder browser)',
+  ),
+};
