@@ -16,4 +16,6 @@ export type ApiReply = { ok: true; result: unknown } | { ok: false; error: impor
 export interface DismBridge {
   invoke(method: string, input: unknown): Promise<ApiReply>;
   on(event: string, listener: (payload: unknown) => void): () => void;
+  /** Opens an https URL in the system browser (Electron only). */
+  openExternal?(url: string): Promise<boolean>;
 }

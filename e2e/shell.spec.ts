@@ -1,0 +1,72 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test, expect, gotoApp, makeTempDir, startBrowserHost } from './fixtures';
+
+test('the app loads and every wizard step is reachable once a project is open', async ({ page, host }) => {
+  const project = makeTempDir();
+  writeFileSync(path.join(project, 'template.yaml'), 'TemplateFormatVersion: "2025-03-31"\n');
+  await gotoApp(page, host);
+  await expect(page.getByRole('heading', { name: 'Model', level: 1 })).toBeVisible();
+  // Before a project is open only the Model step is enabled.
+  await expect(page.locator('[data-step="preview"]')).toBeDisabled();
+
+  await page.getByRole('button', { name: 'Open project folder…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Choose a project folder' });
+  await dialog.getByLabel('Folder path').fill(project);
+  await dialog.getByRole('button', { name: 'Go' }).click();
+  await expect(dialog.getByLabel('Folder path')).toHaveValue(project);
+  await dialog.getByRole('button', { name: 'Open this folder' }).click();
+  await expect(page.locator('.project-card code.path')).toHaveText(project);
+  await expect(page.locator('.template-list')).toContainText('template.yaml');
+
+  for (const step of ['template', 'preview', 'build-run', 'export', 'model']) {
+    await page.locator(`nav [data-step="${step}"]`).click();
+    await expect(page.locator('main.app-main')).toHaveAttribute('data-step', step);
+    expect(page.url()).toContain(`#/${step}`);
+  }
+});
+
+test('recent projects are remembered in the user-data dir across reloads', async ({ page, host }) => {
+  const project = makeTempDir('dism-e2e-recent-');
+  mkdirSync(path.join(project, 'model'));
+  await gotoApp(page, host, { project });
+  await expect(page.locator('.status-project')).toHaveText(project);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Recent projects' })).toBeVisible();
+  await expect(page.locator('.recent-projects')).toContainText(path.basename(project));
+});
+
+test('status bar shows the connected engine with its version', async ({ page, host }) => {
+  await gotoApp(page, host);
+  const status = page.getByTestId('engine-status');
+  await expect(status).toContainText(/Engine: connected — (docker|podman) \d+\.\d+/);
+  await status.click();
+  await expect(page.getByRole('dialog', { name: 'Container engine' })).toContainText('Container engine connected');
+});
+
+test('status bar says the engine is not reachable, what was tried and what to do', async ({ page }) => {
+  const host = await startBrowserHost({ env: { DOCKER_HOST: 'tcp://127.0.0.1:9' } });
+  try {
+    await gotoApp(page, host);
+    const status = page.getByTestId('engine-status');
+    await expect(status).toContainText('Engine: not reachable');
+    await status.click();
+    const popover = page.getByRole('dialog', { name: 'Container engine' });
+    await expect(popover).toContainText('Container engine not reachable');
+    await expect(popover).toContainText('tcp://127.0.0.1:9');
+    await expect(popover).toContainText('DOCKER_HOST');
+    await expect(popover).toContainText('unset DOCKER_HOST');
+  } finally {
+    await host.stop();
+  }
+});
+
+test('a bad folder gives a specific error', async ({ page, host }) => {
+  await gotoApp(page, host);
+  await page.getByRole('button', { name: 'Open project folder…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Choose a project folder' });
+  await dialog.getByLabel('Folder path').fill('/definitely/not/here');
+  await dialog.getByRole('button', { name: 'Go' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('Folder not found: /definitely/not/here');
+});

@@ -1,0 +1,77 @@
+import type { DismApi, ApiReply } from '../../../shared/api/client';
+import { ApiError, deserializeError } from '../../../shared/api/errors';
+import { WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/api/ws-protocol';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+/** The browser host's transport: one WebSocket, reconnecting, same DismApi surface as Electron. */
+export function createWebSocketApi(token: string | null, onConnection?: (connected: boolean) => void): DismApi {
+  let ws: WebSocket | undefined;
+  let nextId = 1;
+  let ready: Promise<WebSocket> | undefined;
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  let retryMs = 250;
+
+  const connect = (): Promise<WebSocket> => {
+    ready ??= new Promise<WebSocket>((resolve, reject) => {
+      const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const q = token ? `?token=${encodeURIComponent(token)}` : '';
+      const sock = new WebSocket(`${proto}//${location.host}${WS_PATH}${q}`);
+      sock.onopen = () => {
+        ws = sock;
+        retryMs = 250;
+        onConnection?.(true);
+        resolve(sock);
+      };
+      sock.onmessage = (e) => {
+        const msg = JSON.parse(String(e.data)) as ServerMessage;
+        if (msg.t === 'reply') {
+          const p = pending.get(msg.id);
+          pending.delete(msg.id);
+          if (!p) return;
+          if (msg.reply.ok) p.resolve(msg.reply.result);
+          else p.reject(deserializeError(msg.reply.error));
+        } else if (msg.t === 'event') {
+          for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+        }
+      };
+      sock.onclose = () => {
+        const wasOpen = ws === sock;
+        ws = undefined;
+        ready = undefined;
+        onConnection?.(false);
+        for (const [id, p] of pending) {
+          p.reject(new ApiError('DISCONNECTED', 'Lost the connection to the DISM Studio back end. Is `npm run serve` still running?'));
+          pending.delete(id);
+        }
+        if (!wasOpen) reject(new ApiError('DISCONNECTED', 'Cannot reach the DISM Studio back end (the access token may be wrong).'));
+        setTimeout(() => void connect().catch(() => undefined), retryMs);
+        retryMs = Math.min(retryMs * 2, 5000);
+      };
+    });
+    return ready;
+  };
+  void connect().catch(() => undefined);
+
+  return {
+    async invoke(method, input) {
+      const sock = ws ?? (await connect());
+      const id = nextId++;
+      const msg: ClientMessage = { t: 'call', id, method, input };
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        sock.send(JSON.stringify(msg));
+      });
+    },
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as (p: unknown) => void;
+      set.add(l);
+      return () => set.delete(l);
+    },
+  };
+}
+
+export type { ApiReply };

@@ -1,0 +1,67 @@
+import { useEffect } from 'react';
+import { useApi, useApiEvent } from '../api/ApiContext';
+import { reportError, useAppStore } from '../store/app-store';
+import { isStepId } from '../steps/step-ids';
+import { steps } from '../steps/registry';
+import { Notices } from './Notices';
+import { StatusBar } from './StatusBar';
+import { WizardNav } from './WizardNav';
+
+/** Keeps the current step in the URL hash (#/preview) so reloads and links land on the same step. */
+function useStepInHash() {
+  const step = useAppStore((s) => s.step);
+  const setStep = useAppStore((s) => s.setStep);
+  useEffect(() => {
+    const fromHash = () => {
+      const h = location.hash.replace(/^#\/?/, '');
+      if (isStepId(h)) setStep(h);
+    };
+    fromHash();
+    window.addEventListener('hashchange', fromHash);
+    return () => window.removeEventListener('hashchange', fromHash);
+  }, [setStep]);
+  useEffect(() => {
+    if (location.hash !== `#/${step}`) history.replaceState(null, '', `${location.pathname}${location.search}#/${step}`);
+  }, [step]);
+}
+
+export function App() {
+  const api = useApi();
+  const step = useAppStore((s) => s.step);
+  const project = useAppStore((s) => s.project);
+  const setEngine = useAppStore((s) => s.setEngine);
+  useStepInHash();
+
+  useEffect(() => {
+    api.invoke('engine.status', {}).then(setEngine, (e) => reportError('Could not check the container engine', e));
+  }, [api, setEngine]);
+  useApiEvent('engine.status', setEngine);
+
+  useEffect(() => {
+    const last = localStorage.getItem('dism.lastProject');
+    if (!last || useAppStore.getState().project) return;
+    api.invoke('projects.open', { dir: last }).then(
+      (p) => useAppStore.getState().setProject(p),
+      () => localStorage.removeItem('dism.lastProject'),
+    );
+  }, [api]);
+
+  const current = steps.find((s) => s.id === step) ?? steps[0];
+  const Step = project || current.id === 'model' ? current.component : steps[0].component;
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden>◆</span>
+          <span className="brand-name">DISM Studio</span>
+        </div>
+        <WizardNav />
+      </header>
+      <main className="app-main" data-step={current.id}>
+        <Step />
+      </main>
+      <StatusBar />
+      <Notices />
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import { useAppStore } from '../../store/app-store';
+import { ProjectPicker } from '../../shell/ProjectPicker';
+
+/** Step 1: which project (model folder) we work on, and what was found in it. */
+export function ModelStep() {
+  const project = useAppStore((s) => s.project);
+  const setStep = useAppStore((s) => s.setStep);
+  return (
+    <section className="step model-step">
+      <header className="step-header">
+        <h1>Model</h1>
+        <p className="muted">A project is the folder that holds your model code, weights and <code>template.yaml</code>.</p>
+      </header>
+      {project ? (
+        <div className="card project-card">
+          <h2>{project.isDemo ? 'Demo project' : project.name}</h2>
+          <p><code className="path">{project.dir}</code></p>
+          {project.isDemo && <p>Generated sample: synthetic BPix2–4 maps with labelled anomalies, NMF models, OMS metadata and a pixel-NMF template.</p>}
+          <h3>Templates found</h3>
+          {project.templates.length ? (
+            <ul className="template-list">{project.templates.map((t) => <li key={t}><code>{t}</code></li>)}</ul>
+          ) : (
+            <p className="muted">No <code>template.yaml</code> yet — create one in the Template step.</p>
+          )}
+          <div className="actions">
+            <button className="button primary" onClick={() => setStep('template')}>Continue to Template →</button>
+          </div>
+        </div>
+      ) : null}
+      <div className="card">
+        <h2>{project ? 'Open another project' : 'Open a project'}</h2>
+        <ProjectPicker compact={Boolean(project)} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,21 @@
+import type { ComponentType } from 'react';
+import type { StepId } from './step-ids';
+import { ModelStep } from './model/ModelStep';
+import { StepUnavailable } from './StepUnavailable';
+
+export interface StepDef {
+  id: StepId;
+  label: string;
+  /** One line under the step name in the wizard bar. */
+  hint: string;
+  component: ComponentType;
+}
+
+/** The wizard, in order. Each step's UI lives in its own folder; register it here. */
+export const steps: StepDef[] = [
+  { id: 'model', label: 'Model', hint: 'Open a project folder', component: ModelStep },
+  { id: 'template', label: 'Template', hint: 'Edit template.yaml', component: StepUnavailable },
+  { id: 'preview', label: 'Preview', hint: 'NMF on sample maps', component: StepUnavailable },
+  { id: 'build-run', label: 'Build & Run', hint: 'Local model server', component: StepUnavailable },
+  { id: 'export', label: 'Export', hint: '.dism-artifacts', component: StepUnavailable },
+];
