@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
+import tar from 'tar-stream';
+import type { ExportFormat } from '../../shared/api/contract/export';
+import { safeEntryName, safeJoin } from './safe-path';
+
+export interface WrittenFile {
+  size: number;
+  sha256: string;
+}
+
+/** Writes one export (a folder tree, a zip or a tar.gz) into a temporary location that is renamed later. */
+export interface ExportWriter {
+  /** Copy a file in under `name`, hashing the bytes as they are written. */
+  addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile>;
+  addBuffer(name: string, data: Uint8Array): Promise<void>;
+  finish(): Promise<void>;
+}
+
+function hashingStream(): { stream: Transform; result: () => WrittenFile } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ size, sha256: hash.digest('hex') }) };
+}
+
+class FolderWriter implements ExportWriter {
+  constructor(private readonly root: string) {}
+
+  async addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile> {
+    const dest = safeJoin(this.root, name);
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    const h = hashingStream();
+    await pipeline(createReadStream(abs), h.stream, createWriteStream(dest, { mode: executable ? 0o755 : 0o644 }));
+    return h.result();
+  }
+
+  async addBuffer(name: string, data: Uint8Array): Promise<void> {
+    const dest = safeJoin(this.root, name);
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await fs.writeFile(dest, data);
+  }
+
+  async finish(): Promise<void> {}
+}
+
+async function drain(out: WriteStream): Promise<void> {
+  if (out.writableNeedDrain) await new Promise<void>((resolve) => out.once('drain', resolve));
+}
+
+function closeStream(out: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.once('error', reject);
+    out.end(() => resolve());
+  });
+}
+
+/** Streaming zip (fflate): deflated entries, the archive never held in memory whole. */
+class ZipWriter implements ExportWriter {
+  private readonly out: WriteStream;
+  private readonly zip: Zip;
+  private failure: Error | null = null;
+  private readonly done: Promise<void>;
+
+  constructor(file: string) {
+    this.out = createWriteStream(file);
+    this.out.on('error', (e) => (this.failure = e));
+    let resolveDone!: () => void;
+    this.done = new Promise((r) => (resolveDone = r));
+    this.zip = new Zip((err, chunk, final) => {
+      if (err) this.failure = err;
+      else this.out.write(chunk);
+      if (final || err) resolveDone();
+    });
+  }
+
+  async addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile> {
+    const entry = new ZipDeflate(safeEntryName(name), { level: 6 });
+    entry.os = 3; // unix, so the mode below is honoured by unzip
+    entry.attrs = ((executable ? 0o100755 : 0o100644) << 16) >>> 0;
+    this.zip.add(entry);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) {
+      const buf = chunk as Buffer;
+      hash.update(buf);
+      size += buf.length;
+      entry.push(buf, false);
+      await drain(this.out);
+      if (this.failure) throw this.failure;
+    }
+    entry.push(new Uint8Array(0), true);
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  async addBuffer(name: string, data: Uint8Array): Promise<void> {
+    const entry = new ZipPassThrough(safeEntryName(name));
+    this.zip.add(entry);
+    entry.push(data, true);
+    await drain(this.out);
+  }
+
+  async finish(): Promise<void> {
+    this.zip.end();
+    await this.done;
+    if (this.failure) throw this.failure;
+    await closeStream(this.out);
+  }
+}
+
+class TarGzWriter implements ExportWriter {
+  private readonly pack = tar.pack();
+  private readonly written: Promise<void>;
+
+  constructor(file: string) {
+    this.written = pipeline(this.pack, createGzip(), createWriteStream(file));
+  }
+
+  addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile> {
+    return (async () => {
+      const { size } = await fs.stat(abs);
+      const h = hashingStream();
+      const entry = this.pack.entry({ name: safeEntryName(name), size, mode: executable ? 0o755 : 0o644, mtime: new Date() });
+      await pipeline(createReadStream(abs), h.stream, entry);
+      return h.result();
+    })();
+  }
+
+  addBuffer(name: string, data: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pack.entry({ name: safeEntryName(name), size: data.length, mode: 0o644, mtime: new Date() }, Buffer.from(data), (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  async finish(): Promise<void> {
+    this.pack.finalize();
+    await this.written;
+  }
+}
+
+export function createWriter(format: ExportFormat, tempTarget: string): ExportWriter {
+  if (format === 'folder') return new FolderWriter(tempTarget);
+  if (format === 'zip') return new ZipWriter(tempTarget);
+  return new TarGzWriter(tempTarget);
+}
