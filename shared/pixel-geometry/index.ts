@@ -1,0 +1,3 @@
+export * from './barrel-geometry';
+export * from './axis-ticks';
+export * from './map-layout';
