@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { methods, type MethodName } from '../../shared/api/contract';
+import { createBackend, type Backend } from '../../backend/api/create-backend';
+
+let backend: Backend;
+let userData: string;
+
+beforeAll(async () => {
+  userData = mkdtempSync(path.join(os.tmpdir(), 'dism-contract-'));
+  backend = await createBackend({ host: { kind: 'test' }, userDataDir: userData, pollEngine: false });
+});
+afterAll(async () => {
+  await backend.dispose();
+  rmSync(userData, { recursive: true, force: true });
+});
+
+const names = Object.keys(methods) as MethodName[];
+
+describe('API contract', () => {
+  it('has a description for every method', () => {
+    for (const name of names) expect(methods[name].description, name).toBeTruthy();
+  });
+
+  it.each(names)('%s rejects a payload that is not an object with a SchemaError', async (name) => {
+    const reply = await backend.dispatch(name, 42);
+    expect(reply.ok).toBe(false);
+    if (!reply.ok) {
+      expect(reply.error.name).toBe('SchemaError');
+      expect(reply.error.code).toBe('SCHEMA_INVALID');
+      expect(reply.error.message).toContain(`Invalid payload for ${name}`);
+    }
+  });
+
+  it.each(names)('%s rejects unknown fields (strict input schema)', async (name) => {
+    const reply = await backend.dispatch(name, { __notInTheContract: true });
+    expect(reply.ok).toBe(false);
+    if (!reply.ok) expect(reply.error.name).toBe('SchemaError');
+  });
+
+  it('rejects an unknown method by name', async () => {
+    const reply = await backend.dispatch('nope.nothing', {});
+    expect(reply).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD', message: 'Unknown API method: nope.nothing' } });
+  });
+
+  it('passes real errors across with their name and message', async () => {
+    const reply = await backend.dispatch('projects.open', { dir: '/no/such/folder/here' });
+    expect(reply).toMatchObject({ ok: false, error: { name: 'NotFoundError', message: 'Folder not found: /no/such/folder/here' } });
+  });
+
+  it('answers a valid call', async () => {
+    const reply = await backend.dispatch('app.info', {});
+    expect(reply).toMatchObject({ ok: true, result: { name: 'DISM Studio', host: 'test' } });
+  });
+});
