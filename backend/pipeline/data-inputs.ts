@@ -1,0 +1,155 @@
+import path from 'node:path';
+import type { ModelPreset, PresetLayer } from '../../shared/preset/model-preset';
+import type { NdArray, NumericArray } from '../../shared/pipeline/ndarray';
+import { shapeText } from '../../shared/pipeline/ndarray';
+import { loadDialsJson } from './dials-json';
+import { loadDialsParquet } from './dials-parquet';
+import { inputError } from './input-error';
+import { NpyFormatError, readNpyFile, readNpzFile } from './npy';
+
+/** Where the raw maps of the run come from. Paths are absolute or relative to `baseDir`. */
+export interface DataInputSpec {
+  /** Layer name → .npy, .npz, .parquet or .json file. */
+  layers: Record<string, string>;
+  /** For .npy/.npz inputs: run and LS numbers (.npy, length N). */
+  runs?: string;
+  lumis?: string;
+  oms?: string;
+  hlt?: string;
+  baseDir?: string;
+}
+
+/** Raw maps of every layer, aligned by (run, LS) in the order of the first layer. */
+export interface LoadedData {
+  n: number;
+  runs: Float64Array;
+  lumis: Float64Array;
+  /** Per preset layer: n × rows × cols. */
+  raws: NumericArray[];
+  sources: string[];
+  warnings: string[];
+}
+
+interface LayerData {
+  source: string;
+  n: number;
+  data: NumericArray;
+  runs?: Float64Array;
+  lumis?: Float64Array;
+}
+
+async function wrapNpy<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof NpyFormatError) throw inputError(err.message);
+    throw err;
+  }
+}
+
+function checkStack(arr: NdArray, layer: PresetLayer, where: string): void {
+  const [ny, nx] = layer.shape;
+  if (arr.shape.length !== 3 || arr.shape[1] !== ny || arr.shape[2] !== nx) {
+    throw inputError(`${where}: ${layer.name} maps have shape ${shapeText(arr.shape)}, expected (N, ${ny}, ${nx})`);
+  }
+  if (arr.dtype === 'float16' || arr.dtype === 'float32' || arr.dtype === 'float64') {
+    const d = arr.data;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] !== d[i]) {
+        const per = ny * nx;
+        const ls = Math.floor(i / per);
+        throw inputError(`${where}: ${layer.name} raw counts contain NaN (map ${ls}, bin (${Math.floor((i % per) / nx)}, ${i % nx})); raw counts must be numbers`);
+      }
+    }
+  }
+}
+
+async function loadLayer(file: string, layer: PresetLayer): Promise<LayerData> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.npy') {
+    const arr = await wrapNpy(readNpyFile(file));
+    checkStack(arr, layer, file);
+    return { source: file, n: arr.shape[0], data: arr.data };
+  }
+  if (ext === '.npz') {
+    const all = await wrapNpy(readNpzFile(file));
+    const keys = Object.keys(all);
+    const key = keys.includes(layer.name) ? layer.name : keys.includes(`raw_${layer.name}`) ? `raw_${layer.name}` : keys.length === 1 ? keys[0] : null;
+    if (!key) throw inputError(`${file}: no array "${layer.name}" in the archive (has ${keys.join(', ') || 'none'})`);
+    checkStack(all[key], layer, `${file}[${key}]`);
+    const runs = all.run_number ?? all.runs;
+    const lumis = all.ls_number ?? all.lumis ?? all.lumisection_number;
+    return { source: `${file}[${key}]`, n: all[key].shape[0], data: all[key].data, ...(runs && lumis ? { runs: Float64Array.from(runs.data), lumis: Float64Array.from(lumis.data) } : {}) };
+  }
+  if (ext === '.parquet' || ext === '.json') {
+    const m = ext === '.parquet' ? await loadDialsParquet(file, layer.monitoringElement) : await loadDialsJson(file, layer.monitoringElement);
+    if (m.me !== null && m.me !== layer.monitoringElement) {
+      throw inputError(`${file}: holds monitoring element "${m.me}", but layer ${layer.name} is "${layer.monitoringElement}"`);
+    }
+    if (m.rows !== layer.shape[0] || m.cols !== layer.shape[1]) {
+      throw inputError(`${file}: ${layer.name} maps are ${m.rows} × ${m.cols} (y_bin × x_bin), expected ${layer.shape[0]} × ${layer.shape[1]}`);
+    }
+    return { source: file, n: m.n, data: m.maps, runs: m.runs, lumis: m.lumis };
+  }
+  throw inputError(`${file}: unsupported data file type "${ext || '(none)'}" for layer ${layer.name}; use .npy, .npz, .parquet or DIALS .json`);
+}
+
+async function loadIds(file: string, what: string, n: number): Promise<Float64Array> {
+  const arr = await wrapNpy(readNpyFile(file));
+  if (arr.shape.length !== 1 || arr.shape[0] !== n) throw inputError(`${file}: ${what} has shape ${shapeText(arr.shape)}, expected (${n},) — one per lumisection`);
+  return Float64Array.from(arr.data);
+}
+
+/** Load and align the raw maps of every preset layer. */
+export async function loadDataInputs(preset: ModelPreset, spec: DataInputSpec): Promise<LoadedData> {
+  const base = spec.baseDir ?? process.cwd();
+  const abs = (p: string) => path.resolve(base, p);
+  const unknown = Object.keys(spec.layers).filter((k) => !preset.layers.some((l) => l.name === k));
+  if (unknown.length) throw inputError(`data given for ${unknown.join(', ')}, which the preset does not have (layers: ${preset.layers.map((l) => l.name).join(', ')})`);
+  const missing = preset.layers.filter((l) => !spec.layers[l.name]);
+  if (missing.length) throw inputError(`no data for layer(s) ${missing.map((l) => l.name).join(', ')}; give one file per layer (NAME=FILE)`);
+  const loaded: LayerData[] = [];
+  for (const layer of preset.layers) loaded.push(await loadLayer(abs(spec.layers[layer.name]), layer));
+  const warnings: string[] = [];
+  const first = loaded[0];
+  let runs = first.runs;
+  let lumis = first.lumis;
+  if (spec.runs || spec.lumis) {
+    if (!spec.runs || !spec.lumis) throw inputError('give both --runs and --lumis (.npy files with one run / LS number per map)');
+    runs = await loadIds(abs(spec.runs), 'run numbers', first.n);
+    lumis = await loadIds(abs(spec.lumis), 'LS numbers', first.n);
+  }
+  if (!runs || !lumis) {
+    for (const l of loaded) {
+      if (l.n !== first.n) throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
+    }
+    warnings.push('no run/LS numbers given (use --runs/--lumis with .npy data); lumisections are numbered 0…N−1 in run 0');
+    runs = new Float64Array(first.n);
+    lumis = Float64Array.from({ length: first.n }, (_, i) => i);
+  }
+  const raws: NumericArray[] = [];
+  const key = (r: number, l: number) => `${r}:${l}`;
+  loaded.forEach((l, i) => {
+    const layer = preset.layers[i];
+    const size = layer.shape[0] * layer.shape[1];
+    if (!l.runs || !l.lumis || (l === first)) {
+      if (l.n !== first.n) throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
+      raws.push(l.data);
+      return;
+    }
+    // Inputs that carry their own (run, LS) are reordered to the first layer's order.
+    const pos = new Map<string, number>();
+    for (let k = 0; k < l.n; k++) pos.set(key(l.runs[k], l.lumis[k]), k);
+    const out = new Float64Array(first.n * size);
+    const absent: string[] = [];
+    for (let k = 0; k < first.n; k++) {
+      const p = pos.get(key(runs![k], lumis![k]));
+      if (p === undefined) absent.push(`${runs![k]}:${lumis![k]}`);
+      else out.set(l.data.subarray(p * size, (p + 1) * size), k * size);
+    }
+    if (absent.length) throw inputError(`${l.source}: no ${layer.name} map for ${absent.length} lumisection(s) that ${first.source} has (run:LS ${absent.slice(0, 8).join(', ')}${absent.length > 8 ? ', …' : ''})`);
+    if (l.n !== first.n) warnings.push(`${l.source}: ${l.n - first.n} lumisection(s) not in ${first.source} are ignored`);
+    raws.push(out);
+  });
+  return { n: first.n, runs, lumis, raws, sources: loaded.map((l) => l.source), warnings };
+}

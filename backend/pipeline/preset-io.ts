@@ -1,0 +1,92 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ModelPreset } from '../../shared/preset/model-preset';
+import { compilePipeline, PipelineConfigError, type CompiledPipeline } from '../../shared/pipeline/model';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { inputError } from './input-error';
+import { NpyFormatError, readNpyFile } from './npy';
+import { NmfSession } from './onnx-session';
+
+export interface LoadedPreset {
+  file: string;
+  dir: string;
+  preset: ModelPreset;
+}
+
+function issuesText(issues: Array<{ path: PropertyKey[]; message: string }>): string {
+  return issues
+    .slice(0, 8)
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Validate a preset object; errors list the keys that are wrong. */
+export function parsePreset(value: unknown, source: string): ModelPreset {
+  const r = ModelPreset.safeParse(value);
+  if (!r.success) throw inputError(`${source}: not a valid model preset — ${issuesText(r.error.issues)}`, { issues: r.error.issues });
+  return r.data;
+}
+
+export async function loadPresetFile(file: string): Promise<LoadedPreset> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(abs, 'utf8');
+  } catch (err) {
+    throw inputError(`${abs}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'preset file not found' : (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw inputError(`${abs}: not valid JSON (${(err as Error).message})`);
+  }
+  return { file: abs, dir: path.dirname(abs), preset: parsePreset(json, abs) };
+}
+
+/** Write a preset (validated) atomically, keeping the previous file as <name>.bak. */
+export async function savePresetFile(file: string, preset: unknown): Promise<ModelPreset> {
+  const abs = path.resolve(file);
+  const parsed = parsePreset(preset, abs);
+  await writeFileAtomic(abs, `${JSON.stringify(parsed, null, 2)}\n`, { backup: `${abs}.bak` });
+  return parsed;
+}
+
+export function resolvePresetPath(loaded: Pick<LoadedPreset, 'dir'>, p: string): string {
+  return path.resolve(loaded.dir, p);
+}
+
+/** Read the local norms and loss masks and derive everything per model. */
+export async function compilePresetFiles(loaded: LoadedPreset): Promise<CompiledPipeline> {
+  const arrays: Parameters<typeof compilePipeline>[1] = {};
+  for (const layer of loaded.preset.layers) {
+    const normFile = resolvePresetPath(loaded, layer.localNorm);
+    const maskFile = resolvePresetPath(loaded, layer.lossMask);
+    try {
+      arrays[layer.name] = { localNorm: await readNpyFile(normFile), lossMask: await readNpyFile(maskFile), localNormSource: normFile, lossMaskSource: maskFile };
+    } catch (err) {
+      if (err instanceof NpyFormatError) throw inputError(`preset ${loaded.file}, layer ${layer.name}: ${err.message}`);
+      throw err;
+    }
+  }
+  try {
+    return compilePipeline(loaded.preset, arrays);
+  } catch (err) {
+    if (err instanceof PipelineConfigError) throw inputError(`preset ${loaded.file}: ${err.message}`);
+    throw err;
+  }
+}
+
+export async function openSessions(loaded: LoadedPreset, cp: CompiledPipeline, threads = 1): Promise<NmfSession[]> {
+  const sessions: NmfSession[] = [];
+  try {
+    for (const layer of cp.layers) {
+      const file = resolvePresetPath(loaded, loaded.preset.layers.find((l) => l.name === layer.name)!.onnx);
+      sessions.push(await NmfSession.open(file, layer.name, layer.geom.outRows, layer.geom.outCols, { threads }));
+    }
+  } catch (err) {
+    await Promise.all(sessions.map((s) => s.close()));
+    throw err;
+  }
+  return sessions;
+}

@@ -1,0 +1,148 @@
+import type { ModelPreset, PresetLayer } from '../preset/model-preset';
+import type { NdArray } from './ndarray';
+import { shapeText } from './ndarray';
+import { areaPlan, rebinKeepClip, type AreaPlan } from './rebin';
+import { compilePattern, type CompiledPattern } from './template-match';
+
+/** Which raw bins survive the removal of the empty centre cross. */
+export interface LayerGeometry {
+  name: string;
+  rows: number;
+  cols: number;
+  outRows: number;
+  outCols: number;
+  /** Raw row/column of each cropped row/column. */
+  rowIdx: Int32Array;
+  colIdx: Int32Array;
+}
+
+function keptIndices(size: number, [start, stop]: readonly [number, number]): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < size; i++) if (i < start || i >= stop) out.push(i);
+  return Int32Array.from(out);
+}
+
+export function layerGeometry(layer: PresetLayer): LayerGeometry {
+  const [rows, cols] = layer.shape;
+  const rowIdx = keptIndices(rows, layer.cross.rows);
+  const colIdx = keptIndices(cols, layer.cross.columns);
+  return { name: layer.name, rows, cols, outRows: rowIdx.length, outCols: colIdx.length, rowIdx, colIdx };
+}
+
+/** Crop one raw-shaped map (rows × cols) to the cropped shape. */
+export function cropMap(geom: LayerGeometry, map: ArrayLike<number>, off = 0, out = new Float64Array(geom.outRows * geom.outCols)): Float64Array {
+  for (let r = 0; r < geom.outRows; r++) {
+    const s = off + geom.rowIdx[r] * geom.cols;
+    for (let c = 0; c < geom.outCols; c++) out[r * geom.outCols + c] = map[s + geom.colIdx[c]];
+  }
+  return out;
+}
+
+export interface CompiledLayer {
+  name: string;
+  geom: LayerGeometry;
+  /** Cropped local norm with zeros replaced by −1 (those bins end at 0 after "negatives → 0"). */
+  norm: Float64Array;
+  /** Cropped "usually zero" map: 1 where the loss mask is false. */
+  usuallyZero: Uint8Array;
+  /** Rebinning of this layer's cropped map to the first layer's cropped shape. */
+  plan: AreaPlan;
+}
+
+export interface CompiledThreshold {
+  lossThreshold: number;
+  pattern: CompiledPattern;
+  filterThreshold: number;
+}
+
+/** The preset with its arrays, ready to run: everything derived once per model, not per LS. */
+export interface CompiledPipeline {
+  preset: ModelPreset;
+  layers: CompiledLayer[];
+  targetRows: number;
+  targetCols: number;
+  thresholds: CompiledThreshold[];
+  flagPatterns: CompiledPattern[];
+  flagThreshold: number;
+  minLayers: number;
+  clipMax: number;
+  clipZeroValue: number;
+  /** Σ over layers of the rebinned "usually zero" maps (the reference's loss_mask_combined). */
+  maskCombined: Float32Array;
+}
+
+export interface LayerModelArrays {
+  localNorm: NdArray;
+  lossMask: NdArray;
+  /** Names used in error messages (file paths). */
+  localNormSource?: string;
+  lossMaskSource?: string;
+}
+
+export class PipelineConfigError extends Error {
+  override name = 'PipelineConfigError';
+}
+
+function requireShape(what: string, source: string | undefined, arr: NdArray, shape: readonly number[]): void {
+  if (arr.shape.length !== shape.length || arr.shape.some((d, i) => d !== shape[i])) {
+    throw new PipelineConfigError(`${what}${source ? ` (${source})` : ''} has shape ${shapeText(arr.shape)}, expected ${shapeText(shape)}`);
+  }
+}
+
+export function compilePipeline(preset: ModelPreset, arrays: Record<string, LayerModelArrays>): CompiledPipeline {
+  const geoms = preset.layers.map(layerGeometry);
+  const target = geoms[0];
+  const layers: CompiledLayer[] = preset.layers.map((layer, i) => {
+    const geom = geoms[i];
+    const a = arrays[layer.name];
+    if (!a) throw new PipelineConfigError(`no local norm / loss mask loaded for layer ${layer.name}`);
+    requireShape(`local norm of ${layer.name}`, a.localNormSource, a.localNorm, layer.shape);
+    requireShape(`loss mask of ${layer.name}`, a.lossMaskSource, a.lossMask, layer.shape);
+    const norm = cropMap(geom, a.localNorm.data);
+    for (let k = 0; k < norm.length; k++) if (norm[k] === 0) norm[k] = -1;
+    const mask = cropMap(geom, a.lossMask.data);
+    const usuallyZero = new Uint8Array(mask.length);
+    for (let k = 0; k < mask.length; k++) usuallyZero[k] = mask[k] ? 0 : 1;
+    return { name: layer.name, geom, norm, usuallyZero, plan: areaPlan(geom.outRows, geom.outCols, target.outRows, target.outCols) };
+  });
+  const maskCombined = new Float32Array(target.outRows * target.outCols);
+  for (const l of layers) {
+    const r = rebinKeepClip(l.usuallyZero, l.plan);
+    for (let k = 0; k < r.length; k++) maskCombined[k] += r[k];
+  }
+  return {
+    preset,
+    layers,
+    targetRows: target.outRows,
+    targetCols: target.outCols,
+    thresholds: preset.thresholds.map((t) => ({ lossThreshold: t.lossThreshold, pattern: compilePattern(t.pattern), filterThreshold: t.filterThreshold })),
+    flagPatterns: preset.flagging.patterns.map(compilePattern),
+    flagThreshold: preset.flagging.threshold,
+    minLayers: preset.combine.minLayers,
+    clipMax: preset.reconstructionInput.max,
+    clipZeroValue: preset.reconstructionInput.zeroValue,
+    maskCombined,
+  };
+}
+
+/** A compiled pipeline with new thresholds / patterns / filters but the same layers and arrays. */
+export function recompileDecisions(cp: CompiledPipeline, preset: ModelPreset): CompiledPipeline {
+  return {
+    ...cp,
+    preset,
+    thresholds: preset.thresholds.map((t) => ({ lossThreshold: t.lossThreshold, pattern: compilePattern(t.pattern), filterThreshold: t.filterThreshold })),
+    flagPatterns: preset.flagging.patterns.map(compilePattern),
+    flagThreshold: preset.flagging.threshold,
+    minLayers: preset.combine.minLayers,
+  };
+}
+
+/** Which part of a preset change can be applied to cached reconstructions without new inference. */
+export function presetChangeNeedsInference(a: ModelPreset, b: ModelPreset): string | null {
+  if (a.layers.length !== b.layers.length) return 'the number of layers changed';
+  for (let i = 0; i < a.layers.length; i++) {
+    if (JSON.stringify(a.layers[i]) !== JSON.stringify(b.layers[i])) return `layer ${b.layers[i].name} changed (model files, shape or cross)`;
+  }
+  if (JSON.stringify(a.reconstructionInput) !== JSON.stringify(b.reconstructionInput)) return 'the NMF input clipping changed';
+  return null;
+}

@@ -1,0 +1,160 @@
+import type { PatternSpec } from '../preset/model-preset';
+import { patternMatrix } from '../preset/model-preset';
+
+/** A pattern ready for matching; `constant` is set when every value is equal (fast integral-image path). */
+export interface CompiledPattern {
+  rows: number;
+  cols: number;
+  values: Float64Array;
+  constant: number | null;
+  sumSq: number;
+}
+
+export function compilePattern(spec: PatternSpec): CompiledPattern {
+  const { rows, cols, values } = patternMatrix(spec);
+  let sumSq = 0;
+  for (const v of values) sumSq += v * v;
+  const constant = values.every((v) => v === values[0]) ? values[0] : null;
+  return { rows, cols, values, constant, sumSq };
+}
+
+/**
+ * OpenCV `matchTemplate(src, pattern, TM_SQDIFF)`: for every window position (valid mode, no padding)
+ * the sum of squared differences. Output has (h − ph + 1) × (w − pw + 1) values, empty when the
+ * pattern is larger than the map. Reference implementation (direct sums) for tests and the API.
+ */
+export function matchTemplateSqdiff(src: ArrayLike<number>, h: number, w: number, p: CompiledPattern): { rows: number; cols: number; values: Float64Array } {
+  const rows = Math.max(0, h - p.rows + 1);
+  const cols = Math.max(0, w - p.cols + 1);
+  const values = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      for (let a = 0; a < p.rows; a++) {
+        const base = (i + a) * w + j;
+        for (let b = 0; b < p.cols; b++) {
+          const d = src[base + b] - p.values[a * p.cols + b];
+          s += d * d;
+        }
+      }
+      values[i * cols + j] = s;
+    }
+  }
+  return { rows, cols, values };
+}
+
+/** Reusable buffers for matching on maps of up to `maxBins` bins. */
+export class MatchScratch {
+  integral: Float64Array;
+  integralSq: Float64Array;
+  constructor(maxRows: number, maxCols: number) {
+    const n = (maxRows + 1) * (maxCols + 1);
+    this.integral = new Float64Array(n);
+    this.integralSq = new Float64Array(n);
+  }
+  ensure(rows: number, cols: number): void {
+    const n = (rows + 1) * (cols + 1);
+    if (this.integral.length < n) {
+      this.integral = new Float64Array(n);
+      this.integralSq = new Float64Array(n);
+    }
+  }
+}
+
+/**
+ * Visit every window whose TM_SQDIFF to the pattern is < threshold; stops early when `visit` returns
+ * true. Constant patterns use integral images: SQDIFF = Σx² − 2v·Σx + n·v².
+ */
+function forEachMatch(
+  src: ArrayLike<number>,
+  off: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  threshold: number,
+  scratch: MatchScratch,
+  visit: (i: number, j: number) => boolean,
+): void {
+  if (p.rows > h || p.cols > w) return;
+  const rows = h - p.rows + 1;
+  const cols = w - p.cols + 1;
+  if (p.constant !== null) {
+    scratch.ensure(h, w);
+    const I = scratch.integral;
+    const I2 = scratch.integralSq;
+    const W = w + 1;
+    for (let j = 0; j <= w; j++) {
+      I[j] = 0;
+      I2[j] = 0;
+    }
+    for (let i = 0; i < h; i++) {
+      let run = 0;
+      let run2 = 0;
+      const r = (i + 1) * W;
+      I[r] = 0;
+      I2[r] = 0;
+      const s = off + i * w;
+      for (let j = 0; j < w; j++) {
+        const x = src[s + j];
+        run += x;
+        run2 += x * x;
+        I[r + j + 1] = I[r - W + j + 1] + run;
+        I2[r + j + 1] = I2[r - W + j + 1] + run2;
+      }
+    }
+    const v = p.constant;
+    const nv2 = p.rows * p.cols * v * v;
+    for (let i = 0; i < rows; i++) {
+      const top = i * W;
+      const bot = (i + p.rows) * W;
+      for (let j = 0; j < cols; j++) {
+        const a = top + j;
+        const b = top + j + p.cols;
+        const c = bot + j;
+        const d = bot + j + p.cols;
+        const s1 = I[d] - I[b] - I[c] + I[a];
+        const s2 = I2[d] - I2[b] - I2[c] + I2[a];
+        if (s2 - 2 * v * s1 + nv2 < threshold && visit(i, j)) return;
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      for (let a = 0; a < p.rows && s < threshold; a++) {
+        const base = off + (i + a) * w + j;
+        for (let b = 0; b < p.cols; b++) {
+          const d = src[base + b] - p.values[a * p.cols + b];
+          s += d * d;
+        }
+      }
+      if (s < threshold && visit(i, j)) return;
+    }
+  }
+}
+
+/** OR into `out` (h × w at outOff) every pattern-sized window that matches the pattern. */
+export function markMatches(
+  src: ArrayLike<number>,
+  srcOff: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  threshold: number,
+  out: Uint8Array,
+  outOff: number,
+  scratch: MatchScratch,
+): void {
+  forEachMatch(src, srcOff, h, w, p, threshold, scratch, (i, j) => {
+    for (let a = 0; a < p.rows; a++) out.fill(1, outOff + (i + a) * w + j, outOff + (i + a) * w + j + p.cols);
+    return false;
+  });
+}
+
+/** True when any window matches the pattern (TM_SQDIFF < threshold). */
+export function containsPattern(src: ArrayLike<number>, srcOff: number, h: number, w: number, p: CompiledPattern, threshold: number, scratch: MatchScratch): boolean {
+  let found = false;
+  forEachMatch(src, srcOff, h, w, p, threshold, scratch, () => (found = true));
+  return found;
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * The model preset: everything the NMF preview pipeline needs besides the data. Saved as JSON next to
+ * the project (paths are relative to the preset file) so physicists can edit and share it.
+ */
+
+/** A 2-D pattern: explicit rows of numbers, or the shorthand {"ones": [rows, cols]}. */
+export const PatternSpec = z.union([
+  z.array(z.array(z.number()).min(1)).min(1),
+  z.object({ ones: z.tuple([z.number().int().positive(), z.number().int().positive()]) }).strict(),
+]);
+export type PatternSpec = z.infer<typeof PatternSpec>;
+
+/** Half-open index range [start, stop) as numpy slices write it. */
+const Range = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => b >= a, 'range stop must be ≥ start');
+
+export const PresetLayer = z
+  .object({
+    /** Input name in the template's InputSignature, e.g. "BPix2". */
+    name: z.string().min(1),
+    /** Full monitoring-element path, matched to the template's InputSignature. */
+    monitoringElement: z.string().min(1),
+    /** Raw map shape [rows, columns] (the template Dims without the leading -1). */
+    shape: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    /** The empty centre cross removed before anything else: rows and columns as [start, stop). */
+    cross: z.object({ rows: Range, columns: Range }).strict(),
+    /** NMF model as ONNX, relative to the preset file. */
+    onnx: z.string().min(1),
+    /** Average map (.npy, shape = `shape`), relative to the preset file. */
+    localNorm: z.string().min(1),
+    /** Boolean map (.npy, shape = `shape`), true where a bin is usually non-zero. */
+    lossMask: z.string().min(1),
+  })
+  .strict();
+export type PresetLayer = z.infer<typeof PresetLayer>;
+
+export const ThresholdEntry = z
+  .object({
+    /** A bin is anomalous when (preprocessed − reconstruction)² > lossThreshold. */
+    lossThreshold: z.number(),
+    /** Shape of the clusters to keep. */
+    pattern: PatternSpec,
+    /** Keep a window when its TM_SQDIFF to the pattern is below this. */
+    filterThreshold: z.number(),
+  })
+  .strict();
+export type ThresholdEntry = z.infer<typeof ThresholdEntry>;
+
+export const PresetFilters = z
+  .object({
+    /** Minimum entries (sum of the raw map) per layer name; the LS passes when entries > value. */
+    minEntries: z.record(z.string(), z.number()),
+    /** OMS lumisection booleans that must all be true. */
+    omsBooleans: z.array(z.string().min(1)),
+    /** The LS passes when pileup > minPileup; null disables the cut. */
+    minPileup: z.number().nullable(),
+    /** HLT rate cut; null disables it. */
+    hlt: z.object({ triggerGlob: z.string().min(1), minRate: z.number() }).strict().nullable(),
+  })
+  .strict();
+export type PresetFilters = z.infer<typeof PresetFilters>;
+
+export const ModelPreset = z
+  .object({
+    $schema: z.string().optional(),
+    kind: z.literal('dism-studio.pixel-nmf-preset'),
+    version: z.literal(1),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** Layers in combine order; every layer is rebinned to the first layer's cropped shape. */
+    layers: z.array(PresetLayer).min(1),
+    /** Clipping of the NMF input: values > max become max, exact zeros become zeroValue, NaN becomes 0. */
+    reconstructionInput: z.object({ max: z.number(), zeroValue: z.number() }).strict().default({ max: 5, zeroValue: 1 }),
+    /** Multi-threshold clustering entries (OR-ed). */
+    thresholds: z.array(ThresholdEntry).min(1),
+    combine: z
+      .object({
+        /** Final map = combined ≥ minLayers AND combined > loss mask. */
+        minLayers: z.number(),
+      })
+      .strict(),
+    flagging: z
+      .object({
+        /** The LS is flagged when the final map contains any of these patterns. */
+        patterns: z.array(PatternSpec).min(1),
+        /** TM_SQDIFF below this counts as a match. */
+        threshold: z.number(),
+      })
+      .strict(),
+    filters: PresetFilters,
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const names = new Set<string>();
+    p.layers.forEach((l, i) => {
+      if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['layers', i, 'name'], message: `duplicate layer name "${l.name}"` });
+      names.add(l.name);
+      const [ny, nx] = l.shape;
+      if (l.cross.rows[1] > ny) ctx.addIssue({ code: 'custom', path: ['layers', i, 'cross', 'rows'], message: `cross rows end ${l.cross.rows[1]} is beyond the ${ny} rows of the map` });
+      if (l.cross.columns[1] > nx) ctx.addIssue({ code: 'custom', path: ['layers', i, 'cross', 'columns'], message: `cross columns end ${l.cross.columns[1]} is beyond the ${nx} columns of the map` });
+    });
+    for (const k of Object.keys(p.filters.minEntries)) {
+      if (!names.has(k)) ctx.addIssue({ code: 'custom', path: ['filters', 'minEntries', k], message: `minEntries names layer "${k}", which is not in layers (${[...names].join(', ')})` });
+    }
+  });
+export type ModelPreset = z.infer<typeof ModelPreset>;
+export type ModelPresetInput = z.input<typeof ModelPreset>;
+
+export const PRESET_FILE_NAME = 'preset.json';
+
+/** Expand a pattern spec into rows × cols numbers. */
+export function patternMatrix(p: PatternSpec): { rows: number; cols: number; values: Float64Array } {
+  if ('ones' in p) {
+    const [rows, cols] = p.ones;
+    return { rows, cols, values: new Float64Array(rows * cols).fill(1) };
+  }
+  const rows = p.length;
+  const cols = p[0].length;
+  if (p.some((r) => r.length !== cols)) throw new Error(`pattern rows have different lengths (${p.map((r) => r.length).join(', ')})`);
+  const values = new Float64Array(rows * cols);
+  p.forEach((r, i) => r.forEach((v, j) => (values[i * cols + j] = v)));
+  return { rows, cols, values };
+}
