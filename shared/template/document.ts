@@ -1,0 +1,76 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { PathSegment } from './problems';
+
+/**
+ * A template's text with its parsed yaml Document. The text is the source of truth: edits splice
+ * the text (see edit.ts) and re-parse, so everything the user wrote outside the edit stays byte-identical.
+ */
+export interface ParsedTemplate {
+  text: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+}
+
+/**
+ * dism_core reads templates with PyYAML (YAML 1.1), so parse with the 1.1 schema: an unquoted
+ * `2025-03-31` is a date and `yes`/`on` are booleans, exactly as DISM will see them.
+ */
+export function parseTemplate(text: string): ParsedTemplate {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, version: '1.1', prettyErrors: false, uniqueKeys: true });
+  return { text, doc, lineCounter };
+}
+
+export type YNode = Node | null | undefined;
+
+export function scalarKeyOf(pair: Pair): unknown {
+  return isScalar(pair.key) ? pair.key.value : pair.key;
+}
+
+export function findPair(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
+  return map.items.find((p) => scalarKeyOf(p) === key) as Pair<Node, Node | null> | undefined;
+}
+
+export function childOf(node: YNode, seg: PathSegment): YNode {
+  if (typeof seg === 'number') return isSeq(node) ? (node.items[seg] as YNode) : undefined;
+  if (isMap(node)) return findPair(node, seg)?.value as YNode;
+  return undefined;
+}
+
+export function nodeAtPath(doc: Document, segments: readonly PathSegment[]): YNode {
+  let node = doc.contents as YNode;
+  for (const s of segments) {
+    node = childOf(node, s);
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+/** The pair holding `segments` (last segment a key), if present. */
+export function pairAtPath(doc: Document, segments: readonly PathSegment[]): Pair<Node, Node | null> | undefined {
+  const last = segments[segments.length - 1];
+  if (typeof last !== 'string') return undefined;
+  const parent = nodeAtPath(doc, segments.slice(0, -1));
+  return isMap(parent) ? findPair(parent, last) : undefined;
+}
+
+/** JS value of a node as DISM would see it (null for an empty value). */
+export function jsValue(node: YNode): unknown {
+  if (node === null || node === undefined) return null;
+  if (isScalar(node)) return node.value;
+  return node.toJSON();
+}
+
+export function isNullNode(node: YNode): boolean {
+  return node === null || node === undefined || (isScalar(node) && node.value === null);
+}
+
+export function mapItems(node: YNode): Array<Pair<Node, Node | null>> {
+  return isMap(node) ? (node.items as Array<Pair<Node, Node | null>>) : [];
+}
+
+export function seqItems(node: YNode): YNode[] {
+  return isSeq(node) ? ((node as YAMLSeq).items as YNode[]) : [];
+}
+
+export { isMap, isPair, isScalar, isSeq };

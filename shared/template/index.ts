@@ -1,0 +1,10 @@
+export * from './schema';
+export * from './problems';
+export * from './document';
+export * from './suggest';
+export * from './regex';
+export * from './edit';
+export * from './legacy';
+export * from './skeletons';
+export { validateParsed, validateTemplateText } from './validate/index';
+export { HANDLER_RE } from './validate/properties';

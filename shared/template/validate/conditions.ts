@@ -1,0 +1,48 @@
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { findPair, seqItems } from '../document';
+import type { PathSegment } from '../problems';
+import { pythonRegexError } from '../regex';
+import { CONDITION_FIELDS, KNOWN_KEYS } from '../schema';
+import type { ValidationContext } from './context';
+import { optional } from './top';
+import { kindError, scalarString } from './values';
+
+export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  const map = pair.value;
+  if (!isMap(map)) {
+    ctx.error('type', 'Input should be a valid dictionary of conditions', seg, map);
+    return;
+  }
+  ctx.unknownKeys(map.items as Pair[], seg, KNOWN_KEYS.conditions);
+  for (const field of CONDITION_FIELDS) {
+    if (field.kind === 'stringList') {
+      validateStringList(ctx, findPair(map, field.key), [...seg, field.key]);
+      continue;
+    }
+    const node = optional(ctx, map, field.key, seg, field.kind === 'regex' ? 'string' : field.kind);
+    const value = scalarString(node);
+    if (field.kind === 'regex' && value !== undefined) {
+      const err = pythonRegexError(value);
+      if (err) ctx.error('regex', `${field.key} is not a valid regular expression: ${err}`, [...seg, field.key], node);
+    }
+  }
+  const noOut = findPair(map, 'NoComponentOut');
+  const allowedOut = findPair(map, 'AllowedComponentsOut');
+  const present = (p: typeof noOut) => p !== undefined && p.value !== null && !(isScalar(p.value) && p.value.value === null);
+  if (present(noOut) && present(allowedOut)) {
+    ctx.error('components-out', 'The `NoComponentOut` field cannot be declared if `AllowedComponentsOut` is provided.', [...seg, 'NoComponentOut'], noOut);
+  }
+}
+
+export function validateStringList(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!isSeq(pair.value)) {
+    ctx.error('type', 'Input should be a valid list of strings', seg, pair.value);
+    return;
+  }
+  seqItems(pair.value).forEach((item, i) => {
+    const err = kindError('string', item);
+    if (err) ctx.error('type', err, [...seg, i], item ?? pair.value);
+  });
+}

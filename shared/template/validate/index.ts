@@ -1,0 +1,29 @@
+import { parseTemplate, type ParsedTemplate } from '../document';
+import { sortProblems, type TemplateProblem } from '../problems';
+import { ValidationContext } from './context';
+import { validateRoot } from './top';
+
+/** YAML syntax errors and warnings, as problems. */
+function syntaxProblems(ctx: ValidationContext): void {
+  const { doc } = ctx.parsed;
+  for (const e of doc.errors) {
+    const [from, to] = e.pos;
+    const message = e.code === 'DUPLICATE_KEY' ? `${e.message.split('\n')[0]} (DISM would silently keep only the last one)` : `YAML syntax error: ${e.message.split('\n')[0]}`;
+    ctx.error(e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', message, [], { from, to: Math.max(to, from) });
+  }
+  for (const w of doc.warnings) ctx.warn('yaml-warning', `YAML: ${w.message.split('\n')[0]}`, [], { from: w.pos[0], to: w.pos[1] });
+}
+
+/** Every problem dism_core would report, plus DISM Studio's extra checks (pure: no filesystem). */
+export function validateParsed(parsed: ParsedTemplate): TemplateProblem[] {
+  const ctx = new ValidationContext(parsed);
+  syntaxProblems(ctx);
+  // A document with syntax errors still gets schema checks: yaml recovers most of the structure.
+  validateRoot(ctx);
+  return sortProblems(ctx.problems);
+}
+
+export function validateTemplateText(text: string): { parsed: ParsedTemplate; problems: TemplateProblem[] } {
+  const parsed = parseTemplate(text);
+  return { parsed, problems: validateParsed(parsed) };
+}

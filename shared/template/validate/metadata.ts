@@ -1,0 +1,76 @@
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { findPair, seqItems } from '../document';
+import type { PathSegment } from '../problems';
+import { pythonRegexError } from '../regex';
+import { FILTER_OPERATIONS, KNOWN_KEYS, METADATA_ENDPOINTS, METADATA_SOURCES } from '../schema';
+import { didYouMean } from '../suggest';
+import type { ValidationContext } from './context';
+import { validateSignatures } from './signatures';
+import { required } from './top';
+import { enumMessage, scalarString } from './values';
+
+export function validateMetadata(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!isSeq(pair.value)) {
+    ctx.error('type', 'Input should be a valid list of metadata sources', seg, pair.value);
+    return;
+  }
+  seqItems(pair.value).forEach((item, i) => {
+    const s = [...seg, i];
+    if (!isMap(item)) {
+      ctx.error('type', 'Input should be a valid dictionary or instance of InputMetadata', s, item ?? pair.value);
+      return;
+    }
+    ctx.unknownKeys(item.items as Pair[], s, KNOWN_KEYS.metadata);
+    required(ctx, item, 'Name', s, 'string', item);
+    enumField(ctx, item, 'Source', s, METADATA_SOURCES);
+    const endpoint = enumField(ctx, item, 'Endpoint', s, METADATA_ENDPOINTS);
+    validateSignatures(ctx, item, item, s, 'Attributes');
+    validateFilters(ctx, findPair(item, 'Filter'), [...s, 'Filter'], endpoint);
+  });
+}
+
+function enumField(ctx: ValidationContext, map: Node, key: string, s: PathSegment[], values: readonly string[]): string | undefined {
+  const node = required(ctx, map, key, s, 'string', map);
+  const value = scalarString(node);
+  if (value === undefined) return undefined;
+  if (values.includes(value)) return value;
+  const suggestion = didYouMean(value, values);
+  ctx.error('enum', `${enumMessage(values)}${suggestion ? `. Did you mean '${suggestion}'?` : ''}`, [...s, key], node, suggestion ? { kind: 'set-value', label: `Use ${suggestion}`, path: [...s, key], value: suggestion } : undefined);
+  return undefined;
+}
+
+function validateFilters(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[], endpoint: string | undefined): void {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!isSeq(pair.value)) {
+    ctx.error('type', 'Input should be a valid list of filters', seg, pair.value);
+    return;
+  }
+  seqItems(pair.value).forEach((item, i) => {
+    const s = [...seg, i];
+    if (!isMap(item)) {
+      ctx.error('type', 'Input should be a valid dictionary or instance of EndpointFilter', s, item ?? pair.value);
+      return;
+    }
+    ctx.unknownKeys(item.items as Pair[], s, KNOWN_KEYS.filter);
+    const name = scalarString(required(ctx, item, 'Name', s, 'string', item));
+    const valueNode = required(ctx, item, 'Value', s, 'string', item);
+    const opPair = findPair(item, 'Operation');
+    let op = 'EQ';
+    if (opPair) {
+      const o = enumField(ctx, item, 'Operation', s, FILTER_OPERATIONS);
+      if (o === undefined) return;
+      op = o;
+    }
+    if (op !== 'LIST_AND_MATCH') return;
+    if (endpoint !== undefined && (endpoint !== 'hltpathrates' || name !== 'path_name')) {
+      const why = endpoint === 'hltpathrates' ? ` (and only with Filter Name 'path_name'; got '${name ?? ''}')` : '';
+      ctx.error('list-and-match', `LIST_AND_MATCH operation can only be used with Endpoint 'hltpathrates'. Got '${endpoint}' instead.${why}`, [...s, 'Operation'], opPair);
+    }
+    const value = scalarString(valueNode);
+    if (value !== undefined) {
+      const err = pythonRegexError(value);
+      if (err) ctx.error('regex', `Filter Value is not a valid regular expression (LIST_AND_MATCH compiles it): ${err}`, [...s, 'Value'], valueNode);
+    }
+  });
+}

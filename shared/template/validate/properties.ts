@@ -1,0 +1,170 @@
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { findPair, mapItems, seqItems, type YNode } from '../document';
+import type { PathSegment } from '../problems';
+import { ALL_PROPERTY_KEYS, BASE_PROPERTY_KEYS, KNOWN_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, TAG_NAME_MAX_LENGTH, TAG_NAME_PATTERN, type ResourceTypeSpec } from '../schema';
+import { validateConditions } from './conditions';
+import type { ValidationContext } from './context';
+import { validateMetadata } from './metadata';
+import { validateSignatures } from './signatures';
+import { optional, required } from './top';
+import { asBool, kindError, scalarString } from './values';
+
+const NAME_RE = new RegExp(NAME_PATTERN);
+const TAG_NAME_RE = new RegExp(TAG_NAME_PATTERN);
+/** `module.Class`, the module possibly dotted (a package path under CodeUri). */
+export const HANDLER_RE = /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node, Node | null>, base: PathSegment[], spec: ResourceTypeSpec | undefined): void {
+  const props = propsPair.value as Node;
+  const known = spec ? [...BASE_PROPERTY_KEYS, ...spec.accepted] : ALL_PROPERTY_KEYS;
+  ctx.unknownKeys((props as { items: Pair[] }).items, base, known, (key) =>
+    spec && ALL_PROPERTY_KEYS.includes(key) ? `${key} is not used by resources of type ${spec.type} (DISM ignores it).` : undefined,
+  );
+
+  required(ctx, props, 'Description', base, 'string', propsPair);
+  validateName(ctx, required(ctx, props, 'Name', base, 'string', propsPair), [...base, 'Name']);
+  validateTags(ctx, findPair(props as never, 'Tags'), [...base, 'Tags']);
+  optional(ctx, props, 'Image', base, 'string');
+  const builtin = required(ctx, props, 'BuiltinThreshold', base, 'bool', propsPair);
+  const anomaly = optional(ctx, props, 'AnomalyThreshold', base, 'number');
+  const flagging = optional(ctx, props, 'FlaggingKey', base, 'string');
+  const metric = optional(ctx, props, 'MetricKey', base, 'string');
+
+  const inputsOk = validateSignatures(ctx, props, propsPair, base, 'InputSignature');
+  const outputsOk = validateSignatures(ctx, props, propsPair, base, 'OutputSignature');
+  validateComputeResources(ctx, findPair(props as never, 'Resources'), [...base, 'Resources']);
+  validateConditions(ctx, findPair(props as never, 'InferenceOnConditions'), [...base, 'InferenceOnConditions']);
+  validateMetadata(ctx, findPair(props as never, 'InputMetadata'), [...base, 'InputMetadata']);
+
+  if (spec) {
+    for (const key of spec.required) {
+      if (key === 'MaxBatchSize') required(ctx, props, key, base, 'int', propsPair);
+      else required(ctx, props, key, base, 'string', propsPair);
+    }
+    for (const key of spec.accepted.filter((k) => !spec.required.includes(k))) optional(ctx, props, key, base, 'string');
+    const handler = findPair(props as never, 'Handler');
+    const handlerValue = scalarString(handler?.value);
+    if (spec.accepted.includes('Handler') && handlerValue !== undefined && !HANDLER_RE.test(handlerValue)) {
+      ctx.error('handler-format', `Handler "${handlerValue}" must be 'module.Class': the file CodeUri/module.py must define class Class.`, [...base, 'Handler'], handler?.value);
+    }
+  }
+
+  const typesOk = !kindError('bool', builtin) && [anomaly, flagging, metric].every((n, i) => !n || !kindError(i === 0 ? 'number' : 'string', n));
+  if (builtin !== undefined && typesOk) validateThreshold(ctx, props, base, { builtin, anomaly, flagging, metric });
+  void inputsOk;
+  if (outputsOk) validateOutputKeys(ctx, props, base, flagging, metric);
+}
+
+function validateName(ctx: ValidationContext, node: YNode, seg: PathSegment[]): void {
+  const name = scalarString(node);
+  if (name === undefined) return;
+  if (name.length > NAME_MAX_LENGTH) {
+    ctx.error('name-length', `String should have at most ${NAME_MAX_LENGTH} characters (got ${name.length}): DISM composes the service name {stage}-{workspace}-{Name}-{version}, limited to 63 characters.`, seg, node);
+  }
+  if (!NAME_RE.test(name)) {
+    ctx.error('name-format', `String violates RFC 1123 subdomain naming conventions. Validation is done by ${NAME_PATTERN}`, seg, node, suggestName(name, seg));
+  }
+}
+
+function suggestName(name: string, seg: PathSegment[]) {
+  const fixed = name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').replace(/-{2,}/g, '-').slice(0, NAME_MAX_LENGTH).replace(/[-.]+$/, '');
+  return fixed && NAME_RE.test(fixed) && fixed !== name ? { kind: 'set-value' as const, label: `Use "${fixed}"`, path: seg, value: fixed } : undefined;
+}
+
+function validateTags(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!isSeq(pair.value)) {
+    ctx.error('type', 'Input should be a valid list of {Name, Value} tags', seg, pair.value);
+    return;
+  }
+  seqItems(pair.value).forEach((item, i) => {
+    const s = [...seg, i];
+    if (!isMap(item)) {
+      ctx.error('type', 'Input should be a valid dictionary or instance of Tag', s, item ?? pair.value);
+      return;
+    }
+    ctx.unknownKeys(item.items as Pair[], s, KNOWN_KEYS.tag);
+    const nameNode = required(ctx, item, 'Name', s, 'string', item);
+    required(ctx, item, 'Value', s, 'string', item);
+    const name = scalarString(nameNode);
+    if (name === undefined) return;
+    if (name.length > TAG_NAME_MAX_LENGTH) ctx.error('tag-name-length', `String should have at most ${TAG_NAME_MAX_LENGTH} characters (got ${name.length})`, [...s, 'Name'], nameNode);
+    if (!TAG_NAME_RE.test(name)) ctx.error('tag-name-format', 'String must contain only lowercase alphanumeric characters, hyphens, or underscores', [...s, 'Name'], nameNode);
+  });
+}
+
+interface ThresholdNodes {
+  builtin: YNode;
+  anomaly: YNode;
+  flagging: YNode;
+  metric: YNode;
+}
+
+/** dism_core's validate_threshold_logic, same options, same order, same messages. */
+function validateThreshold(ctx: ValidationContext, props: Node, base: PathSegment[], n: ThresholdNodes): void {
+  const builtin = asBool(n.builtin);
+  const has = (node: YNode) => node !== undefined;
+  const optionA = builtin === false && has(n.anomaly) && has(n.metric);
+  if (optionA && has(n.flagging)) {
+    ctx.error('threshold', 'Invalid configuration.\nFlaggingKey cannot be set if BuiltinThreshold = false', [...base, 'FlaggingKey'], n.flagging);
+    return;
+  }
+  const optionB = builtin === true && has(n.flagging);
+  if (optionB && has(n.anomaly)) {
+    ctx.error('threshold', 'Invalid configuration.\nAnomalyThreshold cannot be set if BuiltinThreshold = true', [...base, 'AnomalyThreshold'], n.anomaly);
+    return;
+  }
+  if (!optionA && !optionB) {
+    ctx.error(
+      'threshold',
+      'Invalid configuration. You must specify either:\n- AnomalyThreshold (not None) and MetricKey (not None) with BuiltinThreshold = False\nOR\n- BuiltinThreshold = True and FlaggingKey (not None).',
+      [...base, 'BuiltinThreshold'],
+      n.builtin ?? props,
+    );
+  }
+}
+
+function validateOutputKeys(ctx: ValidationContext, props: Node, base: PathSegment[], flagging: YNode, metric: YNode): void {
+  const outputs = findPair(props as never, 'OutputSignature')?.value;
+  const names = seqItems(outputs).map((o) => (isMap(o) ? scalarString(findPair(o, 'Name')?.value) : undefined));
+  for (const [key, node] of [['FlaggingKey', flagging], ['MetricKey', metric]] as const) {
+    const value = scalarString(node);
+    if (value !== undefined && value !== '' && !names.includes(value)) {
+      const known = names.filter((x): x is string => !!x);
+      ctx.error('output-key', `${key} "${value}" not found in OutputSignature${known.length ? ` (outputs: ${known.join(', ')})` : ''}`, [...base, key], node);
+    }
+  }
+}
+
+function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!isMap(pair.value)) {
+    ctx.error('type', 'Input should be a valid dictionary with Requests and/or Limits', seg, pair.value);
+    return;
+  }
+  ctx.unknownKeys(pair.value.items as Pair[], seg, KNOWN_KEYS.computeResources);
+  for (const which of ['Requests', 'Limits']) {
+    const p = findPair(pair.value, which);
+    if (!p || p.value === null || (isScalar(p.value) && p.value.value === null)) continue;
+    const s = [...seg, which];
+    if (!isMap(p.value)) {
+      ctx.error('type', 'Input should be a valid dictionary with cpu, memory and/or gpu', s, p.value);
+      continue;
+    }
+    ctx.unknownKeys(p.value.items as Pair[], s, KNOWN_KEYS.resourceSpec);
+    for (const item of mapItems(p.value)) {
+      const key = isScalar(item.key) ? String(item.key.value) : '';
+      if (!KNOWN_KEYS.resourceSpec.includes(key as never)) continue;
+      const v = item.value;
+      if (v === null || (isScalar(v) && v.value === null)) continue;
+      const err = kindError('string', v);
+      if (err) {
+        const shown = isScalar(v) ? String(v.value) : '';
+        ctx.error('type', `Input should be a valid string: Kubernetes quantities are strings, write ${key}: "${shown}"`, [...s, key], v, shown ? { kind: 'set-value', label: `Quote as "${shown}"`, path: [...s, key], value: shown } : undefined);
+      }
+    }
+    if (findPair(p.value, 'gpu') && findPair(p.value, 'nvidia.com/gpu')) {
+      ctx.warn('gpu-alias', 'gpu and nvidia.com/gpu are the same setting (nvidia.com/gpu is an alias); keep one.', [...s, 'nvidia.com/gpu'], findPair(p.value, 'nvidia.com/gpu'));
+    }
+  }
+}
