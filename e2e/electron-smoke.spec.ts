@@ -1,17 +1,18 @@
 import { _electron as electron, expect, test } from '@playwright/test';
-import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** The Electron binary is downloaded by electron's postinstall; CI here installs with ELECTRON_SKIP_BINARY_DOWNLOAD=1. */
+/**
+ * The Electron binary is downloaded by electron's postinstall; CI here installs with
+ * ELECTRON_SKIP_BINARY_DOWNLOAD=1. Look for it without require('electron'), which would try to download it.
+ */
 function electronBinary(): string | null {
-  try {
-    const p = createRequire(import.meta.url)('electron') as unknown;
-    return typeof p === 'string' && existsSync(p) ? p : null;
-  } catch {
-    return null;
-  }
+  const pkg = path.resolve('node_modules/electron');
+  const pathFile = path.join(pkg, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const binary = path.join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? binary : null;
 }
 
 const binary = electronBinary();
