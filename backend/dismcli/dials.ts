@@ -1,0 +1,43 @@
+import type { DialsChoice, DialsTarget } from '../../shared/api/contract/dismcli';
+import { ApiError } from '../../shared/api/errors';
+import type { AppSettingsStore } from '../projects/app-settings';
+
+export const DIALS_URLS = {
+  production: 'https://cmsdials-api.web.cern.ch',
+  development: 'https://dev-cmsdials-api.web.cern.ch',
+} as const;
+
+const SETTING_KEY = 'dismcli.dials';
+
+export function dialsTarget(choice: DialsChoice, customUrl?: string): DialsTarget {
+  if (choice !== 'custom') return { choice, url: DIALS_URLS[choice], ...(customUrl ? { customUrl } : {}) };
+  const url = (customUrl ?? '').trim();
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    /* reported below */
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
+    throw new ApiError('INVALID_URL', `The custom DIALS URL must be an http(s) address such as https://dev-cmsdials-api.web.cern.ch, got "${url}".`, undefined, 'InvalidUrlError');
+  }
+  return { choice, url: url.replace(/\/+$/, ''), customUrl: url };
+}
+
+/** The DIALS instance remembered for a project; development until the user picks (validation there is harmless). */
+export async function loadDialsTarget(settings: AppSettingsStore, projectDir: string): Promise<DialsTarget> {
+  const saved = await settings.projectSetting<{ choice?: DialsChoice; customUrl?: string }>(projectDir, SETTING_KEY);
+  try {
+    return dialsTarget(saved?.choice ?? 'development', saved?.customUrl);
+  } catch {
+    return dialsTarget('development', saved?.customUrl);
+  }
+}
+
+export async function saveDialsTarget(settings: AppSettingsStore, projectDir: string, choice: DialsChoice, customUrl?: string): Promise<DialsTarget> {
+  const target = dialsTarget(choice, customUrl);
+  const previous = await settings.projectSetting<{ customUrl?: string }>(projectDir, SETTING_KEY);
+  // Keep the custom URL the user typed even while production/development is selected.
+  await settings.setProjectSetting(projectDir, SETTING_KEY, { choice, customUrl: customUrl ?? previous?.customUrl });
+  return target;
+}
