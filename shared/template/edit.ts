@@ -212,6 +212,10 @@ function replaceAt(parsed: ParsedTemplate, path: readonly PathSegment[], value: 
   const last = path[path.length - 1];
   const target = nodeAtPath(doc, path);
   const inFlow = isCollection(parent) && !!parent.flow;
+  // A flow collection stays a flow collection (e.g. `Dims: [-1, 58, 72]`).
+  if (isCollection(target) && target.flow && (Array.isArray(value) || isPlainObject(value)) && target.range) {
+    return splice(text, target.range[0], contentEnd(text, target), flowText(value));
+  }
   // Scalar → scalar keeps the node's quoting style.
   if ((target === null || target === undefined || isScalar(target)) && !isBlockValue(value)) {
     const scalar = target as Scalar | null | undefined;
@@ -301,7 +305,10 @@ export function insertItem(input: Parsed, listPath: readonly PathSegment[], inde
     const at = lineEnd(text, contentEnd(text, items[items.length - 1]));
     return splice(text, at, at, `\n${line}`);
   }
-  const at = lineStart(text, dashOf(text, items[index]));
+  const dashAt = dashOf(text, items[index]);
+  // The first item of a nested list shares its line with the parent's dash: insert at the dash.
+  if (!firstOnLine(text, dashAt)) return splice(text, dashAt, dashAt, `- ${itemBody}\n${' '.repeat(col)}`);
+  const at = lineStart(text, dashAt);
   return splice(text, at, at, `${line}\n`);
 }
 
@@ -338,7 +345,9 @@ export function deleteAt(input: Parsed, path: readonly PathSegment[]): EditResul
     const items = parent.items as Node[];
     if (last >= items.length) return { text, change: { from: 0, to: 0, insert: '' } };
     if (items.length === 1) return replaceAt(parsed, parentPath, []);
-    const from = lineStart(text, dashOf(text, items[last]));
+    const dash = dashOf(text, items[last]);
+    if (!firstOnLine(text, dash)) return splice(text, dash, dashOf(text, items[last + 1]), '');
+    const from = lineStart(text, dash);
     const to = Math.min(lineEnd(text, contentEnd(text, items[last])) + 1, text.length);
     return splice(text, from, to, '');
   }
@@ -360,11 +369,9 @@ export function moveItem(input: Parsed, listPath: readonly PathSegment[], from: 
     return replaceAt(parsed, listPath, js);
   }
   const items = list.items as Node[];
-  const spans = items.map((it) => {
-    const s = lineStart(text, dashOf(text, it));
-    const e = lineEnd(text, contentEnd(text, it));
-    return { s, e };
-  });
+  // Pieces run from each item's dash to the end of its last line; the gaps between them
+  // (newline, indentation, comment lines) stay where they are.
+  const spans = items.map((it) => ({ s: dashOf(text, it), e: lineEnd(text, contentEnd(text, it)) }));
   const lo = Math.min(from, to);
   const hi = Math.max(from, to);
   const pieces = spans.slice(lo, hi + 1).map((sp) => text.slice(sp.s, sp.e));
