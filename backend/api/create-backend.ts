@@ -9,6 +9,8 @@ import { appHandlers } from './handlers/app';
 import { engineHandlers } from './handlers/engine';
 import { jobHandlers } from './handlers/jobs';
 import { projectHandlers } from './handlers/projects';
+import { dismcliHandlers } from './handlers/dismcli';
+import { exportHandlers } from './handlers/export';
 import type { BackendContext, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -35,6 +37,8 @@ function allHandlers(): AllHandlers {
     ...engineHandlers,
     ...jobHandlers,
     ...projectHandlers,
+    ...dismcliHandlers,
+    ...exportHandlers,
   };
 }
 

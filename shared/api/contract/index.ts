@@ -3,6 +3,8 @@ import { appMethods } from './app';
 import { engineMethods, EngineStatus } from './engine';
 import { jobMethods, JobSnapshot, JobLogLine, JobChunk } from './jobs';
 import { projectMethods } from './projects';
+import { dismcliMethods } from './dismcli';
+import { exportMethods } from './export';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -13,6 +15,8 @@ export const methods = {
   ...engineMethods,
   ...jobMethods,
   ...projectMethods,
+  ...dismcliMethods,
+  ...exportMethods,
 };
 
 /** Server → UI push events. */
@@ -36,3 +40,5 @@ export * from './app';
 export * from './engine';
 export * from './jobs';
 export * from './projects';
+export * from './dismcli';
+export * from './export';
