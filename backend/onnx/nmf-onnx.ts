@@ -1,0 +1,128 @@
+import { ProtoWriter } from './protobuf-writer';
+
+/** Number of multiplicative updates the exported graph unrolls (as the reference fixture models). */
+export const DEFAULT_NMF_STEPS = 200;
+
+const FLOAT = 1;
+const INT64 = 7;
+const OPSET = 13;
+const IR_VERSION = 8;
+
+export interface NmfOnnxSpec {
+  /** H, the NMF components (sklearn `components_`), row-major nComponents × (rows·cols). */
+  components: Float32Array | Float64Array;
+  nComponents: number;
+  /** The 2-D map shape the model sees (NMF2D `xshape`: the cropped map). */
+  rows: number;
+  cols: number;
+  steps?: number;
+  /** Guards the division in each update. */
+  eps?: number;
+  producer?: string;
+}
+
+type Node = { op: string; inputs: string[]; output: string };
+
+function tensor(w: ProtoWriter, name: string, dims: number[], type: number, raw: Uint8Array): void {
+  for (const d of dims) w.int(1, d);
+  w.int(2, type);
+  w.string(8, name);
+  w.bytes(9, raw);
+}
+
+function floatTensor(name: string, dims: number[], values: Float32Array) {
+  return (w: ProtoWriter) => tensor(w, name, dims, FLOAT, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+function int64Tensor(name: string, values: number[]) {
+  const raw = new BigInt64Array(values.map((v) => BigInt(v)));
+  return (w: ProtoWriter) => tensor(w, name, [values.length], INT64, new Uint8Array(raw.buffer));
+}
+
+/** float32 [N, rows, cols] with a symbolic batch dimension. */
+function mapValueInfo(name: string, rows: number, cols: number) {
+  return (w: ProtoWriter) => {
+    w.string(1, name);
+    w.message(2, (type) =>
+      type.message(1, (t) => {
+        t.int(1, FLOAT);
+        t.message(2, (shape) => {
+          shape.message(1, (d) => d.string(2, 'N'));
+          shape.message(1, (d) => d.int(1, rows));
+          shape.message(1, (d) => d.int(1, cols));
+        });
+      }),
+    );
+  };
+}
+
+/**
+ * The NMF reconstruction as an ONNX graph, the same graph as the reference fixture models (and the
+ * skl2onnx converter of the pixel team): W₀ = ReLU(X·Hᵀ), then `steps` multiplicative updates
+ * W ← W ⊙ (X·Hᵀ) / (W·H·Hᵀ + ε) approximating sklearn's `transform`, then X̂ = W·H.
+ * Input "input" and output "variable" are float32 [N, rows, cols].
+ */
+export function encodeNmfOnnx(spec: NmfOnnxSpec): Uint8Array {
+  const { nComponents: k, rows, cols } = spec;
+  const d = rows * cols;
+  const steps = spec.steps ?? DEFAULT_NMF_STEPS;
+  if (spec.components.length !== k * d) throw new Error(`NMF components have ${spec.components.length} values, expected ${k} × ${rows}·${cols} = ${k * d}`);
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
+  const H = Float32Array.from(spec.components);
+  const HT = new Float32Array(d * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) HT[j * k + i] = H[i * d + j];
+  // H·Hᵀ accumulated in float64, as numpy would for float32 inputs with pairwise sums.
+  const HHT = new Float32Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += H[a * d + j] * H[b * d + j];
+      HHT[a * k + b] = s;
+    }
+  }
+
+  const nodes: Node[] = [
+    { op: 'Reshape', inputs: ['input', 'flat_shape'], output: 'X_flat' },
+    { op: 'MatMul', inputs: ['X_flat', 'H_T'], output: 'XH_T' },
+    { op: 'Relu', inputs: ['XH_T'], output: 'W0' },
+  ];
+  let W = 'W0';
+  for (let s = 0; s < steps; s++) {
+    nodes.push(
+      { op: 'MatMul', inputs: [W, 'HH_T'], output: `den_${s}` },
+      { op: 'Add', inputs: [`den_${s}`, 'eps'], output: `dene_${s}` },
+      { op: 'Div', inputs: ['XH_T', `dene_${s}`], output: `frac_${s}` },
+      { op: 'Mul', inputs: [W, `frac_${s}`], output: `W_${s}` },
+    );
+    W = `W_${s}`;
+  }
+  nodes.push({ op: 'MatMul', inputs: [W, 'H'], output: 'X_hat' }, { op: 'Reshape', inputs: ['X_hat', 'out_shape'], output: 'variable' });
+
+  const model = new ProtoWriter();
+  model.int(1, IR_VERSION);
+  model.string(2, spec.producer ?? 'dism-studio');
+  model.message(7, (g) => {
+    nodes.forEach((n, i) =>
+      g.message(1, (w) => {
+        for (const input of n.inputs) w.string(1, input);
+        w.string(2, n.output);
+        w.string(3, `${n.op.toLowerCase()}_${i}`);
+        w.string(4, n.op);
+      }),
+    );
+    g.string(2, 'nmf2d');
+    g.message(5, floatTensor('H', [k, d], H));
+    g.message(5, floatTensor('H_T', [d, k], HT));
+    g.message(5, floatTensor('HH_T', [k, k], HHT));
+    g.message(5, floatTensor('eps', [1], Float32Array.of(spec.eps ?? 1e-8)));
+    g.message(5, int64Tensor('flat_shape', [-1, d]));
+    g.message(5, int64Tensor('out_shape', [-1, rows, cols]));
+    g.message(11, mapValueInfo('input', rows, cols));
+    g.message(12, mapValueInfo('variable', rows, cols));
+  });
+  model.message(8, (o) => {
+    o.string(1, '');
+    o.int(2, OPSET);
+  });
+  return model.finish();
+}
