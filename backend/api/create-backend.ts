@@ -11,6 +11,7 @@ import { jobHandlers } from './handlers/jobs';
 import { projectHandlers } from './handlers/projects';
 import { dismcliHandlers } from './handlers/dismcli';
 import { exportHandlers } from './handlers/export';
+import { templateHandlers } from './handlers/template';
 import type { BackendContext, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -39,6 +40,7 @@ function allHandlers(): AllHandlers {
     ...projectHandlers,
     ...dismcliHandlers,
     ...exportHandlers,
+    ...templateHandlers,
   };
 }
 

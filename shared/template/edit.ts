@@ -28,7 +28,9 @@ export class EditError extends Error {
 }
 
 function splice(text: string, from: number, to: number, insert: string): EditResult {
-  return { text: text.slice(0, from) + insert + text.slice(to), change: { from, to, insert } };
+  // Files written on Windows keep their CRLF line endings in the lines we add.
+  const eol = text.includes('\r\n') ? insert.replace(/\r?\n/g, '\r\n') : insert;
+  return { text: text.slice(0, from) + eol + text.slice(to), change: { from, to, insert: eol } };
 }
 
 /** Smallest single change turning `a` into `b` (common prefix and suffix kept). */

@@ -5,6 +5,7 @@ import { jobMethods, JobSnapshot, JobLogLine, JobChunk } from './jobs';
 import { projectMethods } from './projects';
 import { dismcliMethods } from './dismcli';
 import { exportMethods } from './export';
+import { templateMethods } from './template';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -17,6 +18,7 @@ export const methods = {
   ...projectMethods,
   ...dismcliMethods,
   ...exportMethods,
+  ...templateMethods,
 };
 
 /** Server → UI push events. */
@@ -42,3 +44,4 @@ export * from './jobs';
 export * from './projects';
 export * from './dismcli';
 export * from './export';
+export * from './template';

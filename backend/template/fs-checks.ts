@@ -1,0 +1,166 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { findPair, mapItems, seqItems, type ParsedTemplate } from '../../shared/template/document';
+import type { PathSegment } from '../../shared/template/problems';
+import { resourceTypeSpec, type PathKind } from '../../shared/template/schema';
+import { HANDLER_RE } from '../../shared/template/validate/properties';
+import { ValidationContext } from '../../shared/template/validate/context';
+import { dimsMismatch, formatShape, readOnnxShapes } from './onnx-shapes';
+import { isInside } from './template-files';
+
+export interface FsCheckOptions {
+  /** Absolute path of the template file: relative paths resolve against its folder (dismcli runs there). */
+  templateFile: string;
+  projectDir: string;
+}
+
+type Stat = { kind: PathKind } | null;
+
+async function statKind(p: string): Promise<Stat> {
+  try {
+    const st = await fs.stat(p);
+    return { kind: st.isDirectory() ? 'dir' : 'file' };
+  } catch {
+    return null;
+  }
+}
+
+/** dismcli's Handler check: the class must be declared on a line of CodeUri/module.py. */
+export function definesClass(source: string, className: string): boolean {
+  const re = new RegExp(`^\\s*class\\s+${className.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*(\\([^)]*\\))?\\s*:`);
+  return source.split(/\r?\n/).some((line) => re.test(line));
+}
+
+/**
+ * Checks that need the filesystem: referenced files exist with the right kind, stay inside the
+ * project, the Handler/TritonPythonModel classes are defined, SavedModel folders are complete, and
+ * Dims agree with ONNX models. Problems carry the YAML positions like the pure rules.
+ */
+export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOptions): Promise<{ problems: ValidationContext['problems']; notes: string[] }> {
+  const ctx = new ValidationContext(parsed);
+  const notes: string[] = [];
+  const templateDir = path.dirname(path.resolve(opts.templateFile));
+  const projectDir = path.resolve(opts.projectDir);
+  const projectReal = await fs.realpath(projectDir).catch(() => projectDir);
+  const root = parsed.doc.contents;
+  const resources = isMap(root) ? findPair(root, 'Resources')?.value : undefined;
+
+  for (const pair of mapItems(resources)) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const res = pair.value;
+    if (!isMap(res)) continue;
+    const spec = resourceTypeSpec(isScalar(findPair(res, 'Type')?.value) ? (findPair(res, 'Type')!.value as { value: unknown }).value : undefined);
+    const props = findPair(res, 'Properties')?.value;
+    if (!spec || !isMap(props)) continue;
+    const base: PathSegment[] = ['Resources', key, 'Properties'];
+    const resolved: Record<string, string> = {};
+
+    for (const [field, kind] of Object.entries(spec.paths)) {
+      const node = findPair(props, field)?.value;
+      const value = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+      if (value === undefined || value === '') continue;
+      const seg = [...base, field];
+      const abs = path.resolve(templateDir, value);
+      const shown = path.relative(projectDir, abs) || '.';
+      if (!isInside(projectDir, abs)) {
+        ctx.error('path-outside-project', `${field} "${value}" resolves to ${abs}, outside the project folder ${projectDir}: dismcli packages only files inside the project. Move it into the project and use a path relative to the template's folder.`, seg, node);
+        continue;
+      }
+      const st = await statKind(abs);
+      if (!st) {
+        ctx.error('path-missing', `${field}: ${kind === 'dir' ? 'folder' : 'file'} not found: ${value} (looked for ${shown} in the project; paths are relative to the template's folder).`, seg, node);
+        continue;
+      }
+      const real = await fs.realpath(abs).catch(() => abs);
+      if (!isInside(projectReal, real)) {
+        ctx.error('path-outside-project', `${field} "${value}" is a link to ${real}, outside the project folder: dismcli packages only files inside the project.`, seg, node);
+        continue;
+      }
+      if (st.kind !== kind) {
+        ctx.error('path-kind', `${field} must be a ${kind === 'dir' ? 'folder' : 'file'}, but ${value} is a ${st.kind === 'dir' ? 'folder' : 'file'}.`, seg, node);
+        continue;
+      }
+      resolved[field] = abs;
+    }
+
+    if (spec.framework === 'MLServer' && resolved.CodeUri) await checkHandler(ctx, props, base, resolved.CodeUri, projectDir);
+    if (spec.model === 'Python' && resolved.CodeUri) await checkTritonPython(ctx, props, base, resolved.CodeUri, projectDir);
+    if (spec.model === 'TensorflowSavedModel' && resolved.SavedModelUri) await checkSavedModel(ctx, props, base, resolved.SavedModelUri);
+    if (spec.model === 'ONNX' && resolved.ModelUri) await checkOnnxDims(ctx, props, base, resolved.ModelUri, notes);
+  }
+  return { problems: ctx.problems, notes };
+}
+
+async function checkHandler(ctx: ValidationContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
+  const node = findPair(props as never, 'Handler')?.value;
+  const handler = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+  const m = handler ? HANDLER_RE.exec(handler) : null;
+  if (!m) return;
+  const [, module, className] = m;
+  const file = path.join(codeDir, `${module.split('.').join(path.sep)}.py`);
+  const shown = path.relative(projectDir, file);
+  const source = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (source === undefined) {
+    ctx.error('handler-module', `Handler "${handler}": module file ${shown} not found in CodeUri.`, [...base, 'Handler'], node);
+    return;
+  }
+  if (!definesClass(source, className)) {
+    ctx.error('handler-class', `Handler "${handler}": ${shown} does not define class ${className} (DISM looks for a line like "class ${className}(...):").`, [...base, 'Handler'], node);
+  }
+}
+
+async function checkTritonPython(ctx: ValidationContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
+  const node = findPair(props as never, 'CodeUri')?.value;
+  const file = path.join(codeDir, 'model.py');
+  const source = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (source === undefined) ctx.error('python-model', `CodeUri must contain model.py for the Triton Python backend (${path.relative(projectDir, file)} not found).`, [...base, 'CodeUri'], node);
+  else if (!definesClass(source, 'TritonPythonModel')) ctx.error('python-model', `${path.relative(projectDir, file)} does not define class TritonPythonModel, which the Triton Python backend loads.`, [...base, 'CodeUri'], node);
+}
+
+async function checkSavedModel(ctx: ValidationContext, props: Node, base: PathSegment[], dir: string): Promise<void> {
+  const node = findPair(props as never, 'SavedModelUri')?.value;
+  const expected: Array<[string, PathKind]> = [['saved_model.pb', 'file'], ['variables', 'dir'], ['fingerprint.pb', 'file']];
+  const missing: string[] = [];
+  for (const [name, kind] of expected) {
+    const st = await statKind(path.join(dir, name));
+    if (!st || st.kind !== kind) missing.push(kind === 'dir' ? `${name}/` : name);
+  }
+  if (missing.length) ctx.error('saved-model', `SavedModelUri is not a complete TensorFlow SavedModel: missing ${missing.join(', ')} (expected saved_model.pb, variables/ and fingerprint.pb).`, [...base, 'SavedModelUri'], node);
+}
+
+function dimsOf(item: Node): number[] | undefined {
+  const d = findPair(item as never, 'Dims')?.value;
+  if (!isSeq(d)) return undefined;
+  const out = seqItems(d).map((x) => (isScalar(x) ? Number(x.value) : NaN));
+  return out.every(Number.isInteger) ? out : undefined;
+}
+
+async function checkOnnxDims(ctx: ValidationContext, props: Node, base: PathSegment[], modelFile: string, notes: string[]): Promise<void> {
+  const shapes = await readOnnxShapes(modelFile);
+  if ('note' in shapes) {
+    notes.push(shapes.note);
+    return;
+  }
+  for (const [key, tensors] of [['InputSignature', shapes.inputs], ['OutputSignature', shapes.outputs]] as const) {
+    const list = findPair(props as never, key)?.value;
+    const items = seqItems(list).filter(isMap) as Node[];
+    items.forEach((item, i) => {
+      const nameNode = findPair(item as never, 'Name')?.value;
+      const name = isScalar(nameNode) ? String(nameNode.value) : '';
+      const byName = tensors.find((t) => t.name === name);
+      const tensor = byName ?? (items.length === tensors.length ? tensors[i] : undefined);
+      const seg = [...base, key, i];
+      if (!byName) {
+        ctx.warn('onnx-name', `${key} "${name}" has no ${key === 'InputSignature' ? 'input' : 'output'} of that name in ${path.basename(modelFile)} (it has: ${tensors.map((t) => t.name).join(', ') || 'none'}); Triton matches tensors by name.`, [...seg, 'Name'], nameNode ?? item);
+      }
+      const dims = dimsOf(item);
+      if (!tensor || !dims) return;
+      const diff = dimsMismatch(dims, tensor.shape);
+      const dimsNode = findPair(item as never, 'Dims')?.value;
+      if (diff) ctx.error('onnx-dims', `Dims [${dims.join(', ')}] do not match ${path.basename(modelFile)}'s ${key === 'InputSignature' ? 'input' : 'output'} "${tensor.name}" of shape ${formatShape(tensor.shape)}: ${diff}.`, [...seg, 'Dims'], dimsNode ?? item);
+    });
+  }
+}
+
+export type { Pair };

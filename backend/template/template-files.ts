@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { OpenedTemplate, TemplateDiskState } from '../../shared/api/contract/template';
+import { ApiError } from '../../shared/api/errors';
+import { writeFileAtomic } from '../fs/atomic-write';
+import type { TemplateDrafts } from './drafts';
+
+export interface TemplateLocation {
+  /** Absolute path of the template file. */
+  file: string;
+  projectDir: string;
+  relPath: string;
+}
+
+export function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Resolve a template path given relative to the project folder (or absolute inside it). */
+export function locateTemplate(projectDir: string, p: string): TemplateLocation {
+  const dir = path.resolve(projectDir);
+  const file = path.resolve(dir, p);
+  if (!isInside(dir, file) || file === dir) {
+    throw new ApiError('OUTSIDE_PROJECT', `The template ${file} is not inside the project folder ${dir}. Open the folder that contains it as the project.`, { file, projectDir: dir }, 'OutsideProjectError');
+  }
+  return { file, projectDir: dir, relPath: path.relative(dir, file) };
+}
+
+export function hashText(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Last seen disk states, so polling for changes reads the file only when mtime or size moved. */
+const seen = new Map<string, TemplateDiskState>();
+
+async function readWithState(file: string): Promise<{ text: string; disk: TemplateDiskState }> {
+  const bytes = await fs.readFile(file);
+  const st = await fs.stat(file);
+  const disk = { mtimeMs: st.mtimeMs, size: st.size, hash: hashText(bytes) };
+  seen.set(file, disk);
+  return { text: bytes.toString('utf8'), disk };
+}
+
+function notFound(loc: TemplateLocation): ApiError {
+  return new ApiError('NOT_FOUND', `Template not found: ${loc.relPath} (in ${loc.projectDir}).`, { file: loc.file }, 'NotFoundError');
+}
+
+export async function openTemplate(projectDir: string, p: string, drafts: TemplateDrafts): Promise<OpenedTemplate> {
+  const loc = locateTemplate(projectDir, p);
+  let read;
+  try {
+    read = await readWithState(loc.file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(loc);
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new ApiError('NOT_A_FILE', `${loc.relPath} is a folder, not a template file.`, undefined, 'NotAFileError');
+    throw err;
+  }
+  const draft = await drafts.read(loc.file);
+  return {
+    path: loc.file,
+    projectDir: loc.projectDir,
+    relPath: loc.relPath,
+    text: read.text,
+    disk: read.disk,
+    draft: draft && draft.text !== read.text ? draft : null,
+  };
+}
+
+/**
+ * Save atomically (temp file + rename) keeping the previous version as `<file>.bak`. Refuses when
+ * the file changed on disk since the editor loaded it, so another program's edits are never lost
+ * silently; the UI then offers reload or keep (force).
+ */
+export async function saveTemplate(
+  projectDir: string,
+  p: string,
+  text: string,
+  baseHash: string | null,
+  force: boolean,
+  drafts: TemplateDrafts,
+): Promise<{ disk: TemplateDiskState; backupPath: string | null }> {
+  const loc = locateTemplate(projectDir, p);
+  let current: TemplateDiskState | null = null;
+  try {
+    current = (await readWithState(loc.file)).disk;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (!force && current && baseHash !== null && current.hash !== baseHash) {
+    throw new ApiError(
+      'TEMPLATE_CHANGED_ON_DISK',
+      `${loc.relPath} was changed on disk by another program since you opened it. Reload it (your edits are discarded) or keep your version (overwrites the file; the disk version goes to ${path.basename(loc.file)}.bak).`,
+      { file: loc.file, disk: current },
+      'TemplateChangedOnDiskError',
+    );
+  }
+  const backupPath = current ? `${loc.file}.bak` : null;
+  await writeFileAtomic(loc.file, text, backupPath ? { backup: backupPath } : {});
+  const { disk } = await readWithState(loc.file);
+  await drafts.discard(loc.file);
+  return { disk, backupPath };
+}
+
+export async function createTemplate(projectDir: string, p: string, text: string, drafts: TemplateDrafts): Promise<OpenedTemplate> {
+  const loc = locateTemplate(projectDir, p);
+  const exists = await fs.stat(loc.file).then(() => true, () => false);
+  if (exists) throw new ApiError('ALREADY_EXISTS', `${loc.relPath} already exists; choose another file name or open it.`, { file: loc.file }, 'AlreadyExistsError');
+  await writeFileAtomic(loc.file, text);
+  return openTemplate(loc.projectDir, loc.relPath, drafts);
+}
+
+export async function templateDiskState(projectDir: string, p: string, knownHash: string | null) {
+  const loc = locateTemplate(projectDir, p);
+  let st;
+  try {
+    st = await fs.stat(loc.file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { changed: knownHash !== null, deleted: true, disk: null, text: null };
+    throw err;
+  }
+  const last = seen.get(loc.file);
+  if (last && last.mtimeMs === st.mtimeMs && last.size === st.size && last.hash === knownHash) {
+    return { changed: false, deleted: false, disk: last, text: null };
+  }
+  const read = await readWithState(loc.file);
+  const changed = read.disk.hash !== knownHash;
+  return { changed, deleted: false, disk: read.disk, text: changed ? read.text : null };
+}

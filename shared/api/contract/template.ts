@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { method } from './define';
+
+const PathSegment = z.union([z.string(), z.number()]);
+
+export const TemplateProblemSchema = z.object({
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+  path: z.string(),
+  segments: z.array(PathSegment),
+  line: z.number().int(),
+  column: z.number().int(),
+  endLine: z.number().int(),
+  endColumn: z.number().int(),
+  from: z.number().int(),
+  to: z.number().int(),
+  rule: z.string(),
+  fix: z
+    .union([
+      z.object({ kind: z.literal('migrate-legacy-datatypes'), label: z.string() }),
+      z.object({ kind: z.literal('set-value'), label: z.string(), path: z.array(PathSegment), value: z.unknown() }),
+      z.object({ kind: z.literal('rename-key'), label: z.string(), path: z.array(PathSegment), newKey: z.string() }),
+    ])
+    .optional(),
+});
+
+/** What the back end last saw on disk: change detection uses mtime first, then the content hash. */
+export const TemplateDiskState = z.object({ mtimeMs: z.number(), size: z.number(), hash: z.string() });
+export type TemplateDiskState = z.infer<typeof TemplateDiskState>;
+
+export const TemplateDraft = z.object({ text: z.string(), savedAt: z.string(), baseHash: z.string().nullable() });
+export type TemplateDraft = z.infer<typeof TemplateDraft>;
+
+export const OpenedTemplate = z.object({
+  path: z.string(),
+  projectDir: z.string(),
+  /** Path relative to the project folder, for display. */
+  relPath: z.string(),
+  text: z.string(),
+  disk: TemplateDiskState,
+  /** Unsaved edits from an earlier session that differ from the file, offered for restore. */
+  draft: TemplateDraft.nullable(),
+});
+export type OpenedTemplate = z.infer<typeof OpenedTemplate>;
+
+export const TemplateValidation = z.object({
+  valid: z.boolean(),
+  problems: z.array(TemplateProblemSchema),
+  /** Checks that were skipped and why (e.g. ONNX shapes without onnxruntime). */
+  notes: z.array(z.string()),
+});
+export type TemplateValidation = z.infer<typeof TemplateValidation>;
+
+const TemplateRef = { projectDir: z.string().min(1), path: z.string().min(1) };
+
+export const templateMethods = {
+  'template.open': method(
+    z.object(TemplateRef).strict(),
+    OpenedTemplate,
+    'Read a template.yaml (path relative to the project folder or absolute inside it) plus any crash-recovery draft',
+  ),
+  'template.save': method(
+    z.object({ ...TemplateRef, text: z.string(), baseHash: z.string().nullable(), force: z.boolean().optional() }).strict(),
+    z.object({ disk: TemplateDiskState, backupPath: z.string().nullable() }),
+    'Save atomically, keeping the previous version as template.yaml.bak; refuses (TEMPLATE_CHANGED_ON_DISK) if the file changed since baseHash unless force',
+  ),
+  'template.create': method(
+    z.object({ ...TemplateRef, text: z.string() }).strict(),
+    OpenedTemplate,
+    'Write a new template file (refuses to overwrite an existing one)',
+  ),
+  'template.diskState': method(
+    z.object({ ...TemplateRef, knownHash: z.string().nullable() }).strict(),
+    z.object({ changed: z.boolean(), deleted: z.boolean(), disk: TemplateDiskState.nullable(), text: z.string().nullable() }),
+    'Has the file changed on disk since knownHash? Returns the new text when it has',
+  ),
+  'template.saveDraft': method(
+    z.object({ ...TemplateRef, text: z.string(), baseHash: z.string().nullable() }).strict(),
+    z.object({ savedAt: z.string() }),
+    'Keep unsaved edits in the user-data dir so they survive a crash',
+  ),
+  'template.discardDraft': method(z.object(TemplateRef).strict(), z.object({}), 'Forget the crash-recovery draft of a template'),
+  'template.validate': method(
+    z.object({ ...TemplateRef, text: z.string().optional() }).strict(),
+    TemplateValidation,
+    'Validate the text (or the file on disk) with the schema rules plus filesystem checks: paths, Handler class, SavedModel contents, ONNX shapes',
+  ),
+};
