@@ -13,5 +13,5 @@ if [ "$(docker image inspect -f '{{ index .Config.Labels "dism.recipe-hash" }}' 
   echo "mlserver stand-in: $name is up to date ($hash)"
   exit 0
 fi
-docker build -q --label "dism.recipe-hash=$hash" --label dism.stand-in=mlserver --label dism.studio=1 -t "$name" "$here" >/dev/null
+out="$(docker build -q --label "dism.recipe-hash=$hash" --label dism.stand-in=mlserver --label dism.studio=1 -t "$name" "$here" 2>&1)" || { echo "$out" >&2; exit 1; }
 echo "mlserver stand-in: built $name ($hash)"

@@ -1,0 +1,202 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Document } from 'yaml';
+import { ApiError } from '../../shared/api/errors';
+import { configPbtxt, TRITON_MODEL } from './config-pbtxt';
+import { modelName, plainDataType, readTemplate, type ResourceView, type TemplateView } from './template-source';
+
+export const ARTIFACTS_DIR = '.dism-artifacts';
+
+/** What an official `dismcli build` does that this offline build cannot (shown next to the result). */
+export const OFFICIAL_BUILD_ADDS = [
+  'DIALS login and a check that you may publish to the resource Workspace',
+  'DISM\'s own server-side validation of the template (dism_core, same rules as the Template step, plus model-name uniqueness in the workspace)',
+  'The build recorded by DISM with its version, so `dismcli package` can register the model in DIALS',
+  'A check that the Image can be pulled by the DIALS inference cluster',
+];
+
+export interface BuiltResource {
+  key: string;
+  type: string;
+  framework: 'MLServer' | 'Tritonserver';
+  name: string;
+  /** Absolute path of build/<ResourceKey>. */
+  dir: string;
+  /** Every file under dir, relative, '/'-separated, sorted. */
+  files: string[];
+}
+
+export interface LocalBuildResult {
+  templateFile: string;
+  projectDir: string;
+  buildDir: string;
+  builtTemplate: string;
+  resources: BuiltResource[];
+  warnings: string[];
+  local: true;
+  officialBuildAdds: string[];
+  builtAt: string;
+}
+
+/** A path from the template, resolved against its folder; refuses paths that leave the project. */
+async function projectPath(t: TemplateView, r: ResourceView, key: string, kind: 'file' | 'dir'): Promise<string> {
+  const raw = r.properties[key];
+  const where = `Resources.${r.key}.Properties.${key}`;
+  if (typeof raw !== 'string' || !raw.trim()) throw new ApiError('BUILD_INPUT_MISSING', `${where} is required for ${r.type} (a ${kind} relative to ${t.dir}).`, { path: where }, 'BuildError');
+  const abs = path.resolve(t.dir, raw);
+  const rel = path.relative(t.dir, abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ApiError('PATH_OUTSIDE_PROJECT', `${where}: ${raw} points outside the project folder ${t.dir}.`, { path: where }, 'BuildError');
+  let st;
+  try {
+    st = await fs.stat(abs);
+  } catch {
+    throw new ApiError('BUILD_INPUT_MISSING', `${where}: ${raw} does not exist (looked for ${abs}).`, { path: where, file: abs }, 'BuildError');
+  }
+  if (kind === 'dir' ? !st.isDirectory() : !st.isFile()) throw new ApiError('BUILD_INPUT_MISSING', `${where}: ${raw} is not a ${kind === 'dir' ? 'folder' : 'file'} (${abs}).`, { path: where, file: abs }, 'BuildError');
+  return abs;
+}
+
+async function copyInto(src: string, dest: string): Promise<void> {
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  await fs.cp(src, dest, { recursive: true, preserveTimestamps: true, errorOnExist: false, force: true });
+}
+
+/** Every top-level entry of a folder copied into dest (folders recursively). */
+async function copyEntries(srcDir: string, dest: string, skip: (name: string) => boolean = () => false): Promise<void> {
+  await fs.mkdir(dest, { recursive: true });
+  for (const e of await fs.readdir(srcDir)) if (!skip(e)) await copyInto(path.join(srcDir, e), path.join(dest, e));
+}
+
+async function listFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, r)));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+/** JSON as Python's json.dumps writes it by default (", " and ": " separators, ASCII escapes). */
+export function pythonJsonDumps(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pythonJsonDumps).join(', ')}]`;
+  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(x)}`).join(', ')}}`;
+  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(v ?? null);
+}
+
+/** model-settings.json exactly as dismcli writes it. */
+export function modelSettingsJson(name: string, implementation: string, uri: string): string {
+  return pythonJsonDumps({ name, implementation, parameters: { uri, version: '0.1.0' } });
+}
+
+async function buildMlserver(t: TemplateView, r: ResourceView, out: string, props: Record<string, unknown>): Promise<void> {
+  const codeDir = await projectPath(t, r, 'CodeUri', 'dir');
+  const modelFile = await projectPath(t, r, 'ModelUri', 'file');
+  const handler = props.Handler;
+  if (typeof handler !== 'string' || !handler.includes('.')) throw new ApiError('BUILD_INPUT_MISSING', `Resources.${r.key}.Properties.Handler must be module.Class (got ${String(handler)}).`, undefined, 'BuildError');
+  const dest = path.join(out, r.key);
+  await copyEntries(codeDir, dest);
+  await copyInto(modelFile, path.join(dest, path.basename(modelFile)));
+  await fs.writeFile(path.join(dest, 'model-settings.json'), modelSettingsJson(modelName(r), handler, path.basename(modelFile)));
+  props.CodeUri = r.key;
+  props.ModelUri = path.basename(modelFile);
+}
+
+async function buildTriton(t: TemplateView, r: ResourceView, out: string, props: Record<string, unknown>): Promise<void> {
+  const name = modelName(r);
+  const dest = path.join(out, r.key);
+  const version = path.join(dest, name, '1');
+  const m = TRITON_MODEL[r.model];
+  await fs.mkdir(version, { recursive: true });
+  if (r.model === 'TensorflowSavedModel') {
+    await copyInto(await projectPath(t, r, 'SavedModelUri', 'dir'), path.join(version, m.file));
+    props.SavedModelUri = `${name}/1/${m.file}`;
+  } else if (r.model === 'Python') {
+    const codeDir = await projectPath(t, r, 'CodeUri', 'dir');
+    const modelFile = await projectPath(t, r, 'ModelUri', 'file');
+    await copyEntries(codeDir, version);
+    await copyInto(modelFile, path.join(version, path.basename(modelFile)));
+    props.CodeUri = `${name}/1`;
+    props.ModelUri = `${name}/1/${path.basename(modelFile)}`;
+  } else {
+    await copyInto(await projectPath(t, r, 'ModelUri', 'file'), path.join(version, m.file));
+    props.ModelUri = `${name}/1/${m.file}`;
+  }
+  await fs.writeFile(path.join(dest, name, 'config.pbtxt'), configPbtxt(r));
+}
+
+/** The template as written to build/template.yaml: plain DataTypes, defaults made explicit, paths rewritten. */
+function normaliseProperties(props: Record<string, unknown>): void {
+  const fixTypes = (v: unknown) => {
+    if (!Array.isArray(v)) return;
+    for (const e of v) if (e && typeof e === 'object' && 'DataType' in e) (e as Record<string, unknown>).DataType = plainDataType((e as Record<string, unknown>).DataType);
+  };
+  fixTypes(props.InputSignature);
+  fixTypes(props.OutputSignature);
+  if (Array.isArray(props.InputMetadata)) {
+    for (const m of props.InputMetadata as Array<Record<string, unknown>>) {
+      fixTypes(m.Attributes);
+      if (Array.isArray(m.Filter)) for (const f of m.Filter as Array<Record<string, unknown>>) f.Operation ??= 'EQ';
+    }
+  }
+  const res = props.Resources as Record<string, Record<string, unknown> | null> | undefined;
+  for (const k of ['Requests', 'Limits']) {
+    const spec = res?.[k];
+    if (spec && 'nvidia.com/gpu' in spec) {
+      spec.gpu ??= spec['nvidia.com/gpu'];
+      delete spec['nvidia.com/gpu'];
+    }
+  }
+}
+
+/**
+ * Build `.dism-artifacts/build/` next to the template, laid out as `dismcli build` does, offline.
+ * The new build is assembled in a temporary folder and swapped in, so a failed build never leaves
+ * a half-written build folder behind.
+ */
+export async function buildLocal(templateFile: string, opts: { onProgress?: (message: string) => void } = {}): Promise<LocalBuildResult> {
+  const t = await readTemplate(templateFile);
+  const artifacts = path.join(t.dir, ARTIFACTS_DIR);
+  const buildDir = path.join(artifacts, 'build');
+  const tmp = path.join(artifacts, `.build-${randomBytes(4).toString('hex')}.tmp`);
+  await fs.mkdir(tmp, { recursive: true });
+  try {
+    const data = structuredClone(t.data);
+    const resourcesOut = data.Resources as Record<string, { Properties?: Record<string, unknown> }>;
+    for (const r of t.resources) {
+      opts.onProgress?.(`Building ${r.key} (${r.type})`);
+      const props = (resourcesOut[r.key].Properties ??= {});
+      if (r.framework === 'MLServer') await buildMlserver(t, r, tmp, props);
+      else await buildTriton(t, r, tmp, props);
+      normaliseProperties(props);
+    }
+    // dismcli's readers are PyYAML (YAML 1.1): write 1.1 so "2025-03-31", yes/no, … stay strings.
+    const doc = new Document(data, { version: '1.1' });
+    await fs.writeFile(path.join(tmp, 'template.yaml'), doc.toString({ lineWidth: 0 }));
+    const old = `${buildDir}.old-${randomBytes(4).toString('hex')}`;
+    const hadOld = await fs.rename(buildDir, old).then(() => true, () => false);
+    await fs.rename(tmp, buildDir);
+    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const resources: BuiltResource[] = [];
+  for (const r of t.resources) {
+    const dir = path.join(buildDir, r.key);
+    resources.push({ key: r.key, type: r.type, framework: r.framework, name: modelName(r), dir, files: await listFiles(dir) });
+  }
+  return {
+    templateFile: t.file,
+    projectDir: t.dir,
+    buildDir,
+    builtTemplate: path.join(buildDir, 'template.yaml'),
+    resources,
+    warnings: t.warnings,
+    local: true,
+    officialBuildAdds: OFFICIAL_BUILD_ADDS,
+    builtAt: new Date().toISOString(),
+  };
+}
