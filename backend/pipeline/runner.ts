@@ -12,7 +12,7 @@ import type { NmfSession } from './onnx-session';
 export const DEFAULT_CHUNK_SIZE = 256;
 
 /** OMS and HLT conditions for the loaded lumisections (null parts when no file was given). */
-export async function loadConditions(preset: ModelPreset, spec: Pick<DataInputSpec, 'oms' | 'hlt' | 'baseDir'>, data: Pick<LoadedData, 'runs' | 'lumis'>, warnings: string[]): Promise<LumiConditions> {
+export async function loadConditions(preset: ModelPreset, spec: Pick<DataInputSpec, 'oms' | 'hlt' | 'baseDir'>, data: { runs: ArrayLike<number>; lumis: ArrayLike<number> }, warnings: string[]): Promise<LumiConditions> {
   const base = spec.baseDir ?? process.cwd();
   const f = preset.filters;
   let oms: LumiConditions['oms'] = null;
@@ -44,16 +44,33 @@ export function sliceMaps(raw: NumericArray, size: number, start: number, n: num
   return raw.subarray(start * size, (start + n) * size) as NumericArray;
 }
 
+/** Raw maps by chunk: in memory, or produced on demand (large inputs, benchmarks). */
+export interface MapSource {
+  n: number;
+  runs: ArrayLike<number>;
+  lumis: ArrayLike<number>;
+  /** Per layer, the maps of LS [start, start + n). */
+  read(start: number, n: number): NumericArray[] | Promise<NumericArray[]>;
+}
+
+export function inMemorySource(cp: CompiledPipeline, data: LoadedData): MapSource {
+  return {
+    n: data.n,
+    runs: data.runs,
+    lumis: data.lumis,
+    read: (start, n) => cp.layers.map((l, i) => sliceMaps(data.raws[i], l.geom.rows * l.geom.cols, start, n)),
+  };
+}
+
 /** The whole pipeline over the data, chunk by chunk (bounded memory). */
-export async function runPipeline(cp: CompiledPipeline, sessions: NmfSession[], data: LoadedData, cond: LumiConditions, opts: RunOptions): Promise<void> {
+export async function runPipeline(cp: CompiledPipeline, sessions: NmfSession[], source: MapSource, cond: LumiConditions, opts: RunOptions): Promise<void> {
   const chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const scratch = new StageScratch(cp);
   const reconstruct = (i: number, input: Float32Array, n: number) => sessions[i].run(input, n);
-  for (let start = 0; start < data.n; start += chunk) {
+  for (let start = 0; start < source.n; start += chunk) {
     opts.signal?.throwIfAborted();
-    const n = Math.min(chunk, data.n - start);
-    const raws = cp.layers.map((l, i) => sliceMaps(data.raws[i], l.geom.rows * l.geom.cols, start, n));
-    const stages = await runChunk(cp, raws, start, n, reconstruct, scratch);
-    await opts.onChunk(stages, summarizeChunk(cp, stages, data, cond));
+    const n = Math.min(chunk, source.n - start);
+    const stages = await runChunk(cp, await source.read(start, n), start, n, reconstruct, scratch);
+    await opts.onChunk(stages, summarizeChunk(cp, stages, source, cond));
   }
 }

@@ -14,6 +14,9 @@ export interface LayerGeometry {
   /** Raw row/column of each cropped row/column. */
   rowIdx: Int32Array;
   colIdx: Int32Array;
+  /** Raw offset of every cropped bin (row-major), and of every removed (cross) bin. */
+  keptIdx: Int32Array;
+  crossIdx: Int32Array;
 }
 
 function keptIndices(size: number, [start, stop]: readonly [number, number]): Int32Array {
@@ -26,7 +29,11 @@ export function layerGeometry(layer: PresetLayer): LayerGeometry {
   const [rows, cols] = layer.shape;
   const rowIdx = keptIndices(rows, layer.cross.rows);
   const colIdx = keptIndices(cols, layer.cross.columns);
-  return { name: layer.name, rows, cols, outRows: rowIdx.length, outCols: colIdx.length, rowIdx, colIdx };
+  const keptIdx = new Int32Array(rowIdx.length * colIdx.length);
+  rowIdx.forEach((r, i) => colIdx.forEach((c, j) => (keptIdx[i * colIdx.length + j] = r * cols + c)));
+  const kept = new Set(keptIdx);
+  const crossIdx = Int32Array.from({ length: rows * cols }, (_, k) => k).filter((k) => !kept.has(k));
+  return { name: layer.name, rows, cols, outRows: rowIdx.length, outCols: colIdx.length, rowIdx, colIdx, keptIdx, crossIdx };
 }
 
 /** Crop one raw-shaped map (rows × cols) to the cropped shape. */
@@ -43,6 +50,8 @@ export interface CompiledLayer {
   geom: LayerGeometry;
   /** Cropped local norm with zeros replaced by −1 (those bins end at 0 after "negatives → 0"). */
   norm: Float64Array;
+  /** 1 / norm (multiplying is much faster than dividing in the per-bin loop; differences are ≤ 1 ulp). */
+  invNorm: Float64Array;
   /** Cropped "usually zero" map: 1 where the loss mask is false. */
   usuallyZero: Uint8Array;
   /** Rebinning of this layer's cropped map to the first layer's cropped shape. */
@@ -103,7 +112,7 @@ export function compilePipeline(preset: ModelPreset, arrays: Record<string, Laye
     const mask = cropMap(geom, a.lossMask.data);
     const usuallyZero = new Uint8Array(mask.length);
     for (let k = 0; k < mask.length; k++) usuallyZero[k] = mask[k] ? 0 : 1;
-    return { name: layer.name, geom, norm, usuallyZero, plan: areaPlan(geom.outRows, geom.outCols, target.outRows, target.outCols) };
+    return { name: layer.name, geom, norm, invNorm: norm.map((v) => 1 / v), usuallyZero, plan: areaPlan(geom.outRows, geom.outCols, target.outRows, target.outCols) };
   });
   const maskCombined = new Float32Array(target.outRows * target.outCols);
   for (const l of layers) {

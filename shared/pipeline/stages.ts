@@ -1,7 +1,7 @@
 import type { CompiledLayer, CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { addRebinnedBinary } from './rebin';
-import { containsPattern, markMatches, MatchScratch } from './template-match';
+import { containsBinaryPattern, markBinaryMatches, MatchScratch } from './template-match';
 
 /**
  * The numeric stages of PixelNMF on a chunk of n lumisections. Maps are stored LS-major in flat
@@ -17,38 +17,42 @@ export function preprocessLayer(
   clip: { max: number; zeroValue: number },
   scratch: Float64Array,
 ): void {
-  const { rows, cols, outRows, outCols, rowIdx, colIdx } = layer.geom;
+  const { rows, cols, outRows, outCols, keptIdx, crossIdx } = layer.geom;
   const rawSize = rows * cols;
   const size = outRows * outCols;
-  const norm = layer.norm;
+  const invNorm = layer.invNorm;
+  const { preprocessed, modelInput } = out;
+  const { max, zeroValue } = clip;
   for (let ls = 0; ls < n; ls++) {
     const rOff = ls * rawSize;
     let entries = 0;
-    for (let k = 0; k < rawSize; k++) entries += raw[rOff + k];
-    out.entries[ls] = entries;
+    for (let k = 0; k < crossIdx.length; k++) entries += raw[rOff + crossIdx[k]];
     let sum = 0;
     let count = 0;
-    for (let r = 0; r < outRows; r++) {
-      const s = rOff + rowIdx[r] * cols;
-      const o = r * outCols;
-      for (let c = 0; c < outCols; c++) {
-        let v = raw[s + colIdx[c]] / norm[o + c];
-        if (!(v > 0)) v = 0;
-        else {
-          sum += v;
-          count++;
-        }
-        scratch[o + c] = v;
-      }
+    for (let k = 0; k < size; k++) {
+      const raw_ = raw[rOff + keptIdx[k]];
+      entries += raw_;
+      const x = raw_ * invNorm[k];
+      // negatives (and bins whose norm was 0 → −1) become 0
+      const v = x > 0 ? x : 0;
+      sum += v;
+      count += x > 0 ? 1 : 0;
+      scratch[k] = v;
     }
-    // An all-zero map has no non-zero mean: NaN everywhere, as numpy's mean of an empty selection.
-    const inv = count > 0 ? count / sum : NaN;
+    out.entries[ls] = entries;
     const pOff = ls * size;
-    const { preprocessed, modelInput } = out;
+    if (count === 0) {
+      // An all-zero map has no non-zero mean: NaN everywhere, as numpy's mean of an empty selection;
+      // the model sees NaN → 0.
+      preprocessed.fill(NaN, pOff, pOff + size);
+      modelInput.fill(0, pOff, pOff + size);
+      continue;
+    }
+    const inv = count / sum;
     for (let k = 0; k < size; k++) {
       const v = scratch[k] * inv;
       preprocessed[pOff + k] = v;
-      modelInput[pOff + k] = v > clip.max ? clip.max : v === 0 ? clip.zeroValue : v !== v ? 0 : v;
+      modelInput[pOff + k] = v > max ? max : v === 0 ? zeroValue : v;
     }
   }
 }
@@ -86,8 +90,14 @@ export function clusterLoss(cp: CompiledPipeline, layer: CompiledLayer, loss: Fl
   const bin = scratch.binary;
   for (const t of cp.thresholds) {
     // NaN losses (empty maps) compare false: never anomalous.
-    for (let k = 0; k < size; k++) bin[k] = loss[off + k] > t.lossThreshold ? 1 : 0;
-    markMatches(bin, 0, h, w, t.pattern, t.filterThreshold, out, outOff, scratch.match);
+    const thr = t.lossThreshold;
+    let ones = 0;
+    for (let k = 0; k < size; k++) {
+      const b = loss[off + k] > thr ? 1 : 0;
+      bin[k] = b;
+      ones += b;
+    }
+    markBinaryMatches(bin, ones, h, w, t.pattern, t.filterThreshold, out, outOff, scratch.match);
   }
 }
 
@@ -136,7 +146,7 @@ export function decide(cp: CompiledPipeline, loss: Float32Array[], n: number, ou
     let flagged = 0;
     if (bins > 0) {
       for (const p of cp.flagPatterns) {
-        if (containsPattern(out.final, cOff, cp.targetRows, cp.targetCols, p, cp.flagThreshold, scratch.match)) {
+        if (containsBinaryPattern(out.final, cOff, bins, cp.targetRows, cp.targetCols, p, cp.flagThreshold, scratch.match)) {
           flagged = 1;
           break;
         }

@@ -47,18 +47,100 @@ export function matchTemplateSqdiff(src: ArrayLike<number>, h: number, w: number
 export class MatchScratch {
   integral: Float64Array;
   integralSq: Float64Array;
+  integralBin: Int32Array;
   constructor(maxRows: number, maxCols: number) {
     const n = (maxRows + 1) * (maxCols + 1);
     this.integral = new Float64Array(n);
     this.integralSq = new Float64Array(n);
+    this.integralBin = new Int32Array(n);
   }
   ensure(rows: number, cols: number): void {
     const n = (rows + 1) * (cols + 1);
     if (this.integral.length < n) {
       this.integral = new Float64Array(n);
       this.integralSq = new Float64Array(n);
+      this.integralBin = new Int32Array(n);
     }
   }
+}
+
+/**
+ * Matching a constant pattern (value v, n bins) on a 0/1 map: SQDIFF = (1 − 2v)·S + n·v², S = ones in
+ * the window. Returns the smallest S a window needs to match, or null when no window can match
+ * (or every window matches, which callers handle through the general path).
+ */
+function minOnesForBinaryMatch(p: CompiledPattern, threshold: number): number | null {
+  const v = p.constant;
+  if (v === null || !(v > 0.5)) return null;
+  const n = p.rows * p.cols;
+  // (1 − 2v)·S + n·v² < threshold  ⇔  S > (n·v² − threshold) / (2v − 1)
+  const bound = (n * v * v - threshold) / (2 * v - 1);
+  return Math.max(0, Math.floor(bound) + 1);
+}
+
+/**
+ * Visit matching windows of a 0/1 map (`ones` = number of ones in it) for a constant pattern with
+ * v > 0.5, using one Int32 integral image; skips maps with too few ones to match at all.
+ */
+function forEachBinaryMatch(
+  src: Uint8Array,
+  off: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  minOnes: number,
+  ones: number,
+  scratch: MatchScratch,
+  visit: (i: number, j: number) => boolean,
+): void {
+  if (p.rows > h || p.cols > w || ones < minOnes) return;
+  scratch.ensure(h, w);
+  const I = scratch.integralBin;
+  const W = w + 1;
+  I.fill(0, 0, W);
+  for (let i = 0; i < h; i++) {
+    let run = 0;
+    const r = (i + 1) * W;
+    I[r] = 0;
+    const s = off + i * w;
+    for (let j = 0; j < w; j++) {
+      run += src[s + j];
+      I[r + j + 1] = I[r - W + j + 1] + run;
+    }
+  }
+  const rows = h - p.rows + 1;
+  const cols = w - p.cols + 1;
+  const dr = p.rows * W;
+  const pc = p.cols;
+  for (let i = 0; i < rows; i++) {
+    const top = i * W;
+    for (let j = 0; j < cols; j++) {
+      const a = top + j;
+      if (I[a + dr + pc] - I[a + pc] - I[a + dr] + I[a] >= minOnes && visit(i, j)) return;
+    }
+  }
+}
+
+/** Like markMatches for a 0/1 map whose number of ones is known (the pipeline's hot path). */
+export function markBinaryMatches(src: Uint8Array, ones: number, h: number, w: number, p: CompiledPattern, threshold: number, out: Uint8Array, outOff: number, scratch: MatchScratch): void {
+  const minOnes = minOnesForBinaryMatch(p, threshold);
+  if (minOnes === null) {
+    markMatches(src, 0, h, w, p, threshold, out, outOff, scratch);
+    return;
+  }
+  forEachBinaryMatch(src, 0, h, w, p, minOnes, ones, scratch, (i, j) => {
+    for (let a = 0; a < p.rows; a++) out.fill(1, outOff + (i + a) * w + j, outOff + (i + a) * w + j + p.cols);
+    return false;
+  });
+}
+
+/** Like containsPattern for a 0/1 map with a known number of ones. */
+export function containsBinaryPattern(src: Uint8Array, srcOff: number, ones: number, h: number, w: number, p: CompiledPattern, threshold: number, scratch: MatchScratch): boolean {
+  const minOnes = minOnesForBinaryMatch(p, threshold);
+  if (minOnes === null) return containsPattern(src, srcOff, h, w, p, threshold, scratch);
+  let found = false;
+  forEachBinaryMatch(src, srcOff, h, w, p, minOnes, ones, scratch, () => (found = true));
+  return found;
 }
 
 /**

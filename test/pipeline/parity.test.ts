@@ -4,7 +4,7 @@ import { loadDataInputs } from '../../backend/pipeline/data-inputs';
 import { readNpyFile } from '../../backend/pipeline/npy';
 import type { NmfSession } from '../../backend/pipeline/onnx-session';
 import { compilePresetFiles, openSessions } from '../../backend/pipeline/preset-io';
-import { loadConditions, runPipeline } from '../../backend/pipeline/runner';
+import { inMemorySource, loadConditions, runPipeline } from '../../backend/pipeline/runner';
 import type { CompiledPipeline } from '../../shared/pipeline/model';
 import type { ChunkStages, LumisectionSummary } from '../../shared/pipeline/run-chunk';
 import { LAYERS, REFERENCE_DIR, referenceData, referencePreset } from './fixture';
@@ -50,7 +50,7 @@ describe('parity with the reference PixelNMF pipeline', () => {
     const cond = await loadConditions(loaded.preset, referenceData, data, warnings);
     expect(warnings).toEqual([]);
     // A chunk size that does not divide 24 exercises chunk boundaries.
-    await runPipeline(cp, sessions, data, cond, { chunkSize: 7, onChunk: (s, sum) => void (chunks.push(s), summaries.push(...sum)) });
+    await runPipeline(cp, sessions, inMemorySource(cp, data), cond, { chunkSize: 7, onChunk: (s, sum) => void (chunks.push(s), summaries.push(...sum)) });
   });
   afterAll(async () => {
     await Promise.all(sessions.map((s) => s.close()));
