@@ -12,6 +12,7 @@ import { projectHandlers } from './handlers/projects';
 import { dismcliHandlers } from './handlers/dismcli';
 import { exportHandlers } from './handlers/export';
 import { templateHandlers } from './handlers/template';
+import { modelServerHandlers } from './handlers/model-server';
 import type { BackendContext, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -41,6 +42,7 @@ function allHandlers(): AllHandlers {
     ...dismcliHandlers,
     ...exportHandlers,
     ...templateHandlers,
+    ...modelServerHandlers,
   };
 }
 

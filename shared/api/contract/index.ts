@@ -6,6 +6,7 @@ import { projectMethods } from './projects';
 import { dismcliMethods } from './dismcli';
 import { exportMethods } from './export';
 import { templateMethods } from './template';
+import { modelServerMethods } from './model-server';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -19,6 +20,7 @@ export const methods = {
   ...dismcliMethods,
   ...exportMethods,
   ...templateMethods,
+  ...modelServerMethods,
 };
 
 /** Server → UI push events. */
@@ -45,3 +47,4 @@ export * from './projects';
 export * from './dismcli';
 export * from './export';
 export * from './template';
+export * from './model-server';

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { ApiError } from '../../../shared/api/errors';
+import { buildLocal } from '../../build-local/local-build';
+import { readTemplate, requireResource } from '../../build-local/template-source';
+import { runInference } from '../../inference/run-inference';
+import { listLocalImages, tagLocalImage } from '../../model-server/image';
+import { parseImageRef } from '../../model-server/image-ref';
+import { ModelServerManager } from '../../model-server/manager';
+import type { BackendContext, HandlerMap } from '../types';
+
+const managers = new WeakMap<BackendContext, ModelServerManager>();
+
+/** One manager per back end; closing the app stops every container it started. */
+export function modelServerManager(ctx: BackendContext): ModelServerManager {
+  let m = managers.get(ctx);
+  if (!m) {
+    const created = new ModelServerManager({ jobs: ctx.jobs, engine: ctx.engine });
+    ctx.onDispose(() => created.stopAll());
+    managers.set(ctx, created);
+    m = created;
+  }
+  return m;
+}
+
+type ModelServerMethod =
+  | 'modelServer.buildLocal'
+  | 'modelServer.start'
+  | 'modelServer.stop'
+  | 'modelServer.runs'
+  | 'modelServer.get'
+  | 'modelServer.localImages'
+  | 'modelServer.tagImage'
+  | 'modelServer.infer';
+
+export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
+  'modelServer.buildLocal': ({ templateFile }) => buildLocal(templateFile),
+  'modelServer.start': (input, ctx) => modelServerManager(ctx).start(input),
+  'modelServer.stop': ({ id }, ctx) => modelServerManager(ctx).stop(id),
+  'modelServer.runs': ({ projectDir }, ctx) => modelServerManager(ctx).list(projectDir),
+  'modelServer.get': ({ id }, ctx) => modelServerManager(ctx).get(id),
+  'modelServer.localImages': async ({ like }, ctx) => listLocalImages(await ctx.engine.client(), like ? parseImageRef(like).baseName : undefined),
+  'modelServer.tagImage': async ({ source, target }, ctx) => {
+    await tagLocalImage(await ctx.engine.client(), source, target);
+    return { target: parseImageRef(target).full };
+  },
+  'modelServer.infer': async (input, ctx) => {
+    const template = await readTemplate(input.templateFile);
+    const resource = requireResource(template, input.resourceKey);
+    let url = input.url;
+    let saveDir: string | undefined;
+    if (input.runId) {
+      const run = modelServerManager(ctx).get(input.runId);
+      if (run.state !== 'ready' || !run.url) throw new ApiError('SERVER_NOT_READY', `The model server is ${run.state}, not ready; start it and wait until it is ready.`, undefined, 'ServerNotReadyError');
+      url = run.url;
+      saveDir = run.runDir;
+    }
+    if (!url) throw new ApiError('SCHEMA_INVALID', 'Give runId (a running model server) or url.', undefined, 'SchemaError');
+    const { warnings, ...result } = await runInference({
+      url,
+      resource,
+      baseDir: path.dirname(template.file),
+      data: input.data,
+      previewFlags: input.previewFlags,
+      maxValuesPerRequest: input.maxValuesPerRequest,
+      saveDir,
+    });
+    void warnings;
+    return result;
+  },
+};

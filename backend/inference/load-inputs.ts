@@ -1,0 +1,87 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { InferenceData } from '../../shared/api/contract/model-server';
+import { ApiError } from '../../shared/api/errors';
+import type { ModelPreset } from '../../shared/preset/model-preset';
+import { inputSignature, metadataInputs, type MetadataInput, type ResourceView } from '../build-local/template-source';
+import { loadDataInputs } from '../pipeline/data-inputs';
+import { alignOms, loadOmsColumnar } from '../pipeline/oms';
+import type { InferenceInputs } from './oip-request';
+
+export interface LoadedInferenceInputs extends InferenceInputs {
+  runs: Float64Array;
+  lumis: Float64Array;
+  warnings: string[];
+}
+
+function inputError(message: string): ApiError {
+  return new ApiError('INPUT_INVALID', message, undefined, 'InputError');
+}
+
+/** Regex of an `hltpathrates` metadata's `path_name` filter (LIST_AND_MATCH: Python re.match, anchored at the start). */
+function pathFilter(resource: ResourceView, meta: string): RegExp | undefined {
+  const m = (resource.properties.InputMetadata as Array<Record<string, unknown>> | undefined)?.find((x) => x.Name === meta);
+  const f = (m?.Filter as Array<Record<string, unknown>> | undefined)?.find((x) => x.Name === 'path_name');
+  if (!f) return undefined;
+  const value = String(f.Value ?? '');
+  return f.Operation === 'LIST_AND_MATCH' ? new RegExp(`^(?:${value})`) : new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+/** HLT path rates per (run, LS) for the paths an `hltpathrates` metadata entry selects. */
+async function hltColumn(file: string, re: RegExp | undefined, runs: Float64Array, lumis: Float64Array, warnings: string[]): Promise<Array<number | null>> {
+  let doc: Record<string, Record<string, { rate?: unknown[]; first_lumisection_number?: unknown[]; run_number?: unknown[] }>>;
+  try {
+    doc = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HLT rate file not found' : `not valid JSON (${(err as Error).message})`}`);
+  }
+  const rates = new Map<string, number>();
+  for (const [run, triggers] of Object.entries(doc)) {
+    const paths = Object.keys(triggers ?? {}).filter((p) => !re || re.test(p)).sort();
+    if (paths.length > 1) warnings.push(`${file}: run ${run} has several paths matching ${re?.source} (${paths.join(', ')}); using ${paths[paths.length - 1]}`);
+    const entry = paths.length ? triggers[paths[paths.length - 1]] : undefined;
+    if (!entry || !Array.isArray(entry.rate) || !Array.isArray(entry.first_lumisection_number)) continue;
+    entry.first_lumisection_number.forEach((ls, i) => rates.set(`${entry.run_number ? Number(entry.run_number[i]) : Number(run)}:${Number(ls)}`, Number(entry.rate![i])));
+  }
+  let missing = 0;
+  const out = Array.from(runs, (r, i) => {
+    const v = rates.get(`${r}:${lumis[i]}`);
+    if (v === undefined) missing++;
+    return v ?? null;
+  });
+  if (missing) warnings.push(`${file}: no HLT rate for ${missing} lumisection(s); sent as 0`);
+  return out;
+}
+
+/** Load the maps named by the template's InputSignature and the metadata its InputMetadata asks for. */
+export async function loadInferenceInputs(resource: ResourceView, data: InferenceData, baseDir: string): Promise<LoadedInferenceInputs> {
+  const signature = inputSignature(resource);
+  const bad = signature.filter((s) => s.dims.length !== 3);
+  if (bad.length) throw inputError(`InputSignature ${bad.map((s) => `${s.name} Dims [${s.dims.join(', ')}]`).join(', ')}: test inference sends maps of shape [N, ny, nx], so Dims must be [-1, ny, nx]`);
+  // loadDataInputs only reads each layer's name, monitoring element and shape.
+  const layers = signature.map((s) => ({ name: s.name, monitoringElement: s.monitoringElement ?? s.name, shape: [s.dims[1], s.dims[2]] as [number, number] }));
+  const loaded = await loadDataInputs({ layers } as unknown as ModelPreset, { layers: data.files, runs: data.runs, lumis: data.lumis, baseDir });
+  const warnings = [...loaded.warnings];
+  const metadata: Record<string, ArrayLike<number | boolean | string | null>> = { ...(data.metadata ?? {}) };
+  const needed = metadataInputs(resource).filter((m) => !(m.name in metadata));
+  const byEndpoint = (e: string) => needed.filter((m) => m.endpoint === e);
+  const lumiAttrs = byEndpoint('lumisections');
+  if (lumiAttrs.length) {
+    if (!data.oms) throw inputError(`The template sends OMS lumisection metadata (${lumiAttrs.map((m) => m.name).join(', ')}); give the OMS JSON file (--oms FILE).`);
+    const table = await loadOmsColumnar(path.resolve(baseDir, data.oms));
+    const cols = alignOms(table, loaded.runs, loaded.lumis, lumiAttrs.map((m) => m.attribute), warnings);
+    for (const m of lumiAttrs) metadata[m.name] = cols.attributes[m.attribute];
+  }
+  const hltAttrs = byEndpoint('hltpathrates');
+  for (const m of hltAttrs) {
+    if (!data.hlt) throw inputError(`The template sends HLT path rates (${m.name}); give the HLT rate JSON file (--hlt FILE).`);
+    if (m.attribute !== 'rate') throw inputError(`${m.name}: only the "rate" attribute of hltpathrates can be read from the HLT rate JSON`);
+    metadata[m.name] = await hltColumn(path.resolve(baseDir, data.hlt), pathFilter(resource, m.meta), loaded.runs, loaded.lumis, warnings);
+  }
+  const other: MetadataInput[] = needed.filter((m) => m.endpoint !== 'lumisections' && m.endpoint !== 'hltpathrates');
+  if (other.length) throw inputError(`No loader for ${other.map((m) => `${m.name} (${m.endpoint})`).join(', ')}; pass its values in "metadata".`);
+  for (const [name, col] of Object.entries(metadata)) {
+    if (col.length !== loaded.n) throw inputError(`metadata ${name} has ${col.length} values for ${loaded.n} lumisections`);
+  }
+  return { n: loaded.n, maps: loaded.raws, metadata, runs: loaded.runs, lumis: loaded.lumis, warnings };
+}
