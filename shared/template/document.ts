@@ -14,10 +14,11 @@ export interface ParsedTemplate {
 /**
  * dism_core reads templates with PyYAML (YAML 1.1), so parse with the 1.1 schema: an unquoted
  * `2025-03-31` is a date and `yes`/`on` are booleans, exactly as DISM will see them.
+ * Duplicate keys are reported by the validator (yaml's own check is quadratic and dominated parse time).
  */
 export function parseTemplate(text: string): ParsedTemplate {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, version: '1.1', prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, version: '1.1', prettyErrors: false, uniqueKeys: false });
   return { text, doc, lineCounter };
 }
 

@@ -182,6 +182,7 @@ describe('one failing example per rule (message and path)', () => {
   });
   it('YAML syntax errors and duplicate keys', () => {
     expectProblem(FIXTURE.replace('Name: pixel-barrel-nmf', 'Name: [pixel-barrel-nmf'), '', /^YAML syntax error/);
-    expectProblem(FIXTURE.replace('      MetricKey: Metric\n', '      MetricKey: Metric\n      MetricKey: Flag\n'), '', /Map keys must be unique/);
+    const dup = expectProblem(FIXTURE.replace('      MetricKey: Metric\n', '      MetricKey: Metric\n      MetricKey: Flag\n'), '', /^Map keys must be unique: "MetricKey" appears twice/);
+    expect(dup.line).toBe(17);
   });
 });

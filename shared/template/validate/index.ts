@@ -1,3 +1,4 @@
+import { isScalar, visit, type Node } from 'yaml';
 import { parseTemplate, type ParsedTemplate } from '../document';
 import { sortProblems, type TemplateProblem } from '../problems';
 import { ValidationContext } from './context';
@@ -11,6 +12,16 @@ function syntaxProblems(ctx: ValidationContext): void {
     const message = e.code === 'DUPLICATE_KEY' ? `${e.message.split('\n')[0]} (DISM would silently keep only the last one)` : `YAML syntax error: ${e.message.split('\n')[0]}`;
     ctx.error(e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', message, [], { from, to: Math.max(to, from) });
   }
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) ctx.error('duplicate-key', `Map keys must be unique: "${String(key)}" appears twice here (DISM would silently keep only the last one).`, [], pair.key as Node);
+        seen.add(key);
+      }
+    },
+  });
   for (const w of doc.warnings) ctx.warn('yaml-warning', `YAML: ${w.message.split('\n')[0]}`, [], { from: w.pos[0], to: w.pos[1] });
 }
 
