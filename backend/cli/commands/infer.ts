@@ -1,0 +1,90 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { CliCommand } from '../command';
+import { parseCommandArgs, UsageError } from '../command';
+import { readTemplate, type ResourceView, type TemplateView } from '../../build-local/template-source';
+import { findTemplates } from '../../projects/project-folder';
+import { runInference } from '../../inference/run-inference';
+import { writeFileAtomic } from '../../fs/atomic-write';
+
+async function templateFor(model: string, explicit: string | undefined, cwd: string): Promise<{ template: TemplateView; resource: ResourceView }> {
+  const files = explicit ? [path.resolve(cwd, explicit)] : (await findTemplates(cwd)).map((f) => path.join(cwd, f));
+  if (!files.length) throw new UsageError('no template.yaml here; give --template FILE (it says which inputs and metadata the model takes)');
+  for (const f of files) {
+    const template = await readTemplate(f);
+    const resource = template.resources.find((r) => r.properties.Name === model);
+    if (resource) return { template, resource };
+  }
+  throw new UsageError(`no resource with Properties.Name "${model}" in ${files.join(', ')}`);
+}
+
+/** `{"lumisections": [{"flagged": …}]}` as `dism-studio preview --json` writes it, or a plain JSON list of booleans. */
+async function readPreviewFlags(file: string): Promise<boolean[]> {
+  const doc = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+  if (Array.isArray(doc)) return doc.map(Boolean);
+  const ls = (doc as { lumisections?: Array<{ flagged?: boolean }> }).lumisections;
+  if (!Array.isArray(ls)) throw new UsageError(`${file}: expected preview --json output ({"lumisections": [...]}) or a list of booleans`);
+  return ls.map((l) => Boolean(l.flagged));
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(5);
+  if (Array.isArray(v)) return `[${v.length}…]`;
+  return String(v);
+}
+
+export const inferCommand: CliCommand = {
+  name: 'infer',
+  summary: 'Send the DIALS-style Open Inference Protocol request to a model server and print per-LS outputs',
+  usage: 'dism-studio infer --url URL --model NAME [--data NAME=FILE …] [--oms FILE] [--hlt FILE] [--runs FILE --lumis FILE] [--template FILE] [--preview PREVIEW.json] [--json OUT]',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        url: { type: 'string' },
+        model: { type: 'string' },
+        data: { type: 'string', multiple: true },
+        oms: { type: 'string' },
+        hlt: { type: 'string' },
+        runs: { type: 'string' },
+        lumis: { type: 'string' },
+        template: { type: 'string' },
+        preview: { type: 'string' },
+        json: { type: 'string' },
+      },
+      false,
+    );
+    if (!values.url || !values.model) throw new UsageError('--url and --model are required');
+    const files: Record<string, string> = {};
+    for (const d of values.data ?? []) {
+      const eq = d.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--data takes NAME=FILE (got ${d})`);
+      files[d.slice(0, eq)] = path.resolve(io.cwd, d.slice(eq + 1));
+    }
+    const { resource } = await templateFor(values.model, values.template, io.cwd);
+    const abs = (p?: string) => (p ? path.resolve(io.cwd, p) : undefined);
+    const result = await runInference({
+      url: values.url,
+      model: values.model,
+      resource,
+      baseDir: io.cwd,
+      data: { files, oms: abs(values.oms), hlt: abs(values.hlt), runs: abs(values.runs), lumis: abs(values.lumis) },
+      previewFlags: values.preview ? await readPreviewFlags(path.resolve(io.cwd, values.preview)) : undefined,
+      signal: io.signal,
+    });
+    for (const w of result.warnings) io.err(`warning: ${w}`);
+    if (values.json) await writeFileAtomic(path.resolve(io.cwd, values.json), `${JSON.stringify(result, null, 1)}\n`);
+    const names = result.outputNames;
+    io.out(`${'run'.padStart(8)} ${'LS'.padStart(6)}  ${names.map((n) => n.padStart(10)).join(' ')}`);
+    for (const l of result.lumisections) io.out(`${String(l.run ?? '').padStart(8)} ${String(l.ls ?? l.index).padStart(6)}  ${names.map((n) => show(l.outputs[n]).padStart(10)).join(' ')}`);
+    io.out(`${result.lumisections.length} lumisections in ${result.batches} request(s), ${result.elapsedMs} ms`);
+    if (result.comparison) {
+      const c = result.comparison;
+      io.out(`${result.flaggingKey} vs preview: ${c.agree}/${c.compared} agree${c.note ? ` (${c.note})` : ''}`);
+      for (const d of c.disagreements) io.out(`  differs: run ${d.run} LS ${d.ls}: server ${d.server}, preview ${d.preview}`);
+      if (c.disagreements.length) return 1;
+    }
+    if (values.json) io.out(`Wrote ${path.resolve(io.cwd, values.json)}`);
+    return 0;
+  },
+};
