@@ -7,6 +7,7 @@ import { findStudioContainers, ROLE_LABEL, studioLabels } from '../../backend/en
 import { runOneShotContainer } from '../../backend/engine/containers-build';
 import { importJoblib, IMPORT_ROLE } from '../../backend/import-joblib/import-joblib';
 import { readNpyFile } from '../../backend/pipeline/npy';
+import { runCli } from '../../backend/cli/main';
 import { compilePresetFiles, loadPresetFile, openSessions } from '../../backend/pipeline/preset-io';
 
 /**
@@ -147,4 +148,13 @@ describe.skipIf(!haveImage)('import a trained PixelNMF (joblib) for the preview'
     await expect(importJoblib(docker, { template: path.join(project, 'template.yaml'), resource: 'PixelNMF', image: 'dism-test/nope:1' })).rejects.toThrow(/dism-test\/nope:1 is not available.*--image/);
     await expect(importJoblib(docker, { template: path.join(project, 'template.yaml'), resource: 'Other' })).rejects.toThrow(/no resource "Other" \(resources: PixelNMF\)/);
   });
+
+  it('works from the CLI: dism-studio import-joblib <template> --resource KEY --image IMAGE --json', async () => {
+    const out: string[] = [];
+    const code = await runCli(['import-joblib', 'template.yaml', '--resource', 'PixelNMF', '--image', IMAGE, '--json'], {
+      out: (t) => out.push(t), err: () => undefined, signal: new AbortController().signal, cwd: project, env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ presetFile: path.join(project, 'preview-PixelNMF', 'preset.json'), image: IMAGE });
+  }, 60_000);
 });
