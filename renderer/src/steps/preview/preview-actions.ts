@@ -1,0 +1,228 @@
+import { layerGeometry, type LayerGeometry } from '../../../../shared/pixel-geometry';
+import type { ModelPreset } from '../../../../shared/preset/model-preset';
+import type { LumisectionStageMaps } from './figure/build-figure';
+import type { PreviewBackend } from './preview-backend';
+import { usePreviewStore } from './preview-store';
+import { stepSelection, type TimelineLs } from './timeline/timeline-model';
+import { firstAffectedStage } from './tuning/preset-diff';
+import { describeWhatIf, injectionRegions, pickAt, PickError, type WhatIfSpec } from './whatif/injection';
+
+/** Screen logic of the Preview step: everything that talks to the back end and updates the store. */
+
+const store = () => usePreviewStore.getState();
+
+function message(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  const prefix = e?.name && !['Error', 'ApiError'].includes(e.name) ? `${e.name}: ` : '';
+  return `${prefix}${e?.message ?? String(err)}`;
+}
+
+export function geometriesOf(preset: ModelPreset): { geometries: LayerGeometry[]; combined: LayerGeometry } {
+  const geometries = preset.layers.map((l) => layerGeometry(l.name, l.shape, l.cross));
+  return { geometries, combined: geometries[0] };
+}
+
+// --- stage maps: small LRU so stepping back and forth does not refetch -------------------------
+const CACHE_SIZE = 48;
+const stageCache = new Map<string, Promise<LumisectionStageMaps>>();
+function cachedStages(backend: PreviewBackend, sessionId: string, position: number): Promise<LumisectionStageMaps> {
+  const key = `${sessionId}:${position}`;
+  let p = stageCache.get(key);
+  if (p) {
+    stageCache.delete(key);
+    stageCache.set(key, p);
+    return p;
+  }
+  p = backend.stages(sessionId, position);
+  p.catch(() => stageCache.delete(key));
+  stageCache.set(key, p);
+  while (stageCache.size > CACHE_SIZE) stageCache.delete(stageCache.keys().next().value!);
+  return p;
+}
+function clearStageCache(): void {
+  stageCache.clear();
+}
+
+let runSeq = 0;
+
+export async function startPreview(backend: PreviewBackend, projectDir: string): Promise<void> {
+  const seq = ++runSeq;
+  const prevJob = store().jobId;
+  if (prevJob && store().phase === 'running') void backend.cancel(prevJob).catch(() => undefined);
+  clearStageCache();
+  const keep = { colourMode: store().colourMode, toggles: store().toggles };
+  store().reset();
+  store().set({ ...keep, phase: 'starting', progress: { fraction: null, message: 'Loading the model preset and sample maps…' } });
+  const items: TimelineLs[] = [];
+  try {
+    const run = await backend.start(projectDir, {
+      onProgress: (fraction, msg) => seq === runSeq && store().set({ progress: { fraction, message: msg } }),
+      onChunk: (chunk) => {
+        if (seq !== runSeq) return;
+        for (const it of chunk) items[it.index] = it;
+        const dense = items.filter(Boolean);
+        store().set({ items: dense, savedItems: dense });
+        if (store().selected === null && dense.length) void select(backend, firstInteresting(dense));
+      },
+    });
+    if (seq !== runSeq) return;
+    const { geometries, combined } = geometriesOf(run.preset);
+    store().set({
+      phase: 'running',
+      jobId: run.jobId,
+      info: { sessionId: run.sessionId, projectDir, presetFile: run.presetFile, layerNames: run.layerNames, source: run.source, warnings: run.warnings, total: run.total },
+      geometries,
+      combinedGeometry: combined,
+      savedPreset: run.preset,
+      draftPreset: run.preset,
+      whatIfDraft: { ...store().whatIfDraft, layers: run.layerNames },
+    });
+    // Chunks may have arrived before the session info: now the maps can be fetched.
+    if (store().items.length && store().selected === null) void select(backend, firstInteresting(store().items));
+    else if (store().selected !== null) void select(backend, store().selected!);
+    const all = await run.done;
+    if (seq !== runSeq) return;
+    store().set({ phase: 'ready', progress: null, items: all, savedItems: all });
+    if (store().selected === null && all.length) void select(backend, firstInteresting(all));
+  } catch (err) {
+    if (seq !== runSeq) return;
+    const e = err as { code?: string };
+    store().set({
+      phase: 'error',
+      progress: null,
+      error: { title: e?.code === 'CANCELLED' ? 'Preview cancelled' : 'The preview could not run', message: message(err) },
+    });
+  }
+}
+
+/** The first flagged LS, else the first one flagged before the filter, else the first. */
+function firstInteresting(items: readonly TimelineLs[]): number {
+  const f = items.findIndex((i) => i.flagged);
+  if (f >= 0) return f;
+  const b = items.findIndex((i) => i.flaggedBeforeFilter);
+  return b >= 0 ? b : 0;
+}
+
+let selectSeq = 0;
+export async function select(backend: PreviewBackend, position: number): Promise<void> {
+  const s = store();
+  if (position < 0 || position >= s.items.length) return;
+  performance.mark('preview:select');
+  const seq = ++selectSeq;
+  const keepWhatIf = s.whatIf && s.whatIf.position === position ? s.whatIf : null;
+  s.set({ selected: position, whatIf: keepWhatIf, whatIfError: null, stagesError: null });
+  const info = s.info;
+  if (!info) return;
+  s.set({ stagesLoading: true });
+  try {
+    const maps = await cachedStages(backend, info.sessionId, position);
+    if (seq !== selectSeq) return;
+    store().set({ stages: { position, maps }, stagesLoading: false });
+    // Warm the neighbours the arrow keys go to next.
+    const t = store().toggles;
+    for (const n of [stepSelection(store().items, position, 1, t), stepSelection(store().items, position, -1, t)]) {
+      if (n !== position) void cachedStages(backend, info.sessionId, n).catch(() => undefined);
+    }
+  } catch (err) {
+    if (seq !== selectSeq) return;
+    store().set({ stagesLoading: false, stagesError: message(err) });
+  }
+}
+
+export function step(backend: PreviewBackend, dir: 1 | -1): void {
+  const s = store();
+  if (s.selected === null) return;
+  const next = stepSelection(s.items, s.selected, dir, s.toggles);
+  if (next !== s.selected) void select(backend, next);
+}
+
+// --- tuning -------------------------------------------------------------------------------------
+let reflagSeq = 0;
+let reflagTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Edit the draft preset; the re-flag runs shortly after the last keystroke (latest edit wins). */
+export function editPreset(backend: PreviewBackend, preset: ModelPreset): void {
+  store().set({ draftPreset: preset, tuningError: null });
+  clearTimeout(reflagTimer);
+  reflagTimer = setTimeout(() => void reflag(backend, preset), 120);
+}
+
+export async function reflag(backend: PreviewBackend, preset: ModelPreset): Promise<void> {
+  const s = store();
+  if (!s.info || !s.savedPreset) return;
+  const affected = firstAffectedStage(s.savedPreset, preset);
+  if (affected === 'inference') {
+    s.set({ tuningError: 'This change affects the layers or the NMF input: save the preset and re-run the preview.' });
+    return;
+  }
+  const seq = ++reflagSeq;
+  s.set({ reflagBusy: true });
+  try {
+    const r = await backend.reflag(s.info.sessionId, preset);
+    if (seq !== reflagSeq) return;
+    // Stage maps after the loss depend on the preset: refetch the selected LS.
+    clearStageCache();
+    store().set({ items: r.items, reflag: { stage: r.stage, ms: r.ms, count: r.items.length }, reflagBusy: false, whatIf: null });
+    if (store().selected !== null) void select(backend, store().selected!);
+  } catch (err) {
+    if (seq !== reflagSeq) return;
+    store().set({ reflagBusy: false, tuningError: message(err) });
+  }
+}
+
+export async function savePreset(backend: PreviewBackend): Promise<void> {
+  const s = store();
+  if (!s.info || !s.draftPreset) return;
+  s.set({ saving: true, tuningError: null });
+  try {
+    const r = await backend.savePreset(s.info.sessionId, s.draftPreset);
+    store().set({ saving: false, savedPreset: r.preset, draftPreset: r.preset, savedItems: store().items, info: { ...store().info!, presetFile: r.file } });
+  } catch (err) {
+    store().set({ saving: false, tuningError: message(err) });
+  }
+}
+
+export function revertPreset(backend: PreviewBackend): void {
+  const s = store();
+  if (!s.savedPreset) return;
+  clearTimeout(reflagTimer);
+  ++reflagSeq;
+  s.set({ draftPreset: s.savedPreset, items: s.savedItems, reflag: null, tuningError: null, whatIf: null });
+  clearStageCache();
+  if (s.selected !== null) void select(backend, s.selected);
+}
+
+// --- what-if ------------------------------------------------------------------------------------
+export function pick(layer: number, x: number, y: number): void {
+  const s = store();
+  const g = layer < 0 ? s.combinedGeometry : s.geometries[layer];
+  if (!g) return;
+  try {
+    const position = pickAt(g, x, y);
+    s.set({ whatIfDraft: { ...s.whatIfDraft, position }, pickError: null, tab: 'whatif' });
+  } catch (err) {
+    if (err instanceof PickError) s.set({ pickError: err.message, tab: 'whatif' });
+    else throw err;
+  }
+}
+
+export async function applyWhatIf(backend: PreviewBackend, spec: WhatIfSpec): Promise<void> {
+  const s = store();
+  if (!s.info || s.selected === null || !s.draftPreset) return;
+  const position = s.selected;
+  s.set({ whatIfBusy: true, whatIfError: null });
+  try {
+    const regions = injectionRegions(spec, s.geometries);
+    const r = await backend.whatIf(s.info.sessionId, position, s.draftPreset, regions);
+    if (store().selected !== position) return store().set({ whatIfBusy: false });
+    store().set({ whatIfBusy: false, whatIf: { position, spec, maps: r.maps, item: r.item } });
+  } catch (err) {
+    store().set({ whatIfBusy: false, whatIfError: message(err) });
+  }
+}
+
+export function clearWhatIf(): void {
+  store().set({ whatIf: null, whatIfError: null });
+}
+
+export { describeWhatIf };

@@ -1,0 +1,41 @@
+import type { ModelPreset } from '../../../../shared/preset/model-preset';
+import type { LumisectionStageMaps } from './figure/build-figure';
+import type { TimelineLs } from './timeline/timeline-model';
+import type { InjectionRegion } from './whatif/injection';
+import type { PipelineStage } from './tuning/preset-diff';
+
+/**
+ * What the Preview screen needs from the back end. One implementation, over the typed API
+ * (preview-backend-api.ts); kept as an interface so the screen's logic does not depend on the
+ * transport details of maps and jobs.
+ */
+export interface PreviewBackend {
+  /** Load the project's preset and sample data, start the pipeline run; results stream to `onChunk`. */
+  start(projectDir: string, handlers: RunHandlers): Promise<StartedRun>;
+  cancel(jobId: string): Promise<void>;
+  /** Every stage map of one LS (by position in the run). */
+  stages(sessionId: string, position: number): Promise<LumisectionStageMaps>;
+  /** Re-decide every LS with a changed preset, from cached losses (no NMF inference for decision-only changes). */
+  reflag(sessionId: string, preset: ModelPreset): Promise<{ items: TimelineLs[]; stage: PipelineStage; ms: number }>;
+  /** Run one LS with synthetic changes to its raw maps (in memory only). */
+  whatIf(sessionId: string, position: number, preset: ModelPreset, regions: InjectionRegion[]): Promise<{ item: TimelineLs; maps: LumisectionStageMaps }>;
+  savePreset(sessionId: string, preset: ModelPreset): Promise<{ file: string; preset: ModelPreset }>;
+}
+
+export interface RunHandlers {
+  onProgress(fraction: number | null, message: string): void;
+  onChunk(items: TimelineLs[]): void;
+}
+
+export interface StartedRun {
+  sessionId: string;
+  jobId: string;
+  presetFile: string | null;
+  preset: ModelPreset;
+  layerNames: string[];
+  source: string;
+  warnings: string[];
+  total: number;
+  /** Resolves with every per-LS result when the job finished. */
+  done: Promise<TimelineLs[]>;
+}

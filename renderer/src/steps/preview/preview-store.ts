@@ -1,0 +1,114 @@
+import { create } from 'zustand';
+import type { ModelPreset } from '../../../../shared/preset/model-preset';
+import type { LayerGeometry } from '../../../../shared/pixel-geometry';
+import type { LumisectionStageMaps } from './figure/build-figure';
+import type { ColourMode } from './figure/stage-specs';
+import type { TimelineLs, Toggles } from './timeline/timeline-model';
+import type { ReflagInfo } from './tuning/TuningPanel';
+import type { WhatIfSpec } from './whatif/injection';
+import type { WhatIfDraft } from './whatif/WhatIfPanel';
+
+export type PreviewPhase = 'idle' | 'starting' | 'running' | 'ready' | 'error';
+export type SideTab = 'why' | 'tuning' | 'whatif';
+
+export interface PreviewError {
+  title: string;
+  message: string;
+}
+
+/** What the back end told us about the data and model of the preview session. */
+export interface SessionInfo {
+  sessionId: string;
+  projectDir: string;
+  presetFile: string | null;
+  layerNames: string[];
+  /** Where the maps came from (files), for the header and exports. */
+  source: string;
+  warnings: string[];
+  total: number;
+}
+
+export interface StageView {
+  position: number;
+  maps: LumisectionStageMaps;
+}
+
+export interface WhatIfResult {
+  position: number;
+  spec: WhatIfSpec;
+  maps: LumisectionStageMaps;
+  item: TimelineLs;
+}
+
+export interface PreviewState {
+  phase: PreviewPhase;
+  error: PreviewError | null;
+  progress: { fraction: number | null; message: string } | null;
+  jobId: string | null;
+  info: SessionInfo | null;
+  geometries: LayerGeometry[];
+  combinedGeometry: LayerGeometry | null;
+  savedPreset: ModelPreset | null;
+  draftPreset: ModelPreset | null;
+  /** Per-LS results with the draft preset (what the screen shows). */
+  items: TimelineLs[];
+  /** Per-LS results with the saved preset (for the diff). */
+  savedItems: TimelineLs[];
+  selected: number | null;
+  toggles: Toggles;
+  colourMode: ColourMode;
+  zoomRevision: number;
+  tab: SideTab;
+  stages: StageView | null;
+  stagesLoading: boolean;
+  stagesError: string | null;
+  reflag: ReflagInfo | null;
+  reflagBusy: boolean;
+  tuningError: string | null;
+  saving: boolean;
+  whatIfDraft: WhatIfDraft;
+  whatIf: WhatIfResult | null;
+  whatIfBusy: boolean;
+  whatIfError: string | null;
+  pickError: string | null;
+  set(patch: Partial<PreviewState>): void;
+  reset(): void;
+}
+
+const initial = (): Omit<PreviewState, 'set' | 'reset'> => ({
+  phase: 'idle',
+  error: null,
+  progress: null,
+  jobId: null,
+  info: null,
+  geometries: [],
+  combinedGeometry: null,
+  savedPreset: null,
+  draftPreset: null,
+  items: [],
+  savedItems: [],
+  selected: null,
+  toggles: { flaggedOnly: false, filteredOnly: false },
+  colourMode: 'fixed',
+  zoomRevision: 0,
+  tab: 'why',
+  stages: null,
+  stagesLoading: false,
+  stagesError: null,
+  reflag: null,
+  reflagBusy: false,
+  tuningError: null,
+  saving: false,
+  whatIfDraft: { kind: 'dead-module', position: null, layers: [], factor: 3, ladders: 1, modules: 1 },
+  whatIf: null,
+  whatIfBusy: false,
+  whatIfError: null,
+  pickError: null,
+});
+
+/** Preview screen state; the pipeline results themselves live in the back end's session. */
+export const usePreviewStore = create<PreviewState>((set) => ({
+  ...initial(),
+  set: (patch) => set(patch),
+  reset: () => set(initial()),
+}));
