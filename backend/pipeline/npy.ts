@@ -196,8 +196,9 @@ export function parseNpz(bytes: Uint8Array, where = 'archive'): Record<string, N
   return out;
 }
 
+/** Zip of .npy members; entry times are fixed so the same arrays give byte-identical archives. */
 export function encodeNpz(arrays: Record<string, NdArray>, compress = true): Uint8Array {
-  return zipSync(Object.fromEntries(Object.entries(arrays).map(([k, a]) => [`${k}.npy`, encodeNpy(a)])), { level: compress ? 6 : 0 });
+  return zipSync(Object.fromEntries(Object.entries(arrays).map(([k, a]) => [`${k}.npy`, encodeNpy(a)])), { level: compress ? 6 : 0, mtime: '2000-01-01T00:00:00Z' });
 }
 
 export async function readNpyFile(file: string): Promise<NdArray> {
