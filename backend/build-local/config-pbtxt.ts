@@ -28,7 +28,11 @@ function tensorBlock(kind: 'input' | 'output', entries: SignatureEntry[], maxBat
   entries.forEach((e, i) => {
     // With max_batch_size > 0 Triton adds the batch dimension itself, so the template's leading -1 goes.
     const dims = maxBatchSize > 0 && e.dims[0] === -1 ? e.dims.slice(1) : e.dims;
-    lines.push('  {', `    name: "${e.name}"`, `    data_type: ${tritonDataType(e.dataType)}`, `    dims: [ ${dims.join(', ')} ]`, `  }${i < entries.length - 1 ? ',' : ''}`);
+    lines.push('  {', `    name: "${e.name}"`, `    data_type: ${tritonDataType(e.dataType)}`);
+    // A per-LS scalar ([-1] with batching): Triton needs non-empty dims, so [1] reshaped to a scalar.
+    if (dims.length === 0) lines.push('    dims: [ 1 ]', '    reshape: { shape: [ ] }');
+    else lines.push(`    dims: [ ${dims.join(', ')} ]`);
+    lines.push(`  }${i < entries.length - 1 ? ',' : ''}`);
   });
   lines.push(']');
   return lines;
