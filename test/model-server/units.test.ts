@@ -1,0 +1,109 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseImageRef } from '../../backend/model-server/image-ref';
+import { explainPullFailure } from '../../backend/model-server/image';
+import { buildRequests, batchSize } from '../../backend/inference/oip-request';
+import { compareFlags, splitOutputs } from '../../backend/inference/per-lumisection';
+import { demuxDockerStream } from '../../backend/engine/containers';
+
+describe('image references', () => {
+  it.each([
+    ['seldonio/mlserver:1.5.0', { registry: undefined, repository: 'seldonio/mlserver', tag: '1.5.0', registryHost: 'docker.io', baseName: 'mlserver' }],
+    ['registry.cern.ch/docker.io/seldonio/mlserver:1.5.0', { registry: 'registry.cern.ch', repository: 'docker.io/seldonio/mlserver', tag: '1.5.0', baseName: 'mlserver' }],
+    ['localhost:5000/mlserver:1.5.0', { registry: 'localhost:5000', repository: 'mlserver', tag: '1.5.0' }],
+    ['my.host:5000/team/model', { registry: 'my.host:5000', repository: 'team/model', tag: undefined, full: 'my.host:5000/team/model:latest' }],
+    ['nvcr.io/nvidia/tritonserver:23.05-py3', { registry: 'nvcr.io', repository: 'nvidia/tritonserver', tag: '23.05-py3' }],
+    ['ubuntu', { registry: undefined, repository: 'ubuntu', full: 'ubuntu:latest' }],
+  ])('%s', (ref, expected) => {
+    expect(parseImageRef(ref)).toMatchObject(expected);
+  });
+
+  it('rejects malformed names with the reason', () => {
+    expect(() => parseImageRef('Seldonio/MLServer:1.5')).toThrow(/name part "Seldonio" must be lowercase/);
+    expect(() => parseImageRef('host:5000/x:bad tag')).toThrow(/tag "bad tag"/);
+    expect(() => parseImageRef('')).toThrow(/empty/);
+  });
+
+  it('explains an offline pull and names local look-alikes', () => {
+    const e = explainPullFailure(parseImageRef('seldonio/mlserver:1.5.0'), 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host', [
+      { ref: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0', id: 'sha256:1', sizeBytes: 1, created: '' },
+    ]);
+    expect(e.code).toBe('IMAGE_NOT_AVAILABLE');
+    expect(e.message).toContain('docker.io cannot be reached from this machine');
+    expect(e.message).toContain('docker tag registry.cern.ch/docker.io/seldonio/mlserver:1.5.0 seldonio/mlserver:1.5.0');
+  });
+});
+
+describe('DIALS-style Open Inference Protocol requests', () => {
+  const sig = [
+    { name: 'A', dataType: 'INT32', dims: [-1, 2, 3] },
+    { name: 'B', dataType: 'INT32', dims: [-1, 1, 2] },
+  ];
+  const meta = [
+    { name: 'oms__pileup', dataType: 'FP32', dims: [-1], meta: 'oms', attribute: 'pileup', endpoint: 'lumisections' },
+    { name: 'oms__ready', dataType: 'BOOL', dims: [-1], meta: 'oms', attribute: 'ready', endpoint: 'lumisections' },
+  ];
+  const data = {
+    n: 3,
+    maps: [Float64Array.from({ length: 18 }, (_, i) => i + 0.7), Int32Array.from([1, 2, 3, 4, 5, 6])],
+    metadata: { oms__pileup: [30.5, null, 12], oms__ready: [true, false, null] },
+  };
+
+  it('one input per signature entry ([N, ny, nx], INT32, flattened) then one per metadata attribute', () => {
+    const [b] = buildRequests(sig, meta, data);
+    const body = JSON.parse(b.body);
+    expect(body.inputs).toEqual([
+      { name: 'A', shape: [3, 2, 3], datatype: 'INT32', data: Array.from({ length: 18 }, (_, i) => i) },
+      { name: 'B', shape: [3, 1, 2], datatype: 'INT32', data: [1, 2, 3, 4, 5, 6] },
+      { name: 'oms__pileup', shape: [3], datatype: 'FP32', data: [30.5, 0, 12] },
+      { name: 'oms__ready', shape: [3], datatype: 'BOOL', data: [true, false, false] },
+    ]);
+  });
+
+  it('batches large N by a value budget, keeping LS order', () => {
+    expect(batchSize(sig, 16)).toBe(2);
+    const batches = buildRequests(sig, meta, data, 16);
+    expect(batches.map((b) => [b.start, b.n])).toEqual([[0, 2], [2, 1]]);
+    const second = JSON.parse(batches[1].body);
+    expect(second.inputs[1].data).toEqual([5, 6]);
+    expect(second.inputs[2].data).toEqual([12]);
+  });
+
+  it('splits outputs per LS and lists flag disagreements', () => {
+    const { perLs, unbatched } = splitOutputs(
+      [
+        { name: 'Flag', shape: [3], datatype: 'BOOL', data: [true, false, true] },
+        { name: 'Map', shape: [3, 2], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6] },
+        { name: 'Summary', shape: [1], datatype: 'FP32', data: [9] },
+      ],
+      3,
+    );
+    expect(perLs[2]).toEqual({ Flag: true, Map: [5, 6] });
+    expect(unbatched).toEqual(['Summary']);
+    expect(compareFlags([true, false, 1], [true, true, true], [5, 5, 5], [1, 2, 3])).toEqual({
+      compared: 3,
+      agree: 2,
+      disagreements: [{ index: 1, run: 5, ls: 2, server: false, preview: true }],
+    });
+  });
+});
+
+describe('log demultiplexing', () => {
+  it('splits docker frames into stdout/stderr lines, across chunk boundaries', async () => {
+    const frame = (type: number, text: string) => {
+      const body = Buffer.from(text);
+      const h = Buffer.alloc(8);
+      h[0] = type;
+      h.writeUInt32BE(body.length, 4);
+      return Buffer.concat([h, body]);
+    };
+    const all = Buffer.concat([frame(1, 'hello\nwor'), frame(2, 'oops\n'), frame(1, 'ld\n'), frame(1, 'tail')]);
+    const s = new PassThrough();
+    const lines: string[] = [];
+    const done = demuxDockerStream(s, (stream, text) => lines.push(`${stream}:${text}`));
+    for (let i = 0; i < all.length; i += 5) s.write(all.subarray(i, i + 5));
+    s.end();
+    await done;
+    expect(lines).toEqual(['stdout:hello', 'stderr:oops', 'stdout:world', 'stdout:tail']);
+  });
+});
