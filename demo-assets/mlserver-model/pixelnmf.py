@@ -2,14 +2,20 @@
 
 Stages (per lumisection, LS): preprocess -> NMF reconstruct -> loss -> multi-threshold clustering ->
 combine layers (area rebinning, "keep clip") and mask -> flag by pattern -> LS filter.
-The model (`PixelNMFModel.from_npz`) is read from model.npz; its keys are documented in README.md.
+The model (`PixelNMFModel.from_npz`) is read from model.npz (the model preset as JSON plus the
+per-layer arrays); its keys are documented in README.md.
 """
+import json
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 
-def _scalar(z, key, default):
-    return float(z[key]) if key in z else default
+def pattern_matrix(spec):
+    """A preset pattern: explicit rows of numbers, or {"ones": [rows, cols]}."""
+    if isinstance(spec, dict):
+        return np.ones(tuple(spec["ones"]), dtype=np.float64)
+    return np.asarray(spec, dtype=np.float64)
 
 
 class Layer:
@@ -37,7 +43,8 @@ class Layer:
 
 
 class PixelNMFModel:
-    def __init__(self, layers, nmf_steps, cluster, combine_min, flag_patterns, flag_threshold, filters):
+    def __init__(self, layers, nmf_steps, cluster, combine_min, flag_patterns, flag_threshold, filters, clip=(5.0, 1.0)):
+        self.clip = clip
         self.layers = layers
         self.nmf_steps = int(nmf_steps)
         self.cluster = cluster  # [(loss_threshold, pattern, filter_threshold)]
@@ -47,32 +54,41 @@ class PixelNMFModel:
         self.filters = filters
 
     @classmethod
-    def from_npz(cls, path, layer_order=None):
+    def from_npz(cls, path):
+        """model.npz as DISM Studio writes it: `preset_json` (the model preset, UTF-8 JSON bytes) and
+        `components_<L>`, `local_norm_<L>`, `loss_mask_<L>` per preset layer (see README.md)."""
         z = np.load(path, allow_pickle=False)
-        names = [str(n) for n in z["layers"]] if "layers" in z else list(layer_order or [])
-        if not names:
-            raise ValueError(f"{path}: no 'layers' key and no layer order given")
+        if "preset_json" not in z:
+            raise KeyError(f"{path}: no 'preset_json' key (has {', '.join(sorted(z.files))})")
+        preset = json.loads(bytes(np.asarray(z["preset_json"], dtype=np.uint8)).decode("utf-8"))
+        filters = preset["filters"]
         layers = []
-        for n in names:
-            for part in ("components", "local_norm", "loss_mask", "cross_rows", "cross_cols"):
-                if f"{n}/{part}" not in z:
-                    raise KeyError(f"{path}: missing key '{n}/{part}'")
-            layers.append(Layer(n, z[f"{n}/components"], z[f"{n}/local_norm"], z[f"{n}/loss_mask"],
-                                z[f"{n}/cross_rows"], z[f"{n}/cross_cols"], _scalar(z, f"{n}/min_entries", 0.0)))
-        loss_thr = np.atleast_1d(z["cluster/loss_thresholds"]).astype(float)
-        filt_thr = np.atleast_1d(z["cluster/filter_thresholds"]).astype(float)
-        cluster = [(loss_thr[i], np.asarray(z[f"cluster/pattern_{i}"], dtype=np.float64), filt_thr[i])
-                   for i in range(len(loss_thr))]
-        flag_patterns = []
-        while f"flag/pattern_{len(flag_patterns)}" in z:
-            flag_patterns.append(np.asarray(z[f"flag/pattern_{len(flag_patterns)}"], dtype=np.float64))
-        filters = {
-            "oms_flags": [str(f) for f in z["filter/oms_flags"]] if "filter/oms_flags" in z else [],
-            "min_pileup": _scalar(z, "filter/min_pileup", None),
-            "min_hlt_rate": _scalar(z, "filter/min_hlt_rate", None),
-        }
-        return cls(layers, _scalar(z, "nmf_steps", 200), cluster, _scalar(z, "combine/min_layers", 2),
-                   flag_patterns, _scalar(z, "flag/threshold", 1e-3), filters)
+        for spec in preset["layers"]:
+            n = spec["name"]
+            for part in ("components", "local_norm", "loss_mask"):
+                if f"{part}_{n}" not in z:
+                    raise KeyError(f"{path}: missing key '{part}_{n}' for layer {n}")
+            layers.append(Layer(n, z[f"components_{n}"], z[f"local_norm_{n}"], z[f"loss_mask_{n}"],
+                                spec["cross"]["rows"], spec["cross"]["columns"],
+                                filters.get("minEntries", {}).get(n, 0.0)))
+        cluster = [(float(t["lossThreshold"]), pattern_matrix(t["pattern"]), float(t["filterThreshold"]))
+                   for t in preset["thresholds"]]
+        clip = preset.get("reconstructionInput") or {"max": 5, "zeroValue": 1}
+        hlt = filters.get("hlt")
+        return cls(
+            layers,
+            int(z["nmf_steps"]) if "nmf_steps" in z else 200,
+            cluster,
+            float(preset["combine"]["minLayers"]),
+            [pattern_matrix(p) for p in preset["flagging"]["patterns"]],
+            float(preset["flagging"]["threshold"]),
+            {
+                "oms_flags": list(filters.get("omsBooleans", [])),
+                "min_pileup": filters.get("minPileup"),
+                "min_hlt_rate": hlt["minRate"] if hlt else None,
+            },
+            clip=(float(clip["max"]), float(clip["zeroValue"])),
+        )
 
     # ---- stages ---------------------------------------------------------------------------------
 
@@ -90,8 +106,8 @@ class PixelNMFModel:
 
     def reconstruct(self, layer, pre):
         x = pre.copy()
-        x[x > 5] = 5
-        x[x == 0] = 1
+        x[x > self.clip[0]] = self.clip[0]
+        x[x == 0] = self.clip[1]
         x[np.isnan(x)] = 0
         n, h, w = x.shape
         flat = x.reshape(n, h * w).astype(np.float32)

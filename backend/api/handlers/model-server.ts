@@ -7,6 +7,11 @@ import { listLocalImages, tagLocalImage } from '../../model-server/image';
 import { parseImageRef } from '../../model-server/image-ref';
 import { ModelServerManager } from '../../model-server/manager';
 import type { BackendContext, HandlerMap } from '../types';
+import { demoContributors } from '../../demo/contributors';
+import { demoModelServerContributor } from '../../model-server/demo-handler';
+
+// Every demo project the back end generates gets the model server handler (demo-assets/mlserver-model).
+if (!demoContributors.includes(demoModelServerContributor)) demoContributors.push(demoModelServerContributor);
 
 const managers = new WeakMap<BackendContext, ModelServerManager>();
 
