@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { RunnerRecipe } from '../../../shared/api/contract/dismcli';
+import { RunnerRecipe, type DismcliEvent } from '../../../shared/api/contract/dismcli';
 import { ApiError } from '../../../shared/api/errors';
 import { loadDialsTarget, saveDialsTarget } from '../../dismcli/dials';
 import { saveRecipe } from '../../dismcli/recipe';
@@ -22,13 +22,27 @@ function engineSocket(ctx: BackendContext): string | null {
   return address.startsWith('/') ? address : null;
 }
 
+/** Events of each dismcli run, per back end, so a screen that re-attaches to a run sees the login URL again. */
+const runEvents = new WeakMap<BackendContext['jobs'], Map<string, Array<{ seq: number; event: DismcliEvent }>>>();
+function eventsOf(ctx: BackendContext, jobId: string): Array<{ seq: number; event: DismcliEvent }> {
+  let byJob = runEvents.get(ctx.jobs);
+  if (!byJob) runEvents.set(ctx.jobs, (byJob = new Map()));
+  let list = byJob.get(jobId);
+  if (!list) {
+    // Only the latest runs matter; forget the oldest beyond a few dozen.
+    if (byJob.size > 50) byJob.delete(byJob.keys().next().value!);
+    byJob.set(jobId, (list = []));
+  }
+  return list;
+}
+
 function refuseIfRunning(ctx: BackendContext, kind: string, projectDir: string, what: string): void {
   if (ctx.jobs.list({ kind, scope: projectDir }).some((j) => j.state === 'running')) {
     throw new ApiError('BUSY', `${what} is already running for ${projectDir}; wait for it or cancel it first.`, undefined, 'BusyError');
   }
 }
 
-export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.save' | 'dismcli.runner.build' | 'dismcli.dials.get' | 'dismcli.dials.set' | 'dismcli.run'> = {
+export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.save' | 'dismcli.runner.build' | 'dismcli.dials.get' | 'dismcli.dials.set' | 'dismcli.run' | 'dismcli.events'> = {
   'dismcli.runner.get': async ({ projectDir }, ctx) => runnerInfo(await requireDirectory(projectDir), await optionalEngine(ctx)),
 
   'dismcli.runner.save': async ({ projectDir, recipe }, ctx) => {
@@ -77,6 +91,8 @@ export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.
           signal: job.signal,
           onLine: (text) => job.log(text, 'stdout'),
           onEvent: (event) => {
+            const events = eventsOf(ctx, job.id);
+            events.push({ seq: events.length + 1, event });
             job.chunk(event);
             if (event.type === 'login') job.progress(null, 'Waiting for you to log in to DIALS in the browser…');
             if (event.type === 'logged-in') job.progress(null, `Logged in; dismcli ${command} continues…`);
@@ -93,5 +109,10 @@ export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.
         return result;
       },
     });
+  },
+
+  'dismcli.events': ({ jobId }, ctx) => {
+    ctx.jobs.get(jobId); // NOT_FOUND for an unknown job
+    return [...eventsOf(ctx, jobId)];
   },
 };

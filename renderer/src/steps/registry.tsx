@@ -2,6 +2,8 @@ import type { ComponentType } from 'react';
 import type { StepId } from './step-ids';
 import { ModelStep } from './model/ModelStep';
 import { StepUnavailable } from './StepUnavailable';
+import { TemplateStep } from './template/TemplateStep';
+import { ExportStep } from './export/ExportStep';
 
 export interface StepDef {
   id: StepId;
@@ -14,8 +16,8 @@ export interface StepDef {
 /** The wizard, in order. Each step's UI lives in its own folder; register it here. */
 export const steps: StepDef[] = [
   { id: 'model', label: 'Model', hint: 'Open a project folder', component: ModelStep },
-  { id: 'template', label: 'Template', hint: 'Edit template.yaml', component: StepUnavailable },
+  { id: 'template', label: 'Template', hint: 'Edit template.yaml', component: TemplateStep },
   { id: 'preview', label: 'Preview', hint: 'NMF on sample maps', component: StepUnavailable },
   { id: 'build-run', label: 'Build & Run', hint: 'Local model server', component: StepUnavailable },
-  { id: 'export', label: 'Export', hint: '.dism-artifacts', component: StepUnavailable },
+  { id: 'export', label: 'Export', hint: '.dism-artifacts', component: ExportStep },
 ];

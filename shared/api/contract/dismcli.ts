@@ -115,4 +115,9 @@ export const dismcliMethods = {
     JobSnapshot,
     'Run `dismcli build` or `dismcli package` in the runner image (job; chunks are DismcliEvent)',
   ),
+  'dismcli.events': method(
+    z.object({ jobId: z.string().min(1) }).strict(),
+    z.array(z.object({ seq: z.number().int(), event: DismcliEvent })),
+    'Events a dismcli run has streamed so far (kept in the back end, so a screen can re-attach)',
+  ),
 };

@@ -1,0 +1,139 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } from '../../../../shared/api/contract';
+import { useApi } from '../../api/ApiContext';
+import { reportError } from '../../store/app-store';
+import { LoginBanner } from './LoginBanner';
+import { LogView } from './LogView';
+import { RunnerRecipeEditor } from './RunnerRecipeEditor';
+import { latestJob, useJob } from './use-job';
+
+const DIALS_LABELS: Record<DialsChoice, string> = { production: 'Production', development: 'Development', custom: 'Custom URL' };
+
+function ProblemCard({ problem }: { problem: DismcliProblem }) {
+  return (
+    <div className="problem-card" role="alert">
+      <strong>{problem.title}</strong>
+      <p>{problem.message}</p>
+      {problem.hint && <p className="muted">{problem.hint}</p>}
+      {problem.lines.length > 1 && (
+        <details>
+          <summary>Output it was recognised from</summary>
+          <pre className="log-view small">{problem.lines.join('\n')}</pre>
+        </details>
+      )}
+    </div>
+  );
+}
+
+/** Official `dismcli build` / `dismcli package` in the runner container, with the DIALS login and readable errors. */
+export function DismcliPanel({ projectDir, templates, onFinished }: { projectDir: string; templates: string[]; onFinished(): void }) {
+  const api = useApi();
+  const [dials, setDials] = useState<DialsTarget | null>(null);
+  const [customUrl, setCustomUrl] = useState('');
+  const [template, setTemplate] = useState(templates[0] ?? '');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [showRunner, setShowRunner] = useState(false);
+  const run = useJob<DismcliEvent>(jobId, (id) => api.invoke('dismcli.events', { jobId: id }).then((es) => es.map((e) => ({ seq: e.seq, data: e.event }))));
+
+  useEffect(() => {
+    api.invoke('dismcli.dials.get', { projectDir }).then((d) => {
+      setDials(d);
+      setCustomUrl(d.customUrl ?? '');
+    }, (e) => reportError('Could not read the DIALS choice', e));
+    latestJob(api, 'dismcli.run', projectDir).then((j) => j && setJobId(j.id), () => undefined);
+  }, [api, projectDir]);
+
+  useEffect(() => {
+    if (!template && templates.length) setTemplate(templates[0]);
+  }, [templates, template]);
+
+  const events = run.chunks.map((c) => c.data);
+  const login = useMemo(() => {
+    let current: Extract<DismcliEvent, { type: 'login' }> | null = null;
+    for (const e of events) {
+      if (e.type === 'login') current = e;
+      if (e.type === 'logged-in') current = null;
+    }
+    return current;
+  }, [events]);
+  const problems = events.filter((e): e is Extract<DismcliEvent, { type: 'problem' }> => e.type === 'problem').map((e) => e.problem);
+  const result = run.snapshot?.state === 'succeeded' ? (run.snapshot.result as DismcliRunResult) : null;
+
+  const finishedState = run.snapshot?.state;
+  useEffect(() => {
+    if (finishedState && finishedState !== 'running') onFinished();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [finishedState]);
+
+  async function choose(choice: DialsChoice, url = customUrl) {
+    try {
+      setDials(await api.invoke('dismcli.dials.set', { projectDir, choice, ...(url.trim() ? { customUrl: url.trim() } : {}) }));
+    } catch (e) {
+      reportError('DIALS URL not accepted', e);
+    }
+  }
+
+  async function start(command: DismcliCommand) {
+    try {
+      const job = await api.invoke('dismcli.run', { projectDir, command, ...(command === 'build' ? { template } : {}) });
+      setJobId(job.id);
+    } catch (e) {
+      reportError(`Could not start dismcli ${command}`, e);
+    }
+  }
+
+  return (
+    <div className="dismcli-panel">
+      <fieldset className="radio-row" aria-label="DIALS instance">
+        <legend>DIALS instance</legend>
+        {(['production', 'development', 'custom'] as const).map((c) => (
+          <label key={c}>
+            <input type="radio" name="dials" checked={dials?.choice === c} onChange={() => void choose(c)} disabled={c === 'custom' && !customUrl.trim()} />
+            {DIALS_LABELS[c]}
+          </label>
+        ))}
+        <input aria-label="Custom DIALS URL" className="url-input" placeholder="https://…" value={customUrl} onChange={(e) => setCustomUrl(e.target.value)} onBlur={() => dials?.choice === 'custom' && customUrl.trim() && void choose('custom')} onKeyDown={(e) => e.key === 'Enter' && customUrl.trim() && void choose('custom')} spellCheck={false} />
+      </fieldset>
+      {dials && <p className="muted">dismcli talks to <code data-testid="dials-url">{dials.url}</code> (remembered for this project).</p>}
+
+      <div className="form-grid">
+        <label htmlFor="dismcli-template">Template</label>
+        {templates.length ? (
+          <select id="dismcli-template" value={template} onChange={(e) => setTemplate(e.target.value)}>
+            {templates.map((t) => <option key={t} value={t}>{t}</option>)}
+          </select>
+        ) : (
+          <span className="muted">No template.yaml in the project yet.</span>
+        )}
+      </div>
+      <div className="actions">
+        <button className="button primary" disabled={run.running || !template} onClick={() => void start('build')}>Official build (dismcli build)</button>
+        <button className="button" disabled={run.running} onClick={() => void start('package')}>Package (dismcli package)</button>
+        {run.running && <button className="button danger" onClick={() => void api.invoke('jobs.cancel', { id: jobId! })}>Cancel</button>}
+        <button className="link-button" onClick={() => setShowRunner((v) => !v)} aria-expanded={showRunner}>{showRunner ? 'Hide' : 'Show'} the dismcli runner image recipe</button>
+      </div>
+      {showRunner && <div className="card inset"><RunnerRecipeEditor projectDir={projectDir} /></div>}
+
+      {run.running && login && <LoginBanner url={login.url} expiresAt={login.expiresAt} />}
+      {jobId && run.snapshot && (
+        <div className="job-block">
+          <p className={`job-status job-${run.snapshot.state}`} role="status" data-testid="dismcli-status">
+            {run.snapshot.title}: {run.snapshot.state === 'failed' ? 'failed' : run.snapshot.message}
+          </p>
+          {problems.map((p, i) => <ProblemCard key={i} problem={p} />)}
+          {run.snapshot.state === 'failed' && problems.length === 0 && (
+            <div className="problem-card" role="alert"><strong>Failed</strong><p>{run.snapshot.error?.message}</p></div>
+          )}
+          {result && (
+            <div className="success-card" data-testid="dismcli-result">
+              <strong>dismcli {result.command} succeeded</strong> — {result.artifacts.length} files in <code>.dism-artifacts/{result.command}</code>
+              {result.command === 'build' && <span className="muted"> (the Build &amp; Run step now uses this official build)</span>}
+              <ul className="artifact-list">{result.artifacts.map((a) => <li key={a}><code>{a}</code></li>)}</ul>
+            </div>
+          )}
+          <LogView lines={run.lines} label="dismcli output" />
+        </div>
+      )}
+    </div>
+  );
+}

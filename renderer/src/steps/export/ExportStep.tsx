@@ -1,0 +1,44 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ExportSummary } from '../../../../shared/api/contract';
+import { useApi } from '../../api/ApiContext';
+import { EmptyState } from '../../components/EmptyState';
+import { reportError, useAppStore } from '../../store/app-store';
+import { DismcliPanel } from './DismcliPanel';
+import { ExportForm } from './ExportForm';
+import { RegistrationPanel } from './RegistrationPanel';
+import './export.css';
+
+/** Step 5: official dismcli build/package in a container, export of .dism-artifacts, registration request. */
+export function ExportStep() {
+  const api = useApi();
+  const project = useAppStore((s) => s.project);
+  const [summary, setSummary] = useState<ExportSummary | null>(null);
+
+  const refresh = useCallback(() => {
+    if (!project) return;
+    api.invoke('export.summary', { projectDir: project.dir }).then(setSummary, (e) => reportError('Could not read .dism-artifacts', e));
+  }, [api, project]);
+  useEffect(refresh, [refresh]);
+
+  if (!project) return <EmptyState title="No project open" message="Open a project in the Model step first." />;
+  return (
+    <section className="step export-step">
+      <header className="step-header">
+        <h1>Export</h1>
+        <p className="muted">Run the official <code>dismcli build</code> and <code>dismcli package</code> (DIALS checks and login) in a container, then export <code>.dism-artifacts</code> and request the model registration.</p>
+      </header>
+      <div className="card">
+        <h2>Official build and package with dismcli</h2>
+        <DismcliPanel projectDir={project.dir} templates={project.templates} onFinished={refresh} />
+      </div>
+      <div className="card">
+        <h2>Export .dism-artifacts</h2>
+        {summary ? <ExportForm key={summary.projectDir} summary={summary} /> : <p className="muted">Reading .dism-artifacts…</p>}
+      </div>
+      <div className="card">
+        <h2>Register the model in DIALS</h2>
+        {summary && <RegistrationPanel summary={summary} />}
+      </div>
+    </section>
+  );
+}
