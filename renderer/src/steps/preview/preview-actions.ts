@@ -138,13 +138,20 @@ export function step(backend: PreviewBackend, dir: 1 | -1): void {
 
 // --- tuning -------------------------------------------------------------------------------------
 let reflagSeq = 0;
-let reflagTimer: ReturnType<typeof setTimeout> | undefined;
+let reflagInFlight = false;
+let queuedPreset: ModelPreset | null = null;
 
-/** Edit the draft preset; the re-flag runs shortly after the last keystroke (latest edit wins). */
+/**
+ * Edit the draft preset. The re-flag starts at once; edits made while one runs are coalesced into
+ * a single follow-up run with the latest preset, so typing never queues stale work.
+ */
 export function editPreset(backend: PreviewBackend, preset: ModelPreset): void {
   store().set({ draftPreset: preset, tuningError: null });
-  clearTimeout(reflagTimer);
-  reflagTimer = setTimeout(() => void reflag(backend, preset), 120);
+  if (reflagInFlight) {
+    queuedPreset = preset;
+    return;
+  }
+  void reflag(backend, preset);
 }
 
 export async function reflag(backend: PreviewBackend, preset: ModelPreset): Promise<void> {
@@ -156,17 +163,24 @@ export async function reflag(backend: PreviewBackend, preset: ModelPreset): Prom
     return;
   }
   const seq = ++reflagSeq;
+  reflagInFlight = true;
   s.set({ reflagBusy: true });
   try {
     const r = await backend.reflag(s.info.sessionId, preset);
-    if (seq !== reflagSeq) return;
-    // Stage maps after the loss depend on the preset: refetch the selected LS.
-    clearStageCache();
-    store().set({ items: r.items, reflag: { stage: r.stage, ms: r.ms, count: r.items.length }, reflagBusy: false, whatIf: null });
-    if (store().selected !== null) void select(backend, store().selected!);
+    if (seq === reflagSeq) {
+      // Stage maps after the loss depend on the preset: refetch the selected LS.
+      clearStageCache();
+      store().set({ items: r.items, reflag: { stage: r.stage, ms: r.ms, count: r.items.length }, whatIf: null });
+      if (store().selected !== null) void select(backend, store().selected!);
+    }
   } catch (err) {
-    if (seq !== reflagSeq) return;
-    store().set({ reflagBusy: false, tuningError: message(err) });
+    if (seq === reflagSeq) store().set({ tuningError: message(err) });
+  } finally {
+    reflagInFlight = false;
+    const next = queuedPreset;
+    queuedPreset = null;
+    if (next && next === store().draftPreset) void reflag(backend, next);
+    else store().set({ reflagBusy: false });
   }
 }
 
@@ -182,14 +196,13 @@ export async function savePreset(backend: PreviewBackend): Promise<void> {
   }
 }
 
+/** Back to the saved preset: its results are known, the back-end session is told in the background. */
 export function revertPreset(backend: PreviewBackend): void {
   const s = store();
   if (!s.savedPreset) return;
-  clearTimeout(reflagTimer);
-  ++reflagSeq;
-  s.set({ draftPreset: s.savedPreset, items: s.savedItems, reflag: null, tuningError: null, whatIf: null });
-  clearStageCache();
-  if (s.selected !== null) void select(backend, s.selected);
+  ++reflagSeq; // a re-flag of an edit still in flight is stale now
+  s.set({ items: s.savedItems, reflag: null, whatIf: null });
+  editPreset(backend, s.savedPreset);
 }
 
 // --- what-if ------------------------------------------------------------------------------------

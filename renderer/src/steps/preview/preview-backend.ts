@@ -16,7 +16,7 @@ export interface PreviewBackend {
   /** Every stage map of one LS (by position in the run). */
   stages(sessionId: string, position: number): Promise<LumisectionStageMaps>;
   /** Re-decide every LS with a changed preset, from cached losses (no NMF inference for decision-only changes). */
-  reflag(sessionId: string, preset: ModelPreset): Promise<{ items: TimelineLs[]; stage: PipelineStage; ms: number }>;
+  reflag(sessionId: string, preset: ModelPreset): Promise<{ items: TimelineLs[]; stage: PipelineStage | null; ms: number }>;
   /** Run one LS with synthetic changes to its raw maps (in memory only). */
   whatIf(sessionId: string, position: number, preset: ModelPreset, regions: InjectionRegion[]): Promise<{ item: TimelineLs; maps: LumisectionStageMaps }>;
   savePreset(sessionId: string, preset: ModelPreset): Promise<{ file: string; preset: ModelPreset }>;

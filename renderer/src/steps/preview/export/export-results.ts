@@ -38,7 +38,7 @@ export function resultsCsv(items: readonly TimelineLs[], layerNames: string[]): 
   const header = ['run', 'ls', 'flagged_before_filter', 'flagged', 'passed_filter', 'filter_reasons', 'final_bins', 'max_loss', ...layerNames.map((l) => `max_loss_${l}`)];
   const lines = [header.join(',')];
   for (const it of items) {
-    const perLayer = (it.score as { maxLossPerLayer?: Record<string, number | null> }).maxLossPerLayer ?? {};
+    const perLayer = it.score.maxLossPerLayer ?? {};
     lines.push(
       [it.run, it.ls, it.flaggedBeforeFilter ? 1 : 0, it.flagged ? 1 : 0, it.passedFilter ? 1 : 0, it.reasons.map((r) => r.message).join('; '), it.score.finalBins, it.score.maxLoss, ...layerNames.map((l) => perLayer[l])]
         .map(csvCell)

@@ -330,7 +330,7 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
             {h.flagged ? <span className="tag tag-flag">flagged</span> : h.flaggedBeforeFilter ? <span className="tag tag-before">flagged, cleared by filter</span> : <span className="tag">not flagged</span>}
           </div>
           <div>
-            score: {h.score.finalBins} final bins · max loss {Number.isFinite(h.score.maxLoss) ? h.score.maxLoss.toPrecision(3) : '—'}
+            score: {h.score.finalBins} final bins · max loss {h.score.maxLoss !== null && Number.isFinite(h.score.maxLoss) ? h.score.maxLoss.toPrecision(3) : "—"}
           </div>
           {h.reasons.map((r, i) => (
             <div key={i} className="timeline-reason" style={{ color: REASON_COLOUR[reasonCategory(r.code)] }}>

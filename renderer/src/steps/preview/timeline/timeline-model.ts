@@ -11,7 +11,7 @@ export interface TimelineLs {
   flagged: boolean;
   passedFilter: boolean;
   reasons: Array<{ code: string; message: string }>;
-  score: { finalBins: number; maxLoss: number };
+  score: { finalBins: number; maxLoss: number | null; maxLossPerLayer?: Record<string, number | null> };
 }
 
 export interface ViewWindow {

@@ -7,7 +7,8 @@ import { STAGE_LABEL, type FlagChange, type PipelineStage } from './preset-diff'
 const KNOWN_OMS_FLAGS = ['beams_stable', 'cms_active', 'bpix_ready', 'fpix_ready', 'tibtid_ready', 'tob_ready', 'tecp_ready', 'tecm_ready'];
 
 export interface ReflagInfo {
-  stage: PipelineStage;
+  /** First stage re-run; null when the preset change did not affect any decision. */
+  stage: PipelineStage | null;
   /** Wall time of the back-end re-run, ms. */
   ms: number;
   count: number;
@@ -50,7 +51,7 @@ export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, sav
           <Spinner label="Re-flagging…" />
         ) : reflag ? (
           <span className="muted" data-testid="reflag-info">
-            Re-flagged {reflag.count} LS in {reflag.ms.toFixed(0)} ms from {STAGE_LABEL[reflag.stage]}.
+            {reflag.stage ? `Re-flagged ${reflag.count} LS in ${reflag.ms.toFixed(0)} ms from ${STAGE_LABEL[reflag.stage]}.` : `Back to the saved decisions for ${reflag.count} LS (${reflag.ms.toFixed(0)} ms).`}
           </span>
         ) : (
           <span className="muted">Edits apply to every lumisection at once.</span>
