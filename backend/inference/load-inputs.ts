@@ -5,6 +5,7 @@ import { ApiError } from '../../shared/api/errors';
 import type { ModelPreset } from '../../shared/preset/model-preset';
 import { inputSignature, metadataInputs, type MetadataInput, type ResourceView } from '../build-local/template-source';
 import { loadDataInputs } from '../pipeline/data-inputs';
+import { defaultProjectData } from '../pipeline/pipeline-service';
 import { alignOms, loadOmsColumnar } from '../pipeline/oms';
 import type { InferenceInputs } from './oip-request';
 
@@ -53,14 +54,24 @@ async function hltColumn(file: string, re: RegExp | undefined, runs: Float64Arra
   return out;
 }
 
+function layersOf(resource: ResourceView) {
+  return inputSignature(resource).map((s) => ({ name: s.name, monitoringElement: s.monitoringElement ?? s.name, shape: [s.dims[1], s.dims[2]] as [number, number] }));
+}
+
+/** The project's sample data, found as the Preview finds it (data/raw_<layer>.npy, run/LS numbers, OMS and HLT JSON). */
+export async function projectSampleData(projectDir: string, resource: ResourceView): Promise<InferenceData> {
+  // defaultProjectData only reads each layer's name and monitoring element.
+  const spec = await defaultProjectData(projectDir, { layers: layersOf(resource) } as unknown as ModelPreset);
+  return { files: spec.layers, ...(spec.runs ? { runs: spec.runs } : {}), ...(spec.lumis ? { lumis: spec.lumis } : {}), ...(spec.oms ? { oms: spec.oms } : {}), ...(spec.hlt ? { hlt: spec.hlt } : {}) };
+}
+
 /** Load the maps named by the template's InputSignature and the metadata its InputMetadata asks for. */
 export async function loadInferenceInputs(resource: ResourceView, data: InferenceData, baseDir: string): Promise<LoadedInferenceInputs> {
   const signature = inputSignature(resource);
   const bad = signature.filter((s) => s.dims.length !== 3);
   if (bad.length) throw inputError(`InputSignature ${bad.map((s) => `${s.name} Dims [${s.dims.join(', ')}]`).join(', ')}: test inference sends maps of shape [N, ny, nx], so Dims must be [-1, ny, nx]`);
   // loadDataInputs only reads each layer's name, monitoring element and shape.
-  const layers = signature.map((s) => ({ name: s.name, monitoringElement: s.monitoringElement ?? s.name, shape: [s.dims[1], s.dims[2]] as [number, number] }));
-  const loaded = await loadDataInputs({ layers } as unknown as ModelPreset, { layers: data.files, runs: data.runs, lumis: data.lumis, baseDir });
+  const loaded = await loadDataInputs({ layers: layersOf(resource) } as unknown as ModelPreset, { layers: data.files, runs: data.runs, lumis: data.lumis, baseDir });
   const warnings = [...loaded.warnings];
   const metadata: Record<string, ArrayLike<number | boolean | string | null>> = { ...(data.metadata ?? {}) };
   const needed = metadataInputs(resource).filter((m) => !(m.name in metadata));

@@ -68,11 +68,12 @@ export async function runInference(opts: RunInferenceOptions): Promise<Inference
     elapsedMs: Date.now() - t0,
     ...(flaggingKey ? { flaggingKey } : {}),
     ...(comparison ? { comparison } : {}),
+    data: opts.data,
     warnings,
   };
   if (opts.saveDir) {
     const file = path.join(opts.saveDir, `inference-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFileAtomic(file, `${JSON.stringify({ ...result, data: opts.data }, null, 1)}\n`);
+    await writeFileAtomic(file, `${JSON.stringify(result, null, 1)}\n`);
     result.savedTo = file;
   }
   return result;

@@ -6,6 +6,7 @@ import { runInference } from '../../inference/run-inference';
 import { listLocalImages, tagLocalImage } from '../../model-server/image';
 import { parseImageRef } from '../../model-server/image-ref';
 import { ModelServerManager } from '../../model-server/manager';
+import { projectSampleData } from '../../inference/load-inputs';
 import type { BackendContext, HandlerMap } from '../types';
 import { demoContributors } from '../../demo/contributors';
 import { demoModelServerContributor } from '../../model-server/demo-handler';
@@ -60,16 +61,15 @@ export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
       saveDir = run.runDir;
     }
     if (!url) throw new ApiError('SCHEMA_INVALID', 'Give runId (a running model server) or url.', undefined, 'SchemaError');
-    const { warnings, ...result } = await runInference({
+    const data = input.data ?? (await projectSampleData(template.dir, resource));
+    return runInference({
       url,
       resource,
       baseDir: path.dirname(template.file),
-      data: input.data,
+      data,
       previewFlags: input.previewFlags,
       maxValuesPerRequest: input.maxValuesPerRequest,
       saveDir,
     });
-    void warnings;
-    return result;
   },
 };

@@ -117,6 +117,9 @@ export const InferenceResult = z.object({
     .object({ compared: z.number().int(), agree: z.number().int(), disagreements: z.array(FlagDisagreement), note: z.string().optional() })
     .optional(),
   savedTo: z.string().optional(),
+  /** The data files that were sent. */
+  data: InferenceData.optional(),
+  warnings: z.array(z.string()).optional(),
 });
 export type InferenceResult = z.infer<typeof InferenceResult>;
 
@@ -153,7 +156,8 @@ export const modelServerMethods = {
         /** A running server from modelServer.start, or an explicit URL. */
         runId: z.string().optional(),
         url: z.string().url().optional(),
-        data: InferenceData,
+        /** Absent: the project's sample data, as the Preview finds it (data/raw_<layer>.npy, run/LS numbers, OMS and HLT JSON). */
+        data: InferenceData.optional(),
         /** Preview flags per LS (same order as the data) to compare with the FlaggingKey output. */
         previewFlags: z.array(z.boolean()).optional(),
         maxValuesPerRequest: z.number().int().positive().optional(),
