@@ -3,6 +3,7 @@ import type { StepId } from './step-ids';
 import { ModelStep } from './model/ModelStep';
 import { StepUnavailable } from './StepUnavailable';
 import { TemplateStep } from './template/TemplateStep';
+import { TemplateStep } from './template/TemplateStep';
 import { ExportStep } from './export/ExportStep';
 
 export interface StepDef {

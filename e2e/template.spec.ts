@@ -1,0 +1,87 @@
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test, expect, gotoApp, makeTempDir } from './fixtures';
+
+const FIXTURE = path.resolve('test/fixtures/templates/pixel-barrel-nmf.template.yaml');
+const NAME_FIELD = '[data-path="Resources.PixelNMF.Properties.Name"]';
+
+function makeProject(): string {
+  const dir = makeTempDir('dism-e2e-template-');
+  copyFileSync(FIXTURE, path.join(dir, 'template.yaml'));
+  mkdirSync(path.join(dir, 'mlserver-model'));
+  writeFileSync(path.join(dir, 'mlserver-model', 'app.py'), 'from mlserver import MLModel\n\n\nclass Handler(MLModel):\n    pass\n');
+  writeFileSync(path.join(dir, 'mlserver-model', 'pixelnmf.joblib'), 'stand-in model bytes');
+  return dir;
+}
+
+test('form edit updates the YAML, YAML errors show in the form, save keeps comments', async ({ page, host }) => {
+  const project = makeProject();
+  await gotoApp(page, host, { project, step: 'template' });
+  const yaml = page.locator('.cm-content');
+  const nameInput = page.locator(`${NAME_FIELD} input`);
+  await expect(nameInput).toHaveValue('pixel-barrel-nmf');
+  // The production template: only legacy TYPE_* warnings, no errors.
+  await expect(page.getByTestId('error-count')).toHaveText('0 errors');
+  await expect(page.locator('.problems-panel')).toContainText('17 warnings');
+
+  // 1. Form → YAML
+  await nameInput.fill('pixel-barrel-nmf-e2e');
+  await expect(yaml).toContainText('Name: pixel-barrel-nmf-e2e');
+  await expect(page.getByTestId('unsaved-marker')).toBeVisible();
+
+  // 2. YAML → form: an invalid Name typed in the YAML pane shows as the form field's error.
+  await page.locator('.cm-line', { hasText: 'Name: pixel-barrel-nmf-e2e' }).click();
+  await page.keyboard.press('End');
+  await page.keyboard.type('_');
+  await expect(nameInput).toHaveValue('pixel-barrel-nmf-e2e_');
+  await expect(nameInput).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator(`${NAME_FIELD} .field-error`)).toContainText('String violates RFC 1123 subdomain naming conventions');
+  await expect(page.getByTestId('error-count')).toHaveText('1 error');
+
+  // One history for both panes: undo the YAML edit, then the form edit; redo the form edit.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(nameInput).toHaveValue('pixel-barrel-nmf-e2e');
+  await expect(nameInput).toHaveAttribute('aria-invalid', 'false');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(nameInput).toHaveValue('pixel-barrel-nmf');
+  await expect(page.getByTestId('unsaved-marker')).toBeHidden();
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(nameInput).toHaveValue('pixel-barrel-nmf-e2e');
+
+  // 3. Save → the file on disk has the change and still every comment; only the Name line differs.
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByTestId('unsaved-marker')).toBeHidden();
+  const saved = readFileSync(path.join(project, 'template.yaml'), 'utf8');
+  const original = readFileSync(FIXTURE, 'utf8');
+  expect(saved).toContain('      Name: pixel-barrel-nmf-e2e\n');
+  for (const comment of ['# general properties', '#- Name: BPix1', '# only start at 2025F', '# updated recommendation: do not set requests or limits for resources,']) expect(saved).toContain(comment);
+  const diff = original.split('\n').flatMap((l, i) => (l === saved.split('\n')[i] ? [] : [i + 1]));
+  expect(diff).toEqual([11]);
+  expect(readFileSync(path.join(project, 'template.yaml.bak'), 'utf8')).toBe(original);
+});
+
+test('one-click TYPE_* migration, list reordering and a change on disk offered for reload', async ({ page, host }) => {
+  const project = makeProject();
+  await gotoApp(page, host, { project, step: 'template' });
+  await expect(page.locator(`${NAME_FIELD} input`)).toHaveValue('pixel-barrel-nmf');
+
+  await page.locator('.problem', { hasText: 'TYPE_INT32' }).first().getByRole('button', { name: 'Migrate all TYPE_* data types' }).click();
+  await expect(page.locator('.problems-panel')).toContainText('0 warnings');
+  await expect(page.locator('.cm-content')).not.toContainText('TYPE_');
+
+  const inputs = page.getByRole('region', { name: 'InputSignature' });
+  await inputs.locator('.tf-list-item').nth(2).getByRole('button', { name: 'Move up' }).click();
+  await expect(inputs.locator('.tf-list-item-head strong')).toHaveText(['BPix2', 'BPix4', 'BPix3']);
+
+  // Another program rewrites the file: the editor offers reload or keep.
+  const external = readFileSync(FIXTURE, 'utf8').replace('MaxRunNumber: 999999', 'MaxRunNumber: 400000');
+  writeFileSync(path.join(project, 'template.yaml'), external);
+  const banner = page.getByTestId('disk-change');
+  await expect(banner).toContainText('was changed on disk by another program');
+  await banner.getByRole('button', { name: 'Reload from disk' }).click();
+  await expect(page.locator('.cm-content')).toContainText('MaxRunNumber: 400000');
+  await expect(page.getByTestId('unsaved-marker')).toBeHidden();
+  // Reloading is undoable: the migrated, reordered text comes back.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.locator('.cm-content')).not.toContainText('TYPE_');
+});

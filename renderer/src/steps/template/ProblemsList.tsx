@@ -1,0 +1,42 @@
+import { applyFix } from './fixes';
+import { revealRange } from './editor-bridge';
+import { useTemplateStore } from './template-store';
+
+/** Every problem with its position; clicking one selects it in the YAML and scrolls the form to it. */
+export function ProblemsList() {
+  const problems = useTemplateStore((s) => s.problems);
+  const notes = useTemplateStore((s) => s.notes);
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const reveal = (from: number, to: number, path: string) => {
+    revealRange(from, to);
+    const field = document.querySelector(`[data-path="${CSS.escape(path)}"]`) ?? document.querySelector(`[data-path^="${CSS.escape(path)}"]`);
+    field?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  };
+  return (
+    <section className="problems-panel" aria-label="Problems">
+      <header className="problems-head">
+        <strong>Problems</strong>
+        <span className={errors ? 'count-error' : 'count-ok'} data-testid="error-count">{errors} error{errors === 1 ? '' : 's'}</span>
+        <span className="count-warning">{warnings} warning{warnings === 1 ? '' : 's'}</span>
+        {errors === 0 && <span className="count-ok">✓ DISM will accept this template</span>}
+      </header>
+      <ul className="problems-list">
+        {problems.map((p, i) => (
+          <li key={`${p.rule}-${p.from}-${i}`} className={`problem problem-${p.severity}`}>
+            <button type="button" className="problem-loc link-button" onClick={() => reveal(p.from, p.to, p.segments.map(String).join('.'))} title="Show in YAML">
+              {p.line}:{p.column}
+            </button>
+            <span className="problem-sev">{p.severity}</span>
+            <span className="problem-text">
+              {p.message}
+              {p.path && <code className="problem-path">{p.path}</code>}
+            </span>
+            {p.fix && <button type="button" className="button small" onClick={() => applyFix(p.fix!)}>{p.fix.label}</button>}
+          </li>
+        ))}
+        {notes.map((n) => <li key={n} className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{n}</span></li>)}
+      </ul>
+    </section>
+  );
+}

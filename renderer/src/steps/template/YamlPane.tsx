@@ -1,0 +1,64 @@
+import { indentWithTab } from '@codemirror/commands';
+import { yaml } from '@codemirror/lang-yaml';
+import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { EditorState } from '@codemirror/state';
+import { EditorView, keymap } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import { useEffect, useRef } from 'react';
+import { registerEditorView } from './editor-bridge';
+import { useTemplateStore } from './template-store';
+
+/**
+ * The raw YAML pane. CodeMirror 6 (not Monaco): modular and light, needs no web workers, so it runs
+ * in the sandboxed renderer under a strict CSP; its history is the shared undo stack of both panes.
+ */
+export function YamlPane({ onSave, docKey }: { onSave(): void; docKey: string }) {
+  const host = useRef<HTMLDivElement>(null);
+  const saveRef = useRef(onSave);
+  saveRef.current = onSave;
+
+  useEffect(() => {
+    const state = EditorState.create({
+      doc: useTemplateStore.getState().text,
+      extensions: [
+        // basicSetup brings history, the default and history keymaps, search and bracket matching.
+        basicSetup,
+        keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => (saveRef.current(), true) }, indentWithTab]),
+        yaml(),
+        lintGutter(),
+        EditorView.lineWrapping,
+        EditorState.tabSize.of(2),
+        EditorView.contentAttributes.of({ 'aria-label': 'template.yaml source', 'data-testid': 'yaml-editor' }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) useTemplateStore.getState().setText(u.state.doc.toString());
+        }),
+      ],
+    });
+    const view = new EditorView({ state, parent: host.current! });
+    registerEditorView(view);
+
+    // Problems → lint diagnostics (dispatched after the current update finishes).
+    const showProblems = () => {
+      const { problems, text } = useTemplateStore.getState();
+      if (view.state.doc.length !== text.length) return;
+      const diagnostics: Diagnostic[] = problems.map((p) => ({
+        from: Math.min(p.from, text.length),
+        to: Math.min(Math.max(p.to, p.from), text.length),
+        severity: p.severity,
+        message: p.path ? `${p.message}\n(${p.path})` : p.message,
+      }));
+      view.dispatch(setDiagnostics(view.state, diagnostics));
+    };
+    showProblems();
+    const unsubscribe = useTemplateStore.subscribe((s, prev) => {
+      if (s.problems !== prev.problems) queueMicrotask(showProblems);
+    });
+    return () => {
+      unsubscribe();
+      registerEditorView(null);
+      view.destroy();
+    };
+  }, [docKey]);
+
+  return <div className="yaml-pane" ref={host} />;
+}

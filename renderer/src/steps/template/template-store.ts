@@ -1,0 +1,105 @@
+import { create } from 'zustand';
+import type { TemplateDiskState, TemplateDraft } from '../../../../shared/api/contract/template';
+import { nodeAtPath, parseTemplate, type ParsedTemplate } from '../../../../shared/template/document';
+import { formatPath, sortProblems, type TemplateProblem } from '../../../../shared/template/problems';
+import { validateParsed } from '../../../../shared/template/validate/index';
+
+/** Rules only the back end can check (they need the filesystem). */
+const FS_RULES = new Set(['path-outside-project', 'path-missing', 'path-kind', 'handler-module', 'handler-class', 'python-model', 'saved-model', 'onnx-dims', 'onnx-name']);
+
+export interface DiskChange {
+  deleted: boolean;
+  text: string | null;
+  disk: TemplateDiskState | null;
+}
+
+interface TemplateEditorState {
+  projectDir: string | null;
+  relPath: string | null;
+  /** Text as last loaded from / saved to disk; `dirty` compares against it. */
+  savedText: string;
+  /** Hash of the disk version our text is based on (null for a file that does not exist yet). */
+  baseHash: string | null;
+  text: string;
+  parsed: ParsedTemplate;
+  /** Pure rules on the current text plus the back end's filesystem problems, re-located by path. */
+  problems: TemplateProblem[];
+  problemsByPath: Map<string, TemplateProblem[]>;
+  fsProblems: TemplateProblem[];
+  notes: string[];
+  draftOffer: TemplateDraft | null;
+  diskChange: DiskChange | null;
+  saving: boolean;
+  lastSavedAt: string | null;
+
+  loaded(p: { projectDir: string; relPath: string; text: string; disk: TemplateDiskState | null; draft: TemplateDraft | null }): void;
+  setText(text: string): void;
+  setFsResult(problems: TemplateProblem[], notes: string[]): void;
+  markSaved(text: string, disk: TemplateDiskState): void;
+  setDiskChange(c: DiskChange | null): void;
+  keepMine(): void;
+  setDraftOffer(d: TemplateDraft | null): void;
+  setSaving(s: boolean): void;
+  close(): void;
+}
+
+function relocate(parsed: ParsedTemplate, problems: TemplateProblem[]): TemplateProblem[] {
+  return problems.flatMap((p) => {
+    const node = nodeAtPath(parsed.doc, p.segments);
+    const r = node && 'range' in node ? node.range : undefined;
+    if (!r) return [];
+    const start = parsed.lineCounter.linePos(r[0]);
+    const end = parsed.lineCounter.linePos(r[1]);
+    return [{ ...p, from: r[0], to: r[1], line: start.line, column: start.col, endLine: end.line, endColumn: end.col }];
+  });
+}
+
+function analyse(text: string, fsProblems: TemplateProblem[]) {
+  const parsed = parseTemplate(text);
+  const problems = sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]);
+  const problemsByPath = new Map<string, TemplateProblem[]>();
+  for (const p of problems) problemsByPath.set(p.path, [...(problemsByPath.get(p.path) ?? []), p]);
+  return { parsed, problems, problemsByPath };
+}
+
+export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
+  projectDir: null,
+  relPath: null,
+  savedText: '',
+  baseHash: null,
+  text: '',
+  ...analyse('', []),
+  fsProblems: [],
+  notes: [],
+  draftOffer: null,
+  diskChange: null,
+  saving: false,
+  lastSavedAt: null,
+
+  loaded: ({ projectDir, relPath, text, disk, draft }) =>
+    set({ projectDir, relPath, savedText: text, baseHash: disk?.hash ?? null, text, fsProblems: [], notes: [], draftOffer: draft, diskChange: null, ...analyse(text, []) }),
+  setText: (text) => {
+    if (text === get().text) return;
+    set({ text, ...analyse(text, get().fsProblems) });
+  },
+  setFsResult: (problems, notes) => {
+    const fsProblems = problems.filter((p) => FS_RULES.has(p.rule));
+    set({ fsProblems, notes, ...analyse(get().text, fsProblems) });
+  },
+  markSaved: (text, disk) => set({ savedText: text, baseHash: disk.hash, lastSavedAt: new Date().toISOString(), diskChange: null }),
+  setDiskChange: (diskChange) => set({ diskChange }),
+  keepMine: () => {
+    const c = get().diskChange;
+    // Our text now counts as based on the disk version: the next save overwrites it (kept as .bak).
+    if (c) set({ diskChange: null, baseHash: c.disk?.hash ?? null, savedText: c.text ?? '' });
+  },
+  setDraftOffer: (draftOffer) => set({ draftOffer }),
+  setSaving: (saving) => set({ saving }),
+  close: () => set({ projectDir: null, relPath: null, savedText: '', text: '', baseHash: null, fsProblems: [], notes: [], draftOffer: null, diskChange: null, ...analyse('', []) }),
+}));
+
+export const selectDirty = (s: TemplateEditorState) => s.relPath !== null && s.text !== s.savedText;
+
+export function problemsAt(s: TemplateEditorState, path: readonly (string | number)[]): TemplateProblem[] {
+  return s.problemsByPath.get(formatPath(path)) ?? [];
+}
