@@ -3,7 +3,6 @@ import type { StepId } from './step-ids';
 import { ModelStep } from './model/ModelStep';
 import { StepUnavailable } from './StepUnavailable';
 import { TemplateStep } from './template/TemplateStep';
-import { TemplateStep } from './template/TemplateStep';
 import { ExportStep } from './export/ExportStep';
 
 export interface StepDef {
