@@ -6,3 +6,4 @@ export * from './stages';
 export * from './filter';
 export * from './score';
 export * from './run-chunk';
+export * from './encoded-array';

@@ -146,12 +146,22 @@ export function recompileDecisions(cp: CompiledPipeline, preset: ModelPreset): C
   };
 }
 
-/** Which part of a preset change can be applied to cached reconstructions without new inference. */
-export function presetChangeNeedsInference(a: ModelPreset, b: ModelPreset): string | null {
-  if (a.layers.length !== b.layers.length) return 'the number of layers changed';
-  for (let i = 0; i < a.layers.length; i++) {
-    if (JSON.stringify(a.layers[i]) !== JSON.stringify(b.layers[i])) return `layer ${b.layers[i].name} changed (model files, shape or cross)`;
-  }
-  if (JSON.stringify(a.reconstructionInput) !== JSON.stringify(b.reconstructionInput)) return 'the NMF input clipping changed';
+/** Pipeline stages in order; a preset change re-runs from the first one it affects. */
+export const PIPELINE_STAGES = ['inference', 'clustering', 'combine', 'flagging', 'filter'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * First stage a preset change affects (null: nothing to re-run). 'inference' means new NMF
+ * inference (layers, model files, crop or input clipping changed); every later stage can be
+ * re-run from cached reconstructions.
+ */
+export function firstAffectedStage(a: ModelPreset, b: ModelPreset): PipelineStage | null {
+  if (!same(a.layers, b.layers) || !same(a.reconstructionInput, b.reconstructionInput)) return 'inference';
+  if (!same(a.thresholds, b.thresholds)) return 'clustering';
+  if (!same(a.combine, b.combine)) return 'combine';
+  if (!same(a.flagging, b.flagging)) return 'flagging';
+  if (!same(a.filters, b.filters)) return 'filter';
   return null;
 }

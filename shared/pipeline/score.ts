@@ -2,8 +2,8 @@
 export interface AnomalyScore {
   /** Bins set in the final (combined, masked) binary map. */
   finalBins: number;
-  /** Largest loss over all layers (NaN when every layer's map was empty). */
-  maxLoss: number;
+  /** Largest loss over all layers (null when every layer's map was empty). */
+  maxLoss: number | null;
   /** Largest loss per layer name (null for an empty map). */
   maxLossPerLayer: Record<string, number | null>;
 }
@@ -16,5 +16,5 @@ export function anomalyScore(finalBins: number, layerNames: string[], maxima: nu
     perLayer[name] = Number.isFinite(m) ? m : null;
     if (Number.isFinite(m) && !(m <= max)) max = m;
   });
-  return { finalBins, maxLoss: max, maxLossPerLayer: perLayer };
+  return { finalBins, maxLoss: Number.isFinite(max) ? max : null, maxLossPerLayer: perLayer };
 }

@@ -1,7 +1,7 @@
 import type { CompiledLayer, CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { addRebinnedBinary } from './rebin';
-import { containsBinaryPattern, markBinaryMatches, MatchScratch } from './template-match';
+import { containsBinaryPattern, markBinaryMatches, matchTemplateSqdiff, MatchScratch } from './template-match';
 
 /**
  * The numeric stages of PixelNMF on a chunk of n lumisections. Maps are stored LS-major in flat
@@ -167,4 +167,16 @@ export function mapMaxima(values: Float32Array, n: number, size: number, out: Fl
     }
     out[ls] = m === -Infinity ? NaN : m;
   }
+}
+
+/** Windows of the final map where a flagging pattern matched (cropped first-layer bins, half-open). */
+export function flagMatches(cp: CompiledPipeline, final: Uint8Array, off: number): Array<{ row0: number; row1: number; col0: number; col1: number; pattern: number }> {
+  const out: Array<{ row0: number; row1: number; col0: number; col1: number; pattern: number }> = [];
+  const h = cp.targetRows;
+  const w = cp.targetCols;
+  cp.flagPatterns.forEach((p, k) => {
+    const m = matchTemplateSqdiff(final.subarray(off, off + h * w), h, w, p);
+    for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) if (m.values[i * m.cols + j] < cp.flagThreshold) out.push({ row0: i, row1: i + p.rows, col0: j, col1: j + p.cols, pattern: k });
+  });
+  return out;
 }

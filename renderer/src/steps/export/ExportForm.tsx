@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ArtifactPart, ExportFormat, ExportResult, ExportSummary } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
 import { FolderBrowser } from '../../shell/FolderBrowser';
@@ -27,7 +27,9 @@ export function formatBytes(n: number): string {
 export function ExportForm({ summary }: { summary: ExportSummary }) {
   const api = useApi();
   const available = summary.parts.filter((p) => p.exists).map((p) => p.part);
-  const [parts, setParts] = useState<ArtifactPart[]>(available);
+  // What the user unticked; parts that appear later (e.g. after packaging) are included by default.
+  const [excluded, setExcluded] = useState<ArtifactPart[]>([]);
+  const parts = available.filter((p) => !excluded.includes(p));
   const [format, setFormat] = useState<ExportFormat>('zip');
   const [folder, setFolder] = useState(parentOf(summary.projectDir));
   const [name, setName] = useState(summary.suggestedName);
@@ -36,10 +38,6 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
   const [jobId, setJobId] = useState<string | null>(null);
   const job = useJob(jobId);
   const result = job.snapshot?.state === 'succeeded' ? (job.snapshot.result as ExportResult) : null;
-
-  useEffect(() => setParts((cur) => cur.filter((p) => available.includes(p)).length ? cur.filter((p) => available.includes(p)) : available),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [available.join(',')]);
 
   const target = joinPath(folder, `${name}${EXT[format]}`);
 
@@ -61,7 +59,7 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
         <legend>What</legend>
         {summary.parts.map((p) => (
           <label key={p.part}>
-            <input type="checkbox" disabled={!p.exists} checked={parts.includes(p.part)} onChange={(e) => setParts(e.target.checked ? [...parts, p.part] : parts.filter((x) => x !== p.part))} />
+            <input type="checkbox" disabled={!p.exists} checked={parts.includes(p.part)} onChange={(e) => setExcluded(e.target.checked ? excluded.filter((x) => x !== p.part) : [...excluded, p.part])} />
             <code>{p.part}/</code> {p.exists ? <span className="muted">({p.files} files, {formatBytes(p.bytes)})</span> : <span className="muted">(not there yet)</span>}
           </label>
         ))}

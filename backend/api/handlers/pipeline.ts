@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { ensureDemoProject } from '../../demo/demo-project';
+import { loadPresetFile, savePresetFile } from '../../pipeline/preset-io';
+import { PipelineService } from '../../pipeline/pipeline-service';
+import { summarizeProject } from '../../projects/project-folder';
+import { pixelBarrelPreset } from '../../../shared/preset/pixel-barrel';
+import type { BackendContext, HandlerMap } from '../types';
+
+const services = new WeakMap<BackendContext, PipelineService>();
+
+/** One pipeline service per back end, disposed with it. */
+export function pipelineService(ctx: BackendContext): PipelineService {
+  let s = services.get(ctx);
+  if (!s) {
+    const created = new PipelineService(ctx.jobs);
+    services.set(ctx, created);
+    ctx.onDispose(() => created.dispose());
+    s = created;
+  }
+  return s;
+}
+
+export const pipelineHandlers: HandlerMap<
+  | 'pipeline.run'
+  | 'pipeline.results'
+  | 'pipeline.lumisection'
+  | 'pipeline.reflag'
+  | 'pipeline.whatIf'
+  | 'pipeline.savePreset'
+  | 'preset.load'
+  | 'preset.save'
+  | 'preset.default'
+  | 'demo.open'
+> = {
+  'pipeline.run': (input, ctx) => pipelineService(ctx).start(input),
+  'pipeline.results': ({ sessionId, offset, limit }, ctx) => pipelineService(ctx).results(sessionId, offset, limit),
+  'pipeline.lumisection': ({ sessionId, index }, ctx) => pipelineService(ctx).lumisection(sessionId, index),
+  'pipeline.reflag': ({ sessionId, preset }, ctx) => pipelineService(ctx).reflag(sessionId, preset),
+  'pipeline.whatIf': ({ sessionId, index, regions, preset }, ctx) => pipelineService(ctx).whatIf(sessionId, index, regions, preset),
+  'pipeline.savePreset': ({ sessionId, preset, file }, ctx) => pipelineService(ctx).savePreset(sessionId, preset, file),
+  'preset.load': async ({ file }) => {
+    const loaded = await loadPresetFile(file);
+    return { file: loaded.file, preset: loaded.preset };
+  },
+  'preset.save': async ({ file, preset }) => ({ file: path.resolve(file), preset: await savePresetFile(file, preset) }),
+  'preset.default': () => pixelBarrelPreset(),
+  'demo.open': async (_input, ctx) => {
+    const { dir, generated } = await ensureDemoProject(ctx.userDataDir);
+    return { project: await summarizeProject(dir), generated };
+  },
+};

@@ -1,0 +1,430 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { InjectionRegion, LayerInfo, LumisectionStages, PipelineChunk, PipelineDataInput, RunSummary } from '../../shared/api/contract/pipeline';
+import { ApiError, deserializeError, type SerializedError } from '../../shared/api/errors';
+import { encodeArray } from '../../shared/pipeline/encoded-array';
+import type { LumiConditions } from '../../shared/pipeline/filter';
+import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '../../shared/pipeline/model';
+import type { NumericArray } from '../../shared/pipeline/ndarray';
+import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '../../shared/pipeline/run-chunk';
+import { flagMatches, StageScratch } from '../../shared/pipeline/stages';
+import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
+import type { JobHandle, JobManager } from '../jobs/job-manager';
+import { workerUrl } from '../workers/worker-url';
+import type { DataInputSpec } from './data-inputs';
+import { inputError } from './input-error';
+import type { NmfSession } from './onnx-session';
+import { compilePresetFiles, loadPresetFile, openSessions, savePresetFile, type LoadedPreset } from './preset-io';
+import { executeRun, type RunMessage, type RunParams } from './run-job';
+import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
+
+/** Maps kept per run for the UI (raw, preprocessed, reconstruction); later LS keep only their results. */
+const DEFAULT_MAPS_BUDGET = 1024 * 2 ** 20;
+const MAX_SESSIONS = 4;
+
+interface StoredChunk {
+  start: number;
+  n: number;
+  /** null when the maps budget was exhausted: only the results of these LS are kept. */
+  maps: { raws: NumericArray[]; preprocessed: Float32Array[]; reconstruction: Float32Array[] } | null;
+  entries: Float64Array[];
+  maxLoss: Float32Array[];
+  flagsBeforeFilter: Uint8Array;
+  finalBins: Int32Array;
+}
+
+interface Session {
+  id: string;
+  loaded: LoadedPreset;
+  preset: ModelPreset;
+  cp: CompiledPipeline;
+  spec: DataInputSpec;
+  runs: Float64Array;
+  lumis: Float64Array;
+  cond: LumiConditions;
+  chunks: StoredChunk[];
+  results: LumisectionSummary[];
+  warnings: string[];
+  sources: string[];
+  total: number;
+  done: boolean;
+  mapsBytes: number;
+  nmf?: Promise<NmfSession[]>;
+}
+
+export interface StartRunInput {
+  projectDir?: string;
+  presetFile?: string;
+  data?: PipelineDataInput;
+  chunkSize?: number;
+}
+
+export interface StartedRun {
+  jobId: string;
+  sessionId: string;
+  presetFile: string;
+  preset: ModelPreset;
+  layers: LayerInfo[];
+  target: { rows: number; cols: number };
+  sources: string[];
+  warnings: string[];
+  total: number;
+}
+
+/** The sample data of a project: data/raw_<layer>.npy with run/LS numbers, OMS and HLT JSON when present. */
+export async function defaultProjectData(dir: string, preset: ModelPreset): Promise<DataInputSpec> {
+  const dataDir = path.join(dir, 'data');
+  let names: string[];
+  try {
+    names = await fs.readdir(dataDir);
+  } catch {
+    throw inputError(`no sample data: ${dataDir} does not exist; put data/raw_<layer>.npy (+ run_number.npy, ls_number.npy) there or choose data files`);
+  }
+  const layers: Record<string, string> = {};
+  for (const l of preset.layers) {
+    const candidates = [`raw_${l.name}.npy`, `${l.name}.npy`, `raw_${l.name}.npz`];
+    const found = candidates.find((c) => names.includes(c)) ?? names.find((n) => n.endsWith('.parquet') && n.includes(l.monitoringElement.replace(/\//g, '-')));
+    if (!found) throw inputError(`no sample data for layer ${l.name} in ${dataDir} (looked for ${candidates.join(', ')} or a DIALS parquet export of ${l.monitoringElement})`);
+    layers[l.name] = path.join(dataDir, found);
+  }
+  const pick = (re: RegExp) => names.filter((n) => re.test(n)).sort()[0];
+  const oms = pick(/^omsdata.*\.json$/);
+  const hlt = pick(/^hltrate.*\.json$/);
+  return {
+    layers,
+    ...(names.includes('run_number.npy') && names.includes('ls_number.npy') ? { runs: path.join(dataDir, 'run_number.npy'), lumis: path.join(dataDir, 'ls_number.npy') } : {}),
+    ...(oms ? { oms: path.join(dataDir, oms) } : {}),
+    ...(hlt ? { hlt: path.join(dataDir, hlt) } : {}),
+    baseDir: dir,
+  };
+}
+
+function layerInfo(cp: CompiledPipeline): LayerInfo[] {
+  return cp.layers.map((l, i) => ({
+    name: l.name,
+    rows: l.geom.rows,
+    cols: l.geom.cols,
+    croppedRows: l.geom.outRows,
+    croppedCols: l.geom.outCols,
+    cross: { rows: cp.preset.layers[i].cross.rows, columns: cp.preset.layers[i].cross.columns },
+  }));
+}
+
+export function summarize(results: LumisectionSummary[], total: number): RunSummary {
+  let flagged = 0;
+  let before = 0;
+  let passed = 0;
+  for (const r of results) {
+    if (r.flagged) flagged++;
+    if (r.flaggedBeforeFilter) before++;
+    if (r.passedFilter) passed++;
+  }
+  return { lumisections: total, completed: results.length, flagged, flaggedBeforeFilter: before, passedFilter: passed };
+}
+
+function bytesOf(arrays: NumericArray[]): number {
+  return arrays.reduce((s, a) => s + a.byteLength, 0);
+}
+
+function asEncodable(a: NumericArray): Uint8Array | Int32Array | Float32Array | Float64Array {
+  return a instanceof Uint8Array || a instanceof Int32Array || a instanceof Float32Array || a instanceof Float64Array ? a : Float64Array.from(a);
+}
+
+/**
+ * Runs the NMF preview as jobs (in the pipeline worker thread) and keeps each run's per-LS maps so
+ * the UI can inspect any LS, re-decide after a preset change without inference, and try what-ifs.
+ */
+export class PipelineService {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly jobs: JobManager,
+    private readonly opts: { mapsBudget?: number; useWorker?: boolean } = {},
+  ) {}
+
+  async start(input: StartRunInput): Promise<StartedRun> {
+    const presetFile = path.resolve(input.presetFile ?? path.join(input.projectDir!, PRESET_FILE_NAME));
+    if (!input.presetFile) {
+      const exists = await fs.access(presetFile).then(() => true, () => false);
+      if (!exists) throw new ApiError('NOT_FOUND', `The project has no model preset: ${presetFile} does not exist. Create one from the "pixel barrel" preset or choose a preset file.`, undefined, 'NotFoundError');
+    }
+    const loaded = await loadPresetFile(presetFile);
+    const cp = await compilePresetFiles(loaded);
+    const baseDir = input.projectDir ? path.resolve(input.projectDir) : loaded.dir;
+    const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await defaultProjectData(baseDir, loaded.preset);
+    const params: RunParams = { presetFile: loaded.file, preset: loaded.preset, data: spec, chunkSize: input.chunkSize ?? DEFAULT_CHUNK_SIZE };
+
+    let readyResolve!: (s: Session) => void;
+    let readyReject!: (e: unknown) => void;
+    const ready = new Promise<Session>((res, rej) => ((readyResolve = res), (readyReject = rej)));
+    let stop: () => void = () => {};
+    const snapshot = this.jobs.start({
+      kind: 'pipeline.run',
+      title: `NMF preview: ${loaded.preset.name}`,
+      scope: input.projectDir ? path.resolve(input.projectDir) : loaded.file,
+      run: async (job) => {
+        try {
+          return await this.runJob(job, loaded, cp, spec, params, readyResolve, (fn) => (stop = fn));
+        } catch (err) {
+          readyReject(err);
+          throw err;
+        }
+      },
+      onCancel: () => stop(),
+    });
+    const session = await ready;
+    return {
+      jobId: snapshot.id,
+      sessionId: session.id,
+      presetFile: loaded.file,
+      preset: loaded.preset,
+      layers: layerInfo(cp),
+      target: { rows: cp.targetRows, cols: cp.targetCols },
+      sources: session.sources,
+      warnings: session.warnings,
+      total: session.total,
+    };
+  }
+
+  private async runJob(
+    job: JobHandle,
+    loaded: LoadedPreset,
+    cp: CompiledPipeline,
+    spec: DataInputSpec,
+    params: RunParams,
+    onReady: (s: Session) => void,
+    setStop: (fn: () => void) => void,
+  ): Promise<{ summary: RunSummary }> {
+    let session: Session | null = null;
+    const budget = this.opts.mapsBudget ?? DEFAULT_MAPS_BUDGET;
+    let budgetWarned = false;
+    job.progress(null, 'Loading model and data…');
+    const handle = async (msg: RunMessage): Promise<void> => {
+      if (msg.type === 'meta') {
+        const warnings = [...msg.warnings];
+        const cond = await loadConditions(loaded.preset, spec, msg, warnings);
+        session = { id: job.id, loaded, preset: loaded.preset, cp, spec, runs: msg.runs, lumis: msg.lumis, cond, chunks: [], results: [], warnings, sources: msg.sources, total: msg.n, done: false, mapsBytes: 0 };
+        this.remember(session);
+        for (const w of warnings) job.log(w, 'stderr');
+        job.progress(0, `0 / ${msg.n} lumisections`);
+        onReady(session);
+      } else if (msg.type === 'chunk' && session) {
+        const s: Session = session;
+        const mapBytes = bytesOf([...msg.raws, ...msg.preprocessed, ...msg.reconstruction]);
+        const keep = s.mapsBytes + mapBytes <= budget;
+        if (keep) s.mapsBytes += mapBytes;
+        else if (!budgetWarned) {
+          budgetWarned = true;
+          s.warnings.push(`maps are kept for the first ${msg.start} lumisections only (memory budget ${Math.round(budget / 2 ** 20)} MB); later ones have results but no stage maps — preview fewer lumisections to inspect them`);
+          job.log(s.warnings[s.warnings.length - 1], 'stderr');
+        }
+        const chunk: StoredChunk = {
+          start: msg.start,
+          n: msg.n,
+          maps: keep ? { raws: msg.raws, preprocessed: msg.preprocessed, reconstruction: msg.reconstruction } : null,
+          entries: msg.entries,
+          maxLoss: msg.maxLoss,
+          flagsBeforeFilter: msg.flagsBeforeFilter,
+          finalBins: msg.finalBins,
+        };
+        s.chunks.push(chunk);
+        const items = summarizeChunk(s.cp, { start: chunk.start, n: chunk.n, entries: chunk.entries, maxLoss: chunk.maxLoss, decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins } as never }, s, s.cond);
+        s.results.push(...items);
+        const payload: PipelineChunk = { kind: 'lumisections', start: msg.start, items };
+        job.chunk(payload);
+        job.progress(s.results.length / s.total, `${s.results.length} / ${s.total} lumisections`);
+      } else if (msg.type === 'done' && session) {
+        (session as Session).done = true;
+      }
+    };
+    await this.execute(params, handle, job.signal, setStop);
+    if (!session) throw new Error('the pipeline ended without loading data');
+    const s: Session = session;
+    if (job.signal.aborted) return { summary: summarize(s.results, s.total) };
+    return { summary: summarize(s.results, s.total) };
+  }
+
+  /** Run in the worker thread (messages processed in order), or in-process when no worker bundle exists. */
+  private async execute(params: RunParams, handle: (m: RunMessage) => Promise<void>, signal: AbortSignal, setStop: (fn: () => void) => void): Promise<void> {
+    let queue = Promise.resolve();
+    let failed: unknown = null;
+    const enqueue = (m: RunMessage) => {
+      queue = queue.then(() => (failed ? undefined : handle(m))).catch((err) => void (failed ??= err));
+    };
+    const url = workerUrl('pipeline.worker');
+    const hasWorker = this.opts.useWorker !== false && (await fs.access(fileURLToPath(url)).then(() => true, () => false));
+    if (!hasWorker) {
+      const controller = new AbortController();
+      setStop(() => controller.abort(new Error('Cancelled')));
+      signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      await executeRun(params, enqueue, controller.signal);
+      await queue;
+      if (failed) throw failed;
+      return;
+    }
+    const worker = new Worker(url, { workerData: params });
+    setStop(() => void worker.terminate());
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: RunMessage | { type: 'error'; error: SerializedError }) => {
+        if (m.type === 'error') reject(deserializeError(m.error));
+        else {
+          enqueue(m);
+          if (m.type === 'done') queue.then(() => resolve(), reject);
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => (signal.aborted ? reject(new Error('Cancelled')) : code !== 0 ? reject(new Error(`pipeline worker exited with code ${code}`)) : queue.then(() => resolve(), reject)));
+    });
+    await worker.terminate();
+    await queue;
+    if (failed) throw failed;
+  }
+
+  private remember(s: Session): void {
+    this.sessions.set(s.id, s);
+    while (this.sessions.size > MAX_SESSIONS) {
+      const oldest = this.sessions.keys().next().value as string;
+      void this.closeSession(oldest);
+    }
+  }
+
+  private async closeSession(id: string): Promise<void> {
+    const s = this.sessions.get(id);
+    this.sessions.delete(id);
+    const nmf = await s?.nmf?.catch(() => null);
+    if (nmf) await Promise.all(nmf.map((x) => x.close()));
+  }
+
+  private session(id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s) throw new ApiError('NOT_FOUND', `No preview run ${id} (runs are kept for the last ${MAX_SESSIONS} previews; run the preview again)`, undefined, 'NotFoundError');
+    return s;
+  }
+
+  results(id: string, offset = 0, limit = 100_000) {
+    const s = this.session(id);
+    return { total: s.total, summary: summarize(s.results, s.total), items: s.results.slice(offset, offset + limit), warnings: [...s.warnings], preset: s.preset, done: s.done };
+  }
+
+  private chunkOf(s: Session, index: number): { chunk: StoredChunk; k: number } {
+    if (index >= s.total) throw new ApiError('OUT_OF_RANGE', `Lumisection position ${index} is beyond the ${s.total} lumisections of this run`, undefined, 'RangeError');
+    const chunk = s.chunks.find((c) => index >= c.start && index < c.start + c.n);
+    if (!chunk) throw new ApiError('NOT_READY', `Lumisection position ${index} has not been processed yet`, undefined, 'NotReadyError');
+    return { chunk, k: index - chunk.start };
+  }
+
+  private lsMaps(s: Session, index: number) {
+    const { chunk, k } = this.chunkOf(s, index);
+    if (!chunk.maps) throw new ApiError('MAPS_NOT_KEPT', `The stage maps of position ${index} were not kept (memory budget); preview fewer lumisections to inspect it`, undefined, 'MapsNotKeptError');
+    const maps = chunk.maps;
+    return {
+      raws: s.cp.layers.map((l, i) => maps.raws[i].subarray(k * l.geom.rows * l.geom.cols, (k + 1) * l.geom.rows * l.geom.cols) as NumericArray),
+      preprocessed: s.cp.layers.map((l, i) => maps.preprocessed[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols)),
+      reconstruction: s.cp.layers.map((l, i) => maps.reconstruction[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols)),
+    };
+  }
+
+  private stagesOutput(cp: CompiledPipeline, index: number, raws: NumericArray[], stages: ReturnType<typeof finishChunk>, result: LumisectionSummary, injected: boolean): LumisectionStages {
+    const t = [cp.targetRows, cp.targetCols];
+    return {
+      index,
+      run: result.run,
+      ls: result.ls,
+      result,
+      layers: cp.layers.map((l, i) => {
+        const shape = [l.geom.outRows, l.geom.outCols];
+        return {
+          name: l.name,
+          raw: encodeArray(asEncodable(raws[i]), [l.geom.rows, l.geom.cols]),
+          preprocessed: encodeArray(stages.preprocessed[i], shape),
+          reconstruction: encodeArray(stages.reconstruction[i], shape),
+          loss: encodeArray(stages.loss[i], shape),
+          lossBinary: encodeArray(stages.decisions.lossBinary[i], shape),
+        };
+      }),
+      combined: encodeArray(stages.decisions.combined, t),
+      lossMask: encodeArray(cp.maskCombined, t),
+      final: encodeArray(stages.decisions.final, t),
+      flagMatches: flagMatches(cp, stages.decisions.final, 0),
+      injected,
+    };
+  }
+
+  lumisection(id: string, index: number): LumisectionStages {
+    const s = this.session(id);
+    const m = this.lsMaps(s, index);
+    const { chunk, k } = this.chunkOf(s, index);
+    const stages = finishChunk(s.cp, { start: index, n: 1, preprocessed: m.preprocessed, reconstruction: m.reconstruction, entries: chunk.entries.map((e) => e.slice(k, k + 1)) });
+    return this.stagesOutput(s.cp, index, m.raws, stages, s.results[index], false);
+  }
+
+  /** Re-decide every LS from the cached reconstructions with a changed preset. */
+  async reflag(id: string, preset: ModelPreset): Promise<{ stage: PipelineStage | null; ms: number; changed: number; summary: RunSummary; items: LumisectionSummary[] }> {
+    const s = this.session(id);
+    const t0 = performance.now();
+    const stage = firstAffectedStage(s.preset, preset);
+    if (stage === 'inference') throw new ApiError('RERUN_REQUIRED', 'This change affects the model input (layers, model files, centre cross or input clipping); run the preview again to apply it.', undefined, 'RerunRequiredError');
+    if (!s.done) throw new ApiError('NOT_READY', 'The preview is still running; re-flag when it has finished.', undefined, 'NotReadyError');
+    const cp = recompileDecisions(s.cp, preset);
+    if (stage !== null && stage !== 'filter') {
+      const scratch = new StageScratch(cp);
+      for (const c of s.chunks) {
+        if (!c.maps) throw new ApiError('MAPS_NOT_KEPT', `Re-flagging needs the cached maps of every lumisection, but positions from ${c.start} on were not kept (memory budget); preview fewer lumisections.`, undefined, 'MapsNotKeptError');
+        const st = finishChunk(cp, { start: c.start, n: c.n, preprocessed: c.maps.preprocessed, reconstruction: c.maps.reconstruction, entries: c.entries }, scratch);
+        c.flagsBeforeFilter = st.decisions.flagsBeforeFilter;
+        c.finalBins = st.decisions.finalBins;
+      }
+    }
+    let cond = s.cond;
+    if (stage === 'filter' && JSON.stringify({ ...s.preset.filters, minEntries: null }) !== JSON.stringify({ ...preset.filters, minEntries: null })) {
+      const warnings: string[] = [];
+      cond = await loadConditions(preset, s.spec, s, warnings);
+    }
+    const items: LumisectionSummary[] = [];
+    for (const c of s.chunks) items.push(...summarizeChunk(cp, { start: c.start, n: c.n, entries: c.entries, maxLoss: c.maxLoss, decisions: { flagsBeforeFilter: c.flagsBeforeFilter, finalBins: c.finalBins } as never }, s, cond));
+    let changed = 0;
+    items.forEach((r, i) => {
+      if (r.flagged !== s.results[i]?.flagged || r.flaggedBeforeFilter !== s.results[i]?.flaggedBeforeFilter) changed++;
+    });
+    s.results = items;
+    s.preset = preset;
+    s.cp = cp;
+    s.cond = cond;
+    return { stage, ms: performance.now() - t0, changed, summary: summarize(items, s.total), items };
+  }
+
+  /** One LS with its raw maps changed in memory (the user's files are never touched). */
+  async whatIf(id: string, index: number, regions: InjectionRegion[], preset?: ModelPreset): Promise<LumisectionStages> {
+    const s = this.session(id);
+    if (preset && firstAffectedStage(s.preset, preset) === 'inference') throw new ApiError('RERUN_REQUIRED', 'The what-if preset changes the model input; run the preview again with it first.', undefined, 'RerunRequiredError');
+    const cp = preset ? recompileDecisions(s.cp, preset) : s.cp;
+    const m = this.lsMaps(s, index);
+    const raws = m.raws.map((r) => Float64Array.from(r));
+    for (const g of regions) {
+      const li = cp.layers.findIndex((l) => l.name === g.layer);
+      if (li < 0) throw inputError(`what-if region names layer "${g.layer}", which is not in the preset (${cp.layers.map((l) => l.name).join(', ')})`);
+      const { rows, cols } = cp.layers[li].geom;
+      if (g.row1 > rows || g.col1 > cols || g.row0 >= g.row1 || g.col0 >= g.col1) {
+        throw inputError(`what-if region rows ${g.row0}–${g.row1}, columns ${g.col0}–${g.col1} does not fit the ${rows} × ${cols} ${g.layer} map`);
+      }
+      for (let r = g.row0; r < g.row1; r++) for (let c = g.col0; c < g.col1; c++) raws[li][r * cols + c] = Math.round(raws[li][r * cols + c] * g.factor);
+    }
+    s.nmf ??= openSessions(s.loaded, s.cp);
+    const nmf = await s.nmf;
+    const stages = await runChunk(cp, raws, index, 1, (i, x, n) => nmf[i].run(x, n));
+    const result = summarizeChunk(cp, stages, s, s.cond)[0];
+    return this.stagesOutput(cp, index, raws, stages, result, true);
+  }
+
+  async savePreset(id: string, preset: ModelPreset, file?: string): Promise<{ file: string; preset: ModelPreset }> {
+    const s = this.session(id);
+    const target = path.resolve(s.loaded.dir, file ?? s.loaded.file);
+    return { file: target, preset: await savePresetFile(target, preset) };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id)));
+  }
+}

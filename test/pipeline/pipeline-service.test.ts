@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend, type Backend } from '../../backend/api/create-backend';
+import { labelEdits, PLACED_LABELS } from '../../backend/demo/demo-labels';
+import { readNpyFile } from '../../backend/pipeline/npy';
+import type { MethodInput, MethodName, MethodOutput } from '../../shared/api/contract';
+import type { LumisectionResult, PipelineChunk } from '../../shared/api/contract/pipeline';
+import { decodeArray } from '../../shared/pipeline/encoded-array';
+import type { ModelPreset } from '../../shared/preset/model-preset';
+import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { LAYERS, REFERENCE_DIR } from './fixture';
+
+let root: string;
+let backend: Backend;
+let demoDir: string;
+const chunks: PipelineChunk[] = [];
+
+async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const reply = await backend.dispatch(method, input);
+  if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+  return reply.result as MethodOutput<M>;
+}
+
+async function runToEnd(input: MethodInput<'pipeline.run'>) {
+  const run = await call('pipeline.run', input);
+  const snap = await backend.ctx.jobs.wait(run.jobId);
+  return { run, snap };
+}
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-service-'));
+  backend = await createBackend({ host: { kind: 'test' }, userDataDir: path.join(root, 'user-data'), pollEngine: false });
+  backend.onEvent((e, p) => {
+    if (e === 'job.chunk') chunks.push((p as { data: PipelineChunk }).data);
+  });
+  const demo = await call('demo.open', {});
+  expect(demo.generated).toBe(true);
+  expect(demo.project.isDemo).toBe(true);
+  expect(demo.project.templates).toContain('template.yaml');
+  demoDir = demo.project.dir;
+});
+afterAll(async () => {
+  await backend.dispose();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+describe('pipeline service over the API (worker thread)', () => {
+  let sessionId: string;
+  let items: LumisectionResult[];
+  let preset: ModelPreset;
+
+  it('runs the demo project as a job, streams chunks and matches the labels', async () => {
+    const { run, snap } = await runToEnd({ projectDir: demoDir, chunkSize: 32 });
+    expect(snap.state).toBe('succeeded');
+    expect(run.total).toBe(120);
+    expect(run.layers.map((l) => [l.name, l.croppedRows])).toEqual([['BPix2', 56], ['BPix3', 88], ['BPix4', 128]]);
+    expect(run.warnings).toEqual([]);
+    sessionId = run.sessionId;
+    preset = run.preset;
+    expect(chunks.filter((c) => c.kind === 'lumisections').map((c) => c.start)).toEqual([0, 32, 64, 96]);
+    const results = await call('pipeline.results', { sessionId });
+    items = results.items;
+    expect(results.done).toBe(true);
+    const labels = JSON.parse(await fs.readFile(path.join(demoDir, 'data/labels.json'), 'utf8')).lumisections as Array<{ expectFlagged: boolean }>;
+    expect(items.map((i) => i.flagged)).toEqual(labels.map((l) => l.expectFlagged));
+    expect(results.summary).toMatchObject({ lumisections: 120, completed: 120, flagged: 5, flaggedBeforeFilter: 7 });
+  });
+
+  it('returns every stage map of one LS', async () => {
+    const index = items.findIndex((i) => i.flagged);
+    const ls = await call('pipeline.lumisection', { sessionId, index });
+    expect(ls.result).toEqual(items[index]);
+    expect(ls.layers.map((l) => l.raw.shape)).toEqual([[58, 72], [90, 72], [130, 72]]);
+    expect(decodeArray(ls.layers[2].loss).length).toBe(128 * 64);
+    const final = decodeArray(ls.final);
+    expect(final.reduce((a, b) => a + b, 0)).toBe(items[index].score.finalBins);
+    expect(ls.flagMatches.length).toBeGreaterThan(0);
+    expect(ls.injected).toBe(false);
+  });
+
+  it('re-flags from cached reconstructions, from the first affected stage', async () => {
+    const strict = { ...preset, thresholds: [{ ...preset.thresholds[0], lossThreshold: 10 }] };
+    const r1 = await call('pipeline.reflag', { sessionId, preset: strict });
+    expect(r1.stage).toBe('clustering');
+    expect(r1.summary.flaggedBeforeFilter).toBe(0);
+    const r2 = await call('pipeline.reflag', { sessionId, preset });
+    expect(r2.stage).toBe('clustering');
+    expect(r2.items).toEqual(items);
+    const noPileupCut = { ...preset, filters: { ...preset.filters, minPileup: null } };
+    const r3 = await call('pipeline.reflag', { sessionId, preset: noPileupCut });
+    expect(r3.stage).toBe('filter');
+    const lowPileup = items.findIndex((i) => i.reasons.some((r) => r.code === 'pileup_low'));
+    expect(r3.items[lowPileup].passedFilter).toBe(true);
+    await call('pipeline.reflag', { sessionId, preset });
+    const moved = { ...preset, layers: preset.layers.map((l, i) => (i === 0 ? { ...l, onnx: 'other.onnx' } : l)) };
+    await expect(call('pipeline.reflag', { sessionId, preset: moved })).rejects.toMatchObject({ code: 'RERUN_REQUIRED' });
+  });
+
+  it('what-if: a synthetic 3-layer outage in a clean LS is flagged, the data files are untouched', async () => {
+    const file = path.join(demoDir, 'data/raw_BPix3.npy');
+    const before = createHash('sha256').update(await fs.readFile(file)).digest('hex');
+    const index = items.findIndex((i, k) => k > 0 && !i.flaggedBeforeFilter && i.passedFilter && !PLACED_LABELS[`${i.run}:${i.ls}`]);
+    const regions = LAYERS.flatMap((layer) => labelEdits('outage3', layer as 'BPix2').map((e) => ({ layer, row0: e.region.r0, row1: e.region.r1, col0: e.region.c0, col1: e.region.c1, factor: 0 })));
+    const w = await call('pipeline.whatIf', { sessionId, index, regions });
+    expect(w.injected).toBe(true);
+    expect(w.result.flaggedBeforeFilter).toBe(true);
+    expect(w.result.flagged).toBe(true);
+    const raw = decodeArray(w.layers[0].raw);
+    expect(raw[regions[0].row0 * 72 + regions[0].col0]).toBe(0);
+    expect(createHash('sha256').update(await fs.readFile(file)).digest('hex')).toBe(before);
+    const again = await call('pipeline.lumisection', { sessionId, index });
+    expect(again.result.flagged).toBe(false);
+    await expect(call('pipeline.whatIf', { sessionId, index, regions: [{ layer: 'BPix9', row0: 0, row1: 1, col0: 0, col1: 1, factor: 0 }] })).rejects.toThrow(/layer "BPix9"/);
+  });
+
+  it('saves presets atomically with a backup', async () => {
+    const changed = { ...preset, name: 'edited' };
+    const saved = await call('pipeline.savePreset', { sessionId, preset: changed });
+    expect(saved.file).toBe(path.join(demoDir, 'preset.json'));
+    expect((await call('preset.load', { file: saved.file })).preset.name).toBe('edited');
+    expect(JSON.parse(await fs.readFile(`${saved.file}.bak`, 'utf8')).name).toBe(preset.name);
+    await call('preset.save', { file: saved.file, preset });
+    await expect(call('preset.save', { file: saved.file, preset: { ...preset, thresholds: [] } as never })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
+  });
+
+  it('cancels a run', async () => {
+    const run = await call('pipeline.run', { projectDir: demoDir, chunkSize: 1 });
+    await call('jobs.cancel', { id: run.jobId });
+    const snap = await backend.ctx.jobs.wait(run.jobId);
+    expect(snap.state).toBe('cancelled');
+  });
+
+  it('reports bad input with the file and what is wrong', async () => {
+    await expect(call('pipeline.run', { projectDir: root })).rejects.toThrow(`The project has no model preset: ${path.join(root, 'preset.json')} does not exist`);
+    await expect(call('pipeline.run', { projectDir: demoDir, data: { layers: { BPix2: 'data/raw_BPix3.npy', BPix3: 'data/raw_BPix3.npy', BPix4: 'data/raw_BPix4.npy' } } })).rejects.toThrow(
+      `${path.join(demoDir, 'data/raw_BPix3.npy')}: BPix2 maps have shape (120, 90, 72), expected (N, 58, 72)`,
+    );
+  });
+
+  it('reproduces the reference flags through the worker with parquet inputs', async () => {
+    const presetFile = path.join(root, 'reference-preset.json');
+    const p = pixelBarrelPreset(LAYERS, (l) => ({ onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`), localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`), lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`) }));
+    await fs.writeFile(presetFile, JSON.stringify(p));
+    const parquet = (l: string) => path.join(REFERENCE_DIR, 'parquet', `ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${l.slice(-1)}.parquet`);
+    const { run, snap } = await runToEnd({
+      presetFile,
+      data: { layers: Object.fromEntries(LAYERS.map((l) => [l, parquet(l)])), oms: path.join(REFERENCE_DIR, 'data/omsdata_Run2025F-v1.json'), hlt: path.join(REFERENCE_DIR, 'data/hltrate_Run2025F-v1.json') },
+    });
+    expect(snap.state).toBe('succeeded');
+    const r = await call('pipeline.results', { sessionId: run.sessionId });
+    const flags = await readNpyFile(path.join(REFERENCE_DIR, 'reference/onnx/flags.npy'));
+    const before = await readNpyFile(path.join(REFERENCE_DIR, 'reference/onnx/flags_before_filter.npy'));
+    expect(r.items.map((i) => Number(i.flagged))).toEqual(Array.from(flags.data));
+    expect(r.items.map((i) => Number(i.flaggedBeforeFilter))).toEqual(Array.from(before.data));
+  });
+});
