@@ -13,6 +13,7 @@ import { dismcliHandlers } from './handlers/dismcli';
 import { exportHandlers } from './handlers/export';
 import { templateHandlers } from './handlers/template';
 import { modelServerHandlers } from './handlers/model-server';
+import { pipelineHandlers } from './handlers/pipeline';
 import type { BackendContext, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -43,6 +44,7 @@ function allHandlers(): AllHandlers {
     ...exportHandlers,
     ...templateHandlers,
     ...modelServerHandlers,
+    ...pipelineHandlers,
   };
 }
 

@@ -76,7 +76,7 @@ describe('pipeline service over the API (worker thread)', () => {
     expect(ls.layers.map((l) => l.raw.shape)).toEqual([[58, 72], [90, 72], [130, 72]]);
     expect(decodeArray(ls.layers[2].loss).length).toBe(128 * 64);
     const final = decodeArray(ls.final);
-    expect(final.reduce((a, b) => a + b, 0)).toBe(items[index].score.finalBins);
+    expect(Array.from(final).reduce((a, b) => a + b, 0)).toBe(items[index].score.finalBins);
     expect(ls.flagMatches.length).toBeGreaterThan(0);
     expect(ls.injected).toBe(false);
   });

@@ -7,6 +7,7 @@ import { dismcliMethods } from './dismcli';
 import { exportMethods } from './export';
 import { templateMethods } from './template';
 import { modelServerMethods } from './model-server';
+import { pipelineMethods } from './pipeline';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -21,6 +22,7 @@ export const methods = {
   ...exportMethods,
   ...templateMethods,
   ...modelServerMethods,
+  ...pipelineMethods,
 };
 
 /** Server → UI push events. */
