@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/api/create-backend';
-import type { JobSnapshot } from '../../shared/api/contract';
 
 let tmp: string;
 let project: string;
