@@ -121,6 +121,20 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
     expect(await findStudioContainers(docker, { [PROJECT_LABEL]: project })).toEqual([]);
   }, 60_000);
 
+  it('cancelling a build stops it: no image, no build container left', async () => {
+    const cancelProject = path.join(tmp, 'cancel');
+    await fs.mkdir(cancelProject);
+    await saveRecipe(cancelProject, { kind: 'pyinstaller', baseImage: BASE, dismcliFolder: STANDIN, customDockerfile: `FROM ${BASE}\nRUN sleep 57\n` });
+    const ac = new AbortController();
+    const info = await runnerInfo(cancelProject, docker);
+    const build = ensureRunnerImage(docker, cancelProject, { signal: ac.signal, log: (l) => l.includes('RUN sleep 57') && setTimeout(() => ac.abort(new Error('Cancelled by user')), 500) });
+    await expect(build).rejects.toThrow(/Cancelled/);
+    await expect(docker.getImage(info.imageTag).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const sleeping = async () => (await docker.listContainers()).filter((c) => c.Command.includes('sleep 57'));
+    for (let i = 0; i < 100 && (await sleeping()).length; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await sleeping()).toEqual([]);
+  }, 60_000);
+
   it('leaves no container behind', async () => {
     expect(await findStudioContainers(docker, { [PROJECT_LABEL]: project })).toEqual([]);
   });
