@@ -160,7 +160,7 @@ export class ModelServerManager {
   }
 
   private update(rec: RunRecord, patch: Partial<ServerRun>, progress?: number | null): void {
-    rec.run = { ...rec.run, ...patch };
+    rec.run = { ...rec.run, ...patch, ...(progress !== undefined ? { progress } : {}) };
     if (rec.job) {
       if (progress !== undefined || patch.message) rec.job.progress(progress === undefined ? null : progress, rec.run.message);
       rec.job.chunk({ type: 'model-server', run: rec.run });

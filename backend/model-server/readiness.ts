@@ -42,11 +42,10 @@ export async function waitUntilReady(
   const t0 = Date.now();
   let stopped: Error | undefined;
   void opts.stop?.then((e) => (stopped = e));
-  let last: ReadinessState = { server: false, model: false };
   for (;;) {
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('Cancelled');
     if (stopped) throw stopped;
-    last = await checkReady(baseUrl, modelName);
+    const last = await checkReady(baseUrl, modelName);
     const elapsed = Date.now() - t0;
     if (last.server && last.model) return elapsed;
     if (stopped) throw stopped;

@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import type { StepId } from './step-ids';
 import { ModelStep } from './model/ModelStep';
 import { StepUnavailable } from './StepUnavailable';
+import { BuildRunStep } from './build-run/BuildRunStep';
 import { TemplateStep } from './template/TemplateStep';
 import { ExportStep } from './export/ExportStep';
 
@@ -18,6 +19,6 @@ export const steps: StepDef[] = [
   { id: 'model', label: 'Model', hint: 'Open a project folder', component: ModelStep },
   { id: 'template', label: 'Template', hint: 'Edit template.yaml', component: TemplateStep },
   { id: 'preview', label: 'Preview', hint: 'NMF on sample maps', component: StepUnavailable },
-  { id: 'build-run', label: 'Build & Run', hint: 'Local model server', component: StepUnavailable },
+  { id: 'build-run', label: 'Build & Run', hint: 'Local model server', component: BuildRunStep },
   { id: 'export', label: 'Export', hint: '.dism-artifacts', component: ExportStep },
 ];

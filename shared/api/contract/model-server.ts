@@ -41,6 +41,8 @@ export const ServerRun = z.object({
   imageSource: z.enum(['option', 'template', 'default']),
   state: ServerState,
   message: z.string(),
+  /** 0..1 of the current phase (pull, readiness wait), null when unknown. */
+  progress: z.number().nullable().optional(),
   requestedPort: z.number().int(),
   hostPort: z.number().int().optional(),
   /** Set when the requested port was taken and the next free one is used. */

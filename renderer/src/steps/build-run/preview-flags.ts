@@ -1,0 +1,30 @@
+import type { DismApi } from '../../../../shared/api/client';
+import { usePreviewStore } from '../preview/preview-store';
+
+export interface PreviewFlags {
+  flags: boolean[];
+  source: 'preview-step' | 'preview-run';
+}
+
+/** The in-app preview's flags for the project: from the Preview step if it has them, else a fresh preview run. */
+export async function previewFlagsFor(api: DismApi, projectDir: string, signal?: AbortSignal): Promise<PreviewFlags> {
+  const s = usePreviewStore.getState();
+  if (s.info?.projectDir === projectDir && s.phase === 'ready' && s.items.length === s.info.total) {
+    const flags: boolean[] = [];
+    for (const it of s.items) flags[it.index] = it.flagged;
+    return { flags, source: 'preview-step' };
+  }
+  const started = await api.invoke('pipeline.run', { projectDir });
+  for (;;) {
+    signal?.throwIfAborted();
+    const r = await api.invoke('pipeline.results', { sessionId: started.sessionId, limit: 100_000 });
+    if (r.done) {
+      const job = await api.invoke('jobs.get', { id: started.jobId });
+      if (job.state !== 'succeeded') throw new Error(job.error?.message ?? `The preview run ${job.state}`);
+      const flags: boolean[] = [];
+      for (const it of r.items) flags[it.index] = it.flagged;
+      return { flags, source: 'preview-run' };
+    }
+    await new Promise((res) => setTimeout(res, 300));
+  }
+}
