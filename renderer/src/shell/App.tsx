@@ -46,6 +46,18 @@ export function App() {
     );
   }, [api]);
 
+  // No project ever opened (no last project, no recent ones): open the generated demo project.
+  useEffect(() => {
+    if (localStorage.getItem('dism.lastProject')) return;
+    api
+      .invoke('projects.recent', {})
+      .then((recent) => (recent.length || useAppStore.getState().project ? null : api.invoke('demo.open', {})))
+      .then(
+        (r) => r && !useAppStore.getState().project && useAppStore.getState().setProject(r.project),
+        (e) => reportError('Could not open the demo project', e),
+      );
+  }, [api]);
+
   const current = steps.find((s) => s.id === step) ?? steps[0];
   const Step = project || current.id === 'model' ? current.component : steps[0].component;
   return (

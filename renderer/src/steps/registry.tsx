@@ -2,9 +2,10 @@ import type { ComponentType } from 'react';
 import type { StepId } from './step-ids';
 import { ModelStep } from './model/ModelStep';
 import { StepUnavailable } from './StepUnavailable';
-import { BuildRunStep } from './build-run/BuildRunStep';
 import { TemplateStep } from './template/TemplateStep';
 import { ExportStep } from './export/ExportStep';
+import { PreviewStep } from './preview/PreviewStep';
+import { BuildRunStep } from './build-run/BuildRunStep';
 
 export interface StepDef {
   id: StepId;
@@ -18,7 +19,7 @@ export interface StepDef {
 export const steps: StepDef[] = [
   { id: 'model', label: 'Model', hint: 'Open a project folder', component: ModelStep },
   { id: 'template', label: 'Template', hint: 'Edit template.yaml', component: TemplateStep },
-  { id: 'preview', label: 'Preview', hint: 'NMF on sample maps', component: StepUnavailable },
+  { id: 'preview', label: 'Preview', hint: 'NMF on sample maps', component: PreviewStep },
   { id: 'build-run', label: 'Build & Run', hint: 'Local model server', component: BuildRunStep },
   { id: 'export', label: 'Export', hint: '.dism-artifacts', component: ExportStep },
 ];

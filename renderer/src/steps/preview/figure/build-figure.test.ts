@@ -42,6 +42,7 @@ describe('stage figure', () => {
     expect((y.minor as { tickvals: number[] }).tickvals).toHaveLength(46); // BPix3: 45 ladder positions
     expect(y.range).toEqual([-22.5, 22.5]);
     expect(y.scaleanchor).toBe('x6');
+    expect(axis(7, 'y').scaleanchor).toBeUndefined();
     expect(y.scaleratio).toBe(0.25);
     // Row 0 of the map is at the bottom: y ascending from the first row.
     const ys = fig.data[5].y as number[];

@@ -176,6 +176,8 @@ export function buildStageFigure(maps: LumisectionStageMaps, opts: FigureOptions
         ticktext: xt.labels,
         ticks: 'outside',
         ticklen: 3,
+        tickangle: 0,
+        tickfont: { size: plotWidth < 200 ? 8 : 10 },
         showgrid: false,
         zeroline: false,
         showline: true,
@@ -194,6 +196,7 @@ export function buildStageFigure(maps: LumisectionStageMaps, opts: FigureOptions
         ticktext: yt.labels,
         showticklabels: col === 0,
         ticks: col === 0 ? 'outside' : '',
+        tickfont: { size: 10 },
         ticklen: 3,
         showgrid: false,
         zeroline: false,
@@ -201,10 +204,9 @@ export function buildStageFigure(maps: LumisectionStageMaps, opts: FigureOptions
         linecolor: '#8a94a3',
         mirror: true,
         minor: { tickmode: 'array', tickvals: lg.positions, showgrid: true, griddash: 'dot', gridcolor: 'rgba(60,60,60,0.3)', gridwidth: 1, ticks: '' },
-        scaleanchor: xRef,
-        scaleratio: SQUARE_BIN_SCALE_RATIO,
         constrain: 'domain',
-        ...(linkedY ? { matches: linkedY } : {}),
+        // Square bins on the row's first subplot; the others follow it through `matches`.
+        ...(linkedY ? { matches: linkedY } : { scaleanchor: xRef, scaleratio: SQUARE_BIN_SCALE_RATIO }),
       };
       const z = isCombined ? combinedRows[col] : layerRows[col][rowIndex];
       const colourAxis = isCombined ? `coloraxis${COLUMNS + col + 1}` : col === 0 ? 'coloraxis' : `coloraxis${col + 1}`;

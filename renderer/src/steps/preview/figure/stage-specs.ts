@@ -60,8 +60,8 @@ export const LAYER_STAGES: StageSpec[] = [
 ];
 
 export const COMBINED_STAGES: StageSpec[] = [
-  { key: 'combined', title: 'Combined loss (layers)', unit: 'layers', fixedRange: (n) => [0, n], colourScale: COUNT, integer: true },
-  { key: 'lossMask', title: 'Loss mask (layers usually empty)', unit: 'layers', fixedRange: (n) => [0, n], colourScale: COUNT, integer: true },
+  { key: 'combined', title: 'Combined (layers)', unit: 'layers', fixedRange: (n) => [0, n], colourScale: COUNT, integer: true },
+  { key: 'lossMask', title: 'Loss mask (layers)', unit: 'layers', fixedRange: (n) => [0, n], colourScale: COUNT, integer: true },
   { key: 'final', title: 'Final binary map', unit: '', fixedRange: () => [0, 1], colourScale: BINARY, integer: true },
 ];
 

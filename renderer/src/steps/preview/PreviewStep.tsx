@@ -1,0 +1,358 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useApi } from '../../api/ApiContext';
+import { EmptyState } from '../../components/EmptyState';
+import { Spinner } from '../../components/Spinner';
+import { reportError, useAppStore } from '../../store/app-store';
+import { StageHeatmaps } from './figure/StageHeatmaps';
+import { Plotly } from './Plot';
+import { createApiPreviewBackend } from './preview-backend-api';
+import {
+  applyWhatIf,
+  clearWhatIf,
+  describeWhatIf,
+  editPreset,
+  pick,
+  revertPreset,
+  savePreset,
+  select,
+  startPreview,
+  step,
+} from './preview-actions';
+import { usePreviewStore, type SideTab } from './preview-store';
+import { download, dataUrlToBlob, resultsCsv, resultsJson } from './export/export-results';
+import { Timeline } from './timeline/Timeline';
+import { countTimeline, passesToggles } from './timeline/timeline-model';
+import { TuningPanel } from './tuning/TuningPanel';
+import { firstAffectedStage, flagChanges } from './tuning/preset-diff';
+import { explainLumisection } from './why/why-analysis';
+import { WhyPanel } from './why/WhyPanel';
+import { pickCentre } from './whatif/injection';
+import { WhatIfPanel } from './whatif/WhatIfPanel';
+import './preview.css';
+
+/** "398100:7" or "7" → select that LS; says so when there is no such LS. */
+function GoToLs({ onGo }: { onGo(run: number | null, ls: number): boolean }) {
+  const [text, setText] = useState('');
+  const [bad, setBad] = useState(false);
+  return (
+    <form
+      className="goto-ls"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const m = text.trim().match(/^(?:(\d+)\s*[:/ ]\s*)?(\d+)$/);
+        const ok = m ? onGo(m[1] ? Number(m[1]) : null, Number(m[2])) : false;
+        setBad(!ok);
+      }}
+    >
+      <input aria-label="Go to lumisection (run:LS)" placeholder="run:LS" value={text} aria-invalid={bad || undefined} onChange={(e) => setText(e.target.value)} size={12} title={bad ? 'No such lumisection in this data' : 'Type run:LS or LS and press Enter'} />
+    </form>
+  );
+}
+
+/** Step 3: what the NMF model flags on sample maps, why, and what changes when the preset changes. */
+export function PreviewStep() {
+  const api = useApi();
+  const backend = useMemo(() => createApiPreviewBackend(api), [api]);
+  const project = useAppStore((s) => s.project);
+  const st = usePreviewStore();
+  const graphDiv = useRef<HTMLElement | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  // One preview session per project; coming back to the step keeps it.
+  useEffect(() => {
+    if (!project) return;
+    const cur = usePreviewStore.getState();
+    if (cur.info?.projectDir === project.dir && cur.phase !== 'error' && cur.phase !== 'idle') return;
+    if (cur.phase === 'starting' && !cur.info) return;
+    void startPreview(backend, project.dir);
+  }, [backend, project]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.closest('input, textarea, select, [contenteditable="true"]') || e.altKey || e.ctrlKey || e.metaKey)) return;
+      if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+        e.preventDefault();
+        step(backend, e.key === 'ArrowRight' ? 1 : -1);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [backend]);
+
+  const counts = useMemo(() => countTimeline(st.items), [st.items]);
+  const changes = useMemo(() => flagChanges(st.savedItems, st.items), [st.savedItems, st.items]);
+  const changedSet = useMemo(() => new Set(changes.map((c) => c.position)), [changes]);
+  const affected = st.savedPreset && st.draftPreset ? firstAffectedStage(st.savedPreset, st.draftPreset) : null;
+  const dirty = affected !== null;
+  const visible = useMemo(() => st.items.filter((it) => passesToggles(it, st.toggles)).length, [st.items, st.toggles]);
+
+  const item = st.selected !== null ? st.items[st.selected] : null;
+  const shownWhatIf = st.whatIf && st.whatIf.position === st.selected ? st.whatIf : null;
+  const shownMaps = shownWhatIf?.maps ?? (st.stages && st.stages.position === st.selected ? st.stages.maps : null);
+  const shownItem = shownWhatIf?.item ?? item;
+  const why = useMemo(
+    () => (shownMaps && st.draftPreset && st.combinedGeometry ? explainLumisection(shownMaps, st.draftPreset, st.geometries, st.combinedGeometry) : null),
+    [shownMaps, st.draftPreset, st.geometries, st.combinedGeometry],
+  );
+  const pickMarks = useMemo(() => {
+    const p = st.whatIfDraft.position;
+    if (!p) return undefined;
+    const source = st.geometries.find((g) => g.name === p.layer);
+    if (!source) return undefined;
+    return st.geometries.map((g) => (st.whatIfDraft.layers.includes(g.name) ? pickCentre(g, p, source) : null));
+  }, [st.whatIfDraft.position, st.whatIfDraft.layers, st.geometries]);
+  const figureTitle = shownItem ? `Run ${shownItem.run} · LS ${shownItem.ls} — ${shownItem.flagged ? 'flagged' : shownItem.flaggedBeforeFilter ? 'flagged, cleared by filter' : 'not flagged'}${shownWhatIf ? ` — what-if: ${describeWhatIf(shownWhatIf.spec)}` : ''}` : undefined;
+
+  if (!project) {
+    return <EmptyState title="No project open" message="Open a project (or the demo) in the Model step to preview its NMF model." />;
+  }
+
+  const exportPng = async () => {
+    if (!graphDiv.current || !shownItem) return;
+    setExporting(true);
+    try {
+      const el = graphDiv.current as HTMLElement & { layout?: { width?: number; height?: number } };
+      const url = await Plotly.toImage(el as unknown as Parameters<typeof Plotly.toImage>[0], { format: 'png', width: el.layout?.width ?? 1200, height: el.layout?.height ?? 900, scale: 2 });
+      download(`preview_run${shownItem.run}_ls${shownItem.ls}${shownWhatIf ? '_whatif' : ''}.png`, dataUrlToBlob(url));
+    } catch (err) {
+      reportError('Could not export the figure', err);
+    } finally {
+      setExporting(false);
+    }
+  };
+  const exportName = `preview_${project.name}`;
+  const ready = st.phase === 'ready' || st.phase === 'running';
+
+  return (
+    <section className="step preview-step" data-testid="preview-step" data-phase={st.phase}>
+      <header className="preview-head">
+        <div>
+          <h1>Preview</h1>
+          {st.info && (
+            <p className="muted">
+              {st.info.total} lumisections from <span className="mono">{st.info.source}</span>
+              {st.info.presetFile && (
+                <>
+                  {' '}
+                  · preset <span className="mono">{st.info.presetFile}</span>
+                </>
+              )}
+            </p>
+          )}
+          {st.items.length > 0 && (
+            <div className="preview-summary" data-testid="preview-summary">
+              <span>
+                <strong data-testid="flagged-count">{counts.flagged}</strong> flagged
+              </span>
+              <span>
+                <strong>{counts.flaggedBeforeFilter}</strong> flagged before filter
+              </span>
+              <span>
+                <strong>{counts.filtered}</strong> filtered
+              </span>
+              <span className="muted">of {counts.total} LS</span>
+              {dirty && <span className="tag tag-before">unsaved preset changes</span>}
+            </div>
+          )}
+        </div>
+        <div className="preview-toolbar">
+          <span className="segmented" role="group" aria-label="Colour range">
+            <button type="button" aria-pressed={st.colourMode === 'fixed'} onClick={() => st.set({ colourMode: 'fixed' })}>
+              Fixed ranges
+            </button>
+            <button type="button" aria-pressed={st.colourMode === 'auto'} onClick={() => st.set({ colourMode: 'auto' })}>
+              Auto
+            </button>
+          </span>
+          <button type="button" className="button" onClick={() => st.set({ zoomRevision: st.zoomRevision + 1 })} disabled={!shownMaps}>
+            Reset zoom
+          </button>
+          <button type="button" className="button" onClick={exportPng} disabled={!shownMaps || exporting}>
+            {exporting ? 'Exporting…' : 'Export PNG'}
+          </button>
+          <button type="button" className="button" disabled={!st.items.length} onClick={() => download(`${exportName}.csv`, resultsCsv(st.items, st.info?.layerNames ?? []), 'text/csv')}>
+            Export CSV
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={!st.items.length || !st.draftPreset}
+            onClick={() => download(`${exportName}.json`, `${JSON.stringify(resultsJson(st.items, st.draftPreset!, st.info?.source ?? ''), null, 2)}\n`, 'application/json')}
+          >
+            Export JSON
+          </button>
+          <button type="button" className="button" disabled={st.phase === 'starting' || st.phase === 'running'} onClick={() => void startPreview(backend, project.dir)}>
+            Re-run
+          </button>
+        </div>
+      </header>
+
+      {(st.phase === 'starting' || st.phase === 'running') && st.progress && (
+        <div className="card preview-progress" role="status" data-testid="preview-progress">
+          <Spinner />
+          <div className="progress-bar" aria-hidden>
+            <span style={{ width: `${Math.round((st.progress.fraction ?? 0) * 100)}%` }} />
+          </div>
+          <span>{st.progress.message}</span>
+          {st.jobId && (
+            <button type="button" className="button small" onClick={() => void backend.cancel(st.jobId!)}>
+              Cancel
+            </button>
+          )}
+        </div>
+      )}
+
+      {st.phase === 'error' && st.error && (
+        <div className="card preview-error" role="alert" data-testid="preview-error">
+          <h2>{st.error.title}</h2>
+          <pre>{st.error.message}</pre>
+          <div className="actions">
+            <button type="button" className="button primary" onClick={() => void startPreview(backend, project.dir)}>
+              Try again
+            </button>
+            <button type="button" className="button" onClick={() => useAppStore.getState().setStep('model')}>
+              Back to Model
+            </button>
+          </div>
+        </div>
+      )}
+
+      {st.info && st.info.warnings.length > 0 && (
+        <ul className="warnings" aria-label="Warnings">
+          {st.info.warnings.slice(0, 5).map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+          {st.info.warnings.length > 5 && <li>…and {st.info.warnings.length - 5} more</li>}
+        </ul>
+      )}
+
+      {st.items.length > 0 && (
+        <div className="card timeline-card">
+          <div className="timeline-card-head">
+            <h2>Lumisections</h2>
+            <div className="preview-toolbar">
+              <label className="check">
+                <input type="checkbox" checked={st.toggles.flaggedOnly} onChange={(e) => st.set({ toggles: { ...st.toggles, flaggedOnly: e.target.checked } })} /> Flagged only
+              </label>
+              <label className="check">
+                <input type="checkbox" checked={st.toggles.filteredOnly} onChange={(e) => st.set({ toggles: { ...st.toggles, filteredOnly: e.target.checked } })} /> Filtered only
+              </label>
+              <span className="muted">{visible} shown</span>
+              <GoToLs onGo={(run, ls) => {
+                const i = st.items.findIndex((it) => it.ls === ls && (run === null || it.run === run));
+                if (i >= 0) void select(backend, i);
+                return i >= 0;
+              }} />
+              <button type="button" className="button small" aria-label="Previous lumisection" onClick={() => step(backend, -1)} disabled={st.selected === null}>
+                ←
+              </button>
+              <span className="mono" data-testid="selected-ls">
+                {item ? `Run ${item.run} · LS ${item.ls}` : '—'}
+              </span>
+              <button type="button" className="button small" aria-label="Next lumisection" onClick={() => step(backend, 1)} disabled={st.selected === null}>
+                →
+              </button>
+            </div>
+          </div>
+          <Timeline items={st.items} selected={st.selected} toggles={st.toggles} changed={changedSet} onSelect={(p) => void select(backend, p)} />
+        </div>
+      )}
+
+      {ready && st.items.length === 0 && st.phase === 'ready' && <EmptyState title="No lumisections" message="The sample data of this project has no lumisections to preview." />}
+
+      {item && (
+        <div className="preview-body">
+          <div className="card preview-maps">
+            <div className="maps-head">
+              <h2>Stage maps</h2>
+              <span className="muted">Click a map to place a what-if anomaly · zoom is linked across a layer's stages · double-click resets</span>
+            </div>
+            {st.stagesError && (
+              <p className="field-error" role="alert">
+                Could not load the maps of this lumisection: {st.stagesError}
+              </p>
+            )}
+            {shownMaps && st.combinedGeometry ? (
+              <div style={{ position: 'relative' }}>
+                <StageHeatmaps
+                  maps={shownMaps}
+                  geometries={st.geometries}
+                  combinedGeometry={st.combinedGeometry}
+                  colourMode={st.colourMode}
+                  marks={why?.marks}
+                  pick={pickMarks}
+                  zoomRevision={st.zoomRevision}
+                  title={figureTitle}
+                  onPick={(e) => pick(e.layer, e.x, e.y)}
+                  onGraphDiv={(el) => (graphDiv.current = el)}
+                />
+                {st.stagesLoading && (
+                  <div className="maps-overlay" aria-hidden>
+                    <Spinner label="Loading maps…" />
+                  </div>
+                )}
+              </div>
+            ) : (
+              !st.stagesError && (
+                <div className="empty-state">
+                  <Spinner label="Loading the stage maps…" />
+                </div>
+              )
+            )}
+          </div>
+          <aside className="card preview-side">
+            <div className="tabs" role="tablist">
+              {(
+                [
+                  ['why', 'Why'],
+                  ['tuning', `Tuning${dirty ? ' •' : ''}`],
+                  ['whatif', 'What-if'],
+                ] as Array<[SideTab, string]>
+              ).map(([id, label]) => (
+                <button key={id} type="button" role="tab" aria-selected={st.tab === id} onClick={() => st.set({ tab: id })}>
+                  {label}
+                </button>
+              ))}
+            </div>
+            {st.tab === 'why' && shownItem && <WhyPanel item={shownItem} why={why} minLayers={st.draftPreset?.combine.minLayers ?? 2} whatIf={shownWhatIf ? describeWhatIf(shownWhatIf.spec) : null} />}
+            {st.tab === 'tuning' && st.draftPreset && (
+              <TuningPanel
+                draft={st.draftPreset}
+                dirty={dirty}
+                affected={affected}
+                changes={changes}
+                reflag={st.reflag}
+                busy={st.reflagBusy}
+                saving={st.saving}
+                error={st.tuningError}
+                presetFile={st.info?.presetFile ?? null}
+                onChange={(p) => editPreset(backend, p)}
+                onSave={() => void savePreset(backend)}
+                onRevert={() => revertPreset(backend)}
+                onSelect={(p) => void select(backend, p)}
+              />
+            )}
+            {st.tab === 'whatif' && (
+              <WhatIfPanel
+                layerNames={st.info?.layerNames ?? []}
+                draft={st.whatIfDraft}
+                pickError={st.pickError}
+                busy={st.whatIfBusy}
+                error={st.whatIfError}
+                outcome={
+                  shownWhatIf && item
+                    ? { description: describeWhatIf(shownWhatIf.spec), flaggedBefore: item.flagged, flaggedAfter: shownWhatIf.item.flagged, finalBinsAfter: shownWhatIf.item.score.finalBins }
+                    : null
+                }
+                onChange={(d) => st.set({ whatIfDraft: d, pickError: null })}
+                onApply={(spec) => void applyWhatIf(backend, spec)}
+                onClear={clearWhatIf}
+              />
+            )}
+          </aside>
+        </div>
+      )}
+    </section>
+  );
+}
