@@ -67,7 +67,6 @@ test('one-click TYPE_* migration, list reordering and a change on disk offered f
 
   await page.locator('.problem', { hasText: 'TYPE_INT32' }).first().getByRole('button', { name: 'Migrate all TYPE_* data types' }).click();
   await expect(page.locator('.problems-panel')).toContainText('0 warnings');
-  await expect(page.locator('.cm-content')).not.toContainText('TYPE_');
 
   const inputs = page.getByRole('region', { name: 'InputSignature' });
   await inputs.locator('.tf-list-item').nth(2).getByRole('button', { name: 'Move up' }).click();
@@ -79,9 +78,28 @@ test('one-click TYPE_* migration, list reordering and a change on disk offered f
   const banner = page.getByTestId('disk-change');
   await expect(banner).toContainText('was changed on disk by another program');
   await banner.getByRole('button', { name: 'Reload from disk' }).click();
-  await expect(page.locator('.cm-content')).toContainText('MaxRunNumber: 400000');
+  await expect(inputs.locator('.tf-list-item-head strong')).toHaveText(['BPix2', 'BPix3', 'BPix4']);
+  await expect(page.locator('.problems-panel')).toContainText('17 warnings');
   await expect(page.getByTestId('unsaved-marker')).toBeHidden();
   // Reloading is undoable: the migrated, reordered text comes back.
   await page.getByRole('button', { name: 'Undo' }).click();
-  await expect(page.locator('.cm-content')).not.toContainText('TYPE_');
+  await expect(inputs.locator('.tf-list-item-head strong')).toHaveText(['BPix2', 'BPix4', 'BPix3']);
+  await expect(page.locator('.problems-panel')).toContainText('0 warnings');
+  await expect(page.getByTestId('unsaved-marker')).toBeVisible();
+});
+
+test('new-template wizard: the pixel NMF preset gives BPix2-4, OMS metadata and conditions', async ({ page, host }) => {
+  const project = makeTempDir('dism-e2e-newtemplate-');
+  await gotoApp(page, host, { project, step: 'template' });
+  const wizard = page.getByRole('group', { name: 'New template' });
+  await expect(wizard).toContainText('PXLayer_2');
+  await wizard.getByLabel('Name').fill('pixel-nmf-e2e');
+  await wizard.getByRole('button', { name: 'Create template.yaml' }).click();
+  await expect(page.locator('[data-path="Resources.PixelNMF.Properties.Name"] input')).toHaveValue('pixel-nmf-e2e');
+  const written = readFileSync(path.join(project, 'template.yaml'), 'utf8');
+  for (const s of ['TemplateFormatVersion: "2025-03-31"', 'PXLayer_2', 'PXLayer_3', 'PXLayer_4', 'Endpoint: hltpathrates', 'MinRunNumber: 396598', '# ']) expect(written).toContain(s);
+  // Schema-valid; only the model files the preset refers to are still missing in this empty project.
+  await expect(page.locator('.problem-error')).toHaveCount(2);
+  await expect(page.locator('.problems-list')).toContainText('CodeUri: folder not found: mlserver-model/');
+  await expect(page.locator('.problems-list')).toContainText('ModelUri: file not found: mlserver-model/pixelnmf.joblib');
 });

@@ -44,7 +44,7 @@ describe('filesystem checks', () => {
     await fs.rm(path.join(project, 'mlserver-model/pixelnmf.joblib'));
     const [e] = await errorsOf(await fs.readFile(FIXTURE, 'utf8'));
     expect(e).toMatchObject({ rule: 'path-missing', path: 'Resources.PixelNMF.Properties.ModelUri', line: 141, column: 17 });
-    expect(e.message).toBe("ModelUri: file not found: mlserver-model/pixelnmf.joblib (looked for mlserver-model/pixelnmf.joblib in the project; paths are relative to the template's folder).");
+    expect(e.message).toBe(`ModelUri: file not found: mlserver-model/pixelnmf.joblib (looked for ${path.join(project, 'mlserver-model/pixelnmf.joblib')}; paths are relative to the template's folder).`);
   });
 
   it('a path escaping the project folder is an error', async () => {

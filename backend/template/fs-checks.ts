@@ -62,14 +62,13 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
       if (value === undefined || value === '') continue;
       const seg = [...base, field];
       const abs = path.resolve(templateDir, value);
-      const shown = path.relative(projectDir, abs) || '.';
       if (!isInside(projectDir, abs)) {
         ctx.error('path-outside-project', `${field} "${value}" resolves to ${abs}, outside the project folder ${projectDir}: dismcli packages only files inside the project. Move it into the project and use a path relative to the template's folder.`, seg, node);
         continue;
       }
       const st = await statKind(abs);
       if (!st) {
-        ctx.error('path-missing', `${field}: ${kind === 'dir' ? 'folder' : 'file'} not found: ${value} (looked for ${shown} in the project; paths are relative to the template's folder).`, seg, node);
+        ctx.error('path-missing', `${field}: ${kind === 'dir' ? 'folder' : 'file'} not found: ${value} (looked for ${abs}; paths are relative to the template's folder).`, seg, node);
         continue;
       }
       const real = await fs.realpath(abs).catch(() => abs);

@@ -6,6 +6,8 @@ import { validateTemplateText } from '../../../../shared/template/validate/index
 type Choice = { kind: 'preset'; id: PresetId } | { kind: 'type'; type: string };
 
 /** Choose a type (or the pixel NMF preset) and get a valid, commented template.yaml. */
+const defaults = (c: Choice) => (c.kind === 'preset' ? { name: 'pixel-barrel-nmf', key: 'PixelNMF' } : { name: 'my-model', key: 'MyModel' });
+
 export function NewTemplateWizard({ existing, onCreate, onCancel }: { existing: string[]; onCreate(relPath: string, text: string): void; onCancel?: () => void }) {
   const [choice, setChoice] = useState<Choice>({ kind: 'preset', id: 'pixel-barrel-nmf' });
   const [file, setFile] = useState(existing.includes('template.yaml') ? 'model/template.yaml' : 'template.yaml');
@@ -28,7 +30,11 @@ export function NewTemplateWizard({ existing, onCreate, onCancel }: { existing: 
             value={value}
             onChange={(e) => {
               const [kind, id] = e.target.value.split(/:(.*)/s);
-              setChoice(kind === 'preset' ? { kind: 'preset', id: id as PresetId } : { kind: 'type', type: id });
+              const next: Choice = kind === 'preset' ? { kind: 'preset', id: id as PresetId } : { kind: 'type', type: id };
+              // Follow the new choice's defaults unless the user already typed their own.
+              if (name === defaults(choice).name) setName(defaults(next).name);
+              if (key === defaults(choice).key) setKey(defaults(next).key);
+              setChoice(next);
             }}
           >
             <optgroup label="Presets">
@@ -45,8 +51,8 @@ export function NewTemplateWizard({ existing, onCreate, onCancel }: { existing: 
       </div>
       {fileProblem && <p className="field-error">{fileProblem}</p>}
       {problems.map((p, i) => <p key={i} className="field-error">{p.path}: {p.message}</p>)}
-      <details>
-        <summary>Preview</summary>
+      <details open>
+        <summary>Preview (a valid, commented template.yaml)</summary>
         <pre className="skeleton-preview">{text}</pre>
       </details>
       <div className="actions">

@@ -32,7 +32,7 @@ export function ProblemsList() {
               {p.message}
               {p.path && <code className="problem-path">{p.path}</code>}
             </span>
-            {p.fix && <button type="button" className="button small" onClick={() => applyFix(p.fix!)}>{p.fix.label}</button>}
+            {p.fix && (p.fix.kind !== 'migrate-legacy-datatypes' || problems.findIndex((q) => q.fix?.kind === 'migrate-legacy-datatypes') === i) && <button type="button" className="button small" onClick={() => applyFix(p.fix!)}>{p.fix.label}</button>}
           </li>
         ))}
         {notes.map((n) => <li key={n} className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{n}</span></li>)}

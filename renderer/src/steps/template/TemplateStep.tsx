@@ -142,6 +142,7 @@ export function TemplateStep() {
 
   const create = async (rel: string, skeleton: string) => {
     if (!project) return;
+    if (selectDirty(useTemplateStore.getState()) && !window.confirm('Leave the current template with unsaved changes? (They stay in the recovery draft.)')) return;
     try {
       const opened = await api.invoke('template.create', { projectDir: project.dir, path: rel, text: skeleton });
       const summary = await api.invoke('projects.open', { dir: project.dir });
@@ -203,8 +204,15 @@ export function TemplateStep() {
         </div>
       )}
 
-      {creating || (!templates.length && !loading) ? (
-        <NewTemplateWizard existing={templates} onCreate={create} onCancel={templates.length ? () => setCreating(false) : undefined} />
+      {creating && templates.length > 0 && (
+        <div className="modal-backdrop" role="presentation">
+          <div className="modal new-template-modal">
+            <NewTemplateWizard existing={templates} onCreate={create} onCancel={() => setCreating(false)} />
+          </div>
+        </div>
+      )}
+      {!templates.length && !loading ? (
+        <NewTemplateWizard existing={templates} onCreate={create} />
       ) : !loadedHere ? (
         <Spinner label="Opening template…" />
       ) : (

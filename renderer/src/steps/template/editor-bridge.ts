@@ -1,5 +1,5 @@
 import { redo as cmRedo, undo as cmUndo } from '@codemirror/commands';
-import type { EditorView } from '@codemirror/view';
+import { EditorView } from '@codemirror/view';
 import { diffText, type EditResult } from '../../../../shared/template/edit';
 import { useTemplateStore } from './template-store';
 
@@ -27,7 +27,8 @@ export function applyText(next: string, userEvent: 'input.type' | 'input.form' =
   const current = view.state.doc.toString();
   if (current === next) return;
   const change = diffText(current, next);
-  view.dispatch({ changes: change, userEvent, scrollIntoView: false });
+  // Keep the edited line visible in the YAML pane without moving the cursor or focus.
+  view.dispatch({ changes: change, userEvent, effects: EditorView.scrollIntoView(change.from, { y: 'nearest' }) });
 }
 
 export function applyEdit(result: EditResult, userEvent: 'input.type' | 'input.form' = 'input.form'): void {
