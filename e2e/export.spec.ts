@@ -105,7 +105,7 @@ test.afterAll(async () => {
   for (const img of await docker.listImages({ filters: { label: ['dism.studio=1', 'dism.role=dismcli-runner'] } })) {
     const project = img.Labels?.['dism.project'] ?? '';
     if (!project.includes('dism-e2e-export-')) continue;
-    for (const tag of img.RepoTags ?? []) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
     rmSync(project, { recursive: true, force: true });
   }
   for (const d of outDirs) rmSync(d, { recursive: true, force: true });

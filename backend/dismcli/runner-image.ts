@@ -109,6 +109,8 @@ export async function ensureRunnerImage(docker: Docker, projectDir: string, opts
       );
     }
   }
+  // A forced rebuild moves the tag; the image it pointed to would be left dangling.
+  const previousId = await docker.getImage(info.imageTag).inspect().then((i) => i.Id, () => null);
   opts.log?.(`Building ${info.imageTag} from ${info.dockerfilePath}…`);
   let step = 0;
   let steps = 0;
@@ -131,6 +133,8 @@ export async function ensureRunnerImage(docker: Docker, projectDir: string, opts
     if (opts.signal?.aborted) throw err;
     throw new ApiError('IMAGE_BUILD_FAILED', `Building the dismcli runner failed${steps ? ` at step ${step}/${steps}` : ''}: ${(err as Error).message.replace(/^Image build failed:\s*/, '')}. The build log shows the output; edit the Dockerfile (${info.dockerfilePath}) and build again.`, undefined, 'ImageBuildError');
   }
+  const newId = (await docker.getImage(info.imageTag).inspect()).Id;
+  if (previousId && previousId !== newId) await docker.getImage(previousId).remove().catch(() => undefined);
   await removeOlderRunnerImages(docker, projectDir, info.imageTag);
   opts.progress?.(1, `Built ${info.imageTag}`);
   return { imageTag: info.imageTag, recipeHash: info.recipeHash, built: true };

@@ -36,6 +36,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const tag of built) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  // Anything else built for this test's projects (also images a cancelled or repeated build left untagged).
+  for (const img of await docker.listImages({ filters: { label: ['dism.role=dismcli-runner'] } })) {
+    if ((img.Labels?.['dism.project'] ?? '').startsWith(tmp)) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  }
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
