@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect, gotoApp, makeTempDir } from './fixtures';
 
@@ -102,4 +102,21 @@ test('new-template wizard: the pixel NMF preset gives BPix2-4, OMS metadata and 
   await expect(page.locator('.problem-error')).toHaveCount(2);
   await expect(page.locator('.problems-list')).toContainText('CodeUri: folder not found: mlserver-model/');
   await expect(page.locator('.problems-list')).toContainText('ModelUri: file not found: mlserver-model/pixelnmf.joblib');
+});
+
+test('unsaved edits survive a reload as a recovery draft in the user-data dir', async ({ page, host }) => {
+  const project = makeProject();
+  page.on('dialog', (d) => void d.accept());
+  await gotoApp(page, host, { project, step: 'template' });
+  const nameInput = page.locator(`${NAME_FIELD} input`);
+  await nameInput.fill('pixel-nmf-draft');
+  const drafts = path.join(host.userDataDir, 'template-drafts');
+  await expect.poll(() => (existsSync(drafts) ? readdirSync(drafts).length : 0)).toBe(1);
+  await page.reload();
+  await expect(nameInput).toHaveValue('pixel-barrel-nmf');
+  const banner = page.getByRole('alert').filter({ hasText: 'were recovered' });
+  await banner.getByRole('button', { name: 'Restore them' }).click();
+  await expect(nameInput).toHaveValue('pixel-nmf-draft');
+  await expect(page.getByTestId('unsaved-marker')).toBeVisible();
+  expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toBe(readFileSync(FIXTURE, 'utf8'));
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Document, isScalar, visit } from 'yaml';
+import { Document, visit } from 'yaml';
 import { parseTemplate } from './document';
 import { deleteAt, insertItem, moveItem, setValue } from './edit';
 import type { PathSegment } from './problems';

@@ -12,10 +12,11 @@ export type Path = readonly PathSegment[];
 export function useValue(path: Path): unknown {
   const parsed = useTemplateStore((s) => s.parsed);
   const key = formatPath(path);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // Keyed by the path's text: callers pass a fresh array each render.
   return useMemo(() => {
     const node = nodeAtPath(parsed.doc, path);
     return node === undefined ? undefined : jsValue(node);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [parsed, key]);
 }
 
