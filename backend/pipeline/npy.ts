@@ -154,6 +154,21 @@ const WRITE_DESCR: Partial<Record<DType, string>> = {
   float64: '<f8',
 };
 
+/** The .npy v1.0 preamble + header for a C-ordered little-endian array (padded to 64 bytes). */
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  return out;
+}
+
 /** Serialise a C-ordered array as .npy v1.0 (little endian). int64/uint64/float16 are written as float64. */
 export function encodeNpy(arr: NdArray): Uint8Array {
   let dtype = arr.dtype;
@@ -163,19 +178,12 @@ export function encodeNpy(arr: NdArray): Uint8Array {
     data = Float64Array.from(arr.data);
   }
   if (data.length !== shapeSize(arr.shape)) throw new Error(`array has ${data.length} values, shape ${shapeText(arr.shape)} needs ${shapeSize(arr.shape)}`);
-  const shape = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
-  let header = `{'descr': '${WRITE_DESCR[dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const header = npyHeader(WRITE_DESCR[dtype]!, arr.shape);
   const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const out = new Uint8Array(10 + header.length + body.length);
-  out.set(MAGIC, 0);
-  out[6] = 1;
-  out[7] = 0;
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  if (dtype === 'bool') for (let i = 0; i < body.length; i++) out[10 + header.length + i] = body[i] ? 1 : 0;
-  else out.set(body, 10 + header.length);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  if (dtype === 'bool') for (let i = 0; i < body.length; i++) out[header.length + i] = body[i] ? 1 : 0;
+  else out.set(body, header.length);
   return out;
 }
 
@@ -216,5 +224,46 @@ async function readBytes(file: string): Promise<Uint8Array> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new NpyFormatError(`${file}: file not found`);
     throw new NpyFormatError(`${file}: cannot read (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Writes a .npy of known shape chunk by chunk (bounded memory for long runs); the file appears
+ * under its name only when complete.
+ */
+export class NpyStreamWriter {
+  private written = 0;
+  private handle: import('node:fs/promises').FileHandle | null = null;
+  private readonly tmp: string;
+
+  constructor(
+    readonly file: string,
+    readonly dtype: 'bool' | 'int8' | 'uint8' | 'int32' | 'float32' | 'float64',
+    readonly shape: number[],
+  ) {
+    this.tmp = `${file}.${process.pid}.tmp`;
+  }
+
+  async append(values: ArrayLike<number>): Promise<void> {
+    if (!this.handle) {
+      this.handle = await fs.open(this.tmp, 'w');
+      await this.handle.write(npyHeader(WRITE_DESCR[this.dtype]!, this.shape));
+    }
+    const Ctor = { bool: Uint8Array, int8: Int8Array, uint8: Uint8Array, int32: Int32Array, float32: Float32Array, float64: Float64Array }[this.dtype];
+    const arr = values instanceof Ctor ? values : Ctor.from(values);
+    if (this.dtype === 'bool') for (let i = 0; i < arr.length; i++) arr[i] = arr[i] ? 1 : 0;
+    await this.handle.write(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+    this.written += arr.length;
+  }
+
+  async close(): Promise<void> {
+    const expected = shapeSize(this.shape);
+    if (!this.handle) await this.append([]);
+    await this.handle!.close();
+    if (this.written !== expected) {
+      await fs.rm(this.tmp, { force: true });
+      throw new Error(`${this.file}: wrote ${this.written} values, shape ${shapeText(this.shape)} needs ${expected}`);
+    }
+    await fs.rename(this.tmp, this.file);
   }
 }

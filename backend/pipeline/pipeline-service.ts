@@ -17,6 +17,7 @@ import type { DataInputSpec } from './data-inputs';
 import { inputError } from './input-error';
 import type { NmfSession } from './onnx-session';
 import { compilePresetFiles, loadPresetFile, openSessions, savePresetFile, type LoadedPreset } from './preset-io';
+import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
 
@@ -151,6 +152,7 @@ export class PipelineService {
       if (!exists) throw new ApiError('NOT_FOUND', `The project has no model preset: ${presetFile} does not exist. Create one from the "pixel barrel" preset or choose a preset file.`, undefined, 'NotFoundError');
     }
     const loaded = await loadPresetFile(presetFile);
+    if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);
     const cp = await compilePresetFiles(loaded);
     const baseDir = input.projectDir ? path.resolve(input.projectDir) : loaded.dir;
     const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await defaultProjectData(baseDir, loaded.preset);

@@ -7,6 +7,7 @@ import { importJoblibCommand } from './import-joblib';
 import { buildLocalCommand } from './build-local';
 import { startApiCommand } from './start-api';
 import { inferCommand } from './infer';
+import { previewCommand } from './preview';
 
 /** Every `dism-studio <command>`; each domain adds its own file here. */
-export const commands: CliCommand[] = [engineCommand, validateCommand, newTemplateCommand, exportCommand, importJoblibCommand, buildLocalCommand, startApiCommand, inferCommand];
+export const commands: CliCommand[] = [engineCommand, validateCommand, newTemplateCommand, exportCommand, importJoblibCommand, buildLocalCommand, startApiCommand, inferCommand, previewCommand];

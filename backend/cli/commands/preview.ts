@@ -1,0 +1,160 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { CliCommand } from '../command';
+import { parseCommandArgs, UsageError } from '../command';
+import { loadDataInputs, type DataInputSpec } from '../../pipeline/data-inputs';
+import { NpyStreamWriter } from '../../pipeline/npy';
+import { defaultProjectData, summarize } from '../../pipeline/pipeline-service';
+import { compilePresetFiles, loadPresetFile, openSessions } from '../../pipeline/preset-io';
+import { inMemorySource, loadConditions, runPipeline } from '../../pipeline/runner';
+import { checkProjectTemplate } from '../../pipeline/template-inputs';
+import { writeFileAtomic } from '../../fs/atomic-write';
+import type { LumisectionSummary } from '../../../shared/pipeline/run-chunk';
+import type { CompiledPipeline } from '../../../shared/pipeline/model';
+import type { ChunkStages } from '../../../shared/pipeline/run-chunk';
+import { PRESET_FILE_NAME } from '../../../shared/preset/model-preset';
+
+const USAGE = `dism-studio preview [--project DIR | --preset FILE] [--data NAME=FILE …] [--runs FILE --lumis FILE]
+                           [--oms FILE] [--hlt FILE] [--json OUT] [--dump-stages DIR] [--chunk-size N]
+
+  Runs the PixelNMF pipeline of the model preset on sample maps and prints, per lumisection, the flag
+  before and after the lumisection filter and why a lumisection was filtered.
+  --project DIR      project folder with preset.json (and data/ when --data is not given)
+  --preset FILE      a model preset file instead of a project
+  --data NAME=FILE   maps of one layer: .npy, .npz, DIALS .parquet or DIALS API .json (repeat per layer)
+  --runs/--lumis     .npy run and LS numbers for .npy/.npz maps
+  --oms FILE         columnar OMS lumisection JSON; --hlt FILE: per-run HLT rate JSON
+  --json OUT         write {"lumisections": [...], "summary": {...}} to OUT ("-" for standard output)
+  --dump-stages DIR  write every stage as .npy with the reference fixture's file names`;
+
+/** Streams each stage of every chunk into .npy files named as in the reference fixture. */
+class StageDumper {
+  private readonly writers = new Map<string, NpyStreamWriter>();
+  constructor(
+    private readonly dir: string,
+    private readonly cp: CompiledPipeline,
+    private readonly n: number,
+  ) {}
+
+  private writer(name: string, dtype: NpyStreamWriter['dtype'], shape: number[]): NpyStreamWriter {
+    let w = this.writers.get(name);
+    if (!w) this.writers.set(name, (w = new NpyStreamWriter(path.join(this.dir, `${name}.npy`), dtype, shape)));
+    return w;
+  }
+
+  async chunk(s: ChunkStages, summaries: LumisectionSummary[]): Promise<void> {
+    const n = this.n;
+    for (const [i, l] of this.cp.layers.entries()) {
+      const shape = [n, l.geom.outRows, l.geom.outCols];
+      await this.writer(`preprocessed_${l.name}`, 'float32', shape).append(s.preprocessed[i]);
+      await this.writer(`reconstruction_${l.name}`, 'float32', shape).append(s.reconstruction[i]);
+      await this.writer(`loss_${l.name}`, 'float32', shape).append(s.loss[i]);
+      await this.writer(`loss_binary_${l.name}`, 'bool', shape).append(s.decisions.lossBinary[i]);
+    }
+    const t = [n, this.cp.targetRows, this.cp.targetCols];
+    await this.writer('combined_loss_unmasked', 'float32', t).append(s.decisions.combined);
+    await this.writer('combined_binary', 'int8', t).append(s.decisions.final);
+    await this.writer('flags_before_filter', 'bool', [n]).append(s.decisions.flagsBeforeFilter);
+    await this.writer('filter_mask', 'bool', [n]).append(summaries.map((x) => Number(x.passedFilter)));
+    await this.writer('flags', 'bool', [n]).append(summaries.map((x) => Number(x.flagged)));
+  }
+
+  async close(): Promise<void> {
+    const mask = this.writer('loss_mask_combined', 'float32', [1, this.cp.targetRows, this.cp.targetCols]);
+    await mask.append(this.cp.maskCombined);
+    for (const w of this.writers.values()) await w.close();
+  }
+}
+
+function parseData(values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--data expects NAME=FILE (e.g. BPix2=raw_BPix2.npy), got "${v}"`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+function table(rows: LumisectionSummary[]): string[] {
+  const lines = [`${'run'.padEnd(8)} ${'LS'.padStart(5)}  ${'before'.padEnd(6)}  ${'after'.padEnd(5)}  ${'filter'.padEnd(6)}  reasons`];
+  for (const r of rows) {
+    lines.push(`${String(r.run).padEnd(8)} ${String(r.ls).padStart(5)}  ${(r.flaggedBeforeFilter ? 'FLAG' : '-').padEnd(6)}  ${(r.flagged ? 'FLAG' : '-').padEnd(5)}  ${(r.passedFilter ? 'pass' : 'fail').padEnd(6)}  ${r.reasons.map((x) => x.message).join('; ')}`);
+  }
+  return lines;
+}
+
+export const previewCommand: CliCommand = {
+  name: 'preview',
+  summary: 'Run the NMF preview (PixelNMF pipeline) on sample maps and print the flags per lumisection',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        project: { type: 'string' },
+        preset: { type: 'string' },
+        data: { type: 'string', multiple: true },
+        runs: { type: 'string' },
+        lumis: { type: 'string' },
+        oms: { type: 'string' },
+        hlt: { type: 'string' },
+        json: { type: 'string' },
+        'dump-stages': { type: 'string' },
+        'chunk-size': { type: 'string' },
+      },
+      false,
+    );
+    if (values.project && values.preset) throw new UsageError('give --project or --preset, not both');
+    if (!values.project && !values.preset) throw new UsageError('give --project DIR or --preset FILE');
+    const chunkSize = values['chunk-size'] ? Number(values['chunk-size']) : undefined;
+    if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) throw new UsageError(`--chunk-size must be a positive integer, got "${values['chunk-size']}"`);
+    const projectDir = values.project ? path.resolve(io.cwd, values.project) : null;
+    const loaded = await loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!));
+    if (projectDir) await checkProjectTemplate(projectDir, loaded.preset);
+    const layers = parseData(values.data);
+    let spec: DataInputSpec;
+    if (Object.keys(layers).length) spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
+    else if (projectDir) {
+      const d = await defaultProjectData(projectDir, loaded.preset);
+      spec = { ...d, ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}), ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}) };
+    } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
+
+    const cp = await compilePresetFiles(loaded);
+    const data = await loadDataInputs(loaded.preset, spec);
+    const warnings = [...data.warnings];
+    const cond = await loadConditions(loaded.preset, spec, data, warnings);
+    for (const w of warnings) io.err(`warning: ${w}`);
+    const sessions = await openSessions(loaded, cp);
+    const dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
+    if (dumpDir) await fs.mkdir(dumpDir, { recursive: true });
+    const dumper = dumpDir ? new StageDumper(dumpDir, cp, data.n) : null;
+    const results: LumisectionSummary[] = [];
+    try {
+      await runPipeline(cp, sessions, inMemorySource(cp, data), cond, {
+        chunkSize,
+        signal: io.signal,
+        onChunk: async (s, summaries) => {
+          results.push(...summaries);
+          await dumper?.chunk(s, summaries);
+        },
+      });
+      await dumper?.close();
+    } finally {
+      await Promise.all(sessions.map((s) => s.close()));
+    }
+    const summary = { ...summarize(results, data.n), preset: loaded.file, sources: data.sources, warnings };
+    const json = {
+      lumisections: results.map((r) => ({ run: r.run, ls: r.ls, flaggedBeforeFilter: r.flaggedBeforeFilter, flagged: r.flagged, passedFilter: r.passedFilter, reasons: r.reasons.map((x) => x.message), reasonCodes: r.reasons.map((x) => x.code), score: r.score })),
+      summary,
+    };
+    if (values.json === '-') io.out(JSON.stringify(json, null, 2));
+    else {
+      if (values.json) await writeFileAtomic(path.resolve(io.cwd, values.json), `${JSON.stringify(json, null, 2)}\n`);
+      for (const line of table(results)) io.out(line);
+      io.out(`\n${data.n} lumisections: ${summary.flaggedBeforeFilter} flagged before the filter, ${summary.flagged} flagged after, ${summary.passedFilter} passed the filter`);
+      if (dumpDir) io.out(`stages written to ${dumpDir}`);
+    }
+    return 0;
+  },
+};
