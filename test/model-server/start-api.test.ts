@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -152,5 +153,27 @@ describe('start-api against the real engine', () => {
     const fixed = await manager.start({ templateFile: p.template, image: STAND_IN_IMAGE, port: 18530, build: 'never', fixPermissions: true });
     expect((await manager.waitReady(fixed.id)).state).toBe('ready');
     await manager.stop(fixed.id);
+  });
+
+  it('CLI start-api: builds, waits until ready, prints the URL, keeps serving, stops and removes on Ctrl+C', async () => {
+    const p = await makeToyProject();
+    dirs.push(p.dir);
+    const child = spawn(process.execPath, [path.resolve('dist/node/cli.mjs'), 'start-api', 'template.yaml', '--resource', 'Toy', '--image', STAND_IN_IMAGE, '--port', '18540'], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    for (let i = 0; i < 300 && !out.includes('Ready: '); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(/Ready: http:\/\/127\.0\.0\.1:18540/);
+    expect(out).toContain('local build — DIALS checks not run');
+    // idle for longer than the engine probe's request timeout: the server must keep running
+    await new Promise((r) => setTimeout(r, 4500));
+    expect(child.exitCode).toBeNull();
+    expect((await fetch('http://127.0.0.1:18540/v2/health/ready')).status).toBe(200);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('Stopped and removed the container');
+    expect(out).toContain('HTTP server running'); // container output is relayed live
+    expect(await studioContainersFor(p.dir)).toHaveLength(0);
   });
 });

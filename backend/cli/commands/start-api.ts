@@ -28,13 +28,11 @@ export const startApiCommand: CliCommand = {
     if (positionals.length !== 1) throw new UsageError('give exactly one template.yaml');
     const json = Boolean(values.json);
     const say = (text: string) => (json ? io.err(text) : io.out(text));
-    let runId: string | undefined;
     const jobs = new JobManager({
       update: () => undefined,
       chunk: () => undefined,
-      // Container output goes to our stdout/stderr as it arrives (to stderr with --json).
+      // This JobManager runs only our server: its output goes to stdout/stderr as it arrives (to stderr with --json).
       log: (l) => {
-        if (l.jobId !== runId) return;
         if (l.stream === 'stderr' || json) io.err(l.stream === 'info' ? `· ${l.text}` : l.text);
         else io.out(l.stream === 'info' ? `· ${l.text}` : l.text);
       },
@@ -49,7 +47,6 @@ export const startApiCommand: CliCommand = {
       build: 'always',
       fixPermissions: Boolean(values['fix-permissions']),
     });
-    runId = run.id;
     const onInterrupt = () => void manager.stop(run.id);
     io.signal.addEventListener('abort', onInterrupt, { once: true });
     try {
