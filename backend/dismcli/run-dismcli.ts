@@ -12,7 +12,11 @@ export const DISMCLI_ROLE = 'dismcli';
 export interface RunDismcliOptions {
   projectDir: string;
   command: DismcliCommand;
-  /** build: the template, relative to the project (dismcli resolves paths against its working dir). */
+  /**
+   * The template, relative to the project. dismcli runs in the template's folder (as the DISM
+   * examples do), so .dism-artifacts/ lands next to the template, where the local build and
+   * start-api look for it; required for build, and for package it picks that same folder.
+   */
   template?: string;
   dialsUrl: string;
   imageTag: string;
@@ -27,7 +31,7 @@ export interface RunDismcliOptions {
 
 export function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?: string): string[] {
   if (command === 'build') {
-    if (!template) throw new ApiError('INVALID_INPUT', 'dismcli build needs the template (relative to the project folder).', undefined, 'InvalidInputError');
+    if (!template) throw new ApiError('INVALID_INPUT', 'dismcli build needs the template.', undefined, 'InvalidInputError');
     return ['dismcli', 'build', '-f', template, '-u', dialsUrl];
   }
   // -i: never stop at the interactive duplicate-name question; stdin is closed anyway.
@@ -44,8 +48,8 @@ export async function projectRelativeTemplate(projectDir: string, template: stri
   return rel.split(path.sep).join('/');
 }
 
-async function listArtifacts(projectDir: string, command: DismcliCommand): Promise<string[]> {
-  const root = path.join(projectDir, '.dism-artifacts', command);
+async function listArtifacts(projectDir: string, workDir: string, command: DismcliCommand): Promise<string[]> {
+  const root = path.join(workDir, '.dism-artifacts', command);
   const out: string[] = [];
   const walk = async (dir: string) => {
     for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
@@ -70,8 +74,9 @@ async function socketGroup(socket: string): Promise<number | null> {
  */
 export async function runDismcli(docker: Docker, opts: RunDismcliOptions): Promise<DismcliRunResult> {
   const projectDir = path.resolve(opts.projectDir);
-  const template = opts.command === 'build' ? await projectRelativeTemplate(projectDir, opts.template ?? '') : undefined;
-  const cmd = dismcliArgs(opts.command, opts.dialsUrl, template);
+  const template = opts.template !== undefined || opts.command === 'build' ? await projectRelativeTemplate(projectDir, opts.template ?? '') : undefined;
+  const workDir = template ? path.dirname(path.join(projectDir, template)) : projectDir;
+  const cmd = dismcliArgs(opts.command, opts.dialsUrl, template && path.posix.basename(template));
   const user = opts.user ?? { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 };
   const binds = [`${projectDir}:${projectDir}`];
   const groupAdd: string[] = [];
@@ -82,14 +87,14 @@ export async function runDismcli(docker: Docker, opts: RunDismcliOptions): Promi
   }
   const parser = new DismcliOutputParser();
   const emit = (events: DismcliEvent[]) => events.forEach((e) => opts.onEvent?.(e));
-  opts.onLine?.(`$ ${cmd.join(' ')}   (in ${projectDir}, image ${opts.imageTag})`);
+  opts.onLine?.(`$ ${cmd.join(' ')}   (in ${workDir}, image ${opts.imageTag})`);
 
   const { exitCode } = await runOneShotContainer(
     docker,
     {
       Image: opts.imageTag,
       Cmd: cmd,
-      WorkingDir: projectDir,
+      WorkingDir: workDir,
       User: `${user.uid}:${user.gid}`,
       Env: ['HOME=/tmp', 'PYTHONUNBUFFERED=1', ...(opts.engineSocket ? ['DOCKER_HOST=unix:///var/run/docker.sock'] : [])],
       Labels: studioLabels({ project: projectDir, role: DISMCLI_ROLE }),
@@ -124,7 +129,7 @@ export async function runDismcli(docker: Docker, opts: RunDismcliOptions): Promi
     exitCode,
     ok: exitCode === 0,
     problems,
-    artifacts: await listArtifacts(projectDir, opts.command),
+    artifacts: await listArtifacts(projectDir, workDir, opts.command),
     dialsUrl: opts.dialsUrl,
     imageTag: opts.imageTag,
   };

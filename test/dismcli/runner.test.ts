@@ -77,7 +77,7 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
     await expect(docker.getImage(first.imageTag).inspect()).rejects.toMatchObject({ statusCode: 404 });
   }, 180_000);
 
-  it('runs build then package: login line, artifacts owned by the user, token cache kept', async () => {
+  it('runs build then package in the template folder: login line, artifacts owned by the user, token cache kept', async () => {
     const { imageTag } = await ensureRunnerImage(docker, project);
     const events: DismcliEvent[] = [];
     const lines: string[] = [];
@@ -89,17 +89,17 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
     expect(build.problems).toEqual([]);
     expect(events.find((e) => e.type === 'login')).toMatchObject({ url: 'https://auth.cern.ch/auth/realms/cern/device?user_code=STAN-DIN0' });
     expect(events.some((e) => e.type === 'logged-in')).toBe(true);
-    expect(build.artifacts).toEqual(['.dism-artifacts/build/standin-build.json', '.dism-artifacts/build/template.yaml']);
-    expect(await owner('.dism-artifacts/build/template.yaml')).toEqual(USER);
-    expect(await owner('.cache-dev/standin-token.json')).toEqual(USER);
+    expect(build.artifacts).toEqual(['model/.dism-artifacts/build/standin-build.json', 'model/.dism-artifacts/build/template.yaml']);
+    expect(await owner('model/.dism-artifacts/build/template.yaml')).toEqual(USER);
+    expect(await owner('model/.cache-dev/standin-token.json')).toEqual(USER);
     expect(lines.some((l) => l.includes('Building resource (PixelNMF'))).toBe(true);
 
     const pkgEvents: DismcliEvent[] = [];
-    const pkg = await runDismcli(docker, { projectDir: project, command: 'package', dialsUrl: 'https://dev-cmsdials-api.web.cern.ch', imageTag, user: USER, onEvent: (e) => pkgEvents.push(e) });
+    const pkg = await runDismcli(docker, { projectDir: project, command: 'package', template: 'model/template.yaml', dialsUrl: 'https://dev-cmsdials-api.web.cern.ch', imageTag, user: USER, onEvent: (e) => pkgEvents.push(e) });
     expect(pkg.ok).toBe(true);
-    expect(pkg.artifacts).toEqual(['.dism-artifacts/package/template.yaml']);
+    expect(pkg.artifacts).toEqual(['model/.dism-artifacts/package/template.yaml']);
     expect(pkgEvents.some((e) => e.type === 'login')).toBe(false); // token cache reused
-    expect(await owner('.dism-artifacts/package/template.yaml')).toEqual(USER);
+    expect(await owner('model/.dism-artifacts/package/template.yaml')).toEqual(USER);
   }, 120_000);
 
   it('a failing run reports the DIALS error readably', async () => {
@@ -109,13 +109,13 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
     expect(shape.exitCode).toBe(1);
     expect(shape.problems.map((p) => p.kind)).toEqual(['shape-mismatch']);
     expect(shape.problems[0].message).toContain('expected [-1, 58, 72]');
-    const crash = await runDismcli(docker, { projectDir: project, command: 'package', dialsUrl: 'https://standin-fail-traceback.invalid', imageTag, user: USER });
+    const crash = await runDismcli(docker, { projectDir: project, command: 'package', template: 'model/template.yaml', dialsUrl: 'https://standin-fail-traceback.invalid', imageTag, user: USER });
     expect(crash.problems[0]).toMatchObject({ kind: 'traceback', title: 'dismcli crashed: RuntimeError' });
   }, 120_000);
 
   it('cancel during the login wait removes the container', async () => {
     const { imageTag } = await ensureRunnerImage(docker, project);
-    await fs.rm(path.join(project, '.cache'), { recursive: true, force: true });
+    await fs.rm(path.join(project, 'model', '.cache'), { recursive: true, force: true });
     const ac = new AbortController();
     const run = runDismcli(docker, {
       projectDir: project, command: 'build', template: 'model/template.yaml', dialsUrl: 'https://cmsdials-api.web.cern.ch', imageTag, user: USER, signal: ac.signal,

@@ -102,9 +102,9 @@ export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.
           const first = result.problems[0];
           throw new ApiError('DISMCLI_FAILED', first ? `${first.title}: ${first.message}` : `dismcli ${command} failed (exit code ${result.exitCode})`, result, 'DismcliError');
         }
-        if (command === 'build') {
+        if (command === 'build' && template) {
           // Lets the Build & Run step tell an official build (DIALS checks passed) from a local one.
-          await writeFileAtomic(path.join(dir, '.dism-studio', 'official-build.json'), `${JSON.stringify({ template, dialsUrl: dials.url, imageTag, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+          await writeFileAtomic(path.join(path.dirname(path.resolve(dir, template)), '.dism-studio', 'official-build.json'), `${JSON.stringify({ template, dialsUrl: dials.url, imageTag, finishedAt: new Date().toISOString() }, null, 2)}\n`);
         }
         return result;
       },

@@ -107,7 +107,7 @@ export const dismcliMethods = {
     z.object({
       projectDir: ProjectDir,
       command: DismcliCommand,
-      /** build only: template path relative to the project. */
+      /** Template path relative to the project; dismcli runs in its folder (.dism-artifacts lands next to it). Required for build. */
       template: z.string().optional(),
       /** Bind the engine socket into the runner (default: package yes, build no). */
       bindEngine: z.boolean().optional(),

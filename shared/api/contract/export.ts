@@ -50,6 +50,7 @@ export const ExportSummary = z.object({
 });
 export type ExportSummary = z.infer<typeof ExportSummary>;
 
+/** In export.*, projectDir is the folder that holds .dism-artifacts: the template's folder. */
 export const exportMethods = {
   'export.summary': method(
     z.object({ projectDir: z.string().min(1) }).strict(),

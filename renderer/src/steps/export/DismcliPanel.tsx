@@ -26,11 +26,10 @@ function ProblemCard({ problem }: { problem: DismcliProblem }) {
 }
 
 /** Official `dismcli build` / `dismcli package` in the runner container, with the DIALS login and readable errors. */
-export function DismcliPanel({ projectDir, templates, onFinished }: { projectDir: string; templates: string[]; onFinished(): void }) {
+export function DismcliPanel({ projectDir, templates, template, onTemplate, onFinished }: { projectDir: string; templates: string[]; template: string; onTemplate(t: string): void; onFinished(): void }) {
   const api = useApi();
   const [dials, setDials] = useState<DialsTarget | null>(null);
   const [customUrl, setCustomUrl] = useState('');
-  const [template, setTemplate] = useState(templates[0] ?? '');
   const [jobId, setJobId] = useState<string | null>(null);
   const [showRunner, setShowRunner] = useState(false);
   const run = useJob<DismcliEvent>(jobId, (id) => api.invoke('dismcli.events', { jobId: id }).then((es) => es.map((e) => ({ seq: e.seq, data: e.event }))));
@@ -42,10 +41,6 @@ export function DismcliPanel({ projectDir, templates, onFinished }: { projectDir
     }, (e) => reportError('Could not read the DIALS choice', e));
     latestJob(api, 'dismcli.run', projectDir).then((j) => j && setJobId(j.id), () => undefined);
   }, [api, projectDir]);
-
-  useEffect(() => {
-    if (!template && templates.length) setTemplate(templates[0]);
-  }, [templates, template]);
 
   const events = run.chunks.map((c) => c.data);
   const login = useMemo(() => {
@@ -75,7 +70,7 @@ export function DismcliPanel({ projectDir, templates, onFinished }: { projectDir
 
   async function start(command: DismcliCommand) {
     try {
-      const job = await api.invoke('dismcli.run', { projectDir, command, ...(command === 'build' ? { template } : {}) });
+      const job = await api.invoke('dismcli.run', { projectDir, command, ...(template ? { template } : {}) });
       setJobId(job.id);
     } catch (e) {
       reportError(`Could not start dismcli ${command}`, e);
@@ -99,7 +94,7 @@ export function DismcliPanel({ projectDir, templates, onFinished }: { projectDir
       <div className="form-grid">
         <label htmlFor="dismcli-template">Template</label>
         {templates.length ? (
-          <select id="dismcli-template" value={template} onChange={(e) => setTemplate(e.target.value)}>
+          <select id="dismcli-template" value={template} onChange={(e) => onTemplate(e.target.value)}>
             {templates.map((t) => <option key={t} value={t}>{t}</option>)}
           </select>
         ) : (
@@ -108,7 +103,7 @@ export function DismcliPanel({ projectDir, templates, onFinished }: { projectDir
       </div>
       <div className="actions">
         <button className="button primary" disabled={run.running || !template} onClick={() => void start('build')}>Official build (dismcli build)</button>
-        <button className="button" disabled={run.running} onClick={() => void start('package')}>Package (dismcli package)</button>
+        <button className="button" disabled={run.running || !template} onClick={() => void start('package')}>Package (dismcli package)</button>
         {run.running && <button className="button danger" onClick={() => void api.invoke('jobs.cancel', { id: jobId! })}>Cancel</button>}
         <button className="link-button" onClick={() => setShowRunner((v) => !v)} aria-expanded={showRunner}>{showRunner ? 'Hide' : 'Show'} the dismcli runner image recipe</button>
       </div>

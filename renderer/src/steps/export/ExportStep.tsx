@@ -8,16 +8,26 @@ import { ExportForm } from './ExportForm';
 import { RegistrationPanel } from './RegistrationPanel';
 import './export.css';
 
+function templateFolder(projectDir: string, template: string): string {
+  const sep = projectDir.includes('\\') && !projectDir.includes('/') ? '\\' : '/';
+  const parts = template.split(/[\\/]/).slice(0, -1);
+  return parts.length ? [projectDir.replace(/[\\/]+$/, ''), ...parts].join(sep) : projectDir;
+}
+
 /** Step 5: official dismcli build/package in a container, export of .dism-artifacts, registration request. */
 export function ExportStep() {
   const api = useApi();
   const project = useAppStore((s) => s.project);
   const [summary, setSummary] = useState<ExportSummary | null>(null);
+  const [template, setTemplate] = useState(project?.templates[0] ?? '');
+  useEffect(() => setTemplate(project?.templates[0] ?? ''), [project]);
+  // dismcli, like the local build, puts .dism-artifacts next to the template.
+  const artifactsDir = project ? templateFolder(project.dir, template) : null;
 
   const refresh = useCallback(() => {
-    if (!project) return;
-    api.invoke('export.summary', { projectDir: project.dir }).then(setSummary, (e) => reportError('Could not read .dism-artifacts', e));
-  }, [api, project]);
+    if (!artifactsDir) return;
+    api.invoke('export.summary', { projectDir: artifactsDir }).then(setSummary, (e) => reportError('Could not read .dism-artifacts', e));
+  }, [api, artifactsDir]);
   useEffect(refresh, [refresh]);
 
   if (!project) return <EmptyState title="No project open" message="Open a project in the Model step first." />;
@@ -29,7 +39,7 @@ export function ExportStep() {
       </header>
       <div className="card">
         <h2>Official build and package with dismcli</h2>
-        <DismcliPanel projectDir={project.dir} templates={project.templates} onFinished={refresh} />
+        <DismcliPanel projectDir={project.dir} templates={project.templates} template={template} onTemplate={setTemplate} onFinished={refresh} />
       </div>
       <div className="card">
         <h2>Export .dism-artifacts</h2>
