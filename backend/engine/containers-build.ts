@@ -65,3 +65,14 @@ export async function runOneShotContainer(
     await removeContainerAndWait(docker, container.id);
   }
 }
+
+/**
+ * The UID:GID a container should run as so the files it writes into a bind mount belong to the
+ * user. With Docker (and rootful Podman) that is the user's own IDs; with rootless Podman the
+ * container's root *is* the user (user namespace), and any other ID maps to a subordinate one.
+ */
+export function containerUserFor(engine: { kind?: 'docker' | 'podman'; address?: string }): { uid: number; gid: number } {
+  const rootlessPodman = engine.kind === 'podman' && /\/run\/user\/\d+\//.test(engine.address ?? '');
+  if (rootlessPodman) return { uid: 0, gid: 0 };
+  return { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 };
+}

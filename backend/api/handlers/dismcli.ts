@@ -6,6 +6,7 @@ import { loadDialsTarget, saveDialsTarget } from '../../dismcli/dials';
 import { saveRecipe } from '../../dismcli/recipe';
 import { runDismcli } from '../../dismcli/run-dismcli';
 import { ensureRunnerImage, runnerInfo } from '../../dismcli/runner-image';
+import { containerUserFor } from '../../engine/containers-build';
 import { writeFileAtomic } from '../../fs/atomic-write';
 import { requireDirectory } from '../../projects/project-folder';
 import type { BackendContext, HandlerMap } from '../types';
@@ -72,7 +73,10 @@ export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.
     if (command === 'build' && !template) throw new ApiError('INVALID_INPUT', 'Choose the template to build (relative to the project folder).', undefined, 'InvalidInputError');
     const docker = await ctx.engine.client();
     const dials = await loadDialsTarget(ctx.settings, dir);
-    const socket = (bindEngine ?? command === 'package') ? engineSocket(ctx) : null;
+    // Neither build nor package drives the engine (the known manual workaround runs both in a plain
+    // container); the socket is bound only when asked for.
+    const socket = bindEngine ? engineSocket(ctx) : null;
+    const user = containerUserFor(ctx.engine.current());
     return ctx.jobs.start({
       kind: 'dismcli.run',
       title: `dismcli ${command} (${dials.choice} DIALS)`,
@@ -88,6 +92,7 @@ export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.
           dialsUrl: dials.url,
           imageTag,
           engineSocket: socket,
+          user,
           signal: job.signal,
           onLine: (text) => job.log(text, 'stdout'),
           onEvent: (event) => {

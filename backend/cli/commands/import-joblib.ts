@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { containerUserFor } from '../../engine/containers-build';
 import { discoverEngine } from '../../engine/discovery';
 import { importJoblib } from '../../import-joblib/import-joblib';
 import type { CliCommand } from '../command';
@@ -26,6 +27,7 @@ export const importJoblibCommand: CliCommand = {
       template: path.resolve(io.cwd, positionals[0]),
       resource: values.resource,
       image: values.image,
+      user: containerUserFor(status),
       signal: io.signal,
       onLine: values.json ? undefined : (l) => io.err(`  | ${l}`),
     }).catch((err: Error & { details?: { output?: string[] } }) => {

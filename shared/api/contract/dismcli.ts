@@ -109,7 +109,7 @@ export const dismcliMethods = {
       command: DismcliCommand,
       /** Template path relative to the project; dismcli runs in its folder (.dism-artifacts lands next to it). Required for build. */
       template: z.string().optional(),
-      /** Bind the engine socket into the runner (default: package yes, build no). */
+      /** Bind the engine socket into the runner (off by default: build and package do not need it). */
       bindEngine: z.boolean().optional(),
     }).strict(),
     JobSnapshot,

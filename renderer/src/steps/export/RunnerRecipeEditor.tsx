@@ -104,7 +104,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
         )}
       </div>
       <label className="dockerfile-label" htmlFor="runner-dockerfile">
-        Dockerfile <span className="muted">— stored in the project at <code>{info.dockerfilePath}</code>{customized ? '; edited by you (the fields above only change the generated one)' : ''}</span>
+        Dockerfile <span className="muted">— saved with the recipe in the project at <code>{info.dockerfilePath}</code>{customized ? '; edited by you (the fields above only change the generated one)' : ''}</span>
       </label>
       <textarea id="runner-dockerfile" className="dockerfile" value={dockerfile} onChange={(e) => setDockerfile(e.target.value)} spellCheck={false} rows={Math.min(16, dockerfile.split('\n').length + 1)} />
       {info.problems.length > 0 && (
