@@ -91,11 +91,11 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
       <h2>Model server (start-api)</h2>
       <div className="form-grid">
         <label htmlFor="ms-image">Image</label>
-        <input id="ms-image" className="mono" placeholder="Properties.Image, else seldonio/mlserver:1.5.0 / nvcr.io/nvidia/tritonserver:23.05-py3" value={image} onChange={(e) => setImage(e.target.value)} disabled={active} />
+        <input id="ms-image" className="mono" placeholder="from the template (Properties.Image), else the framework default" value={image} onChange={(e) => setImage(e.target.value)} disabled={active} />
         <label htmlFor="ms-port">Port</label>
         <span>
-          <input id="ms-port" type="number" min={1} max={65535} placeholder="8080 (MLServer) / 8000 (Triton)" value={port} onChange={(e) => setPort(e.target.value)} disabled={active} />{' '}
-          <span className="muted">on 127.0.0.1; the next free port is used if it is taken</span>
+          <input id="ms-port" type="number" min={1} max={65535} placeholder="default" className="port-input" value={port} onChange={(e) => setPort(e.target.value)} disabled={active} />{' '}
+          <span className="muted">on 127.0.0.1 (default 8080 for MLServer, 8000 for Triton); the next free port is used if it is taken</span>
         </span>
         <label htmlFor="ms-timeout">Ready timeout (s)</label>
         <input id="ms-timeout" type="number" min={1} max={3600} value={timeoutS} onChange={(e) => setTimeoutS(e.target.value)} disabled={active} />
@@ -110,7 +110,7 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
       {startError !== null && <ErrorCard title="Could not start the model server" error={startError} />}
       {run && <RunStatus run={run} />}
       {run?.error && !active && (
-        <ErrorCard title={run.state === 'exited' ? `The container exited${run.exitCode !== undefined ? ` with code ${run.exitCode}` : ''}` : 'The model server did not start'} error={{ name: run.error.code, message: run.error.message, code: run.error.code }}>
+        <ErrorCard title={run.state === 'exited' ? `The container exited${run.exitCode !== undefined ? ` with code ${run.exitCode}` : ''}` : 'The model server did not start'} error={{ message: run.error.message, code: run.error.code }}>
           {run.error.code === 'IMAGE_NOT_AVAILABLE' && (
             <div className="image-choices">
               {localImages === null ? (

@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import type { Page } from '@playwright/test';
+import { test, expect, gotoApp } from './fixtures';
+
+/**
+ * Build & Run on the generated demo project, in Chromium through the browser host, against the real
+ * container engine: local build → start-api (the template's registry.cern.ch image cannot be pulled
+ * here, so the error is shown and the local MLServer stand-in image is chosen from the offered list)
+ * → ready → test inference on the demo sample → flags equal the preview's → stop → no DISM Studio
+ * container left running.
+ */
+
+const STAND_IN_IMAGE = 'dism-test/mlserver:1.5.0';
+const SCREENSHOTS = path.join('test-results', 'screenshots');
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+test.beforeAll(() => {
+  execFileSync('bash', ['test/stand-ins/mlserver/build.sh', STAND_IN_IMAGE], { stdio: 'inherit' });
+});
+
+test('demo: local build, start-api, live log, test inference agrees with the preview, stop', async ({ page, host }) => {
+  test.setTimeout(300_000);
+  await gotoApp(page, host);
+  await expect(page.locator('.project-card h2')).toHaveText('Demo project', { timeout: 120_000 });
+  const projectDir = (await page.locator('.project-card code.path').textContent())!.trim();
+
+  // The preview's flags are what the model server must reproduce.
+  await page.locator('nav [data-step="preview"]').click();
+  await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
+
+  await page.locator('nav [data-step="build-run"]').click();
+  await page.getByRole('button', { name: 'Build locally' }).click();
+  await expect(page.getByTestId('local-build-mark')).toHaveText('local build — DIALS checks not run');
+  await expect(page.getByLabel('Build output')).toContainText('model-settings.json');
+  await expect(page.getByLabel('Build output')).toContainText('app.py');
+
+  // The template's image is not on this machine and cannot be pulled: a specific error with a way out.
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  const err = page.locator('.problem-card[data-code="IMAGE_NOT_AVAILABLE"]');
+  await expect(err).toContainText('registry.cern.ch/docker.io/seldonio/mlserver:1.5.0 is not on this machine and could not be pulled', { timeout: 60_000 });
+  await shot(page, 'build-run-image-missing');
+  await err.locator('li', { hasText: STAND_IN_IMAGE }).getByRole('button', { name: 'Use this image' }).click();
+
+  const state = page.getByTestId('server-state');
+  await expect(state).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+  await expect(page.getByTestId('server-url')).toHaveText(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+  const log = page.getByRole('log', { name: 'Model server log' });
+  await expect(log).toContainText('HTTP server running');
+  await page.getByLabel('Search the log').fill('loaded model');
+  await expect(page.getByText('1 match', { exact: true })).toBeVisible();
+  await expect(log.locator('mark').first()).toHaveText(/loaded model/i);
+
+  await page.getByRole('button', { name: 'Send test inference' }).click();
+  await expect(page.getByTestId('flags-agree')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('inference-summary')).toContainText('lumisections');
+  await shot(page, 'build-run-ready');
+
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(state).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  const left = await docker.listContainers({ all: true, filters: { label: ['dism.studio=1', `dism.project=${projectDir}`] } });
+  expect(left).toHaveLength(0);
+});
