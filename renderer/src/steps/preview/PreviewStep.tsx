@@ -26,7 +26,7 @@ import { TuningPanel } from './tuning/TuningPanel';
 import { firstAffectedStage, flagChanges } from './tuning/preset-diff';
 import { explainLumisection } from './why/why-analysis';
 import { WhyPanel } from './why/WhyPanel';
-import { pickCentre } from './whatif/injection';
+import { injectionRegions } from './whatif/injection';
 import { WhatIfPanel } from './whatif/WhatIfPanel';
 import './preview.css';
 
@@ -95,13 +95,17 @@ export function PreviewStep() {
     () => (shownMaps && st.draftPreset && st.combinedGeometry ? explainLumisection(shownMaps, st.draftPreset, st.geometries, st.combinedGeometry) : null),
     [shownMaps, st.draftPreset, st.geometries, st.combinedGeometry],
   );
-  const pickMarks = useMemo(() => {
-    const p = st.whatIfDraft.position;
-    if (!p) return undefined;
-    const source = st.geometries.find((g) => g.name === p.layer);
-    if (!source) return undefined;
-    return st.geometries.map((g) => (st.whatIfDraft.layers.includes(g.name) ? pickCentre(g, p, source) : null));
-  }, [st.whatIfDraft.position, st.whatIfDraft.layers, st.geometries]);
+  // The regions the what-if would change (or did change), outlined on every stage of each layer.
+  const outlines = useMemo(() => {
+    const d = shownWhatIf ? shownWhatIf.spec : st.whatIfDraft.position ? { ...st.whatIfDraft, position: st.whatIfDraft.position } : null;
+    if (!d || !st.geometries.length) return undefined;
+    try {
+      const regions = injectionRegions(d, st.geometries);
+      return st.geometries.map((g) => regions.filter((r) => r.layer === g.name));
+    } catch {
+      return undefined;
+    }
+  }, [shownWhatIf, st.whatIfDraft, st.geometries]);
   const figureTitle = shownItem ? `Run ${shownItem.run} · LS ${shownItem.ls} — ${shownItem.flagged ? 'flagged' : shownItem.flaggedBeforeFilter ? 'flagged, cleared by filter' : 'not flagged'}${shownWhatIf ? ` — what-if: ${describeWhatIf(shownWhatIf.spec)}` : ''}` : undefined;
 
   if (!project) {
@@ -281,7 +285,7 @@ export function PreviewStep() {
                   combinedGeometry={st.combinedGeometry}
                   colourMode={st.colourMode}
                   marks={why?.marks}
-                  pick={pickMarks}
+                  outlines={outlines}
                   zoomRevision={st.zoomRevision}
                   title={figureTitle}
                   onPick={(e) => pick(e.layer, e.x, e.y)}

@@ -166,7 +166,9 @@ export async function reflag(backend: PreviewBackend, preset: ModelPreset): Prom
   reflagInFlight = true;
   s.set({ reflagBusy: true });
   try {
+    const t0 = performance.now();
     const r = await backend.reflag(s.info.sessionId, preset);
+    performance.measure('preview:reflag-call', { start: t0 });
     if (seq === reflagSeq) {
       // Stage maps after the loss depend on the preset: refetch the selected LS.
       clearStageCache();

@@ -1,7 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { LayerGeometry } from '../../../../../shared/pixel-geometry';
 import { Plot } from '../Plot';
-import { buildStageFigure, type LumisectionStageMaps, type MarkedRegion } from './build-figure';
+import { buildStageFigure, type FigureOptions, type LumisectionStageMaps, type MarkedRegion } from './build-figure';
 import type { ColourMode } from './stage-specs';
 
 export interface PickEvent {
@@ -17,7 +17,7 @@ interface Props {
   combinedGeometry: LayerGeometry;
   colourMode: ColourMode;
   marks?: MarkedRegion[];
-  pick?: Array<{ x: number; y: number } | null>;
+  outlines?: FigureOptions['outlines'];
   zoomRevision: number;
   title?: string;
   onPick?(e: PickEvent): void;
@@ -29,7 +29,7 @@ interface Props {
 export const RENDER_MEASURE = 'preview:stages-render';
 export const DATA_MARK = 'preview:stages-data';
 
-export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, marks, pick, zoomRevision, title, onPick, onGraphDiv }: Props) {
+export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, marks, outlines, zoomRevision, title, onPick, onGraphDiv }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   useLayoutEffect(() => {
@@ -50,8 +50,8 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
   const figure = useMemo(() => {
     if (width <= 0) return null;
     performance.mark(DATA_MARK);
-    return buildStageFigure(maps, { width, colourMode, geometries, combinedGeometry, marks, pick, zoomRevision, title });
-  }, [maps, width, colourMode, geometries, combinedGeometry, marks, pick, zoomRevision, title]);
+    return buildStageFigure(maps, { width, colourMode, geometries, combinedGeometry, marks, outlines, zoomRevision, title });
+  }, [maps, width, colourMode, geometries, combinedGeometry, marks, outlines, zoomRevision, title]);
 
   const measured = () => {
     try {

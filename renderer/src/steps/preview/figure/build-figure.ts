@@ -1,4 +1,6 @@
 import {
+  BINS_PER_LADDER,
+  BINS_PER_MODULE,
   axisRanges,
   binCentres,
   croppedMapRows,
@@ -49,8 +51,8 @@ export interface FigureOptions {
   geometries: LayerGeometry[];
   combinedGeometry: LayerGeometry;
   marks?: MarkedRegion[];
-  /** A picked position (what-if) drawn as a cross-hair on every layer: axis coordinates per layer. */
-  pick?: Array<{ x: number; y: number } | null>;
+  /** Rectangles (full-map bins) outlined on every stage of a layer, e.g. the what-if regions; one list per layer. */
+  outlines?: Array<Array<{ row0: number; row1: number; col0: number; col1: number }>>;
   /** Changes when the user asks for a zoom reset; otherwise zoom survives LS changes. */
   zoomRevision: number;
   title?: string;
@@ -71,6 +73,13 @@ const COLOURBAR_BAND = 58;
 /** Room below a row for the module tick labels and the layer's axis title. */
 const ROW_GAP = 30;
 const COLUMNS = 5;
+
+/** Axis extents of a half-open rectangle of full-map bins (bin edges: ±½ bin around the centres). */
+function binBox(c: { x: number[]; y: number[] }, b: { row0: number; row1: number; col0: number; col1: number }) {
+  const hx = 0.5 / BINS_PER_MODULE;
+  const hy = 0.5 / BINS_PER_LADDER;
+  return { x0: c.x[b.col0] - hx, x1: c.x[b.col1 - 1] + hx, y0: c.y[b.row0] - hy, y1: c.y[b.row1 - 1] + hy };
+}
 
 function finiteRange(maps: HeatmapRows[]): [number, number] {
   let lo = Infinity;
@@ -241,24 +250,12 @@ export function buildStageFigure(maps: LumisectionStageMaps, opts: FigureOptions
           font: { size: 11 },
         });
       }
-      const p = isCombined ? null : opts.pick?.[rowIndex];
-      if (p) {
-        const line = { color: '#00b4ff', width: 1.5 };
-        shapes.push({ type: 'line', xref: xRef, yref: yRef, x0: p.x, x1: p.x, y0: ranges.y[0], y1: ranges.y[1], line });
-        shapes.push({ type: 'line', xref: xRef, yref: yRef, x0: ranges.x[0], x1: ranges.x[1], y0: p.y, y1: p.y, line });
+      for (const o of isCombined ? [] : (opts.outlines?.[rowIndex] ?? [])) {
+        shapes.push({ type: 'rect', xref: xRef, yref: yRef, ...binBox(centres, o), line: { color: '#00b4ff', width: 1.5, dash: 'dot' } });
       }
       if (isCombined && spec.key === 'final') {
         for (const m of opts.marks ?? []) {
-          shapes.push({
-            type: 'rect',
-            xref: xRef,
-            yref: yRef,
-            x0: centres.x[m.col0] - 1 / 16,
-            x1: centres.x[m.col1 - 1] + 1 / 16,
-            y0: centres.y[m.row0] - 0.25,
-            y1: centres.y[m.row1 - 1] + 0.25,
-            line: { color: '#00b4ff', width: 2 },
-          });
+          shapes.push({ type: 'rect', xref: xRef, yref: yRef, ...binBox(centres, m), line: { color: '#00b4ff', width: 2 } });
         }
       }
     });

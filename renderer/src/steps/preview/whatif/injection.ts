@@ -1,12 +1,10 @@
 import {
   BINS_PER_MODULE,
   columnAt,
-  columnCentre,
   equivalentLadder,
   ladderOfRow,
   moduleOfColumn,
   rowAt,
-  rowCentre,
   rowsOfLadder,
   signed,
   type LayerGeometry,
@@ -64,14 +62,6 @@ export function pickAt(g: LayerGeometry, x: number, y: number): PickedPosition {
   const module = moduleOfColumn(g, col);
   if (ladder === 0 || module === 0) throw new PickError('That is the empty centre gap between the half-barrels: pick a position on a module.');
   return { layer: g.name, ladder, module, rocRow: row % 2 };
-}
-
-/** Axis coordinates of the centre of the picked module (for drawing the cross-hair on a layer). */
-export function pickCentre(g: LayerGeometry, p: PickedPosition, source: LayerGeometry): { x: number; y: number } {
-  const ladder = equivalentLadder(source, g, p.ladder);
-  const [r0] = rowsOfLadder(g, ladder);
-  const c0 = (p.module + g.maxModule) * BINS_PER_MODULE;
-  return { x: (columnCentre(g, c0) + columnCentre(g, c0 + BINS_PER_MODULE - 1)) / 2, y: rowCentre(g, r0 + p.rocRow) };
 }
 
 /**
