@@ -39,7 +39,9 @@ export function YamlPane({ onSave, docKey }: { onSave(): void; docKey: string })
 
     // Problems → lint diagnostics (dispatched after the current update finishes).
     const showProblems = () => {
-      const { problems, text } = useTemplateStore.getState();
+      const { problems, parsed } = useTemplateStore.getState();
+      const text = parsed.text;
+      // Positions refer to the analysed text; skip while a deferred analysis is catching up.
       if (view.state.doc.length !== text.length) return;
       const diagnostics: Diagnostic[] = problems.map((p) => ({
         from: Math.min(p.from, text.length),

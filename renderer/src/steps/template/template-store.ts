@@ -32,6 +32,8 @@ interface TemplateEditorState {
   saving: boolean;
   lastSavedAt: string | null;
 
+  /** The parse of the current text, computed now if a deferred analysis is pending. */
+  ensureParsed(): ParsedTemplate;
   loaded(p: { projectDir: string; relPath: string; text: string; disk: TemplateDiskState | null; draft: TemplateDraft | null }): void;
   setText(text: string): void;
   setFsResult(problems: TemplateProblem[], notes: string[]): void;
@@ -62,6 +64,14 @@ function analyse(text: string, fsProblems: TemplateProblem[]) {
   return { parsed, problems, problemsByPath };
 }
 
+/**
+ * Small templates are re-analysed on every keystroke; big ones (tens of resources) shortly after
+ * typing pauses, so typing in the YAML pane never waits for a full parse.
+ */
+const DEFER_ABOVE_CHARS = 30_000;
+const DEFER_MS = 150;
+let deferred: ReturnType<typeof setTimeout> | undefined;
+
 export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   projectDir: null,
   relPath: null,
@@ -76,11 +86,27 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   saving: false,
   lastSavedAt: null,
 
-  loaded: ({ projectDir, relPath, text, disk, draft }) =>
-    set({ projectDir, relPath, savedText: text, baseHash: disk?.hash ?? null, text, fsProblems: [], notes: [], draftOffer: draft, diskChange: null, ...analyse(text, []) }),
+  loaded: ({ projectDir, relPath, text, disk, draft }) => {
+    clearTimeout(deferred);
+    set({ projectDir, relPath, savedText: text, baseHash: disk?.hash ?? null, text, fsProblems: [], notes: [], draftOffer: draft, diskChange: null, ...analyse(text, []) });
+  },
   setText: (text) => {
     if (text === get().text) return;
-    set({ text, ...analyse(text, get().fsProblems) });
+    clearTimeout(deferred);
+    if (text.length <= DEFER_ABOVE_CHARS) {
+      set({ text, ...analyse(text, get().fsProblems) });
+      return;
+    }
+    set({ text });
+    deferred = setTimeout(() => get().ensureParsed(), DEFER_MS);
+  },
+  ensureParsed: () => {
+    const s = get();
+    if (s.parsed.text === s.text) return s.parsed;
+    clearTimeout(deferred);
+    const next = analyse(s.text, s.fsProblems);
+    set(next);
+    return next.parsed;
   },
   setFsResult: (problems, notes) => {
     const fsProblems = problems.filter((p) => FS_RULES.has(p.rule));

@@ -54,7 +54,8 @@ function run(fn: () => EditResult, userEvent: 'input.type' | 'input.form' = 'inp
   }
 }
 
-const current = () => useTemplateStore.getState().parsed;
+/** Edits must splice the current text, so never use a parse that lags behind typing. */
+const current = () => useTemplateStore.getState().ensureParsed();
 
 export const edits = {
   set: (path: Path, value: unknown, typing = false) => run(() => setValue(current(), path, value), typing ? 'input.type' : 'input.form'),
