@@ -180,6 +180,30 @@ describe('one failing example per rule (message and path)', () => {
     expect(p.fix).toMatchObject({ kind: 'rename-key', newKey: 'FlaggingKey' });
     expectProblem(set(FIXTURE, [...P, 'SavedModelUri'], 'x/'), 'Resources.PixelNMF.Properties.SavedModelUri', /^SavedModelUri is not used by resources of type InferenceService::MLServer::SKLearn/, 'warning');
   });
+  it('document shape: empty, not a mapping, empty Resources', () => {
+    expectProblem('', '', /^The template is empty/);
+    expectProblem('- a\n- b\n', '', /^Input should be a valid dictionary: the template must be a mapping/);
+    expectProblem('TemplateFormatVersion: "2025-03-31"\nDescription: x\nResources: {}\n', 'Resources', /^Resources is empty/);
+    expectProblem('TemplateFormatVersion: "2025-03-31"\nDescription: x\nResources: [a]\n', 'Resources', /^Input should be a valid dictionary: Resources maps each ResourceKey/);
+  });
+  it('strings must be strings (YAML reads 12 and true as other types)', () => {
+    expectProblem(set(FIXTURE, [...P, 'Description'], 12), 'Resources.PixelNMF.Properties.Description', 'Input should be a valid string (YAML reads "12" as a number: put it in quotes)');
+  });
+  it('OutputSignature required, metadata Attributes required', () => {
+    expectProblem(del(FIXTURE, [...P, 'OutputSignature']), 'Resources.PixelNMF.Properties.OutputSignature', /^Field required/);
+    expectProblem(del(FIXTURE, [...P, 'InputMetadata', 0, 'Attributes']), 'Resources.PixelNMF.Properties.InputMetadata[0].Attributes', /^Field required/);
+    expectProblem(del(FIXTURE, [...P, 'InputMetadata', 1, 'Filter', 0, 'Value']), 'Resources.PixelNMF.Properties.InputMetadata[1].Filter[0].Value', /^Field required/);
+  });
+  it('MonitoringElement required on inputs; duplicate input names warn', () => {
+    expectProblem(del(FIXTURE, [...P, 'InputSignature', 0, 'MonitoringElement']), 'Resources.PixelNMF.Properties.InputSignature[0].MonitoringElement', /^Field required/);
+    expectProblem(set(FIXTURE, [...P, 'InputSignature', 1, 'Name'], 'BPix2'), 'Resources.PixelNMF.Properties.InputSignature[1].Name', /^Duplicate InputSignature name "BPix2"/, 'warning');
+  });
+  it('gpu and nvidia.com/gpu together warn', () => {
+    expectProblem(set(FIXTURE, [...P, 'Resources', 'Limits', 'nvidia.com/gpu'], '1'), 'Resources.PixelNMF.Properties.Resources.Limits.nvidia.com/gpu', /^gpu and nvidia\.com\/gpu are the same setting/, 'warning');
+  });
+  it('InferenceOnConditions must be a mapping', () => {
+    expectProblem(set(FIXTURE, [...P, 'InferenceOnConditions'], ['StableBeams']), 'Resources.PixelNMF.Properties.InferenceOnConditions', 'Input should be a valid dictionary of conditions');
+  });
   it('YAML syntax errors and duplicate keys', () => {
     expectProblem(FIXTURE.replace('Name: pixel-barrel-nmf', 'Name: [pixel-barrel-nmf'), '', /^YAML syntax error/);
     const dup = expectProblem(FIXTURE.replace('      MetricKey: Metric\n', '      MetricKey: Metric\n      MetricKey: Flag\n'), '', /^Map keys must be unique: "MetricKey" appears twice/);
