@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import type { DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } from '../../shared/api/contract/dismcli';
 import { ApiError } from '../../shared/api/errors';
 import { studioLabels } from '../engine/containers';
-import { runOneShotContainer } from '../engine/containers-build';
+import { containerUserFor, runOneShotContainer } from '../engine/containers-build';
 import { DismcliOutputParser } from './output-parser';
 
 export const DISMCLI_ROLE = 'dismcli';
@@ -68,16 +68,17 @@ async function socketGroup(socket: string): Promise<number | null> {
 }
 
 /**
- * Run one dismcli command in the runner image: the project bound at its own absolute path as the
- * working directory (dismcli's relative paths and its .cache/.cache-dev token cache live there),
- * the user's UID/GID, no stdin, output parsed live. The container is removed however it ends.
+ * Run one dismcli command in the runner image: the project bound at its own absolute path, the
+ * template's folder in it as the working directory (dismcli's relative paths, .dism-artifacts and
+ * its .cache/.cache-dev token cache live there), the user's UID/GID, no stdin, output parsed live.
+ * The container is removed however it ends.
  */
 export async function runDismcli(docker: Docker, opts: RunDismcliOptions): Promise<DismcliRunResult> {
   const projectDir = path.resolve(opts.projectDir);
   const template = opts.template !== undefined || opts.command === 'build' ? await projectRelativeTemplate(projectDir, opts.template ?? '') : undefined;
   const workDir = template ? path.dirname(path.join(projectDir, template)) : projectDir;
   const cmd = dismcliArgs(opts.command, opts.dialsUrl, template && path.posix.basename(template));
-  const user = opts.user ?? { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 };
+  const user = opts.user ?? containerUserFor({});
   const binds = [`${projectDir}:${projectDir}`];
   const groupAdd: string[] = [];
   if (opts.engineSocket) {

@@ -8,7 +8,7 @@ import { PRESET_FILE_NAME } from '../../shared/preset/model-preset';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
 import { ApiError } from '../../shared/api/errors';
 import { imageExists, studioLabels } from '../engine/containers';
-import { runOneShotContainer } from '../engine/containers-build';
+import { containerUserFor, runOneShotContainer } from '../engine/containers-build';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { encodeNmfOnnx } from '../onnx/nmf-onnx';
 import { encodeNpy, readNpyFile } from '../pipeline/npy';
@@ -149,7 +149,7 @@ export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): P
     const out = path.join(work, 'out');
     await fs.mkdir(out);
     await fs.writeFile(path.join(work, 'extract.py'), EXTRACT_SCRIPT);
-    const user = opts.user ?? { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 };
+    const user = opts.user ?? containerUserFor({});
     await fs.chown(out, user.uid, user.gid).catch(() => undefined);
     const modelName = path.basename(res.modelFile);
     const { exitCode } = await runOneShotContainer(
