@@ -1,10 +1,25 @@
-import { useAppStore } from '../../store/app-store';
+import { useState } from 'react';
+import { useApi } from '../../api/ApiContext';
+import { reportError, useAppStore } from '../../store/app-store';
 import { ProjectPicker } from '../../shell/ProjectPicker';
 
 /** Step 1: which project (model folder) we work on, and what was found in it. */
 export function ModelStep() {
   const project = useAppStore((s) => s.project);
   const setStep = useAppStore((s) => s.setStep);
+  const api = useApi();
+  const [openingDemo, setOpeningDemo] = useState(false);
+  const openDemo = async () => {
+    setOpeningDemo(true);
+    try {
+      const { project: demo } = await api.invoke('demo.open', {});
+      useAppStore.getState().setProject(demo);
+    } catch (err) {
+      reportError('Could not open the demo project', err);
+    } finally {
+      setOpeningDemo(false);
+    }
+  };
   return (
     <section className="step model-step">
       <header className="step-header">
@@ -30,6 +45,15 @@ export function ModelStep() {
       <div className="card">
         <h2>{project ? 'Open another project' : 'Open a project'}</h2>
         <ProjectPicker compact={Boolean(project)} />
+        {!project?.isDemo && (
+          <p className="muted demo-offer">
+            No model at hand?{' '}
+            <button className="link-button" onClick={openDemo} disabled={openingDemo}>
+              {openingDemo ? 'Preparing the demo project…' : 'Open the demo project'}
+            </button>{' '}
+            — synthetic BPix2–4 maps with labelled anomalies and a ready NMF model.
+          </p>
+        )}
       </div>
     </section>
   );
