@@ -18,7 +18,10 @@ export function NewTemplateWizard({ existing, onCreate, onCancel }: { existing: 
     [choice, name, key],
   );
   const problems = useMemo(() => validateTemplateText(text).problems.filter((p) => p.severity === 'error'), [text]);
-  const fileProblem = !/\.ya?ml$/.test(file) ? 'The file name must end in .yaml' : existing.includes(file) ? `${file} already exists` : null;
+  // The same pattern the project scan uses, so the new file shows up in the template list.
+  const fileProblem = !/(^|[/._-])template\.ya?ml$/i.test(file)
+    ? 'Name the file template.yaml (or e.g. pixel.template.yaml) so DISM Studio and dismcli find it'
+    : existing.includes(file) ? `${file} already exists` : null;
   const value = choice.kind === 'preset' ? `preset:${choice.id}` : `type:${choice.type}`;
   return (
     <div className="card new-template" role="group" aria-label="New template">
