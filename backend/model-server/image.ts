@@ -35,7 +35,7 @@ export async function tagLocalImage(docker: Docker, source: string, target: stri
 export function explainPullFailure(ref: ImageRef, reason: string, candidates: LocalImage[]): ApiError {
   const offline = /no such host|dial tcp|i\/o timeout|connection refused|network is unreachable|TLS handshake|server misbehaving|EAI_AGAIN/i.test(reason);
   const denied = /denied|unauthorized|authentication required/i.test(reason);
-  const notFound = /not found|manifest unknown/i.test(reason) && !denied;
+  const notFound = /not found|manifest unknown|name unknown|does not exist/i.test(reason) && !denied;
   const why = offline
     ? `the registry ${ref.registryHost} cannot be reached from this machine (offline, firewall, or a registry you can only reach from another network)`
     : denied ? `${ref.registryHost} refused access (log in with \`docker login ${ref.registryHost}\` if the image is private)`
@@ -44,7 +44,7 @@ export function explainPullFailure(ref: ImageRef, reason: string, candidates: Lo
   const options = [
     candidates.length
       ? `Use a local image instead: ${candidates.slice(0, 5).map((c) => c.ref).join(', ')} — choose it, or tag it with \`docker tag ${candidates[0].ref} ${ref.full}\`.`
-      : `If you have this image under another name (e.g. a mirror such as registry.cern.ch/docker.io/${ref.repository}:${ref.tag ?? 'latest'}), tag it: \`docker tag <local image> ${ref.full}\`.`,
+      : `If you have this image under another name${ref.registryHost === 'docker.io' ? ` (e.g. from a mirror such as registry.cern.ch/docker.io/${ref.repository}:${ref.tag ?? 'latest'})` : ''}, tag it: \`docker tag <local image> ${ref.full}\`.`,
     `Or load it from a file saved elsewhere: \`docker save ${ref.full} -o image.tar\` there, then \`docker load -i image.tar\` here.`,
     'Or set Properties.Image in the template to an image your registry mirror serves.',
   ];
