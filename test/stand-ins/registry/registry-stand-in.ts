@@ -16,7 +16,7 @@ async function layerTar(name: string, content: Buffer): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise((r) => pack.on('end', r));
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
   pack.entry({ name, size: content.length, mode: 0o644 }, content);
   pack.finalize();
   await done;
