@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { discoverEngine } from '../../backend/engine/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DismcliEvent } from '../../shared/api/contract/dismcli';
 import { findStudioContainers, PROJECT_LABEL } from '../../backend/engine/containers';
@@ -16,7 +17,8 @@ import { runDismcli } from '../../backend/dismcli/run-dismcli';
 const BASE = 'dism-test/debian-base:bookworm';
 const STANDIN = path.resolve(__dirname, '../stand-ins/dismcli/dismcli');
 const USER = { uid: 4242, gid: 4343 };
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+// The client the app itself gets from discovery (it keeps the probe's short idle timeout).
+const docker = (await discoverEngine()).docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
 const haveBase = await docker.getImage(BASE).inspect().then(() => true, () => false);
 
 let tmp: string;

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { discoverEngine } from '../../backend/engine/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findStudioContainers, ROLE_LABEL, studioLabels } from '../../backend/engine/containers';
 import { runOneShotContainer } from '../../backend/engine/containers-build';
@@ -16,7 +17,8 @@ import { compilePresetFiles, loadPresetFile, openSessions } from '../../backend/
  */
 const IMAGE = 'dism-test/debian-base:bookworm';
 const CODEURI = path.resolve(__dirname, '../fixtures/pixelnmf-codeuri');
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+// The client the app itself gets from discovery (it keeps the probe's short idle timeout).
+const docker = (await discoverEngine()).docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
 const haveImage = await docker.getImage(IMAGE).inspect().then(() => true, () => false);
 
 let tmp: string;
