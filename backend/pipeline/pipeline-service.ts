@@ -9,7 +9,7 @@ import type { LumiConditions } from '../../shared/pipeline/filter';
 import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '../../shared/pipeline/model';
 import type { NumericArray } from '../../shared/pipeline/ndarray';
 import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '../../shared/pipeline/run-chunk';
-import { flagMatches, StageScratch } from '../../shared/pipeline/stages';
+import { decide, flagMatches, StageScratch, type DecisionBuffers } from '../../shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
 import { workerUrl } from '../workers/worker-url';
@@ -29,7 +29,7 @@ interface StoredChunk {
   start: number;
   n: number;
   /** null when the maps budget was exhausted: only the results of these LS are kept. */
-  maps: { raws: NumericArray[]; preprocessed: Float32Array[]; reconstruction: Float32Array[] } | null;
+  maps: { raws: NumericArray[]; preprocessed: Float32Array[]; reconstruction: Float32Array[]; loss: Float32Array[]; decisions: DecisionBuffers } | null;
   entries: Float64Array[];
   maxLoss: Float32Array[];
   flagsBeforeFilter: Uint8Array;
@@ -214,7 +214,8 @@ export class PipelineService {
         onReady(session);
       } else if (msg.type === 'chunk' && session) {
         const s: Session = session;
-        const mapBytes = bytesOf([...msg.raws, ...msg.preprocessed, ...msg.reconstruction]);
+        const d = msg.decisions;
+        const mapBytes = bytesOf([...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.loss, ...d.lossBinary, d.combined, d.final]);
         const keep = s.mapsBytes + mapBytes <= budget;
         if (keep) s.mapsBytes += mapBytes;
         else if (!budgetWarned) {
@@ -225,11 +226,11 @@ export class PipelineService {
         const chunk: StoredChunk = {
           start: msg.start,
           n: msg.n,
-          maps: keep ? { raws: msg.raws, preprocessed: msg.preprocessed, reconstruction: msg.reconstruction } : null,
+          maps: keep ? { raws: msg.raws, preprocessed: msg.preprocessed, reconstruction: msg.reconstruction, loss: msg.loss, decisions: d } : null,
           entries: msg.entries,
           maxLoss: msg.maxLoss,
-          flagsBeforeFilter: msg.flagsBeforeFilter,
-          finalBins: msg.finalBins,
+          flagsBeforeFilter: d.flagsBeforeFilter,
+          finalBins: d.finalBins,
         };
         s.chunks.push(chunk);
         const items = summarizeChunk(s.cp, { start: chunk.start, n: chunk.n, entries: chunk.entries, maxLoss: chunk.maxLoss, decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins } as never }, s, s.cond);
@@ -371,12 +372,15 @@ export class PipelineService {
     if (!s.done) throw new ApiError('NOT_READY', 'The preview is still running; re-flag when it has finished.', undefined, 'NotReadyError');
     const cp = recompileDecisions(s.cp, preset);
     if (stage !== null && stage !== 'filter') {
+      const missing = s.chunks.find((c) => !c.maps);
+      if (missing) throw new ApiError('MAPS_NOT_KEPT', `Re-flagging needs the cached maps of every lumisection, but positions from ${missing.start} on were not kept (memory budget); preview fewer lumisections.`, undefined, 'MapsNotKeptError');
       const scratch = new StageScratch(cp);
+      // Re-run from the first affected stage on the cached loss / binary / final maps, in place.
       for (const c of s.chunks) {
-        if (!c.maps) throw new ApiError('MAPS_NOT_KEPT', `Re-flagging needs the cached maps of every lumisection, but positions from ${c.start} on were not kept (memory budget); preview fewer lumisections.`, undefined, 'MapsNotKeptError');
-        const st = finishChunk(cp, { start: c.start, n: c.n, preprocessed: c.maps.preprocessed, reconstruction: c.maps.reconstruction, entries: c.entries }, scratch);
-        c.flagsBeforeFilter = st.decisions.flagsBeforeFilter;
-        c.finalBins = st.decisions.finalBins;
+        const m = c.maps!;
+        decide(cp, m.loss, c.n, m.decisions, scratch, stage);
+        c.flagsBeforeFilter = m.decisions.flagsBeforeFilter;
+        c.finalBins = m.decisions.finalBins;
       }
     }
     let cond = s.cond;

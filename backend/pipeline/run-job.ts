@@ -1,5 +1,6 @@
 import type { ModelPreset } from '../../shared/preset/model-preset';
 import type { NumericArray } from '../../shared/pipeline/ndarray';
+import type { DecisionBuffers } from '../../shared/pipeline/stages';
 import { loadDataInputs, type DataInputSpec } from './data-inputs';
 import { compilePresetFiles, openSessions } from './preset-io';
 import { inMemorySource, runPipeline } from './runner';
@@ -22,17 +23,18 @@ export type RunMessage =
       raws: NumericArray[];
       preprocessed: Float32Array[];
       reconstruction: Float32Array[];
+      loss: Float32Array[];
       entries: Float64Array[];
       maxLoss: Float32Array[];
-      flagsBeforeFilter: Uint8Array;
-      finalBins: Int32Array;
+      decisions: DecisionBuffers;
     }
   | { type: 'done' };
 
 export function transferList(msg: RunMessage): ArrayBuffer[] {
   if (msg.type === 'meta') return [msg.runs.buffer as ArrayBuffer, msg.lumis.buffer as ArrayBuffer];
   if (msg.type !== 'chunk') return [];
-  const arrays = [...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.entries, ...msg.maxLoss, msg.flagsBeforeFilter, msg.finalBins];
+  const d = msg.decisions;
+  const arrays = [...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.loss, ...msg.entries, ...msg.maxLoss, ...d.lossBinary, d.combined, d.final, d.flagsBeforeFilter, d.finalBins];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
@@ -59,10 +61,10 @@ export async function executeRun(p: RunParams, post: (msg: RunMessage) => void, 
           raws: cp.layers.map((l, i) => (data.raws[i].slice(s.start * l.geom.rows * l.geom.cols, (s.start + s.n) * l.geom.rows * l.geom.cols) as NumericArray)),
           preprocessed: s.preprocessed,
           reconstruction: s.reconstruction,
+          loss: s.loss,
           entries: s.entries,
           maxLoss: s.maxLoss,
-          flagsBeforeFilter: s.decisions.flagsBeforeFilter,
-          finalBins: s.decisions.finalBins,
+          decisions: s.decisions,
         }),
     });
     post({ type: 'done' });

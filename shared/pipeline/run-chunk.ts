@@ -2,7 +2,7 @@ import { evaluateFilter, type FilterReason, type LumiConditions } from './filter
 import type { CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { anomalyScore, type AnomalyScore } from './score';
-import { allocDecisionBuffers, computeLoss, decide, mapMaxima, preprocessLayer, StageScratch, type DecisionBuffers } from './stages';
+import { allocDecisionBuffers, computeLossAndMaxima, decide, mapMaxima, preprocessLayer, StageScratch, type DecisionBuffers } from './stages';
 
 /** Per-LS outcome, small enough to stream to the UI for every lumisection. */
 export interface LumisectionSummary {
@@ -64,18 +64,15 @@ export function finishChunk(
   c: Pick<ChunkStages, 'start' | 'n' | 'preprocessed' | 'reconstruction' | 'entries'> & { loss?: Float32Array[] },
   scratch = new StageScratch(cp),
 ): ChunkStages {
+  const maxLoss = cp.layers.map(() => new Float32Array(c.n));
   const loss =
     c.loss ??
     c.preprocessed.map((pre, i) => {
       const out = new Float32Array(pre.length);
-      computeLoss(pre, c.reconstruction[i], out);
+      computeLossAndMaxima(pre, c.reconstruction[i], out, c.n, maxLoss[i]);
       return out;
     });
-  const maxLoss = cp.layers.map((layer, i) => {
-    const out = new Float32Array(c.n);
-    mapMaxima(loss[i], c.n, layer.geom.outRows * layer.geom.outCols, out);
-    return out;
-  });
+  if (c.loss) cp.layers.forEach((layer, i) => mapMaxima(loss[i], c.n, layer.geom.outRows * layer.geom.outCols, maxLoss[i]));
   const decisions = allocDecisionBuffers(cp, c.n);
   decide(cp, loss, c.n, decisions, scratch);
   return { start: c.start, n: c.n, preprocessed: c.preprocessed, reconstruction: c.reconstruction, loss, entries: c.entries, maxLoss, decisions };

@@ -65,6 +65,22 @@ export function computeLoss(pre: Float32Array, rec: Float32Array, out: Float32Ar
   }
 }
 
+/** Loss of n maps and, in the same pass, each map's largest finite loss (NaN when none). */
+export function computeLossAndMaxima(pre: Float32Array, rec: Float32Array, out: Float32Array, n: number, maxima: Float32Array): void {
+  const size = pre.length / n;
+  for (let ls = 0; ls < n; ls++) {
+    let m = -Infinity;
+    const end = (ls + 1) * size;
+    for (let k = ls * size; k < end; k++) {
+      const d = pre[k] - rec[k];
+      const v = d * d;
+      out[k] = v;
+      if (v > m) m = v;
+    }
+    maxima[ls] = m === -Infinity ? NaN : m;
+  }
+}
+
 /** Scratch buffers sized for the largest layer; one per thread. */
 export class StageScratch {
   readonly match: MatchScratch;
@@ -123,26 +139,37 @@ export function allocDecisionBuffers(cp: CompiledPipeline, n: number): DecisionB
   };
 }
 
-/** Clustering → combine → final map → flag, for LS indices [from, to) of a chunk, from the loss maps. */
-export function decide(cp: CompiledPipeline, loss: Float32Array[], n: number, out: DecisionBuffers, scratch: StageScratch, from = 0, to = n): void {
+/** Stages `decide` can start from: earlier results in the buffers are reused. */
+export type DecisionStart = 'clustering' | 'combine' | 'flagging';
+
+/**
+ * Clustering → combine → final map → flag for every LS of a chunk, starting at `start`: from
+ * 'combine' the buffers' lossBinary is reused, from 'flagging' also combined/final.
+ */
+export function decide(cp: CompiledPipeline, loss: Float32Array[] | null, n: number, out: DecisionBuffers, scratch: StageScratch, start: DecisionStart = 'clustering'): void {
   const t = cp.targetRows * cp.targetCols;
   const mask = cp.maskCombined;
-  for (let ls = from; ls < to; ls++) {
+  if (start === 'clustering' && !loss) throw new Error('decide from clustering needs the loss maps');
+  for (let ls = 0; ls < n; ls++) {
     const cOff = ls * t;
-    out.combined.fill(0, cOff, cOff + t);
-    cp.layers.forEach((layer, i) => {
-      const size = layer.geom.outRows * layer.geom.outCols;
-      clusterLoss(cp, layer, loss[i], ls * size, out.lossBinary[i], ls * size, scratch);
-      addRebinnedBinary(out.lossBinary[i], ls * size, layer.plan, out.combined, cOff, scratch.rowOr);
-    });
-    let bins = 0;
-    for (let k = 0; k < t; k++) {
-      const c = out.combined[cOff + k];
-      const v = c >= cp.minLayers && c > mask[k] ? 1 : 0;
-      out.final[cOff + k] = v;
-      bins += v;
+    if (start !== 'flagging') {
+      out.combined.fill(0, cOff, cOff + t);
+      for (let i = 0; i < cp.layers.length; i++) {
+        const layer = cp.layers[i];
+        const size = layer.geom.outRows * layer.geom.outCols;
+        if (start === 'clustering') clusterLoss(cp, layer, loss![i], ls * size, out.lossBinary[i], ls * size, scratch);
+        addRebinnedBinary(out.lossBinary[i], ls * size, layer.plan, out.combined, cOff, scratch.rowOr);
+      }
+      let bins = 0;
+      for (let k = 0; k < t; k++) {
+        const c = out.combined[cOff + k];
+        const v = c >= cp.minLayers && c > mask[k] ? 1 : 0;
+        out.final[cOff + k] = v;
+        bins += v;
+      }
+      out.finalBins[ls] = bins;
     }
-    out.finalBins[ls] = bins;
+    const bins = out.finalBins[ls];
     let flagged = 0;
     if (bins > 0) {
       for (const p of cp.flagPatterns) {
