@@ -108,8 +108,11 @@ export class ModelServerManager {
   async stop(id: string): Promise<ServerRun> {
     const rec = this.require(id);
     if (!['stopped', 'exited', 'failed'].includes(rec.run.state)) {
+      const midway = ['preparing', 'pulling', 'starting'].includes(rec.run.state);
       this.update(rec, { state: 'stopping', message: 'Stopping…' });
       rec.stop.resolve();
+      // Before the container runs (e.g. a long pull) the work itself must be interrupted.
+      if (midway) await this.deps.jobs.cancel(id).catch(() => undefined);
       await rec.ended.promise;
     }
     return rec.run;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { imageExists, type PullProgress } from '../../backend/engine/containers';
 import { ensureImage } from '../../backend/model-server/image';
 import { startRegistryStandIn, type RegistryStandIn } from '../stand-ins/registry/registry-stand-in';
-import { docker } from './helpers';
+import { cleanupProject, docker, makeToyProject, newManager } from './helpers';
 
 // Real dockerd pulling from a registry stand-in on 127.0.0.1 (no real registry is reachable here).
 describe('image pull', () => {
@@ -50,5 +50,23 @@ describe('image pull', () => {
     const err = await ensureImage(docker, `${reg.host}/dism-test/other:1`).catch((e: Error & { code?: string }) => e);
     expect((err as { code?: string }).code).toBe('IMAGE_NOT_AVAILABLE');
     expect((err as Error).message).toContain(`${reg.host} has no image dism-test/other with tag 1`);
+  });
+
+  it('Stop during a pull cancels the download and ends the run', async () => {
+    reg = await startRegistryStandIn({ layers: 1, layerBytes: 4_000_000, chunkDelayMs: 200 });
+    const p = await makeToyProject();
+    try {
+      const { manager } = newManager();
+      const run = await manager.start({ templateFile: p.template, image: reg.image, port: 18560 });
+      for (let i = 0; i < 100 && !(manager.get(run.id).pull?.layers.some((l) => (l.current ?? 0) > 0)); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(manager.get(run.id).state).toBe('pulling');
+      const t0 = Date.now();
+      const stopped = await manager.stop(run.id);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(stopped.state).toBe('stopped');
+      expect(await imageExists(docker, reg.image)).toBe(false);
+    } finally {
+      await cleanupProject(p.dir);
+    }
   });
 });
