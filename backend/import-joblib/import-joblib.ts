@@ -143,7 +143,7 @@ export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): P
   if (!image) throw bad(`Resources.${opts.resource} sets no Properties.Image; pass the runtime image with --image.`);
   if (!(await imageExists(docker, image))) throw bad(`The runtime image ${image} is not available in the container engine. Pull or load it (docker pull ${image}), or pass another with --image.`);
 
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-import-'));
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-joblib-extract-'));
   const output: string[] = [];
   try {
     const out = path.join(work, 'out');
