@@ -97,6 +97,16 @@ describe('filesystem checks', () => {
     expect(await errorsOf(text)).toEqual([]);
   });
 
+  it('Dims are checked against DIALS parquet sample data in the project', async () => {
+    const parquet = 'test/fixtures/pixelnmf-reference/parquet';
+    for (const f of await fs.readdir(parquet)) await write(`data/${f}`, await fs.readFile(path.join(parquet, f)));
+    expect((await validateTemplateFile(project, 'template.yaml')).problems.filter((p) => p.rule === 'sample-dims')).toEqual([]);
+    const text = setValue(await fs.readFile(FIXTURE, 'utf8'), [...P, 'InputSignature', 1, 'Dims'], [-1, 72, 90]).text;
+    const [w] = (await validateTemplateFile(project, 'template.yaml', text)).problems.filter((p) => p.rule === 'sample-dims');
+    expect(w).toMatchObject({ severity: 'warning', path: 'Resources.PixelNMF.Properties.InputSignature[1].Dims', fix: { value: [-1, 90, 72] } });
+    expect(w.message).toMatch(/^Dims \[-1, 72, 90\] do not match the sample data: data\/ZeroBias-Run2025F-.*PXLayer_3\.parquet has 90 × 72 maps \(y_bin × x_bin\)/);
+  });
+
   it('Dims are checked against the ONNX model with onnxruntime (real session)', async () => {
     await write('model/model.onnx', await fs.readFile(ONNX));
     const MP = ['Resources', 'M', 'Properties'];

@@ -7,6 +7,7 @@ import { resourceTypeSpec, type PathKind } from '../../shared/template/schema';
 import { HANDLER_RE } from '../../shared/template/validate/properties';
 import { ValidationContext } from '../../shared/template/validate/context';
 import { dimsMismatch, formatShape, readOnnxShapes } from './onnx-shapes';
+import { findSampleShapes, type SampleShape } from './sample-shapes';
 import { isInside } from './template-files';
 
 export interface FsCheckOptions {
@@ -45,6 +46,7 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
   const projectReal = await fs.realpath(projectDir).catch(() => projectDir);
   const root = parsed.doc.contents;
   const resources = isMap(root) ? findPair(root, 'Resources')?.value : undefined;
+  let samples: Map<string, SampleShape> | undefined;
 
   for (const pair of mapItems(resources)) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
@@ -87,6 +89,8 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
     if (spec.model === 'Python' && resolved.CodeUri) await checkTritonPython(ctx, props, base, resolved.CodeUri, projectDir);
     if (spec.model === 'TensorflowSavedModel' && resolved.SavedModelUri) await checkSavedModel(ctx, props, base, resolved.SavedModelUri);
     if (spec.model === 'ONNX' && resolved.ModelUri) await checkOnnxDims(ctx, props, base, resolved.ModelUri, notes);
+    samples ??= await findSampleShapes(projectDir);
+    if (samples.size) checkSampleDims(ctx, props, base, samples, projectDir);
   }
   return { problems: ctx.problems, notes };
 }
@@ -160,6 +164,28 @@ async function checkOnnxDims(ctx: ValidationContext, props: Node, base: PathSegm
       if (diff) ctx.error('onnx-dims', `Dims [${dims.join(', ')}] do not match ${path.basename(modelFile)}'s ${key === 'InputSignature' ? 'input' : 'output'} "${tensor.name}" of shape ${formatShape(tensor.shape)}: ${diff}.`, [...seg, 'Dims'], dimsNode ?? item);
     });
   }
+}
+
+/** Dims of each input against the DIALS parquet export of its ME, when the project has one. */
+function checkSampleDims(ctx: ValidationContext, props: Node, base: PathSegment[], samples: Map<string, SampleShape>, projectDir: string): void {
+  const list = findPair(props as never, 'InputSignature')?.value;
+  seqItems(list).forEach((item, i) => {
+    if (!isMap(item)) return;
+    const meNode = findPair(item, 'MonitoringElement')?.value;
+    const me = isScalar(meNode) ? String(meNode.value) : '';
+    const sample = samples.get(me);
+    const dims = dimsOf(item);
+    if (!sample || !dims || dims.length !== 3) return;
+    if (dims[1] !== sample.rows || dims[2] !== sample.cols) {
+      ctx.warn(
+        'sample-dims',
+        `Dims [${dims.join(', ')}] do not match the sample data: ${path.relative(projectDir, sample.file)} has ${sample.rows} × ${sample.cols} maps (y_bin × x_bin) for this monitoring element, so Dims should be [-1, ${sample.rows}, ${sample.cols}].`,
+        [...base, 'InputSignature', i, 'Dims'],
+        findPair(item, 'Dims')?.value ?? item,
+        { kind: 'set-value', label: `Set Dims to [-1, ${sample.rows}, ${sample.cols}]`, path: [...base, 'InputSignature', i, 'Dims'], value: [-1, sample.rows, sample.cols] },
+      );
+    }
+  });
 }
 
 export type { Pair };

@@ -5,7 +5,7 @@ import { formatPath, sortProblems, type TemplateProblem } from '../../../../shar
 import { validateParsed } from '../../../../shared/template/validate/index';
 
 /** Rules only the back end can check (they need the filesystem). */
-const FS_RULES = new Set(['path-outside-project', 'path-missing', 'path-kind', 'handler-module', 'handler-class', 'python-model', 'saved-model', 'onnx-dims', 'onnx-name']);
+const FS_RULES = new Set(['path-outside-project', 'path-missing', 'path-kind', 'handler-module', 'handler-class', 'python-model', 'saved-model', 'onnx-dims', 'onnx-name', 'sample-dims']);
 
 export interface DiskChange {
   deleted: boolean;
