@@ -30,7 +30,7 @@ export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node,
   const flagging = optional(ctx, props, 'FlaggingKey', base, 'string');
   const metric = optional(ctx, props, 'MetricKey', base, 'string');
 
-  const inputsOk = validateSignatures(ctx, props, propsPair, base, 'InputSignature');
+  validateSignatures(ctx, props, propsPair, base, 'InputSignature');
   const outputsOk = validateSignatures(ctx, props, propsPair, base, 'OutputSignature');
   validateComputeResources(ctx, findPair(props as never, 'Resources'), [...base, 'Resources']);
   validateConditions(ctx, findPair(props as never, 'InferenceOnConditions'), [...base, 'InferenceOnConditions']);
@@ -51,7 +51,6 @@ export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node,
 
   const typesOk = !kindError('bool', builtin) && [anomaly, flagging, metric].every((n, i) => !n || !kindError(i === 0 ? 'number' : 'string', n));
   if (builtin !== undefined && typesOk) validateThreshold(ctx, props, base, { builtin, anomaly, flagging, metric });
-  void inputsOk;
   if (outputsOk) validateOutputKeys(ctx, props, base, flagging, metric);
 }
 
