@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { RunnerRecipe, type DismcliEvent } from '../../../shared/api/contract/dismcli';
+import type { DismcliEvent } from '../../../shared/api/contract/dismcli';
 import { ApiError } from '../../../shared/api/errors';
 import { loadDialsTarget, saveDialsTarget } from '../../dismcli/dials';
 import { saveRecipe } from '../../dismcli/recipe';
@@ -11,9 +11,9 @@ import { writeFileAtomic } from '../../fs/atomic-write';
 import { requireDirectory } from '../../projects/project-folder';
 import type { BackendContext, HandlerMap } from '../types';
 
-/** The engine when reachable; the recipe screen still works without one. */
+/** The engine when reachable; the recipe screen still works without one (and does not wait for a new probe). */
 async function optionalEngine(ctx: BackendContext): Promise<Docker | null> {
-  return ctx.engine.client().catch(() => null);
+  return ctx.engine.current().state === 'unreachable' ? null : ctx.engine.client().catch(() => null);
 }
 
 /** The engine's unix socket, to bind into the runner when dismcli drives the engine itself. */
@@ -48,7 +48,7 @@ export const dismcliHandlers: HandlerMap<'dismcli.runner.get' | 'dismcli.runner.
 
   'dismcli.runner.save': async ({ projectDir, recipe }, ctx) => {
     const dir = await requireDirectory(projectDir);
-    const saved = await saveRecipe(dir, RunnerRecipe.parse(recipe));
+    const saved = await saveRecipe(dir, recipe);
     return runnerInfo(dir, await optionalEngine(ctx), saved);
   },
 
