@@ -249,4 +249,49 @@ Resources:
     expect(bad).toBe(1);
     expect(out.at(-1)).toContain('Cannot read the template');
   });
+
+  it.each([
+    ['Torchscript', 'ModelUri: m.pt', ['R/m/1/model.pt', 'R/m/config.pbtxt'], 'platform: "pytorch_libtorch"'],
+    ['TensorflowSavedModel', 'SavedModelUri: saved/', ['R/m/1/model.savedmodel/fingerprint.pb', 'R/m/1/model.savedmodel/saved_model.pb', 'R/m/1/model.savedmodel/variables/variables.index', 'R/m/config.pbtxt'], 'platform: "tensorflow_savedmodel"'],
+    ['Python', 'CodeUri: code/\n      ModelUri: code/weights.bin', ['R/m/1/helpers.py', 'R/m/1/model.py', 'R/m/1/weights.bin', 'R/m/config.pbtxt'], 'backend: "python"'],
+  ])('Triton %s layout', async (model, uris, files, platform) => {
+    const dir = await tmp();
+    await fs.writeFile(path.join(dir, 'm.pt'), 'pt');
+    await fs.mkdir(path.join(dir, 'saved/variables'), { recursive: true });
+    for (const f of ['saved/saved_model.pb', 'saved/fingerprint.pb', 'saved/variables/variables.index']) await fs.writeFile(path.join(dir, f), 'x');
+    await fs.mkdir(path.join(dir, 'code'));
+    await fs.writeFile(path.join(dir, 'code/model.py'), 'class TritonPythonModel:\n    pass\n');
+    await fs.writeFile(path.join(dir, 'code/helpers.py'), '');
+    await fs.writeFile(path.join(dir, 'code/weights.bin'), 'w');
+    await fs.writeFile(
+      path.join(dir, 'template.yaml'),
+      `TemplateFormatVersion: "2025-03-31"
+Description: d
+Resources:
+  R:
+    Type: InferenceService::Tritonserver::${model}
+    Workspace: w
+    Properties:
+      Description: d
+      Name: m
+      BuiltinThreshold: true
+      FlaggingKey: f
+      MaxBatchSize: 4
+      ${uris}
+      InputSignature:
+        - Name: x
+          MonitoringElement: A/B
+          DataType: FP32
+          Dims: [-1, 4]
+      OutputSignature:
+        - Name: f
+          DataType: BOOL
+          Dims: [-1]
+`,
+    );
+    await buildLocal(path.join(dir, 'template.yaml'));
+    const tree = (await listTree(path.join(dir, '.dism-artifacts/build'))).filter((f) => f !== 'template.yaml');
+    expect(tree).toEqual(files);
+    expect(await fs.readFile(path.join(dir, '.dism-artifacts/build/R/m/config.pbtxt'), 'utf8')).toContain(platform);
+  });
 });
