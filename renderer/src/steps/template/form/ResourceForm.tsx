@@ -47,6 +47,9 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
   const outputs = useValue([...P, 'OutputSignature']);
   const outputNames = Array.isArray(outputs) ? outputs.map((o) => (o && typeof o === 'object' ? String((o as Record<string, unknown>).Name ?? '') : '')).filter(Boolean) : [];
   const builtin = useValue([...P, 'BuiltinThreshold']);
+  // A key the chosen mode forbids stays visible while it is set, so the user can clear it here.
+  const anomaly = useValue([...P, 'AnomalyThreshold']);
+  const flagging = useValue([...P, 'FlaggingKey']);
 
   return (
     <div className="resource-form">
@@ -75,8 +78,8 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
 
       <Section title="Threshold" paths={['BuiltinThreshold', 'AnomalyThreshold', 'FlaggingKey', 'MetricKey'].map((k) => [...P, k])}>
         <BoolField path={[...P, 'BuiltinThreshold']} label="BuiltinThreshold" required help="true: the model flags (FlaggingKey). false: DIALS compares MetricKey with AnomalyThreshold." />
-        {builtin !== true && <NumberField path={[...P, 'AnomalyThreshold']} label="AnomalyThreshold" />}
-        {builtin !== false && <TextField path={[...P, 'FlaggingKey']} label="FlaggingKey" options={outputNames} help="Name of the boolean output" />}
+        {(builtin !== true || anomaly !== undefined) && <NumberField path={[...P, 'AnomalyThreshold']} label="AnomalyThreshold" />}
+        {(builtin !== false || flagging !== undefined) && <TextField path={[...P, 'FlaggingKey']} label="FlaggingKey" options={outputNames} help="Name of the boolean output" />}
         <TextField path={[...P, 'MetricKey']} label="MetricKey" options={outputNames} help="Name of the score output" />
       </Section>
 

@@ -84,7 +84,7 @@ export function TextField(props: BaseProps & { placeholder?: string; mono?: bool
 
 /** Number field that keeps what is typed ("3.", "-") while focused, writing numbers when they parse. */
 export function NumberField(props: BaseProps & { integer?: boolean }) {
-  const { path, required } = props;
+  const { path, required, integer } = props;
   const value = useValue(path);
   const problems = useProblems(path);
   const id = fieldId(path);
@@ -94,7 +94,7 @@ export function NumberField(props: BaseProps & { integer?: boolean }) {
     <FieldShell {...props} problems={problems} inputId={id}>
       <input
         id={id}
-        inputMode="decimal"
+        inputMode={integer ? 'numeric' : 'decimal'}
         value={shown}
         aria-invalid={problems.some((p) => p.severity === 'error')}
         onBlur={() => setDraft(null)}
