@@ -120,3 +120,33 @@ test('unsaved edits survive a reload as a recovery draft in the user-data dir', 
   await expect(page.getByTestId('unsaved-marker')).toBeVisible();
   expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toBe(readFileSync(FIXTURE, 'utf8'));
 });
+
+test('resources: add from a type skeleton, duplicate, remove', async ({ page, host }) => {
+  const project = makeProject();
+  page.on('dialog', (d) => void d.accept());
+  await gotoApp(page, host, { project, step: 'template' });
+  await expect(page.locator(`${NAME_FIELD} input`)).toHaveValue('pixel-barrel-nmf');
+  const tabs = page.getByRole('tablist', { name: 'Resources' }).getByRole('tab');
+
+  await page.getByRole('button', { name: '+ Resource' }).click();
+  const add = page.getByRole('group', { name: 'Add resource' });
+  await add.getByLabel('Type').selectOption({ label: 'Triton · ONNX' });
+  await add.getByLabel('ResourceKey').fill('OnnxModel');
+  await add.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(tabs).toHaveText(['PixelNMF', /^OnnxModel/]);
+  await expect(page.locator('[data-path="Resources.OnnxModel.Properties.Name"] input')).toHaveValue('onnxmodel');
+  await expect(page.locator('[data-path="Resources.OnnxModel.Properties.MaxBatchSize"] input')).toHaveValue('0');
+
+  await page.getByRole('button', { name: 'Duplicate' }).click();
+  await expect(tabs).toHaveText(['PixelNMF', /^OnnxModel/, /^OnnxModel2/]);
+  await expect(page.locator('[data-path="Resources.OnnxModel2.Properties.Name"] input')).toHaveValue('onnxmodel-copy');
+
+  await page.getByRole('button', { name: 'Remove' }).first().click();
+  await expect(tabs).toHaveText(['PixelNMF', /^OnnxModel/]);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByTestId('unsaved-marker')).toBeHidden();
+  const saved = readFileSync(path.join(project, 'template.yaml'), 'utf8');
+  expect(saved.startsWith(readFileSync(FIXTURE, 'utf8'))).toBe(true);
+  expect(saved).toContain('\n  OnnxModel:\n    Type: InferenceService::Tritonserver::ONNX\n');
+  expect(saved).not.toContain('OnnxModel2');
+});
