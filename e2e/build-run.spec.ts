@@ -54,6 +54,11 @@ test('demo: local build, start-api, live log, test inference agrees with the pre
 
   const log = page.getByRole('log', { name: 'Model server log' });
   await expect(log).toContainText('HTTP server running');
+  // The server and its log live in the back end: leaving the step and coming back re-attaches.
+  await page.locator('nav [data-step="model"]').click();
+  await page.locator('nav [data-step="build-run"]').click();
+  await expect(state).toHaveAttribute('data-state', 'ready');
+  await expect(log).toContainText('HTTP server running');
   await page.getByLabel('Search the log').fill('loaded model');
   await expect(page.getByText('1 match', { exact: true })).toBeVisible();
   await expect(log.locator('mark').first()).toHaveText(/loaded model/i);
