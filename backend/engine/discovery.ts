@@ -77,7 +77,9 @@ export async function probe(c: CandidateAddress, timeoutMs = 3000): Promise<Prob
     const isPodman = (v.Components ?? []).some((comp) => /podman/i.test(comp.Name)) || /podman/i.test(JSON.stringify(v.Platform ?? ''));
     return {
       candidate: { address: c.address, source: c.source, outcome: 'ok' },
-      docker,
+      // The probe's short socket timeout would cut builds, log follows and waits that are silent
+      // for a while; the client handed out for real work has none.
+      docker: new Docker(opts),
       kind: isPodman ? 'podman' : 'docker',
       version: v.Version,
       apiVersion: v.ApiVersion,

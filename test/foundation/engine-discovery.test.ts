@@ -45,3 +45,10 @@ describe('container engine discovery', () => {
     expect(status.advice.join(' ')).toContain('unset DOCKER_HOST');
   });
 });
+
+describe('engine client for real work', () => {
+  it('has no idle socket timeout (long builds, log follows and waits are silent for a while)', async () => {
+    const { docker } = await discoverEngine({ ...process.env, DOCKER_HOST: '' });
+    expect((docker!.modem as unknown as { timeout?: number }).timeout).toBeUndefined();
+  });
+});
