@@ -216,8 +216,20 @@ async function readMarker(dir: string): Promise<DemoMarker | null> {
  * Generation happens in a temporary sibling folder that is renamed into place, so a crash never
  * leaves a half-written demo; a folder without the demo marker is never touched.
  */
-export async function ensureDemoProject(userDataDir: string, opts: DemoOptions = {}): Promise<{ dir: string; generated: boolean }> {
+export function ensureDemoProject(userDataDir: string, opts: DemoOptions = {}): Promise<{ dir: string; generated: boolean }> {
+  // Concurrent calls (two windows, a double click) share one generation.
   const dir = demoDir(userDataDir);
+  let pending = inFlight.get(dir);
+  if (!pending) {
+    pending = ensureDemoProjectOnce(dir, opts).finally(() => inFlight.delete(dir));
+    inFlight.set(dir, pending);
+  }
+  return pending;
+}
+
+const inFlight = new Map<string, Promise<{ dir: string; generated: boolean }>>();
+
+async function ensureDemoProjectOnce(dir: string, opts: DemoOptions): Promise<{ dir: string; generated: boolean }> {
   const marker = await readMarker(dir);
   if (marker && marker.version === DEMO_GENERATOR_VERSION) return { dir, generated: false };
   const exists = await fs.stat(dir).then(() => true, () => false);

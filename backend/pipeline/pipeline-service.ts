@@ -242,7 +242,7 @@ export class PipelineService {
         (session as Session).done = true;
       }
     };
-    await this.execute(params, handle, job.signal, setStop);
+    await this.execute(params, handle, job.signal, setStop, (text) => job.log(text));
     if (!session) throw new Error('the pipeline ended without loading data');
     const s: Session = session;
     if (job.signal.aborted) return { summary: summarize(s.results, s.total) };
@@ -250,7 +250,7 @@ export class PipelineService {
   }
 
   /** Run in the worker thread (messages processed in order), or in-process when no worker bundle exists. */
-  private async execute(params: RunParams, handle: (m: RunMessage) => Promise<void>, signal: AbortSignal, setStop: (fn: () => void) => void): Promise<void> {
+  private async execute(params: RunParams, handle: (m: RunMessage) => Promise<void>, signal: AbortSignal, setStop: (fn: () => void) => void, log: (text: string) => void): Promise<void> {
     let queue = Promise.resolve();
     let failed: unknown = null;
     const enqueue = (m: RunMessage) => {
@@ -259,6 +259,7 @@ export class PipelineService {
     const url = workerUrl('pipeline.worker');
     const hasWorker = this.opts.useWorker !== false && (await fs.access(fileURLToPath(url)).then(() => true, () => false));
     if (!hasWorker) {
+      if (this.opts.useWorker !== false) log(`pipeline worker bundle ${fileURLToPath(url)} not found (run npm run build); running in the back-end process`);
       const controller = new AbortController();
       setStop(() => controller.abort(new Error('Cancelled')));
       signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/api/create-backend';
 import { labelEdits, PLACED_LABELS } from '../../backend/demo/demo-labels';
 import { readNpyFile } from '../../backend/pipeline/npy';
+import { JobManager } from '../../backend/jobs/job-manager';
+import { PipelineService } from '../../backend/pipeline/pipeline-service';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/api/contract';
 import type { LumisectionResult, PipelineChunk } from '../../shared/api/contract/pipeline';
 import { decodeArray } from '../../shared/pipeline/encoded-array';
@@ -155,5 +157,24 @@ describe('pipeline service over the API (worker thread)', () => {
     const before = await readNpyFile(path.join(REFERENCE_DIR, 'reference/onnx/flags_before_filter.npy'));
     expect(r.items.map((i) => Number(i.flagged))).toEqual(Array.from(flags.data));
     expect(r.items.map((i) => Number(i.flaggedBeforeFilter))).toEqual(Array.from(before.data));
+  });
+
+  it('in-process run with a small maps budget keeps results, and says which maps were not kept', async () => {
+    const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
+    const service = new PipelineService(jobs, { useWorker: false, mapsBudget: 20 * 2 ** 20 });
+    try {
+      const run = await service.start({ projectDir: demoDir, chunkSize: 40 });
+      expect((await jobs.wait(run.jobId)).state).toBe('succeeded');
+      const r = service.results(run.sessionId);
+      expect(r.items.map((i) => i.flagged)).toEqual(items.map((i) => i.flagged));
+      expect(r.warnings.join()).toMatch(/maps are kept for the first 40 lumisections only/);
+      expect(service.lumisection(run.sessionId, 10).index).toBe(10);
+      expect(() => service.lumisection(run.sessionId, 100)).toThrow(/were not kept \(memory budget\)/);
+      await expect(service.reflag(run.sessionId, { ...preset, thresholds: [{ ...preset.thresholds[0], lossThreshold: 1 }] })).rejects.toMatchObject({ code: 'MAPS_NOT_KEPT' });
+      const filterOnly = await service.reflag(run.sessionId, { ...preset, filters: { ...preset.filters, minPileup: null } });
+      expect(filterOnly.stage).toBe('filter');
+    } finally {
+      await service.dispose();
+    }
   });
 });
