@@ -185,7 +185,7 @@ export class ModelServerManager {
       docker = forLongRequests(await this.deps.engine.client());
       await this.pullIfMissing(rec, job, docker, spec);
       await this.removeOrphans(job, docker, rec.run.projectDir);
-      await this.checkMountReadable(rec, job, spec, opts.fixPermissions ?? false);
+      await this.checkMountReadable(job, spec, opts.fixPermissions ?? false);
 
       this.update(rec, { state: 'starting', message: 'Starting the container…' }, null);
       const started = await this.createAndStart(rec, job, docker, spec);
@@ -308,7 +308,7 @@ export class ModelServerManager {
     }
   }
 
-  private async checkMountReadable(rec: RunRecord, job: JobHandle, spec: ServerSpec, fix: boolean): Promise<void> {
+  private async checkMountReadable(job: JobHandle, spec: ServerSpec, fix: boolean): Promise<void> {
     if (spec.runsAsUid === undefined) return;
     let bad = await unreadableBy(spec.resourceDir, spec.runsAsUid, 0);
     if (bad.length && fix) {
@@ -325,7 +325,6 @@ export class ModelServerManager {
         'PermissionError',
       );
     }
-    void rec;
   }
 
   private async createAndStart(rec: RunRecord, job: JobHandle, docker: Docker, spec: ServerSpec): Promise<{ container: Docker.Container; logs: Promise<void> }> {
