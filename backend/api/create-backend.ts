@@ -14,6 +14,7 @@ import { exportHandlers } from './handlers/export';
 import { templateHandlers } from './handlers/template';
 import { modelServerHandlers } from './handlers/model-server';
 import { pipelineHandlers } from './handlers/pipeline';
+import { modelHandlers } from './handlers/models';
 import type { BackendContext, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -45,6 +46,7 @@ function allHandlers(): AllHandlers {
     ...templateHandlers,
     ...modelServerHandlers,
     ...pipelineHandlers,
+    ...modelHandlers,
   };
 }
 

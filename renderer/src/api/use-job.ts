@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { JobLogLine, JobSnapshot } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
+import type { JobLogLine, JobSnapshot } from '../../../shared/api/contract';
+import { useApi } from './ApiContext';
 
 const MAX_LINES = 5000;
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { JobLogLine } from '../../../../shared/api/contract';
+import type { JobLogLine } from '../../../shared/api/contract';
 
 /** A live log that follows the end unless the user scrolled up to read. */
 export function LogView({ lines, label }: { lines: JobLogLine[]; label: string }) {

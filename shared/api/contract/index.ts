@@ -8,6 +8,7 @@ import { exportMethods } from './export';
 import { templateMethods } from './template';
 import { modelServerMethods } from './model-server';
 import { pipelineMethods } from './pipeline';
+import { modelMethods } from './models';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -23,6 +24,7 @@ export const methods = {
   ...templateMethods,
   ...modelServerMethods,
   ...pipelineMethods,
+  ...modelMethods,
 };
 
 /** Server → UI push events. */
@@ -50,3 +52,4 @@ export * from './dismcli';
 export * from './export';
 export * from './template';
 export * from './model-server';
+export * from './models';

@@ -3,9 +3,9 @@ import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliPro
 import { useApi } from '../../api/ApiContext';
 import { reportError } from '../../store/app-store';
 import { LoginBanner } from './LoginBanner';
-import { LogView } from './LogView';
+import { LogView } from '../../components/LogView';
 import { RunnerRecipeEditor } from './RunnerRecipeEditor';
-import { latestJob, useJob } from './use-job';
+import { latestJob, useJob } from '../../api/use-job';
 
 const DIALS_LABELS: Record<DialsChoice, string> = { production: 'Production', development: 'Development', custom: 'Custom URL' };
 

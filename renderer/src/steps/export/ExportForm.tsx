@@ -3,7 +3,7 @@ import type { ArtifactPart, ExportFormat, ExportResult, ExportSummary } from '..
 import { useApi } from '../../api/ApiContext';
 import { FolderBrowser } from '../../shell/FolderBrowser';
 import { reportError } from '../../store/app-store';
-import { useJob } from './use-job';
+import { useJob } from '../../api/use-job';
 
 const EXT: Record<ExportFormat, string> = { folder: '', zip: '.zip', 'tar.gz': '.tar.gz' };
 

@@ -3,8 +3,8 @@ import type { RunnerInfo, RunnerRecipe } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
 import { FolderBrowser } from '../../shell/FolderBrowser';
 import { reportError } from '../../store/app-store';
-import { LogView } from './LogView';
-import { latestJob, useJob } from './use-job';
+import { LogView } from '../../components/LogView';
+import { latestJob, useJob } from '../../api/use-job';
 
 const STATE_TEXT: Record<RunnerInfo['imageState'], string> = {
   'up-to-date': 'built from this recipe',

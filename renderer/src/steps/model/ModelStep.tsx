@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApi } from '../../api/ApiContext';
 import { reportError, useAppStore } from '../../store/app-store';
 import { ProjectPicker } from '../../shell/ProjectPicker';
+import { ImportJoblibCard } from './ImportJoblibCard';
 
 /** Step 1: which project (model folder) we work on, and what was found in it. */
 export function ModelStep() {
@@ -42,6 +43,7 @@ export function ModelStep() {
           </div>
         </div>
       ) : null}
+      {project && !project.isDemo && <ImportJoblibCard project={project} />}
       <div className="card">
         <h2>{project ? 'Open another project' : 'Open a project'}</h2>
         <ProjectPicker compact={Boolean(project)} />

@@ -42,6 +42,8 @@ function GoToLs({ onGo }: { onGo(run: number | null, ls: number): boolean }) {
         const m = text.trim().match(/^(?:(\d+)\s*[:/ ]\s*)?(\d+)$/);
         const ok = m ? onGo(m[1] ? Number(m[1]) : null, Number(m[2])) : false;
         setBad(!ok);
+        // Found: hand the keyboard back so ←/→ step on from there.
+        if (ok) (document.activeElement as HTMLElement | null)?.blur();
       }}
     >
       <input aria-label="Go to lumisection (run:LS)" placeholder="run:LS" value={text} aria-invalid={bad || undefined} onChange={(e) => setText(e.target.value)} size={12} title={bad ? 'No such lumisection in this data' : 'Type run:LS or LS and press Enter'} />
@@ -69,8 +71,10 @@ export function PreviewStep() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (t && (t.closest('input, textarea, select, [contenteditable="true"]') || e.altKey || e.ctrlKey || e.metaKey)) return;
+      const t = e.target instanceof Element ? e.target : null;
+      // Arrow keys belong to text fields and selects while they have the focus (not to checkboxes or buttons).
+      const typing = t?.closest('textarea, select, [contenteditable="true"], input:not([type="checkbox"]):not([type="radio"]):not([type="button"])');
+      if (typing || e.altKey || e.ctrlKey || e.metaKey) return;
       if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
         e.preventDefault();
         step(backend, e.key === 'ArrowRight' ? 1 : -1);

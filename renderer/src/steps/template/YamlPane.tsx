@@ -5,8 +5,22 @@ import { EditorState } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
+import { pathAtOffset } from '../../../../shared/template/document';
 import { registerEditorView } from './editor-bridge';
 import { useTemplateStore } from './template-store';
+
+/** Scroll the form to the field for the YAML under the cursor (the deepest one the form shows). */
+function revealInForm(offset: number): void {
+  const path = pathAtOffset(useTemplateStore.getState().ensureParsed().doc, offset).map(String);
+  for (let n = path.length; n > 0; n--) {
+    const el = document.querySelector(`.form-pane [data-path="${CSS.escape(path.slice(0, n).join('.'))}"]`);
+    if (!el) continue;
+    el.scrollIntoView({ block: 'nearest' });
+    el.classList.add('tf-highlight');
+    setTimeout(() => el.classList.remove('tf-highlight'), 1200);
+    return;
+  }
+}
 
 /**
  * The raw YAML pane. CodeMirror 6 (not Monaco): modular and light, needs no web workers, so it runs
@@ -18,6 +32,7 @@ export function YamlPane({ onSave, docKey }: { onSave(): void; docKey: string })
   saveRef.current = onSave;
 
   useEffect(() => {
+    let revealTimer: ReturnType<typeof setTimeout> | undefined;
     const state = EditorState.create({
       doc: useTemplateStore.getState().text,
       extensions: [
@@ -31,6 +46,11 @@ export function YamlPane({ onSave, docKey }: { onSave(): void; docKey: string })
         EditorView.contentAttributes.of({ 'aria-label': 'template.yaml source', 'data-testid': 'yaml-editor' }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) useTemplateStore.getState().setText(u.state.doc.toString());
+          if (u.selectionSet && u.view.hasFocus) {
+            clearTimeout(revealTimer);
+            const head = u.state.selection.main.head;
+            revealTimer = setTimeout(() => revealInForm(head), 200);
+          }
         }),
       ],
     });
@@ -56,6 +76,7 @@ export function YamlPane({ onSave, docKey }: { onSave(): void; docKey: string })
       if (s.problems !== prev.problems) queueMicrotask(showProblems);
     });
     return () => {
+      clearTimeout(revealTimer);
       unsubscribe();
       registerEditorView(null);
       view.destroy();

@@ -1,0 +1,80 @@
+import { useEffect, useState } from 'react';
+import type { ImportJoblibResult, ProjectSummary } from '../../../../shared/api/contract';
+import { useApi } from '../../api/ApiContext';
+import { latestJob, useJob } from '../../api/use-job';
+import { reportError } from '../../store/app-store';
+import { LogView } from '../../components/LogView';
+
+/**
+ * Import a physicist's trained PixelNMF (.joblib) for the preview. The extraction runs in the
+ * model's own runtime image, so no local Python is needed.
+ */
+export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
+  const api = useApi();
+  const [template, setTemplate] = useState(project.templates[0] ?? '');
+  const [resource, setResource] = useState('PixelNMF');
+  const [image, setImage] = useState('');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const { snapshot, lines, running } = useJob(jobId);
+
+  useEffect(() => {
+    latestJob(api, 'import-joblib', project.dir).then((j) => j && setJobId(j.id), () => undefined);
+  }, [api, project.dir]);
+
+  const start = async () => {
+    try {
+      const job = await api.invoke('models.importJoblib', { projectDir: project.dir, template, resource, ...(image.trim() ? { image: image.trim() } : {}) });
+      setJobId(job.id);
+    } catch (err) {
+      reportError('Could not start the import', err);
+    }
+  };
+
+  const result = snapshot?.state === 'succeeded' ? (snapshot.result as ImportJoblibResult) : null;
+  return (
+    <div className="card import-joblib">
+      <h2>Import a trained PixelNMF (.joblib) for the preview</h2>
+      <p className="muted">
+        Reads the pickled model in its runtime image (<code>Properties.Image</code>, or the image below) with <code>CodeUri</code> on
+        the Python path, then writes one ONNX model per monitoring element and a preview preset next to the template.
+      </p>
+      {project.templates.length === 0 ? (
+        <p className="muted">This project has no template.yaml yet.</p>
+      ) : (
+        <form className="import-form" onSubmit={(e) => { e.preventDefault(); void start(); }}>
+          <label>Template
+            <select value={template} onChange={(e) => setTemplate(e.target.value)}>
+              {project.templates.map((t) => <option key={t} value={t}>{t}</option>)}
+            </select>
+          </label>
+          <label>Resource key
+            <input value={resource} onChange={(e) => setResource(e.target.value)} spellCheck={false} required />
+          </label>
+          <label>Runtime image (optional)
+            <input value={image} onChange={(e) => setImage(e.target.value)} placeholder="from Properties.Image" spellCheck={false} />
+          </label>
+          <button className="button primary" type="submit" disabled={running || !template || !resource}>
+            {running ? 'Importing…' : 'Import for preview'}
+          </button>
+          {running && <button className="button" type="button" onClick={() => jobId && void api.invoke('jobs.cancel', { id: jobId })}>Cancel</button>}
+        </form>
+      )}
+      {snapshot?.state === 'failed' && (
+        <div className="import-error" role="alert">
+          <strong>{snapshot.error?.name && snapshot.error.name !== 'ApiError' ? `${snapshot.error.name}: ` : ''}Import failed</strong>
+          <p>{snapshot.error?.message}</p>
+        </div>
+      )}
+      {result && (
+        <div className="import-result" role="status">
+          <p>Imported <strong>{result.className}</strong> with <code>{result.image}</code>; preview preset: <code>{result.presetFile}</code></p>
+          <ul>
+            {result.layers.map((l) => <li key={l.name}><strong>{l.name}</strong>: {l.nComponents} components, input {l.xshape.join('×')}</li>)}
+          </ul>
+          {result.warnings.map((w) => <p key={w} className="muted">Note: {w}</p>)}
+        </div>
+      )}
+      {lines.length > 0 && <LogView lines={lines} label="Extraction output" />}
+    </div>
+  );
+}
