@@ -31,6 +31,8 @@ test('form edit updates the YAML, YAML errors show in the form, save keeps comme
 
   // 2. YAML → form: an invalid Name typed in the YAML pane shows as the form field's error.
   await page.locator('.cm-line', { hasText: 'Name: pixel-barrel-nmf-e2e' }).click();
+  // The form follows the YAML cursor.
+  await expect(page.locator(NAME_FIELD)).toHaveClass(/tf-highlight/);
   await page.keyboard.press('End');
   await page.keyboard.type('_');
   await expect(nameInput).toHaveValue('pixel-barrel-nmf-e2e_');

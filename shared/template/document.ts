@@ -75,3 +75,27 @@ export function seqItems(node: YNode): YNode[] {
 }
 
 export { isMap, isPair, isScalar, isSeq };
+
+/** Path of the deepest node whose text contains `offset` (e.g. the YAML cursor), [] at the top. */
+export function pathAtOffset(doc: Document, offset: number): PathSegment[] {
+  const out: PathSegment[] = [];
+  let node = doc.contents as YNode;
+  for (;;) {
+    if (isMap(node)) {
+      const pair = (node.items as Array<Pair<Node, Node | null>>).find((p) => {
+        const start = p.key?.range?.[0];
+        const end = p.value?.range?.[1] ?? p.key?.range?.[1];
+        return start !== undefined && end !== undefined && offset >= start && offset <= end;
+      });
+      if (!pair) return out;
+      out.push(String(scalarKeyOf(pair)));
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const items = node.items as YNode[];
+      const i = items.findIndex((it) => it?.range && offset >= it.range[0] - 2 && offset <= it.range[1]);
+      if (i === -1) return out;
+      out.push(i);
+      node = items[i];
+    } else return out;
+  }
+}

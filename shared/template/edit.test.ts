@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deleteAt, diffText, duplicatePair, insertItem, moveItem, renameKey, setValue } from './edit';
-import { parseTemplate } from './document';
+import { parseTemplate, pathAtOffset } from './document';
 import { migrateLegacyDataTypes } from './legacy';
 import type { PathSegment } from './problems';
 import { validateTemplateText } from './validate/index';
@@ -108,5 +108,12 @@ describe('lossless edits on the production template', () => {
     expect(setValue(src, ['a', 'b'], 'x').text).toBe('a:\n  b: x\n  c: 1 # keep\n');
     expect(setValue(src, ['a', 'b'], ['p', 'q']).text).toBe('a:\n  b:\n    - p\n    - q\n  c: 1 # keep\n');
     expect(setValue(src, ['a', 'c'], { d: 2 }).text).toBe('a:\n  b:\n  c:\n    d: 2 # keep\n');
+  });
+
+  it('finds the path under the YAML cursor', () => {
+    const parsed = parseTemplate(FIXTURE);
+    expect(pathAtOffset(parsed.doc, FIXTURE.indexOf('pixel-barrel-nmf') + 3)).toEqual([...P, 'Name']);
+    expect(pathAtOffset(parsed.doc, FIXTURE.indexOf('- 130') + 3)).toEqual([...P, 'InputSignature', 2, 'Dims', 1]);
+    expect(pathAtOffset(parsed.doc, FIXTURE.indexOf('BPix3'))).toEqual([...P, 'InputSignature', 1, 'Name']);
   });
 });
