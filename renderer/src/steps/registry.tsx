@@ -1,7 +1,6 @@
 import type { ComponentType } from 'react';
 import type { StepId } from './step-ids';
 import { ModelStep } from './model/ModelStep';
-import { StepUnavailable } from './StepUnavailable';
 import { TemplateStep } from './template/TemplateStep';
 import { ExportStep } from './export/ExportStep';
 import { PreviewStep } from './preview/PreviewStep';
