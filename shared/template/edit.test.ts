@@ -116,4 +116,15 @@ describe('lossless edits on the production template', () => {
     expect(pathAtOffset(parsed.doc, FIXTURE.indexOf('- 130') + 3)).toEqual([...P, 'InputSignature', 2, 'Dims', 1]);
     expect(pathAtOffset(parsed.doc, FIXTURE.indexOf('BPix3'))).toEqual([...P, 'InputSignature', 1, 'Name']);
   });
+
+  it('keeps CRLF line endings in CRLF files', () => {
+    const crlf = FIXTURE.replace(/\n/g, '\r\n');
+    let t = setValue(crlf, [...P, 'Tags'], [{ Name: 'a', Value: 'b' }]).text;
+    t = insertItem(t, [...P, 'OutputSignature'], 2, { Name: 'Z', DataType: 'FP32', Dims: [-1] }).text;
+    t = deleteAt(t, [...P, 'Image']).text;
+    t = deleteAt(t, [...P, 'InputSignature', 1]).text;
+    expect(/[^\r]\n/.test(t)).toBe(false);
+    expect(parseTemplate(t).doc.getIn([...P, 'OutputSignature', 2, 'Name'])).toBe('Z');
+    expect(parseTemplate(t).doc.getIn([...P, 'Image'])).toBeUndefined();
+  });
 });

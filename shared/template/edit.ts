@@ -50,9 +50,16 @@ export function diffText(a: string, b: string): TextChange {
 // ---------- text geometry ----------
 
 const lineStart = (text: string, pos: number) => text.lastIndexOf('\n', pos - 1) + 1;
+/** End of the line's content: before `\n`, or before `\r\n` in CRLF files. */
 const lineEnd = (text: string, pos: number) => {
   const i = text.indexOf('\n', pos);
-  return i === -1 ? text.length : i;
+  if (i === -1) return text.length;
+  return i > 0 && text[i - 1] === '\r' ? i - 1 : i;
+};
+/** Start of the next line (after the line break), or the end of the text. */
+const nextLineStart = (text: string, pos: number) => {
+  const i = text.indexOf('\n', pos);
+  return i === -1 ? text.length : i + 1;
 };
 const columnOf = (text: string, pos: number) => pos - lineStart(text, pos);
 const firstOnLine = (text: string, pos: number) => text.slice(lineStart(text, pos), pos).trim() === '';
@@ -336,7 +343,7 @@ export function deleteAt(input: Parsed, path: readonly PathSegment[]): EditResul
     const start = (pairs[idx].key as Node).range![0];
     if (firstOnLine(text, start)) {
       const from = lineStart(text, start);
-      const to = Math.min(lineEnd(text, pairEnd(text, pairs[idx])) + 1, text.length);
+      const to = nextLineStart(text, pairEnd(text, pairs[idx]));
       return splice(text, from, to, '');
     }
     // First key of a `- key: …` item: pull the next key up behind the dash.
@@ -350,7 +357,7 @@ export function deleteAt(input: Parsed, path: readonly PathSegment[]): EditResul
     const dash = dashOf(text, items[last]);
     if (!firstOnLine(text, dash)) return splice(text, dash, dashOf(text, items[last + 1]), '');
     const from = lineStart(text, dash);
-    const to = Math.min(lineEnd(text, contentEnd(text, items[last])) + 1, text.length);
+    const to = nextLineStart(text, contentEnd(text, items[last]));
     return splice(text, from, to, '');
   }
   return { text, change: { from: 0, to: 0, insert: '' } };
