@@ -4,12 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InjectionRegion, LayerInfo, LumisectionStages, PipelineChunk, PipelineDataInput, RunSummary } from '../../shared/api/contract/pipeline';
 import { ApiError, deserializeError, type SerializedError } from '../../shared/api/errors';
-import { encodeArray } from '../../shared/pipeline/encoded-array';
 import type { LumiConditions } from '../../shared/pipeline/filter';
 import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '../../shared/pipeline/model';
 import type { NumericArray } from '../../shared/pipeline/ndarray';
 import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '../../shared/pipeline/run-chunk';
-import { decide, flagMatches, StageScratch, type DecisionBuffers } from '../../shared/pipeline/stages';
+import { decide, StageScratch, type DecisionBuffers } from '../../shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
 import { workerUrl } from '../workers/worker-url';
@@ -20,6 +19,8 @@ import { compilePresetFiles, loadPresetFile, openSessions, savePresetFile, type 
 import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
+import { defaultProjectData } from './project-data';
+import { stageMapsOutput } from './stage-maps';
 
 /** Maps kept per run for the UI (raw, preprocessed, reconstruction); later LS keep only their results. */
 const DEFAULT_MAPS_BUDGET = 1024 * 2 ** 20;
@@ -74,34 +75,6 @@ export interface StartedRun {
   total: number;
 }
 
-/** The sample data of a project: data/raw_<layer>.npy with run/LS numbers, OMS and HLT JSON when present. */
-export async function defaultProjectData(dir: string, preset: ModelPreset): Promise<DataInputSpec> {
-  const dataDir = path.join(dir, 'data');
-  let names: string[];
-  try {
-    names = await fs.readdir(dataDir);
-  } catch {
-    throw inputError(`no sample data: ${dataDir} does not exist; put data/raw_<layer>.npy (+ run_number.npy, ls_number.npy) there or choose data files`);
-  }
-  const layers: Record<string, string> = {};
-  for (const l of preset.layers) {
-    const candidates = [`raw_${l.name}.npy`, `${l.name}.npy`, `raw_${l.name}.npz`];
-    const found = candidates.find((c) => names.includes(c)) ?? names.find((n) => n.endsWith('.parquet') && n.includes(l.monitoringElement.replace(/\//g, '-')));
-    if (!found) throw inputError(`no sample data for layer ${l.name} in ${dataDir} (looked for ${candidates.join(', ')} or a DIALS parquet export of ${l.monitoringElement})`);
-    layers[l.name] = path.join(dataDir, found);
-  }
-  const pick = (re: RegExp) => names.filter((n) => re.test(n)).sort()[0];
-  const oms = pick(/^omsdata.*\.json$/);
-  const hlt = pick(/^hltrate.*\.json$/);
-  return {
-    layers,
-    ...(names.includes('run_number.npy') && names.includes('ls_number.npy') ? { runs: path.join(dataDir, 'run_number.npy'), lumis: path.join(dataDir, 'ls_number.npy') } : {}),
-    ...(oms ? { oms: path.join(dataDir, oms) } : {}),
-    ...(hlt ? { hlt: path.join(dataDir, hlt) } : {}),
-    baseDir: dir,
-  };
-}
-
 function layerInfo(cp: CompiledPipeline): LayerInfo[] {
   return cp.layers.map((l, i) => ({
     name: l.name,
@@ -127,10 +100,6 @@ export function summarize(results: LumisectionSummary[], total: number): RunSumm
 
 function bytesOf(arrays: NumericArray[]): number {
   return arrays.reduce((s, a) => s + a.byteLength, 0);
-}
-
-function asEncodable(a: NumericArray): Uint8Array | Int32Array | Float32Array | Float64Array {
-  return a instanceof Uint8Array || a instanceof Int32Array || a instanceof Float32Array || a instanceof Float64Array ? a : Float64Array.from(a);
 }
 
 /**
@@ -233,7 +202,7 @@ export class PipelineService {
           finalBins: d.finalBins,
         };
         s.chunks.push(chunk);
-        const items = summarizeChunk(s.cp, { start: chunk.start, n: chunk.n, entries: chunk.entries, maxLoss: chunk.maxLoss, decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins } as never }, s, s.cond);
+        const items = summarizeChunk(s.cp, { start: chunk.start, n: chunk.n, entries: chunk.entries, maxLoss: chunk.maxLoss, decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins } }, s, s.cond);
         s.results.push(...items);
         const payload: PipelineChunk = { kind: 'lumisections', start: msg.start, items };
         job.chunk(payload);
@@ -245,7 +214,6 @@ export class PipelineService {
     await this.execute(params, handle, job.signal, setStop, (text) => job.log(text));
     if (!session) throw new Error('the pipeline ended without loading data');
     const s: Session = session;
-    if (job.signal.aborted) return { summary: summarize(s.results, s.total) };
     return { summary: summarize(s.results, s.total) };
   }
 
@@ -330,38 +298,12 @@ export class PipelineService {
     };
   }
 
-  private stagesOutput(cp: CompiledPipeline, index: number, raws: NumericArray[], stages: ReturnType<typeof finishChunk>, result: LumisectionSummary, injected: boolean): LumisectionStages {
-    const t = [cp.targetRows, cp.targetCols];
-    return {
-      index,
-      run: result.run,
-      ls: result.ls,
-      result,
-      layers: cp.layers.map((l, i) => {
-        const shape = [l.geom.outRows, l.geom.outCols];
-        return {
-          name: l.name,
-          raw: encodeArray(asEncodable(raws[i]), [l.geom.rows, l.geom.cols]),
-          preprocessed: encodeArray(stages.preprocessed[i], shape),
-          reconstruction: encodeArray(stages.reconstruction[i], shape),
-          loss: encodeArray(stages.loss[i], shape),
-          lossBinary: encodeArray(stages.decisions.lossBinary[i], shape),
-        };
-      }),
-      combined: encodeArray(stages.decisions.combined, t),
-      lossMask: encodeArray(cp.maskCombined, t),
-      final: encodeArray(stages.decisions.final, t),
-      flagMatches: flagMatches(cp, stages.decisions.final, 0),
-      injected,
-    };
-  }
-
   lumisection(id: string, index: number): LumisectionStages {
     const s = this.session(id);
     const m = this.lsMaps(s, index);
     const { chunk, k } = this.chunkOf(s, index);
     const stages = finishChunk(s.cp, { start: index, n: 1, preprocessed: m.preprocessed, reconstruction: m.reconstruction, entries: chunk.entries.map((e) => e.slice(k, k + 1)) });
-    return this.stagesOutput(s.cp, index, m.raws, stages, s.results[index], false);
+    return stageMapsOutput(s.cp, index, m.raws, stages, s.results[index], false);
   }
 
   /** Re-decide every LS from the cached reconstructions with a changed preset. */
@@ -390,7 +332,7 @@ export class PipelineService {
       cond = await loadConditions(preset, s.spec, s, warnings);
     }
     const items: LumisectionSummary[] = [];
-    for (const c of s.chunks) items.push(...summarizeChunk(cp, { start: c.start, n: c.n, entries: c.entries, maxLoss: c.maxLoss, decisions: { flagsBeforeFilter: c.flagsBeforeFilter, finalBins: c.finalBins } as never }, s, cond));
+    for (const c of s.chunks) items.push(...summarizeChunk(cp, { start: c.start, n: c.n, entries: c.entries, maxLoss: c.maxLoss, decisions: { flagsBeforeFilter: c.flagsBeforeFilter, finalBins: c.finalBins } }, s, cond));
     let changed = 0;
     items.forEach((r, i) => {
       if (r.flagged !== s.results[i]?.flagged || r.flaggedBeforeFilter !== s.results[i]?.flaggedBeforeFilter) changed++;
@@ -422,7 +364,7 @@ export class PipelineService {
     const nmf = await s.nmf;
     const stages = await runChunk(cp, raws, index, 1, (i, x, n) => nmf[i].run(x, n));
     const result = summarizeChunk(cp, stages, s, s.cond)[0];
-    return this.stagesOutput(cp, index, raws, stages, result, true);
+    return stageMapsOutput(cp, index, raws, stages, result, true);
   }
 
   async savePreset(id: string, preset: ModelPreset, file?: string): Promise<{ file: string; preset: ModelPreset }> {

@@ -78,8 +78,17 @@ export function finishChunk(
   return { start: c.start, n: c.n, preprocessed: c.preprocessed, reconstruction: c.reconstruction, loss, entries: c.entries, maxLoss, decisions };
 }
 
+/** What the per-LS summaries are built from (a chunk's stages, or the cached results of a run). */
+export interface ChunkOutcome {
+  start: number;
+  n: number;
+  entries: Float64Array[];
+  maxLoss: Float32Array[];
+  decisions: Pick<DecisionBuffers, 'flagsBeforeFilter' | 'finalBins'>;
+}
+
 /** Apply the lumisection filter and build the per-LS summaries of a chunk. */
-export function summarizeChunk(cp: CompiledPipeline, c: Pick<ChunkStages, 'start' | 'n' | 'entries' | 'maxLoss' | 'decisions'>, ids: LumiIds, cond: LumiConditions): LumisectionSummary[] {
+export function summarizeChunk(cp: CompiledPipeline, c: ChunkOutcome, ids: LumiIds, cond: LumiConditions): LumisectionSummary[] {
   const names = cp.layers.map((l) => l.name);
   const out: LumisectionSummary[] = [];
   for (let k = 0; k < c.n; k++) {
