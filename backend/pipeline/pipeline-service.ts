@@ -22,6 +22,9 @@ import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
 import { defaultProjectData } from './project-data';
 import { stageMapsOutput } from './stage-maps';
 
+/** Also used by other back-end modules (e.g. inference inputs). */
+export { defaultProjectData };
+
 /** Maps kept per run for the UI (raw, preprocessed, reconstruction); later LS keep only their results. */
 const DEFAULT_MAPS_BUDGET = 1024 * 2 ** 20;
 const MAX_SESSIONS = 4;
