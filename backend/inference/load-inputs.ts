@@ -5,7 +5,6 @@ import { ApiError } from '../../shared/api/errors';
 import type { ModelPreset } from '../../shared/preset/model-preset';
 import { inputSignature, metadataInputs, type MetadataInput, type ResourceView } from '../build-local/template-source';
 import { loadDataInputs } from '../pipeline/data-inputs';
-import { defaultProjectData } from '../pipeline/pipeline-service';
 import { alignOms, loadOmsColumnar } from '../pipeline/oms';
 import type { InferenceInputs } from './oip-request';
 
@@ -58,11 +57,36 @@ function layersOf(resource: ResourceView) {
   return inputSignature(resource).map((s) => ({ name: s.name, monitoringElement: s.monitoringElement ?? s.name, shape: [s.dims[1], s.dims[2]] as [number, number] }));
 }
 
-/** The project's sample data, found as the Preview finds it (data/raw_<layer>.npy, run/LS numbers, OMS and HLT JSON). */
+/**
+ * The project's sample data, found by the Preview's rule: data/raw_<input>.npy (or <input>.npy,
+ * raw_<input>.npz, a DIALS parquet export of the ME), run_number.npy + ls_number.npy, omsdata*.json,
+ * hltrate*.json.
+ */
 export async function projectSampleData(projectDir: string, resource: ResourceView): Promise<InferenceData> {
-  // defaultProjectData only reads each layer's name and monitoring element.
-  const spec = await defaultProjectData(projectDir, { layers: layersOf(resource) } as unknown as ModelPreset);
-  return { files: spec.layers, ...(spec.runs ? { runs: spec.runs } : {}), ...(spec.lumis ? { lumis: spec.lumis } : {}), ...(spec.oms ? { oms: spec.oms } : {}), ...(spec.hlt ? { hlt: spec.hlt } : {}) };
+  const dataDir = path.join(projectDir, 'data');
+  let names: string[];
+  try {
+    names = await fs.readdir(dataDir);
+  } catch {
+    throw inputError(`No sample data: ${dataDir} does not exist. Put data/raw_<input>.npy (+ run_number.npy, ls_number.npy, omsdata*.json, hltrate*.json) there, or give the data files.`);
+  }
+  const files: Record<string, string> = {};
+  for (const l of layersOf(resource)) {
+    const candidates = [`raw_${l.name}.npy`, `${l.name}.npy`, `raw_${l.name}.npz`];
+    const found = candidates.find((c) => names.includes(c)) ?? names.find((n) => n.endsWith('.parquet') && n.includes(l.monitoringElement.replace(/\//g, '-')));
+    if (!found) throw inputError(`No sample data for input ${l.name} in ${dataDir} (looked for ${candidates.join(', ')} or a DIALS parquet export of ${l.monitoringElement}).`);
+    files[l.name] = path.join(dataDir, found);
+  }
+  const pick = (re: RegExp) => names.filter((n) => re.test(n)).sort()[0];
+  const oms = pick(/^omsdata.*\.json$/);
+  const hlt = pick(/^hltrate.*\.json$/);
+  const ids = names.includes('run_number.npy') && names.includes('ls_number.npy');
+  return {
+    files,
+    ...(ids ? { runs: path.join(dataDir, 'run_number.npy'), lumis: path.join(dataDir, 'ls_number.npy') } : {}),
+    ...(oms ? { oms: path.join(dataDir, oms) } : {}),
+    ...(hlt ? { hlt: path.join(dataDir, hlt) } : {}),
+  };
 }
 
 /** Load the maps named by the template's InputSignature and the metadata its InputMetadata asks for. */

@@ -102,6 +102,12 @@ describe('demo model server handler on the pixel template (real container)', () 
       expect(code, out.join('\n')).toBe(0);
       expect(out.join('\n')).toContain('24 lumisections in 1 request(s)');
       expect(out.filter((l) => /^\s+398\d+\s+\d+\s+true/.test(l))).toHaveLength(reference.filter(Boolean).length);
+
+      // DIALS parquet exports carry their own run/LS numbers: same request, same flags
+      const parquet = (layer: string) => `parquet/ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer.slice(-1)}.parquet`;
+      const fromParquet = await runInference({ url: ready.url!, resource, baseDir: FIXTURE, data: { files: Object.fromEntries(LAYERS.map((l) => [l, parquet(l)])), oms: 'data/omsdata_Run2025F-v1.json', hlt: 'data/hltrate_Run2025F-v1.json' }, previewFlags: reference });
+      expect(fromParquet.comparison?.disagreements).toEqual([]);
+      expect(fromParquet.lumisections.map((l) => [l.run, l.ls])).toEqual(result.lumisections.map((l) => [l.run, l.ls]));
     } finally {
       await manager.stop(run.id);
     }

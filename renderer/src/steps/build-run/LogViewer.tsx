@@ -1,28 +1,22 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { JobLogLine } from '../../../../shared/api/contract';
+import { filterLog, splitMatches } from './log-filter';
 
 /** Live container log: follow (auto-scroll) or pause (freeze the view), search, stdout/stderr colours. */
 export function LogViewer({ lines }: { lines: JobLogLine[] }) {
-  const [paused, setPaused] = useState(false);
-  const [frozenAt, setFrozenAt] = useState(0);
+  const [pausedAt, setPausedAt] = useState<number | null>(null);
   const [query, setQuery] = useState('');
   const [onlyMatches, setOnlyMatches] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
-
-  const visible = paused ? lines.filter((l) => l.seq <= frozenAt) : lines;
+  const { shown, matches, newWhilePaused } = useMemo(() => filterLog(lines, { pausedAt, query, onlyMatches }), [lines, pausedAt, query, onlyMatches]);
   const q = query.trim().toLowerCase();
-  const matches = useMemo(() => (q ? visible.filter((l) => l.text.toLowerCase().includes(q)) : []), [visible, q]);
-  const shown = q && onlyMatches ? matches : visible;
-  const newWhilePaused = paused ? lines.length - visible.length : 0;
+  const paused = pausedAt !== null;
 
   useEffect(() => {
     if (!paused && ref.current) ref.current.scrollTop = ref.current.scrollHeight;
   }, [shown.length, paused]);
 
-  const togglePause = () => {
-    if (!paused) setFrozenAt(lines.length ? lines[lines.length - 1].seq : 0);
-    setPaused(!paused);
-  };
+  const togglePause = () => setPausedAt(paused ? null : lines.length ? lines[lines.length - 1].seq : 0);
 
   return (
     <div className="server-log">
@@ -31,7 +25,7 @@ export function LogViewer({ lines }: { lines: JobLogLine[] }) {
           {paused ? `Follow${newWhilePaused ? ` (${newWhilePaused} new)` : ''}` : 'Pause'}
         </button>
         <input type="search" placeholder="Search the log" aria-label="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} />
-        {q && <span className="muted" role="status">{matches.length} match{matches.length === 1 ? '' : 'es'}</span>}
+        {q && <span className="muted" role="status">{matches} match{matches === 1 ? '' : 'es'}</span>}
         <label className="inline-check">
           <input type="checkbox" checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> only matching lines
         </label>
@@ -45,24 +39,11 @@ export function LogViewer({ lines }: { lines: JobLogLine[] }) {
         ) : (
           shown.map((l) => (
             <div key={l.seq} className={`log-line log-${l.stream}`} data-stream={l.stream}>
-              {q ? highlight(l.text, q) : l.text}
+              {q ? splitMatches(l.text, q).map((part, i) => (i % 2 ? <mark key={i}>{part}</mark> : part)) : l.text}
             </div>
           ))
         )}
       </div>
     </div>
   );
-}
-
-function highlight(text: string, q: string) {
-  const parts: ReactNode[] = [];
-  const lower = text.toLowerCase();
-  let i = 0;
-  let k = 0;
-  for (let j = lower.indexOf(q); j >= 0; j = lower.indexOf(q, i)) {
-    parts.push(text.slice(i, j), <mark key={k++}>{text.slice(j, j + q.length)}</mark>);
-    i = j + q.length;
-  }
-  parts.push(text.slice(i));
-  return parts;
 }
