@@ -78,6 +78,7 @@ export function InferenceCard({ projectDir, templateFile, resourceKey, run }: { 
                 <p>
                   <strong>{result.comparison.disagreements.length} lumisection{result.comparison.disagreements.length > 1 ? 's' : ''} where {result.flaggingKey} and the preview disagree</strong> ({result.comparison.agree}/{result.comparison.compared} agree){result.comparison.note ? ` — ${result.comparison.note}` : ''}
                 </p>
+                <p className="muted">The preview uses the project’s saved preset; the model server uses what its handler loads (the demo handler: the preset embedded in mlserver-model/model.npz). A tuned preset that was not carried into the model files shows up here.</p>
                 <table className="data-table">
                   <thead><tr><th>run</th><th>LS</th><th>server</th><th>preview</th></tr></thead>
                   <tbody>

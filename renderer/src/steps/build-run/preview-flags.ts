@@ -9,9 +9,10 @@ export interface PreviewFlags {
 /** The in-app preview's flags for the project: from the Preview step if it has them, else a fresh preview run. */
 export async function previewFlagsFor(api: DismApi, projectDir: string, signal?: AbortSignal): Promise<PreviewFlags> {
   const s = usePreviewStore.getState();
-  if (s.info?.projectDir === projectDir && s.phase === 'ready' && s.items.length === s.info.total) {
+  // savedItems: flags with the saved preset (what a build ships), not an unsaved tuning draft.
+  if (s.info?.projectDir === projectDir && s.phase === 'ready' && s.savedItems.length === s.info.total) {
     const flags: boolean[] = [];
-    for (const it of s.items) flags[it.index] = it.flagged;
+    for (const it of s.savedItems) flags[it.index] = it.flagged;
     return { flags, source: 'preview-step' };
   }
   const started = await api.invoke('pipeline.run', { projectDir });
