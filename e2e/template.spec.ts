@@ -152,3 +152,16 @@ test('resources: add from a type skeleton, duplicate, remove', async ({ page, ho
   expect(saved).toContain('\n  OnnxModel:\n    Type: InferenceService::Tritonserver::ONNX\n');
   expect(saved).not.toContain('OnnxModel2');
 });
+
+test('a CRLF template keeps its line endings through editing and saving', async ({ page, host }) => {
+  const project = makeProject();
+  const crlf = readFileSync(FIXTURE, 'utf8').replace(/\n/g, '\r\n');
+  writeFileSync(path.join(project, 'template.yaml'), crlf);
+  await gotoApp(page, host, { project, step: 'template' });
+  const nameInput = page.locator(`${NAME_FIELD} input`);
+  await expect(nameInput).toHaveValue('pixel-barrel-nmf');
+  await nameInput.fill('pixel-crlf');
+  await page.keyboard.press('Control+s');
+  await expect(page.getByTestId('unsaved-marker')).toBeHidden();
+  expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toBe(crlf.replace('Name: pixel-barrel-nmf', 'Name: pixel-crlf'));
+});

@@ -7,7 +7,7 @@ import { applyText, redo, undo } from './editor-bridge';
 import { TemplateForm } from './form/TemplateForm';
 import { NewTemplateWizard } from './NewTemplateWizard';
 import { ProblemsList } from './ProblemsList';
-import { selectDirty, useTemplateStore } from './template-store';
+import { diskText, selectDirty, useTemplateStore } from './template-store';
 import { YamlPane } from './YamlPane';
 import './template.css';
 
@@ -58,7 +58,7 @@ export function TemplateStep() {
       const text = s.text;
       s.setSaving(true);
       try {
-        const r = await api.invoke('template.save', { projectDir: s.projectDir, path: s.relPath, text, baseHash: s.baseHash, force });
+        const r = await api.invoke('template.save', { projectDir: s.projectDir, path: s.relPath, text: diskText(text), baseHash: s.baseHash, force });
         useTemplateStore.getState().markSaved(text, r.disk);
         useAppStore.getState().notify({ kind: 'success', title: 'Saved', message: `${s.relPath} saved${r.backupPath ? '; the previous version is in template.yaml.bak' : ''}.`.replace('template.yaml.bak', `${s.relPath.split('/').pop()}.bak`) });
       } catch (err) {
@@ -97,7 +97,7 @@ export function TemplateStep() {
       if (!s.relPath) return;
       if (dirty) {
         hadDraft.current = true;
-        api.invoke('template.saveDraft', { projectDir: project.dir, path: s.relPath, text: s.text, baseHash: s.baseHash }).catch(() => undefined);
+        api.invoke('template.saveDraft', { projectDir: project.dir, path: s.relPath, text: diskText(s.text), baseHash: s.baseHash }).catch(() => undefined);
       } else if (hadDraft.current) {
         hadDraft.current = false;
         api.invoke('template.discardDraft', { projectDir: project.dir, path: s.relPath }).catch(() => undefined);
@@ -131,6 +131,18 @@ export function TemplateStep() {
       window.removeEventListener('focus', check);
     };
   }, [api, project, loadedHere]);
+
+  // Ctrl/Cmd+S saves from either pane.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        if (selectDirty(useTemplateStore.getState())) void save();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [save]);
 
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
@@ -222,7 +234,7 @@ export function TemplateStep() {
               <TemplateForm />
             </div>
             <div className="pane source-pane">
-              <YamlPane docKey={`${docKey}`} onSave={() => void save()} />
+              <YamlPane docKey={`${docKey}`} />
             </div>
           </div>
           <ProblemsList />

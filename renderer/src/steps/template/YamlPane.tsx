@@ -26,10 +26,8 @@ function revealInForm(offset: number): void {
  * The raw YAML pane. CodeMirror 6 (not Monaco): modular and light, needs no web workers, so it runs
  * in the sandboxed renderer under a strict CSP; its history is the shared undo stack of both panes.
  */
-export function YamlPane({ onSave, docKey }: { onSave(): void; docKey: string }) {
+export function YamlPane({ docKey }: { docKey: string }) {
   const host = useRef<HTMLDivElement>(null);
-  const saveRef = useRef(onSave);
-  saveRef.current = onSave;
 
   useEffect(() => {
     let revealTimer: ReturnType<typeof setTimeout> | undefined;
@@ -38,7 +36,7 @@ export function YamlPane({ onSave, docKey }: { onSave(): void; docKey: string })
       extensions: [
         // basicSetup brings history, the default and history keymaps, search and bracket matching.
         basicSetup,
-        keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => (saveRef.current(), true) }, indentWithTab]),
+        keymap.of([indentWithTab]),
         yaml(),
         lintGutter(),
         EditorView.lineWrapping,

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { duplicatePair } from '../../../../shared/template/edit';
 import { edits } from './form/field-hooks';
 import { applyFix } from './fixes';
-import { selectDirty, useTemplateStore } from './template-store';
+import { diskText, selectDirty, useTemplateStore } from './template-store';
 
 const FIXTURE = readFileSync('test/fixtures/templates/pixel-barrel-nmf.template.yaml', 'utf8');
 const P = ['Resources', 'PixelNMF', 'Properties'];
@@ -54,5 +54,13 @@ describe('template editor store (no editor view mounted)', () => {
     expect(s.parsed.text).toBe(s.text);
     expect(s.parsed.doc.getIn(['Resources', 'PixelNMF5', 'Workspace'])).toBe('tracker');
     expect(s.parsed.doc.getIn(['Resources', 'PixelNMF9', 'Properties', 'Name'])).toBe('nine');
+  });
+
+  it('edits CRLF files as LF and saves them back with CRLF', () => {
+    load(FIXTURE.replace(/\n/g, '\r\n'));
+    expect(useTemplateStore.getState().text).toBe(FIXTURE);
+    edits.set([...P, 'Name'], 'crlf-name', true);
+    const out = diskText(useTemplateStore.getState().text);
+    expect(out).toBe(FIXTURE.replace('Name: pixel-barrel-nmf', 'Name: crlf-name').replace(/\n/g, '\r\n'));
   });
 });

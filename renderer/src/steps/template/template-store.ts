@@ -15,6 +15,11 @@ export interface DiskChange {
 
 interface TemplateEditorState {
   projectDir: string | null;
+  /**
+   * The file's line ending. The editor works on '\n' text (CodeMirror counts a line break as one
+   * position); saving and drafts convert back, so a CRLF file stays CRLF byte for byte.
+   */
+  eol: '\n' | '\r\n';
   relPath: string | null;
   /** Text as last loaded from / saved to disk; `dirty` compares against it. */
   savedText: string;
@@ -72,8 +77,11 @@ const DEFER_ABOVE_CHARS = 30_000;
 const DEFER_MS = 150;
 let deferred: ReturnType<typeof setTimeout> | undefined;
 
+const toLf = (t: string) => t.replace(/\r\n/g, '\n');
+
 export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   projectDir: null,
+  eol: '\n',
   relPath: null,
   savedText: '',
   baseHash: null,
@@ -86,9 +94,11 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   saving: false,
   lastSavedAt: null,
 
-  loaded: ({ projectDir, relPath, text, disk, draft }) => {
+  loaded: ({ projectDir, relPath, text: raw, disk, draft }) => {
     clearTimeout(deferred);
-    set({ projectDir, relPath, savedText: text, baseHash: disk?.hash ?? null, text, fsProblems: [], notes: [], draftOffer: draft, diskChange: null, ...analyse(text, []) });
+    const eol = raw.includes('\r\n') ? '\r\n' : '\n';
+    const text = toLf(raw);
+    set({ projectDir, relPath, eol, savedText: text, baseHash: disk?.hash ?? null, text, fsProblems: [], notes: [], draftOffer: draft ? { ...draft, text: toLf(draft.text) } : null, diskChange: null, ...analyse(text, []) });
   },
   setText: (text) => {
     if (text === get().text) return;
@@ -113,7 +123,7 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
     set({ fsProblems, notes, ...analyse(get().text, fsProblems) });
   },
   markSaved: (text, disk) => set({ savedText: text, baseHash: disk.hash, lastSavedAt: new Date().toISOString(), diskChange: null }),
-  setDiskChange: (diskChange) => set({ diskChange }),
+  setDiskChange: (c) => set({ diskChange: c ? { ...c, text: c.text === null ? null : toLf(c.text) } : null }),
   keepMine: () => {
     const c = get().diskChange;
     // Our text now counts as based on the disk version: the next save overwrites it (kept as .bak).
@@ -121,8 +131,13 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   },
   setDraftOffer: (draftOffer) => set({ draftOffer }),
   setSaving: (saving) => set({ saving }),
-  close: () => set({ projectDir: null, relPath: null, savedText: '', text: '', baseHash: null, fsProblems: [], notes: [], draftOffer: null, diskChange: null, ...analyse('', []) }),
+  close: () => set({ projectDir: null, relPath: null, eol: '\n', savedText: '', text: '', baseHash: null, fsProblems: [], notes: [], draftOffer: null, diskChange: null, ...analyse('', []) }),
 }));
+
+/** Text as it goes to disk (the file's own line endings). */
+export function diskText(text: string): string {
+  return useTemplateStore.getState().eol === '\r\n' ? text.replace(/\n/g, '\r\n') : text;
+}
 
 export const selectDirty = (s: TemplateEditorState) => s.relPath !== null && s.text !== s.savedText;
 
