@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -28,6 +29,10 @@ export { defaultProjectData };
 /** Maps kept per run for the UI (raw, preprocessed, reconstruction); later LS keep only their results. */
 const DEFAULT_MAPS_BUDGET = 1024 * 2 ** 20;
 const MAX_SESSIONS = 4;
+/** Inputs up to this size are loaded by both workers of a two-worker run. */
+const PARALLEL_INPUT_LIMIT = 256 * 2 ** 20;
+/** How long cancelled workers get to finish their chunk and release onnxruntime before being terminated. */
+const STOP_GRACE_MS = 30_000;
 
 interface StoredChunk {
   start: number;
@@ -50,7 +55,9 @@ interface Session {
   lumis: Float64Array;
   cond: LumiConditions;
   chunks: StoredChunk[];
-  results: LumisectionSummary[];
+  /** By LS position; holes until the chunk is processed (parallel workers finish chunks out of order). */
+  results: Array<LumisectionSummary | undefined>;
+  completed: number;
   warnings: string[];
   sources: string[];
   total: number;
@@ -89,16 +96,19 @@ function layerInfo(cp: CompiledPipeline): LayerInfo[] {
   }));
 }
 
-export function summarize(results: LumisectionSummary[], total: number): RunSummary {
+export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>, total: number): RunSummary {
   let flagged = 0;
   let before = 0;
   let passed = 0;
+  let completed = 0;
   for (const r of results) {
+    if (!r) continue;
+    completed++;
     if (r.flagged) flagged++;
     if (r.flaggedBeforeFilter) before++;
     if (r.passedFilter) passed++;
   }
-  return { lumisections: total, completed: results.length, flagged, flaggedBeforeFilter: before, passedFilter: passed };
+  return { lumisections: total, completed, flagged, flaggedBeforeFilter: before, passedFilter: passed };
 }
 
 function bytesOf(arrays: NumericArray[]): number {
@@ -114,7 +124,7 @@ export class PipelineService {
 
   constructor(
     private readonly jobs: JobManager,
-    private readonly opts: { mapsBudget?: number; useWorker?: boolean } = {},
+    private readonly opts: { mapsBudget?: number; useWorker?: boolean; workers?: number } = {},
   ) {}
 
   async start(input: StartRunInput): Promise<StartedRun> {
@@ -176,10 +186,12 @@ export class PipelineService {
     let budgetWarned = false;
     job.progress(null, 'Loading model and data…');
     const handle = async (msg: RunMessage): Promise<void> => {
-      if (msg.type === 'meta') {
+      if (msg.type === 'meta' && session) {
+        if (msg.n !== (session as Session).total) throw new Error(`pipeline workers disagree on the number of lumisections (${msg.n} vs ${(session as Session).total})`);
+      } else if (msg.type === 'meta') {
         const warnings = [...msg.warnings];
         const cond = await loadConditions(loaded.preset, spec, msg, warnings);
-        session = { id: job.id, loaded, preset: loaded.preset, cp, spec, runs: msg.runs, lumis: msg.lumis, cond, chunks: [], results: [], warnings, sources: msg.sources, total: msg.n, done: false, mapsBytes: 0 };
+        session = { id: job.id, loaded, preset: loaded.preset, cp, spec, runs: msg.runs, lumis: msg.lumis, cond, chunks: [], results: new Array(msg.n), completed: 0, warnings, sources: msg.sources, total: msg.n, done: false, mapsBytes: 0 };
         this.remember(session);
         for (const w of warnings) job.log(w, 'stderr');
         job.progress(0, `0 / ${msg.n} lumisections`);
@@ -192,7 +204,7 @@ export class PipelineService {
         if (keep) s.mapsBytes += mapBytes;
         else if (!budgetWarned) {
           budgetWarned = true;
-          s.warnings.push(`maps are kept for the first ${msg.start} lumisections only (memory budget ${Math.round(budget / 2 ** 20)} MB); later ones have results but no stage maps — preview fewer lumisections to inspect them`);
+          s.warnings.push(`maps are kept for the first ${s.chunks.reduce((a, c) => a + (c.maps ? c.n : 0), 0)} lumisections only (memory budget ${Math.round(budget / 2 ** 20)} MB); the others have results but no stage maps — preview fewer lumisections to inspect them`);
           job.log(s.warnings[s.warnings.length - 1], 'stderr');
         }
         const chunk: StoredChunk = {
@@ -206,22 +218,42 @@ export class PipelineService {
         };
         s.chunks.push(chunk);
         const items = summarizeChunk(s.cp, { start: chunk.start, n: chunk.n, entries: chunk.entries, maxLoss: chunk.maxLoss, decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins } }, s, s.cond);
-        s.results.push(...items);
+        for (const it of items) s.results[it.index] = it;
+        s.completed += items.length;
         const payload: PipelineChunk = { kind: 'lumisections', start: msg.start, items };
         job.chunk(payload);
-        job.progress(s.results.length / s.total, `${s.results.length} / ${s.total} lumisections`);
-      } else if (msg.type === 'done' && session) {
-        (session as Session).done = true;
+        job.progress(s.completed / s.total, `${s.completed} / ${s.total} lumisections`);
       }
     };
-    await this.execute(params, handle, job.signal, setStop, (text) => job.log(text));
+    await this.execute(params, await this.workerCount(spec), handle, job.signal, setStop, (text) => job.log(text));
     if (!session) throw new Error('the pipeline ended without loading data');
     const s: Session = session;
+    s.chunks.sort((a, b) => a.start - b.start);
+    s.done = true;
     return { summary: summarize(s.results, s.total) };
   }
 
-  /** Run in the worker thread (messages processed in order), or in-process when no worker bundle exists. */
-  private async execute(params: RunParams, handle: (m: RunMessage) => Promise<void>, signal: AbortSignal, setStop: (fn: () => void) => void, log: (text: string) => void): Promise<void> {
+  /**
+   * Two workers (each loads the data and takes every other chunk) when the machine has two cores and
+   * the inputs are small enough that loading them twice is cheap; one otherwise.
+   */
+  private async workerCount(spec: DataInputSpec): Promise<number> {
+    if (this.opts.workers) return this.opts.workers;
+    if (os.availableParallelism() < 2) return 1;
+    let bytes = 0;
+    for (const f of Object.values(spec.layers)) bytes += await fs.stat(path.resolve(spec.baseDir ?? '.', f)).then((st) => st.size, () => 0);
+    return bytes <= PARALLEL_INPUT_LIMIT ? 2 : 1;
+  }
+
+  /** Run in worker threads (messages handled one at a time), or in-process when no worker bundle exists. */
+  private async execute(
+    params: RunParams,
+    workers: number,
+    handle: (m: RunMessage) => Promise<void>,
+    signal: AbortSignal,
+    setStop: (fn: () => void) => void,
+    log: (text: string) => void,
+  ): Promise<void> {
     let queue = Promise.resolve();
     let failed: unknown = null;
     const enqueue = (m: RunMessage) => {
@@ -239,20 +271,31 @@ export class PipelineService {
       if (failed) throw failed;
       return;
     }
-    const worker = new Worker(url, { workerData: params });
-    setStop(() => void worker.terminate());
-    await new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: RunMessage | { type: 'error'; error: SerializedError }) => {
-        if (m.type === 'error') reject(deserializeError(m.error));
-        else {
-          enqueue(m);
-          if (m.type === 'done') queue.then(() => resolve(), reject);
-        }
-      });
-      worker.on('error', reject);
-      worker.on('exit', (code) => (signal.aborted ? reject(new Error('Cancelled')) : code !== 0 ? reject(new Error(`pipeline worker exited with code ${code}`)) : queue.then(() => resolve(), reject)));
-    });
-    await worker.terminate();
+    const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { ...params, part: { index, count: workers } } satisfies RunParams }));
+    // Ask the workers to stop at their next chunk; terminate only threads that do not end by themselves.
+    const stopAll = () => {
+      for (const w of threads) w.postMessage({ type: 'cancel' });
+      setTimeout(() => threads.forEach((w) => void w.terminate()), STOP_GRACE_MS).unref();
+    };
+    setStop(stopAll);
+    const finished = threads.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          let done = false;
+          worker.on('message', (m: RunMessage | { type: 'error'; error: SerializedError }) => {
+            if (m.type === 'error') reject(deserializeError(m.error));
+            else if (m.type === 'done') done = true;
+            else enqueue(m);
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) => (done ? resolve() : reject(signal.aborted ? new Error('Cancelled') : new Error(`pipeline worker exited with code ${code} before finishing`))));
+        }),
+    );
+    // one failing worker stops the others
+    finished.forEach((p) => p.catch(() => stopAll()));
+    const outcomes = await Promise.allSettled(finished);
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (rejected) throw rejected.reason;
     await queue;
     if (failed) throw failed;
   }
@@ -280,7 +323,8 @@ export class PipelineService {
 
   results(id: string, offset = 0, limit = 100_000) {
     const s = this.session(id);
-    return { total: s.total, summary: summarize(s.results, s.total), items: s.results.slice(offset, offset + limit), warnings: [...s.warnings], preset: s.preset, done: s.done };
+    const done = s.results.filter((r): r is LumisectionSummary => r !== undefined);
+    return { total: s.total, summary: summarize(s.results, s.total), items: done.slice(offset, offset + limit), warnings: [...s.warnings], preset: s.preset, done: s.done };
   }
 
   private chunkOf(s: Session, index: number): { chunk: StoredChunk; k: number } {
@@ -306,7 +350,7 @@ export class PipelineService {
     const m = this.lsMaps(s, index);
     const { chunk, k } = this.chunkOf(s, index);
     const stages = finishChunk(s.cp, { start: index, n: 1, preprocessed: m.preprocessed, reconstruction: m.reconstruction, entries: chunk.entries.map((e) => e.slice(k, k + 1)) });
-    return stageMapsOutput(s.cp, index, m.raws, stages, s.results[index], false);
+    return stageMapsOutput(s.cp, index, m.raws, stages, s.results[index]!, false);
   }
 
   /** Re-decide every LS from the cached reconstructions with a changed preset. */
@@ -335,7 +379,7 @@ export class PipelineService {
       cond = await loadConditions(preset, s.spec, s, warnings);
     }
     const items: LumisectionSummary[] = [];
-    for (const c of s.chunks) items.push(...summarizeChunk(cp, { start: c.start, n: c.n, entries: c.entries, maxLoss: c.maxLoss, decisions: { flagsBeforeFilter: c.flagsBeforeFilter, finalBins: c.finalBins } }, s, cond));
+    for (const c of [...s.chunks].sort((a, b) => a.start - b.start)) items.push(...summarizeChunk(cp, { start: c.start, n: c.n, entries: c.entries, maxLoss: c.maxLoss, decisions: { flagsBeforeFilter: c.flagsBeforeFilter, finalBins: c.finalBins } }, s, cond));
     let changed = 0;
     items.forEach((r, i) => {
       if (r.flagged !== s.results[i]?.flagged || r.flaggedBeforeFilter !== s.results[i]?.flaggedBeforeFilter) changed++;

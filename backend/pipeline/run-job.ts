@@ -11,6 +11,8 @@ export interface RunParams {
   preset: ModelPreset;
   data: DataInputSpec;
   chunkSize: number;
+  /** This worker's share of the chunks when several workers run one preview. */
+  part?: { index: number; count: number };
 }
 
 /** Messages from a run (worker → back end). Typed arrays are transferred, not copied. */
@@ -51,6 +53,7 @@ export async function executeRun(p: RunParams, post: (msg: RunMessage) => void, 
     post({ type: 'meta', n: data.n, runs: Float64Array.from(data.runs), lumis: Float64Array.from(data.lumis), warnings: data.warnings, sources: data.sources });
     await runPipeline(cp, sessions, inMemorySource(cp, data), { oms: null, hlt: null }, {
       chunkSize: p.chunkSize,
+      part: p.part,
       signal,
       onChunk: (s) =>
         post({
@@ -67,8 +70,9 @@ export async function executeRun(p: RunParams, post: (msg: RunMessage) => void, 
           decisions: s.decisions,
         }),
     });
-    post({ type: 'done' });
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
   }
+  // only after the sessions are released: the receiver may end this thread on 'done'
+  post({ type: 'done' });
 }

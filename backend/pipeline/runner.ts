@@ -37,6 +37,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called once per chunk, in order, with every stage and the per-LS summaries. */
   onChunk(stages: ChunkStages, summaries: LumisectionSummary[]): void | Promise<void>;
+  /** Process only chunks k with k % count === index (parallel workers share a run). */
+  part?: { index: number; count: number };
 }
 
 /** Slice LS [start, start+n) of a layer's stack without copying. */
@@ -67,7 +69,9 @@ export async function runPipeline(cp: CompiledPipeline, sessions: NmfSession[], 
   const chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const scratch = new StageScratch(cp);
   const reconstruct = (i: number, input: Float32Array, n: number) => sessions[i].run(input, n);
-  for (let start = 0; start < source.n; start += chunk) {
+  const part = opts.part ?? { index: 0, count: 1 };
+  for (let start = 0, k = 0; start < source.n; start += chunk, k++) {
+    if (k % part.count !== part.index) continue;
     opts.signal?.throwIfAborted();
     const n = Math.min(chunk, source.n - start);
     const stages = await runChunk(cp, await source.read(start, n), start, n, reconstruct, scratch);

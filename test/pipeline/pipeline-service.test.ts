@@ -62,7 +62,8 @@ describe('pipeline service over the API (worker thread)', () => {
     expect(run.warnings).toEqual([]);
     sessionId = run.sessionId;
     preset = run.preset;
-    expect(chunks.filter((c) => c.kind === 'lumisections').map((c) => c.start)).toEqual([0, 32, 64, 96]);
+    // two workers take alternate chunks, so chunks may arrive out of order
+    expect(chunks.filter((c) => c.kind === 'lumisections').map((c) => c.start).sort((a, b) => a - b)).toEqual([0, 32, 64, 96]);
     const results = await call('pipeline.results', { sessionId });
     items = results.items;
     expect(results.done).toBe(true);
