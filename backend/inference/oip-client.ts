@@ -13,12 +13,12 @@ export interface OipResponse {
 }
 
 /** POST /v2/models/<model>/infer with clear errors for the cases users meet. */
-export async function postInfer(baseUrl: string, model: string, body: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<OipResponse> {
+export async function postInfer(baseUrl: string, model: string, body: string | Uint8Array, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<OipResponse> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v2/models/${encodeURIComponent(model)}/infer`;
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? 300_000), ...(opts.signal ? [opts.signal] : [])];
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.any(signals) });
+    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body as unknown as BodyInit, signal: AbortSignal.any(signals) });
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     const cause = (err as { cause?: { code?: string } }).cause;

@@ -17,8 +17,8 @@ export interface InferenceInputs {
 export interface RequestBatch {
   start: number;
   n: number;
-  /** The JSON body, built as text (large requests would be slow through JSON.stringify). */
-  body: string;
+  /** The JSON body as UTF-8 bytes; map data is written as ASCII directly (number→string conversion dominates otherwise). */
+  body: Uint8Array;
   inputs: Array<{ name: string; datatype: string; shape: number[] }>;
 }
 
@@ -26,11 +26,6 @@ export interface RequestBatch {
 export function batchSize(signature: SignatureEntry[], maxValues: number): number {
   const perLs = signature.reduce((a, s) => a + s.dims.slice(1).reduce((x, d) => x * Math.max(1, d), 1), 0) || 1;
   return Math.max(1, Math.floor(maxValues / perLs));
-}
-
-function intText(v: number): string {
-  // numpy's astype(int32): truncate toward zero.
-  return String(Math.trunc(v) | 0);
 }
 
 function valueText(datatype: string, v: number | boolean | string | null): string {
@@ -42,10 +37,38 @@ function valueText(datatype: string, v: number | boolean | string | null): strin
   return Number.isFinite(num) ? String(num) : 'null';
 }
 
-function joinInts(data: NumericArray, from: number, to: number): string {
-  const parts = new Array<string>(to - from);
-  for (let i = from; i < to; i++) parts[i - from] = intText(data[i]);
-  return parts.join(',');
+/**
+ * `data[from..to)` as comma-separated INT32 ASCII, converted like numpy's astype(int32) (truncate,
+ * wrap to 32 bits). About 10× faster than String()/join for the millions of values of a request.
+ */
+export function encodeInt32Ascii(data: ArrayLike<number>, from: number, to: number): Uint8Array {
+  const out = Buffer.allocUnsafe(Math.max(0, to - from) * 12);
+  const digits = new Uint8Array(10);
+  let p = 0;
+  for (let i = from; i < to; i++) {
+    if (i > from) out[p++] = 44; // ','
+    let v = Math.trunc(data[i]) | 0;
+    if (v < 0) {
+      out[p++] = 45; // '-'
+      if (v === -2147483648) {
+        p += out.write('2147483648', p, 'latin1');
+        continue;
+      }
+      v = -v;
+    }
+    if (v < 10) {
+      out[p++] = 48 + v;
+      continue;
+    }
+    let d = 0;
+    while (v > 0) {
+      const q = (v / 10) | 0;
+      digits[d++] = 48 + (v - q * 10);
+      v = q;
+    }
+    while (d > 0) out[p++] = digits[--d];
+  }
+  return out.subarray(0, p);
 }
 
 export function buildRequests(signature: SignatureEntry[], metadataInputs: MetadataInput[], data: InferenceInputs, maxValues = 2_000_000): RequestBatch[] {
@@ -54,14 +77,14 @@ export function buildRequests(signature: SignatureEntry[], metadataInputs: Metad
   const batches: RequestBatch[] = [];
   for (let start = 0; start < data.n; start += per) {
     const n = Math.min(per, data.n - start);
-    const parts: string[] = [];
+    const parts: Array<string | Uint8Array> = [];
     const inputs: RequestBatch['inputs'] = [];
     signature.forEach((s, k) => {
       const [ny, nx] = s.dims.slice(1);
       const size = ny * nx;
       const shape = [n, ny, nx];
       inputs.push({ name: s.name, datatype: s.dataType, shape });
-      parts.push(`{"name":${JSON.stringify(s.name)},"shape":[${shape.join(',')}],"datatype":${JSON.stringify(s.dataType)},"data":[${joinInts(data.maps[k], start * size, (start + n) * size)}]}`);
+      parts.push(`{"name":${JSON.stringify(s.name)},"shape":[${shape.join(',')}],"datatype":${JSON.stringify(s.dataType)},"data":[`, encodeInt32Ascii(data.maps[k], start * size, (start + n) * size), ']}');
     });
     for (const m of metadataInputs) {
       const col = data.metadata[m.name];
@@ -71,7 +94,14 @@ export function buildRequests(signature: SignatureEntry[], metadataInputs: Metad
       inputs.push({ name: m.name, datatype: m.dataType, shape: [n] });
       parts.push(`{"name":${JSON.stringify(m.name)},"shape":[${n}],"datatype":${JSON.stringify(m.dataType)},"data":[${values.join(',')}]}`);
     }
-    batches.push({ start, n, inputs, body: `{"inputs":[${parts.join(',')}]}` });
+    const pieces: Uint8Array[] = [Buffer.from('{"inputs":[')];
+    parts.forEach((p, i) => {
+      // inputs are separated by ',' (each input is opened by a string part starting with '{')
+      if (i > 0 && typeof p === 'string' && p.startsWith('{')) pieces.push(Buffer.from(','));
+      pieces.push(typeof p === 'string' ? Buffer.from(p) : p);
+    });
+    pieces.push(Buffer.from(']}'));
+    batches.push({ start, n, inputs, body: Buffer.concat(pieces) });
   }
   return batches;
 }

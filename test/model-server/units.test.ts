@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseImageRef } from '../../backend/model-server/image-ref';
 import { explainPullFailure } from '../../backend/model-server/image';
-import { buildRequests, batchSize } from '../../backend/inference/oip-request';
+import { buildRequests, batchSize, encodeInt32Ascii } from '../../backend/inference/oip-request';
 import { compareFlags, splitOutputs } from '../../backend/inference/per-lumisection';
 import { demuxDockerStream } from '../../backend/engine/containers';
 
@@ -51,7 +51,7 @@ describe('DIALS-style Open Inference Protocol requests', () => {
 
   it('one input per signature entry ([N, ny, nx], INT32, flattened) then one per metadata attribute', () => {
     const [b] = buildRequests(sig, meta, data);
-    const body = JSON.parse(b.body);
+    const body = JSON.parse(Buffer.from(b.body).toString('utf8'));
     expect(body.inputs).toEqual([
       { name: 'A', shape: [3, 2, 3], datatype: 'INT32', data: Array.from({ length: 18 }, (_, i) => i) },
       { name: 'B', shape: [3, 1, 2], datatype: 'INT32', data: [1, 2, 3, 4, 5, 6] },
@@ -60,11 +60,18 @@ describe('DIALS-style Open Inference Protocol requests', () => {
     ]);
   });
 
+  it('writes INT32 data as numpy astype(int32) would (truncate, wrap)', () => {
+    const v = [0, -0, 1.7, -1.7, 2147483647, -2147483648, 99999, 3.2e9, 10, -10];
+    expect(Buffer.from(encodeInt32Ascii(v, 0, v.length)).toString()).toBe(Array.from(Int32Array.from(v)).join(','));
+    expect(Buffer.from(encodeInt32Ascii(v, 2, 4)).toString()).toBe('1,-1');
+    expect(encodeInt32Ascii(v, 3, 3).length).toBe(0);
+  });
+
   it('batches large N by a value budget, keeping LS order', () => {
     expect(batchSize(sig, 16)).toBe(2);
     const batches = buildRequests(sig, meta, data, 16);
     expect(batches.map((b) => [b.start, b.n])).toEqual([[0, 2], [2, 1]]);
-    const second = JSON.parse(batches[1].body);
+    const second = JSON.parse(Buffer.from(batches[1].body).toString('utf8'));
     expect(second.inputs[1].data).toEqual([5, 6]);
     expect(second.inputs[2].data).toEqual([12]);
   });
