@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useApi } from '../../api/ApiContext';
 import { EmptyState } from '../../components/EmptyState';
 import { Spinner } from '../../components/Spinner';
@@ -7,13 +8,10 @@ import { applyText, redo, undo } from './editor-bridge';
 import { TemplateForm } from './form/TemplateForm';
 import { NewTemplateWizard } from './NewTemplateWizard';
 import { ProblemsList } from './ProblemsList';
-import { diskText, selectDirty, useTemplateStore } from './template-store';
+import { selectDirty, useTemplateStore } from './template-store';
+import { useSaveTemplate, useTemplateBackgroundSync } from './use-template-file';
 import { YamlPane } from './YamlPane';
 import './template.css';
-
-const POLL_MS = 2000;
-const FS_CHECK_DELAY_MS = 700;
-const DRAFT_DELAY_MS = 1000;
 
 /** Step 2: edit template.yaml in a form and as raw YAML, validated as you type, saved losslessly. */
 export function TemplateStep() {
@@ -24,7 +22,8 @@ export function TemplateStep() {
   const [creating, setCreating] = useState(false);
   const [loading, setLoading] = useState(false);
   const [docKey, setDocKey] = useState(0);
-  const store = useTemplateStore();
+  // Only what the toolbar and banners show: typing must not re-render the whole step.
+  const store = useTemplateStore(useShallow((s) => ({ projectDir: s.projectDir, relPath: s.relPath, saving: s.saving, draftOffer: s.draftOffer, diskChange: s.diskChange })));
   const dirty = useTemplateStore(selectDirty);
   const current = relPath ?? templates[0] ?? null;
   const loadedHere = store.projectDir === project?.dir && store.relPath === current;
@@ -51,106 +50,8 @@ export function TemplateStep() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [current, project?.dir]);
 
-  const save = useCallback(
-    async (force = false) => {
-      const s = useTemplateStore.getState();
-      if (!s.projectDir || !s.relPath || s.saving) return;
-      const text = s.text;
-      s.setSaving(true);
-      try {
-        const r = await api.invoke('template.save', { projectDir: s.projectDir, path: s.relPath, text: diskText(text), baseHash: s.baseHash, force });
-        useTemplateStore.getState().markSaved(text, r.disk);
-        useAppStore.getState().notify({ kind: 'success', title: 'Saved', message: `${s.relPath} saved${r.backupPath ? '; the previous version is in template.yaml.bak' : ''}.`.replace('template.yaml.bak', `${s.relPath.split('/').pop()}.bak`) });
-      } catch (err) {
-        if ((err as { code?: string }).code === 'TEMPLATE_CHANGED_ON_DISK') {
-          const d = await api.invoke('template.diskState', { projectDir: s.projectDir, path: s.relPath, knownHash: s.baseHash });
-          useTemplateStore.getState().setDiskChange({ deleted: d.deleted, text: d.text, disk: d.disk });
-        } else reportError('Could not save the template', err);
-      } finally {
-        useTemplateStore.getState().setSaving(false);
-      }
-    },
-    [api],
-  );
-
-  // Filesystem checks (paths, Handler class, ONNX shapes) by the back end, shortly after typing stops.
-  const text = store.text;
-  useEffect(() => {
-    if (!loadedHere || !project) return;
-    const t = setTimeout(() => {
-      const s = useTemplateStore.getState();
-      if (!s.relPath) return;
-      api.invoke('template.validate', { projectDir: project.dir, path: s.relPath, text: s.text }).then(
-        (r) => useTemplateStore.getState().text === s.text && useTemplateStore.getState().setFsResult(r.problems, r.notes),
-        () => undefined,
-      );
-    }, FS_CHECK_DELAY_MS);
-    return () => clearTimeout(t);
-  }, [api, project, text, loadedHere]);
-
-  // Crash safety: unsaved edits go to a draft in the user-data dir.
-  const hadDraft = useRef(false);
-  useEffect(() => {
-    if (!loadedHere || !project) return;
-    const s = useTemplateStore.getState();
-    const t = setTimeout(() => {
-      if (!s.relPath) return;
-      if (dirty) {
-        hadDraft.current = true;
-        api.invoke('template.saveDraft', { projectDir: project.dir, path: s.relPath, text: diskText(s.text), baseHash: s.baseHash }).catch(() => undefined);
-      } else if (hadDraft.current) {
-        hadDraft.current = false;
-        api.invoke('template.discardDraft', { projectDir: project.dir, path: s.relPath }).catch(() => undefined);
-      }
-    }, DRAFT_DELAY_MS);
-    return () => clearTimeout(t);
-  }, [api, project, text, dirty, loadedHere]);
-
-  // Changes on disk by other programs: offer reload or keep.
-  useEffect(() => {
-    if (!loadedHere || !project) return;
-    let busy = false;
-    const check = async () => {
-      const s = useTemplateStore.getState();
-      if (busy || !s.relPath || s.saving || s.diskChange) return;
-      busy = true;
-      try {
-        const d = await api.invoke('template.diskState', { projectDir: project.dir, path: s.relPath, knownHash: s.baseHash });
-        const now = useTemplateStore.getState();
-        if (d.changed && !now.saving && now.baseHash === s.baseHash) now.setDiskChange({ deleted: d.deleted, text: d.text, disk: d.disk });
-      } catch {
-        /* the next poll retries */
-      } finally {
-        busy = false;
-      }
-    };
-    const timer = setInterval(check, POLL_MS);
-    window.addEventListener('focus', check);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener('focus', check);
-    };
-  }, [api, project, loadedHere]);
-
-  // Ctrl/Cmd+S saves from either pane.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {
-        e.preventDefault();
-        if (selectDirty(useTemplateStore.getState())) void save();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [save]);
-
-  useEffect(() => {
-    const warn = (e: BeforeUnloadEvent) => {
-      if (selectDirty(useTemplateStore.getState())) e.preventDefault();
-    };
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, []);
+  const save = useSaveTemplate(api);
+  useTemplateBackgroundSync(api, loadedHere ? project?.dir ?? null : null, save);
 
   const create = async (rel: string, skeleton: string) => {
     if (!project) return;
