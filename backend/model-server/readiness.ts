@@ -52,7 +52,7 @@ export async function waitUntilReady(
     opts.onPoll?.(last, elapsed);
     if (elapsed >= opts.timeoutMs) throw new NotReadyError(last, opts.timeoutMs);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, opts.intervalMs ?? 250);
+      const timer = setTimeout(resolve, opts.intervalMs ?? 100);
       void opts.stop?.then(() => {
         clearTimeout(timer);
         resolve();
