@@ -13,5 +13,8 @@ if [ "$(docker image inspect -f '{{ index .Config.Labels "dism.recipe-hash" }}' 
   echo "mlserver stand-in: $name is up to date ($hash)"
   exit 0
 fi
+old_id="$(docker image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)"
 out="$(docker build -q --label "dism.recipe-hash=$hash" --label dism.stand-in=mlserver --label dism.studio=1 -t "$name" "$here" 2>&1)" || { echo "$out" >&2; exit 1; }
+# the previous build would stay behind as a dangling image
+[ -z "$old_id" ] || [ "$old_id" = "$(docker image inspect -f '{{.Id}}' "$name")" ] || docker image rm "$old_id" >/dev/null 2>&1 || true
 echo "mlserver stand-in: built $name ($hash)"
