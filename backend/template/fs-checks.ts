@@ -96,7 +96,7 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
 }
 
 async function checkHandler(ctx: ValidationContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
-  const node = findPair(props as never, 'Handler')?.value;
+  const node = findPair(props, 'Handler')?.value;
   const handler = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
   const m = handler ? HANDLER_RE.exec(handler) : null;
   if (!m) return;
@@ -114,7 +114,7 @@ async function checkHandler(ctx: ValidationContext, props: Node, base: PathSegme
 }
 
 async function checkTritonPython(ctx: ValidationContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
-  const node = findPair(props as never, 'CodeUri')?.value;
+  const node = findPair(props, 'CodeUri')?.value;
   const file = path.join(codeDir, 'model.py');
   const source = await fs.readFile(file, 'utf8').catch(() => undefined);
   if (source === undefined) ctx.error('python-model', `CodeUri must contain model.py for the Triton Python backend (${path.relative(projectDir, file)} not found).`, [...base, 'CodeUri'], node);
@@ -122,7 +122,7 @@ async function checkTritonPython(ctx: ValidationContext, props: Node, base: Path
 }
 
 async function checkSavedModel(ctx: ValidationContext, props: Node, base: PathSegment[], dir: string): Promise<void> {
-  const node = findPair(props as never, 'SavedModelUri')?.value;
+  const node = findPair(props, 'SavedModelUri')?.value;
   const expected: Array<[string, PathKind]> = [['saved_model.pb', 'file'], ['variables', 'dir'], ['fingerprint.pb', 'file']];
   const missing: string[] = [];
   for (const [name, kind] of expected) {
@@ -133,7 +133,7 @@ async function checkSavedModel(ctx: ValidationContext, props: Node, base: PathSe
 }
 
 function dimsOf(item: Node): number[] | undefined {
-  const d = findPair(item as never, 'Dims')?.value;
+  const d = findPair(item, 'Dims')?.value;
   if (!isSeq(d)) return undefined;
   const out = seqItems(d).map((x) => (isScalar(x) ? Number(x.value) : NaN));
   return out.every(Number.isInteger) ? out : undefined;
@@ -146,10 +146,10 @@ async function checkOnnxDims(ctx: ValidationContext, props: Node, base: PathSegm
     return;
   }
   for (const [key, tensors] of [['InputSignature', shapes.inputs], ['OutputSignature', shapes.outputs]] as const) {
-    const list = findPair(props as never, key)?.value;
+    const list = findPair(props, key)?.value;
     const items = seqItems(list).filter(isMap) as Node[];
     items.forEach((item, i) => {
-      const nameNode = findPair(item as never, 'Name')?.value;
+      const nameNode = findPair(item, 'Name')?.value;
       const name = isScalar(nameNode) ? String(nameNode.value) : '';
       const byName = tensors.find((t) => t.name === name);
       const tensor = byName ?? (items.length === tensors.length ? tensors[i] : undefined);
@@ -160,7 +160,7 @@ async function checkOnnxDims(ctx: ValidationContext, props: Node, base: PathSegm
       const dims = dimsOf(item);
       if (!tensor || !dims) return;
       const diff = dimsMismatch(dims, tensor.shape);
-      const dimsNode = findPair(item as never, 'Dims')?.value;
+      const dimsNode = findPair(item, 'Dims')?.value;
       if (diff) ctx.error('onnx-dims', `Dims [${dims.join(', ')}] do not match ${path.basename(modelFile)}'s ${key === 'InputSignature' ? 'input' : 'output'} "${tensor.name}" of shape ${formatShape(tensor.shape)}: ${diff}.`, [...seg, 'Dims'], dimsNode ?? item);
     });
   }
@@ -168,7 +168,7 @@ async function checkOnnxDims(ctx: ValidationContext, props: Node, base: PathSegm
 
 /** Dims of each input against the DIALS parquet export of its ME, when the project has one. */
 function checkSampleDims(ctx: ValidationContext, props: Node, base: PathSegment[], samples: Map<string, SampleShape>, projectDir: string): void {
-  const list = findPair(props as never, 'InputSignature')?.value;
+  const list = findPair(props, 'InputSignature')?.value;
   seqItems(list).forEach((item, i) => {
     if (!isMap(item)) return;
     const meNode = findPair(item, 'MonitoringElement')?.value;

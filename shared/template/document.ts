@@ -28,8 +28,10 @@ export function scalarKeyOf(pair: Pair): unknown {
   return isScalar(pair.key) ? pair.key.value : pair.key;
 }
 
-export function findPair(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
-  return map.items.find((p) => scalarKeyOf(p) === key) as Pair<Node, Node | null> | undefined;
+/** The entry `key` of a mapping node; undefined when absent or when `node` is not a mapping. */
+export function findPair(node: unknown, key: string): Pair<Node, Node | null> | undefined {
+  if (!isMap(node)) return undefined;
+  return (node as YAMLMap).items.find((p) => scalarKeyOf(p as Pair) === key) as Pair<Node, Node | null> | undefined;
 }
 
 export function childOf(node: YNode, seg: PathSegment): YNode {

@@ -23,7 +23,7 @@ export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node,
 
   required(ctx, props, 'Description', base, 'string', propsPair);
   validateName(ctx, required(ctx, props, 'Name', base, 'string', propsPair), [...base, 'Name']);
-  validateTags(ctx, findPair(props as never, 'Tags'), [...base, 'Tags']);
+  validateTags(ctx, findPair(props, 'Tags'), [...base, 'Tags']);
   optional(ctx, props, 'Image', base, 'string');
   const builtin = required(ctx, props, 'BuiltinThreshold', base, 'bool', propsPair);
   const anomaly = optional(ctx, props, 'AnomalyThreshold', base, 'number');
@@ -32,9 +32,9 @@ export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node,
 
   validateSignatures(ctx, props, propsPair, base, 'InputSignature');
   const outputsOk = validateSignatures(ctx, props, propsPair, base, 'OutputSignature');
-  validateComputeResources(ctx, findPair(props as never, 'Resources'), [...base, 'Resources']);
-  validateConditions(ctx, findPair(props as never, 'InferenceOnConditions'), [...base, 'InferenceOnConditions']);
-  validateMetadata(ctx, findPair(props as never, 'InputMetadata'), [...base, 'InputMetadata']);
+  validateComputeResources(ctx, findPair(props, 'Resources'), [...base, 'Resources']);
+  validateConditions(ctx, findPair(props, 'InferenceOnConditions'), [...base, 'InferenceOnConditions']);
+  validateMetadata(ctx, findPair(props, 'InputMetadata'), [...base, 'InputMetadata']);
 
   if (spec) {
     for (const key of spec.required) {
@@ -42,7 +42,7 @@ export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node,
       else required(ctx, props, key, base, 'string', propsPair);
     }
     for (const key of spec.accepted.filter((k) => !spec.required.includes(k))) optional(ctx, props, key, base, 'string');
-    const handler = findPair(props as never, 'Handler');
+    const handler = findPair(props, 'Handler');
     const handlerValue = scalarString(handler?.value);
     if (spec.accepted.includes('Handler') && handlerValue !== undefined && !HANDLER_RE.test(handlerValue)) {
       ctx.error('handler-format', `Handler "${handlerValue}" must be 'module.Class': the file CodeUri/module.py must define class Class.`, [...base, 'Handler'], handler?.value);
@@ -124,7 +124,7 @@ function validateThreshold(ctx: ValidationContext, props: Node, base: PathSegmen
 }
 
 function validateOutputKeys(ctx: ValidationContext, props: Node, base: PathSegment[], flagging: YNode, metric: YNode): void {
-  const outputs = findPair(props as never, 'OutputSignature')?.value;
+  const outputs = findPair(props, 'OutputSignature')?.value;
   const names = seqItems(outputs).map((o) => (isMap(o) ? scalarString(findPair(o, 'Name')?.value) : undefined));
   for (const [key, node] of [['FlaggingKey', flagging], ['MetricKey', metric]] as const) {
     const value = scalarString(node);
@@ -153,7 +153,7 @@ function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node 
     ctx.unknownKeys(p.value.items as Pair[], s, KNOWN_KEYS.resourceSpec);
     for (const item of mapItems(p.value)) {
       const key = isScalar(item.key) ? String(item.key.value) : '';
-      if (!KNOWN_KEYS.resourceSpec.includes(key as never)) continue;
+      if (!(KNOWN_KEYS.resourceSpec as readonly string[]).includes(key)) continue;
       const v = item.value;
       if (v === null || (isScalar(v) && v.value === null)) continue;
       const err = kindError('string', v);

@@ -62,7 +62,7 @@ function validateDataType(ctx: ValidationContext, item: Node, s: PathSegment[]):
 }
 
 function validateDims(ctx: ValidationContext, item: Node, s: PathSegment[], key: SignatureKind, me: string | undefined): void {
-  const pair = findPair(item as never, 'Dims');
+  const pair = findPair(item, 'Dims');
   const seg = [...s, 'Dims'];
   if (!pair) {
     ctx.error('required', 'Field required: Dims is missing (e.g. [-1, 58, 72]: batch, then the shape).', seg, item);
