@@ -67,6 +67,8 @@ test('demo: local build, start-api, live log, test inference agrees with the pre
   await expect(page.getByTestId('flags-agree')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('inference-summary')).toContainText('lumisections');
   await shot(page, 'build-run-ready');
+  await page.getByTestId('flags-agree').scrollIntoViewIfNeeded();
+  await shot(page, 'build-run-inference');
 
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(state).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
