@@ -8,6 +8,18 @@ export class NpyFormatError extends Error {
   override name = 'NpyFormatError';
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** dtypes that map 1:1 onto a typed array when the byte order matches the host. */
+const DIRECT: Partial<Record<DType, new (b: ArrayBuffer) => NumericArray>> = {
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 const KINDS: Record<string, { dtype: DType; size: number }> = {
@@ -92,6 +104,13 @@ export function parseNpy(bytes: Uint8Array, where = 'array'): NdArray {
   const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart, need);
   let data: NumericArray;
   const s = kind.size;
+  const direct = little && HOST_LITTLE_ENDIAN ? DIRECT[kind.dtype] : undefined;
+  if (direct) {
+    // same byte order as the host: one copy, no per-element decoding
+    data = new direct(bytes.slice(dataStart, dataStart + need).buffer);
+    if (header.fortran) data = fortranToC(data, header.shape);
+    return { dtype: kind.dtype, shape: header.shape, data };
+  }
   switch (kind.dtype) {
     case 'bool':
     case 'uint8':

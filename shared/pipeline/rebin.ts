@@ -173,7 +173,7 @@ function touches(plan: AreaPlan): { rows: TouchTable; cols: TouchTable } {
 export function addRebinnedBinary(src: Uint8Array, srcOff: number, plan: AreaPlan, acc: Uint8Array, accOff: number, rowOr: Uint8Array): void {
   const { rows, cols } = touches(plan);
   const { srcCols, dstRows, dstCols } = plan;
-  if (srcCols % 4 === 0 && (src.byteOffset + srcOff) % 4 === 0 && rowOr.byteOffset % 4 === 0 && (cols.identity ? (acc.byteOffset + accOff) % 4 === 0 : true)) {
+  if (srcCols % 4 === 0 && srcOff % 4 === 0 && src.byteOffset % 4 === 0 && rowOr.byteOffset % 4 === 0 && (cols.identity ? accOff % 4 === 0 && acc.byteOffset % 4 === 0 : true)) {
     addRebinnedBinaryWords(src, srcOff, plan, rows, cols, acc, accOff, rowOr);
     return;
   }
@@ -210,22 +210,25 @@ export function addRebinnedBinary(src: Uint8Array, srcOff: number, plan: AreaPla
 function addRebinnedBinaryWords(src: Uint8Array, srcOff: number, plan: AreaPlan, rows: TouchTable, cols: TouchTable, acc: Uint8Array, accOff: number, rowOr: Uint8Array): void {
   const { srcCols, dstRows, dstCols } = plan;
   const wc = srcCols >> 2;
-  const s32 = new Uint32Array(src.buffer, src.byteOffset + srcOff, (src.length - srcOff) >> 2);
-  const r32 = new Uint32Array(rowOr.buffer, rowOr.byteOffset, dstRows * wc);
+  const s32 = wordView(src);
+  const r32 = wordView(rowOr);
+  const so = srcOff >> 2;
   for (let dy = 0; dy < dstRows; dy++) {
     const o = dy * wc;
     const k0 = rows.start[dy];
     const k1 = rows.start[dy + 1];
-    let s = rows.src[k0] * wc;
+    let s = so + rows.src[k0] * wc;
     for (let x = 0; x < wc; x++) r32[o + x] = s32[s + x];
     for (let k = k0 + 1; k < k1; k++) {
-      s = rows.src[k] * wc;
+      s = so + rows.src[k] * wc;
       for (let x = 0; x < wc; x++) r32[o + x] |= s32[s + x];
     }
   }
   if (cols.identity) {
-    const a32 = new Uint32Array(acc.buffer, acc.byteOffset + accOff, dstRows * wc);
-    for (let k = 0; k < a32.length; k++) a32[k] += r32[k];
+    const a32 = wordView(acc);
+    const ao = accOff >> 2;
+    const words = dstRows * wc;
+    for (let k = 0; k < words; k++) a32[ao + k] += r32[k];
     return;
   }
   const cs = cols.start;
@@ -239,4 +242,13 @@ function addRebinnedBinaryWords(src: Uint8Array, srcOff: number, plan: AreaPlan,
       acc[d + dx] += v;
     }
   }
+}
+
+const wordViews = new WeakMap<Uint8Array, Uint32Array>();
+
+/** A cached Uint32 view of a 4-byte-aligned byte array (the bytes past the last full word are not covered). */
+function wordView(a: Uint8Array): Uint32Array {
+  let v = wordViews.get(a);
+  if (!v) wordViews.set(a, (v = new Uint32Array(a.buffer, a.byteOffset, a.length >> 2)));
+  return v;
 }

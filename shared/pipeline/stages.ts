@@ -149,38 +149,48 @@ export type DecisionStart = 'clustering' | 'combine' | 'flagging';
 export function decide(cp: CompiledPipeline, loss: Float32Array[] | null, n: number, out: DecisionBuffers, scratch: StageScratch, start: DecisionStart = 'clustering'): void {
   const t = cp.targetRows * cp.targetCols;
   const mask = cp.maskCombined;
+  const minLayers = cp.minLayers;
+  const { combined, final, finalBins, flagsBeforeFilter, lossBinary } = out;
+  const layers = cp.layers;
   if (start === 'clustering' && !loss) throw new Error('decide from clustering needs the loss maps');
+  const recluster = start === 'clustering';
+  const recombine = start !== 'flagging';
   for (let ls = 0; ls < n; ls++) {
     const cOff = ls * t;
-    if (start !== 'flagging') {
-      out.combined.fill(0, cOff, cOff + t);
-      for (let i = 0; i < cp.layers.length; i++) {
-        const layer = cp.layers[i];
+    if (recombine) {
+      combined.fill(0, cOff, cOff + t);
+      for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i];
         const size = layer.geom.outRows * layer.geom.outCols;
-        if (start === 'clustering') clusterLoss(cp, layer, loss![i], ls * size, out.lossBinary[i], ls * size, scratch);
-        addRebinnedBinary(out.lossBinary[i], ls * size, layer.plan, out.combined, cOff, scratch.rowOr);
+        if (recluster) clusterLoss(cp, layer, loss![i], ls * size, lossBinary[i], ls * size, scratch);
+        addRebinnedBinary(lossBinary[i], ls * size, layer.plan, combined, cOff, scratch.rowOr);
       }
-      let bins = 0;
-      for (let k = 0; k < t; k++) {
-        const c = out.combined[cOff + k];
-        const v = c >= cp.minLayers && c > mask[k] ? 1 : 0;
-        out.final[cOff + k] = v;
-        bins += v;
-      }
-      out.finalBins[ls] = bins;
+      finalBins[ls] = finalMap(combined, final, mask, cOff, t, minLayers);
     }
-    const bins = out.finalBins[ls];
+    const bins = finalBins[ls];
     let flagged = 0;
     if (bins > 0) {
       for (const p of cp.flagPatterns) {
-        if (containsBinaryPattern(out.final, cOff, bins, cp.targetRows, cp.targetCols, p, cp.flagThreshold, scratch.match)) {
+        if (containsBinaryPattern(final, cOff, bins, cp.targetRows, cp.targetCols, p, cp.flagThreshold, scratch.match)) {
           flagged = 1;
           break;
         }
       }
     }
-    out.flagsBeforeFilter[ls] = flagged;
+    flagsBeforeFilter[ls] = flagged;
   }
+}
+
+/** final = combined ≥ minLayers AND combined > mask, for one LS; returns the number of bins set. */
+function finalMap(combined: Uint8Array, final: Uint8Array, mask: Float32Array, off: number, t: number, minLayers: number): number {
+  let bins = 0;
+  for (let k = 0; k < t; k++) {
+    const c = combined[off + k];
+    const v = c >= minLayers && c > mask[k] ? 1 : 0;
+    final[off + k] = v;
+    bins += v;
+  }
+  return bins;
 }
 
 /** Largest finite value of each map (NaN when the map has none). */
