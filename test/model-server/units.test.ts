@@ -5,6 +5,7 @@ import { explainPullFailure } from '../../backend/model-server/image';
 import { buildRequests, batchSize, encodeInt32Ascii } from '../../backend/inference/oip-request';
 import { compareFlags, splitOutputs } from '../../backend/inference/per-lumisection';
 import { demuxDockerStream } from '../../backend/engine/containers';
+import { serverSpec } from '../../backend/model-server/server-spec';
 
 describe('image references', () => {
   it.each([
@@ -112,5 +113,22 @@ describe('log demultiplexing', () => {
     s.end();
     await done;
     expect(lines).toEqual(['stdout:hello', 'stderr:oops', 'stdout:world', 'stdout:tail']);
+  });
+});
+
+describe('server spec (what start-api runs)', () => {
+  const resource = (framework: 'MLServer' | 'Tritonserver', props: Record<string, unknown> = {}) => ({ key: 'Res', type: `InferenceService::${framework}::X`, framework, model: 'X', properties: { Name: 'my-model', ...props } });
+  it('MLServer: mlserver start /mnt/<Name>, build/<Key> mounted there, 8080, UID 1000', () => {
+    const s = serverSpec('/p', resource('MLServer'));
+    expect(s).toMatchObject({ image: 'seldonio/mlserver:1.5.0', imageSource: 'default', cmd: ['mlserver', 'start', '/mnt/my-model'], mountPath: '/mnt/my-model', resourceDir: '/p/.dism-artifacts/build/Res', containerPort: 8080, defaultHostPort: 8080, runsAsUid: 1000, env: ['PYTHONDONTWRITEBYTECODE=1'] });
+  });
+  it('Triton: tritonserver --model-repository=/models/model-repository on 8000', () => {
+    const s = serverSpec('/p', resource('Tritonserver'));
+    expect(s).toMatchObject({ image: 'nvcr.io/nvidia/tritonserver:23.05-py3', cmd: ['tritonserver', '--model-repository=/models/model-repository'], mountPath: '/models/model-repository', containerPort: 8000 });
+    expect(s.runsAsUid).toBeUndefined();
+  });
+  it('image: chosen here › Properties.Image › framework default', () => {
+    expect(serverSpec('/p', resource('MLServer', { Image: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0' }))).toMatchObject({ image: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0', imageSource: 'template' });
+    expect(serverSpec('/p', resource('MLServer', { Image: 'x/y:1' }), 'local/mirror:1')).toMatchObject({ image: 'local/mirror:1', imageSource: 'option' });
   });
 });
