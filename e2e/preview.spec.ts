@@ -31,9 +31,14 @@ function cliPreview(projectDir: string): { lumisections: CliLs[] } {
   }
 }
 
+/** The whole Preview step (it scrolls inside the app): a tall viewport for the shot, then back. */
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const size = page.viewportSize()!;
+  await page.setViewportSize({ width: size.width, height: 2300 });
+  await page.waitForTimeout(400);
+  await page.locator('main.app-main').screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  await page.setViewportSize(size);
 }
 
 /** With no project ever opened the app opens the generated demo; returns its folder. */
@@ -115,7 +120,8 @@ test('preview of the demo: flag count, Why panel, tuning diff and a what-if outa
   await expect(page.getByTestId('whatif-position')).toContainText('BPix2 ladder −6 · module +1');
   for (const l of ['BPix2', 'BPix3', 'BPix4']) await expect(panel.getByLabel(l)).toBeChecked();
   await panel.getByRole('button', { name: 'Inject' }).click();
-  await expect(page.getByTestId('whatif-outcome')).toContainText('with injection: flagged');
+  // The first what-if opens the ONNX sessions: allow for that on a loaded machine.
+  await expect(page.getByTestId('whatif-outcome')).toContainText('with injection: flagged', { timeout: 60_000 });
   await page.getByRole('tab', { name: 'Why' }).click();
   await expect(page.getByTestId('why-verdict')).toHaveText('Flagged');
   await expect(page.getByTestId('why-panel')).toContainText('What-if: dead modules');
@@ -132,13 +138,16 @@ test('flagged-only toggle and arrow keys step through flagged LS only; CSV and J
   test.setTimeout(300_000);
   await openDemoPreview(page, host);
   await page.getByLabel('Flagged only').check();
-  const seen = new Set<string>();
+  // With "flagged only", → visits only LS flagged (before or after the filter), each once.
+  const seen: string[] = [];
   for (let k = 0; k < 4; k++) {
-    seen.add((await page.getByTestId('selected-ls').textContent())!);
-    await page.locator('body').press('ArrowRight');
+    const now = (await page.getByTestId('selected-ls').textContent())!;
+    await expect(page.getByTestId('why-verdict')).toContainText('Flagged');
+    seen.push(now);
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByTestId('selected-ls')).not.toHaveText(now);
   }
-  await page.getByRole('tab', { name: 'Why' }).click();
-  await expect(page.getByTestId('why-verdict')).toContainText('Flagged');
+  expect(new Set(seen).size).toBe(4);
   await shot(page, 'preview-flagged-only');
 
   const csv = page.waitForEvent('download');

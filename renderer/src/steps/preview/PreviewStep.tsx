@@ -3,8 +3,7 @@ import { useApi } from '../../api/ApiContext';
 import { EmptyState } from '../../components/EmptyState';
 import { Spinner } from '../../components/Spinner';
 import { reportError, useAppStore } from '../../store/app-store';
-import { StageHeatmaps } from './figure/StageHeatmaps';
-import { Plotly } from './Plot';
+import { StageHeatmaps, type ExportFigure } from './figure/StageHeatmaps';
 import { createApiPreviewBackend } from './preview-backend-api';
 import {
   applyWhatIf,
@@ -57,7 +56,7 @@ export function PreviewStep() {
   const backend = useMemo(() => createApiPreviewBackend(api), [api]);
   const project = useAppStore((s) => s.project);
   const st = usePreviewStore();
-  const graphDiv = useRef<HTMLElement | null>(null);
+  const exportFigure = useRef<ExportFigure | null>(null);
   const [exporting, setExporting] = useState(false);
 
   // One preview session per project; coming back to the step keeps it.
@@ -93,11 +92,15 @@ export function PreviewStep() {
 
   const item = st.selected !== null ? st.items[st.selected] : null;
   const shownWhatIf = st.whatIf && st.whatIf.position === st.selected ? st.whatIf : null;
-  const shownMaps = shownWhatIf?.maps ?? (st.stages && st.stages.position === st.selected ? st.stages.maps : null);
+  // While the next LS's maps load, the previous ones stay on screen (dimmed): the plot is updated
+  // in place instead of being rebuilt, which is what keeps stepping through LS fast.
+  const mapsAreCurrent = Boolean(shownWhatIf) || st.stages?.position === st.selected;
+  const shownMaps = shownWhatIf?.maps ?? st.stages?.maps ?? null;
   const shownItem = shownWhatIf?.item ?? item;
+  const mapsItem = shownWhatIf?.item ?? (st.stages ? st.items[st.stages.position] : null);
   const why = useMemo(
-    () => (shownMaps && st.draftPreset && st.combinedGeometry ? explainLumisection(shownMaps, st.draftPreset, st.geometries, st.combinedGeometry) : null),
-    [shownMaps, st.draftPreset, st.geometries, st.combinedGeometry],
+    () => (mapsAreCurrent && shownMaps && st.draftPreset && st.combinedGeometry ? explainLumisection(shownMaps, st.draftPreset, st.geometries, st.combinedGeometry) : null),
+    [mapsAreCurrent, shownMaps, st.draftPreset, st.geometries, st.combinedGeometry],
   );
   // The regions the what-if would change (or did change), outlined on every stage of each layer.
   const outlines = useMemo(() => {
@@ -110,19 +113,18 @@ export function PreviewStep() {
       return undefined;
     }
   }, [shownWhatIf, st.whatIfDraft, st.geometries]);
-  const figureTitle = shownItem ? `Run ${shownItem.run} · LS ${shownItem.ls} — ${shownItem.flagged ? 'flagged' : shownItem.flaggedBeforeFilter ? 'flagged, cleared by filter' : 'not flagged'}${shownWhatIf ? ` — what-if: ${describeWhatIf(shownWhatIf.spec)}` : ''}` : undefined;
+  const figureTitle = mapsItem ? `Run ${mapsItem.run} · LS ${mapsItem.ls} — ${mapsItem.flagged ? 'flagged' : mapsItem.flaggedBeforeFilter ? 'flagged, cleared by filter' : 'not flagged'}${shownWhatIf ? ` — what-if: ${describeWhatIf(shownWhatIf.spec)}` : ''}` : undefined;
 
   if (!project) {
     return <EmptyState title="No project open" message="Open a project (or the demo) in the Model step to preview its NMF model." />;
   }
 
   const exportPng = async () => {
-    if (!graphDiv.current || !shownItem) return;
+    if (!exportFigure.current || !mapsItem) return;
     setExporting(true);
     try {
-      const el = graphDiv.current as HTMLElement & { layout?: { width?: number; height?: number } };
-      const url = await Plotly.toImage(el as unknown as Parameters<typeof Plotly.toImage>[0], { format: 'png', width: el.layout?.width ?? 1200, height: el.layout?.height ?? 900, scale: 2 });
-      download(`preview_run${shownItem.run}_ls${shownItem.ls}${shownWhatIf ? '_whatif' : ''}.png`, dataUrlToBlob(url));
+      const url = await exportFigure.current();
+      download(`preview_run${mapsItem!.run}_ls${mapsItem!.ls}${shownWhatIf ? '_whatif' : ''}.png`, dataUrlToBlob(url));
     } catch (err) {
       reportError('Could not export the figure', err);
     } finally {
@@ -293,9 +295,9 @@ export function PreviewStep() {
                   zoomRevision={st.zoomRevision}
                   title={figureTitle}
                   onPick={(e) => pick(e.layer, e.x, e.y)}
-                  onGraphDiv={(el) => (graphDiv.current = el)}
+                  exportRef={exportFigure}
                 />
-                {st.stagesLoading && (
+                {!mapsAreCurrent && (
                   <div className="maps-overlay" aria-hidden>
                     <Spinner label="Loading maps…" />
                   </div>

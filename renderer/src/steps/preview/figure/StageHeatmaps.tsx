@@ -1,7 +1,9 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { LayerGeometry } from '../../../../../shared/pixel-geometry';
-import { Plot } from '../Plot';
-import { buildStageFigure, type FigureOptions, type LumisectionStageMaps, type MarkedRegion } from './build-figure';
+import { useLayoutEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
+import { binLabel, describeBin, type LayerGeometry } from '../../../../../shared/pixel-geometry';
+import { Plot, Plotly } from '../Plot';
+import { buildPanels, buildStageFigure, type ColourBar, type FigureOptions, type LumisectionStageMaps, type MarkedRegion } from './build-figure';
+import { niceTicks, tickLabel } from './nice-ticks';
+import { panelImage } from './raster';
 import type { ColourMode } from './stage-specs';
 
 export interface PickEvent {
@@ -10,6 +12,9 @@ export interface PickEvent {
   x: number;
   y: number;
 }
+
+/** Renders the current figure set as a PNG (data URL) with every bin drawn sharp. */
+export type ExportFigure = () => Promise<string>;
 
 interface Props {
   maps: LumisectionStageMaps;
@@ -21,17 +26,52 @@ interface Props {
   zoomRevision: number;
   title?: string;
   onPick?(e: PickEvent): void;
-  /** Receives the plot's DOM node (for PNG export). */
-  onGraphDiv?(el: HTMLElement | null): void;
+  exportRef?: MutableRefObject<ExportFigure | null>;
 }
 
 /** Performance marks around every re-render, read by the UI benchmark (bench/preview-ui.bench.ts). */
 export const RENDER_MEASURE = 'preview:stages-render';
 export const DATA_MARK = 'preview:stages-data';
 
-export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, marks, outlines, zoomRevision, title, onPick, onGraphDiv }: Props) {
+interface Tip {
+  x: number;
+  y: number;
+  title: string;
+  where: string;
+  value: string;
+}
+
+/** A stage's colour bar in HTML above its column (title, gradient, round ticks). */
+function ColourBarStrip({ bar }: { bar: ColourBar }) {
+  const [lo, hi] = bar.range;
+  const gradient = `linear-gradient(to right, ${bar.stage.colourScale.map(([p, c]) => `${c} ${(p * 100).toFixed(1)}%`).join(', ')})`;
+  return (
+    <div className="colour-bar" style={{ left: bar.left, top: bar.top - 16, width: bar.width }} data-testid={`colour-bar-${bar.stage.key}`}>
+      <div className="colour-bar-title">
+        <strong>{bar.stage.title}</strong> {bar.autoRange && <span className="muted">(auto)</span>}
+      </div>
+      <div className="colour-bar-gradient" style={{ background: gradient }} />
+      <div className="colour-bar-ticks">
+        {niceTicks(lo, hi).map((t) => (
+          <span key={t} style={{ left: `${((t - lo) / (hi - lo || 1)) * 100}%` }}>
+            {tickLabel(t)}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function formatValue(v: number | null, integer: boolean): string {
+  if (v === null) return 'no data';
+  if (integer) return String(Math.round(v));
+  return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toPrecision(4);
+}
+
+export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, marks, outlines, zoomRevision, title, onPick, exportRef }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
+  const [tip, setTip] = useState<Tip | null>(null);
   useLayoutEffect(() => {
     const el = wrapRef.current!;
     let t = 0;
@@ -47,11 +87,28 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
     };
   }, []);
 
-  const figure = useMemo(() => {
-    if (width <= 0) return null;
+  // Maps → panels and images only when the LS (or colour mode) changes, not on zoom, picks or resizes.
+  const rasters = useMemo(() => {
     performance.mark(DATA_MARK);
-    return buildStageFigure(maps, { width, colourMode, geometries, combinedGeometry, marks, outlines, zoomRevision, title });
-  }, [maps, width, colourMode, geometries, combinedGeometry, marks, outlines, zoomRevision, title]);
+    const panels = buildPanels(maps, geometries, combinedGeometry, colourMode);
+    const images = panels.map((p) => panelImage(p));
+    performance.measure('preview:stages-rasters', DATA_MARK);
+    return { panels, images };
+  }, [maps, geometries, combinedGeometry, colourMode]);
+
+  const figure = useMemo(
+    () => (width > 0 ? buildStageFigure(rasters.panels, { width, images: rasters.images, marks, outlines, zoomRevision, title }) : null),
+    [rasters, width, marks, outlines, zoomRevision, title],
+  );
+
+  if (exportRef) {
+    exportRef.current = async () => {
+      if (!figure) throw new Error('The figure is not drawn yet');
+      const sharp = rasters.panels.map((p) => panelImage(p, 6));
+      const hi = buildStageFigure(rasters.panels, { width, images: sharp, marks, outlines, zoomRevision, title, plotlyColourBars: true });
+      return Plotly.toImage({ data: hi.data, layout: hi.layout } as never, { format: 'png', width: Math.floor(width), height: hi.height, scale: 2 });
+    };
+  }
 
   const measured = () => {
     try {
@@ -61,28 +118,53 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
     }
   };
 
+  type PlotlyPoint = { curveNumber: number; pointNumber: [number, number] | number; x: number; y: number };
+  const pointOf = (e: { points?: PlotlyPoint[] }) => {
+    const p = e.points?.[0];
+    if (!p || !Array.isArray(p.pointNumber)) return null;
+    const panel = rasters.panels[p.curveNumber];
+    return panel ? { p, panel, row: p.pointNumber[0], col: p.pointNumber[1] } : null;
+  };
+
   return (
-    <div className="stage-heatmaps" ref={wrapRef} data-testid="stage-heatmaps">
+    <div className="stage-heatmaps" ref={wrapRef} data-testid="stage-heatmaps" onMouseLeave={() => setTip(null)}>
       {figure && (
         <Plot
           data={figure.data}
           layout={figure.layout}
           config={{ displaylogo: false, responsive: false, scrollZoom: false, doubleClick: 'reset', modeBarButtonsToRemove: ['lasso2d', 'select2d', 'autoScale2d', 'toImage'] }}
           style={{ width: '100%', height: figure.height }}
-          onInitialized={(_f, el) => {
-            onGraphDiv?.(el);
-            measured();
-          }}
+          onInitialized={measured}
           onUpdate={measured}
-          onPurge={() => onGraphDiv?.(null)}
-          onClick={(e: { points?: Array<{ x: number; y: number; data: { xaxis?: string } }> }) => {
-            const p = e.points?.[0];
-            if (!p || !onPick) return;
-            const axisId = p.data.xaxis === 'x' || !p.data.xaxis ? 1 : Number(p.data.xaxis.slice(1));
-            const sub = figure.subplots.find((s) => s.axis === axisId);
-            if (sub) onPick({ layer: sub.layer, x: p.x, y: p.y });
+          onHover={(e: { points?: PlotlyPoint[]; event?: MouseEvent }) => {
+            const hit = pointOf(e);
+            const box = wrapRef.current?.getBoundingClientRect();
+            if (!hit || !box || !e.event) return setTip(null);
+            const v = hit.panel.values[hit.row]?.[hit.col] ?? null;
+            setTip({
+              x: e.event.clientX - box.left,
+              y: e.event.clientY - box.top,
+              title: `${hit.panel.layerName} · ${hit.panel.stage.title}`,
+              where: binLabel(describeBin(hit.panel.geometry, hit.row, hit.col)),
+              value: `${formatValue(v, hit.panel.stage.integer)}${hit.panel.stage.unit && v !== null ? ` ${hit.panel.stage.unit}` : ''}`,
+            });
+          }}
+          onUnhover={() => setTip(null)}
+          onClick={(e: { points?: PlotlyPoint[] }) => {
+            const hit = pointOf(e);
+            if (hit && onPick) onPick({ layer: hit.panel.layer, x: hit.p.x, y: hit.p.y });
           }}
         />
+      )}
+      {figure?.colourBars.map((b, i) => <ColourBarStrip key={i} bar={b} />)}
+      {tip && (
+        <div className="map-tooltip" role="tooltip" data-testid="map-tooltip" style={{ left: Math.min(tip.x + 14, width - 250), top: tip.y + 14 }}>
+          <strong>{tip.title}</strong>
+          <div>{tip.where}</div>
+          <div>
+            value <span className="mono">{tip.value}</span>
+          </div>
+        </div>
       )}
     </div>
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { layerGeometry } from '../../../../../shared/pixel-geometry';
 import { pixelBarrelPreset } from '../../../../../shared/preset/pixel-barrel';
-import { buildStageFigure, type LumisectionStageMaps } from './build-figure';
+import { buildPanels, buildStageFigure, type LumisectionStageMaps } from './build-figure';
 
 const preset = pixelBarrelPreset();
 const geometries = preset.layers.map((l) => layerGeometry(l.name, l.shape, l.cross));
@@ -23,7 +23,9 @@ function maps(fill: (stage: string, k: number) => number): LumisectionStageMaps 
 }
 
 describe('stage figure', () => {
-  const fig = buildStageFigure(maps((s, k) => (s === 'raw' ? k : k % 4)), { width: 1000, colourMode: 'fixed', geometries, combinedGeometry: geometries[0], zoomRevision: 0 });
+  const m = maps((s, k) => (s === 'raw' ? k : k % 4));
+  const panels = buildPanels(m, geometries, geometries[0], 'fixed');
+  const fig = buildStageFigure(panels, { width: 1000, images: panels.map((_, i) => `img${i}`), zoomRevision: 0 });
   const axis = (n: number, xy: 'x' | 'y') => fig.layout[n === 1 ? `${xy}axis` : `${xy}axis${n}`] as Record<string, unknown>;
 
   it('draws five stages per layer and three combined maps', () => {
@@ -37,16 +39,22 @@ describe('stage figure', () => {
     const y = axis(6, 'y');
     expect(x.tickvals).toEqual([-4, -3, -2, -1, 0, 1, 2, 3, 4]);
     expect((x.ticktext as string[])[0]).toBe('−4');
-    expect((x.minor as { tickvals: number[]; griddash: string }).tickvals).toHaveLength(10);
-    expect((x.minor as { griddash: string }).griddash).toBe('dot');
-    expect((y.minor as { tickvals: number[] }).tickvals).toHaveLength(46); // BPix3: 45 ladder positions
     expect(y.range).toEqual([-22.5, 22.5]);
     expect(y.scaleanchor).toBe('x6');
     expect(axis(7, 'y').scaleanchor).toBeUndefined();
     expect(y.scaleratio).toBe(0.25);
-    // Row 0 of the map is at the bottom: y ascending from the first row.
+    // Grid: one dotted path per subplot, 8 inner module edges and 44 inner ladder edges for BPix3.
+    const grid = (fig.layout.shapes as Array<{ type: string; xref: string; path?: string; line: { dash: string } }>).find((sh) => sh.type === 'path' && sh.xref === 'x6')!;
+    expect(grid.line.dash).toBe('dot');
+    expect(grid.path!.match(/V/g)).toHaveLength(8);
+    expect(grid.path!.match(/H/g)).toHaveLength(44);
+    expect(grid.path).toContain('M0.5,-22.5V22.5');
+    expect(grid.path).toContain('M-4.5,-21.5H4.5');
+    // Row 0 of the map is at the bottom: y ascending, and the image is anchored at the top edge.
     const ys = fig.data[5].y as number[];
     expect(ys[0]).toBeLessThan(ys[ys.length - 1]);
+    const img = (fig.layout.images as Array<Record<string, unknown>>)[5];
+    expect(img).toMatchObject({ source: 'img5', xref: 'x6', yref: 'y6', x: -4.5, y: 22.5, sizex: 9, sizey: 45, yanchor: 'top' });
   });
 
   it('links zoom within a layer row only', () => {
@@ -59,25 +67,39 @@ describe('stage figure', () => {
   });
 
   it('has fixed colour ranges per stage, or ranges from the data in auto mode', () => {
-    const range = (f: typeof fig, n: number) => {
-      const c = f.layout[n === 1 ? 'coloraxis' : `coloraxis${n}`] as { cmin: number; cmax: number };
-      return [c.cmin, c.cmax];
-    };
-    expect(range(fig, 2)).toEqual([0, 2]);
-    expect(range(fig, 3)).toEqual([0, 2]);
-    expect(range(fig, 4)).toEqual([0, 0.1]);
-    expect(range(fig, 5)).toEqual([0, 1]);
-    expect(range(fig, 6)).toEqual([0, 3]);
-    expect(range(fig, 8)).toEqual([0, 1]);
-    expect(range(fig, 1)[1]).toBe(130 * 72 - 1);
-    const auto = buildStageFigure(maps((s, k) => (s === 'raw' ? k : k % 4)), { width: 1000, colourMode: 'auto', geometries, combinedGeometry: geometries[0], zoomRevision: 0 });
-    expect(range(auto, 2)).toEqual([0, 3]);
+    const bars = (f: typeof fig) => f.colourBars.map((b) => [b.stage.key, ...b.range]);
+    expect(bars(fig)).toEqual([
+      ['raw', 0, 130 * 72 - 1],
+      ['preprocessed', 0, 2],
+      ['reconstruction', 0, 2],
+      ['loss', 0, 0.1],
+      ['lossBinary', 0, 1],
+      ['combined', 0, 3],
+      ['lossMask', 0, 3],
+      ['final', 0, 1],
+    ]);
+    expect(fig.colourBars[1].autoRange).toBe(false);
+    expect(fig.colourBars[0].autoRange).toBe(true);
+    const autoPanels = buildPanels(m, geometries, geometries[0], 'auto');
+    const auto = buildStageFigure(autoPanels, { width: 1000, images: autoPanels.map(() => ''), zoomRevision: 0 });
+    expect(auto.colourBars[1].range).toEqual([0, 3]);
+    expect(autoPanels.every((p) => p.autoRange)).toBe(true);
+    // The export figure carries the same ranges as plotly colour axes.
+    const exp = buildStageFigure(panels, { width: 1000, images: panels.map(() => ''), zoomRevision: 0, plotlyColourBars: true });
+    expect(exp.layout.coloraxis4).toMatchObject({ cmin: 0, cmax: 0.1 });
+    expect(exp.data[8].coloraxis).toBe('coloraxis4');
+    expect(fig.layout.coloraxis4).toBeUndefined();
   });
 
-  it('hovers with layer, stage, ladder, module, ROC and value', () => {
-    const t = fig.data[8];
-    expect(t.hovertemplate).toContain('BPix3 · Loss');
-    expect((t.text as string[][])[0][0]).toBe('BPix3 ladder −22 · module −4 · ROC 0');
-    expect(t.hovertemplate).toContain('%{z:.4g}');
+  it('keeps the hover target constant between lumisections and the map values per panel', () => {
+    const other = buildPanels(maps(() => 1), geometries, geometries[0], 'fixed');
+    const fig2 = buildStageFigure(other, { width: 1000, images: other.map(() => ''), zoomRevision: 0 });
+    expect(fig2.data[8].z).toBe(fig.data[8].z);
+    expect(fig.data[8]).toMatchObject({ opacity: 0, hoverinfo: 'none', showscale: false });
+    const lossBpix3 = panels[8];
+    expect(lossBpix3.layerName).toBe('BPix3');
+    expect(lossBpix3.stage.key).toBe('loss');
+    expect(lossBpix3.values[44].every((v) => v === null)).toBe(true);
+    expect(lossBpix3.values[0][0]).toBeCloseTo(0.01, 6);
   });
 });

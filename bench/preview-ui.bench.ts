@@ -1,0 +1,244 @@
+/**
+ * Preview UI benchmark in the browser host (real Chromium, real back end):
+ *  1. moving to another LS: time until every stage heatmap is re-rendered (target < 100 ms);
+ *  2. a threshold change re-flags 1000 LS: time until the new flag count is on screen (< 300 ms);
+ *  3. a 5000-LS timeline: frame times while zooming/panning, and rapid clicks all selecting.
+ * Figures come from the Performance API in the page; nothing is asserted.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { ensureDemoProject } from '../backend/demo/demo-project';
+import { encodeNpy, readNpyFile } from '../backend/pipeline/npy';
+import { DEMO_MARKER } from '../backend/projects/project-folder';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
+
+function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return `median ${q(0.5).toFixed(1)} ms, p90 ${q(0.9).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
+}
+
+/** A copy of the demo project with its lumisections tiled to `n` LS over runs of 500 LS. */
+async function tiledProject(demo: string, target: string, n: number): Promise<string> {
+  await fs.cp(demo, target, { recursive: true });
+  await fs.rm(path.join(target, DEMO_MARKER), { force: true });
+  await fs.rm(path.join(target, 'data', 'labels.json'), { force: true });
+  const files = await fs.readdir(path.join(demo, 'data'));
+  const runs = new Int32Array(n);
+  const lumis = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    runs[i] = 399000 + Math.floor(i / 500);
+    lumis[i] = (i % 500) + 1;
+  }
+  const src = await readNpyFile(path.join(demo, 'data', 'run_number.npy'));
+  const m = src.shape[0];
+  for (const f of files.filter((x) => /^raw_.*\.npy$/.test(x))) {
+    const a = await readNpyFile(path.join(demo, 'data', f));
+    const size = a.shape[1] * a.shape[2];
+    const out = new Int32Array(n * size);
+    for (let i = 0; i < n; i++) out.set((a.data as Int32Array).subarray((i % m) * size, (i % m + 1) * size), i * size);
+    await fs.writeFile(path.join(target, 'data', f), encodeNpy({ dtype: 'int32', shape: [n, a.shape[1], a.shape[2]], data: out }));
+  }
+  await fs.writeFile(path.join(target, 'data', 'run_number.npy'), encodeNpy({ dtype: 'int32', shape: [n], data: runs }));
+  await fs.writeFile(path.join(target, 'data', 'ls_number.npy'), encodeNpy({ dtype: 'int32', shape: [n], data: lumis }));
+  for (const f of files.filter((x) => /^omsdata_.*\.json$/.test(x))) {
+    const oms = JSON.parse(await fs.readFile(path.join(demo, 'data', f), 'utf8')) as Record<string, unknown[]>;
+    const out: Record<string, unknown[]> = {};
+    for (const [k, v] of Object.entries(oms)) out[k] = Array.from({ length: n }, (_, i) => (k === 'run_number' ? runs[i] : k === 'lumisection_number' ? lumis[i] : v[i % m]));
+    await fs.writeFile(path.join(target, 'data', f), JSON.stringify(out));
+  }
+  for (const f of files.filter((x) => /^hltrate_.*\.json$/.test(x))) {
+    const hlt = JSON.parse(await fs.readFile(path.join(demo, 'data', f), 'utf8')) as Record<string, Record<string, { rate: number[] }>>;
+    const [trigger] = Object.keys(Object.values(hlt)[0]);
+    const rates = Object.values(hlt).flatMap((r) => r[trigger].rate);
+    const out: Record<string, Record<string, { rate: number[]; first_lumisection_number: number[]; run_number: number[] }>> = {};
+    for (let i = 0; i < n; i++) {
+      const t = ((out[String(runs[i])] ??= {})[trigger] ??= { rate: [], first_lumisection_number: [], run_number: [] });
+      t.rate.push(rates[i % rates.length]);
+      t.first_lumisection_number.push(lumis[i]);
+      t.run_number.push(runs[i]);
+    }
+    await fs.writeFile(path.join(target, 'data', f), JSON.stringify(out));
+  }
+  return target;
+}
+
+async function startHost(userData: string): Promise<{ url: string; stop(): void }> {
+  const token = `bench${Date.now().toString(16)}`;
+  const child = spawn(process.execPath, ['dist/node/serve.mjs', '--port', '0'], { env: { ...process.env, DISM_STUDIO_TOKEN: token, DISM_STUDIO_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`browser host did not start:\n${out}`)), 30_000);
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[0]);
+      }
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+  });
+  return { url, stop: () => void child.kill('SIGTERM') };
+}
+
+async function openPreview(page: Page, url: string, project: string): Promise<number> {
+  await page.addInitScript((dir) => localStorage.setItem('dism.lastProject', dir), project);
+  const t0 = Date.now();
+  await page.goto(`${url}#/preview`);
+  await page.waitForSelector('[data-testid="preview-step"][data-phase="ready"]', { timeout: 600_000 });
+  await page.waitForSelector('[data-testid="stage-heatmaps"] .main-svg', { timeout: 60_000 });
+  return Date.now() - t0;
+}
+
+/**
+ * Press → and time until the heatmaps of the new LS are painted (select → fetch → decode → images →
+ * plotly → next frame), and the part from receiving the maps to the plot being updated.
+ */
+async function lsSwitchTimes(page: Page, count: number): Promise<{ total: number[]; render: number[] }> {
+  const total: number[] = [];
+  const render: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const r = await page.evaluate(async () => {
+      const t0 = performance.now();
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+      for (;;) {
+        await new Promise((res) => requestAnimationFrame(res));
+        const marks = performance.getEntriesByName('preview:stages-data', 'mark').filter((m) => m.startTime > t0);
+        if (marks.length) {
+          const from = marks[marks.length - 1].startTime - 0.01;
+          const m = performance.getEntriesByName('preview:stages-render', 'measure').filter((e) => e.startTime >= from);
+          if (m.length) {
+            await new Promise((res) => requestAnimationFrame(res));
+            return { total: performance.now() - t0, render: m[0].duration };
+          }
+        }
+        if (performance.now() - t0 > 20_000) throw new Error('no re-render within 20 s');
+      }
+    });
+    total.push(r.total);
+    render.push(r.render);
+  }
+  return { total, render };
+}
+
+/** Select a lumisection through the "Go to" field, leaving the keyboard to the page. */
+async function goTo(page: Page, runLs: string): Promise<void> {
+  const box = page.getByLabel('Go to lumisection (run:LS)');
+  await box.fill(runLs);
+  await box.press('Enter');
+  await page.waitForFunction((t) => document.querySelector('[data-testid="selected-ls"]')?.textContent === t, `Run ${runLs.replace(':', ' · LS ')}`);
+}
+
+async function reflagTimes(page: Page, values: number[]): Promise<{ screen: number[]; backend: number[] }> {
+  await page.getByRole('tab', { name: /Tuning/ }).click();
+  const input = page.getByTestId('threshold-entry-0').getByLabel('Loss threshold');
+  const screen: number[] = [];
+  const backend: number[] = [];
+  for (const v of values) {
+    const before = await page.getByTestId('reflag-info').textContent().catch(() => null);
+    const t0 = Date.now();
+    await input.fill(String(v));
+    await page.waitForFunction((b) => {
+      const el = document.querySelector('[data-testid="reflag-info"]');
+      return el && el.textContent !== b && !document.querySelector('.tuning-status [role="progressbar"]');
+    }, before, { timeout: 30_000 });
+    screen.push(Date.now() - t0);
+    const info = (await page.getByTestId('reflag-info').textContent()) ?? '';
+    const ms = Number(info.match(/in (\d+) ms/)?.[1]);
+    if (Number.isFinite(ms)) backend.push(ms);
+  }
+  return { screen, backend };
+}
+
+/** Zoom and pan the timeline with 120 wheel events, one per frame; report frame times. */
+async function timelineFrames(page: Page): Promise<{ frames: number[]; clicks: { ok: boolean; ms: number } }> {
+  const box = (await page.getByTestId('ls-timeline').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.6, box.y + 40);
+  const frames = await page.evaluate(async () => {
+    const canvas = document.querySelector('[data-testid="ls-timeline"]') as HTMLCanvasElement;
+    const r = canvas.getBoundingClientRect();
+    const times: number[] = [];
+    let last = performance.now();
+    for (let i = 0; i < 120; i++) {
+      const zoomIn = i < 40;
+      const pan = i >= 80;
+      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: pan ? 60 : zoomIn ? -120 : 120, shiftKey: pan, clientX: r.left + r.width * 0.6, clientY: r.top + 40, bubbles: true, cancelable: true }));
+      await new Promise((res) => requestAnimationFrame(res));
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+    }
+    return times;
+  });
+  // 20 quick clicks at different places: every one must select, the last one must win.
+  const t0 = Date.now();
+  let lastText = '';
+  for (let i = 0; i < 20; i++) await page.mouse.click(box.x + 140 + ((box.width - 160) * (i + 0.5)) / 20, box.y + 40);
+  await page.waitForTimeout(50);
+  lastText = (await page.getByTestId('selected-ls').textContent()) ?? '';
+  const ms = Date.now() - t0;
+  const ok = /Run \d+ · LS \d+/.test(lastText);
+  return { frames, clicks: { ok, ms } };
+}
+
+async function main() {
+  console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  if (!existsSync('dist/renderer/index.html') || !existsSync('dist/node/serve.mjs')) {
+    console.log('building the app (npm run build)…');
+    spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  }
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-bench-preview-'));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  let host: { url: string; stop(): void } | undefined;
+  try {
+    const userData = path.join(tmp, 'user-data');
+    const t0 = Date.now();
+    const { dir: demo } = await ensureDemoProject(userData);
+    console.log(`demo project generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const p1000 = await tiledProject(demo, path.join(tmp, 'ls1000'), 1000);
+    const p5000 = await tiledProject(demo, path.join(tmp, 'ls5000'), 5000);
+    host = await startHost(userData);
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+
+    const page = await ctx.newPage();
+    const open1000 = await openPreview(page, host.url, p1000);
+    console.log(`1000-LS project: preview ready (load + full pipeline + first maps) in ${open1000} ms`);
+    await goTo(page, '399000:1');
+    await lsSwitchTimes(page, 3); // warm-up
+    const sw = await lsSwitchTimes(page, 40);
+    console.log(`LS switch → all 18 stage heatmaps re-rendered: ${stats(sw.total)}`);
+    console.log(`  of which figure build + plotly render: ${stats(sw.render)}`);
+    const rf = await reflagTimes(page, [0.05, 0.06, 0.08, 0.1, 0.2, 0.5, 1, 10, 0.04, 0.03, 0.05, 0.045]);
+    console.log(`threshold change → 1000 LS re-flagged and on screen: ${stats(rf.screen)}`);
+    if (rf.backend.length) console.log(`  back-end re-flag time (reported by pipeline.reflag): ${stats(rf.backend)}`);
+    const calls = await page.evaluate(() => performance.getEntriesByName('preview:reflag-call').map((e) => e.duration));
+    if (calls.length) console.log(`  pipeline.reflag round trip seen by the page (incl. 1000 results over the socket): ${stats(calls)}`);
+    await page.close();
+
+    const page5 = await ctx.newPage();
+    const open5000 = await openPreview(page5, host.url, p5000);
+    console.log(`5000-LS project: preview ready in ${open5000} ms`);
+    const tl = await timelineFrames(page5);
+    const dropped = tl.frames.filter((f) => f > 1000 / 60 + 4).length;
+    console.log(`5000-LS timeline zoom/pan, 120 wheel events: frame ${stats(tl.frames)}, ${dropped} frames over 20.7 ms`);
+    console.log(`5000-LS timeline: 20 rapid clicks ${tl.clicks.ok ? 'all handled' : 'NOT all handled'} in ${tl.clicks.ms} ms`);
+    await goTo(page5, '399004:100');
+    const sw5 = await lsSwitchTimes(page5, 20);
+    console.log(`5000-LS project LS switch → heatmaps re-rendered: ${stats(sw5.total)}`);
+    await page5.close();
+    console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    host?.stop();
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
