@@ -29,7 +29,8 @@ export { defaultProjectData };
 /** Maps kept per run for the UI (raw, preprocessed, reconstruction); later LS keep only their results. */
 const DEFAULT_MAPS_BUDGET = 1024 * 2 ** 20;
 const MAX_SESSIONS = 4;
-/** Inputs up to this size are loaded by both workers of a two-worker run. */
+/** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
+const PARALLEL_INPUT_MIN = 4 * 2 ** 20;
 const PARALLEL_INPUT_LIMIT = 256 * 2 ** 20;
 /** How long cancelled workers get to finish their chunk and release onnxruntime before being terminated. */
 const STOP_GRACE_MS = 30_000;
@@ -235,14 +236,14 @@ export class PipelineService {
 
   /**
    * Two workers (each loads the data and takes every other chunk) when the machine has two cores and
-   * the inputs are small enough that loading them twice is cheap; one otherwise.
+   * the inputs are large enough to gain from it but small enough that loading them twice is cheap.
    */
   private async workerCount(spec: DataInputSpec): Promise<number> {
     if (this.opts.workers) return this.opts.workers;
     if (os.availableParallelism() < 2) return 1;
     let bytes = 0;
     for (const f of Object.values(spec.layers)) bytes += await fs.stat(path.resolve(spec.baseDir ?? '.', f)).then((st) => st.size, () => 0);
-    return bytes <= PARALLEL_INPUT_LIMIT ? 2 : 1;
+    return bytes >= PARALLEL_INPUT_MIN && bytes <= PARALLEL_INPUT_LIMIT ? 2 : 1;
   }
 
   /** Run in worker threads (messages handled one at a time), or in-process when no worker bundle exists. */
