@@ -7,6 +7,7 @@ import { listLocalImages, tagLocalImage } from '../../model-server/image';
 import { parseImageRef } from '../../model-server/image-ref';
 import { ModelServerManager } from '../../model-server/manager';
 import { projectSampleData } from '../../inference/load-inputs';
+import { presetSyncState, syncModelPreset } from '../../model-server/preset-sync';
 import type { BackendContext, HandlerMap } from '../types';
 import { demoContributors } from '../../demo/contributors';
 import { demoModelServerContributor } from '../../model-server/demo-handler';
@@ -36,6 +37,7 @@ type ModelServerMethod =
   | 'modelServer.get'
   | 'modelServer.localImages'
   | 'modelServer.tagImage'
+  | 'modelServer.presetSync'
   | 'modelServer.infer';
 
 export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
@@ -49,6 +51,7 @@ export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
     await tagLocalImage(await ctx.engine.client(), source, target);
     return { target: parseImageRef(target).full };
   },
+  'modelServer.presetSync': ({ templateFile, resourceKey, apply }) => (apply ? syncModelPreset(templateFile, resourceKey) : presetSyncState(templateFile, resourceKey)),
   'modelServer.infer': async (input, ctx) => {
     const template = await readTemplate(input.templateFile);
     const resource = requireResource(template, input.resourceKey);

@@ -125,6 +125,17 @@ export const InferenceResult = z.object({
 });
 export type InferenceResult = z.infer<typeof InferenceResult>;
 
+export const PresetSyncState = z.object({
+  applicable: z.boolean(),
+  reason: z.string().optional(),
+  presetFile: z.string().optional(),
+  modelFile: z.string().optional(),
+  inSync: z.boolean().optional(),
+  differences: z.array(z.string()).optional(),
+  updated: z.boolean().optional(),
+});
+export type PresetSyncState = z.infer<typeof PresetSyncState>;
+
 const TemplateRef = { templateFile: z.string().min(1), resourceKey: z.string().min(1).optional() };
 
 export const modelServerMethods = {
@@ -151,6 +162,11 @@ export const modelServerMethods = {
   'modelServer.get': method(z.object({ id: z.string().min(1) }).strict(), ServerRun, 'One model server run'),
   'modelServer.localImages': method(z.object({ like: z.string().optional() }).strict(), z.array(LocalImage), 'Local images (optionally those named like the given image, e.g. every …/mlserver:*)'),
   'modelServer.tagImage': method(z.object({ source: z.string().min(1), target: z.string().min(1) }).strict(), z.object({ target: z.string() }), 'Tag a local image with the name the template expects'),
+  'modelServer.presetSync': method(
+    z.object({ ...TemplateRef, apply: z.boolean().optional() }).strict(),
+    PresetSyncState,
+    'Whether the preset embedded in the model server\'s model.npz matches preset.json; apply: rewrite it from preset.json (old file kept as .bak)',
+  ),
   'modelServer.infer': method(
     z
       .object({

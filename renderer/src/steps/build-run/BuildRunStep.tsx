@@ -5,6 +5,7 @@ import { useAppStore } from '../../store/app-store';
 import { InferenceCard } from './InferenceCard';
 import { LocalBuildCard } from './LocalBuildCard';
 import { LogViewer } from './LogViewer';
+import { PresetSyncNotice } from './PresetSyncNotice';
 import { ServerCard } from './ServerCard';
 import { useServerRun } from './use-server-run';
 import './build-run.css';
@@ -34,6 +35,10 @@ export function BuildRunStep() {
   if (!project) return <EmptyState title="No project open" message="Open a project in the Model step first." />;
   if (!templateRel) return <EmptyState title="No template.yaml in this project" message="Create one in the Template step." />;
   const templateFile = joinPath(project.dir, templateRel);
+  const onBuilt = (r: LocalBuildResult) => {
+    setBuild(r);
+    if (!resourceKey || !r.resources.some((x) => x.key === resourceKey)) setResourceKey(r.resources[0]?.key);
+  };
   const resources = build?.resources ?? [];
 
   return (
@@ -66,7 +71,8 @@ export function BuildRunStep() {
           )}
         </div>
       </header>
-      <LocalBuildCard templateFile={templateFile} result={build} onBuilt={(r) => { setBuild(r); if (!resourceKey || !r.resources.some((x) => x.key === resourceKey)) setResourceKey(r.resources[0]?.key); }} />
+      <PresetSyncNotice templateFile={templateFile} resourceKey={resourceKey} buildRevision={build?.builtAt ?? null} onBuilt={onBuilt} />
+      <LocalBuildCard templateFile={templateFile} result={build} onBuilt={onBuilt} />
       <ServerCard templateFile={templateFile} resourceKey={resourceKey} run={run} onStarted={attach} />
       <div className="card">
         <h2>Container log</h2>

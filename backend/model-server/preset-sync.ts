@@ -1,0 +1,80 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { unzipSync, zipSync } from 'fflate';
+import { ApiError } from '../../shared/api/errors';
+import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
+import { readTemplate, requireResource } from '../build-local/template-source';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { encodeNpy, parseNpy } from '../pipeline/npy';
+import { loadPresetFile, parsePreset } from '../pipeline/preset-io';
+
+/**
+ * DISM Studio's PixelNMF model server handler (demo-assets/mlserver-model) reads its thresholds,
+ * patterns and filters from the `preset_json` member of its model.npz. When the project's
+ * preset.json is tuned in the Preview step, that copy goes stale and the server flags differently
+ * from the preview. This finds out, and rewrites only that member on request.
+ */
+export interface PresetSyncState {
+  applicable: boolean;
+  /** Why the check does not apply (no preset.json, ModelUri is not an npz with preset_json, …). */
+  reason?: string;
+  presetFile?: string;
+  modelFile?: string;
+  inSync?: boolean;
+  /** Preset parts that differ, e.g. "thresholds", "filters". */
+  differences?: string[];
+  updated?: boolean;
+}
+
+const MEMBER = 'preset_json.npy';
+// Parts of the preset the handler uses (file paths of ONNX/norm/mask files are not).
+const PARTS = ['layers', 'reconstructionInput', 'thresholds', 'combine', 'flagging', 'filters'] as const;
+
+function decisionView(p: ModelPreset, part: (typeof PARTS)[number]): string {
+  if (part === 'layers') return JSON.stringify(p.layers.map((l) => ({ name: l.name, shape: l.shape, cross: l.cross })));
+  return JSON.stringify(p[part]);
+}
+
+async function locate(templateFile: string, resourceKey?: string): Promise<PresetSyncState & { members?: Record<string, Uint8Array>; preset?: ModelPreset }> {
+  const t = await readTemplate(templateFile);
+  const r = requireResource(t, resourceKey);
+  const presetFile = path.join(t.dir, PRESET_FILE_NAME);
+  const modelUri = r.properties.ModelUri;
+  if (r.framework !== 'MLServer' || typeof modelUri !== 'string' || !modelUri.endsWith('.npz')) return { applicable: false, reason: 'the model file is not an .npz' };
+  const modelFile = path.resolve(t.dir, modelUri);
+  const exists = await fs.access(presetFile).then(() => true, () => false);
+  if (!exists) return { applicable: false, reason: `no ${PRESET_FILE_NAME} in the project`, modelFile };
+  let members: Record<string, Uint8Array>;
+  try {
+    members = unzipSync(await fs.readFile(modelFile));
+  } catch (err) {
+    return { applicable: false, reason: `${modelFile} is not a readable .npz (${(err as Error).message})`, modelFile };
+  }
+  if (!members[MEMBER]) return { applicable: false, reason: `${path.basename(modelFile)} has no embedded preset (preset_json)`, modelFile, presetFile };
+  const preset = (await loadPresetFile(presetFile)).preset;
+  return { applicable: true, presetFile, modelFile, members, preset };
+}
+
+export async function presetSyncState(templateFile: string, resourceKey?: string): Promise<PresetSyncState> {
+  const s = await locate(templateFile, resourceKey);
+  if (!s.applicable) return { applicable: false, reason: s.reason, modelFile: s.modelFile, presetFile: s.presetFile };
+  const embeddedBytes = parseNpy(s.members![MEMBER], `${s.modelFile}[preset_json]`).data;
+  let embedded: ModelPreset;
+  try {
+    embedded = parsePreset(JSON.parse(Buffer.from(embeddedBytes as Uint8Array).toString('utf8')), `${s.modelFile}[preset_json]`);
+  } catch (err) {
+    return { applicable: true, presetFile: s.presetFile, modelFile: s.modelFile, inSync: false, differences: [`the embedded preset is unreadable: ${(err as Error).message}`] };
+  }
+  const differences = PARTS.filter((part) => decisionView(embedded, part) !== decisionView(s.preset!, part));
+  return { applicable: true, presetFile: s.presetFile, modelFile: s.modelFile, inSync: differences.length === 0, differences };
+}
+
+/** Replace the embedded preset with preset.json; every other member stays byte-identical; the old file is kept as .bak. */
+export async function syncModelPreset(templateFile: string, resourceKey?: string): Promise<PresetSyncState> {
+  const s = await locate(templateFile, resourceKey);
+  if (!s.applicable) throw new ApiError('NOT_APPLICABLE', `Cannot update the model's preset: ${s.reason}.`, undefined, 'PresetSyncError');
+  const json = new TextEncoder().encode(JSON.stringify(s.preset));
+  const members = { ...s.members!, [MEMBER]: encodeNpy({ dtype: 'uint8', shape: [json.length], data: json }) };
+  await writeFileAtomic(s.modelFile!, zipSync(members, { level: 6, mtime: '2000-01-01T00:00:00Z' }), { backup: `${s.modelFile}.bak` });
+  return { ...(await presetSyncState(templateFile, resourceKey)), updated: true };
+}
