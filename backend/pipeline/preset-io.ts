@@ -78,15 +78,17 @@ export async function compilePresetFiles(loaded: LoadedPreset): Promise<Compiled
 }
 
 export async function openSessions(loaded: LoadedPreset, cp: CompiledPipeline, threads = 1): Promise<NmfSession[]> {
-  const sessions: NmfSession[] = [];
-  try {
-    for (const layer of cp.layers) {
+  // Created concurrently: session creation (graph parsing, optimisation) dominates a short run's start-up.
+  const opened = await Promise.allSettled(
+    cp.layers.map((layer) => {
       const file = resolvePresetPath(loaded, loaded.preset.layers.find((l) => l.name === layer.name)!.onnx);
-      sessions.push(await NmfSession.open(file, layer.name, layer.geom.outRows, layer.geom.outCols, { threads }));
-    }
-  } catch (err) {
-    await Promise.all(sessions.map((s) => s.close()));
-    throw err;
+      return NmfSession.open(file, layer.name, layer.geom.outRows, layer.geom.outCols, { threads });
+    }),
+  );
+  const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    await Promise.all(opened.map((o) => (o.status === 'fulfilled' ? o.value.close() : undefined)));
+    throw failed.reason;
   }
-  return sessions;
+  return opened.map((o) => (o as PromiseFulfilledResult<NmfSession>).value);
 }
