@@ -201,7 +201,8 @@ export class PipelineService {
         const s: Session = session;
         const d = msg.decisions;
         const mapBytes = bytesOf([...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.loss, ...d.lossBinary, d.combined, d.final]);
-        const keep = s.mapsBytes + mapBytes <= budget;
+        // once a chunk is dropped, later ones are too, so the kept maps stay a prefix of the chunks
+        const keep = !budgetWarned && s.mapsBytes + mapBytes <= budget;
         if (keep) s.mapsBytes += mapBytes;
         else if (!budgetWarned) {
           budgetWarned = true;
@@ -272,6 +273,7 @@ export class PipelineService {
       if (failed) throw failed;
       return;
     }
+    signal.throwIfAborted();
     const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { ...params, part: { index, count: workers } } satisfies RunParams }));
     // Ask the workers to stop at their next chunk; terminate only threads that do not end by themselves.
     const stopAll = () => {
