@@ -52,13 +52,27 @@ async function openDemoPreview(page: Page, host: Parameters<typeof gotoApp>[1]):
   return dir;
 }
 
-/** Sum of the z values of the heatmap trace whose name contains `name` (NaN/null skipped). */
-async function traceSum(page: Page, name: string): Promise<number> {
-  return page.getByTestId('stage-heatmaps').locator('.js-plotly-plot').evaluate((gd, n) => {
-    const traces = (gd as unknown as { data: Array<{ name: string; z: Array<Array<number | null>> }> }).data;
-    const t = traces.find((d) => d.name.includes(n));
-    if (!t) throw new Error(`no trace ${n}`);
-    return t.z.flat().reduce<number>((a, v) => a + (v ?? 0), 0);
+/**
+ * Bins drawn "on" in the map image of the subplot whose trace is named `name`: the maps are drawn
+ * as one-pixel-per-bin images, so this counts the red (value 1) pixels of that image.
+ */
+async function drawnBins(page: Page, name: string): Promise<number> {
+  return page.getByTestId('stage-heatmaps').locator('.js-plotly-plot').evaluate(async (gd, n) => {
+    const g = gd as unknown as { data: Array<{ name: string }>; layout: { images: Array<{ source: string }> } };
+    const i = g.data.findIndex((d) => d.name.includes(n));
+    if (i < 0) throw new Error(`no subplot ${n}`);
+    const img = new Image();
+    img.src = g.layout.images[i].source;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    let on = 0;
+    for (let k = 0; k < px.length; k += 4) if (px[k + 3] > 0 && px[k] > 150 && px[k + 1] < 60) on++;
+    return on;
   }, name);
 }
 
@@ -79,7 +93,10 @@ test('preview of the demo: flag count, Why panel, tuning diff and a what-if outa
   await expect(page.getByTestId('selected-ls')).toHaveText(`Run ${first.run} · LS ${first.ls}`);
   await expect(page.getByTestId('why-verdict')).toHaveText('Flagged');
   await expect(page.getByTestId('why-patterns')).toContainText('fired');
-  await expect.poll(() => traceSum(page, 'Final binary map')).toBeGreaterThan(0);
+  await expect.poll(() => drawnBins(page, 'Final binary map')).toBeGreaterThan(0);
+  // What is drawn is what the Why panel counts.
+  const finalBins = Number((await page.getByTestId('why-panel').textContent())!.match(/(\d+) left in the final map/)![1]);
+  expect(await drawnBins(page, 'Final binary map')).toBe(finalBins);
   await shot(page, 'preview-flagged-ls');
 
   // ←/→ move between LS.
@@ -109,7 +126,7 @@ test('preview of the demo: flag count, Why panel, tuning diff and a what-if outa
   await expect(page.getByTestId('selected-ls')).toHaveText(`Run ${clean.run} · LS ${clean.ls}`);
   await page.getByRole('tab', { name: 'Why' }).click();
   await expect(page.getByTestId('why-verdict')).toHaveText('Not flagged');
-  await expect.poll(() => traceSum(page, 'Final binary map')).toBe(0);
+  await expect.poll(() => drawnBins(page, 'Final binary map')).toBe(0);
   await page.getByRole('tab', { name: 'What-if' }).click();
   await page.getByLabel('Anomaly kind').selectOption('dead-module');
   // An outage of 2 ladders × 2 modules: large enough for the 2 × 16 cluster pattern.
@@ -125,7 +142,7 @@ test('preview of the demo: flag count, Why panel, tuning diff and a what-if outa
   await page.getByRole('tab', { name: 'Why' }).click();
   await expect(page.getByTestId('why-verdict')).toHaveText('Flagged');
   await expect(page.getByTestId('why-panel')).toContainText('What-if: dead modules');
-  await expect.poll(() => traceSum(page, 'Final binary map')).toBeGreaterThan(0);
+  await expect.poll(() => drawnBins(page, 'Final binary map')).toBeGreaterThan(0);
   await shot(page, 'preview-whatif-outage');
   // The user's data is untouched: clearing shows the clean LS again.
   await page.getByRole('tab', { name: 'What-if' }).click();
