@@ -9,6 +9,7 @@ import { compilePresetFiles, loadPresetFile, openSessions } from '../../backend/
 import { inMemorySource, loadConditions, runPipeline } from '../../backend/pipeline/runner';
 import { readTemplate, requireResource } from '../../backend/build-local/template-source';
 import { runInference } from '../../backend/inference/run-inference';
+import { presetSyncState } from '../../backend/model-server/preset-sync';
 import { cleanupProject, ensureStandInImage, newManager, STAND_IN_IMAGE, studioContainersFor } from './helpers';
 
 const DATA = {
@@ -49,6 +50,8 @@ describe('demo project: start-api flags the same lumisections as the preview', (
   });
 
   it('local build → start-api → ready → inference on the demo sample → flags equal the preview → stop', async () => {
+    // the handler's embedded preset is the project's preset.json
+    expect(await presetSyncState(path.join(demo, 'template.yaml'))).toMatchObject({ applicable: true, inSync: true });
     const preview = await previewFlags(demo);
     expect(preview).toEqual(labels.map((l) => l.expectFlagged));
     const { manager } = newManager();
