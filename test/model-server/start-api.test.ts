@@ -36,9 +36,9 @@ describe('start-api against the real engine', () => {
     const body = (await res.json()) as { outputs: Array<{ name: string; data: unknown[] }> };
     expect(body.outputs.find((o) => o.name === 'Flag')?.data).toEqual([false, true]);
     // the handler's print() arrives demultiplexed as stdout
-    await new Promise((r) => setTimeout(r, 300));
-    const logs = jobs.logs(run.id);
-    expect(logs.some((l) => l.stream === 'stdout' && l.text.includes('predict on 2 maps'))).toBe(true);
+    const printed = () => jobs.logs(run.id).some((l) => l.stream === 'stdout' && l.text.includes('predict on 2 maps'));
+    for (let i = 0; i < 50 && !printed(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(printed()).toBe(true);
     const stopped = await manager.stop(run.id);
     expect(stopped.state).toBe('stopped');
     expect(await studioContainersFor(p.dir)).toHaveLength(0);
