@@ -11,7 +11,7 @@ import { demoContributors, type DemoContributor } from './contributors';
 import { DEMO_RUNS, LABELS, labelEdits, LS_PER_RUN, PLACED_LABELS, type DemoLabel } from './demo-labels';
 import { demoTemplateYaml } from './demo-template';
 import { trainNmf } from './nmf-train';
-import { nmfOnnxModel } from './onnx-writer';
+import { encodeNmfOnnx } from '../onnx/nmf-onnx';
 import { Rng } from './rng';
 import { DEMO_LAYERS, drawMap, makeLayerTruth, type LayerTruth } from './synthetic-maps';
 
@@ -108,7 +108,7 @@ export async function generateDemoProject(dir: string, opts: DemoOptions = {}): 
     const pre = new Float32Array(trainingLs * size);
     preprocessLayer(layer, training.get(layer.name)!, trainingLs, { preprocessed: pre, modelInput: new Float32Array(pre.length), entries: new Float64Array(trainingLs) }, { max: 5, zeroValue: 1 }, new Float64Array(layer.geom.rows * layer.geom.cols));
     const { H } = trainNmf(pre, trainingLs, size, NMF_COMPONENTS, { iterations, seed: seed + size });
-    files[`model/nmf_${layer.name}.onnx`] = nmfOnnxModel({ H, k: NMF_COMPONENTS, rows: layer.geom.outRows, cols: layer.geom.outCols });
+    files[`model/nmf_${layer.name}.onnx`] = encodeNmfOnnx({ components: H, nComponents: NMF_COMPONENTS, rows: layer.geom.outRows, cols: layer.geom.outCols });
     files[`model/components_${layer.name}.npy`] = npy('float32', [NMF_COMPONENTS, size], H);
     files[`model/local_norm_${layer.name}.npy`] = encodeNpy(localNorms[layer.name]);
     files[`model/loss_mask_${layer.name}.npy`] = encodeNpy(lossMasks[layer.name]);
