@@ -215,6 +215,8 @@ async function main() {
     const sw = await lsSwitchTimes(page, 40);
     console.log(`LS switch → all 18 stage heatmaps re-rendered: ${stats(sw.total)}`);
     console.log(`  of which figure build + plotly render: ${stats(sw.render)}`);
+    const fetches = await page.evaluate(() => performance.getEntriesByName('preview:stages-fetch').map((e) => e.duration));
+    console.log(`  pipeline.lumisection round trips (incl. prefetches of the neighbours): ${stats(fetches)}`);
     const rf = await reflagTimes(page, [0.05, 0.06, 0.08, 0.1, 0.2, 0.5, 1, 10, 0.04, 0.03, 0.05, 0.045]);
     console.log(`threshold change → 1000 LS re-flagged and on screen: ${stats(rf.screen)}`);
     if (rf.backend.length) console.log(`  back-end re-flag time (reported by pipeline.reflag): ${stats(rf.backend)}`);

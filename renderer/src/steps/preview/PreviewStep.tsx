@@ -8,6 +8,7 @@ import { createApiPreviewBackend } from './preview-backend-api';
 import {
   applyWhatIf,
   clearWhatIf,
+  createDefaultPresetAndRun,
   describeWhatIf,
   editPreset,
   pick,
@@ -218,7 +219,12 @@ export function PreviewStep() {
           <h2>{st.error.title}</h2>
           <pre>{st.error.message}</pre>
           <div className="actions">
-            <button type="button" className="button primary" onClick={() => void startPreview(backend, project.dir)}>
+            {st.error.code === 'NOT_FOUND' && /no model preset/.test(st.error.message) && (
+              <button type="button" className="button primary" onClick={() => void createDefaultPresetAndRun(backend, project.dir)}>
+                Create preset.json from the “pixel barrel” preset
+              </button>
+            )}
+            <button type="button" className="button" onClick={() => void startPreview(backend, project.dir)}>
               Try again
             </button>
             <button type="button" className="button" onClick={() => useAppStore.getState().setStep('model')}>

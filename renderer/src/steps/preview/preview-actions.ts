@@ -33,8 +33,9 @@ function cachedStages(backend: PreviewBackend, sessionId: string, position: numb
     stageCache.set(key, p);
     return p;
   }
+  const t0 = performance.now();
   p = backend.stages(sessionId, position);
-  p.catch(() => stageCache.delete(key));
+  p.then(() => performance.measure('preview:stages-fetch', { start: t0 }), () => stageCache.delete(key));
   stageCache.set(key, p);
   while (stageCache.size > CACHE_SIZE) stageCache.delete(stageCache.keys().next().value!);
   return p;
@@ -90,7 +91,7 @@ export async function startPreview(backend: PreviewBackend, projectDir: string):
     store().set({
       phase: 'error',
       progress: null,
-      error: { title: e?.code === 'CANCELLED' ? 'Preview cancelled' : 'The preview could not run', message: message(err) },
+      error: { title: e?.code === 'CANCELLED' ? 'Preview cancelled' : 'The preview could not run', message: message(err), code: e?.code },
     });
   }
 }
@@ -101,6 +102,17 @@ function firstInteresting(items: readonly TimelineLs[]): number {
   if (f >= 0) return f;
   const b = items.findIndex((i) => i.flaggedBeforeFilter);
   return b >= 0 ? b : 0;
+}
+
+/** The project has no preset.json: write the "pixel barrel" one and run again. */
+export async function createDefaultPresetAndRun(backend: PreviewBackend, projectDir: string): Promise<void> {
+  try {
+    await backend.createDefaultPreset(projectDir);
+  } catch (err) {
+    store().set({ error: { title: 'Could not create the preset', message: message(err) } });
+    return;
+  }
+  await startPreview(backend, projectDir);
 }
 
 let selectSeq = 0;

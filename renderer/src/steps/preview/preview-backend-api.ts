@@ -3,6 +3,7 @@ import type { JobSnapshot } from '../../../../shared/api/contract';
 import type { LumisectionResult, LumisectionStages, PipelineChunk } from '../../../../shared/api/contract/pipeline';
 import { ApiError } from '../../../../shared/api/errors';
 import { decodeArray } from '../../../../shared/pipeline/encoded-array';
+import { PRESET_FILE_NAME } from '../../../../shared/preset/model-preset';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { PreviewBackend, RunHandlers, StartedRun } from './preview-backend';
 import type { TimelineLs } from './timeline/timeline-model';
@@ -128,6 +129,11 @@ export function createApiPreviewBackend(api: DismApi): PreviewBackend {
     },
     async savePreset(sessionId, preset) {
       return api.invoke('pipeline.savePreset', { sessionId, preset });
+    },
+    async createDefaultPreset(projectDir) {
+      const preset = await api.invoke('preset.default', {});
+      const sep = projectDir.includes('\\') && !projectDir.includes('/') ? '\\' : '/';
+      return (await api.invoke('preset.save', { file: `${projectDir.replace(/[\\/]$/, '')}${sep}${PRESET_FILE_NAME}`, preset })).file;
     },
   };
 }

@@ -20,6 +20,8 @@ export interface PreviewBackend {
   /** Run one LS with synthetic changes to its raw maps (in memory only). */
   whatIf(sessionId: string, position: number, preset: ModelPreset, regions: InjectionRegion[]): Promise<{ item: TimelineLs; maps: LumisectionStageMaps }>;
   savePreset(sessionId: string, preset: ModelPreset): Promise<{ file: string; preset: ModelPreset }>;
+  /** Write the "pixel barrel" preset as the project's preset.json (only when it has none). */
+  createDefaultPreset(projectDir: string): Promise<string>;
 }
 
 export interface RunHandlers {

@@ -14,6 +14,8 @@ export type SideTab = 'why' | 'tuning' | 'whatif';
 export interface PreviewError {
   title: string;
   message: string;
+  /** The back end's error code (NOT_FOUND, INPUT_INVALID, …). */
+  code?: string;
 }
 
 /** What the back end told us about the data and model of the preview session. */
