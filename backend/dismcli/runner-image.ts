@@ -6,7 +6,6 @@ import tar from 'tar-stream';
 import type { RunnerInfo, RunnerRecipe } from '../../shared/api/contract/dismcli';
 import { ApiError } from '../../shared/api/errors';
 import { buildImage, imageExists, pullImage, studioLabels, ROLE_LABEL, PROJECT_LABEL } from '../engine/containers';
-import { withoutIdleTimeout } from '../engine/containers-build';
 import {
   baseImageOf,
   dockerfileOf,
@@ -86,8 +85,7 @@ export interface EnsureRunnerOptions {
  * Make sure the runner image for the project's current recipe exists; build it only when the recipe
  * changed (the image tag carries the recipe hash) or when forced.
  */
-export async function ensureRunnerImage(engine: Docker, projectDir: string, opts: EnsureRunnerOptions = {}): Promise<{ imageTag: string; recipeHash: string; built: boolean }> {
-  const docker = withoutIdleTimeout(engine); // build steps can be silent for a long time
+export async function ensureRunnerImage(docker: Docker, projectDir: string, opts: EnsureRunnerOptions = {}): Promise<{ imageTag: string; recipeHash: string; built: boolean }> {
   const info = await runnerInfo(projectDir, docker);
   if (info.problems.length) throw new ApiError('RECIPE_INVALID', `The dismcli runner recipe cannot be built: ${info.problems.join(' ')}`, { problems: info.problems }, 'RecipeError');
   if (info.imageState === 'up-to-date' && !opts.force) {

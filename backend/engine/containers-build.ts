@@ -3,20 +3,8 @@
  * helpers in ./containers. Used by the dismcli runner and the joblib import.
  */
 import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { demuxDockerStream, LineSplitter, removeContainerQuietly, type OutputStream } from './containers';
-
-/**
- * The same engine connection without an idle timeout. The client discovery hands out keeps the
- * probe's short socket timeout, which cuts a build, an attach or a wait that is silent for longer
- * (dismcli waiting for the DIALS login prints nothing for minutes).
- */
-export function withoutIdleTimeout(docker: Docker): Docker {
-  const modem = docker.modem as unknown as { timeout?: number };
-  if (!modem.timeout) return docker;
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(modem) as object) as object, modem, { timeout: undefined });
-  return new Docker({ modem: copy } as unknown as Docker.DockerOptions);
-}
 
 /** Force-remove and wait until the engine has really let go of it (removal is asynchronous). */
 export async function removeContainerAndWait(docker: Docker, id: string, timeoutMs = 15_000): Promise<void> {
@@ -44,7 +32,6 @@ export async function runOneShotContainer(
   opts: { onLine?: (stream: OutputStream, text: string) => void; signal?: AbortSignal } = {},
 ): Promise<{ exitCode: number }> {
   opts.signal?.throwIfAborted();
-  docker = withoutIdleTimeout(docker);
   const container = await docker.createContainer({ ...create, OpenStdin: false, AttachStdin: false });
   const onAbort = () => void removeContainerQuietly(docker, container.id);
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -16,10 +16,8 @@
  *   - `demuxDockerStream` (stdout/stderr frames → whole lines), `followContainerLogs`,
  *     `tailContainerLogs` (last N lines of a stopped or running container);
  *   - `removeContainerQuietly`, `findStudioContainers`, `runContainerToCompletion`.
- * All of them take an already-connected dockerode instance (see EngineService.client()). That
- * client carries the discovery probe's short request timeout, which would cut long-lived requests
- * (container wait, attach/log streams, pulls, builds) after a few idle seconds: pass it through
- * `forLongRequests()` first.
+ * All of them take an already-connected dockerode instance (EngineService.client(), which has no
+ * idle request timeout, so long waits, log streams, pulls and builds are not cut).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -27,14 +25,6 @@ import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-
-/** The same engine connection without a per-request idle timeout (for waits, streams, pulls, builds). */
-export function forLongRequests(docker: Docker): Docker {
-  const modem = docker.modem as unknown as { timeout?: number; constructor: new (o: object) => unknown };
-  if (!modem.timeout) return docker;
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(modem) as object) as object, modem, { timeout: undefined });
-  return new (docker.constructor as new (o: object) => Docker)({ modem: copy });
-}
 
 export const STUDIO_LABEL = 'dism.studio';
 export const PROJECT_LABEL = 'dism.project';

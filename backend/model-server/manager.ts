@@ -8,7 +8,6 @@ import { buildLocal } from '../build-local/local-build';
 import { readTemplate, requireResource } from '../build-local/template-source';
 import {
   demuxDockerStream,
-  forLongRequests,
   findStudioContainers,
   OWNER_LABEL,
   ownerIsAlive,
@@ -182,7 +181,7 @@ export class ModelServerManager {
     const t0 = Date.parse(rec.run.startedAt);
     try {
       await this.prepareBuild(rec, job, spec, templateFile, opts);
-      docker = forLongRequests(await this.deps.engine.client());
+      docker = await this.deps.engine.client();
       await this.pullIfMissing(rec, job, docker, spec);
       await this.removeOrphans(job, docker, rec.run.projectDir);
       await this.checkMountReadable(job, spec, opts.fixPermissions ?? false);

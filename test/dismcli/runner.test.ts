@@ -17,7 +17,7 @@ import { runDismcli } from '../../backend/dismcli/run-dismcli';
 const BASE = 'dism-test/debian-base:bookworm';
 const STANDIN = path.resolve(__dirname, '../stand-ins/dismcli/dismcli');
 const USER = { uid: 4242, gid: 4343 };
-// The client the app itself gets from discovery (it keeps the probe's short idle timeout).
+// The client the app itself gets from discovery (long silent steps must not be cut).
 const docker = (await discoverEngine()).docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
 const haveBase = await docker.getImage(BASE).inspect().then(() => true, () => false);
 
