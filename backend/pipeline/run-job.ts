@@ -1,6 +1,6 @@
 import type { ModelPreset } from '../../shared/preset/model-preset';
 import type { NumericArray } from '../../shared/pipeline/ndarray';
-import type { DecisionBuffers } from '../../shared/pipeline/stages';
+import type { ChunkStages } from '../../shared/pipeline/run-chunk';
 import { loadDataInputs, type DataInputSpec } from './data-inputs';
 import { compilePresetFiles, openSessions } from './preset-io';
 import { inMemorySource, runPipeline } from './runner';
@@ -18,18 +18,7 @@ export interface RunParams {
 /** Messages from a run (worker → back end). Typed arrays are transferred, not copied. */
 export type RunMessage =
   | { type: 'meta'; n: number; runs: Float64Array; lumis: Float64Array; warnings: string[]; sources: string[] }
-  | {
-      type: 'chunk';
-      start: number;
-      n: number;
-      raws: NumericArray[];
-      preprocessed: Float32Array[];
-      reconstruction: Float32Array[];
-      loss: Float32Array[];
-      entries: Float64Array[];
-      maxLoss: Float32Array[];
-      decisions: DecisionBuffers;
-    }
+  | ({ type: 'chunk'; raws: NumericArray[] } & ChunkStages)
   | { type: 'done' };
 
 export function transferList(msg: RunMessage): ArrayBuffer[] {
