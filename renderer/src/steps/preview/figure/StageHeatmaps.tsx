@@ -1,7 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
 import { binLabel, describeBin, type LayerGeometry } from '../../../../../shared/pixel-geometry';
 import { Plot, Plotly } from '../Plot';
-import { buildPanels, buildStageFigure, type ColourBar, type FigureOptions, type LumisectionStageMaps, type MarkedRegion } from './build-figure';
+import { buildPanels, buildStageFigure, type ColourBar, type FigureOptions, type LumisectionStageMaps, type MarkedRegion, type RowZoom } from './build-figure';
 import { niceTicks, tickLabel } from './nice-ticks';
 import { panelImage } from './raster';
 import type { ColourMode } from './stage-specs';
@@ -96,16 +96,36 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
     return { panels, images };
   }, [maps, geometries, combinedGeometry, colourMode]);
 
+  // Zoom per figure row, kept across LS changes; "Reset zoom" (a new zoomRevision) clears it.
+  const zoom = useRef<{ revision: number; rows: Array<RowZoom | undefined> }>({ revision: zoomRevision, rows: [] });
+  if (zoom.current.revision !== zoomRevision) zoom.current = { revision: zoomRevision, rows: [] };
   const figure = useMemo(
-    () => (width > 0 ? buildStageFigure(rasters.panels, { width, images: rasters.images, marks, outlines, zoomRevision, title }) : null),
+    () => (width > 0 ? buildStageFigure(rasters.panels, { width, images: rasters.images, marks, outlines, zoomRevision, title, zoom: zoom.current.rows }) : null),
     [rasters, width, marks, outlines, zoomRevision, title],
   );
+  const onRelayout = (e: Record<string, unknown>) => {
+    if (!figure) return;
+    for (const [key, value] of Object.entries(e)) {
+      const m = key.match(/^([xy])axis(\d*)\.(range\[([01])\]|range|autorange)$/);
+      if (!m) continue;
+      const row = figure.axisRow[m[2] ? Number(m[2]) : 1];
+      if (row === undefined) continue;
+      const xy = m[1] as 'x' | 'y';
+      const z = (zoom.current.rows[row] ??= {});
+      if (m[3] === 'autorange') delete z[xy];
+      else if (m[3] === 'range') z[xy] = [...(value as [number, number])];
+      else {
+        const r = (z[xy] ??= [NaN, NaN]);
+        r[Number(m[4])] = value as number;
+      }
+    }
+  };
 
   if (exportRef) {
     exportRef.current = async () => {
       if (!figure) throw new Error('The figure is not drawn yet');
       const sharp = rasters.panels.map((p) => panelImage(p, 6));
-      const hi = buildStageFigure(rasters.panels, { width, images: sharp, marks, outlines, zoomRevision, title, plotlyColourBars: true });
+      const hi = buildStageFigure(rasters.panels, { width, images: sharp, marks, outlines, zoomRevision, title, zoom: zoom.current.rows, plotlyColourBars: true });
       return Plotly.toImage({ data: hi.data, layout: hi.layout } as never, { format: 'png', width: Math.floor(width), height: hi.height, scale: 2 });
     };
   }
@@ -150,6 +170,7 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
             });
           }}
           onUnhover={() => setTip(null)}
+          onRelayout={onRelayout}
           onClick={(e: { points?: PlotlyPoint[] }) => {
             const hit = pointOf(e);
             if (hit && onPick) onPick({ layer: hit.panel.layer, x: hit.p.x, y: hit.p.y });

@@ -114,11 +114,18 @@ export interface FigureOptions {
   /** Changes when the user asks for a zoom reset; otherwise zoom survives LS changes. */
   zoomRevision: number;
   title?: string;
+  /** Zoomed ranges per figure row (layer rows, then the combined row); missing = whole map. */
+  zoom?: Array<RowZoom | undefined>;
   /**
    * Draw the colour bars with plotly (for PNG export). On screen they are HTML (`colourBars`):
    * a plotly colour range change means a full re-plot, and auto ranges change with every LS.
    */
   plotlyColourBars?: boolean;
+}
+
+export interface RowZoom {
+  x?: [number, number];
+  y?: [number, number];
 }
 
 /** A colour bar above a stage column, in pixels from the figure's top-left corner. */
@@ -136,6 +143,8 @@ export interface Figure {
   layout: Record<string, unknown>;
   height: number;
   colourBars: ColourBar[];
+  /** Figure row of every axis number (index 1…). */
+  axisRow: number[];
 }
 
 const MARGIN = { l: 58, r: 14, t: 26, b: 8 };
@@ -214,6 +223,7 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
   const shapes: unknown[] = [];
   const images: unknown[] = [];
   const colourBars: ColourBar[] = [];
+  const axisRow: number[] = [];
   const layout: Record<string, unknown> = {
     width: Math.floor(opts.width),
     height,
@@ -224,7 +234,8 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
     showlegend: false,
     dragmode: 'zoom',
     hovermode: 'closest',
-    uirevision: opts.zoomRevision,
+    // A truthy, stable value: user zoom survives LS changes until "Reset zoom" bumps it.
+    uirevision: `zoom-${opts.zoomRevision}`,
     annotations,
     shapes,
     images,
@@ -254,10 +265,13 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
       const yRef = axisId(axis, 'y');
       const left = MARGIN.l + col * (plotWidth + COLUMN_GAP);
       const linked = axis !== firstAxis;
+      axisRow[axis] = rowIndex;
       layout[axisKey(axis, 'x')] = {
         domain: [left / opts.width, (left + plotWidth) / opts.width],
         anchor: yRef,
-        range: ranges.x,
+        // Own copies: plotly writes zoom into the layout's range arrays, and a shared array would
+        // leak one axis's zoom into the others' "before zoom" state (and break uirevision).
+        range: [...(opts.zoom?.[rowIndex]?.x ?? ranges.x)],
         tickmode: 'array',
         tickvals: xt.values,
         ticktext: xt.labels,
@@ -276,7 +290,7 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
       layout[axisKey(axis, 'y')] = {
         domain: [rowBottom, rowTop],
         anchor: xRef,
-        range: ranges.y,
+        range: [...(opts.zoom?.[rowIndex]?.y ?? ranges.y)],
         tickmode: 'array',
         tickvals: yt.values,
         ticktext: yt.labels,
@@ -377,7 +391,7 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
     }
     top += heights[rowIndex] + ROW_GAP;
   });
-  return { data, layout, height, colourBars };
+  return { data, layout, height, colourBars, axisRow };
 }
 
 function colourAxisName(isCombined: boolean, col: number): string {
