@@ -93,7 +93,9 @@ async function openPreview(page: Page, url: string, project: string): Promise<nu
   const t0 = Date.now();
   await page.goto(`${url}#/preview`);
   await page.waitForSelector('[data-testid="preview-step"][data-phase="ready"]', { timeout: 600_000 });
-  await page.waitForSelector('[data-testid="stage-heatmaps"] .main-svg', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid="stage-heatmaps"] .main-svg', { timeout: 60_000 }).catch(async (err) => {
+    throw new Error(`the stage maps did not appear: ${(await page.locator('main').innerText()).slice(0, 1500)}`, { cause: err });
+  });
   return Date.now() - t0;
 }
 
@@ -101,10 +103,11 @@ async function openPreview(page: Page, url: string, project: string): Promise<nu
  * Press → and time until the heatmaps of the new LS are painted (select → fetch → decode → images →
  * plotly → next frame), and the part from receiving the maps to the plot being updated.
  */
-async function lsSwitchTimes(page: Page, count: number): Promise<{ total: number[]; render: number[] }> {
+async function lsSwitchTimes(page: Page, count: number, idleMs = 0): Promise<{ total: number[]; render: number[] }> {
   const total: number[] = [];
   const render: number[] = [];
   for (let k = 0; k < count; k++) {
+    if (idleMs) await page.waitForTimeout(idleMs);
     const r = await page.evaluate(async () => {
       const t0 = performance.now();
       document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
@@ -217,11 +220,16 @@ async function main() {
     console.log(`  of which figure build + plotly render: ${stats(sw.render)}`);
     const fetches = await page.evaluate(() => performance.getEntriesByName('preview:stages-fetch').map((e) => e.duration));
     console.log(`  pipeline.lumisection round trips (incl. prefetches of the neighbours): ${stats(fetches)}`);
+    const paced = await lsSwitchTimes(page, 20, 400);
+    console.log(`LS switch at a reading pace (400 ms between presses, next LS already prefetched): ${stats(paced.total)}`);
+    console.log(`  of which figure build + plotly render: ${stats(paced.render)}`);
     const rf = await reflagTimes(page, [0.05, 0.06, 0.08, 0.1, 0.2, 0.5, 1, 10, 0.04, 0.03, 0.05, 0.045]);
-    console.log(`threshold change → 1000 LS re-flagged and on screen: ${stats(rf.screen)}`);
+    console.log(`threshold change → 1000 LS re-flagged and on screen (seen from Playwright, incl. its own round trips): ${stats(rf.screen)}`);
     if (rf.backend.length) console.log(`  back-end re-flag time (reported by pipeline.reflag): ${stats(rf.backend)}`);
     const calls = await page.evaluate(() => performance.getEntriesByName('preview:reflag-call').map((e) => e.duration));
     if (calls.length) console.log(`  pipeline.reflag round trip seen by the page (incl. 1000 results over the socket): ${stats(calls)}`);
+    const painted = await page.evaluate(() => performance.getEntriesByName('preview:reflag-painted').map((e) => e.duration));
+    if (painted.length) console.log(`  edit → new flags, counts, diff and timeline painted (in-page): ${stats(painted)}`);
     await page.close();
 
     const page5 = await ctx.newPage();

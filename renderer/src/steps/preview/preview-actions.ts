@@ -185,6 +185,8 @@ export async function reflag(backend: PreviewBackend, preset: ModelPreset): Prom
       // Stage maps after the loss depend on the preset: refetch the selected LS.
       clearStageCache();
       store().set({ items: r.items, reflag: { stage: r.stage, ms: r.ms, count: r.items.length }, whatIf: null });
+      // Edit → new flags painted (the frame after React has rendered them), for the UI benchmark.
+      requestAnimationFrame(() => requestAnimationFrame(() => performance.measure('preview:reflag-painted', { start: t0 })));
       if (store().selected !== null) void select(backend, store().selected!);
     }
   } catch (err) {
