@@ -193,10 +193,9 @@ async function timelineFrames(page: Page): Promise<{ frames: number[]; clicks: {
 
 async function main() {
   console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
-  if (!existsSync('dist/renderer/index.html') || !existsSync('dist/node/serve.mjs')) {
-    console.log('building the app (npm run build)…');
-    spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
-  }
+  // Measure the current renderer: `npm run bench` builds the Node side only.
+  const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (build.status !== 0 || !existsSync('dist/renderer/index.html') || !existsSync('dist/node/serve.mjs')) throw new Error('could not build the app (vite build / scripts/build-node.mjs)');
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-bench-preview-'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   let host: { url: string; stop(): void } | undefined;

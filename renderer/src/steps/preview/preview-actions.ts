@@ -125,11 +125,10 @@ export async function select(backend: PreviewBackend, position: number): Promise
   s.set({ selected: position, whatIf: keepWhatIf, whatIfError: null, stagesError: null });
   const info = s.info;
   if (!info) return;
-  s.set({ stagesLoading: true });
   try {
     const maps = await cachedStages(backend, info.sessionId, position);
     if (seq !== selectSeq) return;
-    store().set({ stages: { position, maps }, stagesLoading: false });
+    store().set({ stages: { position, maps } });
     // Warm the neighbours the arrow keys go to next.
     const t = store().toggles;
     for (const n of [stepSelection(store().items, position, 1, t), stepSelection(store().items, position, -1, t)]) {
@@ -137,7 +136,7 @@ export async function select(backend: PreviewBackend, position: number): Promise
     }
   } catch (err) {
     if (seq !== selectSeq) return;
-    store().set({ stagesLoading: false, stagesError: message(err) });
+    store().set({ stagesError: message(err) });
   }
 }
 

@@ -62,7 +62,6 @@ export interface PreviewState {
   zoomRevision: number;
   tab: SideTab;
   stages: StageView | null;
-  stagesLoading: boolean;
   stagesError: string | null;
   reflag: ReflagInfo | null;
   reflagBusy: boolean;
@@ -95,7 +94,6 @@ const initial = (): Omit<PreviewState, 'set' | 'reset'> => ({
   zoomRevision: 0,
   tab: 'why',
   stages: null,
-  stagesLoading: false,
   stagesError: null,
   reflag: null,
   reflagBusy: false,
