@@ -1,10 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { BrowserHostProcess } from './fixtures';
 import path from 'node:path';
 import { test, expect, gotoApp, makeTempDir, startBrowserHost } from './fixtures';
+
+/** A user who has opened a project before: the app shows the picker instead of opening the demo. */
+function seedRecentProject(host: BrowserHostProcess, dir: string): void {
+  writeFileSync(path.join(host.userDataDir, 'settings.json'), JSON.stringify({ recentProjects: [{ dir, name: path.basename(dir), openedAt: new Date().toISOString() }], projects: {} }));
+}
+
+test('with no project ever opened, the app opens the generated demo project', async ({ page, host }) => {
+  await gotoApp(page, host);
+  await expect(page.locator('.status-project')).toHaveText('Demo project', { timeout: 60_000 });
+  await expect(page.getByRole('heading', { name: 'Demo project' })).toBeVisible();
+  await expect(page.locator('.template-list')).toContainText('template.yaml');
+});
 
 test('the app loads and every wizard step is reachable once a project is open', async ({ page, host }) => {
   const project = makeTempDir();
   writeFileSync(path.join(project, 'template.yaml'), 'TemplateFormatVersion: "2025-03-31"\n');
+  seedRecentProject(host, makeTempDir('dism-e2e-older-'));
   await gotoApp(page, host);
   await expect(page.getByRole('heading', { name: 'Model', level: 1 })).toBeVisible();
   // Before a project is open only the Model step is enabled.

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ensureDemoProject } from '../../demo/demo-project';
 import { loadPresetFile, savePresetFile } from '../../pipeline/preset-io';
 import { PipelineService } from '../../pipeline/pipeline-service';
+import { findProjectPresets } from '../../pipeline/project-presets';
 import { summarizeProject } from '../../projects/project-folder';
 import { pixelBarrelPreset } from '../../../shared/preset/pixel-barrel';
 import type { BackendContext, HandlerMap } from '../types';
@@ -23,6 +24,7 @@ export function pipelineService(ctx: BackendContext): PipelineService {
 export const pipelineHandlers: HandlerMap<
   | 'pipeline.run'
   | 'pipeline.results'
+  | 'pipeline.presets'
   | 'pipeline.lumisection'
   | 'pipeline.reflag'
   | 'pipeline.whatIf'
@@ -33,6 +35,7 @@ export const pipelineHandlers: HandlerMap<
   | 'demo.open'
 > = {
   'pipeline.run': (input, ctx) => pipelineService(ctx).start(input),
+  'pipeline.presets': ({ projectDir }) => findProjectPresets(projectDir),
   'pipeline.results': ({ sessionId, offset, limit }, ctx) => pipelineService(ctx).results(sessionId, offset, limit),
   'pipeline.lumisection': ({ sessionId, index }, ctx) => pipelineService(ctx).lumisection(sessionId, index),
   'pipeline.reflag': ({ sessionId, preset }, ctx) => pipelineService(ctx).reflag(sessionId, preset),

@@ -164,6 +164,11 @@ export const pipelineMethods = {
   'preset.load': method(z.object({ file: z.string().min(1) }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Read and validate a model preset file'),
   'preset.save': method(z.object({ file: z.string().min(1), preset: ModelPreset }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Validate and save a model preset atomically (keeps <file>.bak)'),
   'preset.default': method(z.object({}).strict(), ModelPreset, 'The "pixel barrel" preset (production PixelNMF values)'),
+  'pipeline.presets': method(
+    z.object({ projectDir: z.string().min(1) }).strict(),
+    z.array(z.object({ file: z.string(), label: z.string() })),
+    'Model presets in a project: preset.json and the preview-<KEY>/preset.json written by a joblib import',
+  ),
   'demo.open': method(
     z.object({}).strict(),
     z.object({ project: ProjectSummary, generated: z.boolean() }),

@@ -59,6 +59,13 @@ export function PreviewStep() {
   const st = usePreviewStore();
   const exportFigure = useRef<ExportFigure | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [presets, setPresets] = useState<Array<{ file: string; label: string }>>([]);
+
+  // Presets to choose from: the project's own and those written by a joblib import.
+  useEffect(() => {
+    if (!project) return;
+    api.invoke('pipeline.presets', { projectDir: project.dir }).then(setPresets, () => setPresets([]));
+  }, [api, project, st.info?.presetFile]);
 
   // One preview session per project; coming back to the step keeps it.
   useEffect(() => {
@@ -146,7 +153,19 @@ export function PreviewStep() {
               {st.info.presetFile && (
                 <>
                   {' '}
-                  · preset <span className="mono">{st.info.presetFile}</span>
+                  · preset{' '}
+                  {presets.length > 1 ? (
+                    <select
+                      aria-label="Model preset"
+                      value={st.info.presetFile}
+                      disabled={st.phase === 'starting'}
+                      onChange={(e) => void startPreview(backend, project.dir, e.target.value)}
+                    >
+                      {presets.map((p) => <option key={p.file} value={p.file}>{p.label}</option>)}
+                    </select>
+                  ) : (
+                    <span className="mono">{st.info.presetFile}</span>
+                  )}
                 </>
               )}
             </p>
@@ -193,7 +212,7 @@ export function PreviewStep() {
           >
             Export JSON
           </button>
-          <button type="button" className="button" disabled={st.phase === 'starting' || st.phase === 'running'} onClick={() => void startPreview(backend, project.dir)}>
+          <button type="button" className="button" disabled={st.phase === 'starting' || st.phase === 'running'} onClick={() => void startPreview(backend, project.dir, st.info?.presetFile ?? undefined)}>
             Re-run
           </button>
         </div>

@@ -46,7 +46,7 @@ function clearStageCache(): void {
 
 let runSeq = 0;
 
-export async function startPreview(backend: PreviewBackend, projectDir: string): Promise<void> {
+export async function startPreview(backend: PreviewBackend, projectDir: string, presetFile?: string): Promise<void> {
   const seq = ++runSeq;
   const prevJob = store().jobId;
   if (prevJob && store().phase === 'running') void backend.cancel(prevJob).catch(() => undefined);
@@ -65,7 +65,7 @@ export async function startPreview(backend: PreviewBackend, projectDir: string):
         store().set({ items: dense, savedItems: dense });
         if (store().selected === null && dense.length) void select(backend, firstInteresting(dense));
       },
-    });
+    }, presetFile);
     if (seq !== runSeq) return;
     const { geometries, combined } = geometriesOf(run.preset);
     store().set({

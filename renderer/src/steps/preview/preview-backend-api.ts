@@ -55,7 +55,7 @@ function jobError(s: JobSnapshot): Error {
 
 export function createApiPreviewBackend(api: DismApi): PreviewBackend {
   return {
-    async start(projectDir: string, handlers: RunHandlers): Promise<StartedRun> {
+    async start(projectDir: string, handlers: RunHandlers, presetFile?: string): Promise<StartedRun> {
       // Subscribe before starting: chunks and the end of a short run can arrive before the reply.
       let jobId: string | null = null;
       let sessionId = '';
@@ -87,7 +87,7 @@ export function createApiPreviewBackend(api: DismApi): PreviewBackend {
       };
       let run;
       try {
-        run = await api.invoke('pipeline.run', { projectDir });
+        run = await api.invoke('pipeline.run', { projectDir, ...(presetFile ? { presetFile } : {}) });
       } catch (err) {
         unsubscribe();
         throw err;

@@ -10,8 +10,8 @@ import type { PipelineStage } from './tuning/preset-diff';
  * transport details of maps and jobs.
  */
 export interface PreviewBackend {
-  /** Load the project's preset and sample data, start the pipeline run; results stream to `onChunk`. */
-  start(projectDir: string, handlers: RunHandlers): Promise<StartedRun>;
+  /** Load the project's preset (or `presetFile`) and sample data, start the run; results stream to `onChunk`. */
+  start(projectDir: string, handlers: RunHandlers, presetFile?: string): Promise<StartedRun>;
   cancel(jobId: string): Promise<void>;
   /** Every stage map of one LS (by position in the run). */
   stages(sessionId: string, position: number): Promise<LumisectionStageMaps>;

@@ -1,9 +1,8 @@
-import type { ModelPreset } from '../../../../../shared/preset/model-preset';
+import type { PipelineStage } from '../../../../../shared/pipeline/model';
 import type { TimelineLs } from '../timeline/timeline-model';
 
-/** Pipeline stages in order; a preset edit re-runs from the first stage it affects. */
-export const STAGE_ORDER = ['inference', 'clustering', 'combine', 'flagging', 'filter'] as const;
-export type PipelineStage = (typeof STAGE_ORDER)[number];
+// The stage logic lives with the pipeline; the UI only labels it.
+export { firstAffectedStage, type PipelineStage } from '../../../../../shared/pipeline/model';
 
 export const STAGE_LABEL: Record<PipelineStage, string> = {
   inference: 'preprocessing + NMF inference',
@@ -12,18 +11,6 @@ export const STAGE_LABEL: Record<PipelineStage, string> = {
   flagging: 'flagging patterns (no NMF inference)',
   filter: 'lumisection filter only',
 };
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** The first stage whose inputs differ between two presets, or null when nothing changed. */
-export function firstAffectedStage(a: ModelPreset, b: ModelPreset): PipelineStage | null {
-  if (!same(a.layers, b.layers) || !same(a.reconstructionInput, b.reconstructionInput)) return 'inference';
-  if (!same(a.thresholds, b.thresholds)) return 'clustering';
-  if (!same(a.combine, b.combine)) return 'combine';
-  if (!same(a.flagging, b.flagging)) return 'flagging';
-  if (!same(a.filters, b.filters)) return 'filter';
-  return null;
-}
 
 export interface FlagChange {
   position: number;
