@@ -17,7 +17,7 @@ import { compilePresetFiles, loadPresetFile, openSessions } from '../../backend/
  */
 const IMAGE = 'dism-test/debian-base:bookworm';
 const CODEURI = path.resolve(__dirname, '../fixtures/pixelnmf-codeuri');
-// The client the app itself gets from discovery (it keeps the probe's short idle timeout).
+// The client the app itself gets from discovery.
 const docker = (await discoverEngine()).docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
 const haveImage = await docker.getImage(IMAGE).inspect().then(() => true, () => false);
 

@@ -239,9 +239,16 @@ export function PreviewStep() {
           <pre>{st.error.message}</pre>
           <div className="actions">
             {st.error.code === 'NOT_FOUND' && /no model preset/.test(st.error.message) && (
-              <button type="button" className="button primary" onClick={() => void createDefaultPresetAndRun(backend, project.dir)}>
-                Create preset.json from the “pixel barrel” preset
-              </button>
+              <>
+                {presets.map((p) => (
+                  <button key={p.file} type="button" className="button primary" onClick={() => void startPreview(backend, project.dir, p.file)}>
+                    Preview with {p.label}
+                  </button>
+                ))}
+                <button type="button" className={`button${presets.length ? '' : ' primary'}`} onClick={() => void createDefaultPresetAndRun(backend, project.dir)}>
+                  Create preset.json from the “pixel barrel” preset
+                </button>
+              </>
             )}
             <button type="button" className="button" onClick={() => void startPreview(backend, project.dir)}>
               Try again
