@@ -193,6 +193,12 @@ export function addRebinnedBinary(src: Uint8Array, srcOff: number, plan: AreaPla
     for (let k = 0; k < t; k++) acc[accOff + k] += rowOr[k];
     return;
   }
+  addColumnOr(rowOr, plan, cols, acc, accOff);
+}
+
+/** Column pass shared by both row passes: OR the source columns touching each output column, add to acc. */
+function addColumnOr(rowOr: Uint8Array, plan: AreaPlan, cols: TouchTable, acc: Uint8Array, accOff: number): void {
+  const { srcCols, dstRows, dstCols } = plan;
   const cs = cols.start;
   const csrc = cols.src;
   for (let dy = 0; dy < dstRows; dy++) {
@@ -208,7 +214,7 @@ export function addRebinnedBinary(src: Uint8Array, srcOff: number, plan: AreaPla
 
 /** The same on 32-bit words (4 bins at a time): OR and add never carry across bytes for 0/1 maps of < 256 layers. */
 function addRebinnedBinaryWords(src: Uint8Array, srcOff: number, plan: AreaPlan, rows: TouchTable, cols: TouchTable, acc: Uint8Array, accOff: number, rowOr: Uint8Array): void {
-  const { srcCols, dstRows, dstCols } = plan;
+  const { srcCols, dstRows } = plan;
   const wc = srcCols >> 2;
   const s32 = wordView(src);
   const r32 = wordView(rowOr);
@@ -231,17 +237,7 @@ function addRebinnedBinaryWords(src: Uint8Array, srcOff: number, plan: AreaPlan,
     for (let k = 0; k < words; k++) a32[ao + k] += r32[k];
     return;
   }
-  const cs = cols.start;
-  const csrc = cols.src;
-  for (let dy = 0; dy < dstRows; dy++) {
-    const o = dy * srcCols;
-    const d = accOff + dy * dstCols;
-    for (let dx = 0; dx < dstCols; dx++) {
-      let v = 0;
-      for (let k = cs[dx]; k < cs[dx + 1]; k++) v |= rowOr[o + csrc[k]];
-      acc[d + dx] += v;
-    }
-  }
+  addColumnOr(rowOr, plan, cols, acc, accOff);
 }
 
 const wordViews = new WeakMap<Uint8Array, Uint32Array>();

@@ -59,6 +59,9 @@ export interface Panel {
  * Every map of one LS as panels, with colour ranges: fixed per stage, or (auto) from this LS's
  * data of that stage over all layers, so one colour bar per stage column stays valid.
  */
+/** Axis frame shared by every map subplot: a thin box, no plotly grid (the DQM grid is drawn as shapes). */
+const MAP_AXIS_FRAME = { showgrid: false, zeroline: false, showline: true, linecolor: '#8a94a3', mirror: true, constrain: 'domain' } as const;
+
 export function buildPanels(maps: LumisectionStageMaps, geometries: LayerGeometry[], combinedGeometry: LayerGeometry, mode: ColourMode): Panel[] {
   const nLayers = maps.layers.length;
   const panels: Panel[] = [];
@@ -279,12 +282,7 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
         ticklen: 3,
         tickangle: 0,
         tickfont: { size: plotWidth < 200 ? 8 : 10 },
-        showgrid: false,
-        zeroline: false,
-        showline: true,
-        linecolor: '#8a94a3',
-        mirror: true,
-        constrain: 'domain',
+        ...MAP_AXIS_FRAME,
         ...(linked ? { matches: axisId(firstAxis, 'x') } : {}),
       };
       layout[axisKey(axis, 'y')] = {
@@ -298,12 +296,7 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
         ticks: col === 0 ? 'outside' : '',
         ticklen: 3,
         tickfont: { size: 10 },
-        showgrid: false,
-        zeroline: false,
-        showline: true,
-        linecolor: '#8a94a3',
-        mirror: true,
-        constrain: 'domain',
+        ...MAP_AXIS_FRAME,
         // Square bins on the row's first subplot; the others follow it through `matches`.
         ...(linked ? { matches: axisId(firstAxis, 'y') } : { scaleanchor: xRef, scaleratio: SQUARE_BIN_SCALE_RATIO }),
       };

@@ -9,7 +9,7 @@ const ls = (i: number, run: number, p: Partial<TimelineLs> = {}): TimelineLs => 
   flagged: false,
   passedFilter: true,
   reasons: [],
-  score: { finalBins: 0, maxLoss: 0 },
+  score: { finalBins: 0, maxLoss: 0, maxLossPerLayer: {} },
   ...p,
 });
 

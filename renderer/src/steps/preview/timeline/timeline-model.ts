@@ -2,17 +2,10 @@
  * What the lumisection timeline draws, computed without the DOM: run boundaries, the visible index
  * window, which LS pass the "flagged only" / "filtered only" toggles, and keyboard navigation.
  */
+import type { LumisectionResult } from '../../../../../shared/api/contract/pipeline';
 
-export interface TimelineLs {
-  index: number;
-  run: number;
-  ls: number;
-  flaggedBeforeFilter: boolean;
-  flagged: boolean;
-  passedFilter: boolean;
-  reasons: Array<{ code: string; message: string }>;
-  score: { finalBins: number; maxLoss: number | null; maxLossPerLayer?: Record<string, number | null> };
-}
+/** One LS as the back end streams it (per-layer entries are not needed on the timeline). */
+export type TimelineLs = Omit<LumisectionResult, 'entries'>;
 
 export interface ViewWindow {
   /** First visible position (fractional, in LS positions). */

@@ -15,7 +15,7 @@ describe('preset diff', () => {
   });
 
   it('lists LS whose flag changed', () => {
-    const mk = (flags: boolean[]) => flags.map((flagged, i) => ({ index: i, run: 7, ls: i + 1, flagged, flaggedBeforeFilter: flagged, passedFilter: true, reasons: [], score: { finalBins: 0, maxLoss: 0 } }));
+    const mk = (flags: boolean[]) => flags.map((flagged, i) => ({ index: i, run: 7, ls: i + 1, flagged, flaggedBeforeFilter: flagged, passedFilter: true, reasons: [], score: { finalBins: 0, maxLoss: 0, maxLossPerLayer: {} } }));
     expect(flagChanges(mk([true, false, true]), mk([false, false, true]))).toEqual([{ position: 0, run: 7, ls: 1, before: true, after: false }]);
   });
 });
