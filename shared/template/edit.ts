@@ -191,7 +191,11 @@ export function setValue(input: Parsed, path: readonly PathSegment[], value: unk
     node = child;
     depth++;
   }
-  if (depth === path.length) return replaceAt(parsed, path, value);
+  if (depth === path.length) {
+    // Setting a scalar to the value it already has is no edit: its bytes (and style) stay as written.
+    if (isScalar(node) && node.value === value) return { text, change: { from: 0, to: 0, insert: '' } };
+    return replaceAt(parsed, path, value);
+  }
   const parentPath = path.slice(0, depth);
   const rest = path.slice(depth);
   const parent = depth === 0 ? (doc.contents as YNode) : node;
