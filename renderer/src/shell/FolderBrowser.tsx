@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApi } from '../api/ApiContext';
 import type { DirEntry } from '../../../shared/api/contract';
 
@@ -17,6 +17,12 @@ export function FolderBrowser({ initialDir, onChoose, onCancel, title = 'Choose 
   const [typed, setTyped] = useState('');
   const [listing, setListing] = useState<{ dir: string; parent: string | null; entries: DirEntry[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A listing that arrives after the user started typing must not overwrite what they typed.
+  const typing = useRef(false);
+  const go = (d: string) => {
+    typing.current = false;
+    setDir(d);
+  };
 
   useEffect(() => {
     let alive = true;
@@ -24,7 +30,7 @@ export function FolderBrowser({ initialDir, onChoose, onCancel, title = 'Choose 
       (l) => {
         if (!alive) return;
         setListing(l);
-        setTyped(l.dir);
+        if (!typing.current) setTyped(l.dir);
         setError(null);
       },
       (e: Error) => alive && setError(e.message),
@@ -38,18 +44,18 @@ export function FolderBrowser({ initialDir, onChoose, onCancel, title = 'Choose 
     <div className="modal-backdrop" role="presentation">
       <div className="modal folder-browser" role="dialog" aria-label={title}>
         <h2>{title}</h2>
-        <form className="folder-path" onSubmit={(e) => { e.preventDefault(); setDir(typed); }}>
-          <input aria-label="Folder path" value={typed} onChange={(e) => setTyped(e.target.value)} spellCheck={false} />
+        <form className="folder-path" onSubmit={(e) => { e.preventDefault(); go(typed); }}>
+          <input aria-label="Folder path" value={typed} onChange={(e) => { typing.current = true; setTyped(e.target.value); }} spellCheck={false} />
           <button className="button" type="submit">Go</button>
         </form>
         {error && <p className="field-error" role="alert">{error}</p>}
         <ul className="folder-list">
           {listing?.parent && (
-            <li><button className="folder-entry" onClick={() => setDir(listing.parent!)}>⬑ ..</button></li>
+            <li><button className="folder-entry" onClick={() => go(listing.parent!)}>⬑ ..</button></li>
           )}
           {listing?.entries.filter((e) => e.kind === 'dir').map((e) => (
             <li key={e.name}>
-              <button className="folder-entry" onClick={() => setDir(`${listing.dir.replace(/\/$/, '')}/${e.name}`)}>📁 {e.name}</button>
+              <button className="folder-entry" onClick={() => go(`${listing.dir.replace(/\/$/, '')}/${e.name}`)}>📁 {e.name}</button>
             </li>
           ))}
           {listing && listing.entries.length === 0 && <li className="muted">No sub-folders</li>}
