@@ -1,3 +1,4 @@
+import { serializeError } from '../../shared/api/errors';
 import { APP_VERSION } from '../version';
 import { UsageError, type CliIO } from './command';
 import { commands } from './commands/index';
@@ -42,7 +43,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`${err.message}\n\nUsage: ${cmd.usage}`);
       return 2;
     }
-    const e = err as Error;
+    // The same words the UI shows: operating-system errors (ENOENT, EACCES, EISDIR…) in plain words.
+    const e = serializeError(err);
     io.err(`${e.name && e.name !== 'Error' ? `${e.name}: ` : 'Error: '}${e.message}`);
     return 1;
   }

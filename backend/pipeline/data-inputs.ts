@@ -100,6 +100,12 @@ async function loadIds(file: string, what: string, n: number): Promise<Float64Ar
   return Float64Array.from(arr.data);
 }
 
+/** Every file a data spec names (absolute), for the check that no output replaces an input. */
+export function dataInputFiles(spec: DataInputSpec): string[] {
+  const base = spec.baseDir ?? process.cwd();
+  return [...Object.values(spec.layers), spec.runs, spec.lumis, spec.oms, spec.hlt].filter((p): p is string => Boolean(p)).map((p) => path.resolve(base, p));
+}
+
 /** Load and align the raw maps of every preset layer. */
 export async function loadDataInputs(preset: ModelPreset, spec: DataInputSpec): Promise<LoadedData> {
   const base = spec.baseDir ?? process.cwd();

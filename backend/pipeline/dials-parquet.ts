@@ -1,6 +1,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { inputError } from './input-error';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 /** Maps of one monitoring element with their (run, LS) — what DIALS exports and API pages carry. */
 export interface MeMaps {
@@ -76,7 +77,7 @@ export async function loadDialsParquet(file: string, me: string | null = null): 
   try {
     buffer = await asyncBufferFromFile(file);
   } catch (err) {
-    throw inputError(`${file}: cannot open (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message})`);
+    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot open it: ${systemErrorReason(err)}`}`);
   }
   let columns: string[];
   try {
