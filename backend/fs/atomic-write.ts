@@ -46,7 +46,8 @@ export function releaseTemp(tmp: string): void {
   inFlight.delete(tmp);
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it runs, as another user). */
+export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
