@@ -8,6 +8,7 @@ import { createGzip } from 'node:zlib';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import tar from 'tar-stream';
 import type { ExportFormat } from '../../shared/api/contract/export';
+import { failureOf } from '../fs/stream-failure';
 import { safeEntryName, safeJoin } from './safe-path';
 
 export interface WrittenFile {
@@ -58,18 +59,6 @@ class FolderWriter implements ExportWriter {
   async finish(): Promise<void> {}
 
   abort(): void {}
-}
-
-/**
- * A promise that rejects when `stream` errors and never resolves otherwise, for racing against the
- * work that feeds the stream: a failed output (a folder that cannot be written, a full disk) must
- * end the export with its error instead of leaving it waiting for a 'drain' that never comes. It
- * has a handler from the start, so an early error is never an unhandled rejection.
- */
-function failureOf(stream: NodeJS.EventEmitter): Promise<never> {
-  const p = new Promise<never>((_, reject) => stream.once('error', reject));
-  p.catch(() => undefined);
-  return p;
 }
 
 /** Streaming zip (fflate): deflated entries, the archive never held in memory whole. */
