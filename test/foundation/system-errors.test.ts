@@ -83,3 +83,16 @@ describe('operating-system errors in plain words', () => {
     }
   });
 });
+
+describe('the CLI as a pipeline stage', () => {
+  it('output whose reader has gone (`| true`, or `| head` after its lines) ends quietly, without an unhandled EPIPE', async () => {
+    const { execFile } = await import('node:child_process');
+    const bin = path.resolve('bin/dism-studio.mjs');
+    const template = path.resolve('test/fixtures/templates/pixel-barrel-nmf.template.yaml');
+    const errFile = path.join(tmp, 'stderr.txt');
+    // `true` exits at once without reading: every line validate prints hits a closed pipe.
+    const script = `"${process.execPath}" "${bin}" validate "${template}" 2>"${errFile}" | true`;
+    await new Promise<void>((resolve, reject) => execFile('/bin/sh', ['-c', script], (e) => (e ? reject(e) : resolve())));
+    expect(await fs.readFile(errFile, 'utf8')).toBe('');
+  });
+});
