@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import type { ModelPreset, PatternSpec, PresetLayer } from '../../shared/preset/model-preset';
 import { PRESET_FILE_NAME } from '../../shared/preset/model-preset';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { lossMaskProblem } from '../../shared/pipeline/input-checks';
 import { ApiError } from '../../shared/api/errors';
 import { imageExists, studioLabels } from '../engine/containers';
 import { containerUserFor, runOneShotContainer } from '../engine/containers-build';
@@ -258,6 +259,9 @@ async function writePreviewModel(res: ResourceInfo, opts: ImportJoblibOptions, i
 
     const mask = l.lossMask ? await readNpyFile(path.join(out, l.lossMask)) : null;
     if (mask && (mask.shape[0] !== rows || mask.shape[1] !== cols)) throw bad(`${input.name}: the loss mask in the joblib has shape (${mask.shape.join(', ')}), the template says ${rows}×${cols}.`);
+    const maskBad = mask ? lossMaskProblem(mask.data, cols) : null;
+    // The same rule the preview applies to a preset's masks: a float map is not silently made boolean.
+    if (maskBad) throw bad(`${input.name}: the loss mask in the joblib ${maskBad}`);
     masks.push(mask ? Uint8Array.from(mask.data, (v) => (v ? 1 : 0)) : null);
 
     presetLayers.push({ name: input.name, monitoringElement: input.me, shape: [rows, cols], cross, onnx: onnxName, localNorm: `local_norm_${input.name}.npy`, lossMask: `loss_mask_${input.name}.npy` });

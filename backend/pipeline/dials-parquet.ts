@@ -27,7 +27,7 @@ export interface DialsRow {
 
 /**
  * Rows of a DIALS export (parquet or API JSON) for one ME into a dense stack. `me` selects rows when
- * the file holds several MEs; every map must be (y_bin × x_bin) without NaN.
+ * the file holds several MEs; every map must be (y_bin × x_bin) of numbers.
  */
 export function rowsToMaps(rows: DialsRow[], source: string, me: string | null): MeMaps {
   const mes = new Set(rows.map((r) => (r.me === undefined || r.me === null ? null : String(r.me))));
@@ -63,7 +63,8 @@ export function rowsToMaps(rows: DialsRow[], source: string, me: string | null):
       if (!Array.isArray(line) || line.length !== colsN) throw inputError(`${where}: data row ${a} has ${Array.isArray(line) ? line.length : 0} values, expected ${colsN}`);
       for (let b = 0; b < colsN; b++) {
         const v = line[b];
-        if (typeof v !== 'number' || Number.isNaN(v)) throw inputError(`${where}: bin (${a}, ${b}) is ${v === null ? 'null' : String(v)}; raw counts must be numbers`);
+        // Non-numbers here; NaN, ±Inf and negatives by the shared check of every source (data-inputs.ts).
+        if (typeof v !== 'number') throw inputError(`${where}: bin (${a}, ${b}) is ${v === null ? 'null' : JSON.stringify(v)}; raw counts must be numbers`);
         maps[off + a * colsN + b] = v;
       }
     }
