@@ -66,13 +66,14 @@ export async function planExport(opts: ExportOptions): Promise<ExportPlan> {
 
 /** Export .dism-artifacts/<parts> with a manifest; the target appears complete or not at all. */
 export async function exportArtifacts(opts: ExportOptions): Promise<ExportResult> {
+  // First, so an earlier export a crash left moved aside is back in place before the plan looks.
+  if (path.isAbsolute(opts.to)) await removeStalePartials(path.resolve(opts.to));
   const plan = await planExport(opts);
   const files: SourceFile[] = [];
   for (const part of plan.parts) files.push(...(await collectPart(plan.projectDir, part)));
   const totalBytes = files.reduce((a, f) => a + f.size, 0);
 
   const dir = path.dirname(plan.target);
-  await removeStalePartials(plan.target);
   const temp = path.join(dir, `.${path.basename(plan.target)}.dism-${process.pid}-${randomBytes(6).toString('hex')}.partial`);
   const manifestFiles: ManifestFile[] = [];
   let writer: ExportWriter | null = null;

@@ -170,10 +170,11 @@ export async function planImportOutputs(templateFile: string, resource: string, 
  */
 export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): Promise<ImportJoblibResult> {
   const res = await readResource(opts.template, opts.resource);
-  await planImportOutputs(opts.template, opts.resource, Boolean(opts.overwrite), opts.allowHint);
   const image = opts.image ?? res.image;
   if (!image) throw bad(`Resources.${opts.resource} sets no Properties.Image; pass the runtime image with --image.`);
   if (!(await imageExists(docker, image))) throw bad(`The runtime image ${image} is not available in the container engine. Pull or load it (docker pull ${image}), or pass another with --image.`);
+  // Inputs first (cheap), then the question about an earlier import, before the extraction runs.
+  await planImportOutputs(opts.template, opts.resource, Boolean(opts.overwrite), opts.allowHint);
 
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-joblib-extract-'));
   const output: string[] = [];

@@ -120,6 +120,19 @@ describe('export target rule', () => {
     expect((await fs.readdir(tmp)).sort()).toEqual(['export', 'work']);
   });
 
+  it('leftovers of a crashed export: the earlier export moved aside is put back, a half-written one removed', async () => {
+    const to = path.join(tmp, 'export');
+    await exportArtifacts({ projectDir: project, to });
+    const manifest = await fs.readFile(path.join(to, 'manifest.json'), 'utf8');
+    const dead = 2 ** 22 + 17; // above Linux's pid_max: no such process
+    // The crash came between "move the old one aside" and "move the new one in".
+    await fs.rename(to, path.join(tmp, `.export.dism-${dead}-0123456789ab.replaced`));
+    await fs.mkdir(path.join(tmp, `.export.dism-${dead}-abcdef012345.partial`));
+    await expect(exportArtifacts({ projectDir: project, to })).rejects.toMatchObject({ code: 'TARGET_EXISTS' });
+    expect(await fs.readFile(path.join(to, 'manifest.json'), 'utf8')).toBe(manifest);
+    expect((await fs.readdir(tmp)).sort()).toEqual(['export', 'work']);
+  });
+
   it('TARGET_EXISTS tells what would be replaced', async () => {
     const to = path.join(tmp, 'export');
     await exportArtifacts({ projectDir: project, to });
