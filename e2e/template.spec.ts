@@ -59,7 +59,7 @@ test('form edit updates the YAML, YAML errors show in the form, save keeps comme
   for (const comment of ['# general properties', '#- Name: BPix1', '# only start at 2025F', '# updated recommendation: do not set requests or limits for resources,']) expect(saved).toContain(comment);
   const diff = original.split('\n').flatMap((l, i) => (l === saved.split('\n')[i] ? [] : [i + 1]));
   expect(diff).toEqual([11]);
-  expect(readFileSync(path.join(project, 'template.yaml.bak'), 'utf8')).toBe(original);
+  expect(readFileSync(path.join(project, 'template.yaml.dism-studio.bak'), 'utf8')).toBe(original);
 });
 
 test('one-click TYPE_* migration, list reordering and a change on disk offered for reload', async ({ page, host }) => {

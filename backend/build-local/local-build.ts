@@ -3,6 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Document } from 'yaml';
 import { ApiError } from '../../shared/api/errors';
+import { isInside, realPathAllowMissing } from '../fs/paths';
+import { linkProblem, resolveProjectPath, type PathRule } from '../template/project-paths';
 import { configPbtxt, TRITON_MODEL } from './config-pbtxt';
 import { modelName, plainDataType, readTemplate, type ResourceView, type TemplateView } from './template-source';
 
@@ -39,33 +41,73 @@ export interface LocalBuildResult {
   builtAt: string;
 }
 
-/** A path from the template, resolved against its folder; refuses paths that leave the project. */
+const RULE_CODES: Record<PathRule, string> = {
+  'path-outside-project': 'PATH_OUTSIDE_PROJECT',
+  'path-missing': 'BUILD_INPUT_MISSING',
+  'path-kind': 'BUILD_INPUT_MISSING',
+  'path-loop': 'PATH_LOOP',
+};
+
+/**
+ * A path from the template, resolved against its folder with the rule `validate` applies
+ * (backend/template/project-paths.ts): refused in the same words when it leaves the project,
+ * also through a link. Sources inside .dism-artifacts are refused too: the build replaces them.
+ */
 async function projectPath(t: TemplateView, r: ResourceView, key: string, kind: 'file' | 'dir'): Promise<string> {
   const raw = r.properties[key];
   const where = `Resources.${r.key}.Properties.${key}`;
   if (typeof raw !== 'string' || !raw.trim()) throw new ApiError('BUILD_INPUT_MISSING', `${where} is required for ${r.type} (a ${kind} relative to ${t.dir}).`, { path: where }, 'BuildError');
-  const abs = path.resolve(t.dir, raw);
-  const rel = path.relative(t.dir, abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ApiError('PATH_OUTSIDE_PROJECT', `${where}: ${raw} points outside the project folder ${t.dir}.`, { path: where }, 'BuildError');
-  let st;
-  try {
-    st = await fs.stat(abs);
-  } catch {
-    throw new ApiError('BUILD_INPUT_MISSING', `${where}: ${raw} does not exist (looked for ${abs}).`, { path: where, file: abs }, 'BuildError');
+  const res = await resolveProjectPath({ templateDir: t.dir, projectDir: t.dir, field: key, value: raw, kind });
+  // validate's words, with the field named by its full path ("ModelUri: file not found…" → "Resources.X.Properties.ModelUri: file not found…").
+  if (!res.ok) throw new ApiError(RULE_CODES[res.rule], res.message.startsWith(key) ? `${where}${res.message.slice(key.length)}` : `${where}: ${res.message}`, { path: where }, 'BuildError');
+  const artifacts = await realPathAllowMissing(path.join(t.dir, ARTIFACTS_DIR));
+  if (isInside(artifacts, res.real)) {
+    throw new ApiError('PATH_IN_BUILD_OUTPUT', `${where}: ${raw} is inside ${ARTIFACTS_DIR}, which the build writes and replaces; point it at your own files instead.`, { path: where }, 'BuildError');
   }
-  if (kind === 'dir' ? !st.isDirectory() : !st.isFile()) throw new ApiError('BUILD_INPUT_MISSING', `${where}: ${raw} is not a ${kind === 'dir' ? 'folder' : 'file'} (${abs}).`, { path: where, file: abs }, 'BuildError');
-  return abs;
+  return res.abs;
 }
 
-async function copyInto(src: string, dest: string): Promise<void> {
+interface CopyContext {
+  projectReal: string;
+  /** Folder the messages show paths relative to (the template's). */
+  shownFrom: string;
+  where: string;
+}
+
+/**
+ * Copy a file or folder into the build, links replaced by the files they point to (dismcli copies
+ * with Python's copytree, which does the same); a link leading out of the project, to nowhere or
+ * into a loop is refused in plain words (the same check validate runs).
+ */
+async function copyInto(src: string, dest: string, ctx: CopyContext, ancestors: string[] = []): Promise<void> {
+  const lst = await fs.lstat(src);
+  if (lst.isSymbolicLink()) {
+    const problem = await linkProblem(src, { projectReal: ctx.projectReal, ancestors, shownFrom: ctx.shownFrom });
+    if (problem) throw new ApiError(RULE_CODES[problem.rule], `${ctx.where}: ${problem.message}`, { path: ctx.where, file: src }, 'BuildError');
+  }
+  const st = lst.isSymbolicLink() ? await fs.stat(src) : lst;
   await fs.mkdir(path.dirname(dest), { recursive: true });
-  await fs.cp(src, dest, { recursive: true, preserveTimestamps: true, errorOnExist: false, force: true });
+  if (st.isDirectory()) {
+    const real = await fs.realpath(src);
+    await fs.mkdir(dest, { recursive: true });
+    for (const e of (await fs.readdir(src)).sort()) await copyInto(path.join(src, e), path.join(dest, e), ctx, [...ancestors, real]);
+    await fs.chmod(dest, st.mode & 0o7777);
+    await fs.utimes(dest, st.atime, st.mtime);
+  } else if (st.isFile()) {
+    // A regular file replaces whatever the build already holds under that name (e.g. ModelUri inside CodeUri).
+    await fs.rm(dest, { force: true });
+    await fs.copyFile(src, dest);
+    await fs.chmod(dest, st.mode & 0o7777);
+    await fs.utimes(dest, st.atime, st.mtime);
+  }
+  // Sockets, FIFOs, devices: nothing a model server can use; not copied.
 }
 
 /** Every top-level entry of a folder copied into dest (folders recursively). */
-async function copyEntries(srcDir: string, dest: string, skip: (name: string) => boolean = () => false): Promise<void> {
+async function copyEntries(srcDir: string, dest: string, ctx: CopyContext): Promise<void> {
   await fs.mkdir(dest, { recursive: true });
-  for (const e of await fs.readdir(srcDir)) if (!skip(e)) await copyInto(path.join(srcDir, e), path.join(dest, e));
+  const real = await fs.realpath(srcDir);
+  for (const e of (await fs.readdir(srcDir)).sort()) await copyInto(path.join(srcDir, e), path.join(dest, e), ctx, [real]);
 }
 
 async function listFiles(dir: string, rel = ''): Promise<string[]> {
@@ -91,14 +133,18 @@ export function modelSettingsJson(name: string, implementation: string, uri: str
   return pythonJsonDumps({ name, implementation, parameters: { uri, version: '0.1.0' } });
 }
 
+async function copyContext(t: TemplateView, r: ResourceView, key: string): Promise<CopyContext> {
+  return { projectReal: await fs.realpath(t.dir), shownFrom: t.dir, where: `Resources.${r.key}.Properties.${key}` };
+}
+
 async function buildMlserver(t: TemplateView, r: ResourceView, out: string, props: Record<string, unknown>): Promise<void> {
   const codeDir = await projectPath(t, r, 'CodeUri', 'dir');
   const modelFile = await projectPath(t, r, 'ModelUri', 'file');
   const handler = props.Handler;
   if (typeof handler !== 'string' || !handler.includes('.')) throw new ApiError('BUILD_INPUT_MISSING', `Resources.${r.key}.Properties.Handler must be module.Class (got ${String(handler)}).`, undefined, 'BuildError');
   const dest = path.join(out, r.key);
-  await copyEntries(codeDir, dest);
-  await copyInto(modelFile, path.join(dest, path.basename(modelFile)));
+  await copyEntries(codeDir, dest, await copyContext(t, r, 'CodeUri'));
+  await copyInto(modelFile, path.join(dest, path.basename(modelFile)), await copyContext(t, r, 'ModelUri'));
   await fs.writeFile(path.join(dest, 'model-settings.json'), modelSettingsJson(modelName(r), handler, path.basename(modelFile)));
   props.CodeUri = r.key;
   props.ModelUri = path.basename(modelFile);
@@ -111,17 +157,17 @@ async function buildTriton(t: TemplateView, r: ResourceView, out: string, props:
   const m = TRITON_MODEL[r.model];
   await fs.mkdir(version, { recursive: true });
   if (r.model === 'TensorflowSavedModel') {
-    await copyInto(await projectPath(t, r, 'SavedModelUri', 'dir'), path.join(version, m.file));
+    await copyInto(await projectPath(t, r, 'SavedModelUri', 'dir'), path.join(version, m.file), await copyContext(t, r, 'SavedModelUri'));
     props.SavedModelUri = `${name}/1/${m.file}`;
   } else if (r.model === 'Python') {
     const codeDir = await projectPath(t, r, 'CodeUri', 'dir');
     const modelFile = await projectPath(t, r, 'ModelUri', 'file');
-    await copyEntries(codeDir, version);
-    await copyInto(modelFile, path.join(version, path.basename(modelFile)));
+    await copyEntries(codeDir, version, await copyContext(t, r, 'CodeUri'));
+    await copyInto(modelFile, path.join(version, path.basename(modelFile)), await copyContext(t, r, 'ModelUri'));
     props.CodeUri = `${name}/1`;
     props.ModelUri = `${name}/1/${path.basename(modelFile)}`;
   } else {
-    await copyInto(await projectPath(t, r, 'ModelUri', 'file'), path.join(version, m.file));
+    await copyInto(await projectPath(t, r, 'ModelUri', 'file'), path.join(version, m.file), await copyContext(t, r, 'ModelUri'));
     props.ModelUri = `${name}/1/${m.file}`;
   }
   await fs.writeFile(path.join(dest, name, 'config.pbtxt'), configPbtxt(r));

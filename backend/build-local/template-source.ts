@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/api/errors';
+import { readTemplateText } from '../template/read-template-text';
 // The one place that knows how templates are parsed and validated (issue 3's shared/template).
 import { validateTemplateText } from '../../shared/template/validate';
 import { resourceTypeSpec } from '../../shared/template/schema';
@@ -26,13 +26,7 @@ export interface TemplateView {
 
 export async function readTemplate(file: string): Promise<TemplateView> {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await fs.readFile(abs, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ApiError(code === 'ENOENT' ? 'NOT_FOUND' : 'READ_FAILED', `Cannot read the template ${abs}: ${(err as Error).message}`, undefined, code === 'ENOENT' ? 'NotFoundError' : 'ReadError');
-  }
+  const text = await readTemplateText(abs);
   const { parsed, problems } = validateTemplateText(text);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) {

@@ -1,3 +1,4 @@
+import { serializeError } from '../../shared/api/errors';
 import { APP_VERSION } from '../version';
 import { UsageError, type CliIO } from './command';
 import { commands } from './commands/index';
@@ -42,7 +43,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`${err.message}\n\nUsage: ${cmd.usage}`);
       return 2;
     }
-    const e = err as Error;
+    // The same words the UI shows: operating-system errors (ENOENT, EACCES, EISDIR…) in plain words.
+    const e = serializeError(err);
     io.err(`${e.name && e.name !== 'Error' ? `${e.name}: ` : 'Error: '}${e.message}`);
     return 1;
   }
@@ -51,6 +53,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 /** Entry when run as a program (bin/dism-studio.mjs → dist/node/cli.mjs). */
 export async function main(): Promise<void> {
   const controller = new AbortController();
+  // A reader that went away (`dism-studio … | head`) is not an error of ours: stop writing and end
+  // quietly, instead of dying on an unhandled 'error' event of stdout/stderr.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') {
+        controller.abort(new Error('Output closed'));
+        process.exit(process.exitCode ?? 0);
+      }
+      process.exitCode = 1;
+    });
+  }
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
     controller.abort(new Error('Interrupted'));

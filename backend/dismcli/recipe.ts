@@ -148,6 +148,6 @@ export async function saveRecipe(projectDir: string, recipe: RunnerRecipe): Prom
   const { customDockerfile, ...choices } = recipe;
   const dockerfile = customDockerfile ?? generatedDockerfile(recipe);
   await writeFileAtomic(path.join(dir, RECIPE_FILE), `${JSON.stringify(choices, null, 2)}\n`);
-  await writeFileAtomic(path.join(dir, DOCKERFILE), dockerfile, { backup: path.join(dir, `${DOCKERFILE}.bak`) });
+  await writeFileAtomic(path.join(dir, DOCKERFILE), dockerfile, { backup: true });
   return loadRecipe(projectDir);
 }

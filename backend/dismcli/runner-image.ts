@@ -5,6 +5,8 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { RunnerInfo, RunnerRecipe } from '../../shared/api/contract/dismcli';
 import { ApiError } from '../../shared/api/errors';
+import { describeSystemError } from '../../shared/api/system-errors';
+import { trackFailure } from '../fs/stream-failure';
 import { buildImage, imageExists, pullImage, studioLabels, ROLE_LABEL, PROJECT_LABEL } from '../engine/containers';
 import {
   baseImageOf,
@@ -49,7 +51,7 @@ export async function runnerInfo(projectDir: string, docker: Docker | null, reci
 
 /** Build context: the Dockerfile, and for the PyInstaller recipe the user's folder as dismcli/ (links kept as links). */
 export function runnerContext(recipe: RunnerRecipe): Readable {
-  const pack = tar.pack();
+  const pack = trackFailure(tar.pack());
   const add = (header: Parameters<tar.Pack["entry"]>[0], data?: Buffer) =>
     new Promise<void>((resolve, reject) => {
       if (data) pack.entry(header, data, (err) => (err ? reject(err) : resolve()));
@@ -131,7 +133,8 @@ export async function ensureRunnerImage(docker: Docker, projectDir: string, opts
     });
   } catch (err) {
     if (opts.signal?.aborted) throw err;
-    throw new ApiError('IMAGE_BUILD_FAILED', `Building the dismcli runner failed${steps ? ` at step ${step}/${steps}` : ''}: ${(err as Error).message.replace(/^Image build failed:\s*/, '')}. The build log shows the output; edit the Dockerfile (${info.dockerfilePath}) and build again.`, undefined, 'ImageBuildError');
+    const reason = describeSystemError(err)?.message.replace(/\.$/, '') ?? (err as Error).message.replace(/^Image build failed:\s*/, '');
+    throw new ApiError('IMAGE_BUILD_FAILED', `Building the dismcli runner failed${steps ? ` at step ${step}/${steps}` : ''}: ${reason}. The build log shows the output; edit the Dockerfile (${info.dockerfilePath}) and build again.`, undefined, 'ImageBuildError');
   }
   const newId = (await docker.getImage(info.imageTag).inspect()).Id;
   if (previousId && previousId !== newId) await docker.getImage(previousId).remove().catch(() => undefined);

@@ -54,6 +54,8 @@ export async function runOneShotContainer(
     } else {
       output = demuxDockerStream(stream, (s, t) => opts.onLine?.(s, t), opts.signal);
     }
+    // Handled now: the stream may fail while we wait for start/wait below (awaited after those).
+    output.catch(() => undefined);
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     // The attach stream ends with the container; do not hang if an engine keeps it open.

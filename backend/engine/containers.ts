@@ -25,6 +25,7 @@ import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
+import { failureOf, trackFailure } from '../fs/stream-failure';
 
 export const STUDIO_LABEL = 'dism.studio';
 export const PROJECT_LABEL = 'dism.project';
@@ -199,7 +200,7 @@ export async function pullImage(
 
 /** Tar a folder (recursively) as a build context stream. */
 export function tarDirectory(dir: string): Readable {
-  const pack = tar.pack();
+  const pack = trackFailure(tar.pack());
   void addTree(pack, dir, '').then(
     () => pack.finalize(),
     (err: Error) => pack.destroy(err),
@@ -236,16 +237,23 @@ export interface BuildImageOptions {
 
 /** Build an image from a tar context stream; resolves to the image id. */
 export async function buildImage(docker: Docker, context: Readable, opts: BuildImageOptions): Promise<string> {
-  const stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-    t: opts.tag,
-    labels: { [STUDIO_LABEL]: '1', ...(opts.labels ?? {}) },
-    ...(opts.dockerfile ? { dockerfile: opts.dockerfile } : {}),
-    rm: true,
-    forcerm: true,
-  })) as Readable;
+  // A context that fails (a file vanished, unreadable) ends the build with its error, even when it
+  // failed before the engine started reading it.
+  const contextFailed = failureOf(context);
+  const stream = (await Promise.race([
+    docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+      t: opts.tag,
+      labels: { [STUDIO_LABEL]: '1', ...(opts.labels ?? {}) },
+      ...(opts.dockerfile ? { dockerfile: opts.dockerfile } : {}),
+      rm: true,
+      forcerm: true,
+    }),
+    contextFailed,
+  ])) as Readable;
+  contextFailed.catch(() => stream.destroy());
   let failure: string | undefined;
   let imageId: string | undefined;
-  await readJsonLines(
+  await Promise.race([readJsonLines(
     stream,
     (o) => {
       if (typeof o.stream === 'string') {
@@ -256,7 +264,7 @@ export async function buildImage(docker: Docker, context: Readable, opts: BuildI
       if (aux?.ID) imageId = aux.ID;
     },
     opts.signal,
-  );
+  ), contextFailed]);
   if (failure) throw new Error(`Image build failed: ${failure}`);
   return imageId ?? (await docker.getImage(opts.tag).inspect()).Id;
 }
@@ -377,6 +385,8 @@ export async function runContainerToCompletion(
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
     const output = demuxDockerStream(stream, (s, t) => opts.onLine?.(s, t), opts.signal);
+    // Handled now: the stream may fail while we wait for start/wait below (awaited after those).
+    output.catch(() => undefined);
     await container.start();
     const res = (await container.wait()) as { StatusCode: number };
     await output;

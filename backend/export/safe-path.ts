@@ -30,8 +30,4 @@ export function safeJoin(root: string, name: string): string {
   return dest;
 }
 
-/** True when child is root itself or inside it. */
-export function isInside(root: string, child: string): boolean {
-  const back = path.relative(path.resolve(root), path.resolve(child));
-  return back === '' || (!back.startsWith('..') && !path.isAbsolute(back));
-}
+export { isInside } from '../fs/paths';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -7,6 +8,7 @@ import { createGzip } from 'node:zlib';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import tar from 'tar-stream';
 import type { ExportFormat } from '../../shared/api/contract/export';
+import { failureOf } from '../fs/stream-failure';
 import { safeEntryName, safeJoin } from './safe-path';
 
 export interface WrittenFile {
@@ -20,6 +22,8 @@ export interface ExportWriter {
   addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile>;
   addBuffer(name: string, data: Uint8Array): Promise<void>;
   finish(): Promise<void>;
+  /** Stop after a failure or cancel: release files and streams (the caller removes the temp target). */
+  abort(): void;
 }
 
 function hashingStream(): { stream: Transform; result: () => WrittenFile } {
@@ -53,36 +57,38 @@ class FolderWriter implements ExportWriter {
   }
 
   async finish(): Promise<void> {}
-}
 
-async function drain(out: WriteStream): Promise<void> {
-  if (out.writableNeedDrain) await new Promise<void>((resolve) => out.once('drain', resolve));
-}
-
-function closeStream(out: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    out.once('error', reject);
-    out.end(() => resolve());
-  });
+  abort(): void {}
 }
 
 /** Streaming zip (fflate): deflated entries, the archive never held in memory whole. */
 class ZipWriter implements ExportWriter {
   private readonly out: WriteStream;
   private readonly zip: Zip;
-  private failure: Error | null = null;
+  private readonly failed: Promise<never>;
   private readonly done: Promise<void>;
 
   constructor(file: string) {
     this.out = createWriteStream(file);
-    this.out.on('error', (e) => (this.failure = e));
+    this.failed = failureOf(this.out);
     let resolveDone!: () => void;
-    this.done = new Promise((r) => (resolveDone = r));
-    this.zip = new Zip((err, chunk, final) => {
-      if (err) this.failure = err;
-      else this.out.write(chunk);
-      if (final || err) resolveDone();
+    let rejectDone!: (err: Error) => void;
+    this.done = new Promise((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
     });
+    this.done.catch(() => undefined);
+    this.zip = new Zip((err, chunk, final) => {
+      if (err) return rejectDone(err);
+      this.out.write(chunk);
+      if (final) resolveDone();
+    });
+  }
+
+  /** Wait until the file stream wants more, or fail with its error. */
+  private async drain(): Promise<void> {
+    if (this.out.writableNeedDrain) await Promise.race([once(this.out, 'drain'), this.failed]);
+    if (this.out.errored) throw this.out.errored;
   }
 
   async addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile> {
@@ -97,8 +103,7 @@ class ZipWriter implements ExportWriter {
       hash.update(buf);
       size += buf.length;
       entry.push(buf, false);
-      await drain(this.out);
-      if (this.failure) throw this.failure;
+      await this.drain();
     }
     entry.push(new Uint8Array(0), true);
     return { size, sha256: hash.digest('hex') };
@@ -108,44 +113,59 @@ class ZipWriter implements ExportWriter {
     const entry = new ZipPassThrough(safeEntryName(name));
     this.zip.add(entry);
     entry.push(data, true);
-    await drain(this.out);
+    await this.drain();
   }
 
   async finish(): Promise<void> {
     this.zip.end();
-    await this.done;
-    if (this.failure) throw this.failure;
-    await closeStream(this.out);
+    await Promise.race([this.done, this.failed]);
+    await this.drain();
+    await Promise.race([new Promise<void>((resolve) => this.out.end(resolve)), this.failed]);
+    if (this.out.errored) throw this.out.errored;
+  }
+
+  abort(): void {
+    this.out.destroy();
   }
 }
 
+/** tar.gz through tar-stream → gzip → file; the pipeline's error (e.g. the file cannot be created) ends every pending step. */
 class TarGzWriter implements ExportWriter {
   private readonly pack = tar.pack();
   private readonly written: Promise<void>;
+  private readonly failed: Promise<never>;
 
   constructor(file: string) {
     this.written = pipeline(this.pack, createGzip(), createWriteStream(file));
+    this.failed = this.written.then(() => new Promise<never>(() => undefined));
+    // Handled here so an early failure is never an unhandled rejection; awaited in finish() and raced everywhere.
+    this.failed.catch(() => undefined);
   }
 
-  addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile> {
-    return (async () => {
-      const { size } = await fs.stat(abs);
-      const h = hashingStream();
-      const entry = this.pack.entry({ name: safeEntryName(name), size, mode: executable ? 0o755 : 0o644, mtime: new Date() });
-      await pipeline(createReadStream(abs), h.stream, entry);
-      return h.result();
-    })();
+  async addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile> {
+    const { size } = await fs.stat(abs);
+    const h = hashingStream();
+    const entry = this.pack.entry({ name: safeEntryName(name), size, mode: executable ? 0o755 : 0o644, mtime: new Date() });
+    await Promise.race([pipeline(createReadStream(abs), h.stream, entry), this.failed]);
+    return h.result();
   }
 
-  addBuffer(name: string, data: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pack.entry({ name: safeEntryName(name), size: data.length, mode: 0o644, mtime: new Date() }, Buffer.from(data), (err) => (err ? reject(err) : resolve()));
-    });
+  async addBuffer(name: string, data: Uint8Array): Promise<void> {
+    await Promise.race([
+      new Promise<void>((resolve, reject) => {
+        this.pack.entry({ name: safeEntryName(name), size: data.length, mode: 0o644, mtime: new Date() }, Buffer.from(data), (err) => (err ? reject(err) : resolve()));
+      }),
+      this.failed,
+    ]);
   }
 
   async finish(): Promise<void> {
     this.pack.finalize();
     await this.written;
+  }
+
+  abort(): void {
+    this.pack.destroy();
   }
 }
 

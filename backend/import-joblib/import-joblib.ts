@@ -6,13 +6,16 @@ import { parse } from 'yaml';
 import type { ModelPreset, PatternSpec, PresetLayer } from '../../shared/preset/model-preset';
 import { PRESET_FILE_NAME } from '../../shared/preset/model-preset';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { lossMaskProblem } from '../../shared/pipeline/input-checks';
 import { ApiError } from '../../shared/api/errors';
 import { imageExists, studioLabels } from '../engine/containers';
 import { containerUserFor, runOneShotContainer } from '../engine/containers-build';
-import { writeFileAtomic } from '../fs/atomic-write';
+import { BACKUP_SUFFIX, writeFileAtomic } from '../fs/atomic-write';
 import { encodeNmfOnnx } from '../onnx/nmf-onnx';
+import { readTemplateText } from '../template/read-template-text';
 import { encodeNpy, readNpyFile } from '../pipeline/npy';
-import { savePresetFile } from '../pipeline/preset-io';
+import { parsePreset, savePresetFile } from '../pipeline/preset-io';
+import { checkOutputs } from '../fs/output-target';
 import { EXTRACT_SCRIPT } from './extract-script';
 import { crossFor, splitCombinedLossMask } from './loss-mask';
 
@@ -48,6 +51,10 @@ export interface ImportJoblibOptions {
   signal?: AbortSignal;
   onLine?: (text: string) => void;
   user?: { uid: number; gid: number };
+  /** Replace an earlier import in preview-<resource>/ (CLI --overwrite, or the user confirmed in the UI). */
+  overwrite?: boolean;
+  /** How the user allows replacing, for the refusal: CLI "add --overwrite …", UI "confirm …". */
+  allowHint?: string;
 }
 
 export interface ImportJoblibResult {
@@ -78,9 +85,7 @@ const bad = (message: string, details?: unknown) => new ApiError('IMPORT_FAILED'
 
 async function readResource(templateFile: string, key: string): Promise<ResourceInfo> {
   const file = path.resolve(templateFile);
-  const text = await fs.readFile(file, 'utf8').catch(() => {
-    throw new ApiError('NOT_FOUND', `Template not found: ${file}`, undefined, 'NotFoundError');
-  });
+  const text = await readTemplateText(file);
   let doc: { Resources?: Record<string, { Properties?: Record<string, unknown> }> };
   try {
     doc = parse(text) ?? {};
@@ -132,6 +137,32 @@ function patternSpec(rows: number[][]): PatternSpec {
   return rows.every((r) => r.every((v) => v === 1)) ? { ones: [rows.length, rows[0].length] } : rows;
 }
 
+/** The folder an import of `resource` writes into, next to the template. */
+export function importTarget(templateFile: string, resource: string): string {
+  return path.join(path.dirname(path.resolve(templateFile)), `preview-${resource}`);
+}
+
+const IMPORT_OUTPUT = new RegExp(`^(${PRESET_FILE_NAME.replace('.', '\\.')}|nmf_.+\\.onnx|local_norm_.+\\.npy|loss_mask_.+\\.npy)$`);
+
+/**
+ * Before the extraction runs: an earlier import in preview-<resource>/ (its preset may hold tuning
+ * done in the Preview) is replaced only with overwrite. Throws OUTPUT_EXISTS otherwise.
+ */
+export async function planImportOutputs(templateFile: string, resource: string, overwrite: boolean, allowHint?: string): Promise<{ target: string; replaces: string[] }> {
+  const target = importTarget(templateFile, resource);
+  const names = await fs.readdir(target).catch(() => [] as string[]);
+  const replaces = names.filter((n) => IMPORT_OUTPUT.test(n)).sort();
+  if (replaces.length && !overwrite) {
+    throw new ApiError(
+      'OUTPUT_EXISTS',
+      `${target} already holds an imported model (${replaces.slice(0, 4).join(', ')}${replaces.length > 4 ? ', …' : ''}); ${allowHint ?? 'add --overwrite to replace it'} (its ${PRESET_FILE_NAME}, with any tuning saved from the Preview, is then kept as ${PRESET_FILE_NAME}${BACKUP_SUFFIX}). Nothing was written.`,
+      { target, outputs: replaces.map((n) => path.join(target, n)) },
+      'OutputExistsError',
+    );
+  }
+  return { target, replaces };
+}
+
 /**
  * Import a trained PixelNMF (.joblib) for the preview: extract its arrays by running a short
  * script in the model's runtime image, write one ONNX model per monitoring element, and write a
@@ -142,6 +173,8 @@ export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): P
   const image = opts.image ?? res.image;
   if (!image) throw bad(`Resources.${opts.resource} sets no Properties.Image; pass the runtime image with --image.`);
   if (!(await imageExists(docker, image))) throw bad(`The runtime image ${image} is not available in the container engine. Pull or load it (docker pull ${image}), or pass another with --image.`);
+  // Inputs first (cheap), then the question about an earlier import, before the extraction runs.
+  await planImportOutputs(opts.template, opts.resource, Boolean(opts.overwrite), opts.allowHint);
 
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-joblib-extract-'));
   const output: string[] = [];
@@ -188,16 +221,19 @@ export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): P
       const message = extracted?.error ? explain(extracted.error, res, image) : `The extraction script exited with code ${exitCode} in ${image} without a result.`;
       throw bad(message, { kind: extracted?.error?.kind ?? 'exit', exitCode, output: output.slice(-60) });
     }
-    return await writePreviewModel(res, opts.resource, image, extracted, out);
+    return await writePreviewModel(res, opts, image, extracted, out);
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
 }
 
-async function writePreviewModel(res: ResourceInfo, key: string, image: string, ex: Extracted, out: string): Promise<ImportJoblibResult> {
+async function writePreviewModel(res: ResourceInfo, opts: ImportJoblibOptions, image: string, ex: Extracted, out: string): Promise<ImportJoblibResult> {
+  const key = opts.resource;
   const layersIn = ex.layers ?? [];
   const warnings = [...ex.warnings];
-  const target = path.join(res.dir, `preview-${key}`);
+  const target = importTarget(opts.template, key);
+  // Everything is derived and checked first, then written: a bad array never leaves half an import.
+  const writes: Array<{ file: string; data: Uint8Array }> = [];
   const presetLayers: PresetLayer[] = [];
   const summary: ImportJoblibResult['layers'] = [];
   const masks: Array<Uint8Array | null> = [];
@@ -210,7 +246,7 @@ async function writePreviewModel(res: ResourceInfo, key: string, image: string, 
     if (!cross) throw bad(`${input.name}: the NMF input shape ${l.xshape.join('×')} cannot come from the ${rows}×${cols} map by removing a centred cross (rows and columns removed must be ≥ 0 and even).`);
     const comps = await readNpyFile(path.join(out, l.components));
     const onnxName = `nmf_${input.name}.onnx`;
-    await writeFileAtomic(path.join(target, onnxName), encodeNmfOnnx({ components: comps.data as Float32Array, nComponents: l.nComponents, rows: l.xshape[0], cols: l.xshape[1], producer: 'dism-studio import-joblib' }));
+    writes.push({ file: path.join(target, onnxName), data: encodeNmfOnnx({ components: comps.data as Float32Array, nComponents: l.nComponents, rows: l.xshape[0], cols: l.xshape[1], producer: 'dism-studio import-joblib' }) });
 
     let norm = l.localNorm ? await readNpyFile(path.join(out, l.localNorm)) : null;
     if (norm && (norm.shape.length !== 2 || norm.shape[0] !== rows || norm.shape[1] !== cols)) {
@@ -220,10 +256,13 @@ async function writePreviewModel(res: ResourceInfo, key: string, image: string, 
       warnings.push(`${input.name}: the PixelNMF has no local norm; the preview divides by 1 (as the original does without one).`);
       norm = { dtype: 'float64', shape: [rows, cols], data: new Float64Array(rows * cols).fill(1) };
     }
-    await writeFileAtomic(path.join(target, `local_norm_${input.name}.npy`), encodeNpy(norm));
+    writes.push({ file: path.join(target, `local_norm_${input.name}.npy`), data: encodeNpy(norm) });
 
     const mask = l.lossMask ? await readNpyFile(path.join(out, l.lossMask)) : null;
     if (mask && (mask.shape[0] !== rows || mask.shape[1] !== cols)) throw bad(`${input.name}: the loss mask in the joblib has shape (${mask.shape.join(', ')}), the template says ${rows}×${cols}.`);
+    const maskBad = mask ? lossMaskProblem(mask.data, cols) : null;
+    // The same rule the preview applies to a preset's masks: a float map is not silently made boolean.
+    if (maskBad) throw bad(`${input.name}: the loss mask in the joblib ${maskBad}`);
     masks.push(mask ? Uint8Array.from(mask.data, (v) => (v ? 1 : 0)) : null);
 
     presetLayers.push({ name: input.name, monitoringElement: input.me, shape: [rows, cols], cross, onnx: onnxName, localNorm: `local_norm_${input.name}.npy`, lossMask: `loss_mask_${input.name}.npy` });
@@ -238,7 +277,7 @@ async function writePreviewModel(res: ResourceInfo, key: string, image: string, 
     split.masks.forEach((m, i) => (masks[i] ??= m));
   }
   for (const [i, layer] of presetLayers.entries()) {
-    await writeFileAtomic(path.join(target, layer.lossMask), encodeNpy({ dtype: 'bool', shape: layer.shape, data: masks[i]! }));
+    writes.push({ file: path.join(target, layer.lossMask), data: encodeNpy({ dtype: 'bool', shape: layer.shape, data: masks[i]! }) });
   }
 
   const base = pixelBarrelPreset(presetLayers.map((l) => l.name).filter((n) => /^BPix[1-4]$/.test(n)));
@@ -257,6 +296,9 @@ async function writePreviewModel(res: ResourceInfo, key: string, image: string, 
   if (!ex.thresholdPatterns?.length) warnings.push('The PixelNMF has no threshold_patterns; the pixel barrel values were used.');
   warnings.push('The lumisection filters are not part of the joblib; the pixel barrel preset values were used (edit them in the preset).');
   const presetFile = path.join(target, PRESET_FILE_NAME);
+  parsePreset(preset, presetFile);
+  await checkOutputs({ outputs: [...writes.map((w) => w.file), presetFile], inputs: [opts.template, res.modelFile], overwrite: Boolean(opts.overwrite), allowHint: opts.allowHint });
+  for (const w of writes) await writeFileAtomic(w.file, w.data);
   await savePresetFile(presetFile, preset);
   return { presetFile, image, className: ex.className ?? 'unknown', versions: ex.versions, layers: summary, warnings };
 }

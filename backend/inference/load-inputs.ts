@@ -7,6 +7,7 @@ import { inputSignature, metadataInputs, type MetadataInput, type ResourceView }
 import { loadDataInputs } from '../pipeline/data-inputs';
 import { alignOms, loadOmsColumnar } from '../pipeline/oms';
 import type { InferenceInputs } from './oip-request';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 export interface LoadedInferenceInputs extends InferenceInputs {
   runs: Float64Array;
@@ -30,10 +31,16 @@ function pathFilter(resource: ResourceView, meta: string): RegExp | undefined {
 /** HLT path rates per (run, LS) for the paths an `hltpathrates` metadata entry selects. */
 async function hltColumn(file: string, re: RegExp | undefined, runs: Float64Array, lumis: Float64Array, warnings: string[]): Promise<Array<number | null>> {
   let doc: Record<string, Record<string, { rate?: unknown[]; first_lumisection_number?: unknown[]; run_number?: unknown[] }>>;
+  let text: string;
   try {
-    doc = JSON.parse(await fs.readFile(file, 'utf8'));
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HLT rate file not found' : `not valid JSON (${(err as Error).message})`}`);
+    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HLT rate file not found' : `cannot read the HLT rate file: ${systemErrorReason(err)}`}`);
+  }
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw inputError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   const rates = new Map<string, number>();
   for (const [run, triggers] of Object.entries(doc)) {

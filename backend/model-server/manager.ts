@@ -22,6 +22,7 @@ import { findFreePort } from './ports';
 import { makeWorldReadable, unreadableBy } from './readable';
 import { NotReadyError, waitUntilReady } from './readiness';
 import { serverSpec, type ServerSpec } from './server-spec';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 export const MODEL_SERVER_JOB_KIND = 'model-server';
 export const MODEL_SERVER_ROLE = 'model-server';
@@ -193,9 +194,15 @@ export class ModelServerManager {
       const c = container;
       // One exit watcher for the whole run; quiet once we are removing the container ourselves.
       const exitedError = new Promise<ApiError>((resolve) => {
-        void c.wait().then((r: { StatusCode: number }) => r.StatusCode, () => -1).then(async (code) => {
-          if (!tearingDown) resolve(await this.exitError(rec, c, code, rec.run.state === 'ready' ? 'while serving' : 'before it was ready'));
-        });
+        void c
+          .wait()
+          .then((r: { StatusCode: number }) => r.StatusCode, () => -1)
+          .then(async (code) => {
+            if (!tearingDown) resolve(await this.exitError(rec, c, code, rec.run.state === 'ready' ? 'while serving' : 'before it was ready'));
+          })
+          .catch((err: Error) => {
+            if (!tearingDown) resolve(new ApiError('CONTAINER_EXITED', `The model server container ended and its state could not be read: ${err.message}`, undefined, 'ContainerExitedError'));
+          });
       });
 
       const timeoutMs = (opts.readyTimeoutS ?? DEFAULT_READY_TIMEOUT_S) * 1000;
@@ -256,7 +263,7 @@ export class ModelServerManager {
       const endedAt = new Date().toISOString();
       const finalState = rec.run.state === 'failed' || rec.run.state === 'exited' ? rec.run.state : 'stopped';
       this.update(rec, { state: finalState, endedAt, ...(finalState === 'stopped' ? { message: 'Stopped' } : {}) });
-      await this.saveRun(rec, job).catch((err) => job.log(`Could not save the run's logs: ${(err as Error).message}`, 'stderr'));
+      await this.saveRun(rec, job).catch((err) => job.log(`Could not save the run's logs in ${rec.run.runDir}: ${systemErrorReason(err)}`, 'stderr'));
       rec.ended.resolve(rec.run);
     }
   }

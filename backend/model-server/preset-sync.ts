@@ -69,12 +69,12 @@ export async function presetSyncState(templateFile: string, resourceKey?: string
   return { applicable: true, presetFile: s.presetFile, modelFile: s.modelFile, inSync: differences.length === 0, differences };
 }
 
-/** Replace the embedded preset with preset.json; every other member stays byte-identical; the old file is kept as .bak. */
+/** Replace the embedded preset with preset.json; every other member stays byte-identical; the old file is kept as <file>.dism-studio.bak. */
 export async function syncModelPreset(templateFile: string, resourceKey?: string): Promise<PresetSyncState> {
   const s = await locate(templateFile, resourceKey);
   if (!s.applicable) throw new ApiError('NOT_APPLICABLE', `Cannot update the model's preset: ${s.reason}.`, undefined, 'PresetSyncError');
   const json = new TextEncoder().encode(JSON.stringify(s.preset));
   const members = { ...s.members!, [MEMBER]: encodeNpy({ dtype: 'uint8', shape: [json.length], data: json }) };
-  await writeFileAtomic(s.modelFile!, zipSync(members, { level: 6, mtime: '2000-01-01T00:00:00Z' }), { backup: `${s.modelFile}.bak` });
+  await writeFileAtomic(s.modelFile!, zipSync(members, { level: 6, mtime: '2000-01-01T00:00:00Z' }), { backup: true });
   return { ...(await presetSyncState(templateFile, resourceKey)), updated: true };
 }

@@ -4,6 +4,7 @@ import type { NdArray, NumericArray } from '../../shared/pipeline/ndarray';
 import { shapeText } from '../../shared/pipeline/ndarray';
 import { loadDialsJson } from './dials-json';
 import { loadDialsParquet } from './dials-parquet';
+import { lumiIdsProblem, rawCountsProblem } from '../../shared/pipeline/input-checks';
 import { inputError } from './input-error';
 import { NpyFormatError, readNpyFile, readNpzFile } from './npy';
 
@@ -52,16 +53,19 @@ function checkStack(arr: NdArray, layer: PresetLayer, where: string): void {
   if (arr.shape.length !== 3 || arr.shape[1] !== ny || arr.shape[2] !== nx) {
     throw inputError(`${where}: ${layer.name} maps have shape ${shapeText(arr.shape)}, expected (N, ${ny}, ${nx})`);
   }
-  if (arr.dtype === 'float16' || arr.dtype === 'float32' || arr.dtype === 'float64') {
-    const d = arr.data;
-    for (let i = 0; i < d.length; i++) {
-      if (d[i] !== d[i]) {
-        const per = ny * nx;
-        const ls = Math.floor(i / per);
-        throw inputError(`${where}: ${layer.name} raw counts contain NaN (map ${ls}, bin (${Math.floor((i % per) / nx)}, ${i % nx})); raw counts must be numbers`);
-      }
-    }
-  }
+}
+
+/** Every layer's counts and ids, whatever the file type: the rules live in shared/pipeline/input-checks. */
+function checkLayerValues(l: LayerData, layer: PresetLayer): void {
+  const ids = l.runs && l.lumis ? { runs: l.runs, lumis: l.lumis } : undefined;
+  const counts = rawCountsProblem(l.data, layer.shape[0], layer.shape[1], ids);
+  if (counts) throw inputError(`${l.source}: ${layer.name} raw counts ${counts}`);
+  if (ids) checkIds(l.source, ids.runs, ids.lumis);
+}
+
+function checkIds(source: string, runs: ArrayLike<number>, lumis: ArrayLike<number>): void {
+  const bad = lumiIdsProblem(runs, 'run number') ?? lumiIdsProblem(lumis, 'LS number');
+  if (bad) throw inputError(`${source}: ${bad}`);
 }
 
 async function loadLayer(file: string, layer: PresetLayer): Promise<LayerData> {
@@ -97,7 +101,16 @@ async function loadLayer(file: string, layer: PresetLayer): Promise<LayerData> {
 async function loadIds(file: string, what: string, n: number): Promise<Float64Array> {
   const arr = await wrapNpy(readNpyFile(file));
   if (arr.shape.length !== 1 || arr.shape[0] !== n) throw inputError(`${file}: ${what} has shape ${shapeText(arr.shape)}, expected (${n},) — one per lumisection`);
-  return Float64Array.from(arr.data);
+  const values = Float64Array.from(arr.data);
+  const bad = lumiIdsProblem(values, what === 'run numbers' ? 'run number' : 'LS number');
+  if (bad) throw inputError(`${file}: ${bad}`);
+  return values;
+}
+
+/** Every file a data spec names (absolute), for the check that no output replaces an input. */
+export function dataInputFiles(spec: DataInputSpec): string[] {
+  const base = spec.baseDir ?? process.cwd();
+  return [...Object.values(spec.layers), spec.runs, spec.lumis, spec.oms, spec.hlt].filter((p): p is string => Boolean(p)).map((p) => path.resolve(base, p));
 }
 
 /** Load and align the raw maps of every preset layer. */
@@ -109,7 +122,11 @@ export async function loadDataInputs(preset: ModelPreset, spec: DataInputSpec): 
   const missing = preset.layers.filter((l) => !spec.layers[l.name]);
   if (missing.length) throw inputError(`no data for layer(s) ${missing.map((l) => l.name).join(', ')}; give one file per layer (NAME=FILE)`);
   const loaded: LayerData[] = [];
-  for (const layer of preset.layers) loaded.push(await loadLayer(abs(spec.layers[layer.name]), layer));
+  for (const layer of preset.layers) {
+    const l = await loadLayer(abs(spec.layers[layer.name]), layer);
+    checkLayerValues(l, layer);
+    loaded.push(l);
+  }
   const warnings: string[] = [];
   const first = loaded[0];
   let runs = first.runs;

@@ -1,6 +1,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { inputError } from './input-error';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 /** Maps of one monitoring element with their (run, LS) — what DIALS exports and API pages carry. */
 export interface MeMaps {
@@ -26,7 +27,7 @@ export interface DialsRow {
 
 /**
  * Rows of a DIALS export (parquet or API JSON) for one ME into a dense stack. `me` selects rows when
- * the file holds several MEs; every map must be (y_bin × x_bin) without NaN.
+ * the file holds several MEs; every map must be (y_bin × x_bin) of numbers.
  */
 export function rowsToMaps(rows: DialsRow[], source: string, me: string | null): MeMaps {
   const mes = new Set(rows.map((r) => (r.me === undefined || r.me === null ? null : String(r.me))));
@@ -62,7 +63,8 @@ export function rowsToMaps(rows: DialsRow[], source: string, me: string | null):
       if (!Array.isArray(line) || line.length !== colsN) throw inputError(`${where}: data row ${a} has ${Array.isArray(line) ? line.length : 0} values, expected ${colsN}`);
       for (let b = 0; b < colsN; b++) {
         const v = line[b];
-        if (typeof v !== 'number' || Number.isNaN(v)) throw inputError(`${where}: bin (${a}, ${b}) is ${v === null ? 'null' : String(v)}; raw counts must be numbers`);
+        // Non-numbers here; NaN, ±Inf and negatives by the shared check of every source (data-inputs.ts).
+        if (typeof v !== 'number') throw inputError(`${where}: bin (${a}, ${b}) is ${v === null ? 'null' : JSON.stringify(v)}; raw counts must be numbers`);
         maps[off + a * colsN + b] = v;
       }
     }
@@ -76,7 +78,7 @@ export async function loadDialsParquet(file: string, me: string | null = null): 
   try {
     buffer = await asyncBufferFromFile(file);
   } catch (err) {
-    throw inputError(`${file}: cannot open (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message})`);
+    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot open it: ${systemErrorReason(err)}`}`);
   }
   let columns: string[];
   try {

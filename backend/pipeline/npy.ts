@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import type { DType, NdArray, NumericArray } from '../../shared/pipeline/ndarray';
 import { shapeSize, shapeText } from '../../shared/pipeline/ndarray';
+import { releaseTemp, removeStaleTemps, resolveWriteTarget, tempPathFor } from '../fs/atomic-write';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 /** A .npy/.npz file that cannot be read; the message names the file (and key) and what is wrong. */
 export class NpyFormatError extends Error {
@@ -242,7 +244,7 @@ async function readBytes(file: string): Promise<Uint8Array> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new NpyFormatError(`${file}: file not found`);
-    throw new NpyFormatError(`${file}: cannot read (${(err as Error).message})`);
+    throw new NpyFormatError(`${file}: cannot read it: ${systemErrorReason(err)}`);
   }
 }
 
@@ -253,19 +255,22 @@ async function readBytes(file: string): Promise<Uint8Array> {
 export class NpyStreamWriter {
   private written = 0;
   private handle: import('node:fs/promises').FileHandle | null = null;
-  private readonly tmp: string;
+  private tmp: string | null = null;
+  private target: string | null = null;
 
   constructor(
     readonly file: string,
     readonly dtype: 'bool' | 'int8' | 'uint8' | 'int32' | 'float32' | 'float64',
     readonly shape: number[],
-  ) {
-    this.tmp = `${file}.${process.pid}.tmp`;
-  }
+  ) {}
 
   async append(values: ArrayLike<number>): Promise<void> {
     if (!this.handle) {
-      this.handle = await fs.open(this.tmp, 'w');
+      // Same temp naming and link handling as every other write (backend/fs/atomic-write.ts).
+      this.target = await resolveWriteTarget(this.file);
+      await removeStaleTemps(this.target);
+      this.tmp = tempPathFor(this.target);
+      this.handle = await fs.open(this.tmp, 'wx');
       await this.handle.write(npyHeader(WRITE_DESCR[this.dtype]!, this.shape));
     }
     const Ctor = { bool: Uint8Array, int8: Int8Array, uint8: Uint8Array, int32: Int32Array, float32: Float32Array, float64: Float64Array }[this.dtype];
@@ -279,10 +284,24 @@ export class NpyStreamWriter {
     const expected = shapeSize(this.shape);
     if (!this.handle) await this.append([]);
     await this.handle!.close();
+    this.handle = null;
     if (this.written !== expected) {
-      await fs.rm(this.tmp, { force: true });
+      await this.abort();
       throw new Error(`${this.file}: wrote ${this.written} values, shape ${shapeText(this.shape)} needs ${expected}`);
     }
-    await fs.rename(this.tmp, this.file);
+    await fs.rename(this.tmp!, this.target!);
+    releaseTemp(this.tmp!);
+    this.tmp = null;
+  }
+
+  /** A run that failed half-way: close and remove the partial file; the target is left as it was. */
+  async abort(): Promise<void> {
+    await this.handle?.close().catch(() => undefined);
+    this.handle = null;
+    if (this.tmp) {
+      await fs.rm(this.tmp, { force: true });
+      releaseTemp(this.tmp);
+      this.tmp = null;
+    }
   }
 }

@@ -1,13 +1,20 @@
 import { promises as fs } from 'node:fs';
 import type { HltColumns, OmsColumns } from '../../shared/pipeline/filter';
 import { inputError } from './input-error';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw inputError(`${file}: ${code === 'ENOENT' ? `${what} file not found` : `not valid JSON (${(err as Error).message})`}`);
+    throw inputError(`${file}: ${code === 'ENOENT' ? `${what} file not found` : `cannot read the ${what} file: ${systemErrorReason(err)}`}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw inputError(`${file}: not valid JSON (${(err as Error).message})`);
   }
 }
 

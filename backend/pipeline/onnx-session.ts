@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { inputError } from './input-error';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 /**
  * One layer's NMF model on onnxruntime-node. Input/output names and shapes are read from the
@@ -22,7 +23,7 @@ export class NmfSession {
     try {
       bytes = new Uint8Array(await fs.readFile(file));
     } catch (err) {
-      throw inputError(`ONNX model of ${layer} (${file}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+      throw inputError(`ONNX model of ${layer} (${file}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read it: ${systemErrorReason(err)}`}`);
     }
     let session: ort.InferenceSession;
     try {

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../fs/atomic-write';
 import { inputError } from './input-error';
 import { NpyFormatError, readNpyFile } from './npy';
 import { NmfSession } from './onnx-session';
+import { systemErrorReason } from '../../shared/api/system-errors';
 
 export interface LoadedPreset {
   file: string;
@@ -33,7 +34,7 @@ export async function loadPresetFile(file: string): Promise<LoadedPreset> {
   try {
     text = await fs.readFile(abs, 'utf8');
   } catch (err) {
-    throw inputError(`${abs}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'preset file not found' : (err as Error).message}`);
+    throw inputError(`${abs}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'preset file not found' : `cannot read the preset: ${systemErrorReason(err)}`}`);
   }
   let json: unknown;
   try {
@@ -44,16 +45,21 @@ export async function loadPresetFile(file: string): Promise<LoadedPreset> {
   return { file: abs, dir: path.dirname(abs), preset: parsePreset(json, abs) };
 }
 
-/** Write a preset (validated) atomically, keeping the previous file as <name>.bak. */
+/** Write a preset (validated) atomically, keeping the previous file as <name>.dism-studio.bak. */
 export async function savePresetFile(file: string, preset: unknown): Promise<ModelPreset> {
   const abs = path.resolve(file);
   const parsed = parsePreset(preset, abs);
-  await writeFileAtomic(abs, `${JSON.stringify(parsed, null, 2)}\n`, { backup: `${abs}.bak` });
+  await writeFileAtomic(abs, `${JSON.stringify(parsed, null, 2)}\n`, { backup: true });
   return parsed;
 }
 
 export function resolvePresetPath(loaded: Pick<LoadedPreset, 'dir'>, p: string): string {
   return path.resolve(loaded.dir, p);
+}
+
+/** Every file a preset run reads: the preset itself and each layer's ONNX model, local norm and loss mask. */
+export function presetFiles(loaded: LoadedPreset): string[] {
+  return [loaded.file, ...loaded.preset.layers.flatMap((l) => [l.onnx, l.localNorm, l.lossMask].map((p) => resolvePresetPath(loaded, p)))];
 }
 
 /** Read the local norms and loss masks and derive everything per model. */

@@ -8,7 +8,7 @@ import { HANDLER_RE } from '../../shared/template/validate/properties';
 import { ValidationContext } from '../../shared/template/validate/context';
 import { dimsMismatch, formatShape, readOnnxShapes } from './onnx-shapes';
 import { findSampleShapes, type SampleShape } from './sample-shapes';
-import { isInside } from './template-files';
+import { folderLinkProblems, resolveProjectPath } from './project-paths';
 
 export interface FsCheckOptions {
   /** Absolute path of the template file: relative paths resolve against its folder (dismcli runs there). */
@@ -17,6 +17,9 @@ export interface FsCheckOptions {
 }
 
 type Stat = { kind: PathKind } | null;
+
+/** Entries of a CodeUri/SavedModelUri folder checked for links on each validation (the build checks all). */
+const LINK_SCAN_LIMIT = 5000;
 
 async function statKind(p: string): Promise<Stat> {
   try {
@@ -43,7 +46,6 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
   const notes: string[] = [];
   const templateDir = path.dirname(path.resolve(opts.templateFile));
   const projectDir = path.resolve(opts.projectDir);
-  const projectReal = await fs.realpath(projectDir).catch(() => projectDir);
   const root = parsed.doc.contents;
   const resources = isMap(root) ? findPair(root, 'Resources')?.value : undefined;
   let samples: Map<string, SampleShape> | undefined;
@@ -63,26 +65,19 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
       const value = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
       if (value === undefined || value === '') continue;
       const seg = [...base, field];
-      const abs = path.resolve(templateDir, value);
-      if (!isInside(projectDir, abs)) {
-        ctx.error('path-outside-project', `${field} "${value}" resolves to ${abs}, outside the project folder ${projectDir}: dismcli packages only files inside the project. Move it into the project and use a path relative to the template's folder.`, seg, node);
+      // The same rule (and words) the build applies: backend/template/project-paths.ts.
+      const r = await resolveProjectPath({ templateDir, projectDir, field, value, kind });
+      if (!r.ok) {
+        ctx.error(r.rule, r.message, seg, node);
         continue;
       }
-      const st = await statKind(abs);
-      if (!st) {
-        ctx.error('path-missing', `${field}: ${kind === 'dir' ? 'folder' : 'file'} not found: ${value} (looked for ${abs}; paths are relative to the template's folder).`, seg, node);
-        continue;
+      if (kind === 'dir') {
+        const links = await folderLinkProblems(r.abs, { projectDir, shownFrom: templateDir, limit: LINK_SCAN_LIMIT });
+        for (const l of links.problems) ctx.error(l.rule, `${field}: ${l.message}`, seg, node);
+        if (links.truncated) notes.push(`${field} "${value}" has more than ${LINK_SCAN_LIMIT} entries; links were checked in the first ${LINK_SCAN_LIMIT} only (the build checks all of them).`);
+        if (links.problems.length) continue;
       }
-      const real = await fs.realpath(abs).catch(() => abs);
-      if (!isInside(projectReal, real)) {
-        ctx.error('path-outside-project', `${field} "${value}" is a link to ${real}, outside the project folder: dismcli packages only files inside the project.`, seg, node);
-        continue;
-      }
-      if (st.kind !== kind) {
-        ctx.error('path-kind', `${field} must be a ${kind === 'dir' ? 'folder' : 'file'}, but ${value} is a ${st.kind === 'dir' ? 'folder' : 'file'}.`, seg, node);
-        continue;
-      }
-      resolved[field] = abs;
+      resolved[field] = r.abs;
     }
 
     if (spec.framework === 'MLServer' && resolved.CodeUri) await checkHandler(ctx, props, base, resolved.CodeUri, projectDir);

@@ -38,13 +38,13 @@ interface Opened {
 }
 
 describe('template files through the API', () => {
-  it('saves an unchanged production template byte-identically and keeps template.yaml.bak', async () => {
+  it('saves an unchanged production template byte-identically and keeps template.yaml.dism-studio.bak', async () => {
     const original = await fs.readFile(FIXTURE);
     const opened = await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
     expect(Buffer.from(opened.text, 'utf8').equals(original)).toBe(true);
     const saved = await call<{ backupPath: string }>('template.save', { projectDir: project, path: 'template.yaml', text: opened.text, baseHash: opened.disk.hash });
     expect((await fs.readFile(path.join(project, 'template.yaml'))).equals(original)).toBe(true);
-    expect(saved.backupPath).toBe(path.join(project, 'template.yaml.bak'));
+    expect(saved.backupPath).toBe(path.join(project, 'template.yaml.dism-studio.bak'));
     expect((await fs.readFile(saved.backupPath)).equals(original)).toBe(true);
   });
 
@@ -77,7 +77,7 @@ describe('template files through the API', () => {
     expect(await fs.readFile(file, 'utf8')).toBe(external);
     await call('template.save', { projectDir: project, path: 'template.yaml', text: mine, baseHash: opened.disk.hash, force: true });
     expect(await fs.readFile(file, 'utf8')).toBe(mine);
-    expect(await fs.readFile(`${file}.bak`, 'utf8')).toBe(external);
+    expect(await fs.readFile(`${file}.dism-studio.bak`, 'utf8')).toBe(external);
     const gone = await fs.rm(file).then(() => call<{ deleted: boolean }>('template.diskState', { projectDir: project, path: 'template.yaml', knownHash: 'x' }));
     expect(gone.deleted).toBe(true);
   });
@@ -112,5 +112,60 @@ describe('template files through the API', () => {
     const created = await call<Opened>('template.create', { projectDir: project, path: 'model/template.yaml', text: 'a: 1\n' });
     expect(created.path).toBe(path.join(project, 'model', 'template.yaml'));
     await expect(call('template.open', { projectDir: project, path: 'missing.yaml' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('missing.yaml') });
+  });
+  it('keeps the template\'s mode (0600 stays 0600) and never touches the user\'s own template.yaml.bak', async () => {
+    const file = path.join(project, 'template.yaml');
+    await fs.chmod(file, 0o600);
+    await fs.writeFile(`${file}.bak`, 'my own backup');
+    const opened = await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
+    const saved = await call<{ backupPath: string }>('template.save', { projectDir: project, path: 'template.yaml', text: `${opened.text}# edited\n`, baseHash: opened.disk.hash });
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    expect(await fs.readFile(`${file}.bak`, 'utf8')).toBe('my own backup');
+    expect(saved.backupPath).toBe(`${file}.dism-studio.bak`);
+    expect(await fs.readFile(saved.backupPath, 'utf8')).toBe(opened.text);
+  });
+
+  it('saving through a link updates the real file and keeps the link', async () => {
+    await fs.mkdir(path.join(project, 'models'));
+    await fs.rename(path.join(project, 'template.yaml'), path.join(project, 'models', 'pixel.yaml'));
+    await fs.symlink('models/pixel.yaml', path.join(project, 'template.yaml'));
+    const opened = await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
+    await call('template.save', { projectDir: project, path: 'template.yaml', text: `${opened.text}# edited\n`, baseHash: opened.disk.hash });
+    expect((await fs.lstat(path.join(project, 'template.yaml'))).isSymbolicLink()).toBe(true);
+    expect(await fs.readFile(path.join(project, 'models', 'pixel.yaml'), 'utf8')).toBe(`${opened.text}# edited\n`);
+  });
+
+  it('refuses to write outside the project through a linked folder or a linked file', async () => {
+    const outside = path.join(root, 'outside');
+    await fs.mkdir(outside);
+    await fs.writeFile(path.join(outside, 'template.yaml'), 'outside: 1\n');
+    await fs.symlink(outside, path.join(project, 'linked'));
+    await fs.symlink(path.join(outside, 'template.yaml'), path.join(project, 'other.yaml'));
+    for (const p of ['linked/template.yaml', 'other.yaml']) {
+      const opened = await call<Opened>('template.open', { projectDir: project, path: p });
+      await expect(call('template.save', { projectDir: project, path: p, text: 'x: 2\n', baseHash: opened.disk.hash, force: true })).rejects.toMatchObject({ code: 'OUTSIDE_PROJECT', message: expect.stringContaining(outside) });
+    }
+    await expect(call('template.create', { projectDir: project, path: 'linked/new.yaml', text: 'x: 1\n' })).rejects.toMatchObject({ code: 'OUTSIDE_PROJECT' });
+    expect(await fs.readFile(path.join(outside, 'template.yaml'), 'utf8')).toBe('outside: 1\n');
+    expect(await fs.readdir(outside)).toEqual(['template.yaml']);
+  });
+
+  it('a save without a base hash does not bypass the conflict check', async () => {
+    const file = path.join(project, 'template.yaml');
+    const before = await fs.readFile(file, 'utf8');
+    await expect(call('template.save', { projectDir: project, path: 'template.yaml', text: 'x: 1\n', baseHash: null })).rejects.toMatchObject({ code: 'TEMPLATE_CHANGED_ON_DISK' });
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
+    // Null is right for a file that does not exist (yet): the save creates it.
+    await call('template.save', { projectDir: project, path: 'new/template.yaml', text: 'x: 1\n', baseHash: null });
+    expect(await fs.readFile(path.join(project, 'new/template.yaml'), 'utf8')).toBe('x: 1\n');
+  });
+
+  it('opening a template removes the temp files a crashed save left next to it', async () => {
+    const crashed = path.join(project, `.template.yaml.dism-${2 ** 22 + 17}-0123456789ab.tmp`);
+    const legacy = path.join(project, '.template.yaml.0123456789ab.tmp');
+    await fs.writeFile(crashed, 'half a templ');
+    await fs.writeFile(legacy, 'half a templ');
+    await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
+    expect((await fs.readdir(project)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -3,19 +3,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { OpenedTemplate, TemplateDiskState } from '../../shared/api/contract/template';
 import { ApiError } from '../../shared/api/errors';
-import { writeFileAtomic } from '../fs/atomic-write';
+import { removeStaleTemps, resolveWriteTarget, writeFileAtomic } from '../fs/atomic-write';
+import { isInside, realPathAllowMissing } from '../fs/paths';
 import type { TemplateDrafts } from './drafts';
+import { readTemplateText } from './read-template-text';
+
+export { isInside };
 
 export interface TemplateLocation {
   /** Absolute path of the template file. */
   file: string;
   projectDir: string;
   relPath: string;
-}
-
-export function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** Resolve a template path given relative to the project folder (or absolute inside it). */
@@ -26,6 +25,25 @@ export function locateTemplate(projectDir: string, p: string): TemplateLocation 
     throw new ApiError('OUTSIDE_PROJECT', `The template ${file} is not inside the project folder ${dir}. Open the folder that contains it as the project.`, { file, projectDir: dir }, 'OutsideProjectError');
   }
   return { file, projectDir: dir, relPath: path.relative(dir, file) };
+}
+
+/**
+ * Where a save of the template really lands (a link is followed to its file) — refused when that is
+ * outside the project, e.g. through a linked folder: the project folder is the only place the
+ * Template step writes.
+ */
+async function realWriteTarget(loc: TemplateLocation): Promise<string> {
+  const target = await realPathAllowMissing(await resolveWriteTarget(loc.file));
+  const projectReal = await realPathAllowMissing(loc.projectDir);
+  if (!isInside(projectReal, target)) {
+    throw new ApiError(
+      'OUTSIDE_PROJECT',
+      `${loc.relPath} leads outside the project folder: saving it would write ${target} (through a link). DISM Studio writes only inside ${loc.projectDir}; copy the file into the project instead of linking to it.`,
+      { file: loc.file, target, projectDir: loc.projectDir },
+      'OutsideProjectError',
+    );
+  }
+  return target;
 }
 
 export function hashText(text: string | Uint8Array): string {
@@ -49,12 +67,14 @@ function notFound(loc: TemplateLocation): ApiError {
 
 export async function openTemplate(projectDir: string, p: string, drafts: TemplateDrafts): Promise<OpenedTemplate> {
   const loc = locateTemplate(projectDir, p);
+  // Temp files of a save that crashed half-way are useless: clean them now (never blocks opening).
+  await removeStaleTemps(await resolveWriteTarget(loc.file).catch(() => loc.file));
   let read;
   try {
     read = await readWithState(loc.file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(loc);
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new ApiError('NOT_A_FILE', `${loc.relPath} is a folder, not a template file.`, undefined, 'NotAFileError');
+    await readTemplateText(loc.file); // throws the plain message (a folder, permission denied, …)
     throw err;
   }
   const draft = await drafts.read(loc.file);
@@ -69,9 +89,10 @@ export async function openTemplate(projectDir: string, p: string, drafts: Templa
 }
 
 /**
- * Save atomically (temp file + rename) keeping the previous version as `<file>.bak`. Refuses when
- * the file changed on disk since the editor loaded it, so another program's edits are never lost
- * silently; the UI then offers reload or keep (force).
+ * Save atomically (temp file + rename, mode kept, links written through) keeping the previous
+ * version as `<file>.dism-studio.bak`. Refuses when the file changed on disk since the editor loaded
+ * it — or exists although the caller believed it did not (baseHash null) — so another program's
+ * edits are never lost silently; the UI then offers reload or keep (force).
  */
 export async function saveTemplate(
   projectDir: string,
@@ -82,22 +103,22 @@ export async function saveTemplate(
   drafts: TemplateDrafts,
 ): Promise<{ disk: TemplateDiskState; backupPath: string | null }> {
   const loc = locateTemplate(projectDir, p);
+  await realWriteTarget(loc);
   let current: TemplateDiskState | null = null;
   try {
     current = (await readWithState(loc.file)).disk;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  if (!force && current && baseHash !== null && current.hash !== baseHash) {
+  if (!force && current && current.hash !== baseHash) {
     throw new ApiError(
       'TEMPLATE_CHANGED_ON_DISK',
-      `${loc.relPath} was changed on disk by another program since you opened it. Reload it (your edits are discarded) or keep your version (overwrites the file; the disk version goes to ${path.basename(loc.file)}.bak).`,
+      `${loc.relPath} ${baseHash === null ? 'exists on disk (another program created it) but your edits did not start from it' : 'was changed on disk by another program since you opened it'}. Reload it (your edits are discarded) or keep your version (overwrites the file; the disk version is kept as ${path.basename(loc.file)}.dism-studio.bak).`,
       { file: loc.file, disk: current },
       'TemplateChangedOnDiskError',
     );
   }
-  const backupPath = current ? `${loc.file}.bak` : null;
-  await writeFileAtomic(loc.file, text, backupPath ? { backup: backupPath } : {});
+  const { backupPath } = await writeFileAtomic(loc.file, text, { backup: current !== null });
   const { disk } = await readWithState(loc.file);
   await drafts.discard(loc.file);
   return { disk, backupPath };
@@ -105,7 +126,8 @@ export async function saveTemplate(
 
 export async function createTemplate(projectDir: string, p: string, text: string, drafts: TemplateDrafts): Promise<OpenedTemplate> {
   const loc = locateTemplate(projectDir, p);
-  const exists = await fs.stat(loc.file).then(() => true, () => false);
+  await realWriteTarget(loc);
+  const exists = await fs.lstat(loc.file).then(() => true, () => false);
   if (exists) throw new ApiError('ALREADY_EXISTS', `${loc.relPath} already exists; choose another file name or open it.`, { file: loc.file }, 'AlreadyExistsError');
   await writeFileAtomic(loc.file, text);
   return openTemplate(loc.projectDir, loc.relPath, drafts);

@@ -1,10 +1,9 @@
-import { promises as fs } from 'node:fs';
 import type { TemplateValidation } from '../../shared/api/contract/template';
-import { ApiError } from '../../shared/api/errors';
 import { parseTemplate } from '../../shared/template/document';
 import { hasErrors, sortProblems } from '../../shared/template/problems';
 import { validateParsed } from '../../shared/template/validate/index';
 import { checkTemplateFiles } from './fs-checks';
+import { readTemplateText } from './read-template-text';
 import { locateTemplate } from './template-files';
 
 /**
@@ -14,14 +13,7 @@ import { locateTemplate } from './template-files';
 export async function validateTemplateFile(projectDir: string, p: string, text?: string): Promise<TemplateValidation> {
   const loc = locateTemplate(projectDir, p);
   let source = text;
-  if (source === undefined) {
-    try {
-      source = await fs.readFile(loc.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('NOT_FOUND', `Template not found: ${loc.file}`, { file: loc.file }, 'NotFoundError');
-      throw err;
-    }
-  }
+  if (source === undefined) source = await readTemplateText(loc.file);
   const parsed = parseTemplate(source);
   const pure = validateParsed(parsed);
   const files = await checkTemplateFiles(parsed, { templateFile: loc.file, projectDir: loc.projectDir });

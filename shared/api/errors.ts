@@ -1,3 +1,5 @@
+import { describeSystemError } from './system-errors';
+
 /**
  * Errors cross the UI/back-end boundary as plain data so the UI sees the real name and message
  * (Electron's ipc would otherwise wrap them as "Error invoking remote method").
@@ -33,6 +35,8 @@ export function serializeError(err: unknown): SerializedError {
   if (err instanceof ApiError) {
     return { name: err.name, message: err.message, code: err.code, details: toJsonSafe(err.details) };
   }
+  const system = describeSystemError(err);
+  if (system) return { name: 'FileSystemError', message: system.message, code: system.code, ...(system.path ? { details: { path: system.path } } : {}) };
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };

@@ -3,6 +3,7 @@ import type { NdArray } from './ndarray';
 import { shapeText } from './ndarray';
 import { areaPlan, rebinKeepClip, type AreaPlan } from './rebin';
 import { compilePattern, type CompiledPattern } from './template-match';
+import { localNormProblem, lossMaskProblem } from './input-checks';
 
 /** Which raw bins survive the removal of the empty centre cross. */
 export interface LayerGeometry {
@@ -107,6 +108,10 @@ export function compilePipeline(preset: ModelPreset, arrays: Record<string, Laye
     if (!a) throw new PipelineConfigError(`no local norm / loss mask loaded for layer ${layer.name}`);
     requireShape(`local norm of ${layer.name}`, a.localNormSource, a.localNorm, layer.shape);
     requireShape(`loss mask of ${layer.name}`, a.lossMaskSource, a.lossMask, layer.shape);
+    const maskBad = lossMaskProblem(a.lossMask.data, layer.shape[1]);
+    if (maskBad) throw new PipelineConfigError(`loss mask of ${layer.name}${a.lossMaskSource ? ` (${a.lossMaskSource})` : ''} ${maskBad}`);
+    const normBad = localNormProblem(a.localNorm.data, layer.shape[1]);
+    if (normBad) throw new PipelineConfigError(`local norm of ${layer.name}${a.localNormSource ? ` (${a.localNormSource})` : ''} ${normBad}`);
     const norm = cropMap(geom, a.localNorm.data);
     for (let k = 0; k < norm.length; k++) if (norm[k] === 0) norm[k] = -1;
     const mask = cropMap(geom, a.lossMask.data);

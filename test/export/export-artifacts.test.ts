@@ -117,11 +117,15 @@ describe('export of .dism-artifacts', () => {
     await expect(exportArtifacts({ projectDir: project, to: zip })).rejects.toMatchObject({ code: 'TARGET_EXISTS' });
     expect(await fs.readFile(zip, 'utf8')).toBe('precious');
 
+    // A folder of the user's is never replaced, confirmed or not; an earlier export is, once confirmed.
     const folder = path.join(tmp, 'existing');
     await fs.mkdir(folder);
     await fs.writeFile(path.join(folder, 'notes.txt'), 'mine');
-    await expect(exportArtifacts({ projectDir: project, to: folder })).rejects.toMatchObject({ code: 'TARGET_EXISTS' });
+    await expect(exportArtifacts({ projectDir: project, to: folder, overwrite: true })).rejects.toMatchObject({ code: 'INVALID_TARGET' });
     expect(await fs.readdir(folder)).toEqual(['notes.txt']);
+    await fs.rm(folder, { recursive: true });
+    await exportArtifacts({ projectDir: project, to: folder, parts: ['package'] });
+    await expect(exportArtifacts({ projectDir: project, to: folder })).rejects.toMatchObject({ code: 'TARGET_EXISTS' });
 
     const r = await exportArtifacts({ projectDir: project, to: folder, overwrite: true });
     expect(r.replaced).toBe(true);

@@ -23,7 +23,7 @@ describe('dism-studio export', () => {
     expect(out.join('\n')).toMatch(/exported build \(2 files, 2\.\d kB\) to .*out\.tar\.gz/);
     const before = await fs.stat(path.join(tmp, 'out.tar.gz'));
     expect(await runCli(['export', 'proj', '--to', 'out.tar.gz'], io())).toBe(1);
-    expect(err.join('\n')).toMatch(/already exists\. Nothing was written; add --overwrite/);
+    expect(err.join('\n')).toMatch(/out\.tar\.gz already exists \(an archive\)\. Nothing was written; add --overwrite/);
     expect((await fs.stat(path.join(tmp, 'out.tar.gz'))).mtimeMs).toBe(before.mtimeMs);
     out.length = 0;
     expect(await runCli(['export', 'proj', '--to', 'out.tar.gz', '--overwrite', '--json'], io())).toBe(0);

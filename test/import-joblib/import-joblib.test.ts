@@ -132,7 +132,8 @@ describe.skipIf(!haveImage)('import a trained PixelNMF (joblib) for the preview'
 
   it('says when the file is not a PixelNMF, with the script output', async () => {
     await fs.writeFile(path.join(project, 'other.yaml'), template('mlserver-model/not_pixelnmf.joblib'));
-    const err = await importJoblib(docker, { template: path.join(project, 'other.yaml'), resource: 'PixelNMF' }).catch((e) => e);
+    // overwrite: this project already holds the import of the first test.
+    const err = await importJoblib(docker, { template: path.join(project, 'other.yaml'), resource: 'PixelNMF', overwrite: true }).catch((e) => e);
     expect(err.code).toBe('IMPORT_FAILED');
     expect(err.message).toMatch(/is not a PixelNMF model: the file holds a builtins.dict/);
     expect(err.details.output.join('\n')).toContain('extract: not-pixelnmf');
@@ -141,7 +142,7 @@ describe.skipIf(!haveImage)('import a trained PixelNMF (joblib) for the preview'
   it('says when unpickling fails because CodeUri lacks the classes', async () => {
     await fs.mkdir(path.join(project, 'empty-code'), { recursive: true });
     await fs.writeFile(path.join(project, 'nocode.yaml'), template('mlserver-model/pixelnmf.joblib', 'empty-code/'));
-    const err = await importJoblib(docker, { template: path.join(project, 'nocode.yaml'), resource: 'PixelNMF' }).catch((e) => e);
+    const err = await importJoblib(docker, { template: path.join(project, 'nocode.yaml'), resource: 'PixelNMF', overwrite: true }).catch((e) => e);
     expect(err.message).toMatch(/Could not load .*pixelnmf\.joblib.*ModuleNotFoundError: No module named 'pixelnmf'.*CodeUri/);
     expect(err.details.output.join('\n')).toContain('Traceback');
   }, 60_000);
@@ -151,9 +152,10 @@ describe.skipIf(!haveImage)('import a trained PixelNMF (joblib) for the preview'
     await expect(importJoblib(docker, { template: path.join(project, 'template.yaml'), resource: 'Other' })).rejects.toThrow(/no resource "Other" \(resources: PixelNMF\)/);
   });
 
-  it('works from the CLI: dism-studio import-joblib <template> --resource KEY --image IMAGE --json', async () => {
+  it('works from the CLI: dism-studio import-joblib <template> --resource KEY --image IMAGE --overwrite --json', async () => {
     const out: string[] = [];
-    const code = await runCli(['import-joblib', 'template.yaml', '--resource', 'PixelNMF', '--image', IMAGE, '--json'], {
+    // --overwrite: the first test imported into this project already.
+    const code = await runCli(['import-joblib', 'template.yaml', '--resource', 'PixelNMF', '--image', IMAGE, '--overwrite', '--json'], {
       out: (t) => out.push(t), err: () => undefined, signal: new AbortController().signal, cwd: project, env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
     });
     expect(code).toBe(0);

@@ -86,7 +86,7 @@ describe('local build (.dism-artifacts/build/ as dismcli build lays it out)', ()
     await buildLocal(path.join(dir, 'template.yaml'));
     expect(await fs.readdir(path.join(dir, '.dism-artifacts/build'))).toEqual(['PixelNMF', 'template.yaml']);
     await fs.rm(path.join(dir, 'mlserver-model/pixelnmf.joblib'));
-    await expect(buildLocal(path.join(dir, 'template.yaml'))).rejects.toThrow(/Resources\.PixelNMF\.Properties\.ModelUri: mlserver-model\/pixelnmf\.joblib does not exist/);
+    await expect(buildLocal(path.join(dir, 'template.yaml'))).rejects.toThrow(/Resources\.PixelNMF\.Properties\.ModelUri: file not found: mlserver-model\/pixelnmf\.joblib/);
     expect(await listTree(path.join(dir, '.dism-artifacts/build'))).toContain('PixelNMF/pixelnmf.joblib');
     expect((await fs.readdir(path.join(dir, '.dism-artifacts'))).filter((n) => n.includes('tmp'))).toEqual([]);
   });
@@ -247,7 +247,7 @@ Resources:
     expect(out.join('\n')).toContain('model-settings.json');
     const bad = await runCli(['build-local', 'nope.yaml'], { out: (t) => out.push(t), err: (t) => out.push(t), signal: new AbortController().signal, cwd: dir, env: process.env });
     expect(bad).toBe(1);
-    expect(out.at(-1)).toContain('Cannot read the template');
+    expect(out.at(-1)).toContain('Template not found');
   });
 
   it.each([

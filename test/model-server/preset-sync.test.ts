@@ -29,7 +29,7 @@ async function project(embeddedLossThreshold: number) {
 }
 
 describe('preset embedded in the model server model.npz vs preset.json', () => {
-  it('reports the parts that differ and rewrites only the embedded preset, keeping a .bak', async () => {
+  it('reports the parts that differ and rewrites only the embedded preset, keeping model.npz.dism-studio.bak', async () => {
     const p = await project(0.07);
     const before = unzipSync(await fs.readFile(path.join(p.dir, 'mlserver-model/model.npz')));
     const state = await presetSyncState(p.template);
@@ -39,7 +39,7 @@ describe('preset embedded in the model server model.npz vs preset.json', () => {
     const members = unzipSync(await fs.readFile(path.join(p.dir, 'mlserver-model/model.npz')));
     expect(members['components_BPix2.npy']).toEqual(before['components_BPix2.npy']);
     expect(members['preset_json.npy']).not.toEqual(before['preset_json.npy']);
-    await expect(fs.access(path.join(p.dir, 'mlserver-model/model.npz.bak'))).resolves.toBeUndefined();
+    await expect(fs.access(path.join(p.dir, 'mlserver-model/model.npz.dism-studio.bak'))).resolves.toBeUndefined();
   });
 
   it('is in sync when only file paths differ, and does not apply without preset.json or an npz', async () => {

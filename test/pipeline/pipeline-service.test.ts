@@ -124,7 +124,7 @@ describe('pipeline service over the API (worker thread)', () => {
     const saved = await call('pipeline.savePreset', { sessionId, preset: changed });
     expect(saved.file).toBe(path.join(demoDir, 'preset.json'));
     expect((await call('preset.load', { file: saved.file })).preset.name).toBe('edited');
-    expect(JSON.parse(await fs.readFile(`${saved.file}.bak`, 'utf8')).name).toBe(preset.name);
+    expect(JSON.parse(await fs.readFile(`${saved.file}.dism-studio.bak`, 'utf8')).name).toBe(preset.name);
     await call('preset.save', { file: saved.file, preset });
     await expect(call('preset.save', { file: saved.file, preset: { ...preset, thresholds: [] } as never })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
   });

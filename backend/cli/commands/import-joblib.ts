@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { containerUserFor } from '../../engine/containers-build';
 import { discoverEngine } from '../../engine/discovery';
-import { importJoblib } from '../../import-joblib/import-joblib';
+import { importJoblib, planImportOutputs } from '../../import-joblib/import-joblib';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
 
@@ -9,23 +9,28 @@ export const importJoblibCommand: CliCommand = {
   name: 'import-joblib',
   summary: 'Import a trained PixelNMF (.joblib) for the preview: ONNX models and a preview preset next to the template',
   usage: [
-    'dism-studio import-joblib <template.yaml> --resource KEY [--image IMAGE] [--json]',
+    'dism-studio import-joblib <template.yaml> --resource KEY [--image IMAGE] [--overwrite] [--json]',
     '',
     '  Runs a short extraction in the model\'s runtime image (Properties.Image, or --image) with CodeUri',
     '  on sys.path, then writes preview-<KEY>/preset.json, nmf_<layer>.onnx, local_norm_*.npy, loss_mask_*.npy.',
+    '  --overwrite  replace an earlier import there (its preset.json is kept as preset.json.dism-studio.bak)',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { resource: { type: 'string' }, image: { type: 'string' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, { resource: { type: 'string' }, image: { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' } });
     if (positionals.length !== 1) throw new UsageError('Give exactly one template.yaml.');
     if (!values.resource) throw new UsageError('Give --resource KEY (the resource in the template whose joblib to import).');
+    const template = path.resolve(io.cwd, positionals[0]);
+    // Before looking for an engine: an earlier import is replaced only with --overwrite.
+    await planImportOutputs(template, values.resource, Boolean(values.overwrite));
     const { status, docker } = await discoverEngine(io.env);
     if (!docker) {
       io.err(`The extraction runs in a container, but no container engine is reachable. ${status.advice.join(' ')}`);
       return 1;
     }
     const r = await importJoblib(docker, {
-      template: path.resolve(io.cwd, positionals[0]),
+      template,
       resource: values.resource,
+      overwrite: Boolean(values.overwrite),
       image: values.image,
       user: containerUserFor(status),
       signal: io.signal,

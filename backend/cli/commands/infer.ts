@@ -6,21 +6,34 @@ import { readTemplate, type ResourceView, type TemplateView } from '../../build-
 import { findTemplates } from '../../projects/project-folder';
 import { runInference } from '../../inference/run-inference';
 import { writeFileAtomic } from '../../fs/atomic-write';
+import { checkOutputs } from '../../fs/output-target';
+import { systemErrorReason } from '../../../shared/api/system-errors';
 
-async function templateFor(model: string, explicit: string | undefined, cwd: string): Promise<{ template: TemplateView; resource: ResourceView }> {
+async function templateFor(model: string, explicit: string | undefined, cwd: string): Promise<{ template: TemplateView; resource: ResourceView; file: string }> {
   const files = explicit ? [path.resolve(cwd, explicit)] : (await findTemplates(cwd)).map((f) => path.join(cwd, f));
   if (!files.length) throw new UsageError('no template.yaml here; give --template FILE (it says which inputs and metadata the model takes)');
   for (const f of files) {
     const template = await readTemplate(f);
     const resource = template.resources.find((r) => r.properties.Name === model);
-    if (resource) return { template, resource };
+    if (resource) return { template, resource, file: f };
   }
   throw new UsageError(`no resource with Properties.Name "${model}" in ${files.join(', ')}`);
 }
 
 /** `{"lumisections": [{"flagged": …}]}` as `dism-studio preview --json` writes it, or a plain JSON list of booleans. */
 async function readPreviewFlags(file: string): Promise<boolean[]> {
-  const doc = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--preview ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read it: ${systemErrorReason(err)}`}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--preview ${file}: not valid JSON (${(err as Error).message}); give the file written by preview --json`);
+  }
   if (Array.isArray(doc)) return doc.map(Boolean);
   const ls = (doc as { lumisections?: Array<{ flagged?: boolean }> }).lumisections;
   if (!Array.isArray(ls)) throw new UsageError(`${file}: expected preview --json output ({"lumisections": [...]}) or a list of booleans`);
@@ -36,7 +49,7 @@ function show(v: unknown): string {
 export const inferCommand: CliCommand = {
   name: 'infer',
   summary: 'Send the DIALS-style Open Inference Protocol request to a model server and print per-LS outputs',
-  usage: 'dism-studio infer --url URL --model NAME [--data NAME=FILE …] [--oms FILE] [--hlt FILE] [--runs FILE --lumis FILE] [--template FILE] [--preview PREVIEW.json] [--json OUT]',
+  usage: 'dism-studio infer --url URL --model NAME [--data NAME=FILE …] [--oms FILE] [--hlt FILE] [--runs FILE --lumis FILE] [--template FILE] [--preview PREVIEW.json] [--json OUT [--overwrite]]',
   async run(argv, io) {
     const { values } = parseCommandArgs(
       argv,
@@ -51,6 +64,7 @@ export const inferCommand: CliCommand = {
         template: { type: 'string' },
         preview: { type: 'string' },
         json: { type: 'string' },
+        overwrite: { type: 'boolean' },
       },
       false,
     );
@@ -61,8 +75,17 @@ export const inferCommand: CliCommand = {
       if (eq <= 0) throw new UsageError(`--data takes NAME=FILE (got ${d})`);
       files[d.slice(0, eq)] = path.resolve(io.cwd, d.slice(eq + 1));
     }
-    const { resource } = await templateFor(values.model, values.template, io.cwd);
+    const { resource, file: templateFile } = await templateFor(values.model, values.template, io.cwd);
     const abs = (p?: string) => (p ? path.resolve(io.cwd, p) : undefined);
+    const jsonFile = abs(values.json);
+    // Before the request: the output may not replace an input, nor an existing file without --overwrite.
+    if (jsonFile) {
+      await checkOutputs({
+        outputs: [jsonFile],
+        inputs: [...Object.values(files), abs(values.oms), abs(values.hlt), abs(values.runs), abs(values.lumis), abs(values.preview), templateFile],
+        overwrite: Boolean(values.overwrite),
+      });
+    }
     const result = await runInference({
       url: values.url,
       model: values.model,
@@ -73,7 +96,7 @@ export const inferCommand: CliCommand = {
       signal: io.signal,
     });
     for (const w of result.warnings) io.err(`warning: ${w}`);
-    if (values.json) await writeFileAtomic(path.resolve(io.cwd, values.json), `${JSON.stringify(result, null, 1)}\n`);
+    if (jsonFile) await writeFileAtomic(jsonFile, `${JSON.stringify(result, null, 1)}\n`);
     const names = result.outputNames;
     io.out(`${'run'.padStart(8)} ${'LS'.padStart(6)}  ${names.map((n) => n.padStart(10)).join(' ')}`);
     for (const l of result.lumisections) io.out(`${String(l.run ?? '').padStart(8)} ${String(l.ls ?? l.index).padStart(6)}  ${names.map((n) => show(l.outputs[n]).padStart(10)).join(' ')}`);
@@ -84,7 +107,7 @@ export const inferCommand: CliCommand = {
       for (const d of c.disagreements) io.out(`  differs: run ${d.run} LS ${d.ls}: server ${d.server}, preview ${d.preview}`);
       if (c.disagreements.length) return 1;
     }
-    if (values.json) io.out(`Wrote ${path.resolve(io.cwd, values.json)}`);
+    if (jsonFile) io.out(`Wrote ${jsonFile}`);
     return 0;
   },
 };

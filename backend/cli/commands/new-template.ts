@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { writeFileAtomic } from '../../fs/atomic-write';
+import { BACKUP_SUFFIX, writeFileAtomic } from '../../fs/atomic-write';
+import { checkOutputs } from '../../fs/output-target';
 import { PRESETS, presetText, templateSkeleton, type PresetId } from '../../../shared/template/skeletons';
 import { SUPPORTED_TYPES } from '../../../shared/template/schema';
 
@@ -10,7 +10,7 @@ export const newTemplateCommand: CliCommand = {
   name: 'new-template',
   summary: 'Write a valid, commented template.yaml skeleton for a resource type or a preset',
   usage: [
-    'dism-studio new-template <file> (--type <Type> | --preset <preset>) [--name <name>] [--resource-key <key>] [--force]',
+    'dism-studio new-template <file> (--type <Type> | --preset <preset>) [--name <name>] [--resource-key <key>] [--overwrite]',
     '',
     `  types:   ${SUPPORTED_TYPES.join('\n           ')}`,
     `  presets: ${PRESETS.map((p) => `${p.id} (${p.label})`).join(', ')}`,
@@ -21,6 +21,8 @@ export const newTemplateCommand: CliCommand = {
       preset: { type: 'string' },
       name: { type: 'string' },
       'resource-key': { type: 'string' },
+      overwrite: { type: 'boolean' },
+      /** Older name of --overwrite. */
       force: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('Give exactly one output file.');
@@ -28,14 +30,11 @@ export const newTemplateCommand: CliCommand = {
     if (values.type && !SUPPORTED_TYPES.includes(values.type)) throw new UsageError(`Unknown type ${values.type}. Supported: ${SUPPORTED_TYPES.join(', ')}`);
     if (values.preset && !PRESETS.some((p) => p.id === values.preset)) throw new UsageError(`Unknown preset ${values.preset}. Available: ${PRESETS.map((p) => p.id).join(', ')}`);
     const file = path.resolve(io.cwd, positionals[0]);
-    if (!values.force && (await fs.stat(file).then(() => true, () => false))) {
-      io.err(`${file} already exists; use --force to overwrite it (the old version is kept as ${path.basename(file)}.bak).`);
-      return 1;
-    }
+    const { replaces } = await checkOutputs({ outputs: [file], inputs: [], overwrite: Boolean(values.overwrite || values.force), allowHint: `add --overwrite to replace it (the old version is then kept as ${path.basename(file)}${BACKUP_SUFFIX})` });
     const opts = { name: values.name, resourceKey: values['resource-key'] };
     const text = values.preset ? presetText(values.preset as PresetId, opts) : templateSkeleton({ type: values.type!, ...opts });
-    await writeFileAtomic(file, text, { backup: `${file}.bak` });
-    io.out(`wrote ${path.relative(io.cwd, file) || file}`);
+    const { backupPath } = await writeFileAtomic(file, text, { backup: replaces.length > 0 });
+    io.out(`wrote ${path.relative(io.cwd, file) || file}${backupPath ? ` (the previous version is kept as ${path.relative(io.cwd, backupPath) || backupPath})` : ''}`);
     return 0;
   },
 };

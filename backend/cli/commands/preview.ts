@@ -2,21 +2,22 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { loadDataInputs, type DataInputSpec } from '../../pipeline/data-inputs';
+import { dataInputFiles, loadDataInputs, type DataInputSpec } from '../../pipeline/data-inputs';
 import { NpyStreamWriter } from '../../pipeline/npy';
 import { summarize } from '../../pipeline/pipeline-service';
 import { defaultProjectData } from '../../pipeline/project-data';
-import { compilePresetFiles, loadPresetFile, openSessions } from '../../pipeline/preset-io';
+import { compilePresetFiles, loadPresetFile, openSessions, presetFiles } from '../../pipeline/preset-io';
 import { inMemorySource, loadConditions, runPipeline } from '../../pipeline/runner';
 import { checkProjectTemplate } from '../../pipeline/template-inputs';
 import { writeFileAtomic } from '../../fs/atomic-write';
+import { checkOutputs } from '../../fs/output-target';
 import type { LumisectionSummary } from '../../../shared/pipeline/run-chunk';
 import type { CompiledPipeline } from '../../../shared/pipeline/model';
 import type { ChunkStages } from '../../../shared/pipeline/run-chunk';
 import { PRESET_FILE_NAME } from '../../../shared/preset/model-preset';
 
 const USAGE = `dism-studio preview [--project DIR | --preset FILE] [--data NAME=FILE …] [--runs FILE --lumis FILE]
-                           [--oms FILE] [--hlt FILE] [--json OUT] [--dump-stages DIR] [--chunk-size N]
+                           [--oms FILE] [--hlt FILE] [--json OUT] [--dump-stages DIR] [--chunk-size N] [--overwrite]
 
   Runs the PixelNMF pipeline of the model preset on sample maps and prints, per lumisection, the flag
   before and after the lumisection filter and why a lumisection was filtered.
@@ -26,7 +27,21 @@ const USAGE = `dism-studio preview [--project DIR | --preset FILE] [--data NAME=
   --runs/--lumis     .npy run and LS numbers for .npy/.npz maps
   --oms FILE         columnar OMS lumisection JSON; --hlt FILE: per-run HLT rate JSON
   --json OUT         write {"lumisections": [...], "summary": {...}} to OUT ("-" for standard output)
-  --dump-stages DIR  write every stage as .npy with the reference fixture's file names`;
+  --dump-stages DIR  write every stage as .npy with the reference fixture's file names
+  --overwrite        replace existing output files (an input of the run is never replaced)`;
+
+/** Names of the .npy files --dump-stages writes (the reference fixture's), so they can be checked before the run. */
+export function stageFileNames(cp: CompiledPipeline): string[] {
+  return [
+    ...cp.layers.flatMap((l) => [`preprocessed_${l.name}`, `reconstruction_${l.name}`, `loss_${l.name}`, `loss_binary_${l.name}`]),
+    'combined_loss_unmasked',
+    'combined_binary',
+    'flags_before_filter',
+    'filter_mask',
+    'flags',
+    'loss_mask_combined',
+  ].map((n) => `${n}.npy`);
+}
 
 /** Streams each stage of every chunk into .npy files named as in the reference fixture. */
 class StageDumper {
@@ -38,6 +53,8 @@ class StageDumper {
   ) {}
 
   private writer(name: string, dtype: NpyStreamWriter['dtype'], shape: number[]): NpyStreamWriter {
+    // Only names checked before the run (stageFileNames) may be written.
+    if (!stageFileNames(this.cp).includes(`${name}.npy`)) throw new Error(`internal: stage file ${name}.npy is not in stageFileNames`);
     let w = this.writers.get(name);
     if (!w) this.writers.set(name, (w = new NpyStreamWriter(path.join(this.dir, `${name}.npy`), dtype, shape)));
     return w;
@@ -64,6 +81,11 @@ class StageDumper {
     const mask = this.writer('loss_mask_combined', 'float32', [1, this.cp.targetRows, this.cp.targetCols]);
     await mask.append(this.cp.maskCombined);
     for (const w of this.writers.values()) await w.close();
+  }
+
+  /** The run failed: remove the partial files, leave what was in the folder before. */
+  async abort(): Promise<void> {
+    for (const w of this.writers.values()) await w.abort();
   }
 }
 
@@ -103,6 +125,7 @@ export const previewCommand: CliCommand = {
         json: { type: 'string' },
         'dump-stages': { type: 'string' },
         'chunk-size': { type: 'string' },
+        overwrite: { type: 'boolean' },
       },
       false,
     );
@@ -112,7 +135,7 @@ export const previewCommand: CliCommand = {
     if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) throw new UsageError(`--chunk-size must be a positive integer, got "${values['chunk-size']}"`);
     const projectDir = values.project ? path.resolve(io.cwd, values.project) : null;
     const loaded = await loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!));
-    if (projectDir) await checkProjectTemplate(projectDir, loaded.preset);
+    const templateFile = projectDir ? await checkProjectTemplate(projectDir, loaded.preset) : null;
     const layers = parseData(values.data);
     let spec: DataInputSpec;
     if (Object.keys(layers).length) spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
@@ -122,12 +145,19 @@ export const previewCommand: CliCommand = {
     } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
 
     const cp = await compilePresetFiles(loaded);
+    const jsonFile = values.json && values.json !== '-' ? path.resolve(io.cwd, values.json) : null;
+    const dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
+    // Every output is checked against every input before anything runs or is written.
+    await checkOutputs({
+      outputs: [...(jsonFile ? [jsonFile] : []), ...(dumpDir ? stageFileNames(cp).map((n) => path.join(dumpDir, n)) : [])],
+      inputs: [...presetFiles(loaded), ...dataInputFiles(spec), ...(templateFile ? [templateFile] : [])],
+      overwrite: Boolean(values.overwrite),
+    });
     const data = await loadDataInputs(loaded.preset, spec);
     const warnings = [...data.warnings];
     const cond = await loadConditions(loaded.preset, spec, data, warnings);
     for (const w of warnings) io.err(`warning: ${w}`);
     const sessions = await openSessions(loaded, cp);
-    const dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
     if (dumpDir) await fs.mkdir(dumpDir, { recursive: true });
     const dumper = dumpDir ? new StageDumper(dumpDir, cp, data.n) : null;
     const results: LumisectionSummary[] = [];
@@ -141,6 +171,9 @@ export const previewCommand: CliCommand = {
         },
       });
       await dumper?.close();
+    } catch (err) {
+      await dumper?.abort();
+      throw err;
     } finally {
       await Promise.all(sessions.map((s) => s.close()));
     }
@@ -151,7 +184,7 @@ export const previewCommand: CliCommand = {
     };
     if (values.json === '-') io.out(JSON.stringify(json, null, 2));
     else {
-      if (values.json) await writeFileAtomic(path.resolve(io.cwd, values.json), `${JSON.stringify(json, null, 2)}\n`);
+      if (jsonFile) await writeFileAtomic(jsonFile, `${JSON.stringify(json, null, 2)}\n`);
       for (const line of table(results)) io.out(line);
       io.out(`\n${data.n} lumisections: ${summary.flaggedBeforeFilter} flagged before the filter, ${summary.flagged} flagged after, ${summary.passedFilter} passed the filter`);
       if (dumpDir) io.out(`stages written to ${dumpDir}`);

@@ -165,7 +165,7 @@ export const modelServerMethods = {
   'modelServer.presetSync': method(
     z.object({ ...TemplateRef, apply: z.boolean().optional() }).strict(),
     PresetSyncState,
-    'Whether the preset embedded in the model server\'s model.npz matches preset.json; apply: rewrite it from preset.json (old file kept as .bak)',
+    'Whether the preset embedded in the model server\'s model.npz matches preset.json; apply: rewrite it from preset.json (old file kept as model.npz.dism-studio.bak)',
   ),
   'modelServer.infer': method(
     z

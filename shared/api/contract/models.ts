@@ -20,8 +20,10 @@ export const modelMethods = {
       projectDir: z.string().min(1),
       resource: z.string().min(1),
       image: z.string().min(1).optional(),
+      /** Replace an earlier import in preview-<resource>/. The UI sets it only after the user confirmed. */
+      overwrite: z.boolean().optional(),
     }).strict(),
     JobSnapshot,
-    'Extract a trained PixelNMF (.joblib) in its runtime image and write ONNX models + a preview preset (job; result: ImportJoblibResult)',
+    'Extract a trained PixelNMF (.joblib) in its runtime image and write ONNX models + a preview preset (job; result: ImportJoblibResult). Fails with OUTPUT_EXISTS when preview-<resource>/ holds an earlier import, unless overwrite',
   ),
 };

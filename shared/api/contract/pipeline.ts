@@ -159,10 +159,10 @@ export const pipelineMethods = {
   'pipeline.savePreset': method(
     Session.extend({ preset: ModelPreset, file: z.string().min(1).optional() }).strict(),
     z.object({ file: z.string(), preset: ModelPreset }),
-    'Save a preset (default: the run’s preset file) atomically, keeping <file>.bak',
+    'Save a preset (default: the run’s preset file) atomically, keeping <file>.dism-studio.bak',
   ),
   'preset.load': method(z.object({ file: z.string().min(1) }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Read and validate a model preset file'),
-  'preset.save': method(z.object({ file: z.string().min(1), preset: ModelPreset }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Validate and save a model preset atomically (keeps <file>.bak)'),
+  'preset.save': method(z.object({ file: z.string().min(1), preset: ModelPreset }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Validate and save a model preset atomically (keeps <file>.dism-studio.bak)'),
   'preset.default': method(z.object({}).strict(), ModelPreset, 'The "pixel barrel" preset (production PixelNMF values)'),
   'pipeline.presets': method(
     z.object({ projectDir: z.string().min(1) }).strict(),

@@ -62,7 +62,7 @@ export const templateMethods = {
   'template.save': method(
     z.object({ ...TemplateRef, text: z.string(), baseHash: z.string().nullable(), force: z.boolean().optional() }).strict(),
     z.object({ disk: TemplateDiskState, backupPath: z.string().nullable() }),
-    'Save atomically, keeping the previous version as template.yaml.bak; refuses (TEMPLATE_CHANGED_ON_DISK) if the file changed since baseHash unless force',
+    'Save atomically, keeping the previous version as template.yaml.dism-studio.bak (a .bak of the user is never touched); keeps the file mode and writes through a link to the real file; refuses a write that lands outside the project; refuses (TEMPLATE_CHANGED_ON_DISK) if the file changed since baseHash (or exists while baseHash is null) unless force',
   ),
   'template.create': method(
     z.object({ ...TemplateRef, text: z.string() }).strict(),

@@ -39,7 +39,7 @@ export function PresetSyncNotice({ templateFile, resourceKey, buildRevision, onB
       </p>
       <p className="muted mono">{state.modelFile}</p>
       <button type="button" className="button small" onClick={apply} disabled={busy}>Update the model file from preset.json and build again</button>
-      <span className="muted"> (the current file is kept as .bak)</span>
+      <span className="muted"> (the current file is kept as model.npz.dism-studio.bak)</span>
       {error !== null && <ErrorCard title="Could not update the model file" error={error} />}
     </div>
   );

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ArtifactPart, ExportFormat, ExportResult, ExportSummary } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
 import { FolderBrowser } from '../../shell/FolderBrowser';
@@ -6,6 +6,17 @@ import { reportError } from '../../store/app-store';
 import { useJob } from '../../api/use-job';
 
 const EXT: Record<ExportFormat, string> = { folder: '', zip: '.zip', 'tar.gz': '.tar.gz' };
+
+/** What TARGET_EXISTS says is there (backend/export/export-target.ts). */
+interface ReplaceQuestion {
+  target: string;
+  kind?: 'folder' | 'archive';
+  files?: number;
+  createdAt?: string;
+}
+
+/** Answers to export.run that are about the chosen target: shown next to it, not as a failure toast. */
+const REFUSALS = new Set(['INVALID_TARGET', 'NOT_FOUND']);
 
 function parentOf(dir: string): string {
   const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
@@ -34,7 +45,9 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
   const [folder, setFolder] = useState(parentOf(summary.projectDir));
   const [name, setName] = useState(summary.suggestedName);
   const [choosing, setChoosing] = useState(false);
-  const [confirmTarget, setConfirmTarget] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<ReplaceQuestion | null>(null);
+  /** Why the back end will not export to this target (inside the project, not an export, …), shown next to it. */
+  const [refusal, setRefusal] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const job = useJob(jobId);
   const result = job.snapshot?.state === 'succeeded' ? (job.snapshot.result as ExportResult) : null;
@@ -42,15 +55,28 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
   const target = joinPath(folder, `${name}${EXT[format]}`);
 
   async function exportNow(overwrite: boolean) {
-    setConfirmTarget(null);
+    setConfirm(null);
+    setRefusal(null);
     try {
       const started = await api.invoke('export.run', { projectDir: summary.projectDir, to: target, parts, ...(overwrite ? { overwrite: true } : {}) });
       setJobId(started.id);
     } catch (e) {
-      if ((e as { code?: string }).code === 'TARGET_EXISTS') setConfirmTarget(target);
+      const err = e as { code?: string; message?: string; details?: unknown };
+      if (err.code === 'TARGET_EXISTS') setConfirm({ target, ...(err.details as Omit<ReplaceQuestion, 'target'>) });
+      else if (err.code && REFUSALS.has(err.code)) setRefusal(err.message ?? String(e));
       else reportError('Export failed', e);
     }
   }
+  // The answer appears above the Export button; on a small window make sure it is in view.
+  const refusalRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (refusal) refusalRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [refusal]);
+  /** A changed target needs a new answer from the back end. */
+  const edit = <T,>(set: (v: T) => void) => (v: T) => {
+    setRefusal(null);
+    set(v);
+  };
 
   if (available.length === 0) return <p className="muted">Nothing to export yet: run a build (local or official) first.</p>;
   return (
@@ -66,28 +92,39 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
       </fieldset>
       <div className="form-grid">
         <label htmlFor="export-format">As</label>
-        <select id="export-format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+        <select id="export-format" value={format} onChange={(e) => edit(setFormat)(e.target.value as ExportFormat)}>
           <option value="zip">.zip archive</option>
           <option value="tar.gz">.tar.gz archive</option>
           <option value="folder">folder</option>
         </select>
         <label htmlFor="export-folder">Into folder</label>
         <div className="folder-path">
-          <input id="export-folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
+          <input id="export-folder" value={folder} onChange={(e) => edit(setFolder)(e.target.value)} spellCheck={false} aria-invalid={refusal ? true : undefined} aria-describedby={refusal ? 'export-refusal' : undefined} />
           <button className="button" type="button" onClick={() => setChoosing(true)}>Choose…</button>
         </div>
         <label htmlFor="export-name">Name</label>
         <div className="name-row">
-          <input id="export-name" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} />
+          <input id="export-name" value={name} onChange={(e) => edit(setName)(e.target.value)} spellCheck={false} aria-invalid={refusal ? true : undefined} aria-describedby={refusal ? 'export-refusal' : undefined} />
           <span className="muted">{EXT[format]}</span>
         </div>
       </div>
       <p className="muted">Export to <code data-testid="export-target">{target}</code>, with <code>manifest.json</code> listing every file, its size and SHA-256.</p>
+      {refusal && (
+        <div className="problem-card" role="alert" id="export-refusal" data-testid="export-refusal" ref={refusalRef}>
+          <strong>Not exported</strong>
+          <p>{refusal}</p>
+        </div>
+      )}
       <div className="actions">
         <button className="button primary" disabled={job.running || parts.length === 0 || !name.trim()} onClick={() => void exportNow(false)}>Export</button>
         {job.running && <button className="button danger" onClick={() => void api.invoke('jobs.cancel', { id: jobId! })}>Cancel</button>}
       </div>
-      {job.snapshot?.state === 'failed' && <p className="field-error" role="alert">{job.snapshot.error?.message}</p>}
+      {job.snapshot?.state === 'failed' && (
+        <div className="problem-card" role="alert" data-testid="export-failed">
+          <strong>Export failed</strong>
+          <p>{job.snapshot.error?.message}</p>
+        </div>
+      )}
       {job.running && job.snapshot?.progress != null && <progress max={1} value={job.snapshot.progress} aria-label="Export progress" />}
       {result && (
         <div className="success-card" data-testid="export-result">
@@ -101,19 +138,25 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
           </details>
         </div>
       )}
-      {confirmTarget && (
+      {confirm && (
         <div className="modal-backdrop" role="presentation">
           <div className="modal" role="dialog" aria-label="Replace existing export">
             <h2>Replace the existing export?</h2>
-            <p><code className="path">{confirmTarget}</code> already exists. Replacing it deletes what is there now.</p>
+            <p>
+              <code className="path">{confirm.target}</code> already exists:{' '}
+              {confirm.kind === 'folder'
+                ? <>an earlier export folder{confirm.files !== undefined ? <> with {confirm.files} files</> : null}{confirm.createdAt ? <>, made {new Date(confirm.createdAt).toLocaleString()}</> : null}.</>
+                : <>an archive{confirm.createdAt ? <>, last written {new Date(confirm.createdAt).toLocaleString()}</> : null}.</>}
+            </p>
+            <p>Replacing it deletes it — but only once the new export is complete; if the export fails or you cancel it, the existing one stays as it is.</p>
             <div className="modal-actions">
-              <button className="button" onClick={() => setConfirmTarget(null)}>Keep it</button>
+              <button className="button" onClick={() => setConfirm(null)}>Keep it</button>
               <button className="button danger" onClick={() => void exportNow(true)}>Replace</button>
             </div>
           </div>
         </div>
       )}
-      {choosing && <FolderBrowser title="Choose where to export" initialDir={folder} onCancel={() => setChoosing(false)} onChoose={(d) => { setFolder(d); setChoosing(false); }} />}
+      {choosing && <FolderBrowser title="Choose where to export" initialDir={folder} onCancel={() => setChoosing(false)} onChoose={(d) => { edit(setFolder)(d); setChoosing(false); }} />}
     </div>
   );
 }

@@ -15,18 +15,22 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
   const [resource, setResource] = useState('PixelNMF');
   const [image, setImage] = useState('');
   const [jobId, setJobId] = useState<string | null>(null);
+  /** An earlier import would be replaced: the back end's words, shown until the user decides. */
+  const [confirmReplace, setConfirmReplace] = useState<string | null>(null);
   const { snapshot, lines, running } = useJob(jobId);
 
   useEffect(() => {
     latestJob(api, 'import-joblib', project.dir).then((j) => j && setJobId(j.id), () => undefined);
   }, [api, project.dir]);
 
-  const start = async () => {
+  const start = async (overwrite = false) => {
+    setConfirmReplace(null);
     try {
-      const job = await api.invoke('models.importJoblib', { projectDir: project.dir, template, resource, ...(image.trim() ? { image: image.trim() } : {}) });
+      const job = await api.invoke('models.importJoblib', { projectDir: project.dir, template, resource, ...(image.trim() ? { image: image.trim() } : {}), ...(overwrite ? { overwrite: true } : {}) });
       setJobId(job.id);
     } catch (err) {
-      reportError('Could not start the import', err);
+      if ((err as { code?: string }).code === 'OUTPUT_EXISTS') setConfirmReplace((err as Error).message);
+      else reportError('Could not start the import', err);
     }
   };
 
@@ -75,6 +79,23 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
         </div>
       )}
       {lines.length > 0 && <LogView lines={lines} label="Extraction output" />}
+      {confirmReplace && (
+        <div className="modal-backdrop" role="presentation">
+          <div className="modal" role="dialog" aria-label="Replace the earlier import">
+            <h2>Replace the earlier import?</h2>
+            <p>
+              <code className="path">preview-{resource}/</code> next to the template already holds an imported model. Importing again
+              replaces its ONNX models and arrays, and its <code>preset.json</code> — thresholds or filters you tuned in the Preview are
+              lost from it (the current file is kept as <code>preset.json.dism-studio.bak</code>).
+            </p>
+            <p className="muted">Nothing is replaced until the new import is complete.</p>
+            <div className="modal-actions">
+              <button className="button" onClick={() => setConfirmReplace(null)}>Keep it</button>
+              <button className="button danger" onClick={() => void start(true)}>Replace</button>
+            </div>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

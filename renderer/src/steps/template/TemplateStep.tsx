@@ -113,7 +113,7 @@ export function TemplateStep() {
             </button>
           )}
           <button type="button" className="button small" onClick={() => useTemplateStore.getState().keepMine()}>Keep my version</button>
-          <span className="muted">(Reload is undoable; keeping yours overwrites the file on the next save, the disk version goes to .bak.)</span>
+          <span className="muted">(Reload is undoable; keeping yours overwrites the file on the next save, the disk version is kept as {`${(current ?? '').split(/[\\/]/).pop()}.dism-studio.bak`}.)</span>
         </div>
       )}
 

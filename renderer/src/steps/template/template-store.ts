@@ -126,7 +126,7 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   setDiskChange: (c) => set({ diskChange: c ? { ...c, text: c.text === null ? null : toLf(c.text) } : null }),
   keepMine: () => {
     const c = get().diskChange;
-    // Our text now counts as based on the disk version: the next save overwrites it (kept as .bak).
+    // Our text now counts as based on the disk version: the next save overwrites it (kept as <name>.dism-studio.bak).
     if (c) set({ diskChange: null, baseHash: c.disk?.hash ?? null, savedText: c.text ?? '' });
   },
   setDraftOffer: (draftOffer) => set({ draftOffer }),

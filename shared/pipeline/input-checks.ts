@@ -1,0 +1,62 @@
+import type { NumericArray } from './ndarray';
+
+/**
+ * The values the pipeline accepts, checked where data enters (raw maps, run/LS numbers, a
+ * preset's loss masks and local norms). A value outside them would silently change the result —
+ * +Inf in a map changed the flag count — so it is refused with the file, the map and the bin.
+ * Pure: callers wrap the message in their own error type.
+ */
+
+function showValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+/**
+ * Raw counts of n maps of rows × cols: finite and ≥ 0 (occupancy maps count hits). Returns the
+ * problem for the first bad bin, or null. `ids` adds the run and LS to the map's position.
+ */
+export function rawCountsProblem(data: NumericArray, rows: number, cols: number, ids?: { runs: ArrayLike<number>; lumis: ArrayLike<number> }): string | null {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    // One comparison for the common case; NaN fails it too.
+    if (v >= 0 && v !== Infinity) continue;
+    const per = rows * cols;
+    const map = Math.floor(i / per);
+    const where = `map ${map}${ids ? ` = run ${ids.runs[map]} LS ${ids.lumis[map]}` : ''}, bin (${Math.floor((i % per) / cols)}, ${i % cols})`;
+    if (v < 0 && v !== -Infinity) return `contain a negative count ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;
+    return `contain ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;
+  }
+  return null;
+}
+
+/** Run or LS numbers: whole, ≥ 0 and exact in a double (≤ 2^53 − 1). */
+export function lumiIdsProblem(values: ArrayLike<number>, what: 'run number' | 'LS number'): string | null {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isSafeInteger(v) || v < 0) return `${what} ${showValue(v)} at position ${i} is not a whole number ≥ 0`;
+  }
+  return null;
+}
+
+/** A loss mask (true where a bin is usually filled): only 0 and 1, as bool, integers or floats. */
+export function lossMaskProblem(data: NumericArray, cols: number): string | null {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v === 0 || v === 1) continue;
+    return `has the value ${showValue(v)} at bin (${Math.floor(i / cols)}, ${i % cols}); a loss mask holds only 0 and 1 (false/true) — is this a map of another kind?`;
+  }
+  return null;
+}
+
+/** A local norm (the typical map the input is divided by): finite numbers. */
+export function localNormProblem(data: NumericArray, cols: number): string | null {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isFinite(v)) continue;
+    return `has the value ${showValue(v)} at bin (${Math.floor(i / cols)}, ${i % cols}); a local norm holds finite numbers`;
+  }
+  return null;
+}
