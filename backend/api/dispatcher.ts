@@ -5,6 +5,27 @@ import type { BackendContext, HandlerMap } from './types';
 
 export type AllHandlers = HandlerMap<MethodName>;
 
+/**
+ * Deepest nesting an API input may have. The contract's deepest input (a preset inside a call) is
+ * under ten levels; the limit keeps schema checks and handlers, which recurse, off pathological input.
+ */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Nesting depth of a JSON-like value (a scalar is 0, `{}` is 1), walked without recursion; stops at limit + 1. */
+export function inputDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    const depth = d + 1;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth]);
+  }
+  return deepest;
+}
+
 function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
   return issues
     .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
@@ -23,6 +44,9 @@ export function createDispatcher(handlers: AllHandlers, ctx: BackendContext) {
       }
       const name = method as MethodName;
       const spec = methods[name];
+      if (inputDepth(rawInput, MAX_INPUT_DEPTH) > MAX_INPUT_DEPTH) {
+        throw new ApiError('INPUT_TOO_DEEP', `Invalid payload for ${name}: the input is nested more than ${MAX_INPUT_DEPTH} levels deep, which no DISM Studio call needs.`, undefined, 'SchemaError');
+      }
       const parsed = spec.input.safeParse(rawInput);
       if (!parsed.success) {
         throw new SchemaError(`Invalid payload for ${name}: ${formatIssues(parsed.error.issues)}`, parsed.error.issues);

@@ -5,8 +5,21 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/api/csp';
-import { TOKEN_COOKIE, WS_PATH, type ClientMessage, type ServerMessage } from '../../shared/api/ws-protocol';
+import type { ApiReply } from '../../shared/api/client';
+import { serializeError } from '../../shared/api/errors';
+import { CLOSE, MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH, WS_PATH, type ClientMessage, type ServerMessage } from '../../shared/api/ws-protocol';
 import type { Backend } from '../api/create-backend';
+
+const TOKEN_COOKIE = 'dism_token';
+
+/** Calls one socket may have running at once; beyond that the server stops reading from it until some finish. */
+const MAX_CALLS_IN_FLIGHT = 32;
+/** Answers and events queued for a client that does not read them; past this it is disconnected. */
+const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+/** A socket that does not answer a ping within this long is dead (half-open) and is dropped. */
+const HEARTBEAT_MS = 30_000;
+/** Time a dropped client gets to receive its close frame before the connection is cut. */
+const CLOSE_GRACE_MS = 1_000;
 
 export interface BrowserHostOptions {
   backend: Backend;
@@ -50,6 +63,32 @@ function cookieToken(req: IncomingMessage): string | undefined {
     if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
   }
   return undefined;
+}
+
+/**
+ * True when the JSON text in `bytes` nests deeper than `limit` (strings skipped). A linear scan,
+ * run before JSON.parse, which takes seconds on pathologically deep input.
+ */
+export function jsonNestingExceeds(bytes: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+function isCall(msg: unknown): msg is ClientMessage {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as Record<string, unknown>;
+  return m.t === 'call' && Number.isSafeInteger(m.id) && typeof m.method === 'string';
 }
 
 /** Only the loopback names the server is bound to may open the socket (blocks cross-site WebSockets). */
@@ -113,50 +152,127 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     }
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
-  const sockets = new Set<WebSocket>();
+  // Nothing a client sends may take the server down: every emitter below has an error path.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('error', (err) => console.error(`browser host: WebSocket server error: ${err.message}`));
+  /** Open sockets, each with whether it answered the last heartbeat ping. */
+  const sockets = new Map<WebSocket, { answersPing: boolean }>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const ok = url.pathname === WS_PATH
-      && (sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req), token))
-      && originAllowed(req.headers.origin, req.headers.host);
+    socket.on('error', () => socket.destroy());
+    let ok: boolean;
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      ok = url.pathname === WS_PATH
+        && (sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req), token))
+        && originAllowed(req.headers.origin, req.headers.host);
+    } catch {
+      ok = false; // an unparsable request line is refused like a missing token
+    }
     if (!ok) {
-      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      socket.destroy();
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const send = (ws: WebSocket, msg: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  /** Drop one misbehaving client: a close frame saying why, then the connection is cut. */
+  const drop = (ws: WebSocket, code: number, reason: string) => {
+    if (ws.readyState === ws.OPEN) ws.close(code, reason);
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  };
+
+  /** Send, unless the client has stopped reading: then it is disconnected instead of growing our memory. */
+  const sendText = (ws: WebSocket, text: string) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BACKLOG_BYTES) {
+      ws.terminate();
+      return;
+    }
+    ws.send(text, () => undefined);
+  };
+
+  const encodeReply = (id: number, method: string, reply: ApiReply): string => {
+    try {
+      const text = JSON.stringify({ t: 'reply', id, reply } satisfies ServerMessage);
+      if (Buffer.byteLength(text) <= MAX_MESSAGE_BYTES) return text;
+    } catch {
+      // fall through: too large for a string, or not serialisable
+    }
+    const error = { name: 'ApiError', code: 'REPLY_TOO_LARGE', message: `The answer to ${method} is larger than the ${MAX_MESSAGE_BYTES / 2 ** 20} MB one message may carry.` };
+    return JSON.stringify({ t: 'reply', id, reply: { ok: false, error } } satisfies ServerMessage);
+  };
+
+  const answer = async (ws: WebSocket, call: ClientMessage) => {
+    let reply: ApiReply;
+    try {
+      reply = await opts.backend.dispatch(call.method, call.input);
+    } catch (err) {
+      reply = { ok: false, error: serializeError(err) };
+    }
+    sendText(ws, encodeReply(call.id, call.method, reply));
   };
 
   wss.on('connection', (ws: WebSocket) => {
-    sockets.add(ws);
+    const client = { answersPing: true };
+    sockets.set(ws, client);
+    let callsInFlight = 0;
     ws.on('close', () => sockets.delete(ws));
-    ws.on('message', async (data) => {
-      let msg: ClientMessage;
+    // Protocol errors (bad opcode, unmasked frame, invalid UTF-8, over-size message): ws has already
+    // sent the close frame with the right status code; the listener keeps the error from being fatal.
+    ws.on('error', () => drop(ws, CLOSE.policyViolation, 'protocol error'));
+    ws.on('pong', () => (client.answersPing = true));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return drop(ws, CLOSE.unsupportedData, 'binary messages are not part of the DISM Studio API');
+      const bytes = data as Buffer;
+      if (jsonNestingExceeds(bytes, MAX_MESSAGE_DEPTH)) return drop(ws, CLOSE.policyViolation, `JSON nested more than ${MAX_MESSAGE_DEPTH} levels deep`);
+      let msg: unknown;
       try {
-        msg = JSON.parse(String(data)) as ClientMessage;
+        msg = JSON.parse(bytes.toString('utf8'));
       } catch {
-        return; // not JSON: nothing to answer to
+        return drop(ws, CLOSE.unsupportedData, 'messages must be JSON');
       }
-      if (msg?.t !== 'call' || typeof msg.id !== 'number') return;
-      const reply = await opts.backend.dispatch(msg.method, msg.input);
-      send(ws, { t: 'reply', id: msg.id, reply });
+      if (!isCall(msg)) return drop(ws, CLOSE.policyViolation, 'expected {"t":"call","id":<integer>,"method":<string>,"input":…}');
+      // A client flooding calls is slowed down (its socket is not read) rather than served without bound.
+      if (++callsInFlight >= MAX_CALLS_IN_FLIGHT && !ws.isPaused) ws.pause();
+      void answer(ws, msg).finally(() => {
+        callsInFlight--;
+        if (ws.isPaused && callsInFlight < MAX_CALLS_IN_FLIGHT / 2) ws.resume();
+      });
     });
   });
 
+  const heartbeat = setInterval(() => {
+    for (const [ws, client] of sockets) {
+      if (!client.answersPing) ws.terminate();
+      else {
+        client.answersPing = false;
+        ws.ping();
+      }
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
   const offEvents = opts.backend.onEvent((event, payload) => {
-    const text = JSON.stringify({ t: 'event', event, payload } satisfies ServerMessage);
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+    let text: string;
+    try {
+      text = JSON.stringify({ t: 'event', event, payload } satisfies ServerMessage);
+    } catch (err) {
+      console.error(`browser host: event ${event} could not be sent: ${(err as Error).message}`);
+      return;
+    }
+    for (const ws of sockets.keys()) sendText(ws, text);
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
+  server.on('error', (err) => console.error(`browser host: server error: ${err.message}`));
   const port = (server.address() as AddressInfo).port;
   return {
     port,
@@ -164,7 +280,8 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     url: `http://127.0.0.1:${port}/?token=${token}`,
     async close() {
       offEvents();
-      for (const ws of sockets) ws.terminate();
+      clearInterval(heartbeat);
+      for (const ws of sockets.keys()) ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

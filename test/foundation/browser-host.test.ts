@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { startBrowserHost, type BrowserHost } from '../../backend/host/browser-host';
+import { jsonNestingExceeds, startBrowserHost, type BrowserHost } from '../../backend/host/browser-host';
+import { MAX_MESSAGE_DEPTH } from '../../shared/api/ws-protocol';
 
 let backend: Backend;
 let host: BrowserHost;
@@ -86,5 +87,19 @@ describe('browser host', () => {
     const bad = await call(ws!, 'fs.listDir', { dir: 7 });
     expect(bad).toMatchObject({ ok: false, error: { name: 'SchemaError' } });
     ws!.close();
+  });
+});
+
+describe('JSON nesting pre-check of incoming messages', () => {
+  const bytes = (s: string) => Buffer.from(s);
+  const nest = (d: number) => `${'['.repeat(d)}${']'.repeat(d)}`;
+  it(`lets ${MAX_MESSAGE_DEPTH} levels through and stops ${MAX_MESSAGE_DEPTH + 1}`, () => {
+    expect(jsonNestingExceeds(bytes(nest(MAX_MESSAGE_DEPTH)), MAX_MESSAGE_DEPTH)).toBe(false);
+    expect(jsonNestingExceeds(bytes(nest(MAX_MESSAGE_DEPTH + 1)), MAX_MESSAGE_DEPTH)).toBe(true);
+    expect(jsonNestingExceeds(bytes(`{"a":${nest(MAX_MESSAGE_DEPTH - 1)}}`), MAX_MESSAGE_DEPTH)).toBe(false);
+  });
+  it('ignores brackets inside strings, including after escaped quotes', () => {
+    expect(jsonNestingExceeds(bytes(JSON.stringify({ text: '['.repeat(1000) })), MAX_MESSAGE_DEPTH)).toBe(false);
+    expect(jsonNestingExceeds(bytes(JSON.stringify({ text: `"\\"${'{'.repeat(1000)}` })), MAX_MESSAGE_DEPTH)).toBe(false);
   });
 });
