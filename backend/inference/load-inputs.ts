@@ -7,6 +7,7 @@ import { inputSignature, metadataInputs, type MetadataInput, type ResourceView }
 import { loadDataInputs } from '../pipeline/data-inputs';
 import { alignOms, loadOmsColumnar } from '../pipeline/oms';
 import type { InferenceInputs } from './oip-request';
+import { regexTooLongToCheck } from '../../shared/template/regex';
 
 export interface LoadedInferenceInputs extends InferenceInputs {
   runs: Float64Array;
@@ -24,6 +25,9 @@ function pathFilter(resource: ResourceView, meta: string): RegExp | undefined {
   const f = (m?.Filter as Array<Record<string, unknown>> | undefined)?.find((x) => x.Name === 'path_name');
   if (!f) return undefined;
   const value = String(f.Value ?? '');
+  // Compiling a pathological pattern crashes the process; the template check says the same.
+  const tooLong = f.Operation === 'LIST_AND_MATCH' ? regexTooLongToCheck(value) : undefined;
+  if (tooLong) throw inputError(`${meta}: the path_name Filter Value ${tooLong}`);
   return f.Operation === 'LIST_AND_MATCH' ? new RegExp(`^(?:${value})`) : new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 

@@ -1,3 +1,4 @@
+import { cappedNote } from '../../../../shared/template/limits';
 import { applyFix } from './fixes';
 import { revealRange } from './editor-bridge';
 import { useTemplateStore } from './template-store';
@@ -6,8 +7,10 @@ import { useTemplateStore } from './template-store';
 export function ProblemsList() {
   const problems = useTemplateStore((s) => s.problems);
   const notes = useTemplateStore((s) => s.notes);
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  const warnings = problems.length - errors;
+  const total = useTemplateStore((s) => s.problemsTotal);
+  const errors = useTemplateStore((s) => s.errorsTotal);
+  const capped = cappedNote(problems.length, total);
+  const warnings = total - errors;
   const reveal = (from: number, to: number, path: string) => {
     revealRange(from, to);
     const field = document.querySelector(`[data-path="${CSS.escape(path)}"]`) ?? document.querySelector(`[data-path^="${CSS.escape(path)}"]`);
@@ -35,7 +38,7 @@ export function ProblemsList() {
             {p.fix && (p.fix.kind !== 'migrate-legacy-datatypes' || problems.findIndex((q) => q.fix?.kind === 'migrate-legacy-datatypes') === i) && <button type="button" className="button small" onClick={() => applyFix(p.fix!)}>{p.fix.label}</button>}
           </li>
         ))}
-        {notes.map((n) => <li key={n} className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{n}</span></li>)}
+        {[...(capped ? [capped] : []), ...notes].map((n) => <li key={n} className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{n}</span></li>)}
       </ul>
     </section>
   );

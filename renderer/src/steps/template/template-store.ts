@@ -1,8 +1,9 @@
 import { create } from 'zustand';
 import type { TemplateDiskState, TemplateDraft } from '../../../../shared/api/contract/template';
-import { nodeAtPath, parseTemplate, type ParsedTemplate } from '../../../../shared/template/document';
+import { nodeAtPath, type ParsedTemplate } from '../../../../shared/template/document';
+import { capProblems, isCappedNote } from '../../../../shared/template/limits';
 import { formatPath, sortProblems, type TemplateProblem } from '../../../../shared/template/problems';
-import { validateParsed } from '../../../../shared/template/validate/index';
+import { parseTemplateWithinLimits, validateParsed } from '../../../../shared/template/validate/index';
 
 /** Rules only the back end can check (they need the filesystem). */
 const FS_RULES = new Set(['path-outside-project', 'path-missing', 'path-kind', 'handler-module', 'handler-class', 'python-model', 'saved-model', 'onnx-dims', 'onnx-name', 'sample-dims']);
@@ -27,8 +28,14 @@ interface TemplateEditorState {
   baseHash: string | null;
   text: string;
   parsed: ParsedTemplate;
-  /** Pure rules on the current text plus the back end's filesystem problems, re-located by path. */
+  /**
+   * Pure rules on the current text plus the back end's filesystem problems, re-located by path;
+   * at most TEMPLATE_LIMITS.maxProblems of them, errors first.
+   */
   problems: TemplateProblem[];
+  /** How many problems and errors there are in all (more than `problems` holds when the list was cut). */
+  problemsTotal: number;
+  errorsTotal: number;
   problemsByPath: Map<string, TemplateProblem[]>;
   fsProblems: TemplateProblem[];
   notes: string[];
@@ -62,11 +69,12 @@ function relocate(parsed: ParsedTemplate, problems: TemplateProblem[]): Template
 }
 
 function analyse(text: string, fsProblems: TemplateProblem[]) {
-  const parsed = parseTemplate(text);
-  const problems = sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]);
+  // Within the same limits as the back end: a pasted 20 MB file or runaway nesting never freezes the tab.
+  const { parsed, limit } = parseTemplateWithinLimits(text);
+  const { problems, total, errors } = capProblems(limit ? [limit] : sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]));
   const problemsByPath = new Map<string, TemplateProblem[]>();
   for (const p of problems) problemsByPath.set(p.path, [...(problemsByPath.get(p.path) ?? []), p]);
-  return { parsed, problems, problemsByPath };
+  return { parsed, problems, problemsTotal: total, errorsTotal: errors, problemsByPath };
 }
 
 /**
@@ -120,7 +128,8 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   },
   setFsResult: (problems, notes) => {
     const fsProblems = problems.filter((p) => FS_RULES.has(p.rule));
-    set({ fsProblems, notes, ...analyse(get().text, fsProblems) });
+    // The back end's "showing the first N" counts its own list; the panel counts the merged one.
+    set({ fsProblems, notes: notes.filter((n) => !isCappedNote(n)), ...analyse(get().text, fsProblems) });
   },
   markSaved: (text, disk) => set({ savedText: text, baseHash: disk.hash, lastSavedAt: new Date().toISOString(), diskChange: null }),
   setDiskChange: (c) => set({ diskChange: c ? { ...c, text: c.text === null ? null : toLf(c.text) } : null }),
