@@ -2,6 +2,8 @@ import { methods, type MethodName } from '../../shared/api/contract';
 import { ApiError, SchemaError, serializeError } from '../../shared/api/errors';
 import type { ApiReply } from '../../shared/api/client';
 import type { BackendContext, HandlerMap } from './types';
+import { WRITES } from './write-targets';
+import type { WriteTarget } from '../projects/opened-folders';
 
 export type AllHandlers = HandlerMap<MethodName>;
 
@@ -51,6 +53,9 @@ export function createDispatcher(handlers: AllHandlers, ctx: BackendContext) {
       if (!parsed.success) {
         throw new SchemaError(`Invalid payload for ${name}: ${formatIssues(parsed.error.issues)}`, parsed.error.issues);
       }
+      // The one place API writes are checked: only inside folders the user opened (see OpenedFolders).
+      const writes = WRITES[name] as 'nothing' | ((input: unknown, c: BackendContext) => WriteTarget[]);
+      if (writes !== 'nothing') for (const target of writes(parsed.data, ctx)) await ctx.opened.assertWritable(target);
       const handler = handlers[name] as (input: unknown, c: BackendContext) => unknown;
       const result = await handler(parsed.data, ctx);
       return { ok: true, result };

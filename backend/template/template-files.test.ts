@@ -23,6 +23,7 @@ beforeEach(async () => {
   await fs.mkdir(project);
   await fs.copyFile(FIXTURE, path.join(project, 'template.yaml'));
   backend = await createBackend({ host: { kind: 'test' }, userDataDir: path.join(root, 'user-data'), pollEngine: false });
+  await call('projects.open', { dir: project }); // as the UI does: the API writes only inside opened projects
 });
 
 afterEach(async () => {
