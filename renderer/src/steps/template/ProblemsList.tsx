@@ -25,6 +25,7 @@ export function ProblemsList() {
         {errors === 0 && <span className="count-ok">✓ DISM will accept this template</span>}
       </header>
       <ul className="problems-list">
+        {capped && <li className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{capped}</span></li>}
         {problems.map((p, i) => (
           <li key={`${p.rule}-${p.from}-${i}`} className={`problem problem-${p.severity}`}>
             <button type="button" className="problem-loc link-button" onClick={() => reveal(p.from, p.to, p.segments.map(String).join('.'))} title="Show in YAML">
@@ -38,7 +39,7 @@ export function ProblemsList() {
             {p.fix && (p.fix.kind !== 'migrate-legacy-datatypes' || problems.findIndex((q) => q.fix?.kind === 'migrate-legacy-datatypes') === i) && <button type="button" className="button small" onClick={() => applyFix(p.fix!)}>{p.fix.label}</button>}
           </li>
         ))}
-        {[...(capped ? [capped] : []), ...notes].map((n) => <li key={n} className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{n}</span></li>)}
+        {notes.map((n) => <li key={n} className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{n}</span></li>)}
       </ul>
     </section>
   );

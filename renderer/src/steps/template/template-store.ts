@@ -33,10 +33,14 @@ interface TemplateEditorState {
    * at most TEMPLATE_LIMITS.maxProblems of them, errors first.
    */
   problems: TemplateProblem[];
+  /** The limit the text is over (then it is not parsed: `parsed` holds an empty document), or null. */
+  limit: TemplateProblem | null;
   /** How many problems and errors there are in all (more than `problems` holds when the list was cut). */
   problemsTotal: number;
   errorsTotal: number;
   problemsByPath: Map<string, TemplateProblem[]>;
+  /** Errors and warnings at each path or below it (every ancestor path of every problem), for section badges. */
+  problemCounts: Map<string, { errors: number; warnings: number }>;
   fsProblems: TemplateProblem[];
   notes: string[];
   draftOffer: TemplateDraft | null;
@@ -71,10 +75,24 @@ function relocate(parsed: ParsedTemplate, problems: TemplateProblem[]): Template
 function analyse(text: string, fsProblems: TemplateProblem[]) {
   // Within the same limits as the back end: a pasted 20 MB file or runaway nesting never freezes the tab.
   const { parsed, limit } = parseTemplateWithinLimits(text);
-  const { problems, total, errors } = capProblems(limit ? [limit] : sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]));
+  const all = limit ? [limit] : sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]);
+  // The list and the editor's markers show the first ones; every field still gets its own.
+  const { problems, total, errors } = capProblems(all);
   const problemsByPath = new Map<string, TemplateProblem[]>();
-  for (const p of problems) problemsByPath.set(p.path, [...(problemsByPath.get(p.path) ?? []), p]);
-  return { parsed, problems, problemsTotal: total, errorsTotal: errors, problemsByPath };
+  const problemCounts = new Map<string, { errors: number; warnings: number }>();
+  for (const p of all) {
+    const list = problemsByPath.get(p.path);
+    if (list) list.push(p);
+    else problemsByPath.set(p.path, [p]);
+    for (let k = 0; k <= p.segments.length; k++) {
+      const key = formatPath(p.segments.slice(0, k));
+      const c = problemCounts.get(key) ?? { errors: 0, warnings: 0 };
+      if (p.severity === 'error') c.errors++;
+      else c.warnings++;
+      problemCounts.set(key, c);
+    }
+  }
+  return { parsed, limit, problems, problemsTotal: total, errorsTotal: errors, problemsByPath, problemCounts };
 }
 
 /**
