@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApiError } from '../../shared/api/errors';
 // The one place that knows how templates are parsed and validated (issue 3's shared/template).
 import { validateTemplateText } from '../../shared/template/validate';
+import { TEMPLATE_LIMITS, templateTooLarge } from '../../shared/template/limits';
 import { resourceTypeSpec } from '../../shared/template/schema';
 
 /** What the build, start-api and inference need from a template resource (plain JS values). */
@@ -28,8 +29,12 @@ export async function readTemplate(file: string): Promise<TemplateView> {
   const abs = path.resolve(file);
   let text: string;
   try {
+    // Not read at all when it cannot be a template (the same limit as validation; a UTF-8 character is at most 4 bytes).
+    const { size } = await fs.stat(abs);
+    if (size > TEMPLATE_LIMITS.maxChars * 4) throw new ApiError('TEMPLATE_INVALID', `${abs}: ${templateTooLarge(size).message}`, undefined, 'TemplateInvalidError');
     text = await fs.readFile(abs, 'utf8');
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ApiError(code === 'ENOENT' ? 'NOT_FOUND' : 'READ_FAILED', `Cannot read the template ${abs}: ${(err as Error).message}`, undefined, code === 'ENOENT' ? 'NotFoundError' : 'ReadError');
   }

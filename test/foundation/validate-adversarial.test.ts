@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { manySmallResources } from '../helpers/big-templates';
+import { readTemplate } from '../../backend/build-local/template-source';
 import { TEMPLATE_LIMITS } from '../../shared/template/limits';
 import { callOnce, startServeProcess, type ServeProcess } from '../helpers/serve-process';
 
@@ -88,5 +89,11 @@ describe('template.validate on adversarial input', () => {
       `validate: ${mb(text.length)} (${text.split('\n  R').length - 1} resources, ${reply.result.problemsTotal} problems, 200 sent) answered in ${validateMs.toFixed(0)} ms; ` +
         `meanwhile app.info on another socket answered in ${infoMs.map((m) => m.toFixed(0)).join(', ')} ms`,
     );
+  });
+
+  it('a local build (and inference) refuses a template file far over the limit without reading it', async () => {
+    const file = path.join(project, 'huge.template.yaml');
+    writeFileSync(file, Buffer.alloc(TEMPLATE_LIMITS.maxChars * 4 + 1, 0x20));
+    await expect(readTemplate(file)).rejects.toMatchObject({ code: 'TEMPLATE_INVALID', message: `${file}: This template is 4.0 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.` });
   });
 });
