@@ -144,5 +144,5 @@ describe('browser host WebSocket fuzz', () => {
         `(${stats.calls} JSON calls) + ${stats.garbageWrites} garbage writes; server closed ${stats.closedByServer} connections, ` +
         `sent ${stats.replies} replies; afterwards app.info answered in ${ms.toFixed(0)} ms`,
     );
-  });
+  }, SECONDS * 1000 + 60_000);
 });
