@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// The renderer is served from file:// in Electron and from the browser host, so assets use relative paths.
+// The renderer is served from app://dism-studio/ in Electron and from the browser host, so assets use relative paths.
 export default defineConfig({
   root: 'renderer',
   base: './',

@@ -51,6 +51,33 @@ test('recent projects are remembered in the user-data dir across reloads', async
   await expect(page.locator('.recent-projects')).toContainText(path.basename(project));
 });
 
+test('the access token leaves the address bar and never reaches storage; a reload works on the session cookie', async ({ page, host, browser }) => {
+  await gotoApp(page, host);
+  await expect(page.locator('.status-project')).toHaveText('Demo project', { timeout: 60_000 });
+  expect(page.url()).toBe(`${host.origin}/#/model`);
+  const stored = await page.evaluate(() => JSON.stringify({ session: { ...sessionStorage }, local: { ...localStorage }, cookie: document.cookie }));
+  expect(stored).not.toContain(host.token);
+  expect(JSON.parse(stored).cookie).toBe(''); // HttpOnly: no script on the page can read the session key
+  const cookies = await page.context().cookies();
+  expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([{ name: `dism_session_${new URL(host.origin).port}`, httpOnly: true, sameSite: 'Strict' }]);
+  expect(cookies[0].value).not.toBe(host.token);
+
+  await page.reload();
+  await expect(page.locator('.status-project')).toHaveText('Demo project', { timeout: 60_000 });
+  expect(page.url()).toBe(`${host.origin}/#/model`);
+
+  // Another browser profile without the cookie gets the plain refusal, and the printed URL still works there.
+  const other = await browser.newContext();
+  const stranger = await other.newPage();
+  const refused = await stranger.goto(`${host.origin}/#/model`);
+  expect(refused?.status()).toBe(403);
+  await expect(stranger.locator('body')).toContainText('Open the URL with ?token=… that `npm run serve` printed');
+  await stranger.goto(host.url);
+  await expect(stranger.locator('.app')).toBeVisible();
+  expect(stranger.url()).toBe(`${host.origin}/#/model`);
+  await other.close();
+});
+
 test('status bar shows the connected engine with its version', async ({ page, host }) => {
   await gotoApp(page, host);
   const status = page.getByTestId('engine-status');

@@ -165,3 +165,38 @@ test('a CRLF template keeps its line endings through editing and saving', async 
   await expect(page.getByTestId('unsaved-marker')).toBeHidden();
   expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toBe(crlf.replace('Name: pixel-barrel-nmf', 'Name: pixel-crlf'));
 });
+
+test('a template with thousands of problems lists the first 200 and says how many; an oversized one gets one plain problem', async ({ page, host }) => {
+  const project = makeTempDir('dism-e2e-template-limits-');
+  // 400 resources without Workspace and Properties: a few problems each, well over the 200 listed.
+  let text = 'TemplateFormatVersion: "2025-03-31"\nDescription: many resources\nResources:\n';
+  for (let i = 0; i < 400; i++) text += `  R${i}:\n    Type: InferenceService::MLServer::SKLearn\n`;
+  writeFileSync(path.join(project, 'template.yaml'), text);
+  mkdirSync(path.join(project, 'big'));
+  writeFileSync(path.join(project, 'big', 'template.yaml'), `${text}#${'x'.repeat(1_100_000)}\n`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await gotoApp(page, host, { project, step: 'template' });
+  const panel = page.locator('.problems-panel');
+  await expect(panel).toContainText(/Showing the first 200 of [\d,]+ problems \(errors first\)\. The list updates as you fix them\./);
+  await expect(panel.locator('.problem:not(.problem-note)')).toHaveCount(200);
+  const total = Number((await panel.locator('.problem-note').first().textContent())!.match(/of ([\d,]+) problems/)![1].replace(/,/g, ''));
+  expect(total).toBeGreaterThan(400);
+  // The header counts every problem, not only the ones listed.
+  const errors = Number((await page.getByTestId('error-count').textContent())!.split(' ')[0]);
+  const warnings = Number((await panel.locator('.count-warning').textContent())!.split(' ')[0]);
+  expect(errors + warnings).toBe(total);
+  // Fields beyond the listed 200 still show their own problems.
+  await expect(page.getByRole('tab', { name: 'R399', exact: false }).locator('.badge-error')).toHaveText('2');
+  await page.screenshot({ path: 'test-results/screenshots/template-many-problems-1440.png' });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.screenshot({ path: 'test-results/screenshots/template-many-problems-1024.png' });
+
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByLabel('Template file').selectOption('big/template.yaml');
+  await expect(panel.locator('.problem')).toHaveCount(1);
+  await expect(panel).toContainText('This template is 1.1 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.');
+  await expect(page.getByRole('note')).toHaveText('This template is too large for DISM Studio to show it as a form (see Problems below). Its text is unchanged in the YAML pane.');
+  await page.screenshot({ path: 'test-results/screenshots/template-too-large-1440.png' });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.screenshot({ path: 'test-results/screenshots/template-too-large-1024.png' });
+});

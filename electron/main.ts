@@ -1,18 +1,22 @@
-import { app, BrowserWindow, dialog, ipcMain, shell, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createBackend, type Backend } from '../backend/api/create-backend';
 import { defaultUserDataDir } from '../backend/host/user-data-dir';
-import { isSafeExternalUrl, isTrustedRendererUrl, secureWindowOptions } from './window-options';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, RENDERER_URL, appProtocolHandler } from './app-protocol';
+import { guardSession, guardWebContents, isAppPage } from './guards';
+import { isSafeExternalUrl, secureWindowOptions } from './window-options';
 
 // Thin adapter: window + IPC mapping. All logic lives in backend/ (plain Node).
 const here = path.dirname(fileURLToPath(import.meta.url));
 const preloadPath = path.join(here, 'preload.cjs');
-const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererRoot = path.join(here, '..', 'renderer');
 
+// Must happen before the app is ready.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
 app.setPath('userData', defaultUserDataDir());
 app.enableSandbox();
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
 
 let backend: Backend | undefined;
 let mainWindow: BrowserWindow | undefined;
@@ -20,20 +24,13 @@ let mainWindow: BrowserWindow | undefined;
 async function createWindow(): Promise<void> {
   const win = new BrowserWindow(secureWindowOptions(preloadPath));
   mainWindow = win;
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (event, url) => {
-    if (url !== rendererUrl) event.preventDefault();
-  });
-  win.webContents.on('will-attach-webview', (event) => event.preventDefault());
   win.once('ready-to-show', () => win.show());
-  await win.loadFile(rendererIndex);
+  await win.loadURL(RENDERER_URL);
 }
 
 app.whenReady().then(async () => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  guardSession(session.defaultSession);
+  protocol.handle(APP_SCHEME, appProtocolHandler(rendererRoot));
   backend = await createBackend({
     host: {
       kind: 'electron',
@@ -45,13 +42,13 @@ app.whenReady().then(async () => {
     userDataDir: app.getPath('userData'),
   });
   ipcMain.handle('dism:invoke', async (event, method: unknown, input: unknown) => {
-    if (!isTrustedRendererUrl(event.senderFrame?.url, rendererUrl)) {
+    if (!event.senderFrame || !isAppPage(event.senderFrame.url)) {
       return { ok: false, error: { name: 'SecurityError', message: 'IPC from an untrusted frame was refused.' } };
     }
     return backend!.dispatch(method, input);
   });
   ipcMain.handle('dism:openExternal', async (event, url: unknown) => {
-    if (!isTrustedRendererUrl(event.senderFrame?.url, rendererUrl) || typeof url !== 'string' || !isSafeExternalUrl(url)) return false;
+    if (!event.senderFrame || !isAppPage(event.senderFrame.url) || typeof url !== 'string' || !isSafeExternalUrl(url)) return false;
     await shell.openExternal(url);
     return true;
   });

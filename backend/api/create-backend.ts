@@ -4,6 +4,7 @@ import type { EventName, EventPayload } from '../../shared/api/contract';
 import { EngineService } from '../engine/engine-service';
 import { JobManager } from '../jobs/job-manager';
 import { AppSettingsStore } from '../projects/app-settings';
+import { OpenedFolders } from '../projects/opened-folders';
 import { createDispatcher, type AllHandlers } from './dispatcher';
 import { appHandlers } from './handlers/app';
 import { engineHandlers } from './handlers/engine';
@@ -57,6 +58,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   bus.setMaxListeners(0);
   const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => bus.emit('event', event, payload);
   const disposers: Array<() => Promise<void> | void> = [];
+  const settings = new AppSettingsStore(opts.userDataDir);
   const ctx: BackendContext = {
     host: opts.host,
     userDataDir: opts.userDataDir,
@@ -67,7 +69,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       chunk: (c) => emit('job.chunk', c),
     }),
     engine: new EngineService((s) => emit('engine.status', s), opts.env ?? process.env),
-    settings: new AppSettingsStore(opts.userDataDir),
+    settings,
+    opened: new OpenedFolders(settings, opts.userDataDir),
     emit,
     onDispose: (fn) => disposers.push(fn),
   };

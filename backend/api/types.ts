@@ -2,6 +2,7 @@ import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput, Me
 import type { JobManager } from '../jobs/job-manager';
 import type { EngineService } from '../engine/engine-service';
 import type { AppSettingsStore } from '../projects/app-settings';
+import type { OpenedFolders } from '../projects/opened-folders';
 
 export type HostKind = 'electron' | 'browser' | 'test';
 
@@ -20,6 +21,8 @@ export interface BackendContext {
   jobs: JobManager;
   engine: EngineService;
   settings: AppSettingsStore;
+  /** The folders API calls may write into; the dispatcher checks every write against them. */
+  opened: OpenedFolders;
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
   /** Register clean-up to run when the back end shuts down (stop containers it started, …). */
   onDispose(fn: () => Promise<void> | void): void;

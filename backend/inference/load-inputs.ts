@@ -8,6 +8,7 @@ import { loadDataInputs } from '../pipeline/data-inputs';
 import { alignOms, loadOmsColumnar } from '../pipeline/oms';
 import type { InferenceInputs } from './oip-request';
 import { systemErrorReason } from '../../shared/api/system-errors';
+import { regexTooLongToCheck } from '../../shared/template/regex';
 
 export interface LoadedInferenceInputs extends InferenceInputs {
   runs: Float64Array;
@@ -25,6 +26,9 @@ function pathFilter(resource: ResourceView, meta: string): RegExp | undefined {
   const f = (m?.Filter as Array<Record<string, unknown>> | undefined)?.find((x) => x.Name === 'path_name');
   if (!f) return undefined;
   const value = String(f.Value ?? '');
+  // Compiling a pathological pattern crashes the process; the template check says the same.
+  const tooLong = f.Operation === 'LIST_AND_MATCH' ? regexTooLongToCheck(value) : undefined;
+  if (tooLong) throw inputError(`${meta}: the path_name Filter Value ${tooLong}`);
   return f.Operation === 'LIST_AND_MATCH' ? new RegExp(`^(?:${value})`) : new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 

@@ -1,22 +1,51 @@
 import type { TemplateValidation } from '../../shared/api/contract/template';
-import { parseTemplate } from '../../shared/template/document';
+import { capProblems, cappedNote } from '../../shared/template/limits';
 import { hasErrors, sortProblems } from '../../shared/template/problems';
-import { validateParsed } from '../../shared/template/validate/index';
+import { parseTemplateWithinLimits, validateParsed } from '../../shared/template/validate/index';
 import { checkTemplateFiles } from './fs-checks';
-import { readTemplateText } from './read-template-text';
+import { readTemplateText, tooLargeProblemOf } from './read-template-text';
 import { locateTemplate } from './template-files';
+
+/** A template file's text, or the too-large answer when the file is over the limit (then it is not read). */
+export async function readTemplateForValidation(file: string): Promise<{ text: string } | { tooLarge: TemplateValidation }> {
+  try {
+    return { text: await readTemplateText(file) };
+  } catch (err) {
+    const problem = tooLargeProblemOf(err);
+    if (problem) return { tooLarge: overLimit(problem) };
+    throw err;
+  }
+}
+
+function overLimit(problem: TemplateValidation['problems'][number]): TemplateValidation {
+  return { valid: false, problems: [problem], problemsTotal: 1, notes: [] };
+}
+
+/** The pure rules (the same the editor runs as the user types), within TEMPLATE_LIMITS. */
+function validateTemplateTextPart(text: string) {
+  const { parsed, limit } = parseTemplateWithinLimits(text);
+  return limit ? { parsed, limit, problems: [limit] } : { parsed, limit: null, problems: validateParsed(parsed) };
+}
 
 /**
  * The back end's full validation: the same pure rules the editor runs as the user types, plus the
  * filesystem checks (files, classes, SavedModel contents, ONNX shapes) it cannot do in the renderer.
+ * At most TEMPLATE_LIMITS.maxProblems problems are listed; `problemsTotal` counts them all.
+ * `onFilesystemPhase` is told when the pure (CPU-bound) part is over.
  */
-export async function validateTemplateFile(projectDir: string, p: string, text?: string): Promise<TemplateValidation> {
+export async function validateTemplateFile(projectDir: string, p: string, text?: string, onFilesystemPhase?: () => void): Promise<TemplateValidation> {
   const loc = locateTemplate(projectDir, p);
   let source = text;
-  if (source === undefined) source = await readTemplateText(loc.file);
-  const parsed = parseTemplate(source);
-  const pure = validateParsed(parsed);
-  const files = await checkTemplateFiles(parsed, { templateFile: loc.file, projectDir: loc.projectDir });
-  const problems = sortProblems([...pure, ...files.problems]);
-  return { valid: !hasErrors(problems), problems, notes: files.notes };
+  if (source === undefined) {
+    const read = await readTemplateForValidation(loc.file);
+    if ('tooLarge' in read) return read.tooLarge;
+    source = read.text;
+  }
+  const pure = validateTemplateTextPart(source);
+  if (pure.limit) return overLimit(pure.limit);
+  onFilesystemPhase?.();
+  const files = await checkTemplateFiles(pure.parsed, { templateFile: loc.file, projectDir: loc.projectDir });
+  const { problems, total } = capProblems(sortProblems([...pure.problems, ...files.problems]));
+  const note = cappedNote(problems.length, total);
+  return { valid: !hasErrors(problems), problems, problemsTotal: total, notes: note ? [...files.notes, note] : files.notes };
 }

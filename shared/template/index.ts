@@ -6,5 +6,6 @@ export * from './regex';
 export * from './edit';
 export * from './legacy';
 export * from './skeletons';
-export { validateParsed, validateTemplateText } from './validate/index';
+export * from './limits';
+export { parseTemplateWithinLimits, validateParsed, validateTemplateText } from './validate/index';
 export { HANDLER_RE } from './validate/properties';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RENDERER_URL } from '../../electron/app-protocol';
 import { isSafeExternalUrl, isTrustedRendererUrl, secureWindowOptions } from '../../electron/window-options';
 
 describe('Electron BrowserWindow security settings', () => {
@@ -19,8 +20,11 @@ describe('Electron BrowserWindow security settings', () => {
   });
 
   it('trusts IPC only from the app page itself', () => {
-    const index = 'file:///opt/dism/dist/renderer/index.html';
-    expect(isTrustedRendererUrl('file:///opt/dism/dist/renderer/index.html#/preview', index)).toBe(true);
+    const index = RENDERER_URL;
+    expect(isTrustedRendererUrl('app://dism-studio/index.html#/preview', index)).toBe(true);
+    expect(isTrustedRendererUrl('app://dism-studio/other.html', index)).toBe(false);
+    expect(isTrustedRendererUrl('app://evil/index.html', index)).toBe(false);
+    expect(isTrustedRendererUrl('file:///opt/dism/dist/renderer/index.html', index)).toBe(false);
     expect(isTrustedRendererUrl('file:///tmp/evil.html', index)).toBe(false);
     expect(isTrustedRendererUrl('https://example.org/', index)).toBe(false);
     expect(isTrustedRendererUrl(undefined, index)).toBe(false);

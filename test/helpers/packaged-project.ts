@@ -22,6 +22,7 @@ export function usePackagedProject(prefix: string): PackagedProjectFixture {
     await fs.mkdir(path.join(f.project, '.dism-artifacts/package'), { recursive: true });
     await fs.copyFile(path.join(__dirname, '../fixtures/templates/pixel-barrel-nmf.template.yaml'), path.join(f.project, '.dism-artifacts/package/template.yaml'));
     f.backend = await createBackend({ host: { kind: 'test' }, userDataDir: path.join(f.tmp, 'user'), pollEngine: false });
+    await f.backend.dispatch('projects.open', { dir: f.project }); // the API writes only inside opened projects
   });
   afterAll(async () => {
     await f.backend?.dispose();

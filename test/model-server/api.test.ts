@@ -35,6 +35,7 @@ describe('modelServer API through the dispatcher', () => {
     await fs.writeFile(path.join(p.dir, 'data/ls_number.npy'), encodeNpy({ dtype: 'int32', shape: [3], data: Int32Array.from([1, 2, 3]) }));
     const backend = await createBackend({ host: { kind: 'test' }, userDataDir: userData, pollEngine: false });
     const d = backend.dispatch as never;
+    await call(d, 'projects.open', { dir: p.dir }); // the API writes only inside opened projects
     const build = await call<LocalBuildResult>(d, 'modelServer.buildLocal', { templateFile: p.template });
     expect(build.resources[0].files).toContain('model-settings.json');
     const run = await call<ServerRun>(d, 'modelServer.start', { templateFile: p.template, image: STAND_IN_IMAGE, port: 18800, build: 'never' });

@@ -6,6 +6,7 @@ import { findProjectPresets } from '../../pipeline/project-presets';
 import { summarizeProject } from '../../projects/project-folder';
 import { pixelBarrelPreset } from '../../../shared/preset/pixel-barrel';
 import type { BackendContext, HandlerMap } from '../types';
+import { rememberSessionPreset } from '../write-targets';
 
 const services = new WeakMap<BackendContext, PipelineService>();
 
@@ -34,7 +35,11 @@ export const pipelineHandlers: HandlerMap<
   | 'preset.default'
   | 'demo.open'
 > = {
-  'pipeline.run': (input, ctx) => pipelineService(ctx).start(input),
+  'pipeline.run': async (input, ctx) => {
+    const started = await pipelineService(ctx).start(input);
+    rememberSessionPreset(ctx, started.sessionId, started.presetFile);
+    return started;
+  },
   'pipeline.presets': ({ projectDir }) => findProjectPresets(projectDir),
   'pipeline.results': ({ sessionId, offset, limit }, ctx) => pipelineService(ctx).results(sessionId, offset, limit),
   'pipeline.lumisection': ({ sessionId, index }, ctx) => pipelineService(ctx).lumisection(sessionId, index),
@@ -49,6 +54,7 @@ export const pipelineHandlers: HandlerMap<
   'preset.default': () => pixelBarrelPreset(),
   'demo.open': async (_input, ctx) => {
     const { dir, generated } = await ensureDemoProject(ctx.userDataDir);
+    await ctx.opened.opened(dir);
     return { project: await summarizeProject(dir), generated };
   },
 };

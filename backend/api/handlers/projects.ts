@@ -6,10 +6,16 @@ export const projectHandlers: HandlerMap<'projects.recent' | 'projects.open' | '
   'projects.recent': (_i, ctx) => ctx.settings.recent(),
   'projects.open': async ({ dir }, ctx) => {
     const summary = await summarizeProject(dir);
+    const refusal = await ctx.opened.refusalToOpen(summary.dir);
+    if (refusal) throw new ApiError('NOT_A_PROJECT_FOLDER', refusal, { dir: summary.dir }, 'NotAProjectFolderError');
     if (!summary.isDemo) await ctx.settings.rememberProject(summary.dir, summary.name);
+    await ctx.opened.opened(summary.dir);
     return summary;
   },
-  'projects.forget': ({ dir }, ctx) => ctx.settings.forgetProject(dir),
+  'projects.forget': async ({ dir }, ctx) => {
+    await ctx.opened.forgotten(dir);
+    return ctx.settings.forgetProject(dir);
+  },
   'projects.pickFolder': async ({ title }, ctx) => {
     if (!ctx.host.pickFolder) throw new ApiError('UNSUPPORTED', 'This host has no native folder picker; use the folder browser.', undefined, 'UnsupportedError');
     return { dir: await ctx.host.pickFolder(title) };

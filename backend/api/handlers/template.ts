@@ -1,7 +1,21 @@
 import { TemplateDrafts } from '../../template/drafts';
 import { createTemplate, locateTemplate, openTemplate, saveTemplate, templateDiskState } from '../../template/template-files';
-import { validateTemplateFile } from '../../template/validate-file';
-import type { HandlerMap } from '../types';
+import { TemplateValidator } from '../../template/template-validator';
+import type { BackendContext, HandlerMap } from '../types';
+
+const validators = new WeakMap<BackendContext, TemplateValidator>();
+
+/** One validation thread per back end, stopped with it. */
+function templateValidator(ctx: BackendContext): TemplateValidator {
+  let v = validators.get(ctx);
+  if (!v) {
+    const created = new TemplateValidator();
+    validators.set(ctx, created);
+    ctx.onDispose(() => created.dispose());
+    v = created;
+  }
+  return v;
+}
 
 const drafts = (userDataDir: string) => new TemplateDrafts(userDataDir);
 
@@ -20,5 +34,5 @@ export const templateHandlers: HandlerMap<
     await drafts(ctx.userDataDir).discard(locateTemplate(projectDir, path).file);
     return {};
   },
-  'template.validate': ({ projectDir, path, text }) => validateTemplateFile(projectDir, path, text),
+  'template.validate': ({ projectDir, path, text }, ctx) => templateValidator(ctx).validate(projectDir, path, text),
 };

@@ -21,13 +21,26 @@ function fromBridge(bridge: DismBridge): DismApi {
   };
 }
 
+/**
+ * The browser host's first page load carries the token in the URL; the server has answered it with
+ * an HttpOnly session cookie, which is all later requests (the WebSocket, reloads) need. Take the
+ * token out of the address bar and history entry right away so it is not bookmarked, shared or
+ * shown, and never keep it in script-readable storage.
+ */
+export function forgetTokenInAddressBar(): void {
+  const url = new URL(location.href);
+  if (url.searchParams.has('token')) {
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }
+  sessionStorage.removeItem('dism_token'); // where earlier builds kept it
+}
+
 /** Electron's preload bridge when present, else the browser host's WebSocket. */
 export function createApi(onConnection?: (connected: boolean) => void): DismApi {
   if (window.dismBridge) return fromBridge(window.dismBridge);
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token') ?? sessionStorage.getItem('dism_token');
-  if (token) sessionStorage.setItem('dism_token', token);
-  return createWebSocketApi(token, onConnection);
+  forgetTokenInAddressBar();
+  return createWebSocketApi(onConnection);
 }
 
 /** Open a URL in the user's browser (system browser in Electron, new tab in the browser host). */

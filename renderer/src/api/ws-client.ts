@@ -1,11 +1,14 @@
 import type { DismApi, ApiReply } from '../../../shared/api/client';
 import { ApiError, deserializeError } from '../../../shared/api/errors';
-import { WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/api/ws-protocol';
+import { MAX_MESSAGE_BYTES, WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/api/ws-protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
-/** The browser host's transport: one WebSocket, reconnecting, same DismApi surface as Electron. */
-export function createWebSocketApi(token: string | null, onConnection?: (connected: boolean) => void): DismApi {
+/**
+ * The browser host's transport: one WebSocket, reconnecting, same DismApi surface as Electron. It
+ * authenticates with the session cookie the page load set (same origin, so the browser sends it).
+ */
+export function createWebSocketApi(onConnection?: (connected: boolean) => void): DismApi {
   let ws: WebSocket | undefined;
   let nextId = 1;
   let ready: Promise<WebSocket> | undefined;
@@ -16,8 +19,7 @@ export function createWebSocketApi(token: string | null, onConnection?: (connect
   const connect = (): Promise<WebSocket> => {
     ready ??= new Promise<WebSocket>((resolve, reject) => {
       const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-      const q = token ? `?token=${encodeURIComponent(token)}` : '';
-      const sock = new WebSocket(`${proto}//${location.host}${WS_PATH}${q}`);
+      const sock = new WebSocket(`${proto}//${location.host}${WS_PATH}`);
       sock.onopen = () => {
         ws = sock;
         retryMs = 250;
@@ -45,7 +47,7 @@ export function createWebSocketApi(token: string | null, onConnection?: (connect
           p.reject(new ApiError('DISCONNECTED', 'Lost the connection to the DISM Studio back end. Is `npm run serve` still running?'));
           pending.delete(id);
         }
-        if (!wasOpen) reject(new ApiError('DISCONNECTED', 'Cannot reach the DISM Studio back end (the access token may be wrong).'));
+        if (!wasOpen) reject(new ApiError('DISCONNECTED', 'Cannot reach the DISM Studio back end. If it was restarted, open the new URL it printed (with ?token=…).'));
         setTimeout(() => void connect().catch(() => undefined), retryMs);
         retryMs = Math.min(retryMs * 2, 5000);
       };
@@ -59,9 +61,14 @@ export function createWebSocketApi(token: string | null, onConnection?: (connect
       const sock = ws ?? (await connect());
       const id = nextId++;
       const msg: ClientMessage = { t: 'call', id, method, input };
+      const text = JSON.stringify(msg);
+      // The server would drop the connection over it; say why instead.
+      if (text.length * 3 > MAX_MESSAGE_BYTES && new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
+        throw new ApiError('REQUEST_TOO_LARGE', `This request (${method}) is larger than the ${MAX_MESSAGE_BYTES / 2 ** 20} MB the connection to the back end carries.`);
+      }
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        sock.send(JSON.stringify(msg));
+        sock.send(text);
       });
     },
     on(event, listener) {

@@ -19,7 +19,7 @@ export const RunnerRecipe = z.object({
   /** pyinstaller only: absolute path of the folder holding the `dismcli` executable and `_internal/`. */
   dismcliFolder: z.string().optional(),
   /** The Dockerfile as the user edited it; absent = generated from the fields above. */
-  customDockerfile: z.string().optional(),
+  customDockerfile: z.string().max(262_144, 'a Dockerfile is at most 256 kB here').optional(),
 });
 export type RunnerRecipe = z.infer<typeof RunnerRecipe>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { TEMPLATE_LIMITS } from '../../template/limits';
 
 const PathSegment = z.union([z.string(), z.number()]);
 
@@ -45,13 +46,19 @@ export type OpenedTemplate = z.infer<typeof OpenedTemplate>;
 
 export const TemplateValidation = z.object({
   valid: z.boolean(),
+  /** At most TEMPLATE_LIMITS.maxProblems, errors first. */
   problems: z.array(TemplateProblemSchema),
+  /** How many problems there are in all (more than `problems` holds when the list was cut; a note says so). */
+  problemsTotal: z.number().int(),
   /** Checks that were skipped and why (e.g. ONNX shapes without onnxruntime). */
   notes: z.array(z.string()),
 });
 export type TemplateValidation = z.infer<typeof TemplateValidation>;
 
 const TemplateRef = { projectDir: z.string().min(1), path: z.string().min(1) };
+
+/** Template text DISM Studio writes: no more than it can check (validate answers larger text in-band instead). */
+const TemplateText = z.string().max(TEMPLATE_LIMITS.maxChars, `the template is larger than ${TEMPLATE_LIMITS.maxChars / 1_048_576} MB, the most DISM Studio checks and saves`);
 
 export const templateMethods = {
   'template.open': method(
@@ -60,12 +67,12 @@ export const templateMethods = {
     'Read a template.yaml (path relative to the project folder or absolute inside it) plus any crash-recovery draft',
   ),
   'template.save': method(
-    z.object({ ...TemplateRef, text: z.string(), baseHash: z.string().nullable(), force: z.boolean().optional() }).strict(),
+    z.object({ ...TemplateRef, text: TemplateText, baseHash: z.string().nullable(), force: z.boolean().optional() }).strict(),
     z.object({ disk: TemplateDiskState, backupPath: z.string().nullable() }),
     'Save atomically, keeping the previous version as template.yaml.dism-studio.bak (a .bak of the user is never touched); keeps the file mode and writes through a link to the real file; refuses a write that lands outside the project; refuses (TEMPLATE_CHANGED_ON_DISK) if the file changed since baseHash (or exists while baseHash is null) unless force',
   ),
   'template.create': method(
-    z.object({ ...TemplateRef, text: z.string() }).strict(),
+    z.object({ ...TemplateRef, text: TemplateText }).strict(),
     OpenedTemplate,
     'Write a new template file (refuses to overwrite an existing one)',
   ),
@@ -75,7 +82,7 @@ export const templateMethods = {
     'Has the file changed on disk since knownHash? Returns the new text when it has',
   ),
   'template.saveDraft': method(
-    z.object({ ...TemplateRef, text: z.string(), baseHash: z.string().nullable() }).strict(),
+    z.object({ ...TemplateRef, text: TemplateText, baseHash: z.string().nullable() }).strict(),
     z.object({ savedAt: z.string() }),
     'Keep unsaved edits in the user-data dir so they survive a crash',
   ),

@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, seqItems } from '../document';
 import type { PathSegment } from '../problems';
-import { pythonRegexError } from '../regex';
+import { pythonRegexError, regexTooLongToCheck } from '../regex';
 import { CONDITION_FIELDS, KNOWN_KEYS } from '../schema';
 import type { ValidationContext } from './context';
 import { optional } from './top';
@@ -23,6 +23,8 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
     const node = optional(ctx, map, field.key, seg, field.kind === 'regex' ? 'string' : field.kind);
     const value = scalarString(node);
     if (field.kind === 'regex' && value !== undefined) {
+      const tooLong = regexTooLongToCheck(value);
+      if (tooLong) ctx.warn('regex-not-checked', `${field.key} ${tooLong}`, [...seg, field.key], node);
       const err = pythonRegexError(value);
       if (err) ctx.error('regex', `${field.key} is not a valid regular expression: ${err}`, [...seg, field.key], node);
     }

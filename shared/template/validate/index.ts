@@ -1,5 +1,6 @@
 import { isScalar, visit, type Node } from 'yaml';
 import { parseTemplate, type ParsedTemplate } from '../document';
+import { textLimitProblem, treeTooDeep } from '../limits';
 import { sortProblems, type TemplateProblem } from '../problems';
 import { ValidationContext } from './context';
 import { validateRoot } from './top';
@@ -34,7 +35,21 @@ export function validateParsed(parsed: ParsedTemplate): TemplateProblem[] {
   return sortProblems(ctx.problems);
 }
 
-export function validateTemplateText(text: string): { parsed: ParsedTemplate; problems: TemplateProblem[] } {
+/**
+ * Parse within TEMPLATE_LIMITS. Text over a limit is not parsed further: the result holds the text
+ * with an empty document, and `limit` says what is wrong.
+ */
+export function parseTemplateWithinLimits(text: string): { parsed: ParsedTemplate; limit: TemplateProblem | null } {
+  const unparsed = () => ({ ...parseTemplate(''), text });
+  const before = textLimitProblem(text);
+  if (before) return { parsed: unparsed(), limit: before };
   const parsed = parseTemplate(text);
-  return { parsed, problems: validateParsed(parsed) };
+  const deep = treeTooDeep(text, parsed.doc.contents);
+  return deep ? { parsed: unparsed(), limit: deep } : { parsed, limit: null };
+}
+
+/** Every problem of a template's text (only the limit's, when the text is over one). */
+export function validateTemplateText(text: string): { parsed: ParsedTemplate; problems: TemplateProblem[] } {
+  const { parsed, limit } = parseTemplateWithinLimits(text);
+  return { parsed, problems: limit ? [limit] : validateParsed(parsed) };
 }

@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, seqItems } from '../document';
 import type { PathSegment } from '../problems';
-import { pythonRegexError } from '../regex';
+import { pythonRegexError, regexTooLongToCheck } from '../regex';
 import { FILTER_OPERATIONS, KNOWN_KEYS, METADATA_ENDPOINTS, METADATA_SOURCES } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
@@ -69,6 +69,8 @@ function validateFilters(ctx: ValidationContext, pair: Pair<Node, Node | null> |
     }
     const value = scalarString(valueNode);
     if (value !== undefined) {
+      const tooLong = regexTooLongToCheck(value);
+      if (tooLong) ctx.warn('regex-not-checked', `Filter Value ${tooLong}`, [...s, 'Value'], valueNode);
       const err = pythonRegexError(value);
       if (err) ctx.error('regex', `Filter Value is not a valid regular expression (LIST_AND_MATCH compiles it): ${err}`, [...s, 'Value'], valueNode);
     }

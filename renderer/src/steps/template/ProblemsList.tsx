@@ -1,3 +1,4 @@
+import { cappedNote } from '../../../../shared/template/limits';
 import { applyFix } from './fixes';
 import { revealRange } from './editor-bridge';
 import { useTemplateStore } from './template-store';
@@ -6,8 +7,10 @@ import { useTemplateStore } from './template-store';
 export function ProblemsList() {
   const problems = useTemplateStore((s) => s.problems);
   const notes = useTemplateStore((s) => s.notes);
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  const warnings = problems.length - errors;
+  const total = useTemplateStore((s) => s.problemsTotal);
+  const errors = useTemplateStore((s) => s.errorsTotal);
+  const capped = cappedNote(problems.length, total);
+  const warnings = total - errors;
   const reveal = (from: number, to: number, path: string) => {
     revealRange(from, to);
     const field = document.querySelector(`[data-path="${CSS.escape(path)}"]`) ?? document.querySelector(`[data-path^="${CSS.escape(path)}"]`);
@@ -22,6 +25,7 @@ export function ProblemsList() {
         {errors === 0 && <span className="count-ok">✓ DISM will accept this template</span>}
       </header>
       <ul className="problems-list">
+        {capped && <li className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{capped}</span></li>}
         {problems.map((p, i) => (
           <li key={`${p.rule}-${p.from}-${i}`} className={`problem problem-${p.severity}`}>
             <button type="button" className="problem-loc link-button" onClick={() => reveal(p.from, p.to, p.segments.map(String).join('.'))} title="Show in YAML">

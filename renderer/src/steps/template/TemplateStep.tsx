@@ -25,6 +25,8 @@ export function TemplateStep() {
   // Only what the toolbar and banners show: typing must not re-render the whole step.
   const store = useTemplateStore(useShallow((s) => ({ projectDir: s.projectDir, relPath: s.relPath, saving: s.saving, draftOffer: s.draftOffer, diskChange: s.diskChange })));
   const dirty = useTemplateStore(selectDirty);
+  // Over a limit the text is not parsed: a form of an empty document would mislead and edit wrongly.
+  const limit = useTemplateStore((s) => s.limit);
   const current = relPath ?? templates[0] ?? null;
   const loadedHere = store.projectDir === project?.dir && store.relPath === current;
 
@@ -132,7 +134,13 @@ export function TemplateStep() {
         <>
           <div className="template-panes">
             <div className="pane form-pane" aria-label="Form">
-              <TemplateForm />
+              {limit ? (
+                <p className="form-unavailable" role="note">
+                  {limit.rule === 'template-too-large' ? 'This template is too large' : 'This template nests too deeply'} for DISM Studio to show it as a form (see Problems below). Its text is unchanged in the YAML pane.
+                </p>
+              ) : (
+                <TemplateForm />
+              )}
             </div>
             <div className="pane source-pane">
               <YamlPane docKey={`${docKey}`} />

@@ -1,8 +1,9 @@
 import { create } from 'zustand';
 import type { TemplateDiskState, TemplateDraft } from '../../../../shared/api/contract/template';
-import { nodeAtPath, parseTemplate, type ParsedTemplate } from '../../../../shared/template/document';
+import { nodeAtPath, type ParsedTemplate } from '../../../../shared/template/document';
+import { capProblems, isCappedNote } from '../../../../shared/template/limits';
 import { formatPath, sortProblems, type TemplateProblem } from '../../../../shared/template/problems';
-import { validateParsed } from '../../../../shared/template/validate/index';
+import { parseTemplateWithinLimits, validateParsed } from '../../../../shared/template/validate/index';
 
 /** Rules only the back end can check (they need the filesystem). */
 const FS_RULES = new Set(['path-outside-project', 'path-missing', 'path-kind', 'handler-module', 'handler-class', 'python-model', 'saved-model', 'onnx-dims', 'onnx-name', 'sample-dims']);
@@ -27,9 +28,19 @@ interface TemplateEditorState {
   baseHash: string | null;
   text: string;
   parsed: ParsedTemplate;
-  /** Pure rules on the current text plus the back end's filesystem problems, re-located by path. */
+  /**
+   * Pure rules on the current text plus the back end's filesystem problems, re-located by path;
+   * at most TEMPLATE_LIMITS.maxProblems of them, errors first.
+   */
   problems: TemplateProblem[];
+  /** The limit the text is over (then it is not parsed: `parsed` holds an empty document), or null. */
+  limit: TemplateProblem | null;
+  /** How many problems and errors there are in all (more than `problems` holds when the list was cut). */
+  problemsTotal: number;
+  errorsTotal: number;
   problemsByPath: Map<string, TemplateProblem[]>;
+  /** Errors and warnings at each path or below it (every ancestor path of every problem), for section badges. */
+  problemCounts: Map<string, { errors: number; warnings: number }>;
   fsProblems: TemplateProblem[];
   notes: string[];
   draftOffer: TemplateDraft | null;
@@ -62,11 +73,26 @@ function relocate(parsed: ParsedTemplate, problems: TemplateProblem[]): Template
 }
 
 function analyse(text: string, fsProblems: TemplateProblem[]) {
-  const parsed = parseTemplate(text);
-  const problems = sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]);
+  // Within the same limits as the back end: a pasted 20 MB file or runaway nesting never freezes the tab.
+  const { parsed, limit } = parseTemplateWithinLimits(text);
+  const all = limit ? [limit] : sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]);
+  // The list and the editor's markers show the first ones; every field still gets its own.
+  const { problems, total, errors } = capProblems(all);
   const problemsByPath = new Map<string, TemplateProblem[]>();
-  for (const p of problems) problemsByPath.set(p.path, [...(problemsByPath.get(p.path) ?? []), p]);
-  return { parsed, problems, problemsByPath };
+  const problemCounts = new Map<string, { errors: number; warnings: number }>();
+  for (const p of all) {
+    const list = problemsByPath.get(p.path);
+    if (list) list.push(p);
+    else problemsByPath.set(p.path, [p]);
+    for (let k = 0; k <= p.segments.length; k++) {
+      const key = formatPath(p.segments.slice(0, k));
+      const c = problemCounts.get(key) ?? { errors: 0, warnings: 0 };
+      if (p.severity === 'error') c.errors++;
+      else c.warnings++;
+      problemCounts.set(key, c);
+    }
+  }
+  return { parsed, limit, problems, problemsTotal: total, errorsTotal: errors, problemsByPath, problemCounts };
 }
 
 /**
@@ -120,7 +146,8 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   },
   setFsResult: (problems, notes) => {
     const fsProblems = problems.filter((p) => FS_RULES.has(p.rule));
-    set({ fsProblems, notes, ...analyse(get().text, fsProblems) });
+    // The back end's "showing the first N" counts its own list; the panel counts the merged one.
+    set({ fsProblems, notes: notes.filter((n) => !isCappedNote(n)), ...analyse(get().text, fsProblems) });
   },
   markSaved: (text, disk) => set({ savedText: text, baseHash: disk.hash, lastSavedAt: new Date().toISOString(), diskChange: null }),
   setDiskChange: (c) => set({ diskChange: c ? { ...c, text: c.text === null ? null : toLf(c.text) } : null }),

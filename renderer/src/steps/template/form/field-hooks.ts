@@ -26,23 +26,22 @@ export function useProblems(path: Path): TemplateProblem[] {
   return useTemplateStore((s) => s.problemsByPath.get(key) ?? EMPTY);
 }
 
-/** Problems at any of `paths` or anywhere below them (for section badges). */
+/** Problems at any of `paths` or anywhere below them (for section badges); `paths` do not nest. */
 export function useProblemCount(paths: readonly Path[]): { errors: number; warnings: number } {
-  const problems = useTemplateStore((s) => s.problems);
-  const prefixes = paths.map(formatPath);
-  const key = prefixes.join('|');
+  const counts = useTemplateStore((s) => s.problemCounts);
+  const key = JSON.stringify(paths.map(formatPath));
   return useMemo(() => {
     let errors = 0;
     let warnings = 0;
-    for (const p of problems) {
-      if (prefixes.some((x) => p.path === x || p.path.startsWith(`${x}.`) || p.path.startsWith(`${x}[`))) {
-        if (p.severity === 'error') errors++;
-        else warnings++;
+    for (const x of JSON.parse(key) as string[]) {
+      const c = counts.get(x);
+      if (c) {
+        errors += c.errors;
+        warnings += c.warnings;
       }
     }
     return { errors, warnings };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [problems, key]);
+  }, [counts, key]);
 }
 
 /** Edits go through the text (lossless splices) and the YAML pane's history. */
