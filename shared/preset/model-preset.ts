@@ -5,11 +5,18 @@ import { z } from 'zod';
  * the project (paths are relative to the preset file) so physicists can edit and share it.
  */
 
+/**
+ * Largest pattern side. The largest barrel map is 130×72 bins, so a bigger pattern can never match;
+ * the bound keeps a typo like {"ones": [100000, 100000]} from allocating gigabytes in the back end.
+ */
+export const MAX_PATTERN_SIDE = 1024;
+const PatternSide = z.number().int().positive().max(MAX_PATTERN_SIDE);
+
 /** A 2-D pattern: explicit rows of numbers, or the shorthand {"ones": [rows, cols]}. */
 export const PatternSpec = z
   .union([
-    z.array(z.array(z.number()).min(1)).min(1),
-    z.object({ ones: z.tuple([z.number().int().positive(), z.number().int().positive()]) }).strict(),
+    z.array(z.array(z.number()).min(1).max(MAX_PATTERN_SIDE)).min(1).max(MAX_PATTERN_SIDE),
+    z.object({ ones: z.tuple([PatternSide, PatternSide]) }).strict(),
   ])
   .describe('A 2-D pattern: rows of numbers, or {"ones": [rows, cols]}');
 export type PatternSpec = z.infer<typeof PatternSpec>;

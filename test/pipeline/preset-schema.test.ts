@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ModelPreset } from '../../shared/preset/model-preset';
+import { MAX_PATTERN_SIDE, ModelPreset } from '../../shared/preset/model-preset';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
 
 const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/preset/model-preset.schema.json');
@@ -25,6 +25,18 @@ describe('model preset', () => {
     const r = ModelPreset.safeParse({ ...pixelBarrelPreset(), extra: 1 });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.message).join()).toContain('"extra"');
+  });
+
+  it('bounds pattern sizes at MAX_PATTERN_SIDE (a typo must not allocate gigabytes)', () => {
+    const p = pixelBarrelPreset();
+    const withPattern = (pattern: unknown) => ({ ...p, flagging: { ...p.flagging, patterns: [pattern] } });
+    expect(ModelPreset.safeParse(withPattern({ ones: [MAX_PATTERN_SIDE, MAX_PATTERN_SIDE] })).success).toBe(true);
+    expect(ModelPreset.safeParse(withPattern({ ones: [MAX_PATTERN_SIDE + 1, 1] })).success).toBe(false);
+    expect(ModelPreset.safeParse(withPattern({ ones: [1, MAX_PATTERN_SIDE + 1] })).success).toBe(false);
+    expect(ModelPreset.safeParse(withPattern({ ones: [100_000, 100_000] })).success).toBe(false);
+    expect(ModelPreset.safeParse(withPattern([new Array(MAX_PATTERN_SIDE).fill(1)])).success).toBe(true);
+    expect(ModelPreset.safeParse(withPattern([new Array(MAX_PATTERN_SIDE + 1).fill(1)])).success).toBe(false);
+    expect(ModelPreset.safeParse(withPattern(new Array(MAX_PATTERN_SIDE + 1).fill([1]))).success).toBe(false);
   });
 
   it('checks cross ranges, duplicate layers and filter layer names', () => {
