@@ -10,7 +10,7 @@
  *
  *   npm run bench pipeline-memory        (MEMORY_BENCH_LS=2000 for a quicker look)
  */
-import { promises as fs } from 'node:fs';
+import { readFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../backend/api/create-backend';
@@ -43,6 +43,34 @@ async function settled(): Promise<Sample> {
   }
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+/**
+ * Linux: where the resident memory is, from /proc/self/smaps. Thread arenas are glibc's per-thread
+ * malloc heaps (64 MB-aligned mappings): memory freed there stays resident until glibc trims it.
+ */
+function residentBreakdown(): string {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return '';
+  }
+  const sums = new Map<string, number>();
+  let kind = '';
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      const start = parseInt(m[1], 16);
+      const size = parseInt(m[2], 16) - start;
+      const name = m[3];
+      kind = name === '[heap]' ? 'main malloc heap' : name.startsWith('/') ? 'mapped files (code)' : name ? 'other' : start % 2 ** 26 === 0 && size <= 2 ** 26 ? 'thread malloc arenas' : 'other anonymous (V8 heaps, slabs)';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) sums.set(kind, (sums.get(kind) ?? 0) + Number(rss[1]) * 1024);
+  }
+  return [...sums].filter(([, b]) => b >= 2 ** 20).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mb(b)}`).join(', ');
 }
 
 const show = (s: Sample) => `RSS ${mb(s.rss).padStart(7)}   heap used ${mb(s.heapUsed).padStart(6)}   external ${mb(s.external).padStart(7)}   arrayBuffers ${mb(s.arrayBuffers).padStart(7)}`;
@@ -91,6 +119,7 @@ async function main(): Promise<void> {
     const row = (label: string, m: Sample) => console.log(`${label.padEnd(44)}${show(m)}`);
     row('baseline (back end up, no run)', baseline);
     const afterRelease: Sample[] = [];
+    let firstHeld: Sample | undefined;
     let releaseMissing = false;
     for (let i = 1; i <= RUNS; i++) {
       const t0 = performance.now();
@@ -103,6 +132,7 @@ async function main(): Promise<void> {
       const results = await call('pipeline.results', { sessionId: run.sessionId });
       for (const index of [0, 1, results.items.findIndex((r) => r.flagged)].filter((x) => x >= 0)) await call('pipeline.lumisection', { sessionId: run.sessionId, index });
       const held = await settled();
+      firstHeld ??= held;
       row(`run ${i} (${(s / 1000).toFixed(0)} s${inProcess ? ', in-process' : ''}, ${results.summary.flagged} flagged), results held`, held);
       // leaving the run: what the UI does before another run or when the project closes
       const reply = await backend.dispatch('pipeline.release', { sessionId: run.sessionId });
@@ -111,17 +141,20 @@ async function main(): Promise<void> {
       const released = await settled();
       afterRelease.push(released);
       row(`  after ${releaseMissing ? 'dropping it (no pipeline.release)' : 'pipeline.release'}`, released);
+      const where = residentBreakdown();
+      if (where) console.log(`${''.padEnd(46)}(${where})`);
     }
     await backend.dispose();
     const disposed = await settled();
     row('after back-end dispose', disposed);
-    const first = afterRelease[0].rss;
     const last = afterRelease[afterRelease.length - 1].rss;
-    const growth = (last - first) / first;
-    console.log(
-      `RSS after the last release ${mb(last)} vs after the first ${mb(first)}: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)} % ` +
-        `(${Math.abs(growth) <= TOLERANCE ? 'within' : 'NOT within'} ${TOLERANCE * 100} %); baseline ${mb(baseline.rss)}; events serialised ${mb(eventBytes)}`,
-    );
+    const verdict = (label: string, ref: number) => {
+      const growth = (last - ref) / ref;
+      return `${label} ${mb(ref)}: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)} % (${growth <= TOLERANCE ? 'within' : 'NOT within'} ${TOLERANCE * 100} %)`;
+    };
+    console.log(`RSS after the last release ${mb(last)}, baseline ${mb(baseline.rss)}; events serialised ${mb(eventBytes)}`);
+    console.log(`  vs ${verdict("the first run's RSS", firstHeld!.rss)}`);
+    console.log(`  vs ${verdict("the RSS after the first run's release", afterRelease[0].rss)}`);
   } finally {
     await backend.dispose().catch(() => undefined);
     await fs.rm(dir, { recursive: true, force: true });
