@@ -26,7 +26,7 @@ async function freshHome(name: string): Promise<string> {
 }
 
 async function inHome(home: string, args: string[]): Promise<string> {
-  const env = { ...process.env, HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   delete env.ORT_DISABLE_TELEMETRY;
   delete env.XDG_CACHE_HOME;
   const { stdout } = await run(process.execPath, args, { cwd: REPO, env, maxBuffer: 16 * 2 ** 20 });
