@@ -205,7 +205,8 @@ export class PipelineService {
       } else if (msg.type === 'meta') {
         const warnings = [...msg.warnings];
         const cond = await loadConditions(loaded.preset, spec, msg, warnings);
-        const resultSlabs = new SlabCopies();
+        // ~40 bytes per LS: small slabs, in the back end's own memory rather than the worker's
+        const resultSlabs = new SlabCopies(false, 2 ** 20);
         const runs = resultSlabs.copy(msg.runs);
         const lumis = resultSlabs.copy(msg.lumis);
         session = { id: job.id, loaded, preset: loaded.preset, cp, spec, runs, lumis, cond, chunks: [], results: new Array(msg.n), completed: 0, warnings, sources: msg.sources, total: msg.n, done: false, mapsBytes: 0, mapsMissing: null, resultSlabs };

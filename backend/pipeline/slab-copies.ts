@@ -1,7 +1,7 @@
 type PackedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | Uint8ClampedArray;
 
 /** Larger than glibc's highest mmap threshold (32 MB): every slab is its own mapping. */
-const SLAB_BYTES = 64 * 2 ** 20;
+export const MAP_SLAB_BYTES = 64 * 2 ** 20;
 
 /**
  * Copies of typed arrays packed into a few large ArrayBuffers, for what a preview run keeps.
@@ -19,8 +19,15 @@ export class SlabCopies {
   /** Bytes of the arrays copied so far. */
   bytes = 0;
 
-  /** `shared`: slabs are SharedArrayBuffers, so a worker can hand its copies to the back end without a transfer. */
-  constructor(private readonly shared = false) {}
+  /**
+   * `shared`: slabs are SharedArrayBuffers, so a worker can hand its copies to the back end without a
+   * transfer. `slabBytes`: smaller slabs suit small arrays that add up to little (V8 counts a whole
+   * slab as external memory).
+   */
+  constructor(
+    private readonly shared = false,
+    private readonly slabBytes = MAP_SLAB_BYTES,
+  ) {}
 
   private buffer(bytes: number): ArrayBuffer | SharedArrayBuffer {
     return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
@@ -31,14 +38,14 @@ export class SlabCopies {
     const bytes = a.byteLength;
     this.bytes += bytes;
     let out: T;
-    if (bytes > SLAB_BYTES) {
-      // larger than a slab: a buffer of its own, above the mmap threshold too
+    if (bytes > this.slabBytes) {
+      // larger than a slab: a buffer of its own
       out = new Ctor(this.buffer(bytes), 0, a.length);
     } else {
       // 8-byte aligned; the unused tail of a slab is never written, so it takes no memory
       const offset = Math.ceil(this.used / 8) * 8;
-      if (!this.slab || offset + bytes > SLAB_BYTES) {
-        this.slab = this.buffer(SLAB_BYTES);
+      if (!this.slab || offset + bytes > this.slabBytes) {
+        this.slab = this.buffer(this.slabBytes);
         this.used = 0;
         out = new Ctor(this.slab, 0, a.length);
       } else out = new Ctor(this.slab, offset, a.length);
@@ -46,9 +53,5 @@ export class SlabCopies {
     }
     out.set(a);
     return out;
-  }
-
-  copyAll<T extends PackedArray>(arrays: readonly T[]): T[] {
-    return arrays.map((a) => this.copy(a));
   }
 }
