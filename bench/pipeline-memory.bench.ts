@@ -5,8 +5,11 @@
  * released (`pipeline.release`, what the UI calls before starting another run or leaving the project).
  *
  * Prints RSS, V8 heap used, external and ArrayBuffer memory at the baseline, at the end of each run
- * (results still held) and after each release, then whether the RSS after the last release is within
- * 20 % of the RSS after the first run's release (the figures are printed; nothing is asserted).
+ * (results still held, with what the service keeps) and after each release (with where the resident
+ * memory is, on Linux), then whether the RSS after the last release is at most 20 % above the first
+ * run's RSS and above the RSS after the first run's release (figures only; nothing is asserted).
+ * The second comparison is sensitive to the C allocator: glibc keeps part of the last pipeline
+ * worker's freed working memory cached (24–190 MB per worker seen here), whatever the app releases.
  *
  *   npm run bench pipeline-memory        (MEMORY_BENCH_LS=2000 for a quicker look)
  */
@@ -14,6 +17,7 @@ import { readFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../backend/api/create-backend';
+import { pipelineService } from '../backend/api/handlers/pipeline';
 import { encodeNpy, readNpyFile } from '../backend/pipeline/npy';
 import type { MethodInput, MethodName, MethodOutput } from '../shared/api/contract';
 import { pixelBarrelPreset } from '../shared/preset/pixel-barrel';
@@ -134,6 +138,8 @@ async function main(): Promise<void> {
       const held = await settled();
       firstHeld ??= held;
       row(`run ${i} (${(s / 1000).toFixed(0)} s${inProcess ? ', in-process' : ''}, ${results.summary.flagged} flagged), results held`, held);
+      const kept = pipelineService(backend.ctx).kept();
+      console.log(`${''.padEnd(46)}(kept: ${kept.runs.length} run(s), ${mb(kept.mapsBytes)} of stage maps, results of ${kept.runs.reduce((a, r) => a + r.lumisections, 0)} LS)`);
       // leaving the run: what the UI does before another run or when the project closes
       const reply = await backend.dispatch('pipeline.release', { sessionId: run.sessionId });
       if (!reply.ok && reply.error.code === 'UNKNOWN_METHOD') releaseMissing = true;
@@ -150,7 +156,7 @@ async function main(): Promise<void> {
     const last = afterRelease[afterRelease.length - 1].rss;
     const verdict = (label: string, ref: number) => {
       const growth = (last - ref) / ref;
-      return `${label} ${mb(ref)}: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)} % (${growth <= TOLERANCE ? 'within' : 'NOT within'} ${TOLERANCE * 100} %)`;
+      return `${label} ${mb(ref)}: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)} % (${growth <= TOLERANCE ? 'at most' : 'MORE than'} ${TOLERANCE * 100} % above)`;
     };
     console.log(`RSS after the last release ${mb(last)}, baseline ${mb(baseline.rss)}; events serialised ${mb(eventBytes)}`);
     console.log(`  vs ${verdict("the first run's RSS", firstHeld!.rss)}`);
