@@ -151,6 +151,38 @@ test('preview of the demo: flag count, Why panel, tuning diff and a what-if outa
   await expect(page.getByTestId('why-verdict')).toHaveText('Not flagged');
 });
 
+test('Re-run releases the previous run in the back end', async ({ page, host }) => {
+  test.setTimeout(300_000);
+  // The API calls the page makes and the back end's replies, as they cross the WebSocket.
+  const calls = new Map<number, { method: string; input: { sessionId?: string } }>();
+  const replies = new Map<number, { ok: boolean; result?: unknown; error?: { code: string } }>();
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => {
+      const m = JSON.parse(String(f.payload));
+      if (m.t === 'call') calls.set(m.id, { method: m.method, input: m.input });
+    });
+    ws.on('framereceived', (f) => {
+      const m = JSON.parse(String(f.payload));
+      if (m.t === 'reply') replies.set(m.id, m.reply);
+    });
+  });
+  const sessionsOf = (method: string) => [...calls.values()].filter((c) => c.method === method).map((c) => c.input.sessionId);
+  await openDemoPreview(page, host);
+  const first = sessionsOf('pipeline.results').at(-1)!;
+  expect(first).toBeTruthy();
+
+  await page.getByRole('button', { name: 'Re-run' }).click();
+  await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
+  await expect.poll(() => sessionsOf('pipeline.results').at(-1)).not.toBe(first);
+  // the screen released the run it replaced, and the back end dropped it
+  const release = [...calls].find(([, c]) => c.method === 'pipeline.release');
+  expect(release?.[1].input).toEqual({ sessionId: first });
+  await expect.poll(() => replies.get(release![0])).toEqual({ ok: true, result: { released: true } });
+  // the new run is shown and can be inspected
+  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible();
+  await expect(page.getByTestId('selected-ls')).toHaveText(/^Run \d+ · LS \d+$/);
+});
+
 test('flagged-only toggle and arrow keys step through flagged LS only; CSV and JSON export', async ({ page, host }) => {
   test.setTimeout(300_000);
   await openDemoPreview(page, host);

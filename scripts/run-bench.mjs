@@ -2,7 +2,7 @@
 // process (so peak RSS figures are per benchmark). Benchmarks print their figures; nothing is asserted.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 const filter = process.argv.slice(2);
@@ -12,6 +12,11 @@ if (!benches.length) {
   process.exit(1);
 }
 spawnSync(process.execPath, ['scripts/build-node.mjs'], { stdio: 'inherit' });
+// Bundled back-end code finds its worker threads next to itself (backend/workers/worker-url.ts):
+// without this link the benchmarks would silently run the pipeline in-process.
+mkdirSync('dist/bench', { recursive: true });
+rmSync('dist/bench/workers', { recursive: true, force: true });
+symlinkSync(path.resolve('dist/node/workers'), 'dist/bench/workers', 'junction');
 let failed = 0;
 for (const file of benches) {
   const out = path.join('dist/bench', file.replace(/\.ts$/, '.mjs'));

@@ -79,6 +79,7 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'pipeline.lumisection': 'nothing',
   'pipeline.reflag': 'nothing',
   'pipeline.whatIf': 'nothing',
+  'pipeline.release': 'nothing',
   'pipeline.presets': 'nothing',
   'pipeline.savePreset': ({ sessionId, file }, ctx) => {
     const sessionFile = sessionPresets.get(ctx)?.get(sessionId);

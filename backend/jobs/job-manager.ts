@@ -22,12 +22,15 @@ export interface StartJobOptions<R> {
 
 interface JobRecord {
   snapshot: JobSnapshot;
-  controller: AbortController;
+  /**
+   * Only while the job runs. Its abort listeners and cancel hook are closures over the job's data
+   * (a pipeline run's stage maps, a build's buffers): a finished record must not keep them alive.
+   */
+  active: { controller: AbortController; onCancel?: () => void | Promise<void> } | null;
   logs: JobLogLine[];
   logSeq: number;
   chunkSeq: number;
   done: Promise<unknown>;
-  onCancel?: () => void | Promise<void>;
 }
 
 export interface JobEvents {
@@ -58,7 +61,7 @@ export class JobManager {
       startedAt: new Date().toISOString(),
       ...(opts.scope ? { scope: opts.scope } : {}),
     };
-    const rec: JobRecord = { snapshot, controller, logs: [], logSeq: 0, chunkSeq: 0, done: Promise.resolve(), onCancel: opts.onCancel };
+    const rec: JobRecord = { snapshot, active: { controller, onCancel: opts.onCancel }, logs: [], logSeq: 0, chunkSeq: 0, done: Promise.resolve() };
     this.jobs.set(id, rec);
     this.prune();
     const handle: JobHandle = {
@@ -96,15 +99,17 @@ export class JobManager {
   private finish(rec: JobRecord, state: JobSnapshot['state'], patch: Partial<JobSnapshot>): void {
     rec.snapshot = { ...rec.snapshot, ...patch, state, endedAt: new Date().toISOString() };
     if (state !== 'succeeded') delete rec.snapshot.result;
+    rec.active = null;
     this.events.update(rec.snapshot);
   }
 
   async cancel(id: string): Promise<JobSnapshot> {
     const rec = this.require(id);
-    if (rec.snapshot.state === 'running' || rec.snapshot.state === 'queued') {
+    const active = rec.active;
+    if (active && (rec.snapshot.state === 'running' || rec.snapshot.state === 'queued')) {
       rec.snapshot = { ...rec.snapshot, message: 'Cancelling…' };
-      rec.controller.abort(new Error('Cancelled by user'));
-      await rec.onCancel?.();
+      active.controller.abort(new Error('Cancelled by user'));
+      await active.onCancel?.();
       this.events.update(rec.snapshot);
     }
     return rec.snapshot;

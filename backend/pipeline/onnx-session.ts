@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import type * as OrtTypes from 'onnxruntime-node';
+import { ort } from './onnx-runtime';
 import { inputError } from './input-error';
 import { systemErrorReason } from '../../shared/api/system-errors';
 
@@ -11,7 +12,7 @@ export class NmfSession {
   private constructor(
     readonly file: string,
     readonly layer: string,
-    private readonly session: ort.InferenceSession,
+    private readonly session: OrtTypes.InferenceSession,
     readonly inputName: string,
     readonly outputName: string,
     readonly rows: number,
@@ -25,7 +26,7 @@ export class NmfSession {
     } catch (err) {
       throw inputError(`ONNX model of ${layer} (${file}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read it: ${systemErrorReason(err)}`}`);
     }
-    let session: ort.InferenceSession;
+    let session: OrtTypes.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
     } catch (err) {

@@ -15,8 +15,11 @@ import type { JobHandle, JobManager } from '../jobs/job-manager';
 import { workerUrl } from '../workers/worker-url';
 import type { DataInputSpec } from './data-inputs';
 import { inputError } from './input-error';
+import { initOnnxRuntimeHere } from './onnx-runtime';
 import type { NmfSession } from './onnx-session';
 import { compilePresetFiles, loadPresetFile, openSessions, savePresetFile, type LoadedPreset } from './preset-io';
+import { DEFAULT_RETENTION, RunRetention, type RetentionPolicy } from './run-retention';
+import { SlabCopies } from './slab-copies';
 import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
@@ -26,9 +29,6 @@ import { stageMapsOutput } from './stage-maps';
 /** Also used by other back-end modules (e.g. inference inputs). */
 export { defaultProjectData };
 
-/** Maps kept per run for the UI (raw, preprocessed, reconstruction); later LS keep only their results. */
-const DEFAULT_MAPS_BUDGET = 1024 * 2 ** 20;
-const MAX_SESSIONS = 4;
 /** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
 const PARALLEL_INPUT_MIN = 4 * 2 ** 20;
 const PARALLEL_INPUT_LIMIT = 256 * 2 ** 20;
@@ -47,6 +47,7 @@ interface StoredChunk {
 }
 
 interface Session {
+  /** The run's job id too. */
   id: string;
   loaded: LoadedPreset;
   preset: ModelPreset;
@@ -63,7 +64,15 @@ interface Session {
   sources: string[];
   total: number;
   done: boolean;
+  /** Bytes of stage maps kept (the retention policy's account). */
   mapsBytes: number;
+  /** Why LS have no stage maps and what the user can do (set when the first LS goes without); no more maps are kept then. */
+  mapsMissing: { why: string; todo: string } | null;
+  /**
+   * The run's typed arrays live in large slabs (see SlabCopies for why): the stage maps in the shared
+   * slabs the worker filled, the per-LS entries, losses, flags and the run / LS numbers in these.
+   */
+  resultSlabs: SlabCopies;
   nmf?: Promise<NmfSession[]>;
 }
 
@@ -121,12 +130,18 @@ function bytesOf(arrays: NumericArray[]): number {
  * the UI can inspect any LS, re-decide after a preset change without inference, and try what-ifs.
  */
 export class PipelineService {
-  private readonly sessions = new Map<string, Session>();
+  private readonly retention: RunRetention<Session>;
 
   constructor(
     private readonly jobs: JobManager,
-    private readonly opts: { mapsBudget?: number; useWorker?: boolean; workers?: number } = {},
-  ) {}
+    private readonly opts: { retention?: Partial<RetentionPolicy>; now?: () => number; useWorker?: boolean; workers?: number } = {},
+  ) {
+    this.retention = new RunRetention<Session>(
+      { ...DEFAULT_RETENTION, ...opts.retention },
+      { dropMaps: (s) => this.dropMaps(s), drop: (s) => this.freeSession(s) },
+      opts.now,
+    );
+  }
 
   async start(input: StartRunInput): Promise<StartedRun> {
     const presetFile = path.resolve(input.presetFile ?? path.join(input.projectDir!, PRESET_FILE_NAME));
@@ -183,8 +198,6 @@ export class PipelineService {
     setStop: (fn: () => void) => void,
   ): Promise<{ summary: RunSummary }> {
     let session: Session | null = null;
-    const budget = this.opts.mapsBudget ?? DEFAULT_MAPS_BUDGET;
-    let budgetWarned = false;
     job.progress(null, 'Loading model and data…');
     const handle = async (msg: RunMessage): Promise<void> => {
       if (msg.type === 'meta' && session) {
@@ -192,31 +205,37 @@ export class PipelineService {
       } else if (msg.type === 'meta') {
         const warnings = [...msg.warnings];
         const cond = await loadConditions(loaded.preset, spec, msg, warnings);
-        session = { id: job.id, loaded, preset: loaded.preset, cp, spec, runs: msg.runs, lumis: msg.lumis, cond, chunks: [], results: new Array(msg.n), completed: 0, warnings, sources: msg.sources, total: msg.n, done: false, mapsBytes: 0 };
-        this.remember(session);
+        // ~40 bytes per LS: small slabs, in the back end's own memory rather than the worker's
+        const resultSlabs = new SlabCopies(false, 2 ** 20);
+        const runs = resultSlabs.copy(msg.runs);
+        const lumis = resultSlabs.copy(msg.lumis);
+        session = { id: job.id, loaded, preset: loaded.preset, cp, spec, runs, lumis, cond, chunks: [], results: new Array(msg.n), completed: 0, warnings, sources: msg.sources, total: msg.n, done: false, mapsBytes: 0, mapsMissing: null, resultSlabs };
+        this.retention.add(session);
         for (const w of warnings) job.log(w, 'stderr');
         job.progress(0, `0 / ${msg.n} lumisections`);
         onReady(session);
-      } else if (msg.type === 'chunk' && session) {
+      } else if (msg.type === 'chunk' && session && this.retention.keeps(session)) {
         const s: Session = session;
         const d = msg.decisions;
         const mapBytes = bytesOf([...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.loss, ...d.lossBinary, d.combined, d.final]);
-        // once a chunk is dropped, later ones are too, so the kept maps stay a prefix of the chunks
-        const keep = !budgetWarned && s.mapsBytes + mapBytes <= budget;
-        if (keep) s.mapsBytes += mapBytes;
-        else if (!budgetWarned) {
-          budgetWarned = true;
-          s.warnings.push(`maps are kept for the first ${s.chunks.reduce((a, c) => a + (c.maps ? c.n : 0), 0)} lumisections only (memory budget ${Math.round(budget / 2 ** 20)} MB); the others have results but no stage maps — preview fewer lumisections to inspect them`);
+        // once a chunk goes without maps, later ones do too, so the kept maps stay a prefix of the chunks
+        const keep = s.mapsMissing === null && this.retention.reserveMaps(s, mapBytes);
+        if (!keep && s.mapsMissing === null) {
+          const mb = Math.round(this.retention.policy.mapsBudget / 2 ** 20);
+          s.mapsMissing = { why: `the stage maps of all preview runs together are limited to ${mb} MB`, todo: 'Preview fewer lumisections' };
+          s.warnings.push(`stage maps are kept for the first ${s.chunks.reduce((a, c) => a + (c.maps ? c.n : 0), 0)} lumisections only (${mb} MB for all preview runs together); the others have results but no stage maps — preview fewer lumisections to inspect them`);
           job.log(s.warnings[s.warnings.length - 1], 'stderr');
         }
+        const result = <T extends NumericArray>(a: T) => s.resultSlabs.copy(a);
         const chunk: StoredChunk = {
           start: msg.start,
           n: msg.n,
-          maps: keep ? { raws: msg.raws, preprocessed: msg.preprocessed, reconstruction: msg.reconstruction, loss: msg.loss, decisions: d } : null,
-          entries: msg.entries,
-          maxLoss: msg.maxLoss,
-          flagsBeforeFilter: d.flagsBeforeFilter,
-          finalBins: d.finalBins,
+          // the maps are the worker's shared slabs as they are; the decisions get their own flags and bins for re-flagging
+          maps: keep ? { raws: msg.raws, preprocessed: msg.preprocessed, reconstruction: msg.reconstruction, loss: msg.loss, decisions: { ...d, flagsBeforeFilter: Uint8Array.from(d.flagsBeforeFilter), finalBins: Int32Array.from(d.finalBins) } } : null,
+          entries: msg.entries.map(result),
+          maxLoss: msg.maxLoss.map(result),
+          flagsBeforeFilter: result(d.flagsBeforeFilter),
+          finalBins: result(d.finalBins),
         };
         s.chunks.push(chunk);
         const items = summarizeChunk(s.cp, { start: chunk.start, n: chunk.n, entries: chunk.entries, maxLoss: chunk.maxLoss, decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins } }, s, s.cond);
@@ -227,11 +246,18 @@ export class PipelineService {
         job.progress(s.completed / s.total, `${s.completed} / ${s.total} lumisections`);
       }
     };
-    await this.execute(params, await this.workerCount(spec), handle, job.signal, setStop, (text) => job.log(text));
+    try {
+      await this.execute(params, await this.workerCount(spec), handle, job.signal, setStop, (text) => job.log(text));
+    } finally {
+      // a failed or cancelled run is kept as it is (its results so far) like a finished one
+      const s = session as Session | null;
+      if (s) {
+        s.chunks.sort((a, b) => a.start - b.start);
+        this.retention.finished(s);
+      }
+    }
     if (!session) throw new Error('the pipeline ended without loading data');
     const s: Session = session;
-    s.chunks.sort((a, b) => a.start - b.start);
-    s.done = true;
     return { summary: summarize(s.results, s.total) };
   }
 
@@ -267,12 +293,20 @@ export class PipelineService {
       if (this.opts.useWorker !== false) log(`pipeline worker bundle ${fileURLToPath(url)} not found (run npm run build); running in the back-end process`);
       const controller = new AbortController();
       setStop(() => controller.abort(new Error('Cancelled')));
-      signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-      await executeRun(params, enqueue, controller.signal);
+      const onAbort = () => controller.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await executeRun(params, enqueue, controller.signal);
+      } finally {
+        // the listener sees this run's message handler: it must not outlive the run
+        signal.removeEventListener('abort', onAbort);
+      }
       await queue;
       if (failed) throw failed;
       return;
     }
+    // onnxruntime's lifelong state must not land in a worker's memory (see initOnnxRuntimeHere)
+    await initOnnxRuntimeHere();
     signal.throwIfAborted();
     const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { ...params, part: { index, count: workers } } satisfies RunParams }));
     // Ask the workers to stop at their next chunk; terminate only threads that do not end by themselves.
@@ -303,25 +337,53 @@ export class PipelineService {
     if (failed) throw failed;
   }
 
-  private remember(s: Session): void {
-    this.sessions.set(s.id, s);
-    while (this.sessions.size > MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next().value as string;
-      void this.closeSession(oldest);
-    }
+  /** Retention hook: another run needs the room its stage maps take (their results stay). */
+  private dropMaps(s: Session): void {
+    // their slabs are freed with the last view on them
+    for (const c of s.chunks) c.maps = null;
+    s.mapsMissing = {
+      why: `they were dropped to make room for a newer preview run (the stage maps of all preview runs together are limited to ${Math.round(this.retention.policy.mapsBudget / 2 ** 20)} MB)`,
+      todo: 'Run the preview again',
+    };
+    s.warnings.push(`The stage maps of this run were dropped to make room for a newer preview run; its results are kept. Run the preview again to inspect lumisections.`);
   }
 
-  private async closeSession(id: string): Promise<void> {
-    const s = this.sessions.get(id);
-    this.sessions.delete(id);
-    const nmf = await s?.nmf?.catch(() => null);
+  /** Retention hook: the run is no longer kept. Its job is cancelled if still running, its ONNX sessions (what-ifs) closed. */
+  private async freeSession(s: Session): Promise<void> {
+    for (const c of s.chunks) c.maps = null;
+    s.chunks = [];
+    s.results = [];
+    if (!s.done) await this.jobs.cancel(s.id).catch(() => undefined);
+    const nmf = await s.nmf?.catch(() => null);
+    s.nmf = undefined;
     if (nmf) await Promise.all(nmf.map((x) => x.close()));
   }
 
   private session(id: string): Session {
-    const s = this.sessions.get(id);
-    if (!s) throw new ApiError('NOT_FOUND', `No preview run ${id} (runs are kept for the last ${MAX_SESSIONS} previews; run the preview again)`, undefined, 'NotFoundError');
+    const s = this.retention.use(id);
+    if (!s) {
+      const p = this.retention.policy;
+      throw new ApiError(
+        'NOT_FOUND',
+        `This preview run (${id}) is no longer kept: a run is released when you start another one or leave the project, when more than ${p.maxRuns} finished runs are kept, or after ${Math.round(p.idleMs / 60_000)} minutes unused. Run the preview again.`,
+        undefined,
+        'NotFoundError',
+      );
+    }
     return s;
+  }
+
+  /** Drop a run now: its results and stage maps, and its job if still running. False when it was not kept. */
+  async release(id: string): Promise<{ released: boolean }> {
+    return { released: (await this.retention.drop(id, 'released')) !== undefined };
+  }
+
+  /** What the service keeps, for tests and benchmarks. */
+  kept(): { runs: Array<{ id: string; done: boolean; lumisections: number; mapsBytes: number; resultBytes: number }>; mapsBytes: number } {
+    return {
+      runs: this.retention.list().map(({ run }) => ({ id: run.id, done: run.done, lumisections: run.completed, mapsBytes: run.mapsBytes, resultBytes: run.resultSlabs.bytes })),
+      mapsBytes: this.retention.mapsBytes(),
+    };
   }
 
   results(id: string, offset = 0, limit = 100_000) {
@@ -339,7 +401,7 @@ export class PipelineService {
 
   private lsMaps(s: Session, index: number) {
     const { chunk, k } = this.chunkOf(s, index);
-    if (!chunk.maps) throw new ApiError('MAPS_NOT_KEPT', `The stage maps of position ${index} were not kept (memory budget); preview fewer lumisections to inspect it`, undefined, 'MapsNotKeptError');
+    if (!chunk.maps) throw new ApiError('MAPS_NOT_KEPT', `The stage maps of position ${index} were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo} to inspect it.`, undefined, 'MapsNotKeptError');
     const maps = chunk.maps;
     return {
       raws: s.cp.layers.map((l, i) => maps.raws[i].subarray(k * l.geom.rows * l.geom.cols, (k + 1) * l.geom.rows * l.geom.cols) as NumericArray),
@@ -363,17 +425,18 @@ export class PipelineService {
     const stage = firstAffectedStage(s.preset, preset);
     if (stage === 'inference') throw new ApiError('RERUN_REQUIRED', 'This change affects the model input (layers, model files, centre cross or input clipping); run the preview again to apply it.', undefined, 'RerunRequiredError');
     if (!s.done) throw new ApiError('NOT_READY', 'The preview is still running; re-flag when it has finished.', undefined, 'NotReadyError');
+    if (s.completed < s.total) throw new ApiError('NOT_READY', `The preview stopped after ${s.completed} of ${s.total} lumisections (cancelled or failed); run it again to re-flag.`, undefined, 'NotReadyError');
     const cp = recompileDecisions(s.cp, preset);
     if (stage !== null && stage !== 'filter') {
       const missing = s.chunks.find((c) => !c.maps);
-      if (missing) throw new ApiError('MAPS_NOT_KEPT', `Re-flagging needs the cached maps of every lumisection, but positions from ${missing.start} on were not kept (memory budget); preview fewer lumisections.`, undefined, 'MapsNotKeptError');
+      if (missing) throw new ApiError('MAPS_NOT_KEPT', `Re-flagging needs the cached maps of every lumisection, but positions from ${missing.start} on were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo}.`, undefined, 'MapsNotKeptError');
       const scratch = new StageScratch(cp);
       // Re-run from the first affected stage on the cached loss / binary / final maps, in place.
       for (const c of s.chunks) {
         const m = c.maps!;
         decide(cp, m.loss, c.n, m.decisions, scratch, stage);
-        c.flagsBeforeFilter = m.decisions.flagsBeforeFilter;
-        c.finalBins = m.decisions.finalBins;
+        c.flagsBeforeFilter.set(m.decisions.flagsBeforeFilter);
+        c.finalBins.set(m.decisions.finalBins);
       }
     }
     let cond = s.cond;
@@ -424,6 +487,6 @@ export class PipelineService {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id)));
+    await this.retention.dropAll('shutdown');
   }
 }

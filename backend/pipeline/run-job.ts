@@ -4,6 +4,7 @@ import type { ChunkStages } from '../../shared/pipeline/run-chunk';
 import { loadDataInputs, type DataInputSpec } from './data-inputs';
 import { compilePresetFiles, openSessions } from './preset-io';
 import { inMemorySource, runPipeline } from './runner';
+import { SlabCopies } from './slab-copies';
 
 /** What a pipeline run needs; plain data so it can be sent to a worker thread. */
 export interface RunParams {
@@ -15,7 +16,10 @@ export interface RunParams {
   part?: { index: number; count: number };
 }
 
-/** Messages from a run (worker → back end). Typed arrays are transferred, not copied. */
+/**
+ * Messages from a run (worker → back end). The stage maps are in SharedArrayBuffer slabs the back end
+ * keeps as they are (see SlabCopies); the small arrays are transferred.
+ */
 export type RunMessage =
   | { type: 'meta'; n: number; runs: Float64Array; lumis: Float64Array; warnings: string[]; sources: string[] }
   | ({ type: 'chunk'; raws: NumericArray[] } & ChunkStages)
@@ -26,7 +30,8 @@ export function transferList(msg: RunMessage): ArrayBuffer[] {
   if (msg.type !== 'chunk') return [];
   const d = msg.decisions;
   const arrays = [...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.loss, ...msg.entries, ...msg.maxLoss, ...d.lossBinary, d.combined, d.final, d.flagsBeforeFilter, d.finalBins];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+  // shared slabs are shared by posting them; only plain buffers can (and need to) be transferred
+  return [...new Set(arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer))];
 }
 
 /**
@@ -38,26 +43,31 @@ export async function executeRun(p: RunParams, post: (msg: RunMessage) => void, 
   const cp = await compilePresetFiles(loaded);
   const data = await loadDataInputs(p.preset, p.data);
   const sessions = await openSessions(loaded, cp);
+  // The stage maps are copied into shared slabs: the back end keeps those, and this thread's own
+  // per-chunk buffers are garbage here right away, so its allocator reuses them for the next chunk.
+  const maps = new SlabCopies(true);
+  const share = <T extends NumericArray>(a: T) => maps.copy(a);
   try {
     post({ type: 'meta', n: data.n, runs: Float64Array.from(data.runs), lumis: Float64Array.from(data.lumis), warnings: data.warnings, sources: data.sources });
     await runPipeline(cp, sessions, inMemorySource(cp, data), { oms: null, hlt: null }, {
       chunkSize: p.chunkSize,
       part: p.part,
       signal,
-      onChunk: (s) =>
+      onChunk: (s) => {
+        const d = s.decisions;
         post({
           type: 'chunk',
           start: s.start,
           n: s.n,
-          // views into the whole input: copy so the transfer does not detach the input
-          raws: cp.layers.map((l, i) => (data.raws[i].slice(s.start * l.geom.rows * l.geom.cols, (s.start + s.n) * l.geom.rows * l.geom.cols) as NumericArray)),
-          preprocessed: s.preprocessed,
-          reconstruction: s.reconstruction,
-          loss: s.loss,
+          raws: cp.layers.map((l, i) => share(data.raws[i].subarray(s.start * l.geom.rows * l.geom.cols, (s.start + s.n) * l.geom.rows * l.geom.cols) as NumericArray)),
+          preprocessed: s.preprocessed.map(share),
+          reconstruction: s.reconstruction.map(share),
+          loss: s.loss.map(share),
           entries: s.entries,
           maxLoss: s.maxLoss,
-          decisions: s.decisions,
-        }),
+          decisions: { lossBinary: d.lossBinary.map(share), combined: share(d.combined), final: share(d.final), flagsBeforeFilter: d.flagsBeforeFilter, finalBins: d.finalBins },
+        });
+      },
     });
   } finally {
     await Promise.all(sessions.map((s) => s.close()));

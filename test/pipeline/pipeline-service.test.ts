@@ -162,15 +162,15 @@ describe('pipeline service over the API (worker thread)', () => {
 
   it('in-process run with a small maps budget keeps results, and says which maps were not kept', async () => {
     const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
-    const service = new PipelineService(jobs, { useWorker: false, mapsBudget: 20 * 2 ** 20 });
+    const service = new PipelineService(jobs, { useWorker: false, retention: { mapsBudget: 20 * 2 ** 20 } });
     try {
       const run = await service.start({ projectDir: demoDir, chunkSize: 40 });
       expect((await jobs.wait(run.jobId)).state).toBe('succeeded');
       const r = service.results(run.sessionId);
       expect(r.items.map((i) => i.flagged)).toEqual(items.map((i) => i.flagged));
-      expect(r.warnings.join()).toMatch(/maps are kept for the first 40 lumisections only/);
+      expect(r.warnings.join()).toMatch(/stage maps are kept for the first 40 lumisections only \(20 MB for all preview runs together\)/);
       expect(service.lumisection(run.sessionId, 10).index).toBe(10);
-      expect(() => service.lumisection(run.sessionId, 100)).toThrow(/were not kept \(memory budget\)/);
+      expect(() => service.lumisection(run.sessionId, 100)).toThrow('The stage maps of position 100 were not kept: the stage maps of all preview runs together are limited to 20 MB. Preview fewer lumisections to inspect it.');
       await expect(service.reflag(run.sessionId, { ...preset, thresholds: [{ ...preset.thresholds[0], lossThreshold: 1 }] })).rejects.toMatchObject({ code: 'MAPS_NOT_KEPT' });
       const filterOnly = await service.reflag(run.sessionId, { ...preset, filters: { ...preset.filters, minPileup: null } });
       expect(filterOnly.stage).toBe('filter');

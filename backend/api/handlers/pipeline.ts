@@ -30,6 +30,7 @@ export const pipelineHandlers: HandlerMap<
   | 'pipeline.reflag'
   | 'pipeline.whatIf'
   | 'pipeline.savePreset'
+  | 'pipeline.release'
   | 'preset.load'
   | 'preset.save'
   | 'preset.default'
@@ -46,6 +47,7 @@ export const pipelineHandlers: HandlerMap<
   'pipeline.reflag': ({ sessionId, preset }, ctx) => pipelineService(ctx).reflag(sessionId, preset),
   'pipeline.whatIf': ({ sessionId, index, regions, preset }, ctx) => pipelineService(ctx).whatIf(sessionId, index, regions, preset),
   'pipeline.savePreset': ({ sessionId, preset, file }, ctx) => pipelineService(ctx).savePreset(sessionId, preset, file),
+  'pipeline.release': ({ sessionId }, ctx) => pipelineService(ctx).release(sessionId),
   'preset.load': async ({ file }) => {
     const loaded = await loadPresetFile(file);
     return { file: loaded.file, preset: loaded.preset };

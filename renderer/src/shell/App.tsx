@@ -3,6 +3,8 @@ import { useApi, useApiEvent } from '../api/ApiContext';
 import { reportError, useAppStore } from '../store/app-store';
 import { isStepId } from '../steps/step-ids';
 import { steps } from '../steps/registry';
+import { leavePreviewOf } from '../steps/preview/preview-actions';
+import { createApiPreviewBackend } from '../steps/preview/preview-backend-api';
 import { Notices } from './Notices';
 import { StatusBar } from './StatusBar';
 import { WizardNav } from './WizardNav';
@@ -31,6 +33,12 @@ export function App() {
   const project = useAppStore((s) => s.project);
   const setEngine = useAppStore((s) => s.setEngine);
   useStepInHash();
+
+  // Opening another project releases the previous project's preview run in the back end.
+  const projectDir = project?.dir ?? null;
+  useEffect(() => {
+    if (projectDir) leavePreviewOf(createApiPreviewBackend(api), projectDir);
+  }, [api, projectDir]);
 
   useEffect(() => {
     api.invoke('engine.status', {}).then(setEngine, (e) => reportError('Could not check the container engine', e));

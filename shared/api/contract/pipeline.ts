@@ -161,6 +161,11 @@ export const pipelineMethods = {
     z.object({ file: z.string(), preset: ModelPreset }),
     'Save a preset (default: the run’s preset file) atomically, keeping <file>.dism-studio.bak',
   ),
+  'pipeline.release': method(
+    Session.strict(),
+    z.object({ released: z.boolean() }),
+    'Drop a run now — its results and stage maps, cancelling it if still running (the UI calls it before another run and when leaving the project); released is false when the run was no longer kept',
+  ),
   'preset.load': method(z.object({ file: z.string().min(1) }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Read and validate a model preset file'),
   'preset.save': method(z.object({ file: z.string().min(1), preset: ModelPreset }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Validate and save a model preset atomically (keeps <file>.dism-studio.bak)'),
   'preset.default': method(z.object({}).strict(), ModelPreset, 'The "pixel barrel" preset (production PixelNMF values)'),

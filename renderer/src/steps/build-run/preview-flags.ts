@@ -16,16 +16,21 @@ export async function previewFlagsFor(api: DismApi, projectDir: string, signal?:
     return { flags, source: 'preview-step' };
   }
   const started = await api.invoke('pipeline.run', { projectDir });
-  for (;;) {
-    signal?.throwIfAborted();
-    const r = await api.invoke('pipeline.results', { sessionId: started.sessionId, limit: 100_000 });
-    if (r.done) {
-      const job = await api.invoke('jobs.get', { id: started.jobId });
-      if (job.state !== 'succeeded') throw new Error(job.error?.message ?? `The preview run ${job.state}`);
-      const flags: boolean[] = [];
-      for (const it of r.items) flags[it.index] = it.flagged;
-      return { flags, source: 'preview-run' };
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const r = await api.invoke('pipeline.results', { sessionId: started.sessionId, limit: 100_000 });
+      if (r.done) {
+        const job = await api.invoke('jobs.get', { id: started.jobId });
+        if (job.state !== 'succeeded') throw new Error(job.error?.message ?? `The preview run ${job.state}`);
+        const flags: boolean[] = [];
+        for (const it of r.items) flags[it.index] = it.flagged;
+        return { flags, source: 'preview-run' };
+      }
+      await new Promise((res) => setTimeout(res, 300));
     }
-    await new Promise((res) => setTimeout(res, 300));
+  } finally {
+    // only the flags were needed: the back end can drop the run (and stop it if it was aborted)
+    void api.invoke('pipeline.release', { sessionId: started.sessionId }).catch(() => undefined);
   }
 }

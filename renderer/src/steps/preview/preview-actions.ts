@@ -50,6 +50,9 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
   const seq = ++runSeq;
   const prevJob = store().jobId;
   if (prevJob && store().phase === 'running') void backend.cancel(prevJob).catch(() => undefined);
+  // The screen shows one run: the back end can drop the previous one (it holds ~300 kB per LS).
+  const prevSession = store().info?.sessionId;
+  if (prevSession) void backend.release(prevSession).catch(() => undefined);
   clearStageCache();
   const keep = { colourMode: store().colourMode, toggles: store().toggles };
   store().reset();
@@ -94,6 +97,16 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
       error: { title: e?.code === 'CANCELLED' ? 'Preview cancelled' : 'The preview could not run', message: message(err), code: e?.code },
     });
   }
+}
+
+/** Another project was opened: its preview run is released in the back end and the screen cleared. */
+export function leavePreviewOf(backend: PreviewBackend, currentProjectDir: string | null): void {
+  const info = store().info;
+  if (!info || info.projectDir === currentProjectDir) return;
+  ++runSeq;
+  clearStageCache();
+  void backend.release(info.sessionId).catch(() => undefined);
+  store().reset();
 }
 
 /** The first flagged LS, else the first one flagged before the filter, else the first. */

@@ -116,6 +116,9 @@ export function createApiPreviewBackend(api: DismApi): PreviewBackend {
     async cancel(jobId) {
       await api.invoke('jobs.cancel', { id: jobId });
     },
+    async release(sessionId) {
+      await api.invoke('pipeline.release', { sessionId });
+    },
     async stages(sessionId, index) {
       return decodeStages(await api.invoke('pipeline.lumisection', { sessionId, index }));
     },

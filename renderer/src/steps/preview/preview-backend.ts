@@ -13,6 +13,8 @@ export interface PreviewBackend {
   /** Load the project's preset (or `presetFile`) and sample data, start the run; results stream to `onChunk`. */
   start(projectDir: string, handlers: RunHandlers, presetFile?: string): Promise<StartedRun>;
   cancel(jobId: string): Promise<void>;
+  /** The back end may drop the run now (its results and stage maps; cancelled if still running). */
+  release(sessionId: string): Promise<void>;
   /** Every stage map of one LS (by position in the run). */
   stages(sessionId: string, position: number): Promise<LumisectionStageMaps>;
   /** Re-decide every LS with a changed preset, from cached losses (no NMF inference for decision-only changes). */
