@@ -78,6 +78,7 @@ export async function exportArtifacts(opts: ExportOptions): Promise<ExportResult
   const manifestFiles: ManifestFile[] = [];
   let writer: ExportWriter | null = null;
   try {
+    opts.signal?.throwIfAborted(); // before the temp target exists
     writer = createWriter(plan.format, temp);
     let done = 0;
     for (const f of files) {
@@ -101,7 +102,7 @@ export async function exportArtifacts(opts: ExportOptions): Promise<ExportResult
     await moveIntoPlace(temp, plan);
     return { target: plan.target, format: plan.format, manifest, replaced: plan.replaces };
   } catch (err) {
-    writer?.abort();
+    await writer?.abort();
     await fs.rm(temp, { recursive: true, force: true });
     const plain = !opts.signal?.aborted && describeSystemError(err);
     if (plain) {

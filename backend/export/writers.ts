@@ -22,8 +22,11 @@ export interface ExportWriter {
   addFile(name: string, abs: string, executable: boolean): Promise<WrittenFile>;
   addBuffer(name: string, data: Uint8Array): Promise<void>;
   finish(): Promise<void>;
-  /** Stop after a failure or cancel: release files and streams (the caller removes the temp target). */
-  abort(): void;
+  /**
+   * Stop after a failure or cancel: release files and streams. Resolves once the output file is
+   * closed, so the caller's removal of the temp target cannot run before the file is (lazily) created.
+   */
+  abort(): Promise<void>;
 }
 
 function hashingStream(): { stream: Transform; result: () => WrittenFile } {
@@ -58,7 +61,7 @@ class FolderWriter implements ExportWriter {
 
   async finish(): Promise<void> {}
 
-  abort(): void {}
+  async abort(): Promise<void> {}
 }
 
 /** Streaming zip (fflate): deflated entries, the archive never held in memory whole. */
@@ -124,19 +127,21 @@ class ZipWriter implements ExportWriter {
     if (this.out.errored) throw this.out.errored;
   }
 
-  abort(): void {
-    this.out.destroy();
+  async abort(): Promise<void> {
+    await destroyAndClose(this.out);
   }
 }
 
 /** tar.gz through tar-stream → gzip → file; the pipeline's error (e.g. the file cannot be created) ends every pending step. */
 class TarGzWriter implements ExportWriter {
   private readonly pack = tar.pack();
+  private readonly out: WriteStream;
   private readonly written: Promise<void>;
   private readonly failed: Promise<never>;
 
   constructor(file: string) {
-    this.written = pipeline(this.pack, createGzip(), createWriteStream(file));
+    this.out = createWriteStream(file);
+    this.written = pipeline(this.pack, createGzip(), this.out);
     this.failed = this.written.then(() => new Promise<never>(() => undefined));
     // Handled here so an early failure is never an unhandled rejection; awaited in finish() and raced everywhere.
     this.failed.catch(() => undefined);
@@ -164,9 +169,18 @@ class TarGzWriter implements ExportWriter {
     await this.written;
   }
 
-  abort(): void {
+  async abort(): Promise<void> {
     this.pack.destroy();
+    await destroyAndClose(this.out);
   }
+}
+
+/** Destroy a file stream and wait until its descriptor is closed (a stream opens its file lazily). */
+async function destroyAndClose(out: WriteStream): Promise<void> {
+  if (out.closed) return;
+  const closed = once(out, 'close').catch(() => undefined);
+  out.destroy();
+  await closed;
 }
 
 export function createWriter(format: ExportFormat, tempTarget: string): ExportWriter {
