@@ -143,6 +143,7 @@ class TritonPythonModel:
         out = pb_utils.get_output_config_by_name(self.model_config, "out")
         self.out_dtype = pb_utils.triton_string_to_numpy(out["data_type"])
         print("initialize", args["model_name"], args["model_instance_name"], "scale", self.scale, flush=True)
+        pb_utils.Logger.log_info("scale model ready")
 
     def execute(self, requests):
         responses = []

@@ -79,6 +79,13 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
       'scale/config.pbtxt': scaleConfig('scale'),
       'scale/1/model.py': SCALE_MODEL_PY,
       'scale/1/scale.txt': '3\n',
+      // no config.pbtxt: the server and the ONNX Runtime backend fill it in (auto-complete)
+      'auto/1/model.onnx': toyOnnx(),
+      // default version policy: only the latest version is served
+      'versioned/config.pbtxt': toyConfig('versioned'),
+      'versioned/1/model.onnx': toyOnnx(),
+      'versioned/2/model.onnx': toyOnnx(),
+      'versioned/01/model.onnx': toyOnnx(),
     });
     s = await startStandIn({ repositories: { '/models': repo } });
     await waitForHttp(s);
@@ -91,12 +98,14 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
     expect(log).toMatch(/^I\d{4} \d\d:\d\d:\d\d\.\d{6} 1 onnxruntime\.cc:2653\] TRITONBACKEND_ModelInstanceInitialize: toy_0_0 \(CPU device 0\)$/m);
     expect(log).toMatch(/^I.* python_be\.cc:\d+\] TRITONBACKEND_ModelInstanceInitialize: scale_0 \(CPU device 0\)$/m);
     expect(log).toContain("successfully loaded 'scale'");
-    expect(Object.fromEntries(modelTable(log))).toEqual({ 'nmf:1': 'READY', 'scale:1': 'READY', 'toy:1': 'READY' });
+    expect(Object.fromEntries(modelTable(log))).toEqual({ 'auto:1': 'READY', 'nmf:1': 'READY', 'scale:1': 'READY', 'toy:1': 'READY', 'versioned:2': 'READY' });
     expect(log).toMatch(/\| model_repository_path\[0\] +\| \/models +\|/);
     expect(log).toMatch(/\| strict_model_config +\| 0 +\|/);
     expect(log).toMatch(/^I.* http_server\.cc:3555\] Started HTTPService at 0\.0\.0\.0:8000$/m);
     // what model.py prints in initialize() reaches the container log
     expect(log).toContain('initialize scale scale_0 scale 3.0');
+    // pb_utils.Logger writes Triton log lines tagged with model.py and its line
+    expect(log).toMatch(/^I\d{4} [\d:.]+ 1 model\.py:\d+\] scale model ready$/m);
   });
 
   it('answers the KServe v2 health, readiness and metadata routes with Triton status codes', async () => {
@@ -128,6 +137,30 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
     expect(cfg.instance_group).toEqual([{ name: 'toy_0', kind: 'KIND_CPU', count: 2, gpus: [], secondary_devices: [], profile: [], passive: false, host_policy: '' }]);
   });
 
+  it('auto-completes a model without config.pbtxt from its ONNX file, as the ONNX Runtime backend does', async () => {
+    const log = await s.log();
+    expect(log).toContain(
+      "autofilled max_batch_size to 4 for model 'auto' since batching is supporrted but no max_batch_size is specified in model configuration. Must specify max_batch_size to utilize autofill with a larger max batch size",
+    );
+    const cfg = await (await fetch(`${s.url}/v2/models/auto/config`)).json();
+    expect(cfg).toMatchObject({ name: 'auto', platform: 'onnxruntime_onnx', backend: 'onnxruntime', max_batch_size: 4, dynamic_batching: { preferred_batch_size: [4] } });
+    expect(cfg.input.map((x: Record<string, unknown>) => [x.name, x.data_type, x.dims])).toEqual([['x', 'TYPE_FP32', [2, 3]]]);
+    expect(cfg.output.map((x: Record<string, unknown>) => [x.name, x.dims, x.reshape])).toEqual([
+      ['y', [2, 3], undefined],
+      ['s', [1], { shape: [] }],
+    ]);
+  });
+
+  it('serves the latest version only (default version policy) and skips a version folder with a leading zero', async () => {
+    const log = await s.log();
+    expect(log).toMatch(/^W.* model_lifecycle\.cc:99\] ignore version directory '01' which contains leading zeros in its directory name$/m);
+    expect(await status(`${s.url}/v2/models/versioned/versions/2/ready`)).toBe(200);
+    expect(await status(`${s.url}/v2/models/versioned/versions/1/ready`)).toBe(400);
+    expect((await (await fetch(`${s.url}/v2/models/versioned`)).json()).versions).toEqual(['2']);
+    const r = await infer(s, 'versioned', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [0, 0, 0, 0, 0, 0] }] });
+    expect(r.json.model_version).toBe('2');
+  });
+
   it('runs the ONNX model: exact outputs for a batch of 3; the per-map scalar (model output [N], dims [1] + reshape []) comes back as [N, 1]', async () => {
     // values whose float32 sums are exact in any order
     const x = [1, 2, 3, 4, 5, 6, 0.5, 0.25, 0.125, -1, -2, -3, 1e6, 0, 0, 0, 0, 2.5];
@@ -146,6 +179,14 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
     // one requested output, nested data
     const one = await infer(s, 'toy', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [[[1, 1, 1], [1, 1, 1]]] }], outputs: [{ name: 's' }] });
     expect(one.json.outputs).toEqual([{ name: 's', datatype: 'FP32', shape: [1, 1], data: [6] }]);
+  });
+
+  it("reads and writes NaN and Infinity as bare literals, as Triton's JSON (rapidjson) does — not valid JSON for JSON.parse", async () => {
+    const res = await fetch(`${s.url}/v2/models/toy/infer`, { method: 'POST', body: '{"inputs":[{"name":"x","datatype":"FP32","shape":[1,2,3],"data":[NaN,1,2,3,4,Infinity]}]}' });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('{"name":"y","datatype":"FP32","shape":[1,2,3],"data":[NaN,3,5,7,9,Infinity]}');
+    expect(text).toContain('{"name":"s","datatype":"FP32","shape":[1,1],"data":[NaN]}');
   });
 
   it('runs the NMF reconstruction graph to the same numbers as onnxruntime-node on the host', async () => {
@@ -192,6 +233,8 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
       [{ inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }] }, "unexpected inference input 'z' for model 'toy'"],
       [{ inputs: [] }, "[request id: <id_unknown>] expected 1 inputs but got 0 inputs for model 'toy'"],
       [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 'six'] }] }, "Unable to parse 'data': attempt to access JSON non-number as double"],
+      // JSON null is not a number for Triton either (it takes the bare literal NaN instead)
+      [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, null] }] }, "Unable to parse 'data': attempt to access JSON non-number as double"],
       [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }], outputs: [{ name: 'q' }] }, "unexpected inference output 'q' for model 'toy'"],
     ];
     for (const [body, message] of cases) {
@@ -340,6 +383,18 @@ describe('Triton stand-in (TEST STAND-IN image): with the default --exit-on-erro
     expect(log).toContain('has no field named "versions".');
     expect(log).toContain('| Model | Version | Status |');
     expect(await s.stderr()).toContain('error: creating server: Internal - failed to load all models');
+  }, 60_000);
+
+  it('--disable-auto-complete-config: a model folder without config.pbtxt fails to poll', async () => {
+    const repo = await tmpDir('dism-triton-strict-');
+    await writeTree(repo, { 'auto/1/model.onnx': toyOnnx(), 'toy/config.pbtxt': toyConfig('toy'), 'toy/1/model.onnx': toyOnnx() });
+    const s = await startStandIn({ repositories: { '/models': repo }, args: ['--disable-auto-complete-config', '--exit-on-error=false'] });
+    await waitForHttp(s);
+    const log = await s.log();
+    expect(log).toMatch(/^E.* Poll failed for model directory 'auto': failed to open text file for read \/models\/auto\/config\.pbtxt: No such file or directory$/m);
+    expect(Object.fromEntries(modelTable(log))).toEqual({ 'toy:1': 'READY' });
+    expect(log).toMatch(/\| strict_model_config +\| 1 +\|/);
+    expect(await s.stop()).toBe(0);
   }, 60_000);
 
   it('without --model-repository it refuses to start', async () => {

@@ -236,8 +236,9 @@ def _log(letter, message, frame):
     t = time.gmtime(now)
     micro = int((now % 1) * 1_000_000)
     where = (os.path.basename(frame.f_code.co_filename) + ":" + str(frame.f_lineno)) if frame else "model.py:0"
+    # the real stub hands log messages to the server process, which writes them with its own pid
     sys.stdout.write("%s%02d%02d %02d:%02d:%02d.%06d %d %s] %s\n" % (
-        letter, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micro, os.getpid(), where, message))
+        letter, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micro, os.getppid(), where, message))
     sys.stdout.flush()
 
 

@@ -56,6 +56,33 @@ export function elementCount(shape: number[]): number {
   return shape.reduce((a, d) => a * d, 1);
 }
 
+/**
+ * Triton's JSON (rapidjson with kParseNanAndInfFlag / kWriteNanAndInfFlag) reads and writes the
+ * bare literals NaN, Infinity and -Infinity, which JSON.parse/stringify do not know: they travel
+ * through JS as these marker objects / strings.
+ */
+class NonFinite {
+  constructor(readonly value: number) {}
+}
+const NON_FINITE_MARK = '\u0000triton-stand-in-non-finite:';
+
+/** JSON.parse that also accepts NaN, Infinity and -Infinity outside strings, as Triton does. */
+export function parseTritonJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (m, lit: string | undefined) => (lit ? JSON.stringify(NON_FINITE_MARK + lit) : m));
+    if (marked === text) throw err;
+    return JSON.parse(marked, (_k, v) => (typeof v === 'string' && v.startsWith(NON_FINITE_MARK) ? new NonFinite(Number(v.slice(NON_FINITE_MARK.length))) : v));
+  }
+}
+
+/** JSON.stringify that writes non-finite numbers as NaN / Infinity / -Infinity, as Triton does. */
+export function stringifyTritonJson(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? NON_FINITE_MARK + String(v) : v));
+  return text.replace(/"\\u0000triton-stand-in-non-finite:(-?Infinity|NaN)"/g, '$1');
+}
+
 function typeName(v: unknown): string {
   if (typeof v === 'string') return 'string';
   if (typeof v === 'boolean') return 'boolean';
@@ -84,6 +111,7 @@ function element(datatype: string, v: unknown): number | bigint | string {
       return datatype === 'INT64' ? BigInt(v as number) : (v as number);
     case 'FP32':
     case 'FP64':
+      if (v instanceof NonFinite) return v.value;
       if (typeof v !== 'number') throw new Error('attempt to access JSON non-number as double');
       return v;
     case 'BYTES':
@@ -187,7 +215,7 @@ export function parseInferRequest(body: Buffer, headerLength: number | undefined
   const jsonPart = headerLength === undefined ? body : body.subarray(0, headerLength);
   let req: Record<string, unknown>;
   try {
-    req = JSON.parse(jsonPart.toString('utf8')) as Record<string, unknown>;
+    req = parseTritonJson(jsonPart.toString('utf8')) as Record<string, unknown>;
   } catch (err) {
     throw new TritonError('Invalid argument', `failed to parse the request JSON buffer: ${(err as Error).message}`);
   }
@@ -354,7 +382,7 @@ export function inferResponse(modelName: string, version: string, req: ParsedReq
     }
     return { name: t.name, datatype: t.datatype, shape: t.shape, data: jsonData(t) };
   });
-  const header = Buffer.from(JSON.stringify({ ...(req.id ? { id: req.id } : {}), model_name: modelName, model_version: version, outputs: outs }), 'utf8');
+  const header = Buffer.from(stringifyTritonJson({ ...(req.id ? { id: req.id } : {}), model_name: modelName, model_version: version, outputs: outs }), 'utf8');
   if (!binary.length) return { body: header };
   return { body: Buffer.concat([header, ...binary]), headerLength: header.length };
 }

@@ -32,7 +32,7 @@ interface Params {
 
 class UsageError extends Error {}
 
-const BOOL_OPTIONS = new Set(['strict-model-config', 'exit-on-error', 'strict-readiness', 'allow-http', 'allow-grpc', 'allow-metrics', 'allow-gpu-metrics', 'allow-cpu-metrics', 'log-info', 'log-warning', 'log-error', 'reuse-http-port', 'reuse-grpc-port', 'allow-sagemaker', 'allow-vertex-ai', 'model-namespacing', 'grpc-use-ssl', 'grpc-use-ssl-mutual', 'grpc-infer-allocation-pool-size']);
+const BOOL_OPTIONS = new Set(['strict-model-config', 'exit-on-error', 'strict-readiness', 'allow-http', 'allow-grpc', 'allow-metrics', 'allow-gpu-metrics', 'allow-cpu-metrics', 'log-info', 'log-warning', 'log-error', 'reuse-http-port', 'reuse-grpc-port', 'allow-sagemaker', 'allow-vertex-ai', 'model-namespacing', 'grpc-use-ssl', 'grpc-use-ssl-mutual']);
 /** Options the real server takes that change nothing the stand-in does (GPU, gRPC, metrics, tracing, caches, tuning). */
 const ACCEPTED_WITHOUT_EFFECT = new Set([
   'grpc-port', 'grpc-address', 'grpc-header-forward-pattern', 'grpc-infer-allocation-pool-size', 'grpc-use-ssl', 'grpc-use-ssl-mutual', 'grpc-server-cert', 'grpc-server-key', 'grpc-root-cert',

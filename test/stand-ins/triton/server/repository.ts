@@ -206,6 +206,8 @@ export class ModelRepository {
     normalizeInstanceGroup(config);
     validateInstanceGroup(config);
     const model = await backend.initModel({ name: entry.name, version, repositoryPath: entry.path, config, autoCompleteConfig: !this.opts.strictModelConfig });
+    // TritonModel::UpdateModelConfig normalises what the backend auto-completed
+    if (!this.opts.strictModelConfig) normalizeModelConfig(config);
     try {
       // Model::Init
       validateModelConfig(config);
