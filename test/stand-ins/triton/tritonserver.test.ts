@@ -299,6 +299,8 @@ describe('Triton stand-in (TEST STAND-IN image): load errors, each with its reas
       'no_version/model.onnx': toyOnnx(),
       'init_raises/config.pbtxt': 'name: "init_raises"\nbackend: "python"\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 1 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 1 ] } ]\n',
       'init_raises/1/model.py': FAILING_INIT_PY,
+      'needs_sklearn/config.pbtxt': 'name: "needs_sklearn"\nbackend: "python"\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 1 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 1 ] } ]\n',
+      'needs_sklearn/1/model.py': 'import numpy as np\nfrom sklearn.decomposition import NMF\n\n\nclass TritonPythonModel:\n    def execute(self, requests):\n        return []\n',
       'gpu_only/config.pbtxt': toyConfig('gpu_only').replace('kind: KIND_CPU', 'kind: KIND_GPU'),
       'gpu_only/1/model.onnx': toyOnnx(),
     });
@@ -365,6 +367,11 @@ describe('Triton stand-in (TEST STAND-IN image): load errors, each with its reas
     expect(log).toContain("failed to load 'init_raises' version 1: Internal: ValueError: cannot open the calibration file init_raises.npz\n\nAt:\n  /models/init_raises/1/model.py(6): initialize");
     expect(table.get('init_raises:1')).toBe('UNAVAILABLE: Internal: ValueError: cannot open the calibration file init_raises.npz\n\nAt:\n/models/init_raises/1/model.py(6): initialize');
     await notReady('init_raises');
+  });
+
+  it('a Python model that imports a package the real image lacks (scikit-learn): the import fails as it would on Triton', async () => {
+    expect(table.get('needs_sklearn:1')).toBe("UNAVAILABLE: Internal: ModuleNotFoundError: No module named 'sklearn'\n\nAt:\n/models/needs_sklearn/1/model.py(2): <module>");
+    await notReady('needs_sklearn');
   });
 
   it('KIND_GPU on a machine without a GPU, as the GPU build of Triton answers there', async () => {

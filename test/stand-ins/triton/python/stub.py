@@ -18,6 +18,21 @@ import numpy as np
 
 import triton_python_backend_utils as pb_utils
 
+# The real 23.05 image has Ubuntu's python3.10 with pip's numpy and nothing else; the stand-in's
+# Debian base image also carries scikit-learn and its dependencies. Models must not see them, or a
+# model.py that only works here would pass the tests.
+ABSENT_FROM_REAL_IMAGE = {"sklearn", "scipy", "joblib", "threadpoolctl", "pythran", "gast", "beniget", "decorator", "ply", "omp"}
+
+
+class _HideExtraPackages:
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in ABSENT_FROM_REAL_IMAGE:
+            raise ModuleNotFoundError("No module named '" + fullname + "'", name=fullname)
+        return None
+
+
+sys.meta_path.insert(0, _HideExtraPackages())
+
 STUB_FILE = os.path.abspath(__file__)
 
 
@@ -30,7 +45,7 @@ def error_text(exc):
     if isinstance(exc, StubError):
         return str(exc)
     text = type(exc).__name__ + ": " + str(exc)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) != STUB_FILE]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) != STUB_FILE and not f.filename.startswith("<frozen importlib")]
     if frames:
         text += "\n\nAt:\n" + "".join("  %s(%d): %s\n" % (f.filename, f.lineno, f.name) for f in reversed(frames))
     return text
@@ -92,9 +107,11 @@ def load_model_class(model_path, version):
     module_name = os.path.basename(model_path)
     if not module_name.endswith(".py"):
         raise StubError('Model name must end with \'.py\'. Model name is "' + module_name + '".')
-    import importlib
-    module = importlib.import_module(version + "." + module_name[:-3])
-    return module.TritonPythonModel
+    # __import__ (the C import path, as the real stub's py::module_::import) drops importlib's own
+    # frames from the traceback of an import error
+    name = version + "." + module_name[:-3]
+    __import__(name)
+    return sys.modules[name].TritonPythonModel
 
 
 def execute(model, instance_name, header, payload):
