@@ -70,8 +70,8 @@ export class AuthServer {
   private readonly revokedRefresh = new Set<string>();
   private readonly issuedAccess = new Set<string>();
   private readonly issuedRefresh = new Set<string>();
-  /** Tests can move the clock (ms added to Date.now()). */
-  clockSkewMs = 0;
+  /** The clock tokens and device codes are checked against (tests may replace it to move time). */
+  clock: () => number = Date.now;
 
   constructor(opts: AuthOptions = {}) {
     this.accessTtlS = opts.accessTokenLifetimeS ?? 1200;
@@ -84,7 +84,7 @@ export class AuthServer {
   }
 
   now(): number {
-    return Date.now() + this.clockSkewMs;
+    return this.clock();
   }
 
   // ── device flow ──

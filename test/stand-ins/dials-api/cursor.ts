@@ -74,12 +74,13 @@ export function encodeCursor(c: Cursor): string {
 
 /** DRF decode_cursor: anything undecodable is "Invalid cursor" (404); offsets are capped at 1000. */
 export function decodeCursor(encoded: string): Cursor {
-  if (!/^[\x00-\x7f]*$/.test(encoded)) throw new InvalidCursor();
+  const ascii = (x: string) => [...x].every((c) => c.charCodeAt(0) < 0x80);
+  if (!ascii(encoded)) throw new InvalidCursor();
   // Python's b64decode (non-strict) drops characters outside the alphabet, then insists on padding.
   const clean = encoded.replace(/[^A-Za-z0-9+/=]/g, '');
   if (clean.length % 4 !== 0 || /=[^=]/.test(clean)) throw new InvalidCursor();
   const text = Buffer.from(clean, 'base64').toString('latin1');
-  if (!/^[\x00-\x7f]*$/.test(text)) throw new InvalidCursor();
+  if (!ascii(text)) throw new InvalidCursor();
   const tokens = new Map<string, string>();
   for (const [k, v] of parseQs(text)) if (!tokens.has(k)) tokens.set(k, v);
   const o = tokens.get('o') ?? '0';

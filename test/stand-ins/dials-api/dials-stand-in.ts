@@ -114,6 +114,7 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     const name = Array.isArray(header) ? header[header.length - 1] : header;
     let ws: string;
     if (name) {
+      ctx.entry.workspace = name;
       if (!world.workspaces.has(name)) throw drfError(404, `Workspace '${name}' not found`);
       ws = name;
     } else {
@@ -399,7 +400,7 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
 
     if (!path.startsWith('/api/v1/')) return sendError(djangoNotFound());
     const rest = path.slice('/api/v1/'.length);
-    let matched = matchRoute(rest);
+    const matched = matchRoute(rest);
     if (!matched && !rest.endsWith('/') && matchRoute(`${rest}/`)) {
       // Django's APPEND_SLASH
       entry.status = 301;

@@ -58,8 +58,13 @@ export async function listAll(s: DialsStandIn, resource: string, query: CallOpti
   const results: any[] = [];
   let next: string | null = opts.resumeFrom ?? null;
   let pages = 0;
+  const seen = new Set<string>();
   do {
     const token = next ? new URL(next).searchParams.get('next_token') : null;
+    if (token !== null) {
+      if (seen.has(token)) throw new Error(`${resource}: next_token ${token} came back twice — the walk would never end`);
+      seen.add(token);
+    }
     const r = await call(s, `${resource}/`, { ...opts, query: { ...query, ...(token ? { next_token: token } : {}) } });
     if (r.status !== 200) throw new Error(`${resource}: HTTP ${r.status}: ${r.text.slice(0, 300)}`);
     results.push(...r.json.results);
