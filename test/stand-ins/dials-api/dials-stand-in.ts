@@ -97,7 +97,8 @@ interface RequestCtx {
   faults: Fault[];
   entry: LoggedRequest;
   send(status: number, json: string): Promise<void>;
-  sendPage(prefix: string, records: string[], suffix: string): Promise<void>;
+  /** Stream `{prefix}rec0,rec1,…{suffix}`; records are rendered one at a time as they are written (bounded memory). */
+  sendPage(prefix: string, count: number, render: (i: number) => string, suffix: string): Promise<void>;
 }
 
 export async function startDialsStandIn(options: DialsStandInOptions = {}): Promise<DialsStandIn> {
@@ -151,8 +152,8 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
         return toJson(out, t.floatKeys);
       };
       if (!t.paginated) {
-        const recs = [...t.rows({ world, ws, f }, null, false)].map((r, i) => render(r.record(wanted), i));
-        await ctx.sendPage('[', recs, ']');
+        const rows = [...t.rows({ world, ws, f }, null, false)];
+        await ctx.sendPage('[', rows.length, (i) => render(rows[i].record(wanted), i), ']');
         return;
       }
       if (ctx.params.has('order_by')) throw new HttpError(501, JSON.stringify({ detail: 'DIALS stand-in: order_by is not implemented; DIALS orders by the primary key, which is what the stand-in does.' }));
@@ -174,8 +175,8 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
         if (err instanceof BadPosition) throw djangoServerError();
         throw err;
       }
-      const recs = page.page.map((r, i) => render(r.record(wanted), i));
-      await ctx.sendPage(`{"next":${JSON.stringify(page.next)},"previous":${JSON.stringify(page.previous)},"results":[`, recs, ']}');
+      const rows = page.page;
+      await ctx.sendPage(`{"next":${JSON.stringify(page.next)},"previous":${JSON.stringify(page.previous)},"results":[`, rows.length, (i) => render(rows[i].record(wanted), i), ']}');
     },
   });
 
@@ -432,7 +433,7 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     };
 
     // Streams a JSON body; honours back-pressure; with a drop fault, stops part-way and kills the socket.
-    const stream = async (status: number, pieces: string[], dropAfter: number | null) => {
+    const stream = async (status: number, count: number, pieceAt: (i: number) => string, dropAfter: number | null) => {
       entry.status = status;
       res.writeHead(status, {
         'Content-Type': 'application/json',
@@ -446,14 +447,14 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
       const gz = acceptsGzip ? createGzip({ level: 1 }) : null;
       if (gz) gz.pipe(res);
       const out = gz ?? res;
-      for (let i = 0; i < pieces.length; i++) {
+      for (let i = 0; i < count; i++) {
         if (dropAfter !== null && i === dropAfter) {
           await new Promise<void>((r) => (gz ? gz.flush(() => r()) : r()));
           await new Promise<void>((r) => res.write('', () => r()));
           return dropSocket();
         }
         if (res.destroyed) return;
-        const buf = Buffer.from(pieces[i], 'utf8');
+        const buf = Buffer.from(pieceAt(i), 'utf8');
         stats.bytes += buf.length;
         if (!out.write(buf)) await new Promise<void>((r) => (out.once('drain', r), res.once('close', r)));
       }
@@ -473,16 +474,18 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
       send: async (status, json) => {
         if (drop) {
           const half = Math.floor(json.length * (drop.fraction ?? 0.5));
-          return stream(status, [json.slice(0, half), json.slice(half)], 1);
+          const halves = [json.slice(0, half), json.slice(half)];
+          return stream(status, 2, (i) => halves[i], 1);
         }
-        return stream(status, [json], null);
+        return stream(status, 1, () => json, null);
       },
-      sendPage: async (prefix, records, suffix) => {
-        const pieces = [prefix, ...records.map((r, i) => (i ? `,${r}` : r)), suffix];
+      sendPage: async (prefix, count, render, suffix) => {
+        // pieces: prefix, record 0, ",record 1", …, suffix
+        const pieceAt = (i: number) => (i === 0 ? prefix : i === count + 1 ? suffix : i === 1 ? render(0) : `,${render(i - 1)}`);
         let dropAfter: number | null = null;
-        if (drop) dropAfter = records.length ? 1 + Math.floor(records.length * (drop.fraction ?? 0.5)) : 1;
-        await stream(200, pieces, dropAfter);
-        entry.records = dropAfter === null ? records.length : Math.max(0, dropAfter - 1);
+        if (drop) dropAfter = count ? 1 + Math.floor(count * (drop.fraction ?? 0.5)) : 1;
+        await stream(200, count + 2, pieceAt, dropAfter);
+        entry.records = dropAfter === null ? count : Math.max(0, dropAfter - 1);
         stats.records += entry.records;
         if (dropAfter === null) stats.pages++;
       },

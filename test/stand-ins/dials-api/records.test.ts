@@ -9,7 +9,7 @@ import { parseNpy } from '../../../backend/pipeline/npy';
 import { labelEdits } from '../../../backend/demo/demo-labels';
 import { rowsAt, moduleCols } from '../../../backend/demo/synthetic-maps';
 import { BARREL_ME_IDS, EXPRESS_2025F, startDialsStandIn, ZEROBIAS_2025F, type DialsStandIn } from './dials-stand-in';
-import { call, listAll, schemaProblems } from './test-helpers';
+import { call, listAll, rawGet, schemaProblems } from './test-helpers';
 
 let s: DialsStandIn;
 beforeAll(async () => {
@@ -184,6 +184,29 @@ describe('injected maps are served bin for bin', () => {
 
   it('a map of the wrong shape is refused with the expected shape in the message', () => {
     expect(() => s.state.inject({ dataset: EXPRESS_2025F, me: 250, run: 398100, ls: 1, data: [[1, 2, 3]] })).toThrow(/58 × 72 \(y_bin × x_bin\).*1 × 3/);
+  });
+});
+
+describe('transport', () => {
+  it('gzip: true compresses JSON for clients that accept it, as production\'s nginx does; onRequest sees each request', async () => {
+    const seen: string[] = [];
+    const gz = await startDialsStandIn({ gzip: true, onRequest: (e) => seen.push(`${e.routeId} ${e.status}`) });
+    try {
+      const url = `${gz.apiUrl}th2/?run_number=398100&page_size=2`;
+      const zipped = await rawGet(url, { 'X-CLIENT-SECRET': gz.secretKey, 'accept-encoding': 'gzip' });
+      expect(zipped.complete).toBe(true);
+      const r = await fetch(url, { headers: { 'X-CLIENT-SECRET': gz.secretKey } }); // fetch asks for and inflates gzip
+      expect(r.headers.get('content-encoding')).toBe('gzip');
+      const body = await r.json();
+      expect(body.results.length).toBe(2);
+      const plain = await rawGet(url, { 'X-CLIENT-SECRET': gz.secretKey });
+      expect(JSON.parse(plain.received).results).toEqual(body.results);
+      expect(zipped.received.length).toBeLessThan(plain.received.length / 2);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual(['th2:list 200', 'th2:list 200', 'th2:list 200']);
+    } finally {
+      await gz.close();
+    }
   });
 });
 

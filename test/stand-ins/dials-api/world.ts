@@ -394,7 +394,8 @@ export class World {
     for (const r of d.runs) {
       for (let from = 1; from <= r.lsCount; from += d.lsPerFile) {
         const h = mix(this.seed, d.datasetId, r.run, from);
-        const uuid = [8, 4, 4, 4, 12].map((n, i) => (mix(h, i) >>> 0).toString(16).toUpperCase().padStart(8, '0').repeat(2).slice(0, n)).join('-');
+        const hex = [0, 1, 2, 3].map((i) => mix(h, i).toString(16).toUpperCase().padStart(8, '0')).join('');
+        const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join('-');
         const runPath = String(r.run).padStart(9, '0').replace(/^(\d{3})(\d{3})(\d{3})$/, '$1/$2/$3');
         const version = d.processedDsName.split('-').slice(1).join('-');
         d.files.push({
