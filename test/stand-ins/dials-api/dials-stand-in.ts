@@ -93,6 +93,8 @@ interface RequestCtx {
   absoluteUrl: string;
   baseUrl: string;
   body: Record<string, unknown>;
+  /** The integers (or pk) of a detail route, as matched. */
+  ids: string[];
   principal: Principal | null;
   faults: Fault[];
   entry: LoggedRequest;
@@ -187,7 +189,7 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     match: new RegExp(`^${t.resource}/${Array(n).fill(idPattern === 'int' ? '(\\d+)' : '([^/.]+)').join('/')}/$`),
     async handle(ctx) {
       const ws = workspaceOf(ctx);
-      const ids = (ctx as RequestCtx & { ids: string[] }).ids;
+      const ids = ctx.ids;
       if (ids.some((x) => !/^\d+$/.test(x))) throw drfError(404, 'Not found.');
       const rec = t.get!(world, ws, ids.map(Number));
       if (!rec) throw drfError(404, `No ${t.model} matches the given query.`);
@@ -211,12 +213,10 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     },
   });
 
-  const readBody = (ctx: RequestCtx) => ctx.body;
-
   const fixed = new Map<string, Route>([
     ['auth/new-device/', { id: 'auth:new-device', methods: ['GET'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.newDevice(ctx.baseUrl))) }],
-    ['auth/device-token/', { id: 'auth:device-token', methods: ['POST'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.deviceToken(readBody(ctx)))) }],
-    ['auth/refresh-token/', { id: 'auth:refresh-token', methods: ['POST'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.refresh(readBody(ctx)))) }],
+    ['auth/device-token/', { id: 'auth:device-token', methods: ['POST'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.deviceToken(ctx.body))) }],
+    ['auth/refresh-token/', { id: 'auth:refresh-token', methods: ['POST'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.refresh(ctx.body))) }],
     ['auth/workspaces/', { id: 'auth:workspaces', methods: ['GET'], authenticated: true, handle: (ctx) => ctx.send(200, JSON.stringify({ workspaces: PRODUCTION_WORKSPACES.map(([n]) => n) })) }],
     [
       'auth/user-default-workspace/',
@@ -322,7 +322,7 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     match: /^mes\/(\d+)\/(\d+)\/$/,
     async handle(ctx) {
       const ws = workspaceOf(ctx);
-      const [ds, run] = (ctx as RequestCtx & { ids: string[] }).ids.map(Number);
+      const [ds, run] = ctx.ids.map(Number);
       const d = ws.datasets.find((x) => x.datasetId === ds);
       const r = d && world.runOf(d, run);
       if (!d || !r || r.lsCount < 1) throw djangoServerError(); // no first lumisection → AttributeError
@@ -461,7 +461,7 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
       out.end();
     };
 
-    const ctx: RequestCtx & { ids: string[] } = {
+    const ctx: RequestCtx = {
       req,
       params,
       absoluteUrl: `${baseUrl}${rawUrl}`,
