@@ -38,7 +38,7 @@ const run: ServerRun = {
   id: 'j1', projectDir: '/p', templateFile: '/p/template.yaml', resourceKey: 'PixelNMF', modelName: 'm', framework: 'MLServer',
   image: 'img', imageSource: 'default', state: 'preparing', message: 'Preparing…', requestedPort: 8080, startedAt: '2025-01-01T00:00:00.000Z',
 };
-const snap = (state: JobSnapshotOf<'model-server'>['state'], message = state): JobSnapshotOf<'model-server'> => ({
+const snap = (state: JobSnapshotOf<'model-server'>['state'], message: string = state): JobSnapshotOf<'model-server'> => ({
   id: 'j1', kind: 'model-server', title: 'T', state, progress: null, message, startedAt: '2025-01-01T00:00:00.000Z',
 });
 const line = (seq: number): JobLogLine => ({ jobId: 'j1', seq, stream: 'stdout', text: `line ${seq}`, ts: '' });
