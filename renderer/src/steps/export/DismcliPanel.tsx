@@ -3,6 +3,7 @@ import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliPro
 import { useApi } from '../../api/ApiContext';
 import { reportError } from '../../store/app-store';
 import { LoginBanner } from './LoginBanner';
+import { ErrorCard } from '../../components/ErrorCard';
 import { LogView } from '../../components/LogView';
 import { RunnerRecipeEditor } from './RunnerRecipeEditor';
 import { useJob } from '../../api/use-job';
@@ -115,9 +116,7 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
             {run.snapshot.title}: {run.snapshot.state === 'failed' ? 'failed' : run.snapshot.message}
           </p>
           {problems.map((p, i) => <ProblemCard key={i} problem={p} />)}
-          {run.snapshot.state === 'failed' && problems.length === 0 && (
-            <div className="problem-card" role="alert"><strong>Failed</strong><p>{run.snapshot.error?.message}</p></div>
-          )}
+          {run.snapshot.state === 'failed' && problems.length === 0 && <ErrorCard title="dismcli failed" error={run.snapshot.error} />}
           {result && (
             <div className="success-card" data-testid="dismcli-result">
               <strong>dismcli {result.command} succeeded</strong> — {result.artifacts.length} files in <code>.dism-artifacts/{result.command}</code>

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ArtifactPart, ExportFormat, ExportSummary } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
-import { FolderBrowser } from '../../shell/FolderBrowser';
+import { ErrorCard } from '../../components/ErrorCard';
+import { FolderBrowser } from '../../components/FolderBrowser';
 import { reportError } from '../../store/app-store';
 import { useJob } from '../../api/use-job';
 
@@ -119,12 +120,7 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
         <button className="button primary" disabled={job.running || parts.length === 0 || !name.trim()} onClick={() => void exportNow(false)}>Export</button>
         {job.running && <button className="button danger" onClick={() => void job.cancel()}>Cancel</button>}
       </div>
-      {job.snapshot?.state === 'failed' && (
-        <div className="problem-card" role="alert" data-testid="export-failed">
-          <strong>Export failed</strong>
-          <p>{job.snapshot.error?.message}</p>
-        </div>
-      )}
+      {job.snapshot?.state === 'failed' && <ErrorCard title="Export failed" error={job.snapshot.error} testId="export-failed" />}
       {job.running && job.snapshot?.progress != null && <progress max={1} value={job.snapshot.progress} aria-label="Export progress" />}
       {result && (
         <div className="success-card" data-testid="export-result">

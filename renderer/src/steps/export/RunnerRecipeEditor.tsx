@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RunnerInfo, RunnerRecipe } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
-import { FolderBrowser } from '../../shell/FolderBrowser';
+import { FolderBrowser } from '../../components/FolderBrowser';
 import { reportError } from '../../store/app-store';
 import { LogView } from '../../components/LogView';
 import { useJob } from '../../api/use-job';

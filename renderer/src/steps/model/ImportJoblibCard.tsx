@@ -3,6 +3,7 @@ import type { ProjectSummary } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
 import { useJob } from '../../api/use-job';
 import { reportError } from '../../store/app-store';
+import { ErrorCard } from '../../components/ErrorCard';
 import { LogView } from '../../components/LogView';
 
 /**
@@ -58,12 +59,7 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
           {running && <button className="button" type="button" onClick={() => void cancel()}>Cancel</button>}
         </form>
       )}
-      {snapshot?.state === 'failed' && (
-        <div className="import-error" role="alert">
-          <strong>{snapshot.error?.name && snapshot.error.name !== 'ApiError' ? `${snapshot.error.name}: ` : ''}Import failed</strong>
-          <p>{snapshot.error?.message}</p>
-        </div>
-      )}
+      {snapshot?.state === 'failed' && <ErrorCard title="Import failed" error={snapshot.error} />}
       {result && (
         <div className="import-result" role="status">
           <p>Imported <strong>{result.className}</strong> with <code>{result.image}</code>; preview preset: <code>{result.presetFile}</code></p>

@@ -167,7 +167,3 @@ export function diskText(text: string): string {
 }
 
 export const selectDirty = (s: TemplateEditorState) => s.relPath !== null && s.text !== s.savedText;
-
-export function problemsAt(s: TemplateEditorState, path: readonly (string | number)[]): TemplateProblem[] {
-  return s.problemsByPath.get(formatPath(path)) ?? [];
-}
