@@ -27,14 +27,14 @@ export function LogView({ lines, label }: { lines: JobLogLine[]; label: string }
 
   return (
     <div className="log">
-      <div className="log-toolbar" role="toolbar" aria-controls={id}>
-        <button type="button" className="button small" onClick={togglePause} aria-pressed={paused}>
+      <div className="log-toolbar">
+        <button type="button" className="button small" onClick={togglePause} aria-pressed={paused} aria-controls={id}>
           {paused ? `Follow${newWhilePaused ? ` (${newWhilePaused} new)` : ''}` : 'Pause'}
         </button>
-        <input type="search" placeholder="Search the log" aria-label="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input type="search" placeholder="Search the log" aria-label="Search the log" aria-controls={id} value={query} onChange={(e) => setQuery(e.target.value)} />
         {q && <span className="muted" role="status">{matches} match{matches === 1 ? '' : 'es'}</span>}
         <label className="inline-check">
-          <input type="checkbox" checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> only matching lines
+          <input type="checkbox" aria-controls={id} checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> only matching lines
         </label>
         <span className="log-legend">
           <span className="log-stdout">stdout</span> <span className="log-stderr">stderr</span> <span className="log-info">DISM Studio</span>
