@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { JobLogLine, JobSnapshot } from '../../shared/api/contract';
+import { jobChunkSchema, jobResultSchema, type JobChunk, type JobChunkData, type JobKind, type JobLogLine, type JobResultOf, type JobSnapshot, type JobSnapshotOf } from '../../shared/api/contract';
 import { serializeError } from '../../shared/api/errors';
 
-export interface JobHandle {
+export interface JobHandle<K extends JobKind = JobKind> {
   readonly id: string;
   readonly signal: AbortSignal;
   progress(fraction: number | null, message?: string): void;
   log(text: string, stream?: JobLogLine['stream']): void;
-  /** Stream a partial result (e.g. one lumisection) to the UI. */
-  chunk(data: unknown): void;
+  /** Stream a partial result (e.g. one lumisection) to the UI; its type is the kind's chunk in the contract. */
+  chunk(data: JobChunkData<K>): void;
 }
 
-export interface StartJobOptions<R> {
-  kind: string;
+export interface StartJobOptions<K extends JobKind> {
+  kind: K;
   title: string;
   scope?: string;
-  run: (job: JobHandle) => Promise<R>;
+  run: (job: JobHandle<K>) => Promise<JobResultOf<K>>;
   /** Extra clean-up when cancelled (the signal is aborted first). */
   onCancel?: () => void | Promise<void>;
 }
@@ -30,13 +30,24 @@ interface JobRecord {
   logs: JobLogLine[];
   logSeq: number;
   chunkSeq: number;
+  /** The first chunk that did not match the contract: the job ends failed with it. */
+  contractBreach: string | null;
   done: Promise<unknown>;
 }
 
 export interface JobEvents {
   update(s: JobSnapshot): void;
   log(l: JobLogLine): void;
-  chunk(c: { jobId: string; seq: number; data: unknown }): void;
+  chunk(c: JobChunk): void;
+}
+
+/** What a job sent or returned does not match its kind's schema in the contract (a bug in DISM Studio). */
+function contractError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'ContractError', code: 'CONTRACT_BREACH' });
+}
+
+function issuesOf(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
+  return error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(top)'}: ${i.message}`).join('; ');
 }
 
 const MAX_LOG_LINES = 50_000;
@@ -48,10 +59,11 @@ export class JobManager {
 
   constructor(private readonly events: JobEvents) {}
 
-  start<R>(opts: StartJobOptions<R>): JobSnapshot {
+  start<K extends JobKind>(opts: StartJobOptions<K>): JobSnapshotOf<K> {
     const id = randomUUID();
     const controller = new AbortController();
-    const snapshot: JobSnapshot = {
+    const chunkSchema = jobChunkSchema(opts.kind);
+    const snapshot = {
       id,
       kind: opts.kind,
       title: opts.title,
@@ -60,16 +72,16 @@ export class JobManager {
       message: 'Starting…',
       startedAt: new Date().toISOString(),
       ...(opts.scope ? { scope: opts.scope } : {}),
-    };
-    const rec: JobRecord = { snapshot, active: { controller, onCancel: opts.onCancel }, logs: [], logSeq: 0, chunkSeq: 0, done: Promise.resolve() };
+    } as JobSnapshotOf<K>;
+    const rec: JobRecord = { snapshot, active: { controller, onCancel: opts.onCancel }, logs: [], logSeq: 0, chunkSeq: 0, contractBreach: null, done: Promise.resolve() };
     this.jobs.set(id, rec);
     this.prune();
-    const handle: JobHandle = {
+    const handle: JobHandle<K> = {
       id,
       signal: controller.signal,
       progress: (fraction, message) => {
         if (rec.snapshot.state !== 'running') return;
-        rec.snapshot = { ...rec.snapshot, progress: fraction === null ? null : Math.max(0, Math.min(1, fraction)), ...(message !== undefined ? { message } : {}) };
+        rec.snapshot = { ...rec.snapshot, progress: fraction === null ? null : Math.max(0, Math.min(1, fraction)), ...(message !== undefined ? { message } : {}) } as JobSnapshot;
         this.events.update(rec.snapshot);
       },
       log: (text, stream = 'info') => {
@@ -78,13 +90,24 @@ export class JobManager {
         if (rec.logs.length > MAX_LOG_LINES) rec.logs.splice(0, rec.logs.length - MAX_LOG_LINES);
         this.events.log(line);
       },
-      chunk: (data) => this.events.chunk({ jobId: id, seq: ++rec.chunkSeq, data }),
+      chunk: (data) => {
+        // Checked as it leaves: a chunk the UI would refuse is not sent, and the job ends failed
+        // saying why (its run still finishes its clean-up).
+        const checked = chunkSchema?.safeParse(data);
+        if (!checked?.success) {
+          rec.contractBreach ??= chunkSchema ? `A ${opts.kind} job sent a partial result that does not match the API contract (${issuesOf(checked!.error)}).` : `A ${opts.kind} job sent a partial result, which jobs of its kind do not send in the API contract.`;
+          return;
+        }
+        this.events.chunk({ jobId: id, seq: ++rec.chunkSeq, kind: opts.kind, data } as JobChunk);
+      },
     };
     this.events.update(snapshot);
     rec.done = (async () => {
       try {
         const result = await opts.run(handle);
-        this.finish(rec, controller.signal.aborted ? 'cancelled' : 'succeeded', { result, progress: 1, message: controller.signal.aborted ? 'Cancelled' : 'Done' });
+        if (!controller.signal.aborted) this.checkResult(rec, opts.kind, result);
+        if (rec.contractBreach) throw contractError(rec.contractBreach);
+        this.finish(rec, controller.signal.aborted ? 'cancelled' : 'succeeded', { result, progress: 1, message: controller.signal.aborted ? 'Cancelled' : 'Done' } as Partial<JobSnapshot>);
       } catch (err) {
         if (controller.signal.aborted) this.finish(rec, 'cancelled', { message: 'Cancelled' });
         else {
@@ -96,8 +119,13 @@ export class JobManager {
     return snapshot;
   }
 
+  private checkResult(rec: JobRecord, kind: JobKind, result: unknown): void {
+    const checked = jobResultSchema(kind).safeParse(result);
+    if (!checked.success) rec.contractBreach ??= `A ${kind} job returned a result that does not match the API contract (${issuesOf(checked.error)}).`;
+  }
+
   private finish(rec: JobRecord, state: JobSnapshot['state'], patch: Partial<JobSnapshot>): void {
-    rec.snapshot = { ...rec.snapshot, ...patch, state, endedAt: new Date().toISOString() };
+    rec.snapshot = { ...rec.snapshot, ...patch, state, endedAt: new Date().toISOString() } as JobSnapshot;
     if (state !== 'succeeded') delete rec.snapshot.result;
     rec.active = null;
     this.events.update(rec.snapshot);
@@ -107,7 +135,7 @@ export class JobManager {
     const rec = this.require(id);
     const active = rec.active;
     if (active && (rec.snapshot.state === 'running' || rec.snapshot.state === 'queued')) {
-      rec.snapshot = { ...rec.snapshot, message: 'Cancelling…' };
+      rec.snapshot = { ...rec.snapshot, message: 'Cancelling…' } as JobSnapshot;
       active.controller.abort(new Error('Cancelled by user'));
       await active.onCancel?.();
       this.events.update(rec.snapshot);
@@ -126,7 +154,7 @@ export class JobManager {
     return rec.snapshot;
   }
 
-  list(filter: { kind?: string; scope?: string } = {}): JobSnapshot[] {
+  list(filter: { kind?: JobKind; scope?: string } = {}): JobSnapshot[] {
     return [...this.jobs.values()]
       .map((r) => r.snapshot)
       .filter((s) => (!filter.kind || s.kind === filter.kind) && (!filter.scope || s.scope === filter.scope))

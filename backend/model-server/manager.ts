@@ -16,7 +16,7 @@ import {
   tailContainerLogs,
 } from '../engine/containers';
 import { writeFileAtomic } from '../fs/atomic-write';
-import type { JobHandle, JobManager } from '../jobs/job-manager';
+import type { JobHandle as AnyJobHandle, JobManager } from '../jobs/job-manager';
 import { ensureImage } from './image';
 import { findFreePort } from './ports';
 import { makeWorldReadable, unreadableBy } from './readable';
@@ -25,6 +25,7 @@ import { serverSpec, type ServerSpec } from './server-spec';
 import { systemErrorReason } from '../../shared/api/system-errors';
 
 export const MODEL_SERVER_JOB_KIND = 'model-server';
+type JobHandle = AnyJobHandle<typeof MODEL_SERVER_JOB_KIND>;
 export const MODEL_SERVER_ROLE = 'model-server';
 const RESOURCE_LABEL = 'dism.resource';
 const DEFAULT_READY_TIMEOUT_S = 180;

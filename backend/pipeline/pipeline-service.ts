@@ -189,7 +189,7 @@ export class PipelineService {
   }
 
   private async runJob(
-    job: JobHandle,
+    job: JobHandle<'pipeline.run'>,
     loaded: LoadedPreset,
     cp: CompiledPipeline,
     spec: DataInputSpec,

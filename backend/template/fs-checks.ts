@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, mapItems, seqItems, type ParsedTemplate } from '../../shared/template/document';
+import type { FsRule } from '../../shared/template/fs-rules';
 import type { PathSegment } from '../../shared/template/problems';
 import { resourceTypeSpec, type PathKind } from '../../shared/template/schema';
 import { HANDLER_RE } from '../../shared/template/validate/properties';
@@ -17,6 +18,13 @@ export interface FsCheckOptions {
 }
 
 type Stat = { kind: PathKind } | null;
+
+type AfterRule<F> = F extends (rule: string, ...rest: infer R) => void ? R : never;
+/** The validation context with only the rule ids these checks own (shared/template/fs-rules.ts). */
+type FsContext = Omit<ValidationContext, 'error' | 'warn'> & {
+  error(rule: FsRule, ...rest: AfterRule<ValidationContext['error']>): void;
+  warn(rule: FsRule, ...rest: AfterRule<ValidationContext['warn']>): void;
+};
 
 /** Entries of a CodeUri/SavedModelUri folder checked for links on each validation (the build checks all). */
 const LINK_SCAN_LIMIT = 5000;
@@ -42,7 +50,7 @@ export function definesClass(source: string, className: string): boolean {
  * Dims agree with ONNX models. Problems carry the YAML positions like the pure rules.
  */
 export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOptions): Promise<{ problems: ValidationContext['problems']; notes: string[] }> {
-  const ctx = new ValidationContext(parsed);
+  const ctx: FsContext = new ValidationContext(parsed);
   const notes: string[] = [];
   const templateDir = path.dirname(path.resolve(opts.templateFile));
   const projectDir = path.resolve(opts.projectDir);
@@ -90,7 +98,7 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
   return { problems: ctx.problems, notes };
 }
 
-async function checkHandler(ctx: ValidationContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
+async function checkHandler(ctx: FsContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
   const node = findPair(props, 'Handler')?.value;
   const handler = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
   const m = handler ? HANDLER_RE.exec(handler) : null;
@@ -108,7 +116,7 @@ async function checkHandler(ctx: ValidationContext, props: Node, base: PathSegme
   }
 }
 
-async function checkTritonPython(ctx: ValidationContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
+async function checkTritonPython(ctx: FsContext, props: Node, base: PathSegment[], codeDir: string, projectDir: string): Promise<void> {
   const node = findPair(props, 'CodeUri')?.value;
   const file = path.join(codeDir, 'model.py');
   const source = await fs.readFile(file, 'utf8').catch(() => undefined);
@@ -116,7 +124,7 @@ async function checkTritonPython(ctx: ValidationContext, props: Node, base: Path
   else if (!definesClass(source, 'TritonPythonModel')) ctx.error('python-model', `${path.relative(projectDir, file)} does not define class TritonPythonModel, which the Triton Python backend loads.`, [...base, 'CodeUri'], node);
 }
 
-async function checkSavedModel(ctx: ValidationContext, props: Node, base: PathSegment[], dir: string): Promise<void> {
+async function checkSavedModel(ctx: FsContext, props: Node, base: PathSegment[], dir: string): Promise<void> {
   const node = findPair(props, 'SavedModelUri')?.value;
   const expected: Array<[string, PathKind]> = [['saved_model.pb', 'file'], ['variables', 'dir'], ['fingerprint.pb', 'file']];
   const missing: string[] = [];
@@ -134,7 +142,7 @@ function dimsOf(item: Node): number[] | undefined {
   return out.every(Number.isInteger) ? out : undefined;
 }
 
-async function checkOnnxDims(ctx: ValidationContext, props: Node, base: PathSegment[], modelFile: string, notes: string[]): Promise<void> {
+async function checkOnnxDims(ctx: FsContext, props: Node, base: PathSegment[], modelFile: string, notes: string[]): Promise<void> {
   const shapes = await readOnnxShapes(modelFile);
   if ('note' in shapes) {
     notes.push(shapes.note);
@@ -162,7 +170,7 @@ async function checkOnnxDims(ctx: ValidationContext, props: Node, base: PathSegm
 }
 
 /** Dims of each input against the DIALS parquet export of its ME, when the project has one. */
-function checkSampleDims(ctx: ValidationContext, props: Node, base: PathSegment[], samples: Map<string, SampleShape>, projectDir: string): void {
+function checkSampleDims(ctx: FsContext, props: Node, base: PathSegment[], samples: Map<string, SampleShape>, projectDir: string): void {
   const list = findPair(props, 'InputSignature')?.value;
   seqItems(list).forEach((item, i) => {
     if (!isMap(item)) return;

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { FsRule } from '../../shared/template/fs-rules';
 import type { PathKind } from '../../shared/template/schema';
 import { isInside } from '../fs/paths';
 
@@ -16,7 +17,7 @@ import { isInside } from '../fs/paths';
  *   copies the files they point to, as dismcli's copy does.
  */
 
-export type PathRule = 'path-outside-project' | 'path-missing' | 'path-kind' | 'path-loop';
+export type PathRule = Extract<FsRule, `path-${string}`>;
 
 export type ResolvedPath = { ok: true; abs: string; real: string } | { ok: false; rule: PathRule; message: string };
 

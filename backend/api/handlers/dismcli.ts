@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
+import type { JobKind } from '../../../shared/api/contract';
 import type { DismcliEvent } from '../../../shared/api/contract/dismcli';
 import { ApiError } from '../../../shared/api/errors';
 import { loadDialsTarget, saveDialsTarget } from '../../dismcli/dials';
@@ -37,7 +38,7 @@ function eventsOf(ctx: BackendContext, jobId: string): Array<{ seq: number; even
   return list;
 }
 
-function refuseIfRunning(ctx: BackendContext, kind: string, projectDir: string, what: string): void {
+function refuseIfRunning(ctx: BackendContext, kind: JobKind, projectDir: string, what: string): void {
   if (ctx.jobs.list({ kind, scope: projectDir }).some((j) => j.state === 'running')) {
     throw new ApiError('BUSY', `${what} is already running for ${projectDir}; wait for it or cancel it first.`, undefined, 'BusyError');
   }

@@ -1,4 +1,5 @@
 import type { DismApi, DismBridge } from '../../../shared/api/client';
+import { events, type EventName } from '../../../shared/api/contract';
 import { deserializeError } from '../../../shared/api/errors';
 import { createWebSocketApi } from './ws-client';
 
@@ -36,11 +37,42 @@ export function forgetTokenInAddressBar(): void {
   sessionStorage.removeItem('dism_token'); // where earlier builds kept it
 }
 
+/**
+ * Every event from the back end is checked against its schema in the contract once, here, for
+ * both transports; listeners get the checked payload. One that does not match (a back end of
+ * another version) is dropped and logged: a screen never sees data of the wrong shape.
+ */
+export function checkedEvents(api: DismApi): DismApi {
+  const listeners = new Map<EventName, Set<(p: unknown) => void>>();
+  return {
+    invoke: api.invoke.bind(api),
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) {
+        const mine = (set = new Set());
+        listeners.set(event, mine);
+        const schema = events[event];
+        api.on(event, (payload) => {
+          const checked = schema.safeParse(payload);
+          if (!checked.success) {
+            console.error(`DISM Studio: dropped a ${event} event that does not match the API contract`, checked.error.issues, payload);
+            return;
+          }
+          for (const l of [...mine]) l(checked.data);
+        });
+      }
+      const l = listener as (p: unknown) => void;
+      set.add(l);
+      return () => void set.delete(l);
+    },
+  };
+}
+
 /** Electron's preload bridge when present, else the browser host's WebSocket. */
 export function createApi(onConnection?: (connected: boolean) => void): DismApi {
-  if (window.dismBridge) return fromBridge(window.dismBridge);
+  if (window.dismBridge) return checkedEvents(fromBridge(window.dismBridge));
   forgetTokenInAddressBar();
-  return createWebSocketApi(onConnection);
+  return checkedEvents(createWebSocketApi(onConnection));
 }
 
 /** Open a URL in the user's browser (system browser in Electron, new tab in the browser host). */

@@ -1,4 +1,4 @@
-import type { DismApi, ApiReply } from '../../../shared/api/client';
+import type { DismApi } from '../../../shared/api/client';
 import { ApiError, deserializeError } from '../../../shared/api/errors';
 import { MAX_MESSAGE_BYTES, WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/api/ws-protocol';
 
@@ -80,5 +80,3 @@ export function createWebSocketApi(onConnection?: (connected: boolean) => void):
     },
   };
 }
-
-export type { ApiReply };

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { EngineStatus, ProjectSummary } from '../../../shared/api/contract';
+import { errorText } from '../components/error-text';
 import type { StepId } from '../steps/step-ids';
 
 export interface Notice {
@@ -41,6 +42,5 @@ export const useAppStore = create<AppState>((set) => ({
 
 /** Show an error from the back end with its real name and message. */
 export function reportError(title: string, err: unknown): void {
-  const e = err as { name?: string; message?: string };
-  useAppStore.getState().notify({ kind: 'error', title, message: `${e?.name && e.name !== 'Error' && e.name !== 'ApiError' ? `${e.name}: ` : ''}${e?.message ?? String(err)}` });
+  useAppStore.getState().notify({ kind: 'error', title, message: errorText(err) });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { JobSnapshot } from './jobs';
+import { jobChunkOf, jobSnapshotOf } from './jobs';
 
 /**
  * The "dismcli runner": a container image DISM Studio builds so the official `dismcli build` and
@@ -83,6 +83,16 @@ export const DismcliRunResult = z.object({
 });
 export type DismcliRunResult = z.infer<typeof DismcliRunResult>;
 
+/** The `dismcli.run` job: streams DismcliEvents, ends with a DismcliRunResult. */
+export const DismcliJob = jobSnapshotOf('dismcli.run', DismcliRunResult);
+export const DismcliJobChunk = jobChunkOf('dismcli.run', DismcliEvent);
+
+export const RunnerBuildResult = z.object({ imageTag: z.string(), recipeHash: z.string(), built: z.boolean() });
+export type RunnerBuildResult = z.infer<typeof RunnerBuildResult>;
+
+/** The `dismcli.runner-build` job: no chunks (its progress and log say what happens). */
+export const RunnerBuildJob = jobSnapshotOf('dismcli.runner-build', RunnerBuildResult);
+
 const ProjectDir = z.string().min(1);
 
 export const dismcliMethods = {
@@ -94,7 +104,7 @@ export const dismcliMethods = {
   ),
   'dismcli.runner.build': method(
     z.object({ projectDir: ProjectDir, force: z.boolean().optional() }).strict(),
-    JobSnapshot,
+    RunnerBuildJob,
     'Build the runner image (job with streamed progress; skipped when the image is up to date unless force)',
   ),
   'dismcli.dials.get': method(z.object({ projectDir: ProjectDir }).strict(), DialsTarget, 'The DIALS URL chosen for this project'),
@@ -112,7 +122,7 @@ export const dismcliMethods = {
       /** Bind the engine socket into the runner (off by default: build and package do not need it). */
       bindEngine: z.boolean().optional(),
     }).strict(),
-    JobSnapshot,
+    DismcliJob,
     'Run `dismcli build` or `dismcli package` in the runner image (job; chunks are DismcliEvent)',
   ),
   'dismcli.events': method(

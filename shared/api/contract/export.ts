@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { JobSnapshot } from './jobs';
+import { jobSnapshotOf } from './jobs';
 
 export const ArtifactPart = z.enum(['build', 'package']);
 export type ArtifactPart = z.infer<typeof ArtifactPart>;
@@ -28,6 +28,9 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
 
 export const ExportResult = z.object({ target: z.string(), format: ExportFormat, manifest: ExportManifest, replaced: z.boolean() });
 export type ExportResult = z.infer<typeof ExportResult>;
+
+/** The `export` job: no chunks, progress only. */
+export const ExportJob = jobSnapshotOf('export', ExportResult);
 
 export const PartSummary = z.object({ part: ArtifactPart, exists: z.boolean(), files: z.number().int(), bytes: z.number().int() });
 
@@ -66,7 +69,7 @@ export const exportMethods = {
       /** Replace an existing target. The UI sets it only after the user confirmed. */
       overwrite: z.boolean().optional(),
     }).strict(),
-    JobSnapshot,
+    ExportJob,
     'Export .dism-artifacts with a manifest (job). Fails with TARGET_EXISTS unless overwrite is set',
   ),
 };

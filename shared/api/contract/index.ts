@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { appMethods } from './app';
 import { engineMethods, EngineStatus } from './engine';
-import { jobMethods, JobSnapshot, JobLogLine, JobChunk } from './jobs';
+import { jobMethods, JobSnapshot, JobChunk } from './job-kinds';
+import { JobLogLine } from './jobs';
 import { projectMethods } from './projects';
 import { dismcliMethods } from './dismcli';
 import { exportMethods } from './export';
@@ -12,7 +13,8 @@ import { modelMethods } from './models';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
- * own file; add it here. The back end validates every input against these schemas.
+ * own file; add it here. The back end validates every input against these schemas; the contract
+ * tests check every output against them.
  */
 export const methods = {
   ...appMethods,
@@ -27,7 +29,7 @@ export const methods = {
   ...modelMethods,
 };
 
-/** Server → UI push events. */
+/** Server → UI push events; the renderer checks each against its schema when it arrives (create-api.ts). */
 export const events = {
   'engine.status': EngineStatus,
   'job.update': JobSnapshot,
@@ -47,6 +49,7 @@ export type EventPayload<E extends EventName> = z.infer<Events[E]>;
 export * from './app';
 export * from './engine';
 export * from './jobs';
+export * from './job-kinds';
 export * from './projects';
 export * from './dismcli';
 export * from './export';

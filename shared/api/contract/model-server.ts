@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { jobChunkOf, jobSnapshotOf } from './jobs';
 
 /** Result of the offline `.dism-artifacts/build/` build ("local build — DIALS checks not run"). */
 export const LocalBuildResult = z.object({
@@ -69,6 +70,12 @@ export const ServerRun = z.object({
   runDir: z.string().optional(),
 });
 export type ServerRun = z.infer<typeof ServerRun>;
+
+/** The `model-server` job (its id is the run's id): each change of the run is a chunk; it ends with the run as it stopped. */
+export const ModelServerChunk = z.object({ type: z.literal('model-server'), run: ServerRun });
+export type ModelServerChunk = z.infer<typeof ModelServerChunk>;
+export const ModelServerJob = jobSnapshotOf('model-server', ServerRun);
+export const ModelServerJobChunk = jobChunkOf('model-server', ModelServerChunk);
 
 export const LocalImage = z.object({ ref: z.string(), id: z.string(), sizeBytes: z.number(), created: z.string() });
 export type LocalImage = z.infer<typeof LocalImage>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { JobSnapshot } from './jobs';
+import { jobSnapshotOf } from './jobs';
 
 export const ImportJoblibResult = z.object({
   presetFile: z.string(),
@@ -11,6 +11,9 @@ export const ImportJoblibResult = z.object({
   warnings: z.array(z.string()),
 });
 export type ImportJoblibResult = z.infer<typeof ImportJoblibResult>;
+
+/** The `import-joblib` job: no chunks, the extraction's output is its log. */
+export const ImportJoblibJob = jobSnapshotOf('import-joblib', ImportJoblibResult);
 
 export const modelMethods = {
   'models.importJoblib': method(
@@ -23,7 +26,7 @@ export const modelMethods = {
       /** Replace an earlier import in preview-<resource>/. The UI sets it only after the user confirmed. */
       overwrite: z.boolean().optional(),
     }).strict(),
-    JobSnapshot,
+    ImportJoblibJob,
     'Extract a trained PixelNMF (.joblib) in its runtime image and write ONNX models + a preview preset (job; result: ImportJoblibResult). Fails with OUTPUT_EXISTS when preview-<resource>/ holds an earlier import, unless overwrite',
   ),
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModelPreset } from '../../preset/model-preset';
 import { method } from './define';
+import { jobChunkOf, jobSnapshotOf } from './jobs';
 import { ProjectSummary } from './projects';
 
 /**
@@ -108,6 +109,10 @@ export type InjectionRegion = z.infer<typeof InjectionRegion>;
 /** Streamed as job chunks of a pipeline.run job. */
 export const PipelineChunk = z.object({ kind: z.literal('lumisections'), start: z.number().int(), items: z.array(LumisectionResult) });
 export type PipelineChunk = z.infer<typeof PipelineChunk>;
+
+/** The `pipeline.run` job: streams PipelineChunks, ends with the run's summary (the results stay in its session). */
+export const PipelineJob = jobSnapshotOf('pipeline.run', z.object({ summary: RunSummary }));
+export const PipelineJobChunk = jobChunkOf('pipeline.run', PipelineChunk);
 
 const Session = z.object({ sessionId: z.string().min(1) });
 

@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
-import type { LocalBuildResult } from '../../../../shared/api/contract';
+import type { LocalBuildResult, ServerRun } from '../../../../shared/api/contract';
+import { useApi } from '../../api/ApiContext';
+import { useJob } from '../../api/use-job';
 import { EmptyState } from '../../components/EmptyState';
+import { LogView } from '../../components/LogView';
 import { useAppStore } from '../../store/app-store';
 import { InferenceCard } from './InferenceCard';
 import { LocalBuildCard } from './LocalBuildCard';
-import { LogViewer } from './LogViewer';
 import { PresetSyncNotice } from './PresetSyncNotice';
 import { ServerCard } from './ServerCard';
-import { useServerRun } from './use-server-run';
 import './build-run.css';
 
 function joinPath(dir: string, rel: string): string {
@@ -21,7 +22,20 @@ export function BuildRunStep() {
   const [templateRel, setTemplateRel] = useState<string | null>(null);
   const [build, setBuild] = useState<LocalBuildResult | null>(null);
   const [resourceKey, setResourceKey] = useState<string | undefined>(undefined);
-  const { run, lines, attach } = useServerRun(project?.dir ?? '');
+  const api = useApi();
+  // The model server runs as a job in the back end: the newest run of the project, re-attached
+  // when the step is shown again; each change of the run is a chunk, its container log the job's log.
+  const server = useJob('model-server', {
+    scope: project?.dir,
+    history: (id) => api.invoke('modelServer.get', { id }).then((run) => [{ seq: 0, data: { type: 'model-server' as const, run } }]),
+  });
+  /** What modelServer.start answered, until the job's own state arrives. */
+  const [started, setStarted] = useState<ServerRun | null>(null);
+  const run = server.chunks.at(-1)?.data.run ?? (started && started.id === server.jobId ? started : null);
+  const attach = (r: ServerRun) => {
+    setStarted(r);
+    server.attach(r.id);
+  };
 
   useEffect(() => {
     setTemplateRel(project?.templates[0] ?? null);
@@ -76,7 +90,7 @@ export function BuildRunStep() {
       <ServerCard templateFile={templateFile} resourceKey={resourceKey} run={run} onStarted={attach} />
       <div className="card">
         <h2>Container log</h2>
-        {run ? <LogViewer lines={lines} /> : <p className="muted">Start the model server to see its output here. The log is kept while you use other steps and saved with the run in the project.</p>}
+        {run ? <LogView lines={server.lines} label="Model server log" /> : <p className="muted">Start the model server to see its output here. The log is kept while you use other steps and saved with the run in the project.</p>}
       </div>
       <InferenceCard projectDir={project.dir} templateFile={templateFile} resourceKey={resourceKey} run={run} />
     </section>

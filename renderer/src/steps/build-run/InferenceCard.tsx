@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { InferenceResult, ServerRun } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
 import { Spinner } from '../../components/Spinner';
-import { ErrorCard } from './ErrorCard';
+import { ErrorCard } from '../../components/ErrorCard';
 import { previewFlagsFor } from './preview-flags';
 
 const ROWS = 300;

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { LocalBuildResult } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
 import { Spinner } from '../../components/Spinner';
-import { ErrorCard } from './ErrorCard';
+import { ErrorCard } from '../../components/ErrorCard';
 
 /** Offline build of .dism-artifacts/build/, marked as a local build with what an official build adds. */
 export function LocalBuildCard({ templateFile, result, onBuilt }: { templateFile: string; result: LocalBuildResult | null; onBuilt(r: LocalBuildResult): void }) {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { LocalBuildResult, PresetSyncState } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
-import { ErrorCard } from './ErrorCard';
+import { ErrorCard } from '../../components/ErrorCard';
 
 /**
  * DISM Studio's PixelNMF handler reads its preset from model.npz; after tuning in the Preview step

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { LocalImage, ServerRun } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
-import { ErrorCard } from './ErrorCard';
-import { ACTIVE_STATES } from './use-server-run';
+import { ErrorCard } from '../../components/ErrorCard';
+
+/** A run in these states has (or is getting) a container: Stop instead of Start. */
+const ACTIVE_STATES: ReadonlyArray<ServerRun['state']> = ['preparing', 'pulling', 'starting', 'waiting', 'ready', 'stopping'];
 
 const STATE_LABEL: Record<ServerRun['state'], string> = {
   preparing: 'Preparing',

@@ -1,4 +1,5 @@
 import type { DismApi } from '../../../../shared/api/client';
+import { waitForJob } from '../../api/use-job';
 import { usePreviewStore } from '../preview/preview-store';
 
 export interface PreviewFlags {
@@ -17,18 +18,12 @@ export async function previewFlagsFor(api: DismApi, projectDir: string, signal?:
   }
   const started = await api.invoke('pipeline.run', { projectDir });
   try {
-    for (;;) {
-      signal?.throwIfAborted();
-      const r = await api.invoke('pipeline.results', { sessionId: started.sessionId, limit: 100_000 });
-      if (r.done) {
-        const job = await api.invoke('jobs.get', { id: started.jobId });
-        if (job.state !== 'succeeded') throw new Error(job.error?.message ?? `The preview run ${job.state}`);
-        const flags: boolean[] = [];
-        for (const it of r.items) flags[it.index] = it.flagged;
-        return { flags, source: 'preview-run' };
-      }
-      await new Promise((res) => setTimeout(res, 300));
-    }
+    const job = await waitForJob(api, 'pipeline.run', started.jobId, signal);
+    if (job.state !== 'succeeded') throw new Error(job.error?.message ?? `The preview run ${job.state}`);
+    const r = await api.invoke('pipeline.results', { sessionId: started.sessionId, limit: 100_000 });
+    const flags: boolean[] = [];
+    for (const it of r.items) flags[it.index] = it.flagged;
+    return { flags, source: 'preview-run' };
   } finally {
     // only the flags were needed: the back end can drop the run (and stop it if it was aborted)
     void api.invoke('pipeline.release', { sessionId: started.sessionId }).catch(() => undefined);

@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } from '../../../../shared/api/contract';
+import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliProblem } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
 import { reportError } from '../../store/app-store';
 import { LoginBanner } from './LoginBanner';
+import { ErrorCard } from '../../components/ErrorCard';
 import { LogView } from '../../components/LogView';
 import { RunnerRecipeEditor } from './RunnerRecipeEditor';
-import { latestJob, useJob } from '../../api/use-job';
+import { useJob } from '../../api/use-job';
 
 const DIALS_LABELS: Record<DialsChoice, string> = { production: 'Production', development: 'Development', custom: 'Custom URL' };
 
@@ -30,16 +31,15 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
   const api = useApi();
   const [dials, setDials] = useState<DialsTarget | null>(null);
   const [customUrl, setCustomUrl] = useState('');
-  const [jobId, setJobId] = useState<string | null>(null);
   const [showRunner, setShowRunner] = useState(false);
-  const run = useJob<DismcliEvent>(jobId, (id) => api.invoke('dismcli.events', { jobId: id }).then((es) => es.map((e) => ({ seq: e.seq, data: e.event }))));
+  // The events kept in the back end bring the login URL back when the step is shown again.
+  const run = useJob('dismcli.run', { scope: projectDir, history: (id) => api.invoke('dismcli.events', { jobId: id }).then((es) => es.map((e) => ({ seq: e.seq, data: e.event }))) });
 
   useEffect(() => {
     api.invoke('dismcli.dials.get', { projectDir }).then((d) => {
       setDials(d);
       setCustomUrl(d.customUrl ?? '');
     }, (e) => reportError('Could not read the DIALS choice', e));
-    latestJob(api, 'dismcli.run', projectDir).then((j) => j && setJobId(j.id), () => undefined);
   }, [api, projectDir]);
 
   const events = run.chunks.map((c) => c.data);
@@ -52,7 +52,7 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
     return current;
   }, [events]);
   const problems = events.filter((e): e is Extract<DismcliEvent, { type: 'problem' }> => e.type === 'problem').map((e) => e.problem);
-  const result = run.snapshot?.state === 'succeeded' ? (run.snapshot.result as DismcliRunResult) : null;
+  const result = run.snapshot?.state === 'succeeded' ? run.snapshot.result ?? null : null;
 
   const finishedState = run.snapshot?.state;
   useEffect(() => {
@@ -71,7 +71,7 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
   async function start(command: DismcliCommand) {
     try {
       const job = await api.invoke('dismcli.run', { projectDir, command, ...(template ? { template } : {}) });
-      setJobId(job.id);
+      run.attach(job);
     } catch (e) {
       reportError(`Could not start dismcli ${command}`, e);
     }
@@ -104,21 +104,19 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
       <div className="actions">
         <button className="button primary" disabled={run.running || !template} onClick={() => void start('build')}>Official build (dismcli build)</button>
         <button className="button" disabled={run.running || !template} onClick={() => void start('package')}>Package (dismcli package)</button>
-        {run.running && <button className="button danger" onClick={() => void api.invoke('jobs.cancel', { id: jobId! })}>Cancel</button>}
+        {run.running && <button className="button danger" onClick={() => void run.cancel()}>Cancel</button>}
         <button className="link-button" onClick={() => setShowRunner((v) => !v)} aria-expanded={showRunner}>{showRunner ? 'Hide' : 'Show'} the dismcli runner image recipe</button>
       </div>
       {showRunner && <div className="card inset"><RunnerRecipeEditor projectDir={projectDir} /></div>}
 
       {run.running && login && <LoginBanner url={login.url} expiresAt={login.expiresAt} />}
-      {jobId && run.snapshot && (
+      {run.snapshot && (
         <div className="job-block">
           <p className={`job-status job-${run.snapshot.state}`} role="status" data-testid="dismcli-status">
             {run.snapshot.title}: {run.snapshot.state === 'failed' ? 'failed' : run.snapshot.message}
           </p>
           {problems.map((p, i) => <ProblemCard key={i} problem={p} />)}
-          {run.snapshot.state === 'failed' && problems.length === 0 && (
-            <div className="problem-card" role="alert"><strong>Failed</strong><p>{run.snapshot.error?.message}</p></div>
-          )}
+          {run.snapshot.state === 'failed' && problems.length === 0 && <ErrorCard title="dismcli failed" error={run.snapshot.error} />}
           {result && (
             <div className="success-card" data-testid="dismcli-result">
               <strong>dismcli {result.command} succeeded</strong> — {result.artifacts.length} files in <code>.dism-artifacts/{result.command}</code>

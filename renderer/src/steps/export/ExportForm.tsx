@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ArtifactPart, ExportFormat, ExportResult, ExportSummary } from '../../../../shared/api/contract';
+import type { ArtifactPart, ExportFormat, ExportSummary } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
-import { FolderBrowser } from '../../shell/FolderBrowser';
+import { ErrorCard } from '../../components/ErrorCard';
+import { FolderBrowser } from '../../components/FolderBrowser';
 import { reportError } from '../../store/app-store';
 import { useJob } from '../../api/use-job';
 
@@ -48,9 +49,9 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
   const [confirm, setConfirm] = useState<ReplaceQuestion | null>(null);
   /** Why the back end will not export to this target (inside the project, not an export, …), shown next to it. */
   const [refusal, setRefusal] = useState<string | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
-  const job = useJob(jobId);
-  const result = job.snapshot?.state === 'succeeded' ? (job.snapshot.result as ExportResult) : null;
+  // The project's latest export: a running one keeps its progress and Cancel when the step is shown again.
+  const job = useJob('export', { scope: summary.projectDir });
+  const result = job.snapshot?.state === 'succeeded' ? job.snapshot.result ?? null : null;
 
   const target = joinPath(folder, `${name}${EXT[format]}`);
 
@@ -59,7 +60,7 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
     setRefusal(null);
     try {
       const started = await api.invoke('export.run', { projectDir: summary.projectDir, to: target, parts, ...(overwrite ? { overwrite: true } : {}) });
-      setJobId(started.id);
+      job.attach(started);
     } catch (e) {
       const err = e as { code?: string; message?: string; details?: unknown };
       if (err.code === 'TARGET_EXISTS') setConfirm({ target, ...(err.details as Omit<ReplaceQuestion, 'target'>) });
@@ -117,14 +118,9 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
       )}
       <div className="actions">
         <button className="button primary" disabled={job.running || parts.length === 0 || !name.trim()} onClick={() => void exportNow(false)}>Export</button>
-        {job.running && <button className="button danger" onClick={() => void api.invoke('jobs.cancel', { id: jobId! })}>Cancel</button>}
+        {job.running && <button className="button danger" onClick={() => void job.cancel()}>Cancel</button>}
       </div>
-      {job.snapshot?.state === 'failed' && (
-        <div className="problem-card" role="alert" data-testid="export-failed">
-          <strong>Export failed</strong>
-          <p>{job.snapshot.error?.message}</p>
-        </div>
-      )}
+      {job.snapshot?.state === 'failed' && <ErrorCard title="Export failed" error={job.snapshot.error} testId="export-failed" />}
       {job.running && job.snapshot?.progress != null && <progress max={1} value={job.snapshot.progress} aria-label="Export progress" />}
       {result && (
         <div className="success-card" data-testid="export-result">

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RunnerInfo, RunnerRecipe } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
-import { FolderBrowser } from '../../shell/FolderBrowser';
+import { FolderBrowser } from '../../components/FolderBrowser';
 import { reportError } from '../../store/app-store';
 import { LogView } from '../../components/LogView';
-import { latestJob, useJob } from '../../api/use-job';
+import { useJob } from '../../api/use-job';
 
 const STATE_TEXT: Record<RunnerInfo['imageState'], string> = {
   'up-to-date': 'built from this recipe',
@@ -20,8 +20,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
   const [dockerfile, setDockerfile] = useState('');
   const [saving, setSaving] = useState(false);
   const [choosing, setChoosing] = useState(false);
-  const [buildJob, setBuildJob] = useState<string | null>(null);
-  const build = useJob(buildJob);
+  const build = useJob('dismcli.runner-build', { scope: projectDir });
 
   const show = useCallback((i: RunnerInfo) => {
     setInfo(i);
@@ -31,7 +30,6 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
 
   useEffect(() => {
     api.invoke('dismcli.runner.get', { projectDir }).then(show, (e) => reportError('Could not read the dismcli runner recipe', e));
-    latestJob(api, 'dismcli.runner-build', projectDir).then((j) => j && setBuildJob(j.id), () => undefined);
   }, [api, projectDir, show]);
 
   // A finished build changes the image state.
@@ -65,7 +63,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
     if (dirty && !(await save())) return;
     try {
       const job = await api.invoke('dismcli.runner.build', { projectDir, force });
-      setBuildJob(job.id);
+      build.attach(job);
     } catch (e) {
       reportError('Could not build the runner image', e);
     }
@@ -119,9 +117,9 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
         <button className="button" disabled={build.running || saving} onClick={() => void buildImage(info.imageState === 'up-to-date')}>
           {info.imageState === 'up-to-date' ? 'Rebuild image' : 'Build image'}
         </button>
-        {build.running && <button className="button danger" onClick={() => void api.invoke('jobs.cancel', { id: buildJob! })}>Cancel build</button>}
+        {build.running && <button className="button danger" onClick={() => void build.cancel()}>Cancel build</button>}
       </div>
-      {buildJob && (
+      {build.jobId && (
         <div className="job-block">
           <p className="job-status" role="status">
             {build.snapshot?.state === 'failed' ? <span className="field-error">{build.snapshot.error?.message}</span> : build.snapshot?.message}

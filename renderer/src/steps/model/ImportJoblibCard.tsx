@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
-import type { ImportJoblibResult, ProjectSummary } from '../../../../shared/api/contract';
+import { useState } from 'react';
+import type { ProjectSummary } from '../../../../shared/api/contract';
 import { useApi } from '../../api/ApiContext';
-import { latestJob, useJob } from '../../api/use-job';
+import { useJob } from '../../api/use-job';
 import { reportError } from '../../store/app-store';
+import { ErrorCard } from '../../components/ErrorCard';
 import { LogView } from '../../components/LogView';
 
 /**
@@ -14,27 +15,22 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
   const [template, setTemplate] = useState(project.templates[0] ?? '');
   const [resource, setResource] = useState('PixelNMF');
   const [image, setImage] = useState('');
-  const [jobId, setJobId] = useState<string | null>(null);
   /** An earlier import would be replaced: the back end's words, shown until the user decides. */
   const [confirmReplace, setConfirmReplace] = useState<string | null>(null);
-  const { snapshot, lines, running } = useJob(jobId);
-
-  useEffect(() => {
-    latestJob(api, 'import-joblib', project.dir).then((j) => j && setJobId(j.id), () => undefined);
-  }, [api, project.dir]);
+  const { snapshot, lines, running, attach, cancel } = useJob('import-joblib', { scope: project.dir });
 
   const start = async (overwrite = false) => {
     setConfirmReplace(null);
     try {
       const job = await api.invoke('models.importJoblib', { projectDir: project.dir, template, resource, ...(image.trim() ? { image: image.trim() } : {}), ...(overwrite ? { overwrite: true } : {}) });
-      setJobId(job.id);
+      attach(job);
     } catch (err) {
       if ((err as { code?: string }).code === 'OUTPUT_EXISTS') setConfirmReplace((err as Error).message);
       else reportError('Could not start the import', err);
     }
   };
 
-  const result = snapshot?.state === 'succeeded' ? (snapshot.result as ImportJoblibResult) : null;
+  const result = snapshot?.state === 'succeeded' ? snapshot.result ?? null : null;
   return (
     <div className="card import-joblib">
       <h2>Import a trained PixelNMF (.joblib) for the preview</h2>
@@ -60,15 +56,10 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
           <button className="button primary" type="submit" disabled={running || !template || !resource}>
             {running ? 'Importing…' : 'Import for preview'}
           </button>
-          {running && <button className="button" type="button" onClick={() => jobId && void api.invoke('jobs.cancel', { id: jobId })}>Cancel</button>}
+          {running && <button className="button" type="button" onClick={() => void cancel()}>Cancel</button>}
         </form>
       )}
-      {snapshot?.state === 'failed' && (
-        <div className="import-error" role="alert">
-          <strong>{snapshot.error?.name && snapshot.error.name !== 'ApiError' ? `${snapshot.error.name}: ` : ''}Import failed</strong>
-          <p>{snapshot.error?.message}</p>
-        </div>
-      )}
+      {snapshot?.state === 'failed' && <ErrorCard title="Import failed" error={snapshot.error} />}
       {result && (
         <div className="import-result" role="status">
           <p>Imported <strong>{result.className}</strong> with <code>{result.image}</code>; preview preset: <code>{result.presetFile}</code></p>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useApi } from '../../api/ApiContext';
 import { reportError, useAppStore } from '../../store/app-store';
-import { ProjectPicker } from '../../shell/ProjectPicker';
+import { ProjectPicker } from './ProjectPicker';
 import { ImportJoblibCard } from './ImportJoblibCard';
 
 /** Step 1: which project (model folder) we work on, and what was found in it. */

@@ -1,4 +1,5 @@
 import { layerGeometry, type LayerGeometry } from '../../../../shared/pixel-geometry';
+import { errorText } from '../../components/error-text';
 import type { ModelPreset } from '../../../../shared/preset/model-preset';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { PreviewBackend } from './preview-backend';
@@ -10,12 +11,6 @@ import { describeWhatIf, injectionRegions, pickAt, PickError, type WhatIfSpec } 
 /** Screen logic of the Preview step: everything that talks to the back end and updates the store. */
 
 const store = () => usePreviewStore.getState();
-
-function message(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  const prefix = e?.name && !['Error', 'ApiError'].includes(e.name) ? `${e.name}: ` : '';
-  return `${prefix}${e?.message ?? String(err)}`;
-}
 
 export function geometriesOf(preset: ModelPreset): { geometries: LayerGeometry[]; combined: LayerGeometry } {
   const geometries = preset.layers.map((l) => layerGeometry(l.name, l.shape, l.cross));
@@ -94,7 +89,7 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
     store().set({
       phase: 'error',
       progress: null,
-      error: { title: e?.code === 'CANCELLED' ? 'Preview cancelled' : 'The preview could not run', message: message(err), code: e?.code },
+      error: { title: e?.code === 'CANCELLED' ? 'Preview cancelled' : 'The preview could not run', message: errorText(err), code: e?.code },
     });
   }
 }
@@ -122,7 +117,7 @@ export async function createDefaultPresetAndRun(backend: PreviewBackend, project
   try {
     await backend.createDefaultPreset(projectDir);
   } catch (err) {
-    store().set({ error: { title: 'Could not create the preset', message: message(err) } });
+    store().set({ error: { title: 'Could not create the preset', message: errorText(err) } });
     return;
   }
   await startPreview(backend, projectDir);
@@ -149,7 +144,7 @@ export async function select(backend: PreviewBackend, position: number): Promise
     }
   } catch (err) {
     if (seq !== selectSeq) return;
-    store().set({ stagesError: message(err) });
+    store().set({ stagesError: errorText(err) });
   }
 }
 
@@ -202,7 +197,7 @@ export async function reflag(backend: PreviewBackend, preset: ModelPreset): Prom
       if (store().selected !== null) void select(backend, store().selected!);
     }
   } catch (err) {
-    if (seq === reflagSeq) store().set({ tuningError: message(err) });
+    if (seq === reflagSeq) store().set({ tuningError: errorText(err) });
   } finally {
     reflagInFlight = false;
     const next = queuedPreset;
@@ -220,7 +215,7 @@ export async function savePreset(backend: PreviewBackend): Promise<void> {
     const r = await backend.savePreset(s.info.sessionId, s.draftPreset);
     store().set({ saving: false, savedPreset: r.preset, draftPreset: r.preset, savedItems: store().items, info: { ...store().info!, presetFile: r.file } });
   } catch (err) {
-    store().set({ saving: false, tuningError: message(err) });
+    store().set({ saving: false, tuningError: errorText(err) });
   }
 }
 
@@ -258,7 +253,7 @@ export async function applyWhatIf(backend: PreviewBackend, spec: WhatIfSpec): Pr
     if (store().selected !== position) return store().set({ whatIfBusy: false });
     store().set({ whatIfBusy: false, whatIf: { position, spec, maps: r.maps, item: r.item } });
   } catch (err) {
-    store().set({ whatIfBusy: false, whatIfError: message(err) });
+    store().set({ whatIfBusy: false, whatIfError: errorText(err) });
   }
 }
 

@@ -1,14 +1,15 @@
 import type { DismApi } from '../../../../shared/api/client';
 import type { JobSnapshot } from '../../../../shared/api/contract';
-import type { LumisectionResult, LumisectionStages, PipelineChunk } from '../../../../shared/api/contract/pipeline';
+import type { LumisectionResult, LumisectionStages } from '../../../../shared/api/contract/pipeline';
 import { ApiError } from '../../../../shared/api/errors';
+import { followJob, isFinished } from '../../api/use-job';
 import { decodeArray } from '../../../../shared/pipeline/encoded-array';
 import { PRESET_FILE_NAME } from '../../../../shared/preset/model-preset';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { PreviewBackend, RunHandlers, StartedRun } from './preview-backend';
 import type { TimelineLs } from './timeline/timeline-model';
 
-/** The Preview screen's back end over the typed API (`pipeline.*`, `jobs.*`, job events). */
+/** The Preview screen's back end over the typed API (`pipeline.*`, its job followed like every other: api/use-job.ts). */
 
 function toItem(r: LumisectionResult): TimelineLs {
   return { index: r.index, run: r.run, ls: r.ls, flaggedBeforeFilter: r.flaggedBeforeFilter, flagged: r.flagged, passedFilter: r.passedFilter, reasons: r.reasons, score: r.score };
@@ -43,10 +44,6 @@ export function describeSources(sources: string[], projectDir: string): string {
   return `${pre}{${mids.join(',')}}${suf}`;
 }
 
-function isChunk(d: unknown): d is PipelineChunk {
-  return typeof d === 'object' && d !== null && (d as { kind?: unknown }).kind === 'lumisections' && Array.isArray((d as { items?: unknown }).items);
-}
-
 function jobError(s: JobSnapshot): Error {
   if (s.state === 'cancelled') return new ApiError('CANCELLED', 'The preview run was cancelled.');
   const e = s.error;
@@ -56,51 +53,40 @@ function jobError(s: JobSnapshot): Error {
 export function createApiPreviewBackend(api: DismApi): PreviewBackend {
   return {
     async start(projectDir: string, handlers: RunHandlers, presetFile?: string): Promise<StartedRun> {
-      // Subscribe before starting: chunks and the end of a short run can arrive before the reply.
-      let jobId: string | null = null;
-      let sessionId = '';
-      const early: Array<{ kind: 'chunk'; data: unknown; jobId: string } | { kind: 'update'; snap: JobSnapshot }> = [];
-      let settle: { resolve(v: TimelineLs[]): void; reject(e: unknown): void } | null = null;
-      let finished = false;
-      const done = new Promise<TimelineLs[]>((resolve, reject) => (settle = { resolve, reject }));
-      done.catch(() => undefined);
-      const onUpdate = (snap: JobSnapshot) => {
-        if (snap.id !== jobId || finished) return;
-        if (snap.state === 'running' || snap.state === 'queued') {
-          handlers.onProgress(snap.progress, snap.message);
-          return;
-        }
-        finished = true;
-        unsubscribe();
-        if (snap.state !== 'succeeded') return settle!.reject(jobError(snap));
-        // The authoritative list (chunks are a preview of it).
-        api.invoke('pipeline.results', { sessionId }).then((r) => settle!.resolve(r.items.map(toItem)), settle!.reject);
+      const run = await api.invoke('pipeline.run', { projectDir, ...(presetFile ? { presetFile } : {}) });
+      // The results so far stand in for the chunks sent before we followed the job.
+      const resultsSoFar = async () => {
+        const r = await api.invoke('pipeline.results', { sessionId: run.sessionId });
+        return [{ seq: 0, data: { kind: 'lumisections' as const, start: 0, items: r.items } }];
       };
-      const offChunk = api.on('job.chunk', (c) => {
-        if (jobId === null) early.push({ kind: 'chunk', data: c.data, jobId: c.jobId });
-        else if (c.jobId === jobId && isChunk(c.data)) handlers.onChunk(c.data.items.map(toItem));
+      const done = new Promise<TimelineLs[]>((resolve, reject) => {
+        let finished = false;
+        const end = (fn: () => void) => {
+          if (finished) return;
+          finished = true;
+          stop();
+          fn();
+        };
+        const stop = followJob(
+          api,
+          'pipeline.run',
+          run.jobId,
+          {
+            snapshot: (snap) => {
+              if (finished) return;
+              if (!isFinished(snap)) return handlers.onProgress(snap.progress, snap.message);
+              // The authoritative list (chunks are a preview of it).
+              end(() => (snap.state === 'succeeded' ? api.invoke('pipeline.results', { sessionId: run.sessionId }).then((r) => resolve(r.items.map(toItem)), reject) : reject(jobError(snap))));
+            },
+            chunks: (chunks) => {
+              if (!finished) for (const c of chunks) handlers.onChunk(c.data.items.map(toItem));
+            },
+            lost: (err) => end(() => reject(err)),
+          },
+          resultsSoFar,
+        );
       });
-      const offUpdate = api.on('job.update', (s) => (jobId === null ? early.push({ kind: 'update', snap: s }) : onUpdate(s)));
-      const unsubscribe = () => {
-        offChunk();
-        offUpdate();
-      };
-      let run;
-      try {
-        run = await api.invoke('pipeline.run', { projectDir, ...(presetFile ? { presetFile } : {}) });
-      } catch (err) {
-        unsubscribe();
-        throw err;
-      }
-      sessionId = run.sessionId;
-      jobId = run.jobId;
-      for (const e of early) {
-        if (e.kind === 'chunk') {
-          if (e.jobId === jobId && isChunk(e.data)) handlers.onChunk(e.data.items.map(toItem));
-        } else onUpdate(e.snap);
-      }
-      // If the job ended before we could see its update (reconnect, missed event), ask for it.
-      if (!finished) api.invoke('jobs.get', { id: jobId }).then(onUpdate, () => undefined);
+      done.catch(() => undefined);
       return {
         sessionId: run.sessionId,
         jobId: run.jobId,

@@ -14,10 +14,6 @@ export function registerEditorView(v: EditorView | null): void {
   view = v;
 }
 
-export function editorView(): EditorView | null {
-  return view;
-}
-
 /** Apply a new full text as a minimal change; typing edits merge into one undo step. */
 export function applyText(next: string, userEvent: 'input.type' | 'input.form' = 'input.form'): void {
   if (!view) {

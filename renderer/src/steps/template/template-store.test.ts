@@ -40,6 +40,13 @@ describe('template editor store (no editor view mounted)', () => {
     expect(moved.line).toBe(144);
   });
 
+  it('keeps a link-loop problem from the back end (a filesystem rule like the others)', () => {
+    const s = useTemplateStore.getState();
+    const codeUri = s.parsed.doc.getIn([...P, 'CodeUri'], true) as { range: number[] };
+    s.setFsResult([{ severity: 'error', message: 'CodeUri: x is a link to a folder that contains it', path: 'Resources.PixelNMF.Properties.CodeUri', segments: [...P, 'CodeUri'], line: 1, column: 1, endLine: 1, endColumn: 2, from: codeUri.range[0], to: codeUri.range[1], rule: 'path-loop' }], []);
+    expect(useTemplateStore.getState().problems.map((p) => p.rule)).toContain('path-loop');
+  });
+
   it('big templates analyse after a pause, but edits always splice the latest text', () => {
     let big = FIXTURE;
     for (let i = 2; i <= 12; i++) big = duplicatePair(big, ['Resources', 'PixelNMF'], `PixelNMF${i}`).text;

@@ -4,9 +4,9 @@ import { nodeAtPath, type ParsedTemplate } from '../../../../shared/template/doc
 import { capProblems, isCappedNote } from '../../../../shared/template/limits';
 import { formatPath, sortProblems, type TemplateProblem } from '../../../../shared/template/problems';
 import { parseTemplateWithinLimits, validateParsed } from '../../../../shared/template/validate/index';
+import { isFsRule } from '../../../../shared/template/fs-rules';
 
 /** Rules only the back end can check (they need the filesystem). */
-const FS_RULES = new Set(['path-outside-project', 'path-missing', 'path-kind', 'handler-module', 'handler-class', 'python-model', 'saved-model', 'onnx-dims', 'onnx-name', 'sample-dims']);
 
 export interface DiskChange {
   deleted: boolean;
@@ -145,7 +145,7 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
     return next.parsed;
   },
   setFsResult: (problems, notes) => {
-    const fsProblems = problems.filter((p) => FS_RULES.has(p.rule));
+    const fsProblems = problems.filter((p) => isFsRule(p.rule));
     // The back end's "showing the first N" counts its own list; the panel counts the merged one.
     set({ fsProblems, notes: notes.filter((n) => !isCappedNote(n)), ...analyse(get().text, fsProblems) });
   },
@@ -167,7 +167,3 @@ export function diskText(text: string): string {
 }
 
 export const selectDirty = (s: TemplateEditorState) => s.relPath !== null && s.text !== s.savedText;
-
-export function problemsAt(s: TemplateEditorState, path: readonly (string | number)[]): TemplateProblem[] {
-  return s.problemsByPath.get(formatPath(path)) ?? [];
-}

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { useApi } from '../api/ApiContext';
-import type { AppInfo, RecentProject } from '../../../shared/api/contract';
-import { reportError } from '../store/app-store';
-import { FolderBrowser } from './FolderBrowser';
+import { useApi } from '../../api/ApiContext';
+import type { AppInfo, RecentProject } from '../../../../shared/api/contract';
+import { reportError } from '../../store/app-store';
+import { FolderBrowser } from '../../components/FolderBrowser';
 import { useOpenProject } from './use-open-project';
 
 /** Open a folder (native picker in Electron, folder browser otherwise) or a recent project. */

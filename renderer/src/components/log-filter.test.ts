@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobLogLine } from '../../../../shared/api/contract';
+import type { JobLogLine } from '../../../shared/api/contract';
 import { filterLog, splitMatches } from './log-filter';
 
 const line = (seq: number, text: string, stream: JobLogLine['stream'] = 'stdout'): JobLogLine => ({ jobId: 'j', seq, stream, text, ts: '' });

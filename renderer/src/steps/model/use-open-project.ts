@@ -1,6 +1,6 @@
 import { useCallback } from 'react';
-import { useApi } from '../api/ApiContext';
-import { reportError, useAppStore } from '../store/app-store';
+import { useApi } from '../../api/ApiContext';
+import { reportError, useAppStore } from '../../store/app-store';
 
 /** Open a project folder through the back end and make it current. */
 export function useOpenProject() {
