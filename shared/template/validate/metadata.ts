@@ -1,16 +1,16 @@
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { findPair, seqItems } from '../document';
+import { isMap, isSeq, type Node, type Pair } from 'yaml';
+import { findPair, isNullNode, seqItems } from '../document';
 import type { PathSegment } from '../problems';
 import { pythonRegexError, regexTooLongToCheck } from '../regex';
 import { FILTER_OPERATIONS, KNOWN_KEYS, METADATA_ENDPOINTS, METADATA_SOURCES } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
 import { validateSignatures } from './signatures';
-import { required } from './top';
+import { required } from './fields';
 import { enumMessage, scalarString } from './values';
 
 export function validateMetadata(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!pair || isNullNode(pair.value)) return;
   if (!isSeq(pair.value)) {
     ctx.error('type', 'Input should be a valid list of metadata sources', seg, pair.value);
     return;
@@ -41,7 +41,7 @@ function enumField(ctx: ValidationContext, map: Node, key: string, s: PathSegmen
 }
 
 function validateFilters(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[], endpoint: string | undefined): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!pair || isNullNode(pair.value)) return;
   if (!isSeq(pair.value)) {
     ctx.error('type', 'Input should be a valid list of filters', seg, pair.value);
     return;

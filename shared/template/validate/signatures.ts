@@ -4,7 +4,7 @@ import type { PathSegment } from '../problems';
 import { DATA_TYPES, KNOWN_KEYS, KNOWN_ME_SHAPES, LEGACY_DATA_TYPE_PREFIX } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
-import { required } from './top';
+import { required } from './fields';
 import { enumMessage, kindError, scalarString } from './values';
 
 type SignatureKind = 'InputSignature' | 'OutputSignature' | 'Attributes';
