@@ -1,5 +1,5 @@
 export * from './ndarray';
-export * from './template-match';
+export * from './pattern-match';
 export * from './rebin';
 export * from './model';
 export * from './stages';

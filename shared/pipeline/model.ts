@@ -2,7 +2,7 @@ import type { ModelPreset, PresetLayer } from '../preset/model-preset';
 import type { NdArray } from './ndarray';
 import { shapeText } from './ndarray';
 import { areaPlan, rebinKeepClip, type AreaPlan } from './rebin';
-import { compilePattern, type CompiledPattern } from './template-match';
+import { compilePattern, type CompiledPattern } from './pattern-match';
 import { localNormProblem, lossMaskProblem } from './input-checks';
 
 /** Which raw bins survive the removal of the empty centre cross. */

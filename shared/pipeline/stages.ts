@@ -1,7 +1,7 @@
 import type { CompiledLayer, CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { addRebinnedBinary } from './rebin';
-import { containsBinaryPattern, markBinaryMatches, matchTemplateSqdiff, MatchScratch } from './template-match';
+import { containsBinaryPattern, markBinaryMatches, matchTemplateSqdiff, MatchScratch } from './pattern-match';
 
 /**
  * The numeric stages of PixelNMF on a chunk of n lumisections. Maps are stored LS-major in flat
