@@ -64,5 +64,3 @@ export function createDispatcher(handlers: AllHandlers, ctx: BackendContext) {
     }
   };
 }
-
-export type Dispatch = ReturnType<typeof createDispatcher>;

@@ -57,14 +57,6 @@ export function preprocessLayer(
   }
 }
 
-/** (preprocessed − reconstruction)², on the unclipped preprocessed map. */
-export function computeLoss(pre: Float32Array, rec: Float32Array, out: Float32Array, from = 0, to = pre.length): void {
-  for (let k = from; k < to; k++) {
-    const d = pre[k] - rec[k];
-    out[k] = d * d;
-  }
-}
-
 /** Loss of n maps and, in the same pass, each map's largest finite loss (NaN when none). */
 export function computeLossAndMaxima(pre: Float32Array, rec: Float32Array, out: Float32Array, n: number, maxima: Float32Array): void {
   const size = pre.length / n;

@@ -49,14 +49,6 @@ export function nodeAtPath(doc: Document, segments: readonly PathSegment[]): YNo
   return node;
 }
 
-/** The pair holding `segments` (last segment a key), if present. */
-export function pairAtPath(doc: Document, segments: readonly PathSegment[]): Pair<Node, Node | null> | undefined {
-  const last = segments[segments.length - 1];
-  if (typeof last !== 'string') return undefined;
-  const parent = nodeAtPath(doc, segments.slice(0, -1));
-  return isMap(parent) ? findPair(parent, last) : undefined;
-}
-
 /** JS value of a node as DISM would see it (null for an empty value). */
 export function jsValue(node: YNode): unknown {
   if (node === null || node === undefined) return null;
