@@ -3,8 +3,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } from '../../shared/api/contract/dismcli';
 import { ApiError } from '../../shared/api/errors';
-import { studioLabels } from '../engine/containers';
-import { containerUserFor, runOneShotContainer } from '../engine/containers-build';
+import { studioLabels } from '../engine/labels';
+import { containerUserFor, runOneShotContainer } from '../engine/run-container';
 import { DismcliOutputParser } from './output-parser';
 
 export const DISMCLI_ROLE = 'dismcli';

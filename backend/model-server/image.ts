@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { ApiError } from '../../shared/api/errors';
-import { imageExists, pullImage, PullError, type PullProgress } from '../engine/containers';
+import { imageExists, pullImage, PullError, type PullProgress } from '../engine/images';
 import { parseImageRef, type ImageRef } from './image-ref';
 
 export interface LocalImage {

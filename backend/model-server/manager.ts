@@ -6,15 +6,9 @@ import type { ServerRun } from '../../shared/api/contract/model-server';
 import { ApiError } from '../../shared/api/errors';
 import { buildLocal } from '../build-local/local-build';
 import { readTemplate, requireResource } from '../build-local/template-source';
-import {
-  demuxDockerStream,
-  findStudioContainers,
-  OWNER_LABEL,
-  ownerIsAlive,
-  removeContainerQuietly,
-  studioLabels,
-  tailContainerLogs,
-} from '../engine/containers';
+import { findStudioContainers, OWNER_LABEL, ownerIsAlive, studioLabels } from '../engine/labels';
+import { removeContainerQuietly } from '../engine/run-container';
+import { demuxDockerStream, tailContainerLogs } from '../engine/streams';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
 import { ensureImage } from './image';

@@ -6,7 +6,7 @@ import { loadDialsTarget, saveDialsTarget } from '../../dismcli/dials';
 import { saveRecipe } from '../../dismcli/recipe';
 import { runDismcli } from '../../dismcli/run-dismcli';
 import { ensureRunnerImage, runnerInfo } from '../../dismcli/runner-image';
-import { containerUserFor } from '../../engine/containers-build';
+import { containerUserFor } from '../../engine/run-container';
 import { writeFileAtomic } from '../../fs/atomic-write';
 import { requireDirectory } from '../../projects/project-folder';
 import type { BackendContext, HandlerMap } from '../types';
