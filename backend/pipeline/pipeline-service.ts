@@ -23,11 +23,8 @@ import { SlabCopies } from './slab-copies';
 import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
-import { defaultProjectData } from './project-data';
+import { projectSampleData } from './project-data';
 import { stageMapsOutput } from './stage-maps';
-
-/** Also used by other back-end modules (e.g. inference inputs). */
-export { defaultProjectData };
 
 /** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
 const PARALLEL_INPUT_MIN = 4 * 2 ** 20;
@@ -153,7 +150,7 @@ export class PipelineService {
     if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);
     const cp = await compilePresetFiles(loaded);
     const baseDir = input.projectDir ? path.resolve(input.projectDir) : loaded.dir;
-    const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await defaultProjectData(baseDir, loaded.preset);
+    const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await projectSampleData(baseDir, loaded.preset.layers);
     const params: RunParams = { presetFile: loaded.file, preset: loaded.preset, data: spec, chunkSize: input.chunkSize ?? DEFAULT_CHUNK_SIZE };
 
     let readyResolve!: (s: Session) => void;

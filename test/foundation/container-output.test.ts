@@ -55,7 +55,7 @@ describe('build context', () => {
     const out: Array<{ name: string; type?: string | null; mode?: number; linkname?: string | null; body: string }> = [];
     extract.on('entry', (h, body, next) => {
       const parts: Buffer[] = [];
-      body.on('data', (d: Buffer) => parts.push(d));
+      body.on('data', (d) => void parts.push(d as Buffer));
       body.on('end', () => {
         out.push({ name: h.name, type: h.type, mode: h.mode, linkname: h.linkname, body: Buffer.concat(parts).toString() });
         next();

@@ -6,7 +6,7 @@ import { runInference } from '../../inference/run-inference';
 import { listLocalImages, tagLocalImage } from '../../model-server/image';
 import { parseImageRef } from '../../model-server/image-ref';
 import { ModelServerManager } from '../../model-server/manager';
-import { projectSampleData } from '../../inference/load-inputs';
+import { templateSampleData } from '../../inference/load-inputs';
 import { presetSyncState, syncModelPreset } from '../../model-server/preset-sync';
 import type { BackendContext, HandlerMap } from '../types';
 import { demoContributors } from '../../demo/contributors';
@@ -64,7 +64,7 @@ export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
       saveDir = run.runDir;
     }
     if (!url) throw new ApiError('SCHEMA_INVALID', 'Give runId (a running model server) or url.', undefined, 'SchemaError');
-    const data = input.data ?? (await projectSampleData(template.dir, resource));
+    const data = input.data ?? (await templateSampleData(template.dir, resource));
     return runInference({
       url,
       resource,

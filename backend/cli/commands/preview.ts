@@ -5,7 +5,7 @@ import { parseCommandArgs, UsageError } from '../command';
 import { dataInputFiles, loadDataInputs, type DataInputSpec } from '../../pipeline/data-inputs';
 import { NpyStreamWriter } from '../../pipeline/npy';
 import { summarize } from '../../pipeline/pipeline-service';
-import { defaultProjectData } from '../../pipeline/project-data';
+import { projectSampleData } from '../../pipeline/project-data';
 import { compilePresetFiles, loadPresetFile, openSessions, presetFiles } from '../../pipeline/preset-io';
 import { inMemorySource, loadConditions, runPipeline } from '../../pipeline/runner';
 import { checkProjectTemplate } from '../../pipeline/template-inputs';
@@ -140,7 +140,7 @@ export const previewCommand: CliCommand = {
     let spec: DataInputSpec;
     if (Object.keys(layers).length) spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
     else if (projectDir) {
-      const d = await defaultProjectData(projectDir, loaded.preset);
+      const d = await projectSampleData(projectDir, loaded.preset.layers);
       spec = { ...d, ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}), ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}) };
     } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
 
