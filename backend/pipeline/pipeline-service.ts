@@ -118,6 +118,11 @@ export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>
   return { lumisections: total, completed, flagged, flaggedBeforeFilter: before, passedFilter: passed };
 }
 
+/** Where a run's preset is saved: `file` relative to the run's preset folder, or the run's preset file itself. */
+function presetTarget(s: Session, file?: string): string {
+  return path.resolve(s.loaded.dir, file ?? s.loaded.file);
+}
+
 function bytesOf(arrays: NumericArray[]): number {
   return arrays.reduce((s, a) => s + a.byteLength, 0);
 }
@@ -479,8 +484,14 @@ export class PipelineService {
 
   async savePreset(id: string, preset: ModelPreset, file?: string): Promise<{ file: string; preset: ModelPreset }> {
     const s = this.session(id);
-    const target = path.resolve(s.loaded.dir, file ?? s.loaded.file);
+    const target = presetTarget(s, file);
     return { file: target, preset: await savePresetFile(target, preset) };
+  }
+
+  /** The file savePreset(id, …, file) would write, for the API's write check; undefined for a run no longer kept. */
+  presetTarget(id: string, file?: string): string | undefined {
+    const kept = this.retention.list().find(({ run }) => run.id === id);
+    return kept && presetTarget(kept.run, file);
   }
 
   async dispose(): Promise<void> {
