@@ -11,7 +11,7 @@ import { modelName, plainDataType, readTemplate, type ResourceView, type Templat
 export const ARTIFACTS_DIR = '.dism-artifacts';
 
 /** What an official `dismcli build` does that this offline build cannot (shown next to the result). */
-export const OFFICIAL_BUILD_ADDS = [
+const OFFICIAL_BUILD_ADDS = [
   'DIALS login and a check that you may publish to the resource Workspace',
   'DISM\'s own server-side validation of the template (dism_core, same rules as the Template step, plus model-name uniqueness in the workspace)',
   'The build recorded by DISM with its version, so `dismcli package` can register the model in DIALS',

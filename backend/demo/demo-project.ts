@@ -15,9 +15,9 @@ import { Rng } from './rng';
 import { DEMO_LAYERS, drawMap, makeLayerTruth, type LayerTruth } from './synthetic-maps';
 
 /** Bump when the generated content changes: older demo folders are regenerated. */
-export const DEMO_GENERATOR_VERSION = 1;
-export const DEMO_ERA = 'Run2025X-demo';
-export const NMF_COMPONENTS = 5;
+const DEMO_GENERATOR_VERSION = 1;
+const DEMO_ERA = 'Run2025X-demo';
+const NMF_COMPONENTS = 5;
 
 /**
  * Another part of the app adds its files to a generated demo project (e.g. the MLServer handler

@@ -7,14 +7,14 @@ import { readJsonFile, writeFileAtomic } from '../fs/atomic-write';
 import { listFolder } from '../fs/list-folder';
 
 /** Where the recipe lives in the project, so it travels with it and the user can read it. */
-export const RUNNER_DIR = path.join('.dism-studio', 'dismcli-runner');
-export const RECIPE_FILE = 'recipe.json';
-export const DOCKERFILE = 'Dockerfile';
+const RUNNER_DIR = path.join('.dism-studio', 'dismcli-runner');
+const RECIPE_FILE = 'recipe.json';
+const DOCKERFILE = 'Dockerfile';
 export const IMAGE_REPO = 'dism-studio/dismcli-runner';
 export const RECIPE_HASH_LABEL = 'dism.recipe-hash';
 
-export const DEFAULT_BASE = { pip: 'python:3.11-slim', pyinstaller: 'ubuntu:24.04' } as const;
-export const DEFAULT_RECIPE: RunnerRecipe = { kind: 'pip' };
+const DEFAULT_BASE = { pip: 'python:3.11-slim', pyinstaller: 'ubuntu:24.04' } as const;
+const DEFAULT_RECIPE: RunnerRecipe = { kind: 'pip' };
 
 export function baseImageOf(recipe: RunnerRecipe): string {
   return recipe.baseImage?.trim() || DEFAULT_BASE[recipe.kind];

@@ -7,7 +7,7 @@ import { studioLabels } from '../engine/labels';
 import { containerUserFor, runOneShotContainer } from '../engine/run-container';
 import { DismcliOutputParser } from './output-parser';
 
-export const DISMCLI_ROLE = 'dismcli';
+const DISMCLI_ROLE = 'dismcli';
 
 export interface RunDismcliOptions {
   projectDir: string;
@@ -29,7 +29,7 @@ export interface RunDismcliOptions {
   onEvent?: (event: DismcliEvent) => void;
 }
 
-export function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?: string): string[] {
+function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?: string): string[] {
   if (command === 'build') {
     if (!template) throw new ApiError('INVALID_INPUT', 'dismcli build needs the template.', undefined, 'InvalidInputError');
     return ['dismcli', 'build', '-f', template, '-u', dialsUrl];
@@ -39,7 +39,7 @@ export function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?
 }
 
 /** Template path as dismcli will see it: relative to the project, and inside it. */
-export async function projectRelativeTemplate(projectDir: string, template: string): Promise<string> {
+async function projectRelativeTemplate(projectDir: string, template: string): Promise<string> {
   const abs = path.resolve(projectDir, template);
   const rel = path.relative(projectDir, abs);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ApiError('INVALID_INPUT', `The template ${abs} is outside the project folder ${projectDir}; dismcli only sees the project.`, undefined, 'InvalidInputError');

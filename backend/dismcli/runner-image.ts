@@ -18,7 +18,7 @@ import {
   recipeProblems,
 } from './recipe';
 
-export const RUNNER_ROLE = 'dismcli-runner';
+const RUNNER_ROLE = 'dismcli-runner';
 
 /** The recipe as the UI shows it, with the state of its image in the engine (when reachable). */
 export async function runnerInfo(projectDir: string, docker: Docker | null, recipe?: RunnerRecipe): Promise<RunnerInfo> {

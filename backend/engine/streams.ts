@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 export type OutputStream = 'stdout' | 'stderr';
 
 /** Splits chunks into lines per stream, keeping partial lines until their newline arrives. */
-export class LineSplitter {
+class LineSplitter {
   private readonly partial: Record<OutputStream, string> = { stdout: '', stderr: '' };
   constructor(private readonly onLine: (stream: OutputStream, text: string) => void) {}
 

@@ -139,7 +139,7 @@ function patternSpec(rows: number[][]): PatternSpec {
 }
 
 /** The folder an import of `resource` writes into, next to the template. */
-export function importTarget(templateFile: string, resource: string): string {
+function importTarget(templateFile: string, resource: string): string {
   return path.join(path.dirname(path.resolve(templateFile)), `preview-${resource}`);
 }
 

@@ -19,7 +19,7 @@ import { serverSpec, type ServerSpec } from './server-spec';
 import { systemErrorReason } from '../../shared/api/system-errors';
 
 export const MODEL_SERVER_JOB_KIND = 'model-server';
-export const MODEL_SERVER_ROLE = 'model-server';
+const MODEL_SERVER_ROLE = 'model-server';
 const RESOURCE_LABEL = 'dism.resource';
 const DEFAULT_READY_TIMEOUT_S = 180;
 const PORT_RETRIES = 5;

@@ -1,7 +1,7 @@
 import { ProtoWriter } from './protobuf-writer';
 
 /** Number of multiplicative updates the exported graph unrolls (as the reference fixture models). */
-export const DEFAULT_NMF_STEPS = 200;
+const DEFAULT_NMF_STEPS = 200;
 
 const FLOAT = 1;
 const INT64 = 7;

@@ -176,7 +176,7 @@ const WRITE_DESCR: Partial<Record<DType, string>> = {
 };
 
 /** The .npy v1.0 preamble + header for a C-ordered little-endian array (padded to 64 bytes). */
-export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
   const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
   const total = 10 + header.length + 1;

@@ -53,7 +53,7 @@ export async function savePresetFile(file: string, preset: unknown): Promise<Mod
   return parsed;
 }
 
-export function resolvePresetPath(loaded: Pick<LoadedPreset, 'dir'>, p: string): string {
+function resolvePresetPath(loaded: Pick<LoadedPreset, 'dir'>, p: string): string {
   return path.resolve(loaded.dir, p);
 }
 

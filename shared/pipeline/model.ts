@@ -38,7 +38,7 @@ export function layerGeometry(layer: PresetLayer): LayerGeometry {
 }
 
 /** Crop one raw-shaped map (rows × cols) to the cropped shape. */
-export function cropMap(geom: LayerGeometry, map: ArrayLike<number>, off = 0, out = new Float64Array(geom.outRows * geom.outCols)): Float64Array {
+function cropMap(geom: LayerGeometry, map: ArrayLike<number>, off = 0, out = new Float64Array(geom.outRows * geom.outCols)): Float64Array {
   for (let r = 0; r < geom.outRows; r++) {
     const s = off + geom.rowIdx[r] * geom.cols;
     for (let c = 0; c < geom.outCols; c++) out[r * geom.outCols + c] = map[s + geom.colIdx[c]];
@@ -152,8 +152,7 @@ export function recompileDecisions(cp: CompiledPipeline, preset: ModelPreset): C
 }
 
 /** Pipeline stages in order; a preset change re-runs from the first one it affects. */
-export const PIPELINE_STAGES = ['inference', 'clustering', 'combine', 'flagging', 'filter'] as const;
-export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+export type PipelineStage = 'inference' | 'clustering' | 'combine' | 'flagging' | 'filter';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

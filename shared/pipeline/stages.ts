@@ -91,7 +91,7 @@ export class StageScratch {
 }
 
 /** Multi-threshold clustering of one LS's loss map: OR over entries of the matched pattern windows. */
-export function clusterLoss(cp: CompiledPipeline, layer: CompiledLayer, loss: Float32Array, off: number, out: Uint8Array, outOff: number, scratch: StageScratch): void {
+function clusterLoss(cp: CompiledPipeline, layer: CompiledLayer, loss: Float32Array, off: number, out: Uint8Array, outOff: number, scratch: StageScratch): void {
   const { outRows: h, outCols: w } = layer.geom;
   const size = h * w;
   out.fill(0, outOff, outOff + size);

@@ -24,7 +24,7 @@ export function parseTemplate(text: string): ParsedTemplate {
 
 export type YNode = Node | null | undefined;
 
-export function scalarKeyOf(pair: Pair): unknown {
+function scalarKeyOf(pair: Pair): unknown {
   return isScalar(pair.key) ? pair.key.value : pair.key;
 }
 
@@ -34,7 +34,7 @@ export function findPair(node: unknown, key: string): Pair<Node, Node | null> | 
   return (node as YAMLMap).items.find((p) => scalarKeyOf(p as Pair) === key) as Pair<Node, Node | null> | undefined;
 }
 
-export function childOf(node: YNode, seg: PathSegment): YNode {
+function childOf(node: YNode, seg: PathSegment): YNode {
   if (typeof seg === 'number') return isSeq(node) ? (node.items[seg] as YNode) : undefined;
   if (isMap(node)) return findPair(node, seg)?.value as YNode;
   return undefined;

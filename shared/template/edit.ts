@@ -23,7 +23,7 @@ export interface EditResult {
 type Parsed = ParsedTemplate | string;
 const asParsed = (p: Parsed): ParsedTemplate => (typeof p === 'string' ? parseTemplate(p) : p);
 
-export class EditError extends Error {
+class EditError extends Error {
   override name = 'EditError';
 }
 

@@ -31,7 +31,7 @@ const USAGE = `dism-studio preview [--project DIR | --preset FILE] [--data NAME=
   --overwrite        replace existing output files (an input of the run is never replaced)`;
 
 /** Names of the .npy files --dump-stages writes (the reference fixture's), so they can be checked before the run. */
-export function stageFileNames(cp: CompiledPipeline): string[] {
+function stageFileNames(cp: CompiledPipeline): string[] {
   return [
     ...cp.layers.flatMap((l) => [`preprocessed_${l.name}`, `reconstruction_${l.name}`, `loss_${l.name}`, `loss_binary_${l.name}`]),
     'combined_loss_unmasked',

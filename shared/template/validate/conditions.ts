@@ -37,7 +37,7 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
   }
 }
 
-export function validateStringList(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
+function validateStringList(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
   if (!pair || isNullNode(pair.value)) return;
   if (!isSeq(pair.value)) {
     ctx.error('type', 'Input should be a valid list of strings', seg, pair.value);
