@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Document } from 'yaml';
 import { ApiError } from '../../shared/api/errors';
 import { isInside, realPathAllowMissing } from '../fs/paths';
+import { swapInFolder } from '../fs/swap-folder';
 import { linkProblem, resolveProjectPath, type PathRule } from '../template/project-paths';
 import { configPbtxt, TRITON_MODEL } from './config-pbtxt';
 import { modelName, plainDataType, readTemplate, type ResourceView, type TemplateView } from './template-source';
@@ -221,10 +222,7 @@ export async function buildLocal(templateFile: string, opts: { onProgress?: (mes
     // dismcli's readers are PyYAML (YAML 1.1): write 1.1 so "2025-03-31", yes/no, … stay strings.
     const doc = new Document(data, { version: '1.1' });
     await fs.writeFile(path.join(tmp, 'template.yaml'), doc.toString({ lineWidth: 0 }));
-    const old = `${buildDir}.old-${randomBytes(4).toString('hex')}`;
-    const hadOld = await fs.rename(buildDir, old).then(() => true, () => false);
-    await fs.rename(tmp, buildDir);
-    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+    await swapInFolder(tmp, buildDir);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;

@@ -6,6 +6,7 @@ import { preprocessLayer } from '../../shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
 import { encodeNpy, encodeNpz } from '../pipeline/npy';
+import { swapInFolder } from '../fs/swap-folder';
 import { DEMO_MARKER } from '../projects/project-folder';
 import { DEMO_RUNS, LABELS, labelEdits, LS_PER_RUN, PLACED_LABELS, type DemoLabel } from './demo-labels';
 import { demoTemplateYaml } from './demo-template';
@@ -247,8 +248,7 @@ async function ensureDemoProjectOnce(dir: string, opts: DemoOptions): Promise<{ 
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   try {
     await generateDemoProject(tmp, opts);
-    if (exists) await fs.rm(dir, { recursive: true, force: true });
-    await fs.rename(tmp, dir);
+    await swapInFolder(tmp, dir);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;

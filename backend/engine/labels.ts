@@ -9,6 +9,7 @@
  */
 import os from 'node:os';
 import type Docker from 'dockerode';
+import { pidAlive } from '../fs/atomic-write';
 
 export const STUDIO_LABEL = 'dism.studio';
 export const PROJECT_LABEL = 'dism.project';
@@ -36,14 +37,7 @@ export function ownerIsAlive(owner: string | undefined): boolean {
   const [pidText, host] = owner.split('@');
   if (host !== os.hostname()) return true; // another machine's engine client: not ours to judge
   const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
 }
 
 export async function findStudioContainers(docker: Docker, labels: Record<string, string> = {}, all = true): Promise<Docker.ContainerInfo[]> {

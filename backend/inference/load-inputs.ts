@@ -1,23 +1,17 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { InferenceData } from '../../shared/api/contract/model-server';
-import { ApiError } from '../../shared/api/errors';
 import { inputSignature, metadataInputs, type MetadataInput, type ResourceView } from '../build-local/template-source';
 import { loadDataInputs } from '../pipeline/data-inputs';
 import { projectSampleData } from '../pipeline/project-data';
-import { alignOms, loadOmsColumnar } from '../pipeline/oms';
+import { inputError } from '../pipeline/input-error';
+import { alignOms, loadHltRates, loadOmsColumnar, lumiKey } from '../pipeline/oms';
 import type { InferenceInputs } from './oip-request';
-import { systemErrorReason } from '../../shared/api/system-errors';
 import { regexTooLongToCheck } from '../../shared/template/regex';
 
 export interface LoadedInferenceInputs extends InferenceInputs {
   runs: Float64Array;
   lumis: Float64Array;
   warnings: string[];
-}
-
-function inputError(message: string): ApiError {
-  return new ApiError('INPUT_INVALID', message, undefined, 'InputError');
 }
 
 /** Regex of an `hltpathrates` metadata's `path_name` filter (LIST_AND_MATCH: Python re.match, anchored at the start). */
@@ -32,33 +26,14 @@ function pathFilter(resource: ResourceView, meta: string): RegExp | undefined {
   return f.Operation === 'LIST_AND_MATCH' ? new RegExp(`^(?:${value})`) : new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
-/** HLT path rates per (run, LS) for the paths an `hltpathrates` metadata entry selects. */
+/** HLT path rates per (run, LS) for the paths an `hltpathrates` metadata entry selects (all paths without a filter). */
 async function hltColumn(file: string, re: RegExp | undefined, runs: Float64Array, lumis: Float64Array, warnings: string[]): Promise<Array<number | null>> {
-  let doc: Record<string, Record<string, { rate?: unknown[]; first_lumisection_number?: unknown[]; run_number?: unknown[] }>>;
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HLT rate file not found' : `cannot read the HLT rate file: ${systemErrorReason(err)}`}`);
-  }
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw inputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  const rates = new Map<string, number>();
-  for (const [run, triggers] of Object.entries(doc)) {
-    const paths = Object.keys(triggers ?? {}).filter((p) => !re || re.test(p)).sort();
-    if (paths.length > 1) warnings.push(`${file}: run ${run} has several paths matching ${re?.source} (${paths.join(', ')}); using ${paths[paths.length - 1]}`);
-    const entry = paths.length ? triggers[paths[paths.length - 1]] : undefined;
-    if (!entry || !Array.isArray(entry.rate) || !Array.isArray(entry.first_lumisection_number)) continue;
-    entry.first_lumisection_number.forEach((ls, i) => rates.set(`${entry.run_number ? Number(entry.run_number[i]) : Number(run)}:${Number(ls)}`, Number(entry.rate![i])));
-  }
+  const table = await loadHltRates(file, re ?? /(?:)/, warnings);
   let missing = 0;
   const out = Array.from(runs, (r, i) => {
-    const v = rates.get(`${r}:${lumis[i]}`);
+    const v = table.rates.get(lumiKey(r, lumis[i]));
     if (v === undefined) missing++;
-    return v ?? null;
+    return v?.rate ?? null;
   });
   if (missing) warnings.push(`${file}: no HLT rate for ${missing} lumisection(s); sent as 0`);
   return out;

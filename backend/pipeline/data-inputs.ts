@@ -7,6 +7,7 @@ import { loadDialsParquet } from './dials-parquet';
 import { lumiIdsProblem, rawCountsProblem } from '../../shared/pipeline/input-checks';
 import { inputError } from './input-error';
 import { NpyFormatError, readNpyFile, readNpzFile } from './npy';
+import { lumiKey } from './oms';
 
 /** What loading reads of a layer: a preset's layers, or a template's InputSignature (test inference). */
 type DataLayer = Pick<PresetLayer, 'name' | 'monitoringElement' | 'shape'>;
@@ -148,7 +149,6 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
     lumis = Float64Array.from({ length: first.n }, (_, i) => i);
   }
   const raws: NumericArray[] = [];
-  const key = (r: number, l: number) => `${r}:${l}`;
   loaded.forEach((l, i) => {
     const layer = preset.layers[i];
     const size = layer.shape[0] * layer.shape[1];
@@ -159,11 +159,11 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
     }
     // Inputs that carry their own (run, LS) are reordered to the first layer's order.
     const pos = new Map<string, number>();
-    for (let k = 0; k < l.n; k++) pos.set(key(l.runs[k], l.lumis[k]), k);
+    for (let k = 0; k < l.n; k++) pos.set(lumiKey(l.runs[k], l.lumis[k]), k);
     const out = new Float64Array(first.n * size);
     const absent: string[] = [];
     for (let k = 0; k < first.n; k++) {
-      const p = pos.get(key(runs![k], lumis![k]));
+      const p = pos.get(lumiKey(runs![k], lumis![k]));
       if (p === undefined) absent.push(`${runs![k]}:${lumis![k]}`);
       else out.set(l.data.subarray(p * size, (p + 1) * size), k * size);
     }

@@ -3,7 +3,7 @@ import { unzipSync, zipSync } from 'fflate';
 import type { DType, NdArray, NumericArray } from '../../shared/pipeline/ndarray';
 import { shapeSize, shapeText } from '../../shared/pipeline/ndarray';
 import { releaseTemp, removeStaleTemps, resolveWriteTarget, tempPathFor } from '../fs/atomic-write';
-import { systemErrorReason } from '../../shared/api/system-errors';
+import { readFailure } from './input-error';
 
 /** A .npy/.npz file that cannot be read; the message names the file (and key) and what is wrong. */
 export class NpyFormatError extends Error {
@@ -242,9 +242,7 @@ async function readBytes(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await fs.readFile(file));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NpyFormatError(`${file}: file not found`);
-    throw new NpyFormatError(`${file}: cannot read it: ${systemErrorReason(err)}`);
+    throw new NpyFormatError(`${file}: ${readFailure(err)}`);
   }
 }
 

@@ -1,5 +1,5 @@
-import { isMap, type Node, type Pair } from 'yaml';
-import { findPair, isNullNode, type YNode } from '../document';
+import { isMap, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { findPair, isNullNode, seqItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
 import type { ValidationContext } from './context';
 import { kindError, type ValueKind } from './values';
@@ -23,4 +23,32 @@ export function optional(ctx: ValidationContext, map: YNode, key: string, base: 
   const err = kindError(kind, pair.value);
   if (err) ctx.error('type', err, [...base, key], pair.value);
   return pair.value;
+}
+
+/**
+ * An optional list of mappings (null counts as absent), checked as pydantic checks `list[Model] | None`:
+ * a value that is not a list, or an item that is not a mapping, is a type error; each item's unknown
+ * keys are reported; `each` gets every item that is a mapping, with its path.
+ */
+export function forEachListedMapping(
+  ctx: ValidationContext,
+  pair: Pair<Node, Node | null> | undefined,
+  seg: PathSegment[],
+  spec: { list: string; item: string; keys: readonly string[] },
+  each: (item: YAMLMap, s: PathSegment[]) => void,
+): void {
+  if (!pair || isNullNode(pair.value)) return;
+  if (!isSeq(pair.value)) {
+    ctx.error('type', `Input should be a valid list of ${spec.list}`, seg, pair.value);
+    return;
+  }
+  seqItems(pair.value).forEach((item, i) => {
+    const s = [...seg, i];
+    if (!isMap(item)) {
+      ctx.error('type', `Input should be a valid dictionary or instance of ${spec.item}`, s, item ?? pair.value);
+      return;
+    }
+    ctx.unknownKeys(item.items as Pair[], s, spec.keys);
+    each(item, s);
+  });
 }

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { findPair, isNullNode, mapItems, seqItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
 import { ALL_PROPERTY_KEYS, BASE_PROPERTY_KEYS, KNOWN_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, TAG_NAME_MAX_LENGTH, TAG_NAME_PATTERN, type ResourceTypeSpec } from '../schema';
@@ -6,7 +6,7 @@ import { validateConditions } from './conditions';
 import type { ValidationContext } from './context';
 import { validateMetadata } from './metadata';
 import { validateSignatures } from './signatures';
-import { optional, required } from './fields';
+import { forEachListedMapping, optional, required } from './fields';
 import { asBool, kindError, scalarString } from './values';
 
 const NAME_RE = new RegExp(NAME_PATTERN);
@@ -71,18 +71,7 @@ function suggestName(name: string, seg: PathSegment[]) {
 }
 
 function validateTags(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
-  if (!pair || isNullNode(pair.value)) return;
-  if (!isSeq(pair.value)) {
-    ctx.error('type', 'Input should be a valid list of {Name, Value} tags', seg, pair.value);
-    return;
-  }
-  seqItems(pair.value).forEach((item, i) => {
-    const s = [...seg, i];
-    if (!isMap(item)) {
-      ctx.error('type', 'Input should be a valid dictionary or instance of Tag', s, item ?? pair.value);
-      return;
-    }
-    ctx.unknownKeys(item.items as Pair[], s, KNOWN_KEYS.tag);
+  forEachListedMapping(ctx, pair, seg, { list: '{Name, Value} tags', item: 'Tag', keys: KNOWN_KEYS.tag }, (item, s) => {
     const nameNode = required(ctx, item, 'Name', s, 'string', item);
     required(ctx, item, 'Value', s, 'string', item);
     const name = scalarString(nameNode);
