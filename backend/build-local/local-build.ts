@@ -5,11 +5,12 @@ import { Document } from 'yaml';
 import { ApiError } from '../../shared/api/errors';
 import { isInside, realPathAllowMissing } from '../fs/paths';
 import { swapInFolder } from '../fs/swap-folder';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 import { linkProblem, resolveProjectPath, type PathRule } from '../template/project-paths';
 import { configPbtxt, TRITON_MODEL } from './config-pbtxt';
 import { modelName, plainDataType, readTemplate, type ResourceView, type TemplateView } from './template-source';
+import type { LocalBuildResult } from '../../shared/api/contract/model-server';
 
-export const ARTIFACTS_DIR = '.dism-artifacts';
 
 /** What an official `dismcli build` does that this offline build cannot (shown next to the result). */
 const OFFICIAL_BUILD_ADDS = [
@@ -19,28 +20,7 @@ const OFFICIAL_BUILD_ADDS = [
   'A check that the Image can be pulled by the DIALS inference cluster',
 ];
 
-export interface BuiltResource {
-  key: string;
-  type: string;
-  framework: 'MLServer' | 'Tritonserver';
-  name: string;
-  /** Absolute path of build/<ResourceKey>. */
-  dir: string;
-  /** Every file under dir, relative, '/'-separated, sorted. */
-  files: string[];
-}
-
-export interface LocalBuildResult {
-  templateFile: string;
-  projectDir: string;
-  buildDir: string;
-  builtTemplate: string;
-  resources: BuiltResource[];
-  warnings: string[];
-  local: true;
-  officialBuildAdds: string[];
-  builtAt: string;
-}
+type BuiltResource = LocalBuildResult['resources'][number];
 
 const RULE_CODES: Record<PathRule, string> = {
   'path-outside-project': 'PATH_OUTSIDE_PROJECT',

@@ -5,6 +5,7 @@ import type { DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } f
 import { ApiError } from '../../shared/api/errors';
 import { studioLabels } from '../engine/labels';
 import { containerUserFor, runOneShotContainer } from '../engine/run-container';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 import { DismcliOutputParser } from './output-parser';
 
 const DISMCLI_ROLE = 'dismcli';
@@ -49,7 +50,7 @@ async function projectRelativeTemplate(projectDir: string, template: string): Pr
 }
 
 async function listArtifacts(projectDir: string, workDir: string, command: DismcliCommand): Promise<string[]> {
-  const root = path.join(workDir, '.dism-artifacts', command);
+  const root = path.join(workDir, ARTIFACTS_DIR, command);
   const out: string[] = [];
   const walk = async (dir: string) => {
     for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {

@@ -19,6 +19,7 @@ import { parsePreset, savePresetFile } from '../pipeline/preset-io';
 import { checkOutputs } from '../fs/output-target';
 import { EXTRACT_SCRIPT } from './extract-script';
 import { crossFor, splitCombinedLossMask } from './loss-mask';
+import type { ImportJoblibResult } from '../../shared/api/contract/models';
 
 export const IMPORT_ROLE = 'import-joblib';
 
@@ -56,15 +57,6 @@ export interface ImportJoblibOptions {
   overwrite?: boolean;
   /** How the user allows replacing, for the refusal: CLI "add --overwrite …", UI "confirm …". */
   allowHint?: string;
-}
-
-export interface ImportJoblibResult {
-  presetFile: string;
-  image: string;
-  className: string;
-  versions: Record<string, string>;
-  layers: Array<{ name: string; monitoringElement: string; nComponents: number; xshape: [number, number]; onnx: string }>;
-  warnings: string[];
 }
 
 interface InputEntry {

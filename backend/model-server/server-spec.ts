@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { modelName, type ResourceView } from '../build-local/template-source';
-import { ARTIFACTS_DIR } from '../build-local/local-build';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 
 /** The images DIALS runs when a template sets no Properties.Image. */
 const DEFAULT_IMAGES = {
