@@ -17,7 +17,6 @@ import { readFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../backend/api/create-backend';
-import { pipelineService } from '../backend/api/handlers/pipeline';
 import { encodeNpy, readNpyFile } from '../backend/pipeline/npy';
 import type { MethodInput, MethodName, MethodOutput } from '../shared/api/contract';
 import { pixelBarrelPreset } from '../shared/preset/pixel-barrel';
@@ -138,7 +137,7 @@ async function main(): Promise<void> {
       const held = await settled();
       firstHeld ??= held;
       row(`run ${i} (${(s / 1000).toFixed(0)} s${inProcess ? ', in-process' : ''}, ${results.summary.flagged} flagged), results held`, held);
-      const kept = pipelineService(backend.ctx).kept();
+      const kept = backend.ctx.pipeline.kept();
       console.log(`${''.padEnd(46)}(kept: ${kept.runs.length} run(s), ${mb(kept.mapsBytes)} of stage maps, results of ${kept.runs.reduce((a, r) => a + r.lumisections, 0)} LS)`);
       // leaving the run: what the UI does before another run or when the project closes
       const reply = await backend.dispatch('pipeline.release', { sessionId: run.sessionId });

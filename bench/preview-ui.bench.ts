@@ -10,6 +10,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { APP_DEMO_CONTRIBUTORS } from '../backend/api/create-backend';
 import { ensureDemoProject } from '../backend/demo/demo-project';
 import { encodeNpy, readNpyFile } from '../backend/pipeline/npy';
 import { DEMO_MARKER } from '../backend/projects/project-folder';
@@ -202,7 +203,7 @@ async function main() {
   try {
     const userData = path.join(tmp, 'user-data');
     const t0 = Date.now();
-    const { dir: demo } = await ensureDemoProject(userData);
+    const { dir: demo } = await ensureDemoProject(userData, { contributors: APP_DEMO_CONTRIBUTORS });
     console.log(`demo project generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const p1000 = await tiledProject(demo, path.join(tmp, 'ls1000'), 1000);
     const p5000 = await tiledProject(demo, path.join(tmp, 'ls5000'), 5000);

@@ -1,10 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
-import type { EventName, EventPayload } from '../../shared/api/contract';
+import type { EngineStatus, EventName, EventPayload } from '../../shared/api/contract';
+import type { DemoContributor } from '../demo/demo-project';
+import { DismcliService } from '../dismcli/dismcli-service';
 import { EngineService } from '../engine/engine-service';
-import { JobManager } from '../jobs/job-manager';
+import { JobManager, type JobEvents } from '../jobs/job-manager';
+import { demoModelServerContributor } from '../model-server/demo-handler';
+import { ModelServerManager } from '../model-server/manager';
+import { PipelineService } from '../pipeline/pipeline-service';
 import { AppSettingsStore } from '../projects/app-settings';
 import { OpenedFolders } from '../projects/opened-folders';
+import { TemplateDrafts } from '../template/drafts';
+import { TemplateValidator } from '../template/template-validator';
 import { createDispatcher, type AllHandlers } from './dispatcher';
 import { appHandlers } from './handlers/app';
 import { engineHandlers } from './handlers/engine';
@@ -16,8 +23,55 @@ import { templateHandlers } from './handlers/template';
 import { modelServerHandlers } from './handlers/model-server';
 import { pipelineHandlers } from './handlers/pipeline';
 import { modelHandlers } from './handlers/models';
-import type { BackendContext, HostAdapter } from './types';
+import type { BackendContext, BackendServices, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
+
+/**
+ * What every demo project the app generates gets besides the preview files: the model server
+ * handler (demo-assets/mlserver-model), so Build & Run works on the demo too.
+ */
+export const APP_DEMO_CONTRIBUTORS: readonly DemoContributor[] = [demoModelServerContributor];
+
+export interface ServiceOptions {
+  userDataDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where job progress, logs and chunks and engine status changes go (the API's events, or a CLI's output). */
+  events: { jobs: JobEvents; engineStatus(status: EngineStatus): void };
+}
+
+/**
+ * Every service of a back end, each created once, here and nowhere else (the composition root):
+ * the API back end (createBackend) and the CLI commands that use services (start-api) build them
+ * with this. Creating them does no work yet (no file read, thread or container before first use).
+ */
+export function createServices(opts: ServiceOptions): BackendServices & { dispose(): Promise<void> } {
+  const jobs = new JobManager(opts.events.jobs);
+  const engine = new EngineService(opts.events.engineStatus, opts.env ?? process.env);
+  const settings = new AppSettingsStore(opts.userDataDir);
+  const services: BackendServices = {
+    jobs,
+    engine,
+    settings,
+    opened: new OpenedFolders(settings, opts.userDataDir),
+    pipeline: new PipelineService(jobs),
+    modelServers: new ModelServerManager({ jobs, engine }),
+    templateValidator: new TemplateValidator(),
+    drafts: new TemplateDrafts(opts.userDataDir),
+    dismcli: new DismcliService({ jobs, engine, settings }),
+    demoContributors: APP_DEMO_CONTRIBUTORS,
+  };
+  return {
+    ...services,
+    async dispose() {
+      engine.stopPolling();
+      await jobs.cancelAll();
+      // Closing the app stops every container it started.
+      await services.modelServers.stopAll();
+      await services.pipeline.dispose();
+      await services.templateValidator.dispose();
+    },
+  };
+}
 
 export interface BackendOptions {
   host: HostAdapter;
@@ -57,23 +111,19 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => bus.emit('event', event, payload);
-  const disposers: Array<() => Promise<void> | void> = [];
-  const settings = new AppSettingsStore(opts.userDataDir);
-  const ctx: BackendContext = {
-    host: opts.host,
+  const { dispose, ...services } = createServices({
     userDataDir: opts.userDataDir,
-    version: APP_VERSION,
-    jobs: new JobManager({
-      update: (s) => emit('job.update', s),
-      log: (l) => emit('job.log', l),
-      chunk: (c) => emit('job.chunk', c),
-    }),
-    engine: new EngineService((s) => emit('engine.status', s), opts.env ?? process.env),
-    settings,
-    opened: new OpenedFolders(settings, opts.userDataDir),
-    emit,
-    onDispose: (fn) => disposers.push(fn),
-  };
+    env: opts.env,
+    events: {
+      jobs: {
+        update: (s) => emit('job.update', s),
+        log: (l) => emit('job.log', l),
+        chunk: (c) => emit('job.chunk', c),
+      },
+      engineStatus: (s) => emit('engine.status', s),
+    },
+  });
+  const ctx: BackendContext = { ...services, host: opts.host, userDataDir: opts.userDataDir, version: APP_VERSION };
   if (opts.pollEngine !== false) ctx.engine.startPolling();
   const dispatch = createDispatcher(allHandlers(), ctx);
   return {
@@ -84,10 +134,6 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       bus.on('event', l);
       return () => bus.off('event', l);
     },
-    async dispose() {
-      ctx.engine.stopPolling();
-      await ctx.jobs.cancelAll();
-      for (const d of disposers.reverse()) await d();
-    },
+    dispose,
   };
 }

@@ -14,7 +14,7 @@ export type AllHandlers = HandlerMap<MethodName>;
 export const MAX_INPUT_DEPTH = 32;
 
 /** Nesting depth of a JSON-like value (a scalar is 0, `{}` is 1), walked without recursion; stops at limit + 1. */
-export function inputDepth(value: unknown, limit: number): number {
+function inputDepth(value: unknown, limit: number): number {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length) {
@@ -64,5 +64,3 @@ export function createDispatcher(handlers: AllHandlers, ctx: BackendContext) {
     }
   };
 }
-
-export type Dispatch = ReturnType<typeof createDispatcher>;

@@ -1,8 +1,14 @@
-import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput, Methods } from '../../shared/api/contract';
-import type { JobManager } from '../jobs/job-manager';
+import type { MethodInput, MethodName, MethodOutput, Methods } from '../../shared/api/contract';
+import type { DemoContributor } from '../demo/demo-project';
+import type { DismcliService } from '../dismcli/dismcli-service';
 import type { EngineService } from '../engine/engine-service';
+import type { JobManager } from '../jobs/job-manager';
+import type { ModelServerManager } from '../model-server/manager';
+import type { PipelineService } from '../pipeline/pipeline-service';
 import type { AppSettingsStore } from '../projects/app-settings';
 import type { OpenedFolders } from '../projects/opened-folders';
+import type { TemplateDrafts } from '../template/drafts';
+import type { TemplateValidator } from '../template/template-validator';
 
 export type HostKind = 'electron' | 'browser' | 'test';
 
@@ -13,19 +19,32 @@ export interface HostAdapter {
   pickFolder?: (title?: string) => Promise<string | null>;
 }
 
-/** Shared services every handler can use. Created once per back end. */
-export interface BackendContext {
-  host: HostAdapter;
-  userDataDir: string;
-  version: string;
+/** The back end's services, each created once by createServices (create-backend.ts), the composition root. */
+export interface BackendServices {
   jobs: JobManager;
   engine: EngineService;
   settings: AppSettingsStore;
   /** The folders API calls may write into; the dispatcher checks every write against them. */
   opened: OpenedFolders;
-  emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
-  /** Register clean-up to run when the back end shuts down (stop containers it started, …). */
-  onDispose(fn: () => Promise<void> | void): void;
+  /** NMF preview runs and what is kept of them. */
+  pipeline: PipelineService;
+  /** Model server containers this back end started (stopped when it shuts down). */
+  modelServers: ModelServerManager;
+  /** template.validate in a worker thread. */
+  templateValidator: TemplateValidator;
+  /** Unsaved template edits in the user-data folder. */
+  drafts: TemplateDrafts;
+  /** dismcli runner, DIALS choice and runs. */
+  dismcli: DismcliService;
+  /** What every demo project this back end generates gets besides the demo files. */
+  demoContributors: readonly DemoContributor[];
+}
+
+/** What every handler receives: the services and the host it runs in. */
+export interface BackendContext extends BackendServices {
+  host: HostAdapter;
+  userDataDir: string;
+  version: string;
 }
 
 export type Handler<M extends MethodName> = (

@@ -17,14 +17,6 @@ type Writes<M extends MethodName> = 'nothing' | ((input: Parsed<M>, ctx: Backend
 
 const templateFolder = (templateFile: string, what: string): WriteTarget[] => [{ path: path.dirname(path.resolve(templateFile)), what }];
 
-/** Preset files of preview sessions, so `pipeline.savePreset` without a file knows where it writes. */
-const sessionPresets = new WeakMap<BackendContext, Map<string, string>>();
-export function rememberSessionPreset(ctx: BackendContext, sessionId: string, presetFile: string): void {
-  let m = sessionPresets.get(ctx);
-  if (!m) sessionPresets.set(ctx, (m = new Map()));
-  m.set(sessionId, presetFile);
-}
-
 export const WRITES: { [M in MethodName]: Writes<M> } = {
   'app.info': 'nothing',
   'engine.status': 'nothing',
@@ -82,10 +74,10 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'pipeline.release': 'nothing',
   'pipeline.presets': 'nothing',
   'pipeline.savePreset': ({ sessionId, file }, ctx) => {
-    const sessionFile = sessionPresets.get(ctx)?.get(sessionId);
-    // An unknown session fails in the handler (NOT_FOUND) before anything is written.
-    if (!sessionFile) return file && path.isAbsolute(file) ? [{ path: file, what: 'the model preset' }] : [];
-    return [{ path: path.resolve(path.dirname(sessionFile), file ?? sessionFile), what: 'the model preset' }];
+    const target = ctx.pipeline.presetTarget(sessionId, file);
+    // A run no longer kept fails in the handler (NOT_FOUND) before anything is written.
+    if (!target) return file && path.isAbsolute(file) ? [{ path: file, what: 'the model preset' }] : [];
+    return [{ path: target, what: 'the model preset' }];
   },
   'preset.load': 'nothing',
   'preset.save': ({ file }) => [{ path: file, what: 'the model preset' }],

@@ -9,7 +9,7 @@ export const TRITON_MODEL: Record<string, { key: 'platform' | 'backend'; value: 
 };
 
 /** Triton's spelling of a DISM DataType (BYTES is TYPE_STRING in Triton). */
-export function tritonDataType(dt: string): string {
+function tritonDataType(dt: string): string {
   return dt === 'BYTES' ? 'TYPE_STRING' : `TYPE_${dt}`;
 }
 

@@ -4,42 +4,23 @@ import { randomBytes } from 'node:crypto';
 import { Document } from 'yaml';
 import { ApiError } from '../../shared/api/errors';
 import { isInside, realPathAllowMissing } from '../fs/paths';
+import { swapInFolder } from '../fs/swap-folder';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 import { linkProblem, resolveProjectPath, type PathRule } from '../template/project-paths';
 import { configPbtxt, TRITON_MODEL } from './config-pbtxt';
 import { modelName, plainDataType, readTemplate, type ResourceView, type TemplateView } from './template-source';
+import type { LocalBuildResult } from '../../shared/api/contract/model-server';
 
-export const ARTIFACTS_DIR = '.dism-artifacts';
 
 /** What an official `dismcli build` does that this offline build cannot (shown next to the result). */
-export const OFFICIAL_BUILD_ADDS = [
+const OFFICIAL_BUILD_ADDS = [
   'DIALS login and a check that you may publish to the resource Workspace',
   'DISM\'s own server-side validation of the template (dism_core, same rules as the Template step, plus model-name uniqueness in the workspace)',
   'The build recorded by DISM with its version, so `dismcli package` can register the model in DIALS',
   'A check that the Image can be pulled by the DIALS inference cluster',
 ];
 
-export interface BuiltResource {
-  key: string;
-  type: string;
-  framework: 'MLServer' | 'Tritonserver';
-  name: string;
-  /** Absolute path of build/<ResourceKey>. */
-  dir: string;
-  /** Every file under dir, relative, '/'-separated, sorted. */
-  files: string[];
-}
-
-export interface LocalBuildResult {
-  templateFile: string;
-  projectDir: string;
-  buildDir: string;
-  builtTemplate: string;
-  resources: BuiltResource[];
-  warnings: string[];
-  local: true;
-  officialBuildAdds: string[];
-  builtAt: string;
-}
+type BuiltResource = LocalBuildResult['resources'][number];
 
 const RULE_CODES: Record<PathRule, string> = {
   'path-outside-project': 'PATH_OUTSIDE_PROJECT',
@@ -221,10 +202,7 @@ export async function buildLocal(templateFile: string, opts: { onProgress?: (mes
     // dismcli's readers are PyYAML (YAML 1.1): write 1.1 so "2025-03-31", yes/no, … stay strings.
     const doc = new Document(data, { version: '1.1' });
     await fs.writeFile(path.join(tmp, 'template.yaml'), doc.toString({ lineWidth: 0 }));
-    const old = `${buildDir}.old-${randomBytes(4).toString('hex')}`;
-    const hadOld = await fs.rename(buildDir, old).then(() => true, () => false);
-    await fs.rename(tmp, buildDir);
-    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+    await swapInFolder(tmp, buildDir);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;

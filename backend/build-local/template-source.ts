@@ -3,6 +3,7 @@ import { ApiError } from '../../shared/api/errors';
 import { readTemplateText } from '../template/read-template-text';
 // The one place that knows how templates are parsed and validated (issue 3's shared/template).
 import { validateTemplateText } from '../../shared/template/validate';
+import { modernDataType } from '../../shared/template/legacy';
 import { resourceTypeSpec } from '../../shared/template/schema';
 
 /** What the build, start-api and inference need from a template resource (plain JS values). */
@@ -60,7 +61,7 @@ export function requireResource(t: TemplateView, key?: string): ResourceView {
 /** Plain DataType: `TYPE_FP32` (older DISM) → `FP32`. */
 export function plainDataType(v: unknown): string {
   const s = String(v ?? '');
-  return s.startsWith('TYPE_') ? s.slice(5) : s;
+  return modernDataType(s) ?? s;
 }
 
 export interface SignatureEntry {

@@ -23,6 +23,17 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** `--data NAME=FILE …` (one file per layer or input) as NAME → FILE. */
+export function parseDataFiles(values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--data expects NAME=FILE (e.g. BPix2=raw_BPix2.npy), got "${v}"`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = true) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });

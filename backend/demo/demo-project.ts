@@ -6,8 +6,8 @@ import { preprocessLayer } from '../../shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
 import { encodeNpy, encodeNpz } from '../pipeline/npy';
+import { swapInFolder } from '../fs/swap-folder';
 import { DEMO_MARKER } from '../projects/project-folder';
-import { demoContributors, type DemoContributor } from './contributors';
 import { DEMO_RUNS, LABELS, labelEdits, LS_PER_RUN, PLACED_LABELS, type DemoLabel } from './demo-labels';
 import { demoTemplateYaml } from './demo-template';
 import { trainNmf } from './nmf-train';
@@ -16,15 +16,26 @@ import { Rng } from './rng';
 import { DEMO_LAYERS, drawMap, makeLayerTruth, type LayerTruth } from './synthetic-maps';
 
 /** Bump when the generated content changes: older demo folders are regenerated. */
-export const DEMO_GENERATOR_VERSION = 1;
-export const DEMO_ERA = 'Run2025X-demo';
-export const NMF_COMPONENTS = 5;
+const DEMO_GENERATOR_VERSION = 1;
+const DEMO_ERA = 'Run2025X-demo';
+const NMF_COMPONENTS = 5;
+
+/**
+ * Another part of the app adds its files to a generated demo project (e.g. the MLServer handler
+ * `mlserver-model/app.py`). A contributor runs after the demo files are written, before the
+ * project is moved into place; it must be deterministic and only write inside `dir`.
+ */
+export type DemoContributor = (dir: string) => Promise<void>;
 
 export interface DemoOptions {
+  /**
+   * Required, so no caller can forget a part: the app passes its list (createBackend), a test that
+   * needs only the preview files passes [].
+   */
+  contributors: readonly DemoContributor[];
   seed?: number;
   trainingLs?: number;
   iterations?: number;
-  contributors?: DemoContributor[];
 }
 
 export interface DemoMarker {
@@ -62,7 +73,7 @@ function pileupAt(runIndex: number, ls: number): number {
  * labelled anomalies, NMF models trained here and exported to ONNX, local norms, loss masks, OMS
  * and HLT metadata, a model preset and a pixel-NMF template. Deterministic for a given seed.
  */
-export async function generateDemoProject(dir: string, opts: DemoOptions = {}): Promise<{ dir: string; labels: DemoLumiLabel[] }> {
+export async function generateDemoProject(dir: string, opts: DemoOptions): Promise<{ dir: string; labels: DemoLumiLabel[] }> {
   const seed = opts.seed ?? 2025;
   const trainingLs = opts.trainingLs ?? 96;
   const iterations = opts.iterations ?? 60;
@@ -175,7 +186,7 @@ export async function generateDemoProject(dir: string, opts: DemoOptions = {}): 
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, content);
   }
-  for (const contribute of opts.contributors ?? demoContributors) await contribute(dir);
+  for (const contribute of opts.contributors) await contribute(dir);
   return { dir, labels };
 }
 
@@ -216,7 +227,7 @@ async function readMarker(dir: string): Promise<DemoMarker | null> {
  * Generation happens in a temporary sibling folder that is renamed into place, so a crash never
  * leaves a half-written demo; a folder without the demo marker is never touched.
  */
-export function ensureDemoProject(userDataDir: string, opts: DemoOptions = {}): Promise<{ dir: string; generated: boolean }> {
+export function ensureDemoProject(userDataDir: string, opts: DemoOptions): Promise<{ dir: string; generated: boolean }> {
   // Concurrent calls (two windows, a double click) share one generation.
   const dir = demoDir(userDataDir);
   let pending = inFlight.get(dir);
@@ -237,8 +248,7 @@ async function ensureDemoProjectOnce(dir: string, opts: DemoOptions): Promise<{ 
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   try {
     await generateDemoProject(tmp, opts);
-    if (exists) await fs.rm(dir, { recursive: true, force: true });
-    await fs.rename(tmp, dir);
+    await swapInFolder(tmp, dir);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;

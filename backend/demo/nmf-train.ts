@@ -1,3 +1,4 @@
+import { gramRows } from '../onnx/nmf-onnx';
 import { Rng } from './rng';
 
 /**
@@ -84,13 +85,3 @@ function gram(W: Float64Array, n: number, k: number, out: Float64Array): void {
   for (let i = 0; i < n; i++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) out[a * k + b] += W[i * k + a] * W[i * k + b];
 }
 
-/** H·Hᵀ for H (k × d). */
-function gramRows(H: Float64Array, k: number, d: number, out: Float64Array): void {
-  for (let a = 0; a < k; a++) {
-    for (let b = 0; b < k; b++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += H[a * d + j] * H[b * d + j];
-      out[a * k + b] = s;
-    }
-  }
-}

@@ -85,7 +85,7 @@ export function makeLayerTruth(layer: DemoLayer, rng: Rng, deadModules: number):
   return { rows, cols, efficiency: eff, dead };
 }
 
-export function fillRegion(map: Float64Array, cols: number, g: Region, value: number, multiply = false): void {
+function fillRegion(map: Float64Array, cols: number, g: Region, value: number, multiply = false): void {
   for (let r = g.r0; r < g.r1; r++) for (let c = g.c0; c < g.c1; c++) map[r * cols + c] = multiply ? map[r * cols + c] * value : value;
 }
 

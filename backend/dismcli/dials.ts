@@ -2,14 +2,14 @@ import type { DialsChoice, DialsTarget } from '../../shared/api/contract/dismcli
 import { ApiError } from '../../shared/api/errors';
 import type { AppSettingsStore } from '../projects/app-settings';
 
-export const DIALS_URLS = {
+const DIALS_URLS = {
   production: 'https://cmsdials-api.web.cern.ch',
   development: 'https://dev-cmsdials-api.web.cern.ch',
 } as const;
 
 const SETTING_KEY = 'dismcli.dials';
 
-export function dialsTarget(choice: DialsChoice, customUrl?: string): DialsTarget {
+function dialsTarget(choice: DialsChoice, customUrl?: string): DialsTarget {
   if (choice !== 'custom') return { choice, url: DIALS_URLS[choice], ...(customUrl ? { customUrl } : {}) };
   const url = (customUrl ?? '').trim();
   let parsed: URL | null = null;

@@ -1,7 +1,7 @@
 import type { DismcliEvent, DismcliProblem } from '../../shared/api/contract/dismcli';
 
 /** How long a DIALS device code stays valid when dismcli does not say (CERN SSO default). */
-export const DEFAULT_LOGIN_SECONDS = 600;
+const DEFAULT_LOGIN_SECONDS = 600;
 
 const LOGIN_RE = /Go to the following url and authenticate:\s*(\S+)/i;
 const EXPIRES_RE = /expires?\s+in\s+(\d+)\s*(s|sec|seconds?|m|min|minutes?)\b/i;
@@ -44,7 +44,7 @@ const RULES: ProblemRule[] = [
 const STDIN_RE = /EOFError|EOF when reading a line/;
 const AUTH_RE = /\b(401|403)\b[^\n]*(unauthori[sz]ed|forbidden)|authorization_pending|expired_token|access_denied|Token (has )?expired/i;
 
-export function stripAnsi(s: string): string {
+function stripAnsi(s: string): string {
   return s.replace(ANSI_RE, '');
 }
 

@@ -4,16 +4,17 @@ import path from 'node:path';
 import type { RunnerRecipe } from '../../shared/api/contract/dismcli';
 import { ApiError } from '../../shared/api/errors';
 import { readJsonFile, writeFileAtomic } from '../fs/atomic-write';
+import { listFolder } from '../fs/list-folder';
 
 /** Where the recipe lives in the project, so it travels with it and the user can read it. */
-export const RUNNER_DIR = path.join('.dism-studio', 'dismcli-runner');
-export const RECIPE_FILE = 'recipe.json';
-export const DOCKERFILE = 'Dockerfile';
+const RUNNER_DIR = path.join('.dism-studio', 'dismcli-runner');
+const RECIPE_FILE = 'recipe.json';
+const DOCKERFILE = 'Dockerfile';
 export const IMAGE_REPO = 'dism-studio/dismcli-runner';
 export const RECIPE_HASH_LABEL = 'dism.recipe-hash';
 
-export const DEFAULT_BASE = { pip: 'python:3.11-slim', pyinstaller: 'ubuntu:24.04' } as const;
-export const DEFAULT_RECIPE: RunnerRecipe = { kind: 'pip' };
+const DEFAULT_BASE = { pip: 'python:3.11-slim', pyinstaller: 'ubuntu:24.04' } as const;
+const DEFAULT_RECIPE: RunnerRecipe = { kind: 'pip' };
 
 export function baseImageOf(recipe: RunnerRecipe): string {
   return recipe.baseImage?.trim() || DEFAULT_BASE[recipe.kind];
@@ -88,34 +89,6 @@ export async function recipeHash(recipe: RunnerRecipe): Promise<string> {
 
 export function imageTagFor(hash: string): string {
   return `${IMAGE_REPO}:${hash}`;
-}
-
-export interface FolderFile {
-  rel: string;
-  abs: string;
-  size: number;
-  mtimeMs: number;
-  mode: number;
-  link?: string;
-}
-
-/** Every file and symlink under a folder, sorted, POSIX-relative. */
-export async function listFolder(root: string): Promise<FolderFile[]> {
-  const out: FolderFile[] = [];
-  const walk = async (dir: string, prefix: string) => {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const e of entries) {
-      const abs = path.join(dir, e.name);
-      const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      const st = await fs.lstat(abs);
-      if (st.isDirectory()) await walk(abs, rel);
-      else if (st.isSymbolicLink()) out.push({ rel, abs, size: 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode, link: await fs.readlink(abs) });
-      else if (st.isFile()) out.push({ rel, abs, size: st.size, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode });
-    }
-  };
-  await walk(root, '');
-  return out;
 }
 
 function runnerDir(projectDir: string): string {

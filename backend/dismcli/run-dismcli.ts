@@ -3,11 +3,12 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } from '../../shared/api/contract/dismcli';
 import { ApiError } from '../../shared/api/errors';
-import { studioLabels } from '../engine/containers';
-import { containerUserFor, runOneShotContainer } from '../engine/containers-build';
+import { studioLabels } from '../engine/labels';
+import { containerUserFor, runOneShotContainer } from '../engine/run-container';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 import { DismcliOutputParser } from './output-parser';
 
-export const DISMCLI_ROLE = 'dismcli';
+const DISMCLI_ROLE = 'dismcli';
 
 export interface RunDismcliOptions {
   projectDir: string;
@@ -29,7 +30,7 @@ export interface RunDismcliOptions {
   onEvent?: (event: DismcliEvent) => void;
 }
 
-export function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?: string): string[] {
+function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?: string): string[] {
   if (command === 'build') {
     if (!template) throw new ApiError('INVALID_INPUT', 'dismcli build needs the template.', undefined, 'InvalidInputError');
     return ['dismcli', 'build', '-f', template, '-u', dialsUrl];
@@ -39,7 +40,7 @@ export function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?
 }
 
 /** Template path as dismcli will see it: relative to the project, and inside it. */
-export async function projectRelativeTemplate(projectDir: string, template: string): Promise<string> {
+async function projectRelativeTemplate(projectDir: string, template: string): Promise<string> {
   const abs = path.resolve(projectDir, template);
   const rel = path.relative(projectDir, abs);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ApiError('INVALID_INPUT', `The template ${abs} is outside the project folder ${projectDir}; dismcli only sees the project.`, undefined, 'InvalidInputError');
@@ -49,7 +50,7 @@ export async function projectRelativeTemplate(projectDir: string, template: stri
 }
 
 async function listArtifacts(projectDir: string, workDir: string, command: DismcliCommand): Promise<string[]> {
-  const root = path.join(workDir, '.dism-artifacts', command);
+  const root = path.join(workDir, ARTIFACTS_DIR, command);
   const out: string[] = [];
   const walk = async (dir: string) => {
     for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {

@@ -1,13 +1,10 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import tar from 'tar-stream';
 import type { RunnerInfo, RunnerRecipe } from '../../shared/api/contract/dismcli';
 import { ApiError } from '../../shared/api/errors';
 import { describeSystemError } from '../../shared/api/system-errors';
-import { trackFailure } from '../fs/stream-failure';
-import { buildImage, imageExists, pullImage, studioLabels, ROLE_LABEL, PROJECT_LABEL } from '../engine/containers';
+import { buildContext, buildImage, imageExists, pullImage } from '../engine/images';
+import { PROJECT_LABEL, ROLE_LABEL, studioLabels } from '../engine/labels';
 import {
   baseImageOf,
   dockerfileOf,
@@ -15,14 +12,13 @@ import {
   generatedDockerfile,
   IMAGE_REPO,
   imageTagFor,
-  listFolder,
   loadRecipe,
   RECIPE_HASH_LABEL,
   recipeHash,
   recipeProblems,
 } from './recipe';
 
-export const RUNNER_ROLE = 'dismcli-runner';
+const RUNNER_ROLE = 'dismcli-runner';
 
 /** The recipe as the UI shows it, with the state of its image in the engine (when reachable). */
 export async function runnerInfo(projectDir: string, docker: Docker | null, recipe?: RunnerRecipe): Promise<RunnerInfo> {
@@ -51,29 +47,10 @@ export async function runnerInfo(projectDir: string, docker: Docker | null, reci
 
 /** Build context: the Dockerfile, and for the PyInstaller recipe the user's folder as dismcli/ (links kept as links). */
 export function runnerContext(recipe: RunnerRecipe): Readable {
-  const pack = trackFailure(tar.pack());
-  const add = (header: Parameters<tar.Pack["entry"]>[0], data?: Buffer) =>
-    new Promise<void>((resolve, reject) => {
-      if (data) pack.entry(header, data, (err) => (err ? reject(err) : resolve()));
-      else pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    });
-  void (async () => {
-    await add({ name: 'Dockerfile', mode: 0o644 }, Buffer.from(dockerfileOf(recipe)));
-    if (recipe.kind === 'pyinstaller' && recipe.dismcliFolder) {
-      await add({ name: 'dismcli/', type: 'directory', mode: 0o755 });
-      for (const f of await listFolder(recipe.dismcliFolder)) {
-        const name = `dismcli/${f.rel}`;
-        if (f.link !== undefined) {
-          await add({ name, type: 'symlink', linkname: f.link, mode: f.mode & 0o7777 });
-          continue;
-        }
-        const entry = pack.entry({ name, size: f.size, mode: f.mode & 0o7777, mtime: new Date(f.mtimeMs) });
-        await pipeline(createReadStream(f.abs), entry);
-      }
-    }
-    pack.finalize();
-  })().catch((err: Error) => pack.destroy(err));
-  return pack as unknown as Readable;
+  return buildContext([
+    { name: 'Dockerfile', text: dockerfileOf(recipe) },
+    ...(recipe.kind === 'pyinstaller' && recipe.dismcliFolder ? [{ name: 'dismcli', folder: recipe.dismcliFolder }] : []),
+  ]);
 }
 
 export interface EnsureRunnerOptions {

@@ -60,7 +60,7 @@ export interface ProbeResult {
   apiVersion?: string;
 }
 
-export async function probe(c: CandidateAddress, timeoutMs = 3000): Promise<ProbeResult> {
+async function probe(c: CandidateAddress, timeoutMs = 3000): Promise<ProbeResult> {
   const opts = dockerOptionsFor(c.address);
   if (opts.socketPath && !opts.socketPath.startsWith('//./pipe')) {
     try {

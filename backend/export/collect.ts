@@ -2,9 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ArtifactPart } from '../../shared/api/contract/export';
 import { ApiError } from '../../shared/api/errors';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 import { isInside, safeEntryName } from './safe-path';
-
-export const ARTIFACTS_DIR = '.dism-artifacts';
 
 export interface SourceFile {
   /** POSIX name inside the export, e.g. "build/PixelNMF/app.py". */

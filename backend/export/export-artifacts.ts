@@ -23,7 +23,7 @@ export interface ExportOptions {
   onProgress?: (fraction: number, message: string) => void;
 }
 
-export function formatFor(target: string): ExportFormat {
+function formatFor(target: string): ExportFormat {
   const lower = target.toLowerCase();
   if (lower.endsWith('.zip')) return 'zip';
   if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) return 'tar.gz';

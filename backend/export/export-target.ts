@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ExportFormat } from '../../shared/api/contract/export';
 import { ApiError } from '../../shared/api/errors';
 import { isInside, realPathAllowMissing } from '../fs/paths';
-import { ARTIFACTS_DIR } from './collect';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 
 /**
  * The one rule for where an export may be written (CLI `export --to … --overwrite` and the UI's

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { ExportSummary, RegistrationRequest } from '../../shared/api/contract/export';
 import { artifactsRoot, collectPart, existingParts } from './collect';
 
-export const REGISTRATION_TITLE = '[Request] Model registration';
+const REGISTRATION_TITLE = '[Request] Model registration';
 
 interface ResourceLike {
   Type?: unknown;
@@ -24,7 +24,7 @@ function namesOf(list: unknown, field: string): string[] {
  * The text DIALS expects in a model-registration request: its title, what the model is and does,
  * and the packaged template attached. Built from the packaged template so it describes what ships.
  */
-export function registrationRequest(templateText: string, attachment: string): RegistrationRequest {
+function registrationRequest(templateText: string, attachment: string): RegistrationRequest {
   const doc = (parse(templateText) ?? {}) as { Description?: unknown; Resources?: Record<string, ResourceLike> };
   const lines: string[] = ['Hello DIALS team,', '', 'please register the following model.', ''];
   const templateDescription = str(doc.Description);

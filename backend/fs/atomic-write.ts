@@ -19,7 +19,7 @@ import { describeSystemError } from '../../shared/api/system-errors';
 /** Suffix of the previous version we keep. Distinct from a plain `.bak`, which may be the user's own. */
 export const BACKUP_SUFFIX = '.dism-studio.bak';
 
-export function backupPathFor(file: string): string {
+function backupPathFor(file: string): string {
   return `${file}${BACKUP_SUFFIX}`;
 }
 

@@ -78,7 +78,7 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** `host:port` as browsers send it in Host, lower-cased; null when it is not exactly that. */
-export function normalHost(value: string | undefined): string | null {
+function normalHost(value: string | undefined): string | null {
   if (!value || !/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(value)) return null;
   return value.toLowerCase();
 }
@@ -88,7 +88,7 @@ export function normalHost(value: string | undefined): string | null {
  * (it goes into the CSP): a page on another name that resolves to 127.0.0.1 (DNS rebinding) or a
  * forged header gets nowhere.
  */
-export function trustedHost(req: IncomingMessage, allowed: ReadonlySet<string>): string | null {
+function trustedHost(req: IncomingMessage, allowed: ReadonlySet<string>): string | null {
   const host = normalHost(req.headers.host);
   return host && allowed.has(host) ? host : null;
 }
@@ -98,7 +98,7 @@ export function trustedHost(req: IncomingMessage, allowed: ReadonlySet<string>):
  * server as the browser reached it (same scheme, name and port as Host). Non-browser clients (tests,
  * scripts) send none; they still need the token.
  */
-export function originMatches(origin: string | undefined, host: string): boolean {
+function originMatches(origin: string | undefined, host: string): boolean {
   return origin === undefined || origin === `http://${host}`;
 }
 

@@ -8,8 +8,9 @@ import { PRESET_FILE_NAME } from '../../shared/preset/model-preset';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
 import { lossMaskProblem } from '../../shared/pipeline/input-checks';
 import { ApiError } from '../../shared/api/errors';
-import { imageExists, studioLabels } from '../engine/containers';
-import { containerUserFor, runOneShotContainer } from '../engine/containers-build';
+import { imageExists } from '../engine/images';
+import { studioLabels } from '../engine/labels';
+import { containerUserFor, runOneShotContainer } from '../engine/run-container';
 import { BACKUP_SUFFIX, writeFileAtomic } from '../fs/atomic-write';
 import { encodeNmfOnnx } from '../onnx/nmf-onnx';
 import { readTemplateText } from '../template/read-template-text';
@@ -18,6 +19,7 @@ import { parsePreset, savePresetFile } from '../pipeline/preset-io';
 import { checkOutputs } from '../fs/output-target';
 import { EXTRACT_SCRIPT } from './extract-script';
 import { crossFor, splitCombinedLossMask } from './loss-mask';
+import type { ImportJoblibResult } from '../../shared/api/contract/models';
 
 export const IMPORT_ROLE = 'import-joblib';
 
@@ -55,15 +57,6 @@ export interface ImportJoblibOptions {
   overwrite?: boolean;
   /** How the user allows replacing, for the refusal: CLI "add --overwrite …", UI "confirm …". */
   allowHint?: string;
-}
-
-export interface ImportJoblibResult {
-  presetFile: string;
-  image: string;
-  className: string;
-  versions: Record<string, string>;
-  layers: Array<{ name: string; monitoringElement: string; nComponents: number; xshape: [number, number]; onnx: string }>;
-  warnings: string[];
 }
 
 interface InputEntry {
@@ -138,7 +131,7 @@ function patternSpec(rows: number[][]): PatternSpec {
 }
 
 /** The folder an import of `resource` writes into, next to the template. */
-export function importTarget(templateFile: string, resource: string): string {
+function importTarget(templateFile: string, resource: string): string {
   return path.join(path.dirname(path.resolve(templateFile)), `preview-${resource}`);
 }
 

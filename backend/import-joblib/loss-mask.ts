@@ -1,5 +1,5 @@
 import type { NdArray } from '../../shared/pipeline/ndarray';
-import { layerGeometry } from '../../shared/pipeline/model';
+import { cropGeometry } from '../../shared/pipeline/model';
 import { areaPlan, rebinKeepClip } from '../../shared/pipeline/rebin';
 import type { PresetLayer } from '../../shared/preset/model-preset';
 
@@ -19,7 +19,7 @@ export function crossFor([rows, cols]: [number, number], [xr, xc]: [number, numb
  * reproduce C are counted and reported.
  */
 export function splitCombinedLossMask(layers: PresetLayer[], combined: NdArray | null): { masks: Uint8Array[]; warnings: string[] } {
-  const geoms = layers.map(layerGeometry);
+  const geoms = layers.map(cropGeometry);
   const full = geoms.map((g) => new Uint8Array(g.rows * g.cols).fill(1));
   if (!combined) return { masks: full, warnings: ['The PixelNMF has no loss mask; the preview masks nothing.'] };
   const [r0, c0] = [geoms[0].outRows, geoms[0].outCols];

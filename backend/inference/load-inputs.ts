@@ -1,23 +1,17 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { InferenceData } from '../../shared/api/contract/model-server';
-import { ApiError } from '../../shared/api/errors';
-import type { ModelPreset } from '../../shared/preset/model-preset';
 import { inputSignature, metadataInputs, type MetadataInput, type ResourceView } from '../build-local/template-source';
 import { loadDataInputs } from '../pipeline/data-inputs';
-import { alignOms, loadOmsColumnar } from '../pipeline/oms';
+import { projectSampleData } from '../pipeline/project-data';
+import { inputError } from '../pipeline/input-error';
+import { alignOms, loadHltRates, loadOmsColumnar, lumiKey } from '../pipeline/oms';
 import type { InferenceInputs } from './oip-request';
-import { systemErrorReason } from '../../shared/api/system-errors';
 import { regexTooLongToCheck } from '../../shared/template/regex';
 
 export interface LoadedInferenceInputs extends InferenceInputs {
   runs: Float64Array;
   lumis: Float64Array;
   warnings: string[];
-}
-
-function inputError(message: string): ApiError {
-  return new ApiError('INPUT_INVALID', message, undefined, 'InputError');
 }
 
 /** Regex of an `hltpathrates` metadata's `path_name` filter (LIST_AND_MATCH: Python re.match, anchored at the start). */
@@ -32,33 +26,14 @@ function pathFilter(resource: ResourceView, meta: string): RegExp | undefined {
   return f.Operation === 'LIST_AND_MATCH' ? new RegExp(`^(?:${value})`) : new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
-/** HLT path rates per (run, LS) for the paths an `hltpathrates` metadata entry selects. */
+/** HLT path rates per (run, LS) for the paths an `hltpathrates` metadata entry selects (all paths without a filter). */
 async function hltColumn(file: string, re: RegExp | undefined, runs: Float64Array, lumis: Float64Array, warnings: string[]): Promise<Array<number | null>> {
-  let doc: Record<string, Record<string, { rate?: unknown[]; first_lumisection_number?: unknown[]; run_number?: unknown[] }>>;
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HLT rate file not found' : `cannot read the HLT rate file: ${systemErrorReason(err)}`}`);
-  }
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw inputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  const rates = new Map<string, number>();
-  for (const [run, triggers] of Object.entries(doc)) {
-    const paths = Object.keys(triggers ?? {}).filter((p) => !re || re.test(p)).sort();
-    if (paths.length > 1) warnings.push(`${file}: run ${run} has several paths matching ${re?.source} (${paths.join(', ')}); using ${paths[paths.length - 1]}`);
-    const entry = paths.length ? triggers[paths[paths.length - 1]] : undefined;
-    if (!entry || !Array.isArray(entry.rate) || !Array.isArray(entry.first_lumisection_number)) continue;
-    entry.first_lumisection_number.forEach((ls, i) => rates.set(`${entry.run_number ? Number(entry.run_number[i]) : Number(run)}:${Number(ls)}`, Number(entry.rate![i])));
-  }
+  const table = await loadHltRates(file, re ?? /(?:)/, warnings);
   let missing = 0;
   const out = Array.from(runs, (r, i) => {
-    const v = rates.get(`${r}:${lumis[i]}`);
+    const v = table.rates.get(lumiKey(r, lumis[i]));
     if (v === undefined) missing++;
-    return v ?? null;
+    return v?.rate ?? null;
   });
   if (missing) warnings.push(`${file}: no HLT rate for ${missing} lumisection(s); sent as 0`);
   return out;
@@ -68,36 +43,10 @@ function layersOf(resource: ResourceView) {
   return inputSignature(resource).map((s) => ({ name: s.name, monitoringElement: s.monitoringElement ?? s.name, shape: [s.dims[1], s.dims[2]] as [number, number] }));
 }
 
-/**
- * The project's sample data, found by the Preview's rule: data/raw_<input>.npy (or <input>.npy,
- * raw_<input>.npz, a DIALS parquet export of the ME), run_number.npy + ls_number.npy, omsdata*.json,
- * hltrate*.json.
- */
-export async function projectSampleData(projectDir: string, resource: ResourceView): Promise<InferenceData> {
-  const dataDir = path.join(projectDir, 'data');
-  let names: string[];
-  try {
-    names = await fs.readdir(dataDir);
-  } catch {
-    throw inputError(`No sample data: ${dataDir} does not exist. Put data/raw_<input>.npy (+ run_number.npy, ls_number.npy, omsdata*.json, hltrate*.json) there, or give the data files.`);
-  }
-  const files: Record<string, string> = {};
-  for (const l of layersOf(resource)) {
-    const candidates = [`raw_${l.name}.npy`, `${l.name}.npy`, `raw_${l.name}.npz`];
-    const found = candidates.find((c) => names.includes(c)) ?? names.find((n) => n.endsWith('.parquet') && n.includes(l.monitoringElement.replace(/\//g, '-')));
-    if (!found) throw inputError(`No sample data for input ${l.name} in ${dataDir} (looked for ${candidates.join(', ')} or a DIALS parquet export of ${l.monitoringElement}).`);
-    files[l.name] = path.join(dataDir, found);
-  }
-  const pick = (re: RegExp) => names.filter((n) => re.test(n)).sort()[0];
-  const oms = pick(/^omsdata.*\.json$/);
-  const hlt = pick(/^hltrate.*\.json$/);
-  const ids = names.includes('run_number.npy') && names.includes('ls_number.npy');
-  return {
-    files,
-    ...(ids ? { runs: path.join(dataDir, 'run_number.npy'), lumis: path.join(dataDir, 'ls_number.npy') } : {}),
-    ...(oms ? { oms: path.join(dataDir, oms) } : {}),
-    ...(hlt ? { hlt: path.join(dataDir, hlt) } : {}),
-  };
+/** The project's sample data for a template's inputs, found as the Preview finds it (see projectSampleData). */
+export async function templateSampleData(projectDir: string, resource: ResourceView): Promise<InferenceData> {
+  const { layers, runs, lumis, oms, hlt } = await projectSampleData(projectDir, layersOf(resource));
+  return { files: layers, ...(runs ? { runs } : {}), ...(lumis ? { lumis } : {}), ...(oms ? { oms } : {}), ...(hlt ? { hlt } : {}) };
 }
 
 /** Load the maps named by the template's InputSignature and the metadata its InputMetadata asks for. */
@@ -105,8 +54,7 @@ export async function loadInferenceInputs(resource: ResourceView, data: Inferenc
   const signature = inputSignature(resource);
   const bad = signature.filter((s) => s.dims.length !== 3);
   if (bad.length) throw inputError(`InputSignature ${bad.map((s) => `${s.name} Dims [${s.dims.join(', ')}]`).join(', ')}: test inference sends maps of shape [N, ny, nx], so Dims must be [-1, ny, nx]`);
-  // loadDataInputs only reads each layer's name, monitoring element and shape.
-  const loaded = await loadDataInputs({ layers: layersOf(resource) } as unknown as ModelPreset, { layers: data.files, runs: data.runs, lumis: data.lumis, baseDir });
+  const loaded = await loadDataInputs({ layers: layersOf(resource) }, { layers: data.files, runs: data.runs, lumis: data.lumis, baseDir });
   const warnings = [...loaded.warnings];
   const metadata: Record<string, ArrayLike<number | boolean | string | null>> = { ...(data.metadata ?? {}) };
   const needed = metadataInputs(resource).filter((m) => !(m.name in metadata));

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DemoContributor } from '../demo/contributors';
+import type { DemoContributor } from '../demo/demo-project';
 
 /** Files of the demo's model server handler (numpy PixelNMF), copied into `mlserver-model/`. */
 export const DEMO_HANDLER_FILES = ['app.py', 'pixelnmf.py', 'make_model_npz.py', 'README.md'];
@@ -10,7 +10,7 @@ export const DEMO_HANDLER_FILES = ['app.py', 'pixelnmf.py', 'make_model_npz.py',
  * `demo-assets/mlserver-model/` in the app: two folders up from this module, both from the
  * TypeScript sources (backend/model-server/) and from the bundles (dist/node/).
  */
-export function demoHandlerDir(): string {
+function demoHandlerDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../demo-assets/mlserver-model');
 }
 

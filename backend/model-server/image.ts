@@ -1,14 +1,8 @@
 import type Docker from 'dockerode';
 import { ApiError } from '../../shared/api/errors';
-import { imageExists, pullImage, PullError, type PullProgress } from '../engine/containers';
+import { imageExists, pullImage, PullError, type PullProgress } from '../engine/images';
 import { parseImageRef, type ImageRef } from './image-ref';
-
-export interface LocalImage {
-  ref: string;
-  id: string;
-  sizeBytes: number;
-  created: string;
-}
+import type { LocalImage } from '../../shared/api/contract/model-server';
 
 /** Local images, optionally only those whose last name component matches (e.g. every `…/mlserver:*`). */
 export async function listLocalImages(docker: Docker, baseName?: string): Promise<LocalImage[]> {

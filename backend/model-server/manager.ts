@@ -6,15 +6,9 @@ import type { ServerRun } from '../../shared/api/contract/model-server';
 import { ApiError } from '../../shared/api/errors';
 import { buildLocal } from '../build-local/local-build';
 import { readTemplate, requireResource } from '../build-local/template-source';
-import {
-  demuxDockerStream,
-  findStudioContainers,
-  OWNER_LABEL,
-  ownerIsAlive,
-  removeContainerQuietly,
-  studioLabels,
-  tailContainerLogs,
-} from '../engine/containers';
+import { findStudioContainers, OWNER_LABEL, ownerIsAlive, studioLabels } from '../engine/labels';
+import { removeContainerQuietly } from '../engine/run-container';
+import { demuxDockerStream, tailContainerLogs } from '../engine/streams';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { JobHandle as AnyJobHandle, JobManager } from '../jobs/job-manager';
 import { ensureImage } from './image';
@@ -26,7 +20,7 @@ import { systemErrorReason } from '../../shared/api/system-errors';
 
 export const MODEL_SERVER_JOB_KIND = 'model-server';
 type JobHandle = AnyJobHandle<typeof MODEL_SERVER_JOB_KIND>;
-export const MODEL_SERVER_ROLE = 'model-server';
+const MODEL_SERVER_ROLE = 'model-server';
 const RESOURCE_LABEL = 'dism.resource';
 const DEFAULT_READY_TIMEOUT_S = 180;
 const PORT_RETRIES = 5;

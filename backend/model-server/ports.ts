@@ -2,7 +2,7 @@ import net from 'node:net';
 import { ApiError } from '../../shared/api/errors';
 
 /** True when nothing listens on host:port (we can bind it ourselves). */
-export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();

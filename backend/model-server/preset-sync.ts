@@ -7,6 +7,7 @@ import { readTemplate, requireResource } from '../build-local/template-source';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { encodeNpy, parseNpy } from '../pipeline/npy';
 import { loadPresetFile, parsePreset } from '../pipeline/preset-io';
+import type { PresetSyncState } from '../../shared/api/contract/model-server';
 
 /**
  * DISM Studio's PixelNMF model server handler (demo-assets/mlserver-model) reads its thresholds,
@@ -14,18 +15,6 @@ import { loadPresetFile, parsePreset } from '../pipeline/preset-io';
  * preset.json is tuned in the Preview step, that copy goes stale and the server flags differently
  * from the preview. This finds out, and rewrites only that member on request.
  */
-export interface PresetSyncState {
-  applicable: boolean;
-  /** Why the check does not apply (no preset.json, ModelUri is not an npz with preset_json, …). */
-  reason?: string;
-  presetFile?: string;
-  modelFile?: string;
-  inSync?: boolean;
-  /** Preset parts that differ, e.g. "thresholds", "filters". */
-  differences?: string[];
-  updated?: boolean;
-}
-
 const MEMBER = 'preset_json.npy';
 // Parts of the preset the handler uses (file paths of ONNX/norm/mask files are not).
 const PARTS = ['layers', 'reconstructionInput', 'thresholds', 'combine', 'flagging', 'filters'] as const;

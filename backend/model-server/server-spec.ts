@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { modelName, type ResourceView } from '../build-local/template-source';
-import { ARTIFACTS_DIR } from '../build-local/local-build';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 
 /** The images DIALS runs when a template sets no Properties.Image. */
-export const DEFAULT_IMAGES = {
+const DEFAULT_IMAGES = {
   MLServer: 'seldonio/mlserver:1.5.0',
   Tritonserver: 'nvcr.io/nvidia/tritonserver:23.05-py3',
 } as const;

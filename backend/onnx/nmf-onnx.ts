@@ -1,7 +1,19 @@
 import { ProtoWriter } from './protobuf-writer';
 
 /** Number of multiplicative updates the exported graph unrolls (as the reference fixture models). */
-export const DEFAULT_NMF_STEPS = 200;
+const DEFAULT_NMF_STEPS = 200;
+
+/** H·Hᵀ (k × k) for H (k × d), row-major, each sum taken in float64; written into `out`. */
+export function gramRows<T extends Float32Array | Float64Array>(H: ArrayLike<number>, k: number, d: number, out: T): T {
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += H[a * d + j] * H[b * d + j];
+      out[a * k + b] = s;
+    }
+  }
+  return out;
+}
 
 const FLOAT = 1;
 const INT64 = 7;
@@ -71,15 +83,8 @@ export function encodeNmfOnnx(spec: NmfOnnxSpec): Uint8Array {
   const H = Float32Array.from(spec.components);
   const HT = new Float32Array(d * k);
   for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) HT[j * k + i] = H[i * d + j];
-  // H·Hᵀ accumulated in float64, as numpy would for float32 inputs with pairwise sums.
-  const HHT = new Float32Array(k * k);
-  for (let a = 0; a < k; a++) {
-    for (let b = 0; b < k; b++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += H[a * d + j] * H[b * d + j];
-      HHT[a * k + b] = s;
-    }
-  }
+  // Accumulated in float64, as numpy would for float32 inputs with pairwise sums.
+  const HHT = gramRows(H, k, d, new Float32Array(k * k));
 
   const nodes: Node[] = [
     { op: 'Reshape', inputs: ['input', 'flat_shape'], output: 'X_flat' },

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ModelPreset, PresetLayer } from '../../shared/preset/model-preset';
+import type { PresetLayer } from '../../shared/preset/model-preset';
 import type { NdArray, NumericArray } from '../../shared/pipeline/ndarray';
 import { shapeText } from '../../shared/pipeline/ndarray';
 import { loadDialsJson } from './dials-json';
@@ -7,6 +7,10 @@ import { loadDialsParquet } from './dials-parquet';
 import { lumiIdsProblem, rawCountsProblem } from '../../shared/pipeline/input-checks';
 import { inputError } from './input-error';
 import { NpyFormatError, readNpyFile, readNpzFile } from './npy';
+import { lumiKey } from './oms';
+
+/** What loading reads of a layer: a preset's layers, or a template's InputSignature (test inference). */
+type DataLayer = Pick<PresetLayer, 'name' | 'monitoringElement' | 'shape'>;
 
 /** Where the raw maps of the run come from. Paths are absolute or relative to `baseDir`. */
 export interface DataInputSpec {
@@ -48,7 +52,7 @@ async function wrapNpy<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-function checkStack(arr: NdArray, layer: PresetLayer, where: string): void {
+function checkStack(arr: NdArray, layer: DataLayer, where: string): void {
   const [ny, nx] = layer.shape;
   if (arr.shape.length !== 3 || arr.shape[1] !== ny || arr.shape[2] !== nx) {
     throw inputError(`${where}: ${layer.name} maps have shape ${shapeText(arr.shape)}, expected (N, ${ny}, ${nx})`);
@@ -56,7 +60,7 @@ function checkStack(arr: NdArray, layer: PresetLayer, where: string): void {
 }
 
 /** Every layer's counts and ids, whatever the file type: the rules live in shared/pipeline/input-checks. */
-function checkLayerValues(l: LayerData, layer: PresetLayer): void {
+function checkLayerValues(l: LayerData, layer: DataLayer): void {
   const ids = l.runs && l.lumis ? { runs: l.runs, lumis: l.lumis } : undefined;
   const counts = rawCountsProblem(l.data, layer.shape[0], layer.shape[1], ids);
   if (counts) throw inputError(`${l.source}: ${layer.name} raw counts ${counts}`);
@@ -68,7 +72,7 @@ function checkIds(source: string, runs: ArrayLike<number>, lumis: ArrayLike<numb
   if (bad) throw inputError(`${source}: ${bad}`);
 }
 
-async function loadLayer(file: string, layer: PresetLayer): Promise<LayerData> {
+async function loadLayer(file: string, layer: DataLayer): Promise<LayerData> {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') {
     const arr = await wrapNpy(readNpyFile(file));
@@ -114,7 +118,7 @@ export function dataInputFiles(spec: DataInputSpec): string[] {
 }
 
 /** Load and align the raw maps of every preset layer. */
-export async function loadDataInputs(preset: ModelPreset, spec: DataInputSpec): Promise<LoadedData> {
+export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, spec: DataInputSpec): Promise<LoadedData> {
   const base = spec.baseDir ?? process.cwd();
   const abs = (p: string) => path.resolve(base, p);
   const unknown = Object.keys(spec.layers).filter((k) => !preset.layers.some((l) => l.name === k));
@@ -145,7 +149,6 @@ export async function loadDataInputs(preset: ModelPreset, spec: DataInputSpec): 
     lumis = Float64Array.from({ length: first.n }, (_, i) => i);
   }
   const raws: NumericArray[] = [];
-  const key = (r: number, l: number) => `${r}:${l}`;
   loaded.forEach((l, i) => {
     const layer = preset.layers[i];
     const size = layer.shape[0] * layer.shape[1];
@@ -156,11 +159,11 @@ export async function loadDataInputs(preset: ModelPreset, spec: DataInputSpec): 
     }
     // Inputs that carry their own (run, LS) are reordered to the first layer's order.
     const pos = new Map<string, number>();
-    for (let k = 0; k < l.n; k++) pos.set(key(l.runs[k], l.lumis[k]), k);
+    for (let k = 0; k < l.n; k++) pos.set(lumiKey(l.runs[k], l.lumis[k]), k);
     const out = new Float64Array(first.n * size);
     const absent: string[] = [];
     for (let k = 0; k < first.n; k++) {
-      const p = pos.get(key(runs![k], lumis![k]));
+      const p = pos.get(lumiKey(runs![k], lumis![k]));
       if (p === undefined) absent.push(`${runs![k]}:${lumis![k]}`);
       else out.set(l.data.subarray(p * size, (p + 1) * size), k * size);
     }

@@ -1,26 +1,12 @@
-import { promises as fs } from 'node:fs';
-import { inputError } from './input-error';
+import { inputError, readJsonInput } from './input-error';
 import { rowsToMaps, type DialsRow, type MeMaps } from './dials-parquet';
-import { systemErrorReason } from '../../shared/api/system-errors';
 
 /**
  * DIALS API JSON: one page `{results: [...]}`, an array of pages, or a bare array of rows; each row
  * has run_number, ls_number, me, x_bin, y_bin and data (y_bin × x_bin).
  */
 export async function loadDialsJson(file: string, me: string | null = null): Promise<MeMaps> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw inputError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read it: ${systemErrorReason(err)}`}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw inputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
+  const doc = await readJsonInput(file);
   const pages = Array.isArray(doc) && doc.every((p) => p && typeof p === 'object' && 'results' in p) ? doc : [doc];
   const rows: DialsRow[] = [];
   for (const page of pages) {

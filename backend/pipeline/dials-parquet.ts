@@ -1,7 +1,6 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { inputError } from './input-error';
-import { systemErrorReason } from '../../shared/api/system-errors';
+import { inputError, readFailure } from './input-error';
 
 /** Maps of one monitoring element with their (run, LS) — what DIALS exports and API pages carry. */
 export interface MeMaps {
@@ -78,7 +77,7 @@ export async function loadDialsParquet(file: string, me: string | null = null): 
   try {
     buffer = await asyncBufferFromFile(file);
   } catch (err) {
-    throw inputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot open it: ${systemErrorReason(err)}`}`);
+    throw inputError(`${file}: ${readFailure(err)}`);
   }
   let columns: string[];
   try {

@@ -3,7 +3,7 @@ import { unzipSync, zipSync } from 'fflate';
 import type { DType, NdArray, NumericArray } from '../../shared/pipeline/ndarray';
 import { shapeSize, shapeText } from '../../shared/pipeline/ndarray';
 import { releaseTemp, removeStaleTemps, resolveWriteTarget, tempPathFor } from '../fs/atomic-write';
-import { systemErrorReason } from '../../shared/api/system-errors';
+import { readFailure } from './input-error';
 
 /** A .npy/.npz file that cannot be read; the message names the file (and key) and what is wrong. */
 export class NpyFormatError extends Error {
@@ -176,7 +176,7 @@ const WRITE_DESCR: Partial<Record<DType, string>> = {
 };
 
 /** The .npy v1.0 preamble + header for a C-ordered little-endian array (padded to 64 bytes). */
-export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
   const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
   const total = 10 + header.length + 1;
@@ -242,9 +242,7 @@ async function readBytes(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await fs.readFile(file));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NpyFormatError(`${file}: file not found`);
-    throw new NpyFormatError(`${file}: cannot read it: ${systemErrorReason(err)}`);
+    throw new NpyFormatError(`${file}: ${readFailure(err)}`);
   }
 }
 

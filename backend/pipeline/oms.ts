@@ -1,24 +1,8 @@
-import { promises as fs } from 'node:fs';
 import type { HltColumns, OmsColumns } from '../../shared/pipeline/filter';
-import { inputError } from './input-error';
-import { systemErrorReason } from '../../shared/api/system-errors';
+import { inputError, readJsonInput } from './input-error';
 
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw inputError(`${file}: ${code === 'ENOENT' ? `${what} file not found` : `cannot read the ${what} file: ${systemErrorReason(err)}`}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw inputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-}
-
-const key = (run: number, ls: number) => `${run}:${ls}`;
+/** Key of a lumisection in the tables here. */
+export const lumiKey = (run: number, ls: number) => `${run}:${ls}`;
 
 /** Columnar OMS lumisection JSON: {attribute: [values]} with run_number and lumisection_number. */
 export interface OmsTable {
@@ -28,7 +12,7 @@ export interface OmsTable {
 }
 
 export async function loadOmsColumnar(file: string): Promise<OmsTable> {
-  const doc = await readJson(file, 'OMS metadata');
+  const doc = await readJsonInput(file, 'OMS metadata');
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw inputError(`${file}: expected columnar OMS JSON {"run_number": [...], "lumisection_number": [...], ...}`);
   const cols = doc as Record<string, unknown>;
   for (const k of ['run_number', 'lumisection_number']) {
@@ -44,7 +28,7 @@ export async function loadOmsColumnar(file: string): Promise<OmsTable> {
     attributes[k] = v;
   }
   const index = new Map<string, number>();
-  runs.forEach((r, i) => index.set(key(Number(r), Number(lumis[i])), i));
+  runs.forEach((r, i) => index.set(lumiKey(Number(r), Number(lumis[i])), i));
   return { source: file, index, attributes };
 }
 
@@ -58,7 +42,7 @@ export function alignOms(table: OmsTable, runs: ArrayLike<number>, lumis: ArrayL
   for (const a of wanted) attributes[a] = new Array(n).fill(null);
   const missing: string[] = [];
   for (let i = 0; i < n; i++) {
-    const row = table.index.get(key(runs[i], lumis[i]));
+    const row = table.index.get(lumiKey(runs[i], lumis[i]));
     found[i] = row !== undefined;
     if (row === undefined) {
       missing.push(`${runs[i]}:${lumis[i]}`);
@@ -85,11 +69,16 @@ export interface HltTable {
   rates: Map<string, { rate: number | null; trigger: string }>;
 }
 
-/** Per-run HLT rate JSON {run: {trigger: {rate, first_lumisection_number, run_number}}}, trigger picked by glob. */
-export async function loadHltRates(file: string, triggerGlob: string, warnings: string[]): Promise<HltTable> {
-  const doc = await readJson(file, 'HLT rate');
+/**
+ * Per-run HLT rate JSON {run: {trigger: {rate, first_lumisection_number, run_number}}}; per run the
+ * last (sorted) trigger that matches: the preset's glob (preview filter), or a template's path_name
+ * filter as a regular expression (test inference).
+ */
+export async function loadHltRates(file: string, trigger: string | RegExp, warnings: string[]): Promise<HltTable> {
+  const doc = await readJsonInput(file, 'HLT rate');
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw inputError(`${file}: expected per-run HLT rate JSON {"<run>": {"<trigger>": {"rate": [...], "first_lumisection_number": [...]}}}`);
-  const re = globToRegExp(triggerGlob);
+  const re = typeof trigger === 'string' ? globToRegExp(trigger) : trigger;
+  const triggerGlob = typeof trigger === 'string' ? trigger : `/${trigger.source}/`;
   const rates = new Map<string, { rate: number | null; trigger: string }>();
   for (const [run, triggers] of Object.entries(doc as Record<string, unknown>)) {
     if (!triggers || typeof triggers !== 'object') throw inputError(`${file}: run ${run} is not an object of triggers`);
@@ -110,7 +99,7 @@ export async function loadHltRates(file: string, triggerGlob: string, warnings: 
     first.forEach((ls, i) => {
       const r = runNumbers ? Number(runNumbers[i]) : Number(run);
       const v = rate[i];
-      rates.set(key(r, Number(ls)), { rate: typeof v === 'number' ? v : null, trigger });
+      rates.set(lumiKey(r, Number(ls)), { rate: typeof v === 'number' ? v : null, trigger });
     });
   }
   return { source: file, rates };
@@ -121,7 +110,7 @@ export function alignHlt(table: HltTable, runs: ArrayLike<number>, lumis: ArrayL
   const out: HltColumns = { found: new Array(n), rate: new Array(n), trigger: new Array(n) };
   const missing: string[] = [];
   for (let i = 0; i < n; i++) {
-    const e = table.rates.get(key(runs[i], lumis[i]));
+    const e = table.rates.get(lumiKey(runs[i], lumis[i]));
     out.found[i] = e !== undefined;
     out.rate[i] = e?.rate ?? null;
     out.trigger[i] = e?.trigger ?? null;

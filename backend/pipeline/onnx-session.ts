@@ -1,8 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type * as OrtTypes from 'onnxruntime-node';
 import { ort } from './onnx-runtime';
-import { inputError } from './input-error';
-import { systemErrorReason } from '../../shared/api/system-errors';
+import { inputError, readFailure } from './input-error';
 
 /**
  * One layer's NMF model on onnxruntime-node. Input/output names and shapes are read from the
@@ -24,7 +23,7 @@ export class NmfSession {
     try {
       bytes = new Uint8Array(await fs.readFile(file));
     } catch (err) {
-      throw inputError(`ONNX model of ${layer} (${file}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read it: ${systemErrorReason(err)}`}`);
+      throw inputError(`ONNX model of ${layer} (${file}): ${readFailure(err)}`);
     }
     let session: OrtTypes.InferenceSession;
     try {

@@ -23,11 +23,8 @@ import { SlabCopies } from './slab-copies';
 import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
-import { defaultProjectData } from './project-data';
+import { projectSampleData } from './project-data';
 import { stageMapsOutput } from './stage-maps';
-
-/** Also used by other back-end modules (e.g. inference inputs). */
-export { defaultProjectData };
 
 /** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
 const PARALLEL_INPUT_MIN = 4 * 2 ** 20;
@@ -121,6 +118,11 @@ export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>
   return { lumisections: total, completed, flagged, flaggedBeforeFilter: before, passedFilter: passed };
 }
 
+/** Where a run's preset is saved: `file` relative to the run's preset folder, or the run's preset file itself. */
+function presetTarget(s: Session, file?: string): string {
+  return path.resolve(s.loaded.dir, file ?? s.loaded.file);
+}
+
 function bytesOf(arrays: NumericArray[]): number {
   return arrays.reduce((s, a) => s + a.byteLength, 0);
 }
@@ -153,7 +155,7 @@ export class PipelineService {
     if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);
     const cp = await compilePresetFiles(loaded);
     const baseDir = input.projectDir ? path.resolve(input.projectDir) : loaded.dir;
-    const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await defaultProjectData(baseDir, loaded.preset);
+    const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await projectSampleData(baseDir, loaded.preset.layers);
     const params: RunParams = { presetFile: loaded.file, preset: loaded.preset, data: spec, chunkSize: input.chunkSize ?? DEFAULT_CHUNK_SIZE };
 
     let readyResolve!: (s: Session) => void;
@@ -482,8 +484,14 @@ export class PipelineService {
 
   async savePreset(id: string, preset: ModelPreset, file?: string): Promise<{ file: string; preset: ModelPreset }> {
     const s = this.session(id);
-    const target = path.resolve(s.loaded.dir, file ?? s.loaded.file);
+    const target = presetTarget(s, file);
     return { file: target, preset: await savePresetFile(target, preset) };
+  }
+
+  /** The file savePreset(id, …, file) would write, for the API's write check; undefined for a run no longer kept. */
+  presetTarget(id: string, file?: string): string | undefined {
+    const kept = this.retention.list().find(({ run }) => run.id === id);
+    return kept && presetTarget(kept.run, file);
   }
 
   async dispose(): Promise<void> {

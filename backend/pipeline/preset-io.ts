@@ -1,12 +1,10 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelPreset } from '../../shared/preset/model-preset';
 import { compilePipeline, PipelineConfigError, type CompiledPipeline } from '../../shared/pipeline/model';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { inputError } from './input-error';
+import { inputError, readJsonInput } from './input-error';
 import { NpyFormatError, readNpyFile } from './npy';
 import { NmfSession } from './onnx-session';
-import { systemErrorReason } from '../../shared/api/system-errors';
 
 export interface LoadedPreset {
   file: string;
@@ -30,18 +28,7 @@ export function parsePreset(value: unknown, source: string): ModelPreset {
 
 export async function loadPresetFile(file: string): Promise<LoadedPreset> {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await fs.readFile(abs, 'utf8');
-  } catch (err) {
-    throw inputError(`${abs}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'preset file not found' : `cannot read the preset: ${systemErrorReason(err)}`}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw inputError(`${abs}: not valid JSON (${(err as Error).message})`);
-  }
+  const json = await readJsonInput(abs, 'preset');
   return { file: abs, dir: path.dirname(abs), preset: parsePreset(json, abs) };
 }
 
@@ -53,7 +40,7 @@ export async function savePresetFile(file: string, preset: unknown): Promise<Mod
   return parsed;
 }
 
-export function resolvePresetPath(loaded: Pick<LoadedPreset, 'dir'>, p: string): string {
+function resolvePresetPath(loaded: Pick<LoadedPreset, 'dir'>, p: string): string {
   return path.resolve(loaded.dir, p);
 }
 

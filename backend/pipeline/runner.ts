@@ -42,7 +42,7 @@ export interface RunOptions {
 }
 
 /** Slice LS [start, start+n) of a layer's stack without copying. */
-export function sliceMaps(raw: NumericArray, size: number, start: number, n: number): NumericArray {
+function sliceMaps(raw: NumericArray, size: number, start: number, n: number): NumericArray {
   return raw.subarray(start * size, (start + n) * size) as NumericArray;
 }
 

@@ -1,7 +1,7 @@
 type PackedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | Uint8ClampedArray;
 
 /** Larger than glibc's highest mmap threshold (32 MB): every slab is its own mapping. */
-export const MAP_SLAB_BYTES = 64 * 2 ** 20;
+const MAP_SLAB_BYTES = 64 * 2 ** 20;
 
 /**
  * Copies of typed arrays packed into a few large ArrayBuffers, for what a preview run keeps.

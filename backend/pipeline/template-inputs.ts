@@ -12,7 +12,7 @@ export interface TemplateInput {
 }
 
 /** InputSignature entries of the first resource that has one (null when the template has none). */
-export function templateInputs(text: string, source: string): TemplateInput[] | null {
+function templateInputs(text: string, source: string): TemplateInput[] | null {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -34,7 +34,7 @@ export function templateInputs(text: string, source: string): TemplateInput[] | 
  * The template's InputSignature must describe the preset's layers: same input name ↔ monitoring
  * element, and Dims [-1, rows, cols] equal to the raw map shape.
  */
-export function checkPresetAgainstTemplate(preset: ModelPreset, inputs: TemplateInput[], source: string): void {
+function checkPresetAgainstTemplate(preset: ModelPreset, inputs: TemplateInput[], source: string): void {
   const problems: string[] = [];
   for (const layer of preset.layers) {
     const byName = inputs.find((i) => i.name === layer.name);

@@ -4,6 +4,9 @@ import path from 'node:path';
 import type { DirEntry, ProjectSummary } from '../../shared/api/contract';
 import { ApiError } from '../../shared/api/errors';
 
+/** DISM's output folder next to a template: build/ (dismcli build or the local build) and package/. */
+export const ARTIFACTS_DIR = '.dism-artifacts';
+
 /** Marker written into generated demo projects. */
 export const DEMO_MARKER = path.join('.dism-studio', 'demo.json');
 

@@ -39,7 +39,7 @@ async function statKind(p: string): Promise<Stat> {
 }
 
 /** dismcli's Handler check: the class must be declared on a line of CodeUri/module.py. */
-export function definesClass(source: string, className: string): boolean {
+function definesClass(source: string, className: string): boolean {
   const re = new RegExp(`^\\s*class\\s+${className.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*(\\([^)]*\\))?\\s*:`);
   return source.split(/\r?\n/).some((line) => re.test(line));
 }

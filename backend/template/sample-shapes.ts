@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { ARTIFACTS_DIR } from '../projects/project-folder';
 
 /** Map shape of one monitoring element as found in a DIALS parquet export in the project. */
 export interface SampleShape {
@@ -13,7 +14,7 @@ export interface SampleShape {
 
 const MAX_DEPTH = 3;
 const MAX_FILES = 50;
-const SKIP_DIRS = new Set(['node_modules', '.git', '.dism-artifacts', '__pycache__']);
+const SKIP_DIRS = new Set(['node_modules', '.git', ARTIFACTS_DIR, '__pycache__']);
 
 const cache = new Map<string, { mtimeMs: number; me: string | null; rows: number; cols: number }>();
 const LISTING_TTL_MS = 5000;

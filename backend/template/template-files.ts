@@ -46,7 +46,7 @@ async function realWriteTarget(loc: TemplateLocation): Promise<string> {
   return target;
 }
 
-export function hashText(text: string | Uint8Array): string {
+function hashText(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

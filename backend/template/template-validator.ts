@@ -3,8 +3,7 @@ import type { TemplateValidation } from '../../shared/api/contract/template';
 import { ApiError, deserializeError, type SerializedError } from '../../shared/api/errors';
 import { TEMPLATE_LIMITS, templateTooLarge } from '../../shared/template/limits';
 import { workerUrl } from '../workers/worker-url';
-import { locateTemplate } from './template-files';
-import { readTemplateForValidation } from './validate-file';
+import { templateToValidate } from './validate-file';
 
 export interface ValidationRequest {
   id: number;
@@ -54,13 +53,9 @@ export class TemplateValidator {
   }
 
   async validate(projectDir: string, path: string, text?: string): Promise<TemplateValidation> {
-    const loc = locateTemplate(projectDir, path); // OUTSIDE_PROJECT before anything else
-    let source = text;
-    if (source === undefined) {
-      const read = await readTemplateForValidation(loc.file);
-      if ('tooLarge' in read) return read.tooLarge;
-      source = read.text;
-    }
+    const loc = await templateToValidate(projectDir, path, text);
+    if ('tooLarge' in loc) return loc.tooLarge;
+    const source = loc.text;
     // Over the size limit: answered here, without copying megabytes to the thread.
     if (source.length > TEMPLATE_LIMITS.maxChars) return { valid: false, problems: [templateTooLarge(source.length)], problemsTotal: 1, notes: [] };
     if (this.disposed) throw new ApiError('DISPOSED', 'The back end is shutting down.');

@@ -4,12 +4,17 @@ import { hasErrors, sortProblems } from '../../shared/template/problems';
 import { parseTemplateWithinLimits, validateParsed } from '../../shared/template/validate/index';
 import { checkTemplateFiles } from './fs-checks';
 import { readTemplateText, tooLargeProblemOf } from './read-template-text';
-import { locateTemplate } from './template-files';
+import { locateTemplate, type TemplateLocation } from './template-files';
 
-/** A template file's text, or the too-large answer when the file is over the limit (then it is not read). */
-export async function readTemplateForValidation(file: string): Promise<{ text: string } | { tooLarge: TemplateValidation }> {
+/**
+ * The template to validate: where it is (OUTSIDE_PROJECT before anything else) and its text, as
+ * given or read from the file; the too-large answer when the file is over the limit (then it is not read).
+ */
+export async function templateToValidate(projectDir: string, p: string, text?: string): Promise<(TemplateLocation & { text: string }) | { tooLarge: TemplateValidation }> {
+  const loc = locateTemplate(projectDir, p);
+  if (text !== undefined) return { ...loc, text };
   try {
-    return { text: await readTemplateText(file) };
+    return { ...loc, text: await readTemplateText(loc.file) };
   } catch (err) {
     const problem = tooLargeProblemOf(err);
     if (problem) return { tooLarge: overLimit(problem) };
@@ -34,14 +39,9 @@ function validateTemplateTextPart(text: string) {
  * `onFilesystemPhase` is told when the pure (CPU-bound) part is over.
  */
 export async function validateTemplateFile(projectDir: string, p: string, text?: string, onFilesystemPhase?: () => void): Promise<TemplateValidation> {
-  const loc = locateTemplate(projectDir, p);
-  let source = text;
-  if (source === undefined) {
-    const read = await readTemplateForValidation(loc.file);
-    if ('tooLarge' in read) return read.tooLarge;
-    source = read.text;
-  }
-  const pure = validateTemplateTextPart(source);
+  const loc = await templateToValidate(projectDir, p, text);
+  if ('tooLarge' in loc) return loc.tooLarge;
+  const pure = validateTemplateTextPart(loc.text);
   if (pure.limit) return overLimit(pure.limit);
   onFilesystemPhase?.();
   const files = await checkTemplateFiles(pure.parsed, { templateFile: loc.file, projectDir: loc.projectDir });

@@ -89,11 +89,6 @@ function errnoCode(err: unknown): string | null {
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && code in REASONS ? code : null;
 }
 
-/** True for an operating-system error this module can put in plain words. */
-export function isSystemError(err: unknown): boolean {
-  return errnoCode(err) !== null;
-}
-
 /** The reason alone ("permission denied"), for messages that already name the file. Falls back to the error's own message. */
 export function systemErrorReason(err: unknown): string {
   const code = errnoCode(err);

@@ -2,11 +2,11 @@ import type { ModelPreset, PresetLayer } from '../preset/model-preset';
 import type { NdArray } from './ndarray';
 import { shapeText } from './ndarray';
 import { areaPlan, rebinKeepClip, type AreaPlan } from './rebin';
-import { compilePattern, type CompiledPattern } from './template-match';
+import { compilePattern, type CompiledPattern } from './pattern-match';
 import { localNormProblem, lossMaskProblem } from './input-checks';
 
 /** Which raw bins survive the removal of the empty centre cross. */
-export interface LayerGeometry {
+export interface CropGeometry {
   name: string;
   rows: number;
   cols: number;
@@ -26,7 +26,7 @@ function keptIndices(size: number, [start, stop]: readonly [number, number]): In
   return Int32Array.from(out);
 }
 
-export function layerGeometry(layer: PresetLayer): LayerGeometry {
+export function cropGeometry(layer: PresetLayer): CropGeometry {
   const [rows, cols] = layer.shape;
   const rowIdx = keptIndices(rows, layer.cross.rows);
   const colIdx = keptIndices(cols, layer.cross.columns);
@@ -38,7 +38,7 @@ export function layerGeometry(layer: PresetLayer): LayerGeometry {
 }
 
 /** Crop one raw-shaped map (rows × cols) to the cropped shape. */
-export function cropMap(geom: LayerGeometry, map: ArrayLike<number>, off = 0, out = new Float64Array(geom.outRows * geom.outCols)): Float64Array {
+function cropMap(geom: CropGeometry, map: ArrayLike<number>, off = 0, out = new Float64Array(geom.outRows * geom.outCols)): Float64Array {
   for (let r = 0; r < geom.outRows; r++) {
     const s = off + geom.rowIdx[r] * geom.cols;
     for (let c = 0; c < geom.outCols; c++) out[r * geom.outCols + c] = map[s + geom.colIdx[c]];
@@ -48,7 +48,7 @@ export function cropMap(geom: LayerGeometry, map: ArrayLike<number>, off = 0, ou
 
 export interface CompiledLayer {
   name: string;
-  geom: LayerGeometry;
+  geom: CropGeometry;
   /** Cropped local norm with zeros replaced by −1 (those bins end at 0 after "negatives → 0"). */
   norm: Float64Array;
   /** 1 / norm (multiplying is much faster than dividing in the per-bin loop; differences are ≤ 1 ulp). */
@@ -100,7 +100,7 @@ function requireShape(what: string, source: string | undefined, arr: NdArray, sh
 }
 
 export function compilePipeline(preset: ModelPreset, arrays: Record<string, LayerModelArrays>): CompiledPipeline {
-  const geoms = preset.layers.map(layerGeometry);
+  const geoms = preset.layers.map(cropGeometry);
   const target = geoms[0];
   const layers: CompiledLayer[] = preset.layers.map((layer, i) => {
     const geom = geoms[i];
@@ -129,13 +129,20 @@ export function compilePipeline(preset: ModelPreset, arrays: Record<string, Laye
     layers,
     targetRows: target.outRows,
     targetCols: target.outCols,
+    ...compileDecisions(preset),
+    clipMax: preset.reconstructionInput.max,
+    clipZeroValue: preset.reconstructionInput.zeroValue,
+    maskCombined,
+  };
+}
+
+/** The preset's decision rules (thresholds, patterns, flagging, combination), compiled. */
+function compileDecisions(preset: ModelPreset): Pick<CompiledPipeline, 'thresholds' | 'flagPatterns' | 'flagThreshold' | 'minLayers'> {
+  return {
     thresholds: preset.thresholds.map((t) => ({ lossThreshold: t.lossThreshold, pattern: compilePattern(t.pattern), filterThreshold: t.filterThreshold })),
     flagPatterns: preset.flagging.patterns.map(compilePattern),
     flagThreshold: preset.flagging.threshold,
     minLayers: preset.combine.minLayers,
-    clipMax: preset.reconstructionInput.max,
-    clipZeroValue: preset.reconstructionInput.zeroValue,
-    maskCombined,
   };
 }
 
@@ -144,16 +151,12 @@ export function recompileDecisions(cp: CompiledPipeline, preset: ModelPreset): C
   return {
     ...cp,
     preset,
-    thresholds: preset.thresholds.map((t) => ({ lossThreshold: t.lossThreshold, pattern: compilePattern(t.pattern), filterThreshold: t.filterThreshold })),
-    flagPatterns: preset.flagging.patterns.map(compilePattern),
-    flagThreshold: preset.flagging.threshold,
-    minLayers: preset.combine.minLayers,
+    ...compileDecisions(preset),
   };
 }
 
 /** Pipeline stages in order; a preset change re-runs from the first one it affects. */
-export const PIPELINE_STAGES = ['inference', 'clustering', 'combine', 'flagging', 'filter'] as const;
-export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+export type PipelineStage = 'inference' | 'clustering' | 'combine' | 'flagging' | 'filter';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

@@ -1,7 +1,7 @@
 import type { CompiledLayer, CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { addRebinnedBinary } from './rebin';
-import { containsBinaryPattern, markBinaryMatches, matchTemplateSqdiff, MatchScratch } from './template-match';
+import { containsBinaryPattern, markBinaryMatches, matchTemplateSqdiff, MatchScratch } from './pattern-match';
 
 /**
  * The numeric stages of PixelNMF on a chunk of n lumisections. Maps are stored LS-major in flat
@@ -57,14 +57,6 @@ export function preprocessLayer(
   }
 }
 
-/** (preprocessed − reconstruction)², on the unclipped preprocessed map. */
-export function computeLoss(pre: Float32Array, rec: Float32Array, out: Float32Array, from = 0, to = pre.length): void {
-  for (let k = from; k < to; k++) {
-    const d = pre[k] - rec[k];
-    out[k] = d * d;
-  }
-}
-
 /** Loss of n maps and, in the same pass, each map's largest finite loss (NaN when none). */
 export function computeLossAndMaxima(pre: Float32Array, rec: Float32Array, out: Float32Array, n: number, maxima: Float32Array): void {
   const size = pre.length / n;
@@ -99,7 +91,7 @@ export class StageScratch {
 }
 
 /** Multi-threshold clustering of one LS's loss map: OR over entries of the matched pattern windows. */
-export function clusterLoss(cp: CompiledPipeline, layer: CompiledLayer, loss: Float32Array, off: number, out: Uint8Array, outOff: number, scratch: StageScratch): void {
+function clusterLoss(cp: CompiledPipeline, layer: CompiledLayer, loss: Float32Array, off: number, out: Uint8Array, outOff: number, scratch: StageScratch): void {
   const { outRows: h, outCols: w } = layer.geom;
   const size = h * w;
   out.fill(0, outOff, outOff + size);

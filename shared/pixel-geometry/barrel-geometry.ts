@@ -122,11 +122,11 @@ function clampIndex(i: number, n: number): number {
   return Math.max(0, Math.min(n - 1, i));
 }
 
-export function isCrossRow(g: LayerGeometry, row: number): boolean {
+function isCrossRow(g: LayerGeometry, row: number): boolean {
   return row >= g.cross.rows[0] && row < g.cross.rows[1];
 }
 
-export function isCrossColumn(g: LayerGeometry, col: number): boolean {
+function isCrossColumn(g: LayerGeometry, col: number): boolean {
   return col >= g.cross.columns[0] && col < g.cross.columns[1];
 }
 

@@ -1,10 +1,8 @@
 import {
   BINS_PER_LADDER,
-  binLabel,
   columnCentre,
   croppedColumnOfFull,
   croppedRowOfFull,
-  describeBin,
   rowCentre,
   type LayerGeometry,
 } from './barrel-geometry';
@@ -76,17 +74,6 @@ export function binCentres(g: LayerGeometry): { x: number[]; y: number[] } {
     x: Array.from({ length: g.cols }, (_, c) => columnCentre(g, c)),
     y: Array.from({ length: g.rows }, (_, r) => rowCentre(g, r)),
   };
-}
-
-const hoverCache = new WeakMap<LayerGeometry, string[][]>();
-/** Per-bin hover text (ladder / module / ROC), computed once per geometry. */
-export function hoverLabels(g: LayerGeometry): string[][] {
-  let t = hoverCache.get(g);
-  if (!t) {
-    t = Array.from({ length: g.rows }, (_, r) => Array.from({ length: g.cols }, (_, c) => binLabel(describeBin(g, r, c))));
-    hoverCache.set(g, t);
-  }
-  return t;
 }
 
 /**

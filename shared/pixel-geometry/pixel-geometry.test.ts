@@ -12,7 +12,6 @@ import {
   fullMapRows,
   fullRowOfCropped,
   GeometryError,
-  hoverLabels,
   ladderGrid,
   ladderOfRow,
   ladderTicks,
@@ -179,12 +178,6 @@ describe('heatmap rows', () => {
     expect(rows[30][0]).toBe(28 * 64);
     expect(rows[57][71]).toBe(56 * 64 - 1);
     expect(() => croppedMapRows(bpix2, new Float32Array(58 * 72))).toThrow(/cropped map has 4176 values, expected 3584 \(56×64\)/);
-  });
-
-  it('caches one hover label per bin', () => {
-    const h = hoverLabels(bpix2);
-    expect(h).toBe(hoverLabels(bpix2));
-    expect(h[57][71]).toBe('BPix2 ladder +14 · module +4 · ROC 15');
   });
 });
 

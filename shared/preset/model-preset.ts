@@ -122,7 +122,6 @@ export const ModelPreset = z
     }
   });
 export type ModelPreset = z.infer<typeof ModelPreset>;
-export type ModelPresetInput = z.input<typeof ModelPreset>;
 
 export const PRESET_FILE_NAME = 'preset.json';
 

@@ -24,7 +24,7 @@ export function parseTemplate(text: string): ParsedTemplate {
 
 export type YNode = Node | null | undefined;
 
-export function scalarKeyOf(pair: Pair): unknown {
+function scalarKeyOf(pair: Pair): unknown {
   return isScalar(pair.key) ? pair.key.value : pair.key;
 }
 
@@ -34,7 +34,7 @@ export function findPair(node: unknown, key: string): Pair<Node, Node | null> | 
   return (node as YAMLMap).items.find((p) => scalarKeyOf(p as Pair) === key) as Pair<Node, Node | null> | undefined;
 }
 
-export function childOf(node: YNode, seg: PathSegment): YNode {
+function childOf(node: YNode, seg: PathSegment): YNode {
   if (typeof seg === 'number') return isSeq(node) ? (node.items[seg] as YNode) : undefined;
   if (isMap(node)) return findPair(node, seg)?.value as YNode;
   return undefined;
@@ -47,14 +47,6 @@ export function nodeAtPath(doc: Document, segments: readonly PathSegment[]): YNo
     if (node === undefined) return undefined;
   }
   return node;
-}
-
-/** The pair holding `segments` (last segment a key), if present. */
-export function pairAtPath(doc: Document, segments: readonly PathSegment[]): Pair<Node, Node | null> | undefined {
-  const last = segments[segments.length - 1];
-  if (typeof last !== 'string') return undefined;
-  const parent = nodeAtPath(doc, segments.slice(0, -1));
-  return isMap(parent) ? findPair(parent, last) : undefined;
 }
 
 /** JS value of a node as DISM would see it (null for an empty value). */

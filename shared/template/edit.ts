@@ -1,5 +1,5 @@
 import { Document, isCollection, isMap, isScalar, isSeq, Scalar, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
-import { findPair, nodeAtPath, parseTemplate, type ParsedTemplate, type YNode } from './document';
+import { findPair, isNullNode, nodeAtPath, parseTemplate, type ParsedTemplate, type YNode } from './document';
 import type { PathSegment } from './problems';
 import { COMMON_PROPERTY_KEYS, CONDITION_FIELDS, KNOWN_KEYS } from './schema';
 
@@ -23,7 +23,7 @@ export interface EditResult {
 type Parsed = ParsedTemplate | string;
 const asParsed = (p: Parsed): ParsedTemplate => (typeof p === 'string' ? parseTemplate(p) : p);
 
-export class EditError extends Error {
+class EditError extends Error {
   override name = 'EditError';
 }
 
@@ -207,7 +207,7 @@ export function setValue(input: Parsed, path: readonly PathSegment[], value: unk
   }
   // Empty, scalar or flow parent: rewrite just that node with the merged value.
   const merged = setInPlain(parent && isCollection(parent) ? parent.toJSON() : undefined, rest, value);
-  if (depth === 0 && (!parent || (isScalar(parent) && parent.value === null))) {
+  if (depth === 0 && isNullNode(parent)) {
     const body = isBlockValue(merged) ? blockText(merged, 0, detectIndentSeq(parsed)) : formatScalar(merged);
     return splice(text, 0, text.length, `${text.trim() ? `${text.replace(/\s*$/, '\n')}` : ''}${body}\n`);
   }

@@ -11,7 +11,7 @@ export function modernDataType(value: unknown): string | undefined {
 }
 
 /** Ranges of every legacy DataType value in the document. */
-export function legacyDataTypeNodes(parsed: ParsedTemplate): Scalar[] {
+function legacyDataTypeNodes(parsed: ParsedTemplate): Scalar[] {
   const found: Scalar[] = [];
   visit(parsed.doc, {
     Pair(_, pair) {

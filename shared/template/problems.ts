@@ -36,14 +36,6 @@ export function formatPath(segments: readonly PathSegment[]): string {
   return out;
 }
 
-export function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
-}
-
-export function isPathPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
-  return prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
-}
-
 export function hasErrors(problems: readonly TemplateProblem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }

@@ -60,7 +60,6 @@ export function resourceTypeSpec(type: unknown): ResourceTypeSpec | undefined {
 }
 
 export const DATA_TYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
-export type DataType = (typeof DATA_TYPES)[number];
 /** Older DISM required Triton's spelling; dism_core still reads it by stripping the prefix. */
 export const LEGACY_DATA_TYPE_PREFIX = 'TYPE_';
 

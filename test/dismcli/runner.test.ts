@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { discoverEngine } from '../../backend/engine/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DismcliEvent } from '../../shared/api/contract/dismcli';
-import { findStudioContainers, PROJECT_LABEL } from '../../backend/engine/containers';
+import { findStudioContainers, PROJECT_LABEL } from '../../backend/engine/labels';
 import { loadRecipe, saveRecipe } from '../../backend/dismcli/recipe';
 import { ensureRunnerImage, runnerInfo } from '../../backend/dismcli/runner-image';
 import { runDismcli } from '../../backend/dismcli/run-dismcli';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runnerContext } from '../../backend/dismcli/runner-image';
-import { buildImage, tarDirectory } from '../../backend/engine/containers';
+import { buildContext, buildImage } from '../../backend/engine/images';
 import { NpyStreamWriter } from '../../backend/pipeline/npy';
 import { failureOf } from '../../backend/fs/stream-failure';
 
@@ -33,13 +33,11 @@ describe('stream error paths', () => {
     await expect(buildImage(docker, ctx, { tag: 'dism-test/h16-never-built:ctx' })).rejects.toMatchObject({ code: 'ENOENT', path: path.join(tmp, 'gone') });
   });
 
-  it('a build context folder with a broken link: same', async () => {
-    await fs.mkdir(path.join(tmp, 'ctx'));
-    await fs.writeFile(path.join(tmp, 'ctx', 'Dockerfile'), 'FROM scratch\n');
-    await fs.symlink(path.join(tmp, 'nowhere'), path.join(tmp, 'ctx', 'broken'));
-    const ctx = tarDirectory(path.join(tmp, 'ctx'));
+  it('a build context folder that is a file: same', async () => {
+    await fs.writeFile(path.join(tmp, 'not-a-folder'), 'FROM scratch\n');
+    const ctx = buildContext([{ name: 'Dockerfile', text: 'FROM scratch\n' }, { name: 'ctx', folder: path.join(tmp, 'not-a-folder') }]);
     await tick();
-    await expect(failureOf(ctx)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(failureOf(ctx)).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
   it('buildImage on the real engine ends with the context\'s error instead of hanging', async () => {

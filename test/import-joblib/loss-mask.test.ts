@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossFor, splitCombinedLossMask } from '../../backend/import-joblib/loss-mask';
-import { layerGeometry } from '../../shared/pipeline/model';
+import { cropGeometry } from '../../shared/pipeline/model';
 import { areaPlan, rebinKeepClip } from '../../shared/pipeline/rebin';
 import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
 
@@ -21,7 +21,7 @@ describe('cross from the NMF input shape', () => {
 
 describe('splitting the combined loss mask into per-layer masks', () => {
   const layers = pixelBarrelPreset().layers;
-  const geoms = layers.map(layerGeometry);
+  const geoms = layers.map(cropGeometry);
   const [r0, c0] = [geoms[0].outRows, geoms[0].outCols];
 
   function recombine(masks: Uint8Array[]): Float64Array {

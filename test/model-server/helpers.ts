@@ -6,7 +6,8 @@ import Docker from 'dockerode';
 import { EngineService } from '../../backend/engine/engine-service';
 import { JobManager } from '../../backend/jobs/job-manager';
 import { ModelServerManager } from '../../backend/model-server/manager';
-import { findStudioContainers, removeContainerQuietly } from '../../backend/engine/containers';
+import { findStudioContainers } from '../../backend/engine/labels';
+import { removeContainerQuietly } from '../../backend/engine/run-container';
 
 /** The MLServer stand-in image (tests only; see test/stand-ins/mlserver/README.md). */
 export const STAND_IN_IMAGE = 'dism-test/mlserver:1.5.0';

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runContainerToCompletion } from '../../backend/engine/containers';
+import { runOneShotContainer } from '../../backend/engine/run-container';
 import { runInference } from '../../backend/inference/run-inference';
 import { readTemplate, requireResource } from '../../backend/build-local/template-source';
 import { readNpyFile } from '../../backend/pipeline/npy';
@@ -26,14 +26,17 @@ async function makePixelProject(): Promise<{ dir: string; template: string }> {
   await fs.writeFile(path.join(dir, 'template.yaml'), template);
   const args = LAYERS.map((l) => `${l}=/fixture/model/components_${l}.npy,/fixture/model/local_norm_${l}.npy,/fixture/model/loss_mask_${l}.npy`);
   const lines: string[] = [];
-  const { exitCode } = await runContainerToCompletion(docker, {
-    image: STAND_IN_IMAGE,
-    user: '0:0',
-    cmd: ['python3', '/code/make_model_npz.py', '/code/model.npz', ...args],
-    binds: [`${FIXTURE}:/fixture:ro`, `${code}:/code`],
-    labels: { 'dism.project': dir },
-    onLine: (_s, t) => lines.push(t),
-  });
+  const { exitCode } = await runOneShotContainer(
+    docker,
+    {
+      Image: STAND_IN_IMAGE,
+      User: '0:0',
+      Cmd: ['python3', '/code/make_model_npz.py', '/code/model.npz', ...args],
+      HostConfig: { Binds: [`${FIXTURE}:/fixture:ro`, `${code}:/code`] },
+      Labels: { 'dism.project': dir },
+    },
+    { onLine: (_s, t) => lines.push(t) },
+  );
   expect(exitCode, lines.join('\n')).toBe(0);
   return { dir, template: path.join(dir, 'template.yaml') };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { imageExists, type PullProgress } from '../../backend/engine/containers';
+import { imageExists, type PullProgress } from '../../backend/engine/images';
 import { ensureImage } from '../../backend/model-server/image';
 import { startRegistryStandIn, type RegistryStandIn } from '../stand-ins/registry/registry-stand-in';
 import { cleanupProject, docker, makeToyProject, newManager } from './helpers';

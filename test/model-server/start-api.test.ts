@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocal } from '../../backend/build-local/local-build';
-import { studioLabels } from '../../backend/engine/containers';
+import { studioLabels } from '../../backend/engine/labels';
 import { cleanupProject, docker, ensureStandInImage, makeToyProject, newManager, STAND_IN_IMAGE, studioContainersFor, TOY_HANDLER } from './helpers';
 
 // Real dockerd, real containers from the MLServer stand-in image.

@@ -4,7 +4,7 @@ import { parseImageRef } from '../../backend/model-server/image-ref';
 import { explainPullFailure } from '../../backend/model-server/image';
 import { buildRequests, batchSize, encodeInt32Ascii } from '../../backend/inference/oip-request';
 import { compareFlags, splitOutputs } from '../../backend/inference/per-lumisection';
-import { demuxDockerStream } from '../../backend/engine/containers';
+import { demuxDockerStream } from '../../backend/engine/streams';
 import { serverSpec } from '../../backend/model-server/server-spec';
 
 describe('image references', () => {

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { pipelineService } from '../../backend/api/handlers/pipeline';
 import { JobManager } from '../../backend/jobs/job-manager';
 import { PipelineService } from '../../backend/pipeline/pipeline-service';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/api/contract';
@@ -52,7 +51,7 @@ function weakPreset(service: PipelineService, sessionId: string): WeakRef<object
 
 describe('preview runs: what is kept and for how long', () => {
   it('pipeline.release drops a finished run: nothing of it stays reachable; its job record stays', async () => {
-    const service = pipelineService(backend.ctx);
+    const service = backend.ctx.pipeline;
     const { sessionId, jobId } = await call('pipeline.run', { projectDir: demoDir, chunkSize: 32 });
     expect((await backend.ctx.jobs.wait(jobId)).state).toBe('succeeded');
     const kept = service.kept();

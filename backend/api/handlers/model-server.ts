@@ -5,29 +5,9 @@ import { readTemplate, requireResource } from '../../build-local/template-source
 import { runInference } from '../../inference/run-inference';
 import { listLocalImages, tagLocalImage } from '../../model-server/image';
 import { parseImageRef } from '../../model-server/image-ref';
-import { ModelServerManager } from '../../model-server/manager';
-import { projectSampleData } from '../../inference/load-inputs';
+import { templateSampleData } from '../../inference/load-inputs';
 import { presetSyncState, syncModelPreset } from '../../model-server/preset-sync';
-import type { BackendContext, HandlerMap } from '../types';
-import { demoContributors } from '../../demo/contributors';
-import { demoModelServerContributor } from '../../model-server/demo-handler';
-
-// Every demo project the back end generates gets the model server handler (demo-assets/mlserver-model).
-if (!demoContributors.includes(demoModelServerContributor)) demoContributors.push(demoModelServerContributor);
-
-const managers = new WeakMap<BackendContext, ModelServerManager>();
-
-/** One manager per back end; closing the app stops every container it started. */
-export function modelServerManager(ctx: BackendContext): ModelServerManager {
-  let m = managers.get(ctx);
-  if (!m) {
-    const created = new ModelServerManager({ jobs: ctx.jobs, engine: ctx.engine });
-    ctx.onDispose(() => created.stopAll());
-    managers.set(ctx, created);
-    m = created;
-  }
-  return m;
-}
+import type { HandlerMap } from '../types';
 
 type ModelServerMethod =
   | 'modelServer.buildLocal'
@@ -42,10 +22,10 @@ type ModelServerMethod =
 
 export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
   'modelServer.buildLocal': ({ templateFile }) => buildLocal(templateFile),
-  'modelServer.start': (input, ctx) => modelServerManager(ctx).start(input),
-  'modelServer.stop': ({ id }, ctx) => modelServerManager(ctx).stop(id),
-  'modelServer.runs': ({ projectDir }, ctx) => modelServerManager(ctx).list(projectDir),
-  'modelServer.get': ({ id }, ctx) => modelServerManager(ctx).get(id),
+  'modelServer.start': (input, ctx) => ctx.modelServers.start(input),
+  'modelServer.stop': ({ id }, ctx) => ctx.modelServers.stop(id),
+  'modelServer.runs': ({ projectDir }, ctx) => ctx.modelServers.list(projectDir),
+  'modelServer.get': ({ id }, ctx) => ctx.modelServers.get(id),
   'modelServer.localImages': async ({ like }, ctx) => listLocalImages(await ctx.engine.client(), like ? parseImageRef(like).baseName : undefined),
   'modelServer.tagImage': async ({ source, target }, ctx) => {
     await tagLocalImage(await ctx.engine.client(), source, target);
@@ -58,13 +38,13 @@ export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
     let url = input.url;
     let saveDir: string | undefined;
     if (input.runId) {
-      const run = modelServerManager(ctx).get(input.runId);
+      const run = ctx.modelServers.get(input.runId);
       if (run.state !== 'ready' || !run.url) throw new ApiError('SERVER_NOT_READY', `The model server is ${run.state}, not ready; start it and wait until it is ready.`, undefined, 'ServerNotReadyError');
       url = run.url;
       saveDir = run.runDir;
     }
     if (!url) throw new ApiError('SCHEMA_INVALID', 'Give runId (a running model server) or url.', undefined, 'SchemaError');
-    const data = input.data ?? (await projectSampleData(template.dir, resource));
+    const data = input.data ?? (await templateSampleData(template.dir, resource));
     return runInference({
       url,
       resource,

@@ -1,38 +1,20 @@
-import { TemplateDrafts } from '../../template/drafts';
 import { createTemplate, locateTemplate, openTemplate, saveTemplate, templateDiskState } from '../../template/template-files';
-import { TemplateValidator } from '../../template/template-validator';
-import type { BackendContext, HandlerMap } from '../types';
-
-const validators = new WeakMap<BackendContext, TemplateValidator>();
-
-/** One validation thread per back end, stopped with it. */
-function templateValidator(ctx: BackendContext): TemplateValidator {
-  let v = validators.get(ctx);
-  if (!v) {
-    const created = new TemplateValidator();
-    validators.set(ctx, created);
-    ctx.onDispose(() => created.dispose());
-    v = created;
-  }
-  return v;
-}
-
-const drafts = (userDataDir: string) => new TemplateDrafts(userDataDir);
+import type { HandlerMap } from '../types';
 
 export const templateHandlers: HandlerMap<
   'template.open' | 'template.save' | 'template.create' | 'template.diskState' | 'template.saveDraft' | 'template.discardDraft' | 'template.validate'
 > = {
-  'template.open': ({ projectDir, path }, ctx) => openTemplate(projectDir, path, drafts(ctx.userDataDir)),
-  'template.save': ({ projectDir, path, text, baseHash, force }, ctx) => saveTemplate(projectDir, path, text, baseHash, force ?? false, drafts(ctx.userDataDir)),
-  'template.create': ({ projectDir, path, text }, ctx) => createTemplate(projectDir, path, text, drafts(ctx.userDataDir)),
+  'template.open': ({ projectDir, path }, ctx) => openTemplate(projectDir, path, ctx.drafts),
+  'template.save': ({ projectDir, path, text, baseHash, force }, ctx) => saveTemplate(projectDir, path, text, baseHash, force ?? false, ctx.drafts),
+  'template.create': ({ projectDir, path, text }, ctx) => createTemplate(projectDir, path, text, ctx.drafts),
   'template.diskState': ({ projectDir, path, knownHash }) => templateDiskState(projectDir, path, knownHash),
   'template.saveDraft': async ({ projectDir, path, text, baseHash }, ctx) => {
-    const { savedAt } = await drafts(ctx.userDataDir).save(locateTemplate(projectDir, path).file, text, baseHash);
+    const { savedAt } = await ctx.drafts.save(locateTemplate(projectDir, path).file, text, baseHash);
     return { savedAt };
   },
   'template.discardDraft': async ({ projectDir, path }, ctx) => {
-    await drafts(ctx.userDataDir).discard(locateTemplate(projectDir, path).file);
+    await ctx.drafts.discard(locateTemplate(projectDir, path).file);
     return {};
   },
-  'template.validate': ({ projectDir, path, text }, ctx) => templateValidator(ctx).validate(projectDir, path, text),
+  'template.validate': ({ projectDir, path, text }, ctx) => ctx.templateValidator.validate(projectDir, path, text),
 };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { containerUserFor } from '../../engine/containers-build';
+import { containerUserFor } from '../../engine/run-container';
 import { discoverEngine } from '../../engine/discovery';
 import { importJoblib, planImportOutputs } from '../../import-joblib/import-joblib';
 import type { CliCommand } from '../command';

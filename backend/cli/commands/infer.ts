@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
-import { parseCommandArgs, UsageError } from '../command';
+import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
 import { readTemplate, type ResourceView, type TemplateView } from '../../build-local/template-source';
 import { findTemplates } from '../../projects/project-folder';
 import { runInference } from '../../inference/run-inference';
 import { writeFileAtomic } from '../../fs/atomic-write';
 import { checkOutputs } from '../../fs/output-target';
-import { systemErrorReason } from '../../../shared/api/system-errors';
+import { readFailure } from '../../pipeline/input-error';
 
 async function templateFor(model: string, explicit: string | undefined, cwd: string): Promise<{ template: TemplateView; resource: ResourceView; file: string }> {
   const files = explicit ? [path.resolve(cwd, explicit)] : (await findTemplates(cwd)).map((f) => path.join(cwd, f));
@@ -26,7 +26,7 @@ async function readPreviewFlags(file: string): Promise<boolean[]> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--preview ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read it: ${systemErrorReason(err)}`}`);
+    throw new UsageError(`--preview ${file}: ${readFailure(err)}`);
   }
   let doc: unknown;
   try {
@@ -69,12 +69,7 @@ export const inferCommand: CliCommand = {
       false,
     );
     if (!values.url || !values.model) throw new UsageError('--url and --model are required');
-    const files: Record<string, string> = {};
-    for (const d of values.data ?? []) {
-      const eq = d.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--data takes NAME=FILE (got ${d})`);
-      files[d.slice(0, eq)] = path.resolve(io.cwd, d.slice(eq + 1));
-    }
+    const files = Object.fromEntries(Object.entries(parseDataFiles(values.data)).map(([name, file]) => [name, path.resolve(io.cwd, file)]));
     const { resource, file: templateFile } = await templateFor(values.model, values.template, io.cwd);
     const abs = (p?: string) => (p ? path.resolve(io.cwd, p) : undefined);
     const jsonFile = abs(values.json);

@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
-import { parseCommandArgs, UsageError } from '../command';
+import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
 import { dataInputFiles, loadDataInputs, type DataInputSpec } from '../../pipeline/data-inputs';
 import { NpyStreamWriter } from '../../pipeline/npy';
 import { summarize } from '../../pipeline/pipeline-service';
-import { defaultProjectData } from '../../pipeline/project-data';
+import { projectSampleData } from '../../pipeline/project-data';
 import { compilePresetFiles, loadPresetFile, openSessions, presetFiles } from '../../pipeline/preset-io';
 import { inMemorySource, loadConditions, runPipeline } from '../../pipeline/runner';
 import { checkProjectTemplate } from '../../pipeline/template-inputs';
@@ -31,7 +31,7 @@ const USAGE = `dism-studio preview [--project DIR | --preset FILE] [--data NAME=
   --overwrite        replace existing output files (an input of the run is never replaced)`;
 
 /** Names of the .npy files --dump-stages writes (the reference fixture's), so they can be checked before the run. */
-export function stageFileNames(cp: CompiledPipeline): string[] {
+function stageFileNames(cp: CompiledPipeline): string[] {
   return [
     ...cp.layers.flatMap((l) => [`preprocessed_${l.name}`, `reconstruction_${l.name}`, `loss_${l.name}`, `loss_binary_${l.name}`]),
     'combined_loss_unmasked',
@@ -89,16 +89,6 @@ class StageDumper {
   }
 }
 
-function parseData(values: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values ?? []) {
-    const eq = v.indexOf('=');
-    if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--data expects NAME=FILE (e.g. BPix2=raw_BPix2.npy), got "${v}"`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
-
 function table(rows: LumisectionSummary[]): string[] {
   const lines = [`${'run'.padEnd(8)} ${'LS'.padStart(5)}  ${'before'.padEnd(6)}  ${'after'.padEnd(5)}  ${'filter'.padEnd(6)}  reasons`];
   for (const r of rows) {
@@ -136,11 +126,11 @@ export const previewCommand: CliCommand = {
     const projectDir = values.project ? path.resolve(io.cwd, values.project) : null;
     const loaded = await loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!));
     const templateFile = projectDir ? await checkProjectTemplate(projectDir, loaded.preset) : null;
-    const layers = parseData(values.data);
+    const layers = parseDataFiles(values.data);
     let spec: DataInputSpec;
     if (Object.keys(layers).length) spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
     else if (projectDir) {
-      const d = await defaultProjectData(projectDir, loaded.preset);
+      const d = await projectSampleData(projectDir, loaded.preset.layers);
       spec = { ...d, ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}), ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}) };
     } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
 

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { EngineService } from '../../engine/engine-service';
-import { JobManager } from '../../jobs/job-manager';
-import { ModelServerManager } from '../../model-server/manager';
+import { createServices } from '../../api/create-backend';
+import { defaultUserDataDir } from '../../host/user-data-dir';
 
 function intOption(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -28,44 +27,56 @@ export const startApiCommand: CliCommand = {
     if (positionals.length !== 1) throw new UsageError('give exactly one template.yaml');
     const json = Boolean(values.json);
     const say = (text: string) => (json ? io.err(text) : io.out(text));
-    const jobs = new JobManager({
-      update: () => undefined,
-      chunk: () => undefined,
-      // This JobManager runs only our server: its output goes to stdout/stderr as it arrives (to stderr with --json).
-      log: (l) => {
-        if (l.stream === 'stderr' || json) io.err(l.stream === 'info' ? `· ${l.text}` : l.text);
-        else io.out(l.stream === 'info' ? `· ${l.text}` : l.text);
+    // The app's services, built as the app builds them (only the model server manager does work here).
+    const services = createServices({
+      userDataDir: defaultUserDataDir(io.env),
+      env: io.env,
+      events: {
+        engineStatus: () => undefined,
+        jobs: {
+          update: () => undefined,
+          chunk: () => undefined,
+          // Only our server runs as a job here: its output goes to stdout/stderr as it arrives (to stderr with --json).
+          log: (l) => {
+            if (l.stream === 'stderr' || json) io.err(l.stream === 'info' ? `· ${l.text}` : l.text);
+            else io.out(l.stream === 'info' ? `· ${l.text}` : l.text);
+          },
+        },
       },
     });
-    const manager = new ModelServerManager({ jobs, engine: new EngineService(() => undefined, io.env) });
-    const run = await manager.start({
-      templateFile: path.resolve(io.cwd, positionals[0]),
-      resourceKey: values.resource,
-      image: values.image,
-      port: intOption(values.port, 'port', 1, 65535),
-      readyTimeoutS: intOption(values.timeout, 'timeout', 1, 3600),
-      build: 'always',
-      fixPermissions: Boolean(values['fix-permissions']),
-    });
-    const onInterrupt = () => void manager.stop(run.id);
-    io.signal.addEventListener('abort', onInterrupt, { once: true });
+    const manager = services.modelServers;
     try {
-      const ready = await manager.waitReady(run.id);
-      if (ready.portNote) say(ready.portNote);
-      if (json) io.out(JSON.stringify({ url: ready.url, model: ready.modelName, image: ready.image, containerId: ready.containerId, readyMs: ready.readyMs }));
-      else io.out(`Ready: ${ready.url}  (model ${ready.modelName}, image ${ready.image}, ${((ready.readyMs ?? 0) / 1000).toFixed(1)} s). Press Ctrl+C to stop.`);
-    } catch (err) {
-      await manager.waitEnded(run.id);
-      if (io.signal.aborted) return 130;
-      throw err;
+      const run = await manager.start({
+        templateFile: path.resolve(io.cwd, positionals[0]),
+        resourceKey: values.resource,
+        image: values.image,
+        port: intOption(values.port, 'port', 1, 65535),
+        readyTimeoutS: intOption(values.timeout, 'timeout', 1, 3600),
+        build: 'always',
+        fixPermissions: Boolean(values['fix-permissions']),
+      });
+      const onInterrupt = () => void manager.stop(run.id);
+      io.signal.addEventListener('abort', onInterrupt, { once: true });
+      try {
+        const ready = await manager.waitReady(run.id);
+        if (ready.portNote) say(ready.portNote);
+        if (json) io.out(JSON.stringify({ url: ready.url, model: ready.modelName, image: ready.image, containerId: ready.containerId, readyMs: ready.readyMs }));
+        else io.out(`Ready: ${ready.url}  (model ${ready.modelName}, image ${ready.image}, ${((ready.readyMs ?? 0) / 1000).toFixed(1)} s). Press Ctrl+C to stop.`);
+      } catch (err) {
+        await manager.waitEnded(run.id);
+        if (io.signal.aborted) return 130;
+        throw err;
+      }
+      const ended = await manager.waitEnded(run.id);
+      io.signal.removeEventListener('abort', onInterrupt);
+      if (ended.state === 'stopped') {
+        say(`Stopped and removed the container. Logs saved in ${ended.runDir}`);
+        return 0;
+      }
+      io.err(ended.error?.message ?? `The model server ended: ${ended.state}`);
+      return 1;
+    } finally {
+      await services.dispose();
     }
-    const ended = await manager.waitEnded(run.id);
-    io.signal.removeEventListener('abort', onInterrupt);
-    if (ended.state === 'stopped') {
-      say(`Stopped and removed the container. Logs saved in ${ended.runDir}`);
-      return io.signal.aborted ? 0 : 0;
-    }
-    io.err(ended.error?.message ?? `The model server ended: ${ended.state}`);
-    return 1;
   },
 };

@@ -1,14 +1,14 @@
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { findPair, seqItems } from '../document';
+import { isMap, isSeq, type Node, type Pair } from 'yaml';
+import { findPair, isNullNode, seqItems } from '../document';
 import type { PathSegment } from '../problems';
 import { pythonRegexError, regexTooLongToCheck } from '../regex';
 import { CONDITION_FIELDS, KNOWN_KEYS } from '../schema';
 import type { ValidationContext } from './context';
-import { optional } from './top';
+import { optional } from './fields';
 import { kindError, scalarString } from './values';
 
 export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!pair || isNullNode(pair.value)) return;
   const map = pair.value;
   if (!isMap(map)) {
     ctx.error('type', 'Input should be a valid dictionary of conditions', seg, map);
@@ -31,14 +31,14 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
   }
   const noOut = findPair(map, 'NoComponentOut');
   const allowedOut = findPair(map, 'AllowedComponentsOut');
-  const present = (p: typeof noOut) => p !== undefined && p.value !== null && !(isScalar(p.value) && p.value.value === null);
+  const present = (p: typeof noOut) => p !== undefined && !isNullNode(p.value);
   if (present(noOut) && present(allowedOut)) {
     ctx.error('components-out', 'The `NoComponentOut` field cannot be declared if `AllowedComponentsOut` is provided.', [...seg, 'NoComponentOut'], noOut);
   }
 }
 
-export function validateStringList(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+function validateStringList(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
+  if (!pair || isNullNode(pair.value)) return;
   if (!isSeq(pair.value)) {
     ctx.error('type', 'Input should be a valid list of strings', seg, pair.value);
     return;

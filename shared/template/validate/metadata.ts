@@ -1,27 +1,16 @@
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { findPair, seqItems } from '../document';
+import type { Node, Pair } from 'yaml';
+import { findPair } from '../document';
 import type { PathSegment } from '../problems';
 import { pythonRegexError, regexTooLongToCheck } from '../regex';
 import { FILTER_OPERATIONS, KNOWN_KEYS, METADATA_ENDPOINTS, METADATA_SOURCES } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
 import { validateSignatures } from './signatures';
-import { required } from './top';
+import { forEachListedMapping, required } from './fields';
 import { enumMessage, scalarString } from './values';
 
 export function validateMetadata(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
-  if (!isSeq(pair.value)) {
-    ctx.error('type', 'Input should be a valid list of metadata sources', seg, pair.value);
-    return;
-  }
-  seqItems(pair.value).forEach((item, i) => {
-    const s = [...seg, i];
-    if (!isMap(item)) {
-      ctx.error('type', 'Input should be a valid dictionary or instance of InputMetadata', s, item ?? pair.value);
-      return;
-    }
-    ctx.unknownKeys(item.items as Pair[], s, KNOWN_KEYS.metadata);
+  forEachListedMapping(ctx, pair, seg, { list: 'metadata sources', item: 'InputMetadata', keys: KNOWN_KEYS.metadata }, (item, s) => {
     required(ctx, item, 'Name', s, 'string', item);
     enumField(ctx, item, 'Source', s, METADATA_SOURCES);
     const endpoint = enumField(ctx, item, 'Endpoint', s, METADATA_ENDPOINTS);
@@ -41,18 +30,7 @@ function enumField(ctx: ValidationContext, map: Node, key: string, s: PathSegmen
 }
 
 function validateFilters(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[], endpoint: string | undefined): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
-  if (!isSeq(pair.value)) {
-    ctx.error('type', 'Input should be a valid list of filters', seg, pair.value);
-    return;
-  }
-  seqItems(pair.value).forEach((item, i) => {
-    const s = [...seg, i];
-    if (!isMap(item)) {
-      ctx.error('type', 'Input should be a valid dictionary or instance of EndpointFilter', s, item ?? pair.value);
-      return;
-    }
-    ctx.unknownKeys(item.items as Pair[], s, KNOWN_KEYS.filter);
+  forEachListedMapping(ctx, pair, seg, { list: 'filters', item: 'EndpointFilter', keys: KNOWN_KEYS.filter }, (item, s) => {
     const name = scalarString(required(ctx, item, 'Name', s, 'string', item));
     const valueNode = required(ctx, item, 'Value', s, 'string', item);
     const opPair = findPair(item, 'Operation');

@@ -1,12 +1,12 @@
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { findPair, mapItems, seqItems, type YNode } from '../document';
+import { isMap, isScalar, type Node, type Pair } from 'yaml';
+import { findPair, isNullNode, mapItems, seqItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
 import { ALL_PROPERTY_KEYS, BASE_PROPERTY_KEYS, KNOWN_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, TAG_NAME_MAX_LENGTH, TAG_NAME_PATTERN, type ResourceTypeSpec } from '../schema';
 import { validateConditions } from './conditions';
 import type { ValidationContext } from './context';
 import { validateMetadata } from './metadata';
 import { validateSignatures } from './signatures';
-import { optional, required } from './top';
+import { forEachListedMapping, optional, required } from './fields';
 import { asBool, kindError, scalarString } from './values';
 
 const NAME_RE = new RegExp(NAME_PATTERN);
@@ -71,18 +71,7 @@ function suggestName(name: string, seg: PathSegment[]) {
 }
 
 function validateTags(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
-  if (!isSeq(pair.value)) {
-    ctx.error('type', 'Input should be a valid list of {Name, Value} tags', seg, pair.value);
-    return;
-  }
-  seqItems(pair.value).forEach((item, i) => {
-    const s = [...seg, i];
-    if (!isMap(item)) {
-      ctx.error('type', 'Input should be a valid dictionary or instance of Tag', s, item ?? pair.value);
-      return;
-    }
-    ctx.unknownKeys(item.items as Pair[], s, KNOWN_KEYS.tag);
+  forEachListedMapping(ctx, pair, seg, { list: '{Name, Value} tags', item: 'Tag', keys: KNOWN_KEYS.tag }, (item, s) => {
     const nameNode = required(ctx, item, 'Name', s, 'string', item);
     required(ctx, item, 'Value', s, 'string', item);
     const name = scalarString(nameNode);
@@ -136,7 +125,7 @@ function validateOutputKeys(ctx: ValidationContext, props: Node, base: PathSegme
 }
 
 function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return;
+  if (!pair || isNullNode(pair.value)) return;
   if (!isMap(pair.value)) {
     ctx.error('type', 'Input should be a valid dictionary with Requests and/or Limits', seg, pair.value);
     return;
@@ -144,7 +133,7 @@ function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node 
   ctx.unknownKeys(pair.value.items as Pair[], seg, KNOWN_KEYS.computeResources);
   for (const which of ['Requests', 'Limits']) {
     const p = findPair(pair.value, which);
-    if (!p || p.value === null || (isScalar(p.value) && p.value.value === null)) continue;
+    if (!p || isNullNode(p.value)) continue;
     const s = [...seg, which];
     if (!isMap(p.value)) {
       ctx.error('type', 'Input should be a valid dictionary with cpu, memory and/or gpu', s, p.value);
@@ -155,7 +144,7 @@ function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node 
       const key = isScalar(item.key) ? String(item.key.value) : '';
       if (!(KNOWN_KEYS.resourceSpec as readonly string[]).includes(key)) continue;
       const v = item.value;
-      if (v === null || (isScalar(v) && v.value === null)) continue;
+      if (isNullNode(v)) continue;
       const err = kindError('string', v);
       if (err) {
         const shown = isScalar(v) ? String(v.value) : '';

@@ -1,10 +1,11 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, seqItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
-import { DATA_TYPES, KNOWN_KEYS, KNOWN_ME_SHAPES, LEGACY_DATA_TYPE_PREFIX } from '../schema';
+import { modernDataType } from '../legacy';
+import { DATA_TYPES, KNOWN_KEYS, KNOWN_ME_SHAPES } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
-import { required } from './top';
+import { required } from './fields';
 import { enumMessage, kindError, scalarString } from './values';
 
 type SignatureKind = 'InputSignature' | 'OutputSignature' | 'Attributes';
@@ -49,8 +50,8 @@ function validateDataType(ctx: ValidationContext, item: Node, s: PathSegment[]):
   const value = scalarString(node);
   if (value === undefined || (DATA_TYPES as readonly string[]).includes(value)) return;
   const seg = [...s, 'DataType'];
-  const stripped = value.startsWith(LEGACY_DATA_TYPE_PREFIX) ? value.slice(LEGACY_DATA_TYPE_PREFIX.length) : undefined;
-  if (stripped && (DATA_TYPES as readonly string[]).includes(stripped)) {
+  const stripped = modernDataType(value);
+  if (stripped) {
     ctx.warn('legacy-datatype', `Legacy DataType "${value}" (the spelling older DISM required): DISM reads it as ${stripped}; write ${stripped}.`, seg, node, {
       kind: 'migrate-legacy-datatypes',
       label: 'Migrate all TYPE_* data types',

@@ -1,17 +1,18 @@
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
-import { findPair, mapItems, type YNode } from '../document';
+import { findPair, isNullNode, mapItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
 import { KNOWN_KEYS, RESOURCE_KEY_PATTERN, SUPER_TYPE, FRAMEWORKS, MODEL_TYPES, SUPPORTED_TYPES, TEMPLATE_FORMAT_VERSION, resourceTypeSpec } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
 import { validateProperties } from './properties';
-import { kindError, scalarString } from './values';
+import { required } from './fields';
+import { scalarString } from './values';
 
 const RESOURCE_KEY_RE = new RegExp(RESOURCE_KEY_PATTERN);
 
 export function validateRoot(ctx: ValidationContext): void {
   const root = ctx.parsed.doc.contents as YNode;
-  if (!root || (isScalar(root) && root.value === null)) {
+  if (isNullNode(root)) {
     ctx.error('empty-template', 'The template is empty: it needs TemplateFormatVersion, Description and Resources.', [], { from: 0, to: 0 });
     return;
   }
@@ -54,27 +55,6 @@ function validateFormatVersion(ctx: ValidationContext, pair: Pair<Node, Node | n
     return;
   }
   ctx.error('format-version', `'${String(value)}' is not a valid TemplateFormatVersion. The supported version is "${TEMPLATE_FORMAT_VERSION}".`, seg, node ?? pair, fix);
-}
-
-/** Report a missing or mistyped required scalar; returns the value node when present. */
-export function required(ctx: ValidationContext, map: YNode, key: string, base: PathSegment[], kind: 'string' | 'int' | 'number' | 'bool', at: YNode | Pair): YNode {
-  const pair = isMap(map) ? findPair(map, key) : undefined;
-  if (!pair) {
-    ctx.error('required', `Field required: ${key} is missing.`, [...base, key], at as Node);
-    return undefined;
-  }
-  const err = kindError(kind, pair.value);
-  if (err) ctx.error('type', err, [...base, key], pair.value ?? pair);
-  return pair.value;
-}
-
-/** Check an optional scalar's type (null counts as absent, as for pydantic's Optional). */
-export function optional(ctx: ValidationContext, map: YNode, key: string, base: PathSegment[], kind: 'string' | 'int' | 'number' | 'bool'): YNode {
-  const pair = isMap(map) ? findPair(map, key) : undefined;
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return undefined;
-  const err = kindError(kind, pair.value);
-  if (err) ctx.error('type', err, [...base, key], pair.value);
-  return pair.value;
 }
 
 function validateResource(ctx: ValidationContext, pair: Pair<Node, Node | null>): void {

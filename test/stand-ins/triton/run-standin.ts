@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { tailContainerLogs } from '../../../backend/engine/containers';
+import { tailContainerLogs } from '../../../backend/engine/streams';
 
 /** The Triton stand-in image (tests only; see test/stand-ins/triton/README.md). */
 export const TRITON_STAND_IN_IMAGE = 'dism-test/tritonserver:23.05-py3';

@@ -1,5 +1,5 @@
 import type { ModelPreset, PatternSpec } from '../../../../../shared/preset/model-preset';
-import { compilePattern, markMatches, MatchScratch } from '../../../../../shared/pipeline/template-match';
+import { compilePattern, markMatches, MatchScratch } from '../../../../../shared/pipeline/pattern-match';
 import {
   fullColumnOfCropped,
   fullRowOfCropped,

@@ -1,13 +1,24 @@
 /**
- * One-shot containers with full create options (working dir, TTY, group, network…), on top of the
- * helpers in ./containers. Used by the dismcli runner and the joblib import.
+ * Running containers to completion (the dismcli runner, the joblib extraction) and removing them.
+ * The model server, which keeps running, is started by model-server/manager.ts.
  */
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { demuxDockerStream, LineSplitter, removeContainerQuietly, type OutputStream } from './containers';
+import { studioLabels } from './labels';
+import { demuxDockerStream, type OutputStream } from './streams';
+
+/** Force-remove a container; a container that is already gone is not an error. */
+export async function removeContainerQuietly(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    const code = (err as { statusCode?: number }).statusCode;
+    if (code !== 404 && code !== 409) throw err;
+  }
+}
 
 /** Force-remove and wait until the engine has really let go of it (removal is asynchronous). */
-export async function removeContainerAndWait(docker: Docker, id: string, timeoutMs = 15_000): Promise<void> {
+async function removeContainerAndWait(docker: Docker, id: string, timeoutMs = 15_000): Promise<void> {
   await removeContainerQuietly(docker, id);
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -24,7 +35,9 @@ export async function removeContainerAndWait(docker: Docker, id: string, timeout
 
 /**
  * Create, attach, start and wait for a container, streaming its output as lines; it is removed
- * however the run ends. Aborting the signal kills it and rejects.
+ * however the run ends. It carries the studio labels (plus those in `create`). Stdin stays
+ * closed, so a program that asks a question fails instead of hanging. Aborting the signal kills
+ * it and rejects.
  */
 export async function runOneShotContainer(
   docker: Docker,
@@ -32,28 +45,13 @@ export async function runOneShotContainer(
   opts: { onLine?: (stream: OutputStream, text: string) => void; signal?: AbortSignal } = {},
 ): Promise<{ exitCode: number }> {
   opts.signal?.throwIfAborted();
-  const container = await docker.createContainer({ ...create, OpenStdin: false, AttachStdin: false });
+  const container = await docker.createContainer({ ...create, Labels: { ...studioLabels(), ...(create.Labels ?? {}) }, OpenStdin: false, AttachStdin: false });
   const onAbort = () => void removeContainerQuietly(docker, container.id);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
-    let output: Promise<void>;
-    if (create.Tty) {
-      // A TTY stream is raw text (no frame headers), stdout and stderr merged.
-      const lines = new LineSplitter((s, t) => opts.onLine?.(s, t));
-      output = new Promise<void>((resolve) => {
-        stream.on('data', (d: Buffer) => lines.push('stdout', d));
-        const end = () => {
-          lines.flush();
-          resolve();
-        };
-        stream.on('end', end);
-        stream.on('close', end);
-        stream.on('error', end);
-      });
-    } else {
-      output = demuxDockerStream(stream, (s, t) => opts.onLine?.(s, t), opts.signal);
-    }
+    // A TTY stream is raw text (no frame headers), stdout and stderr merged.
+    const output = demuxDockerStream(stream, (s, t) => opts.onLine?.(s, t), opts.signal, { tty: Boolean(create.Tty) });
     // Handled now: the stream may fail while we wait for start/wait below (awaited after those).
     output.catch(() => undefined);
     await container.start();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, containsPattern, markMatches, matchTemplateSqdiff, MatchScratch } from '../../shared/pipeline/template-match';
+import { compilePattern, containsPattern, markMatches, matchTemplateSqdiff, MatchScratch } from '../../shared/pipeline/pattern-match';
 
 describe('TM_SQDIFF template matching', () => {
   it('computes sums of squared differences in valid mode (hand-checked)', () => {
