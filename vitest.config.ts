@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { repoAlias } from './vite.config';
 
 export default defineConfig({
+  resolve: { alias: repoAlias },
   test: {
     include: ['{shared,backend,electron,renderer,test}/**/*.test.{ts,tsx}'],
     environment: 'node',

@@ -16,10 +16,10 @@
 import { readFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createBackend } from '../backend/api/create-backend';
-import { encodeNpy, readNpyFile } from '../backend/pipeline/npy';
-import type { MethodInput, MethodName, MethodOutput } from '../shared/api/contract';
-import { pixelBarrelPreset } from '../shared/preset/pixel-barrel';
+import { createBackend } from '@/backend/api/create-backend';
+import { encodeNpy, readNpyFile } from '@/backend/pipeline/npy';
+import type { MethodInput, MethodName, MethodOutput } from '@/shared/api/contract';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 
 const FIXTURE = path.resolve('test/fixtures/pixelnmf-reference');
 const LAYERS = ['BPix2', 'BPix3', 'BPix4'];
@@ -67,16 +67,30 @@ function residentBreakdown(): string {
       const start = parseInt(m[1], 16);
       const size = parseInt(m[2], 16) - start;
       const name = m[3];
-      kind = name === '[heap]' ? 'main malloc heap' : name.startsWith('/') ? 'mapped files (code)' : name ? 'other' : start % 2 ** 26 === 0 && size <= 2 ** 26 ? 'thread malloc arenas' : 'other anonymous (V8 heaps, slabs)';
+      kind =
+        name === '[heap]'
+          ? 'main malloc heap'
+          : name.startsWith('/')
+            ? 'mapped files (code)'
+            : name
+              ? 'other'
+              : start % 2 ** 26 === 0 && size <= 2 ** 26
+                ? 'thread malloc arenas'
+                : 'other anonymous (V8 heaps, slabs)';
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) sums.set(kind, (sums.get(kind) ?? 0) + Number(rss[1]) * 1024);
   }
-  return [...sums].filter(([, b]) => b >= 2 ** 20).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mb(b)}`).join(', ');
+  return [...sums]
+    .filter(([, b]) => b >= 2 ** 20)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, b]) => `${k} ${mb(b)}`)
+    .join(', ');
 }
 
-const show = (s: Sample) => `RSS ${mb(s.rss).padStart(7)}   heap used ${mb(s.heapUsed).padStart(6)}   external ${mb(s.external).padStart(7)}   arrayBuffers ${mb(s.arrayBuffers).padStart(7)}`;
+const show = (s: Sample) =>
+  `RSS ${mb(s.rss).padStart(7)}   heap used ${mb(s.heapUsed).padStart(6)}   external ${mb(s.external).padStart(7)}   arrayBuffers ${mb(s.arrayBuffers).padStart(7)}`;
 
 /** A preset + .npy data folder: the 24 reference LS tiled to n lumisections. */
 async function writeProject(dir: string, n: number) {
@@ -93,14 +107,30 @@ async function writeProject(dir: string, n: number) {
     await fs.writeFile(layers[l], encodeNpy({ dtype: 'int32', shape: [n, rows, cols], data: out }));
   }
   const lumis = await readNpyFile(path.join(FIXTURE, 'data/ls_number.npy'));
-  await fs.writeFile(path.join(dir, 'runs.npy'), encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from({ length: n }, (_, i) => base.data[i % m]) }));
-  await fs.writeFile(path.join(dir, 'lumis.npy'), encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from({ length: n }, (_, i) => lumis.data[i % m]) }));
+  await fs.writeFile(
+    path.join(dir, 'runs.npy'),
+    encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from({ length: n }, (_, i) => base.data[i % m]) }),
+  );
+  await fs.writeFile(
+    path.join(dir, 'lumis.npy'),
+    encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from({ length: n }, (_, i) => lumis.data[i % m]) }),
+  );
   const presetFile = path.join(dir, 'preset.json');
-  const files = (l: string) => ({ onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`), localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`), lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`) });
+  const files = (l: string) => ({
+    onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
+    localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
+    lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
+  });
   await fs.writeFile(presetFile, JSON.stringify(pixelBarrelPreset(LAYERS, files)));
   return {
     presetFile,
-    data: { layers, runs: path.join(dir, 'runs.npy'), lumis: path.join(dir, 'lumis.npy'), oms: path.join(FIXTURE, 'data/omsdata_Run2025F-v1.json'), hlt: path.join(FIXTURE, 'data/hltrate_Run2025F-v1.json') },
+    data: {
+      layers,
+      runs: path.join(dir, 'runs.npy'),
+      lumis: path.join(dir, 'lumis.npy'),
+      oms: path.join(FIXTURE, 'data/omsdata_Run2025F-v1.json'),
+      hlt: path.join(FIXTURE, 'data/hltrate_Run2025F-v1.json'),
+    },
   };
 }
 
@@ -133,12 +163,18 @@ async function main(): Promise<void> {
       const inProcess = (await call('jobs.logs', { id: run.jobId })).some((l) => l.text.includes('worker bundle'));
       // the Preview screen: the authoritative results list, then a few LS opened
       const results = await call('pipeline.results', { sessionId: run.sessionId });
-      for (const index of [0, 1, results.items.findIndex((r) => r.flagged)].filter((x) => x >= 0)) await call('pipeline.lumisection', { sessionId: run.sessionId, index });
+      for (const index of [0, 1, results.items.findIndex((r) => r.flagged)].filter((x) => x >= 0))
+        await call('pipeline.lumisection', { sessionId: run.sessionId, index });
       const held = await settled();
       firstHeld ??= held;
-      row(`run ${i} (${(s / 1000).toFixed(0)} s${inProcess ? ', in-process' : ''}, ${results.summary.flagged} flagged), results held`, held);
+      row(
+        `run ${i} (${(s / 1000).toFixed(0)} s${inProcess ? ', in-process' : ''}, ${results.summary.flagged} flagged), results held`,
+        held,
+      );
       const kept = backend.ctx.pipeline.kept();
-      console.log(`${''.padEnd(46)}(kept: ${kept.runs.length} run(s), ${mb(kept.mapsBytes)} of stage maps, results of ${kept.runs.reduce((a, r) => a + r.lumisections, 0)} LS)`);
+      console.log(
+        `${''.padEnd(46)}(kept: ${kept.runs.length} run(s), ${mb(kept.mapsBytes)} of stage maps, results of ${kept.runs.reduce((a, r) => a + r.lumisections, 0)} LS)`,
+      );
       // leaving the run: what the UI does before another run or when the project closes
       const reply = await backend.dispatch('pipeline.release', { sessionId: run.sessionId });
       if (!reply.ok && reply.error.code === 'UNKNOWN_METHOD') releaseMissing = true;

@@ -10,15 +10,15 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { JobManager } from '../backend/jobs/job-manager';
-import { encodeNpy } from '../backend/pipeline/npy';
-import { PipelineService } from '../backend/pipeline/pipeline-service';
-import { loadDataInputs, type LoadedData } from '../backend/pipeline/data-inputs';
-import { compilePresetFiles, openSessions } from '../backend/pipeline/preset-io';
-import { inMemorySource, loadConditions, runPipeline, type MapSource } from '../backend/pipeline/runner';
-import { pixelBarrelPreset } from '../shared/preset/pixel-barrel';
-import type { CompiledPipeline } from '../shared/pipeline/model';
-import type { LumisectionSummary } from '../shared/pipeline/run-chunk';
+import { JobManager } from '@/backend/jobs/job-manager';
+import { encodeNpy } from '@/backend/pipeline/npy';
+import { PipelineService } from '@/backend/pipeline/pipeline-service';
+import { loadDataInputs, type LoadedData } from '@/backend/pipeline/data-inputs';
+import { compilePresetFiles, openSessions } from '@/backend/pipeline/preset-io';
+import { inMemorySource, loadConditions, runPipeline, type MapSource } from '@/backend/pipeline/runner';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
+import type { CompiledPipeline } from '@/shared/pipeline/model';
+import type { LumisectionSummary } from '@/shared/pipeline/run-chunk';
 
 // npm run bench runs from the repository root (the bench is bundled into dist/bench/).
 const FIXTURE = path.resolve('test/fixtures/pixelnmf-reference');
@@ -64,14 +64,29 @@ async function benchService(cp: CompiledPipeline, base: LoadedData): Promise<voi
     await fs.writeFile(path.join(dir, 'runs.npy'), encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from(tiled.runs) }));
     await fs.writeFile(path.join(dir, 'lumis.npy'), encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from(tiled.lumis) }));
     const presetFile = path.join(dir, 'preset.json');
-    await fs.writeFile(presetFile, JSON.stringify(pixelBarrelPreset(LAYERS, (l) => ({ onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`), localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`), lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`) }))));
+    await fs.writeFile(
+      presetFile,
+      JSON.stringify(
+        pixelBarrelPreset(LAYERS, (l) => ({
+          onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
+          localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
+          lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
+        })),
+      ),
+    );
     const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
     const service = new PipelineService(jobs);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const run = await service.start({
       presetFile,
-      data: { layers, runs: path.join(dir, 'runs.npy'), lumis: path.join(dir, 'lumis.npy'), oms: path.join(FIXTURE, 'data/omsdata_Run2025F-v1.json'), hlt: path.join(FIXTURE, 'data/hltrate_Run2025F-v1.json') },
+      data: {
+        layers,
+        runs: path.join(dir, 'runs.npy'),
+        lumis: path.join(dir, 'lumis.npy'),
+        oms: path.join(FIXTURE, 'data/omsdata_Run2025F-v1.json'),
+        hlt: path.join(FIXTURE, 'data/hltrate_Run2025F-v1.json'),
+      },
     });
     const loaded = performance.now();
     const snap = await jobs.wait(run.jobId);
@@ -127,14 +142,25 @@ async function main(): Promise<void> {
     let source = tiled;
     if (inMemory) {
       const raws = await tiled.read(0, n);
-      source = { ...tiled, read: (start, count) => cp.layers.map((l, i) => raws[i].subarray(start * l.geom.rows * l.geom.cols, (start + count) * l.geom.rows * l.geom.cols)) };
+      source = {
+        ...tiled,
+        read: (start, count) =>
+          cp.layers.map((l, i) => raws[i].subarray(start * l.geom.rows * l.geom.cols, (start + count) * l.geom.rows * l.geom.cols)),
+      };
     }
     const cond = await loadConditions(loaded.preset, spec, { runs: tiled.runs, lumis: tiled.lumis }, []);
     const summaries: LumisectionSummary[] = [];
     let inferenceMs = 0;
     const timed = sessions.map((s) => {
       const run = s.run.bind(s);
-      return Object.assign(Object.create(s), { run: async (x: Float32Array, k: number) => { const t = performance.now(); const r = await run(x, k); inferenceMs += performance.now() - t; return r; } });
+      return Object.assign(Object.create(s), {
+        run: async (x: Float32Array, k: number) => {
+          const t = performance.now();
+          const r = await run(x, k);
+          inferenceMs += performance.now() - t;
+          return r;
+        },
+      });
     });
     (globalThis as { gc?: () => void }).gc?.();
     const cpu0 = process.cpuUsage();

@@ -10,10 +10,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { APP_DEMO_CONTRIBUTORS } from '../backend/api/create-backend';
-import { ensureDemoProject } from '../backend/demo/demo-project';
-import { encodeNpy, readNpyFile } from '../backend/pipeline/npy';
-import { DEMO_MARKER } from '../backend/projects/project-folder';
+import { APP_DEMO_CONTRIBUTORS } from '@/backend/api/create-backend';
+import { ensureDemoProject } from '@/backend/demo/demo-project';
+import { encodeNpy, readNpyFile } from '@/backend/pipeline/npy';
+import { DEMO_MARKER } from '@/backend/projects/project-folder';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
@@ -42,7 +42,7 @@ async function tiledProject(demo: string, target: string, n: number): Promise<st
     const a = await readNpyFile(path.join(demo, 'data', f));
     const size = a.shape[1] * a.shape[2];
     const out = new Int32Array(n * size);
-    for (let i = 0; i < n; i++) out.set((a.data as Int32Array).subarray((i % m) * size, (i % m + 1) * size), i * size);
+    for (let i = 0; i < n; i++) out.set((a.data as Int32Array).subarray((i % m) * size, ((i % m) + 1) * size), i * size);
     await fs.writeFile(path.join(target, 'data', f), encodeNpy({ dtype: 'int32', shape: [n, a.shape[1], a.shape[2]], data: out }));
   }
   await fs.writeFile(path.join(target, 'data', 'run_number.npy'), encodeNpy({ dtype: 'int32', shape: [n], data: runs }));
@@ -50,7 +50,8 @@ async function tiledProject(demo: string, target: string, n: number): Promise<st
   for (const f of files.filter((x) => /^omsdata_.*\.json$/.test(x))) {
     const oms = JSON.parse(await fs.readFile(path.join(demo, 'data', f), 'utf8')) as Record<string, unknown[]>;
     const out: Record<string, unknown[]> = {};
-    for (const [k, v] of Object.entries(oms)) out[k] = Array.from({ length: n }, (_, i) => (k === 'run_number' ? runs[i] : k === 'lumisection_number' ? lumis[i] : v[i % m]));
+    for (const [k, v] of Object.entries(oms))
+      out[k] = Array.from({ length: n }, (_, i) => (k === 'run_number' ? runs[i] : k === 'lumisection_number' ? lumis[i] : v[i % m]));
     await fs.writeFile(path.join(target, 'data', f), JSON.stringify(out));
   }
   for (const f of files.filter((x) => /^hltrate_.*\.json$/.test(x))) {
@@ -71,7 +72,10 @@ async function tiledProject(demo: string, target: string, n: number): Promise<st
 
 async function startHost(userData: string): Promise<{ url: string; stop(): void }> {
   const token = `bench${Date.now().toString(16)}`;
-  const child = spawn(process.execPath, ['dist/node/serve.mjs', '--port', '0'], { env: { ...process.env, DISM_STUDIO_TOKEN: token, DISM_STUDIO_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/node/serve.mjs', '--port', '0'], {
+    env: { ...process.env, DISM_STUDIO_TOKEN: token, DISM_STUDIO_USER_DATA: userData },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`browser host did not start:\n${out}`)), 30_000);
@@ -137,7 +141,10 @@ async function goTo(page: Page, runLs: string): Promise<void> {
   const box = page.getByLabel('Go to lumisection (run:LS)');
   await box.fill(runLs);
   await box.press('Enter');
-  await page.waitForFunction((t) => document.querySelector('[data-testid="selected-ls"]')?.textContent === t, `Run ${runLs.replace(':', ' · LS ')}`);
+  await page.waitForFunction(
+    (t) => document.querySelector('[data-testid="selected-ls"]')?.textContent === t,
+    `Run ${runLs.replace(':', ' · LS ')}`,
+  );
 }
 
 async function reflagTimes(page: Page, values: number[]): Promise<{ screen: number[]; backend: number[] }> {
@@ -146,13 +153,20 @@ async function reflagTimes(page: Page, values: number[]): Promise<{ screen: numb
   const screen: number[] = [];
   const backend: number[] = [];
   for (const v of values) {
-    const before = await page.getByTestId('reflag-info').textContent().catch(() => null);
+    const before = await page
+      .getByTestId('reflag-info')
+      .textContent()
+      .catch(() => null);
     const t0 = Date.now();
     await input.fill(String(v));
-    await page.waitForFunction((b) => {
-      const el = document.querySelector('[data-testid="reflag-info"]');
-      return el && el.textContent !== b && !document.querySelector('.tuning-status [role="progressbar"]');
-    }, before, { timeout: 30_000 });
+    await page.waitForFunction(
+      (b) => {
+        const el = document.querySelector('[data-testid="reflag-info"]');
+        return el && el.textContent !== b && !document.querySelector('.tuning-status [role="progressbar"]');
+      },
+      before,
+      { timeout: 30_000 },
+    );
     screen.push(Date.now() - t0);
     const info = (await page.getByTestId('reflag-info').textContent()) ?? '';
     const ms = Number(info.match(/in (\d+) ms/)?.[1]);
@@ -173,7 +187,16 @@ async function timelineFrames(page: Page): Promise<{ frames: number[]; clicks: {
     for (let i = 0; i < 120; i++) {
       const zoomIn = i < 40;
       const pan = i >= 80;
-      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: pan ? 60 : zoomIn ? -120 : 120, shiftKey: pan, clientX: r.left + r.width * 0.6, clientY: r.top + 40, bubbles: true, cancelable: true }));
+      canvas.dispatchEvent(
+        new WheelEvent('wheel', {
+          deltaY: pan ? 60 : zoomIn ? -120 : 120,
+          shiftKey: pan,
+          clientX: r.left + r.width * 0.6,
+          clientY: r.top + 40,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
       await new Promise((res) => requestAnimationFrame(res));
       const now = performance.now();
       times.push(now - last);
@@ -193,10 +216,16 @@ async function timelineFrames(page: Page): Promise<{ frames: number[]; clicks: {
 }
 
 async function main() {
-  console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
   // Measure the current renderer: `npm run bench` builds the Node side only.
   const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (build.status !== 0 || !existsSync('dist/renderer/index.html') || !existsSync('dist/node/serve.mjs')) throw new Error('could not build the app (vite build / scripts/build-node.mjs)');
+  if (build.status !== 0 || !existsSync('dist/renderer/index.html') || !existsSync('dist/node/serve.mjs'))
+    throw new Error('could not build the app (vite build / scripts/build-node.mjs)');
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-bench-preview-'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   let host: { url: string; stop(): void } | undefined;
@@ -224,7 +253,9 @@ async function main() {
     console.log(`LS switch at a reading pace (400 ms between presses, next LS already prefetched): ${stats(paced.total)}`);
     console.log(`  of which figure build + plotly render: ${stats(paced.render)}`);
     const rf = await reflagTimes(page, [0.05, 0.06, 0.08, 0.1, 0.2, 0.5, 1, 10, 0.04, 0.03, 0.05, 0.045]);
-    console.log(`threshold change → 1000 LS re-flagged and on screen (seen from Playwright, incl. its own round trips): ${stats(rf.screen)}`);
+    console.log(
+      `threshold change → 1000 LS re-flagged and on screen (seen from Playwright, incl. its own round trips): ${stats(rf.screen)}`,
+    );
     if (rf.backend.length) console.log(`  back-end re-flag time (reported by pipeline.reflag): ${stats(rf.backend)}`);
     const calls = await page.evaluate(() => performance.getEntriesByName('preview:reflag-call').map((e) => e.duration));
     if (calls.length) console.log(`  pipeline.reflag round trip seen by the page (incl. 1000 results over the socket): ${stats(calls)}`);
@@ -243,7 +274,12 @@ async function main() {
     const sw5 = await lsSwitchTimes(page5, 20);
     console.log(`5000-LS project LS switch → heatmaps re-rendered: ${stats(sw5.total)}`);
     await page5.close();
-    console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     host?.stop();
     await browser.close();

@@ -3,21 +3,38 @@
 // readiness endpoints. Uses the MLServer stand-in image (tests only; no registry is reachable).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { buildLocal } from '../backend/build-local/local-build';
-import { checkReady } from '../backend/model-server/readiness';
-import { buildRequests } from '../backend/inference/oip-request';
-import { cleanupProject, ensureStandInImage, makeToyProject, newManager, STAND_IN_IMAGE } from '../test/model-server/helpers';
+import { buildLocal } from '@/backend/build-local/local-build';
+import { checkReady } from '@/backend/model-server/readiness';
+import { buildRequests } from '@/backend/inference/oip-request';
+import { cleanupProject, ensureStandInImage, makeToyProject, newManager, STAND_IN_IMAGE } from '@/test/model-server/helpers';
 
 const ROUNDS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function byHand(resourceDir: string, port: number): Promise<number> {
   const t0 = performance.now();
-  const id = execFileSync('docker', [
-    'run', '-d', '--label', 'dism.studio=1', '--label', 'dism.role=bench',
-    '-p', `127.0.0.1:${port}:8080`, '-v', `${resourceDir}:/mnt/toy-model:ro`, '-e', 'PYTHONDONTWRITEBYTECODE=1',
-    STAND_IN_IMAGE, 'mlserver', 'start', '/mnt/toy-model',
-  ], { encoding: 'utf8' }).trim();
+  const id = execFileSync(
+    'docker',
+    [
+      'run',
+      '-d',
+      '--label',
+      'dism.studio=1',
+      '--label',
+      'dism.role=bench',
+      '-p',
+      `127.0.0.1:${port}:8080`,
+      '-v',
+      `${resourceDir}:/mnt/toy-model:ro`,
+      '-e',
+      'PYTHONDONTWRITEBYTECODE=1',
+      STAND_IN_IMAGE,
+      'mlserver',
+      'start',
+      '/mnt/toy-model',
+    ],
+    { encoding: 'utf8' },
+  ).trim();
   try {
     for (;;) {
       const s = await checkReady(`http://127.0.0.1:${port}`, 'toy-model', 1000);
@@ -32,17 +49,42 @@ async function byHand(resourceDir: string, port: number): Promise<number> {
 
 /** Building the DIALS-style request bodies for the pixel inputs (3 layers + 12 metadata inputs). */
 function requestBuilding(n: number): void {
-  const shapes: Array<[string, number, number]> = [['BPix2', 58, 72], ['BPix3', 90, 72], ['BPix4', 130, 72]];
+  const shapes: Array<[string, number, number]> = [
+    ['BPix2', 58, 72],
+    ['BPix3', 90, 72],
+    ['BPix4', 130, 72],
+  ];
   const signature = shapes.map(([name, ny, nx]) => ({ name, dataType: 'INT32', dims: [-1, ny, nx] }));
   const maps = shapes.map(([, ny, nx]) => Int32Array.from({ length: n * ny * nx }, (_, i) => (i * 7919) % 300));
-  const attrs = ['pileup', 'cms_active', 'beams_stable', 'bpix_ready', 'fpix_ready', 'tibtid_ready', 'tob_ready', 'tecp_ready', 'tecm_ready'];
-  const meta = attrs.map((a) => ({ name: `oms_lumisection_info__${a}`, dataType: a === 'pileup' ? 'FP32' : 'BOOL', dims: [-1], meta: 'oms_lumisection_info', attribute: a, endpoint: 'lumisections' }));
-  const metadata = Object.fromEntries(meta.map((m) => [m.name, Array.from({ length: n }, (_, i) => (m.dataType === 'BOOL' ? i % 5 !== 0 : 30 + (i % 20)))]));
+  const attrs = [
+    'pileup',
+    'cms_active',
+    'beams_stable',
+    'bpix_ready',
+    'fpix_ready',
+    'tibtid_ready',
+    'tob_ready',
+    'tecp_ready',
+    'tecm_ready',
+  ];
+  const meta = attrs.map((a) => ({
+    name: `oms_lumisection_info__${a}`,
+    dataType: a === 'pileup' ? 'FP32' : 'BOOL',
+    dims: [-1],
+    meta: 'oms_lumisection_info',
+    attribute: a,
+    endpoint: 'lumisections',
+  }));
+  const metadata = Object.fromEntries(
+    meta.map((m) => [m.name, Array.from({ length: n }, (_, i) => (m.dataType === 'BOOL' ? i % 5 !== 0 : 30 + (i % 20)))]),
+  );
   const t0 = performance.now();
   const batches = buildRequests(signature, meta, { n, maps, metadata });
   const ms = performance.now() - t0;
   const mb = batches.reduce((a, b) => a + b.body.length, 0) / 1e6;
-  console.log(`request building: ${n} LS → ${batches.length} requests, ${mb.toFixed(0)} MB JSON in ${ms.toFixed(0)} ms (${((ms / n) * 1000).toFixed(0)} ms per 1000 LS)`);
+  console.log(
+    `request building: ${n} LS → ${batches.length} requests, ${mb.toFixed(0)} MB JSON in ${ms.toFixed(0)} ms (${((ms / n) * 1000).toFixed(0)} ms per 1000 LS)`,
+  );
 }
 
 async function main() {

@@ -2,9 +2,9 @@
 // the editor re-parses and re-validates on every keystroke, so this must stay well under a frame
 // budget. Target: median under 50 ms for parse + validate.
 import { readFileSync } from 'node:fs';
-import { parseTemplate } from '../shared/template/document';
-import { duplicatePair, setValue } from '../shared/template/edit';
-import { validateParsed } from '../shared/template/validate/index';
+import { parseTemplate } from '@/shared/template/document';
+import { duplicatePair, setValue } from '@/shared/template/edit';
+import { validateParsed } from '@/shared/template/validate/index';
 
 const base = readFileSync('test/fixtures/templates/pixel-barrel-nmf.template.yaml', 'utf8');
 let text = base;
@@ -28,12 +28,16 @@ function stats(label: string, runs: number, fn: () => unknown): void {
     cpu.push((c.user + c.system) / 1000);
   }
   const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))].toFixed(2);
-  console.log(`${label.padEnd(44)} median ${q(wall, 0.5)} ms (cpu ${q(cpu, 0.5)} ms)   p95 ${q(wall, 0.95)} ms   min ${q(wall, 0)} ms   (${runs} runs)`);
+  console.log(
+    `${label.padEnd(44)} median ${q(wall, 0.5)} ms (cpu ${q(cpu, 0.5)} ms)   p95 ${q(wall, 0.95)} ms   min ${q(wall, 0)} ms   (${runs} runs)`,
+  );
 }
 
 const parsed = parseTemplate(text);
 const problems = validateParsed(parsed);
-console.log(`template: 20 resources, ${lines} lines, ${text.length} chars; ${problems.length} problems (${problems.filter((p) => p.severity === 'error').length} errors)`);
+console.log(
+  `template: 20 resources, ${lines} lines, ${text.length} chars; ${problems.length} problems (${problems.filter((p) => p.severity === 'error').length} errors)`,
+);
 stats('parse + validate (20 resources)', 100, () => validateParsed(parseTemplate(text)));
 stats('validate only, already parsed', 100, () => validateParsed(parsed));
 let n = 0;

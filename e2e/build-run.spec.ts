@@ -44,7 +44,9 @@ test('demo: local build, start-api, live log, test inference agrees with the pre
   // The template's image is not on this machine and cannot be pulled: a specific error with a way out.
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   const err = page.locator('.problem-card[data-code="IMAGE_NOT_AVAILABLE"]');
-  await expect(err).toContainText('registry.cern.ch/docker.io/seldonio/mlserver:1.5.0 is not on this machine and could not be pulled', { timeout: 60_000 });
+  await expect(err).toContainText('registry.cern.ch/docker.io/seldonio/mlserver:1.5.0 is not on this machine and could not be pulled', {
+    timeout: 60_000,
+  });
   await shot(page, 'build-run-image-missing');
   await err.locator('li', { hasText: STAND_IN_IMAGE }).getByRole('button', { name: 'Use this image' }).click();
 

@@ -18,7 +18,10 @@ function electronBinary(): string | null {
 const binary = electronBinary();
 
 test.describe('Electron app', () => {
-  test.skip(!binary, 'Electron binary not installed (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1, no download possible here); the same UI is covered through the browser host');
+  test.skip(
+    !binary,
+    'Electron binary not installed (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1, no download possible here); the same UI is covered through the browser host',
+  );
 
   test('starts with the secure window and shows the wizard', async () => {
     const userData = mkdtempSync(path.join(os.tmpdir(), 'dism-electron-'));
@@ -32,10 +35,14 @@ test.describe('Electron app', () => {
       await expect(window.locator('.app')).toBeVisible();
       await expect(window.getByRole('heading', { name: 'Model', level: 1 })).toBeVisible();
       // getLastWebPreferences is not in Electron's public typings but reports the effective settings.
-      const prefs = await app.evaluate(({ BrowserWindow }) => (BrowserWindow.getAllWindows()[0].webContents as unknown as { getLastWebPreferences(): unknown }).getLastWebPreferences());
+      const prefs = await app.evaluate(({ BrowserWindow }) =>
+        (BrowserWindow.getAllWindows()[0].webContents as unknown as { getLastWebPreferences(): unknown }).getLastWebPreferences(),
+      );
       expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
       expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-      expect(await window.evaluate(() => typeof (window as unknown as { dismBridge?: { invoke?: unknown } }).dismBridge?.invoke)).toBe('function');
+      expect(await window.evaluate(() => typeof (window as unknown as { dismBridge?: { invoke?: unknown } }).dismBridge?.invoke)).toBe(
+        'function',
+      );
     } finally {
       await app.close();
       rmSync(userData, { recursive: true, force: true });

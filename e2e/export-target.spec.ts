@@ -30,7 +30,10 @@ function listTree(dir: string, prefix = ''): string[] {
     .sort();
 }
 
-test('export refuses targets in, at or around the project, asks before replacing an earlier export, survives an unwritable folder', async ({ page, host }) => {
+test('export refuses targets in, at or around the project, asks before replacing an earlier export, survives an unwritable folder', async ({
+  page,
+  host,
+}) => {
   const root = makeTempDir('dism-e2e-target-');
   const project = path.join(root, 'pixel-project');
   mkdirSync(path.join(project, '.dism-artifacts', 'build', 'PixelNMF'), { recursive: true });

@@ -15,15 +15,29 @@ const outDirs: string[] = [];
 
 test.describe.configure({ mode: 'serial' });
 
-test('official build and package with dismcli in a container, login button, readable error, export with confirmation', async ({ page, host }) => {
-  test.skip(!(await docker.getImage(BASE).inspect().then(() => true, () => false)), `${BASE} is not built`);
+test('official build and package with dismcli in a container, login button, readable error, export with confirmation', async ({
+  page,
+  host,
+}) => {
+  test.skip(
+    !(await docker
+      .getImage(BASE)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )),
+    `${BASE} is not built`,
+  );
   test.setTimeout(240_000);
   const project = makeTempDir('dism-e2e-export-');
   copyFileSync('test/fixtures/templates/pixel-barrel-nmf.template.yaml', path.join(project, 'template.yaml'));
   const out = makeTempDir('dism-e2e-export-out-');
   outDirs.push(out);
   // The login page is on the internet; answer it here so the popup has something to show.
-  await page.context().route('https://auth.cern.ch/**', (route) => route.fulfill({ contentType: 'text/html', body: '<title>CERN login (stand-in)</title>' }));
+  await page
+    .context()
+    .route('https://auth.cern.ch/**', (route) => route.fulfill({ contentType: 'text/html', body: '<title>CERN login (stand-in)</title>' }));
 
   await gotoApp(page, host, { project, step: 'export' });
   await expect(page.getByRole('heading', { name: 'Export', level: 1 })).toBeVisible();
@@ -67,7 +81,9 @@ test('official build and package with dismcli in a container, login button, read
   // The packaged template and the registration request, ready to copy.
   await expect(page.getByLabel('Packaged template')).toContainText('pixel-barrel-nmf');
   await expect(page.getByLabel('Title')).toHaveValue('[Request] Model registration');
-  await expect(page.getByLabel('Registration request')).toHaveValue(/Description: Spot anomalies in the pixel cluster occupancy \(barrel layers\)/);
+  await expect(page.getByLabel('Registration request')).toHaveValue(
+    /Description: Spot anomalies in the pixel cluster occupancy \(barrel layers\)/,
+  );
 
   // A failing run shows its error readably.
   await page.getByLabel('Custom DIALS URL').fill('https://standin-fail-shape.invalid');
@@ -105,7 +121,10 @@ test.afterAll(async () => {
   for (const img of await docker.listImages({ filters: { label: ['dism.studio=1', 'dism.role=dismcli-runner'] } })) {
     const project = img.Labels?.['dism.project'] ?? '';
     if (!project.includes('dism-e2e-export-')) continue;
-    await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(img.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
     rmSync(project, { recursive: true, force: true });
   }
   for (const d of outDirs) rmSync(d, { recursive: true, force: true });

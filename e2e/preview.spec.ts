@@ -24,7 +24,10 @@ function cliPreview(projectDir: string): { lumisections: CliLs[] } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dism-e2e-cli-'));
   try {
     const out = path.join(dir, 'preview.json');
-    execFileSync(process.execPath, ['bin/dism-studio.mjs', 'preview', '--project', projectDir, '--json', out], { stdio: 'pipe', timeout: 120_000 });
+    execFileSync(process.execPath, ['bin/dism-studio.mjs', 'preview', '--project', projectDir, '--json', out], {
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
     return JSON.parse(readFileSync(out, 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -57,23 +60,26 @@ async function openDemoPreview(page: Page, host: Parameters<typeof gotoApp>[1]):
  * as one-pixel-per-bin images, so this counts the red (value 1) pixels of that image.
  */
 async function drawnBins(page: Page, name: string): Promise<number> {
-  return page.getByTestId('stage-heatmaps').locator('.js-plotly-plot').evaluate(async (gd, n) => {
-    const g = gd as unknown as { data: Array<{ name: string }>; layout: { images: Array<{ source: string }> } };
-    const i = g.data.findIndex((d) => d.name.includes(n));
-    if (i < 0) throw new Error(`no subplot ${n}`);
-    const img = new Image();
-    img.src = g.layout.images[i].source;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const px = ctx.getImageData(0, 0, c.width, c.height).data;
-    let on = 0;
-    for (let k = 0; k < px.length; k += 4) if (px[k + 3] > 0 && px[k] > 150 && px[k + 1] < 60) on++;
-    return on;
-  }, name);
+  return page
+    .getByTestId('stage-heatmaps')
+    .locator('.js-plotly-plot')
+    .evaluate(async (gd, n) => {
+      const g = gd as unknown as { data: Array<{ name: string }>; layout: { images: Array<{ source: string }> } };
+      const i = g.data.findIndex((d) => d.name.includes(n));
+      if (i < 0) throw new Error(`no subplot ${n}`);
+      const img = new Image();
+      img.src = g.layout.images[i].source;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      let on = 0;
+      for (let k = 0; k < px.length; k += 4) if (px[k + 3] > 0 && px[k] > 150 && px[k + 1] < 60) on++;
+      return on;
+    }, name);
 }
 
 test('preview of the demo: flag count, Why panel, tuning diff and a what-if outage', async ({ page, host }) => {
@@ -219,7 +225,10 @@ async function clickMap(page: Page, trace: string, x: number, y: number): Promis
   const plot = page.getByTestId('stage-heatmaps').locator('.js-plotly-plot');
   const at = await plot.evaluate(
     (gd, a) => {
-      const g = gd as unknown as { data: Array<{ name: string; xaxis: string; yaxis: string }>; _fullLayout: Record<string, { l2p(v: number): number; _offset: number }> };
+      const g = gd as unknown as {
+        data: Array<{ name: string; xaxis: string; yaxis: string }>;
+        _fullLayout: Record<string, { l2p(v: number): number; _offset: number }>;
+      };
       const t = g.data.find((d) => d.name.includes(a.trace))!;
       const xa = g._fullLayout[t.xaxis === 'x' ? 'xaxis' : `xaxis${t.xaxis.slice(1)}`];
       const ya = g._fullLayout[t.yaxis === 'y' ? 'yaxis' : `yaxis${t.yaxis.slice(1)}`];

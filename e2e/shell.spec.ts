@@ -5,7 +5,10 @@ import { test, expect, gotoApp, makeTempDir, startBrowserHost } from './fixtures
 
 /** A user who has opened a project before: the app shows the picker instead of opening the demo. */
 function seedRecentProject(host: BrowserHostProcess, dir: string): void {
-  writeFileSync(path.join(host.userDataDir, 'settings.json'), JSON.stringify({ recentProjects: [{ dir, name: path.basename(dir), openedAt: new Date().toISOString() }], projects: {} }));
+  writeFileSync(
+    path.join(host.userDataDir, 'settings.json'),
+    JSON.stringify({ recentProjects: [{ dir, name: path.basename(dir), openedAt: new Date().toISOString() }], projects: {} }),
+  );
 }
 
 test('with no project ever opened, the app opens the generated demo project', async ({ page, host }) => {
@@ -51,15 +54,23 @@ test('recent projects are remembered in the user-data dir across reloads', async
   await expect(page.locator('.recent-projects')).toContainText(path.basename(project));
 });
 
-test('the access token leaves the address bar and never reaches storage; a reload works on the session cookie', async ({ page, host, browser }) => {
+test('the access token leaves the address bar and never reaches storage; a reload works on the session cookie', async ({
+  page,
+  host,
+  browser,
+}) => {
   await gotoApp(page, host);
   await expect(page.locator('.status-project')).toHaveText('Demo project', { timeout: 60_000 });
   expect(page.url()).toBe(`${host.origin}/#/model`);
-  const stored = await page.evaluate(() => JSON.stringify({ session: { ...sessionStorage }, local: { ...localStorage }, cookie: document.cookie }));
+  const stored = await page.evaluate(() =>
+    JSON.stringify({ session: { ...sessionStorage }, local: { ...localStorage }, cookie: document.cookie }),
+  );
   expect(stored).not.toContain(host.token);
   expect(JSON.parse(stored).cookie).toBe(''); // HttpOnly: no script on the page can read the session key
   const cookies = await page.context().cookies();
-  expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([{ name: `dism_session_${new URL(host.origin).port}`, httpOnly: true, sameSite: 'Strict' }]);
+  expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([
+    { name: `dism_session_${new URL(host.origin).port}`, httpOnly: true, sameSite: 'Strict' },
+  ]);
   expect(cookies[0].value).not.toBe(host.token);
 
   await page.reload();

@@ -56,7 +56,13 @@ test('form edit updates the YAML, YAML errors show in the form, save keeps comme
   const saved = readFileSync(path.join(project, 'template.yaml'), 'utf8');
   const original = readFileSync(FIXTURE, 'utf8');
   expect(saved).toContain('      Name: pixel-barrel-nmf-e2e\n');
-  for (const comment of ['# general properties', '#- Name: BPix1', '# only start at 2025F', '# updated recommendation: do not set requests or limits for resources,']) expect(saved).toContain(comment);
+  for (const comment of [
+    '# general properties',
+    '#- Name: BPix1',
+    '# only start at 2025F',
+    '# updated recommendation: do not set requests or limits for resources,',
+  ])
+    expect(saved).toContain(comment);
   const diff = original.split('\n').flatMap((l, i) => (l === saved.split('\n')[i] ? [] : [i + 1]));
   expect(diff).toEqual([11]);
   expect(readFileSync(path.join(project, 'template.yaml.dism-studio.bak'), 'utf8')).toBe(original);
@@ -99,7 +105,16 @@ test('new-template wizard: the pixel NMF preset gives BPix2-4, OMS metadata and 
   await wizard.getByRole('button', { name: 'Create template.yaml' }).click();
   await expect(page.locator('[data-path="Resources.PixelNMF.Properties.Name"] input')).toHaveValue('pixel-nmf-e2e');
   const written = readFileSync(path.join(project, 'template.yaml'), 'utf8');
-  for (const s of ['TemplateFormatVersion: "2025-03-31"', 'PXLayer_2', 'PXLayer_3', 'PXLayer_4', 'Endpoint: hltpathrates', 'MinRunNumber: 396598', '# ']) expect(written).toContain(s);
+  for (const s of [
+    'TemplateFormatVersion: "2025-03-31"',
+    'PXLayer_2',
+    'PXLayer_3',
+    'PXLayer_4',
+    'Endpoint: hltpathrates',
+    'MinRunNumber: 396598',
+    '# ',
+  ])
+    expect(written).toContain(s);
   // Schema-valid; only the model files the preset refers to are still missing in this empty project.
   await expect(page.locator('.problem-error')).toHaveCount(2);
   await expect(page.locator('.problems-list')).toContainText('CodeUri: folder not found: mlserver-model/');
@@ -166,7 +181,10 @@ test('a CRLF template keeps its line endings through editing and saving', async 
   expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toBe(crlf.replace('Name: pixel-barrel-nmf', 'Name: pixel-crlf'));
 });
 
-test('a template with thousands of problems lists the first 200 and says how many; an oversized one gets one plain problem', async ({ page, host }) => {
+test('a template with thousands of problems lists the first 200 and says how many; an oversized one gets one plain problem', async ({
+  page,
+  host,
+}) => {
   const project = makeTempDir('dism-e2e-template-limits-');
   // 400 resources without Workspace and Properties: a few problems each, well over the 200 listed.
   let text = 'TemplateFormatVersion: "2025-03-31"\nDescription: many resources\nResources:\n';
@@ -194,8 +212,12 @@ test('a template with thousands of problems lists the first 200 and says how man
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByLabel('Template file').selectOption('big/template.yaml');
   await expect(panel.locator('.problem')).toHaveCount(1);
-  await expect(panel).toContainText('This template is 1.1 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.');
-  await expect(page.getByRole('note')).toHaveText('This template is too large for DISM Studio to show it as a form (see Problems below). Its text is unchanged in the YAML pane.');
+  await expect(panel).toContainText(
+    'This template is 1.1 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.',
+  );
+  await expect(page.getByRole('note')).toHaveText(
+    'This template is too large for DISM Studio to show it as a form (see Problems below). Its text is unchanged in the YAML pane.',
+  );
   await page.screenshot({ path: 'test-results/screenshots/template-too-large-1440.png' });
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.screenshot({ path: 'test-results/screenshots/template-too-large-1024.png' });

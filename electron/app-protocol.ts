@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { contentSecurityPolicy } from '../shared/api/csp';
+import { contentSecurityPolicy } from '@/shared/api/csp';
 
 /**
  * The renderer is served from app://dism-studio/ instead of file://: a file:// page may read any

@@ -1,8 +1,8 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend, type Backend } from '../backend/api/create-backend';
-import { defaultUserDataDir } from '../backend/host/user-data-dir';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { defaultUserDataDir } from '@/backend/host/user-data-dir';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, RENDERER_URL, appProtocolHandler } from './app-protocol';
 import { guardSession, guardWebContents, isAppPage } from './guards';
 import { isSafeExternalUrl, secureWindowOptions } from './window-options';

@@ -21,7 +21,7 @@ if (!versionTs.includes(`'${pkg.version}'`)) {
   process.exit(1);
 }
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root };
+const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root };
 const workers = findWorkers(path.join(root, 'backend')).map((w) => path.relative(root, w));
 
 await Promise.all([
@@ -40,6 +40,13 @@ await Promise.all([
     // Some CJS dependencies call require(); give ESM bundles a real one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   }),
-  build({ ...common, format: 'cjs', external: ['electron'], entryPoints: { preload: 'electron/preload.ts' }, outdir: 'dist/node', outExtension: { '.js': '.cjs' } }),
+  build({
+    ...common,
+    format: 'cjs',
+    external: ['electron'],
+    entryPoints: { preload: 'electron/preload.ts' },
+    outdir: 'dist/node',
+    outExtension: { '.js': '.cjs' },
+  }),
 ]);
 console.log(`built dist/node (${workers.length} workers)`);

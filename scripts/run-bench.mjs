@@ -6,7 +6,10 @@ import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 const filter = process.argv.slice(2);
-const benches = readdirSync('bench').filter((f) => f.endsWith('.bench.ts')).filter((f) => !filter.length || filter.some((x) => f.includes(x))).sort();
+const benches = readdirSync('bench')
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => !filter.length || filter.some((x) => f.includes(x)))
+  .sort();
 if (!benches.length) {
   console.error('no benchmarks found');
   process.exit(1);
@@ -21,8 +24,14 @@ let failed = 0;
 for (const file of benches) {
   const out = path.join('dist/bench', file.replace(/\.ts$/, '.mjs'));
   await build({
-    entryPoints: [path.join('bench', file)], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    packages: 'external', logLevel: 'warning',
+    entryPoints: [path.join('bench', file)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    packages: 'external',
+    logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   console.log(`\n━━ ${file}`);

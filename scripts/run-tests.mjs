@@ -16,17 +16,19 @@ const run = (name, cmd, args) => {
 const npx = (...a) => ['npx', ['--no-install', ...a]];
 
 run('typecheck', ...npx('tsc', '-p', 'tsconfig.json', '--noEmit'));
-run('lint', ...npx('eslint', '.', '--max-warnings', '0'));
+run('lint', 'npm', ['run', '--silent', 'lint']); // eslint (layers included) and prettier --check
 const built = run('build', 'npm', ['run', '--silent', 'build']);
 run('unit', ...npx('vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'));
 if (built) run('e2e', ...npx('playwright', 'test'));
 else stages.push({ name: 'e2e', ok: false, seconds: 0 });
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 if (existsSync('test-results/vitest.json')) {
   const v = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
   passed += v.numPassedTests ?? 0;
-  failed += (v.numFailedTests ?? 0);
+  failed += v.numFailedTests ?? 0;
   skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
 }
 if (existsSync('test-results/playwright.json')) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
-import type { EngineStatus, EventName, EventPayload } from '../../shared/api/contract';
+import type { EngineStatus, EventName, EventPayload } from '@/shared/api/contract';
 import type { DemoContributor } from '../demo/demo-project';
 import { DismcliService } from '../dismcli/dismcli-service';
 import { EngineService } from '../engine/engine-service';

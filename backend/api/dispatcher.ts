@@ -1,6 +1,6 @@
-import { methods, type MethodName } from '../../shared/api/contract';
-import { ApiError, SchemaError, serializeError } from '../../shared/api/errors';
-import type { ApiReply } from '../../shared/api/client';
+import { methods, type MethodName } from '@/shared/api/contract';
+import { ApiError, SchemaError, serializeError } from '@/shared/api/errors';
+import type { ApiReply } from '@/shared/api/client';
 import type { BackendContext, HandlerMap } from './types';
 import { WRITES } from './write-targets';
 import type { WriteTarget } from '../projects/opened-folders';
@@ -29,9 +29,7 @@ function inputDepth(value: unknown, limit: number): number {
 }
 
 function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
-  return issues
-    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
-    .join('; ');
+  return issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
 }
 
 /**
@@ -47,7 +45,12 @@ export function createDispatcher(handlers: AllHandlers, ctx: BackendContext) {
       const name = method as MethodName;
       const spec = methods[name];
       if (inputDepth(rawInput, MAX_INPUT_DEPTH) > MAX_INPUT_DEPTH) {
-        throw new ApiError('INPUT_TOO_DEEP', `Invalid payload for ${name}: the input is nested more than ${MAX_INPUT_DEPTH} levels deep, which no DISM Studio call needs.`, undefined, 'SchemaError');
+        throw new ApiError(
+          'INPUT_TOO_DEEP',
+          `Invalid payload for ${name}: the input is nested more than ${MAX_INPUT_DEPTH} levels deep, which no DISM Studio call needs.`,
+          undefined,
+          'SchemaError',
+        );
       }
       const parsed = spec.input.safeParse(rawInput);
       if (!parsed.success) {

@@ -1,4 +1,4 @@
-import type { MethodInput, MethodName, MethodOutput, Methods } from '../../shared/api/contract';
+import type { MethodInput, MethodName, MethodOutput, Methods } from '@/shared/api/contract';
 import type { DemoContributor } from '../demo/demo-project';
 import type { DismcliService } from '../dismcli/dismcli-service';
 import type { EngineService } from '../engine/engine-service';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import type { MethodName, Methods } from '../../shared/api/contract';
+import type { MethodName, Methods } from '@/shared/api/contract';
 import type { WriteTarget } from '../projects/opened-folders';
 import type { BackendContext } from './types';
 
@@ -61,10 +61,12 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'modelServer.get': 'nothing',
   'modelServer.localImages': 'nothing',
   'modelServer.tagImage': 'nothing',
-  'modelServer.presetSync': ({ templateFile, apply }) => (apply ? templateFolder(templateFile, 'the model file with the updated preset') : []),
+  'modelServer.presetSync': ({ templateFile, apply }) =>
+    apply ? templateFolder(templateFile, 'the model file with the updated preset') : [],
   'modelServer.infer': ({ templateFile, runId }) => (runId ? templateFolder(templateFile, 'the inference result (in the run folder)') : []),
 
-  'models.importJoblib': ({ projectDir, template }) => templateFolder(path.resolve(projectDir, template), 'the imported model (preview-<resource>/)'),
+  'models.importJoblib': ({ projectDir, template }) =>
+    templateFolder(path.resolve(projectDir, template), 'the imported model (preview-<resource>/)'),
 
   'pipeline.run': 'nothing',
   'pipeline.results': 'nothing',

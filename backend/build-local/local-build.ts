@@ -2,20 +2,19 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Document } from 'yaml';
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '@/shared/api/errors';
 import { isInside, realPathAllowMissing } from '../fs/paths';
 import { swapInFolder } from '../fs/swap-folder';
 import { ARTIFACTS_DIR } from '../projects/project-folder';
 import { linkProblem, resolveProjectPath, type PathRule } from '../template/project-paths';
 import { configPbtxt, TRITON_MODEL } from './config-pbtxt';
 import { modelName, plainDataType, readTemplate, type ResourceView, type TemplateView } from './template-source';
-import type { LocalBuildResult } from '../../shared/api/contract/model-server';
-
+import type { LocalBuildResult } from '@/shared/api/contract/model-server';
 
 /** What an official `dismcli build` does that this offline build cannot (shown next to the result). */
 const OFFICIAL_BUILD_ADDS = [
   'DIALS login and a check that you may publish to the resource Workspace',
-  'DISM\'s own server-side validation of the template (dism_core, same rules as the Template step, plus model-name uniqueness in the workspace)',
+  "DISM's own server-side validation of the template (dism_core, same rules as the Template step, plus model-name uniqueness in the workspace)",
   'The build recorded by DISM with its version, so `dismcli package` can register the model in DIALS',
   'A check that the Image can be pulled by the DIALS inference cluster',
 ];
@@ -37,13 +36,30 @@ const RULE_CODES: Record<PathRule, string> = {
 async function projectPath(t: TemplateView, r: ResourceView, key: string, kind: 'file' | 'dir'): Promise<string> {
   const raw = r.properties[key];
   const where = `Resources.${r.key}.Properties.${key}`;
-  if (typeof raw !== 'string' || !raw.trim()) throw new ApiError('BUILD_INPUT_MISSING', `${where} is required for ${r.type} (a ${kind} relative to ${t.dir}).`, { path: where }, 'BuildError');
+  if (typeof raw !== 'string' || !raw.trim())
+    throw new ApiError(
+      'BUILD_INPUT_MISSING',
+      `${where} is required for ${r.type} (a ${kind} relative to ${t.dir}).`,
+      { path: where },
+      'BuildError',
+    );
   const res = await resolveProjectPath({ templateDir: t.dir, projectDir: t.dir, field: key, value: raw, kind });
   // validate's words, with the field named by its full path ("ModelUri: file not found…" → "Resources.X.Properties.ModelUri: file not found…").
-  if (!res.ok) throw new ApiError(RULE_CODES[res.rule], res.message.startsWith(key) ? `${where}${res.message.slice(key.length)}` : `${where}: ${res.message}`, { path: where }, 'BuildError');
+  if (!res.ok)
+    throw new ApiError(
+      RULE_CODES[res.rule],
+      res.message.startsWith(key) ? `${where}${res.message.slice(key.length)}` : `${where}: ${res.message}`,
+      { path: where },
+      'BuildError',
+    );
   const artifacts = await realPathAllowMissing(path.join(t.dir, ARTIFACTS_DIR));
   if (isInside(artifacts, res.real)) {
-    throw new ApiError('PATH_IN_BUILD_OUTPUT', `${where}: ${raw} is inside ${ARTIFACTS_DIR}, which the build writes and replaces; point it at your own files instead.`, { path: where }, 'BuildError');
+    throw new ApiError(
+      'PATH_IN_BUILD_OUTPUT',
+      `${where}: ${raw} is inside ${ARTIFACTS_DIR}, which the build writes and replaces; point it at your own files instead.`,
+      { path: where },
+      'BuildError',
+    );
   }
   return res.abs;
 }
@@ -64,7 +80,8 @@ async function copyInto(src: string, dest: string, ctx: CopyContext, ancestors: 
   const lst = await fs.lstat(src);
   if (lst.isSymbolicLink()) {
     const problem = await linkProblem(src, { projectReal: ctx.projectReal, ancestors, shownFrom: ctx.shownFrom });
-    if (problem) throw new ApiError(RULE_CODES[problem.rule], `${ctx.where}: ${problem.message}`, { path: ctx.where, file: src }, 'BuildError');
+    if (problem)
+      throw new ApiError(RULE_CODES[problem.rule], `${ctx.where}: ${problem.message}`, { path: ctx.where, file: src }, 'BuildError');
   }
   const st = lst.isSymbolicLink() ? await fs.stat(src) : lst;
   await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -104,8 +121,12 @@ async function listFiles(dir: string, rel = ''): Promise<string[]> {
 /** JSON as Python's json.dumps writes it by default (", " and ": " separators, ASCII escapes). */
 export function pythonJsonDumps(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pythonJsonDumps).join(', ')}]`;
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(x)}`).join(', ')}}`;
-  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(x)}`)
+      .join(', ')}}`;
+  if (typeof v === 'string')
+    return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return JSON.stringify(v ?? null);
 }
 
@@ -122,7 +143,13 @@ async function buildMlserver(t: TemplateView, r: ResourceView, out: string, prop
   const codeDir = await projectPath(t, r, 'CodeUri', 'dir');
   const modelFile = await projectPath(t, r, 'ModelUri', 'file');
   const handler = props.Handler;
-  if (typeof handler !== 'string' || !handler.includes('.')) throw new ApiError('BUILD_INPUT_MISSING', `Resources.${r.key}.Properties.Handler must be module.Class (got ${String(handler)}).`, undefined, 'BuildError');
+  if (typeof handler !== 'string' || !handler.includes('.'))
+    throw new ApiError(
+      'BUILD_INPUT_MISSING',
+      `Resources.${r.key}.Properties.Handler must be module.Class (got ${String(handler)}).`,
+      undefined,
+      'BuildError',
+    );
   const dest = path.join(out, r.key);
   await copyEntries(codeDir, dest, await copyContext(t, r, 'CodeUri'));
   await copyInto(modelFile, path.join(dest, path.basename(modelFile)), await copyContext(t, r, 'ModelUri'));
@@ -158,7 +185,9 @@ async function buildTriton(t: TemplateView, r: ResourceView, out: string, props:
 function normaliseProperties(props: Record<string, unknown>): void {
   const fixTypes = (v: unknown) => {
     if (!Array.isArray(v)) return;
-    for (const e of v) if (e && typeof e === 'object' && 'DataType' in e) (e as Record<string, unknown>).DataType = plainDataType((e as Record<string, unknown>).DataType);
+    for (const e of v)
+      if (e && typeof e === 'object' && 'DataType' in e)
+        (e as Record<string, unknown>).DataType = plainDataType((e as Record<string, unknown>).DataType);
   };
   fixTypes(props.InputSignature);
   fixTypes(props.OutputSignature);

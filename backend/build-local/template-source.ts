@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '@/shared/api/errors';
 import { readTemplateText } from '../template/read-template-text';
 // The one place that knows how templates are parsed and validated (issue 3's shared/template).
-import { validateTemplateText } from '../../shared/template/validate';
-import { modernDataType } from '../../shared/template/legacy';
-import { resourceTypeSpec } from '../../shared/template/schema';
+import { validateTemplateText } from '@/shared/template/validate';
+import { modernDataType } from '@/shared/template/legacy';
+import { resourceTypeSpec } from '@/shared/template/schema';
 
 /** What the build, start-api and inference need from a template resource (plain JS values). */
 export interface ResourceView {
@@ -42,19 +42,48 @@ export async function readTemplate(file: string): Promise<TemplateView> {
   const data = (parsed.doc.toJS() ?? {}) as Record<string, unknown>;
   const resources = Object.entries((data.Resources ?? {}) as Record<string, Record<string, unknown>>).map(([key, r]) => {
     const spec = resourceTypeSpec(r.Type);
-    if (!spec) throw new ApiError('TEMPLATE_INVALID', `${abs}: Resources.${key}.Type ${String(r.Type)} is not supported`, undefined, 'TemplateInvalidError');
-    return { key, type: spec.type, framework: spec.framework, model: spec.model, properties: (r.Properties ?? {}) as Record<string, unknown> };
+    if (!spec)
+      throw new ApiError(
+        'TEMPLATE_INVALID',
+        `${abs}: Resources.${key}.Type ${String(r.Type)} is not supported`,
+        undefined,
+        'TemplateInvalidError',
+      );
+    return {
+      key,
+      type: spec.type,
+      framework: spec.framework,
+      model: spec.model,
+      properties: (r.Properties ?? {}) as Record<string, unknown>,
+    };
   });
-  return { file: abs, dir: path.dirname(abs), data, resources, warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${p.path}: ${p.message}`) };
+  return {
+    file: abs,
+    dir: path.dirname(abs),
+    data,
+    resources,
+    warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${p.path}: ${p.message}`),
+  };
 }
 
 export function requireResource(t: TemplateView, key?: string): ResourceView {
   if (!key) {
     if (t.resources.length === 1) return t.resources[0];
-    throw new ApiError('RESOURCE_REQUIRED', `${t.file} has ${t.resources.length} resources (${t.resources.map((r) => r.key).join(', ')}); choose one.`, undefined, 'UsageError');
+    throw new ApiError(
+      'RESOURCE_REQUIRED',
+      `${t.file} has ${t.resources.length} resources (${t.resources.map((r) => r.key).join(', ')}); choose one.`,
+      undefined,
+      'UsageError',
+    );
   }
   const r = t.resources.find((x) => x.key === key);
-  if (!r) throw new ApiError('NOT_FOUND', `No resource "${key}" in ${t.file}; it has ${t.resources.map((x) => x.key).join(', ') || 'none'}.`, undefined, 'NotFoundError');
+  if (!r)
+    throw new ApiError(
+      'NOT_FOUND',
+      `No resource "${key}" in ${t.file}; it has ${t.resources.map((x) => x.key).join(', ') || 'none'}.`,
+      undefined,
+      'NotFoundError',
+    );
   return r;
 }
 
@@ -101,7 +130,12 @@ export interface MetadataInput extends SignatureEntry {
 /** One input per InputMetadata attribute, named `<Meta>__<Attr>` as DIALS sends it. */
 export function metadataInputs(r: ResourceView): MetadataInput[] {
   return list(r.properties.InputMetadata).flatMap((m) =>
-    list(m.Attributes).map((a) => ({ ...entry(a, `${String(m.Name)}__${String(a.Name)}`), meta: String(m.Name), attribute: String(a.Name), endpoint: String(m.Endpoint) })),
+    list(m.Attributes).map((a) => ({
+      ...entry(a, `${String(m.Name)}__${String(a.Name)}`),
+      meta: String(m.Name),
+      attribute: String(a.Name),
+      endpoint: String(m.Endpoint),
+    })),
   );
 }
 

@@ -1,4 +1,4 @@
-import { serializeError } from '../../shared/api/errors';
+import { serializeError } from '@/shared/api/errors';
 import { APP_VERSION } from '../version';
 import { UsageError, type CliIO } from './command';
 import { commands } from './commands/index';
@@ -13,7 +13,7 @@ function help(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `dism-studio <command> --help` for a command\'s options. Most commands accept --json.',
+    "Run `dism-studio <command> --help` for a command's options. Most commands accept --json.",
   ].join('\n');
 }
 

@@ -25,20 +25,51 @@ export interface LabelSpec {
 
 export const LABELS: Record<DemoLabel, LabelSpec> = {
   clean: { description: 'nothing wrong', flagged: false, flaggedBeforeFilter: false, passesFilter: true },
-  outage3: { description: 'the same two modules × four ladders are off in BPix2, BPix3 and BPix4', flagged: true, flaggedBeforeFilter: true, passesFilter: true },
+  outage3: {
+    description: 'the same two modules × four ladders are off in BPix2, BPix3 and BPix4',
+    flagged: true,
+    flaggedBeforeFilter: true,
+    passesFilter: true,
+  },
   outage2: { description: 'a region is off in BPix3 and BPix4', flagged: true, flaggedBeforeFilter: true, passesFilter: true },
   hot2: { description: 'a hot region (×3 occupancy) in BPix2 and BPix3', flagged: true, flaggedBeforeFilter: true, passesFilter: true },
   single_dead: {
-    description: 'one module off in BPix3 only: below the 2-layer combine threshold and smaller than the 2 × 16 cluster pattern, so not flagged by design',
+    description:
+      'one module off in BPix3 only: below the 2-layer combine threshold and smaller than the 2 × 16 cluster pattern, so not flagged by design',
     flagged: false,
     flaggedBeforeFilter: false,
     passesFilter: true,
   },
-  low_stat: { description: 'very few entries (2 % of normal): removed by the minimum-entries cut', flagged: false, flaggedBeforeFilter: null, passesFilter: false },
-  low_pileup: { description: 'pileup 20 (< 25): removed by the pileup cut', flagged: false, flaggedBeforeFilter: false, passesFilter: false },
-  beams_not_stable: { description: 'beams not stable in OMS: removed by the OMS cut', flagged: false, flaggedBeforeFilter: false, passesFilter: false },
-  outage3_bpix_not_ready: { description: 'a 3-layer outage while BPix was not ready: flagged before the filter, cleared after', flagged: false, flaggedBeforeFilter: true, passesFilter: false },
-  outage2_low_hlt: { description: 'a 2-layer outage with HLT_ZeroBias rate 2 Hz (< 5): flagged before the filter, cleared after', flagged: false, flaggedBeforeFilter: true, passesFilter: false },
+  low_stat: {
+    description: 'very few entries (2 % of normal): removed by the minimum-entries cut',
+    flagged: false,
+    flaggedBeforeFilter: null,
+    passesFilter: false,
+  },
+  low_pileup: {
+    description: 'pileup 20 (< 25): removed by the pileup cut',
+    flagged: false,
+    flaggedBeforeFilter: false,
+    passesFilter: false,
+  },
+  beams_not_stable: {
+    description: 'beams not stable in OMS: removed by the OMS cut',
+    flagged: false,
+    flaggedBeforeFilter: false,
+    passesFilter: false,
+  },
+  outage3_bpix_not_ready: {
+    description: 'a 3-layer outage while BPix was not ready: flagged before the filter, cleared after',
+    flagged: false,
+    flaggedBeforeFilter: true,
+    passesFilter: false,
+  },
+  outage2_low_hlt: {
+    description: 'a 2-layer outage with HLT_ZeroBias rate 2 Hz (< 5): flagged before the filter, cleared after',
+    flagged: false,
+    flaggedBeforeFilter: true,
+    passesFilter: false,
+  },
 };
 
 /** Regions changed per layer for a label (raw coordinates); factor 0 = off, > 1 = hot. */

@@ -1,11 +1,15 @@
-import type { ModelPreset } from '../../shared/preset/model-preset';
+import type { ModelPreset } from '@/shared/preset/model-preset';
 
 /** The demo's DIALS template: the production pixel-barrel NMF template, pointing at the demo model. */
 export function demoTemplateYaml(preset: ModelPreset): string {
   const bool = ['cms_active', 'beams_stable', 'bpix_ready', 'fpix_ready', 'tibtid_ready', 'tob_ready', 'tecp_ready', 'tecm_ready'];
-  const attr = (name: string, type: string) => `            - Name: ${name}\n              DataType: ${type}\n              Dims:\n                - -1\n`;
+  const attr = (name: string, type: string) =>
+    `            - Name: ${name}\n              DataType: ${type}\n              Dims:\n                - -1\n`;
   const inputs = preset.layers
-    .map((l) => `        - Name: ${l.name}\n          MonitoringElement: ${l.monitoringElement}\n          DataType: TYPE_INT32\n          Dims:\n            - -1\n            - ${l.shape[0]}\n            - ${l.shape[1]}\n`)
+    .map(
+      (l) =>
+        `        - Name: ${l.name}\n          MonitoringElement: ${l.monitoringElement}\n          DataType: TYPE_INT32\n          Dims:\n            - -1\n            - ${l.shape[0]}\n            - ${l.shape[1]}\n`,
+    )
     .join('');
   return `TemplateFormatVersion: "2025-03-31"
 Description: NMF model for pixel cluster occupancy (DISM Studio demo project)

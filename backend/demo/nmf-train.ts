@@ -6,7 +6,13 @@ import { Rng } from './rng';
  * loss), as scikit-learn's NMF(solver='mu'). X is n × d (row-major); returns H (k × d) with every
  * component scaled to mean 1 (W absorbs the scale), as the production models store them.
  */
-export function trainNmf(X: Float32Array, n: number, d: number, k: number, opts: { iterations: number; seed: number }): { H: Float32Array; relativeError: number } {
+export function trainNmf(
+  X: Float32Array,
+  n: number,
+  d: number,
+  k: number,
+  opts: { iterations: number; seed: number },
+): { H: Float32Array; relativeError: number } {
   const rng = new Rng(opts.seed);
   let mean = 0;
   for (let i = 0; i < X.length; i++) mean += X[i];
@@ -84,4 +90,3 @@ function gram(W: Float64Array, n: number, k: number, out: Float64Array): void {
   out.fill(0);
   for (let i = 0; i < n; i++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) out[a * k + b] += W[i * k + a] * W[i * k + b];
 }
-

@@ -1,4 +1,4 @@
-import { BARREL_CROSS_ROWS, BARREL_SHAPES } from '../../shared/preset/pixel-barrel';
+import { BARREL_CROSS_ROWS, BARREL_SHAPES } from '@/shared/preset/pixel-barrel';
 import { Rng } from './rng';
 
 /**

@@ -1,5 +1,5 @@
-import type { DialsChoice, DialsTarget } from '../../shared/api/contract/dismcli';
-import { ApiError } from '../../shared/api/errors';
+import type { DialsChoice, DialsTarget } from '@/shared/api/contract/dismcli';
+import { ApiError } from '@/shared/api/errors';
 import type { AppSettingsStore } from '../projects/app-settings';
 
 const DIALS_URLS = {
@@ -19,7 +19,12 @@ function dialsTarget(choice: DialsChoice, customUrl?: string): DialsTarget {
     /* reported below */
   }
   if (!parsed || !/^https?:$/.test(parsed.protocol)) {
-    throw new ApiError('INVALID_URL', `The custom DIALS URL must be an http(s) address such as https://dev-cmsdials-api.web.cern.ch, got "${url}".`, undefined, 'InvalidUrlError');
+    throw new ApiError(
+      'INVALID_URL',
+      `The custom DIALS URL must be an http(s) address such as https://dev-cmsdials-api.web.cern.ch, got "${url}".`,
+      undefined,
+      'InvalidUrlError',
+    );
   }
   return { choice, url: url.replace(/\/+$/, ''), customUrl: url };
 }
@@ -34,7 +39,12 @@ export async function loadDialsTarget(settings: AppSettingsStore, projectDir: st
   }
 }
 
-export async function saveDialsTarget(settings: AppSettingsStore, projectDir: string, choice: DialsChoice, customUrl?: string): Promise<DialsTarget> {
+export async function saveDialsTarget(
+  settings: AppSettingsStore,
+  projectDir: string,
+  choice: DialsChoice,
+  customUrl?: string,
+): Promise<DialsTarget> {
   const target = dialsTarget(choice, customUrl);
   const previous = await settings.projectSetting<{ customUrl?: string }>(projectDir, SETTING_KEY);
   // Keep the custom URL the user typed even while production/development is selected.

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, RunnerInfo, RunnerRecipe } from '../../shared/api/contract/dismcli';
-import type { JobKind } from '../../shared/api/contract';
-import type { JobSnapshotOf } from '../../shared/api/contract/job-kinds';
-import { ApiError } from '../../shared/api/errors';
+import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, RunnerInfo, RunnerRecipe } from '@/shared/api/contract/dismcli';
+import type { JobKind } from '@/shared/api/contract';
+import type { JobSnapshotOf } from '@/shared/api/contract/job-kinds';
+import { ApiError } from '@/shared/api/errors';
 import type { EngineService } from '../engine/engine-service';
 import { containerUserFor } from '../engine/run-container';
 import { writeFileAtomic } from '../fs/atomic-write';
@@ -43,7 +43,13 @@ export class DismcliService {
       kind: 'dismcli.runner-build',
       title: 'Build the dismcli runner image',
       scope: projectDir,
-      run: (job) => ensureRunnerImage(docker, projectDir, { force, signal: job.signal, log: (l) => job.log(l, 'stdout'), progress: (f, m) => job.progress(f, m) }),
+      run: (job) =>
+        ensureRunnerImage(docker, projectDir, {
+          force,
+          signal: job.signal,
+          log: (l) => job.log(l, 'stdout'),
+          progress: (f, m) => job.progress(f, m),
+        }),
     });
   }
 
@@ -55,9 +61,20 @@ export class DismcliService {
     return saveDialsTarget(this.deps.settings, projectDir, choice, customUrl);
   }
 
-  async run({ projectDir: dir, command, template, bindEngine }: { projectDir: string; command: DismcliCommand; template?: string; bindEngine?: boolean }): Promise<JobSnapshotOf<'dismcli.run'>> {
+  async run({
+    projectDir: dir,
+    command,
+    template,
+    bindEngine,
+  }: {
+    projectDir: string;
+    command: DismcliCommand;
+    template?: string;
+    bindEngine?: boolean;
+  }): Promise<JobSnapshotOf<'dismcli.run'>> {
     this.refuseIfRunning('dismcli.run', dir, 'A dismcli command');
-    if (command === 'build' && !template) throw new ApiError('INVALID_INPUT', 'Choose the template to build (relative to the project folder).', undefined, 'InvalidInputError');
+    if (command === 'build' && !template)
+      throw new ApiError('INVALID_INPUT', 'Choose the template to build (relative to the project folder).', undefined, 'InvalidInputError');
     const docker = await this.deps.engine.client();
     const dials = await loadDialsTarget(this.deps.settings, dir);
     // Neither build nor package drives the engine (the known manual workaround runs both in a plain
@@ -70,7 +87,11 @@ export class DismcliService {
       scope: dir,
       run: async (job) => {
         job.progress(null, 'Preparing the dismcli runner image…');
-        const { imageTag } = await ensureRunnerImage(docker, dir, { signal: job.signal, log: (l) => job.log(l, 'info'), progress: (f, m) => job.progress(f === null ? null : 0.3 * f, m) });
+        const { imageTag } = await ensureRunnerImage(docker, dir, {
+          signal: job.signal,
+          log: (l) => job.log(l, 'info'),
+          progress: (f, m) => job.progress(f === null ? null : 0.3 * f, m),
+        });
         job.progress(null, `Running dismcli ${command} against ${dials.url}…`);
         const result = await runDismcli(docker, {
           projectDir: dir,
@@ -92,11 +113,19 @@ export class DismcliService {
         });
         if (!result.ok) {
           const first = result.problems[0];
-          throw new ApiError('DISMCLI_FAILED', first ? `${first.title}: ${first.message}` : `dismcli ${command} failed (exit code ${result.exitCode})`, result, 'DismcliError');
+          throw new ApiError(
+            'DISMCLI_FAILED',
+            first ? `${first.title}: ${first.message}` : `dismcli ${command} failed (exit code ${result.exitCode})`,
+            result,
+            'DismcliError',
+          );
         }
         if (command === 'build' && template) {
           // Lets the Build & Run step tell an official build (DIALS checks passed) from a local one.
-          await writeFileAtomic(path.join(path.dirname(path.resolve(dir, template)), '.dism-studio', 'official-build.json'), `${JSON.stringify({ template, dialsUrl: dials.url, imageTag, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+          await writeFileAtomic(
+            path.join(path.dirname(path.resolve(dir, template)), '.dism-studio', 'official-build.json'),
+            `${JSON.stringify({ template, dialsUrl: dials.url, imageTag, finishedAt: new Date().toISOString() }, null, 2)}\n`,
+          );
         }
         return result;
       },

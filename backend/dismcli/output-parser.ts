@@ -1,4 +1,4 @@
-import type { DismcliEvent, DismcliProblem } from '../../shared/api/contract/dismcli';
+import type { DismcliEvent, DismcliProblem } from '@/shared/api/contract/dismcli';
 
 /** How long a DIALS device code stays valid when dismcli does not say (CERN SSO default). */
 const DEFAULT_LOGIN_SECONDS = 600;
@@ -31,7 +31,7 @@ const RULES: ProblemRule[] = [
     kind: 'shape-mismatch',
     test: /shape[^\n]*(mismatch|does not match|doesn't match|differ)|(mismatch|does not match)[^\n]*(shape|dims)|expected (shape|dims)/i,
     title: 'Input shape does not match DIALS',
-    hint: 'The Dims of an InputSignature entry must equal the ME\'s binning in DIALS as [-1, y_bins, x_bins].',
+    hint: "The Dims of an InputSignature entry must equal the ME's binning in DIALS as [-1, y_bins, x_bins].",
   },
   {
     kind: 'primary-dataset-unknown',
@@ -66,7 +66,13 @@ export class DismcliOutputParser {
     if (this.traceback) {
       this.traceback.push(line);
       // The traceback ends with the exception line: not indented, after at least one frame.
-      if (line && !/^\s/.test(line) && this.traceback.length > 2 && !line.startsWith('During handling') && !line.startsWith(TRACEBACK_START)) {
+      if (
+        line &&
+        !/^\s/.test(line) &&
+        this.traceback.length > 2 &&
+        !line.startsWith('During handling') &&
+        !line.startsWith(TRACEBACK_START)
+      ) {
         events.push(...this.finishTraceback());
       }
       return events;
@@ -88,12 +94,22 @@ export class DismcliOutputParser {
     }
     for (const rule of RULES) {
       if (rule.test.test(line)) {
-        events.push(...this.addProblem({ kind: rule.kind, title: rule.title, message: cleanMessage(line), hint: rule.hint, lines: [line] }));
+        events.push(
+          ...this.addProblem({ kind: rule.kind, title: rule.title, message: cleanMessage(line), hint: rule.hint, lines: [line] }),
+        );
         return events;
       }
     }
     if (AUTH_RE.test(line)) {
-      events.push(...this.addProblem({ kind: 'login', title: 'DIALS login failed or expired', message: cleanMessage(line), hint: 'Run again and complete the login in the browser before the code expires. The token cache (.cache/ or .cache-dev/ in the project) is reused next time.', lines: [line] }));
+      events.push(
+        ...this.addProblem({
+          kind: 'login',
+          title: 'DIALS login failed or expired',
+          message: cleanMessage(line),
+          hint: 'Run again and complete the login in the browser before the code expires. The token cache (.cache/ or .cache-dev/ in the project) is reused next time.',
+          lines: [line],
+        }),
+      );
       return events;
     }
     if (SUCCESS_RE.test(line) && !/\b(error|fail)/i.test(line)) events.push({ type: 'success', line: cleanMessage(line) });
@@ -128,20 +144,35 @@ export class DismcliOutputParser {
     const where = frame ? /File "([^"]+)", line (\d+)(?:, in (\S+))?/.exec(frame) : null;
     // A validation error raised as an exception is still a validation error.
     for (const rule of RULES) {
-      if (rule.test.test(last)) return this.addProblem({ kind: rule.kind, title: rule.title, message: message || last, hint: rule.hint, lines });
+      if (rule.test.test(last))
+        return this.addProblem({ kind: rule.kind, title: rule.title, message: message || last, hint: rule.hint, lines });
     }
     if (STDIN_RE.test(last)) {
-      return this.addProblem({ kind: 'stdin', title: 'dismcli asked a question on the terminal', message: 'dismcli waited for an answer on its input, which DISM Studio never provides (it would hang).', hint: 'For `dismcli package` DISM Studio passes -i; if another question appears, run again after resolving what it asks about (e.g. a model with the same name already exists in DIALS).', lines });
+      return this.addProblem({
+        kind: 'stdin',
+        title: 'dismcli asked a question on the terminal',
+        message: 'dismcli waited for an answer on its input, which DISM Studio never provides (it would hang).',
+        hint: 'For `dismcli package` DISM Studio passes -i; if another question appears, run again after resolving what it asks about (e.g. a model with the same name already exists in DIALS).',
+        lines,
+      });
     }
     if (AUTH_RE.test(last)) {
-      return this.addProblem({ kind: 'login', title: 'DIALS login failed or expired', message: message || last, hint: 'Run again and complete the login in the browser before the code expires.', lines });
+      return this.addProblem({
+        kind: 'login',
+        title: 'DIALS login failed or expired',
+        message: message || last,
+        hint: 'Run again and complete the login in the browser before the code expires.',
+        lines,
+      });
     }
     const shortName = exception.split('.').pop() ?? exception;
     return this.addProblem({
       kind: 'traceback',
       title: `dismcli crashed: ${shortName}`,
       message: message ? `${shortName}: ${message}` : shortName,
-      hint: where ? `Raised in ${where[1]} line ${where[2]}${where[3] ? ` (${where[3]})` : ''}. The full traceback is in the log.` : 'The full traceback is in the log.',
+      hint: where
+        ? `Raised in ${where[1]} line ${where[2]}${where[3] ? ` (${where[3]})` : ''}. The full traceback is in the log.`
+        : 'The full traceback is in the log.',
       lines,
     });
   }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { RunnerRecipe } from '../../shared/api/contract/dismcli';
-import { ApiError } from '../../shared/api/errors';
+import type { RunnerRecipe } from '@/shared/api/contract/dismcli';
+import { ApiError } from '@/shared/api/errors';
 import { readJsonFile, writeFileAtomic } from '../fs/atomic-write';
 import { listFolder } from '../fs/list-folder';
 
@@ -64,7 +64,8 @@ export async function recipeProblems(recipe: RunnerRecipe): Promise<string[]> {
     else if (!path.isAbsolute(folder)) problems.push(`The dismcli folder must be an absolute path, got "${folder}".`);
     else {
       const exe = await fs.stat(path.join(folder, 'dismcli')).catch(() => null);
-      if (!exe?.isFile()) problems.push(`No dismcli executable in ${folder}: choose the folder PyInstaller produced (it contains dismcli and _internal/).`);
+      if (!exe?.isFile())
+        problems.push(`No dismcli executable in ${folder}: choose the folder PyInstaller produced (it contains dismcli and _internal/).`);
       else if ((exe.mode & 0o111) === 0) problems.push(`${path.join(folder, 'dismcli')} is not executable: chmod +x it.`);
     }
   }
@@ -106,7 +107,12 @@ export function dockerfilePath(projectDir: string): string {
 export async function loadRecipe(projectDir: string): Promise<RunnerRecipe> {
   const dir = runnerDir(projectDir);
   const raw = await readJsonFile<Partial<RunnerRecipe> | null>(path.join(dir, RECIPE_FILE), null).catch((err: Error) => {
-    throw new ApiError('RECIPE_INVALID', `${path.join(dir, RECIPE_FILE)} is not valid JSON (${err.message}); fix or delete it.`, undefined, 'RecipeError');
+    throw new ApiError(
+      'RECIPE_INVALID',
+      `${path.join(dir, RECIPE_FILE)} is not valid JSON (${err.message}); fix or delete it.`,
+      undefined,
+      'RecipeError',
+    );
   });
   const recipe: RunnerRecipe = { ...DEFAULT_RECIPE, ...(raw ?? {}) };
   if (recipe.kind !== 'pip' && recipe.kind !== 'pyinstaller') recipe.kind = 'pip';

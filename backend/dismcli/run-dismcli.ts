@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } from '../../shared/api/contract/dismcli';
-import { ApiError } from '../../shared/api/errors';
+import type { DismcliCommand, DismcliEvent, DismcliProblem, DismcliRunResult } from '@/shared/api/contract/dismcli';
+import { ApiError } from '@/shared/api/errors';
 import { studioLabels } from '../engine/labels';
 import { containerUserFor, runOneShotContainer } from '../engine/run-container';
 import { ARTIFACTS_DIR } from '../projects/project-folder';
@@ -43,7 +43,13 @@ function dismcliArgs(command: DismcliCommand, dialsUrl: string, template?: strin
 async function projectRelativeTemplate(projectDir: string, template: string): Promise<string> {
   const abs = path.resolve(projectDir, template);
   const rel = path.relative(projectDir, abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ApiError('INVALID_INPUT', `The template ${abs} is outside the project folder ${projectDir}; dismcli only sees the project.`, undefined, 'InvalidInputError');
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The template ${abs} is outside the project folder ${projectDir}; dismcli only sees the project.`,
+      undefined,
+      'InvalidInputError',
+    );
   const st = await fs.stat(abs).catch(() => null);
   if (!st?.isFile()) throw new ApiError('NOT_FOUND', `Template not found: ${abs}`, undefined, 'NotFoundError');
   return rel.split(path.sep).join('/');
@@ -65,7 +71,10 @@ async function listArtifacts(projectDir: string, workDir: string, command: Dismc
 
 /** Group of the engine socket, so a non-root user inside the runner may use it. */
 async function socketGroup(socket: string): Promise<number | null> {
-  return fs.stat(socket).then((s) => s.gid, () => null);
+  return fs.stat(socket).then(
+    (s) => s.gid,
+    () => null,
+  );
 }
 
 /**
@@ -76,7 +85,8 @@ async function socketGroup(socket: string): Promise<number | null> {
  */
 export async function runDismcli(docker: Docker, opts: RunDismcliOptions): Promise<DismcliRunResult> {
   const projectDir = path.resolve(opts.projectDir);
-  const template = opts.template !== undefined || opts.command === 'build' ? await projectRelativeTemplate(projectDir, opts.template ?? '') : undefined;
+  const template =
+    opts.template !== undefined || opts.command === 'build' ? await projectRelativeTemplate(projectDir, opts.template ?? '') : undefined;
   const workDir = template ? path.dirname(path.join(projectDir, template)) : projectDir;
   const cmd = dismcliArgs(opts.command, opts.dialsUrl, template && path.posix.basename(template));
   const user = opts.user ?? containerUserFor({});

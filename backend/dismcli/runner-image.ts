@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import type { RunnerInfo, RunnerRecipe } from '../../shared/api/contract/dismcli';
-import { ApiError } from '../../shared/api/errors';
-import { describeSystemError } from '../../shared/api/system-errors';
+import type { RunnerInfo, RunnerRecipe } from '@/shared/api/contract/dismcli';
+import { ApiError } from '@/shared/api/errors';
+import { describeSystemError } from '@/shared/api/system-errors';
 import { buildContext, buildImage, imageExists, pullImage } from '../engine/images';
 import { PROJECT_LABEL, ROLE_LABEL, studioLabels } from '../engine/labels';
 import {
@@ -64,9 +64,19 @@ export interface EnsureRunnerOptions {
  * Make sure the runner image for the project's current recipe exists; build it only when the recipe
  * changed (the image tag carries the recipe hash) or when forced.
  */
-export async function ensureRunnerImage(docker: Docker, projectDir: string, opts: EnsureRunnerOptions = {}): Promise<{ imageTag: string; recipeHash: string; built: boolean }> {
+export async function ensureRunnerImage(
+  docker: Docker,
+  projectDir: string,
+  opts: EnsureRunnerOptions = {},
+): Promise<{ imageTag: string; recipeHash: string; built: boolean }> {
   const info = await runnerInfo(projectDir, docker);
-  if (info.problems.length) throw new ApiError('RECIPE_INVALID', `The dismcli runner recipe cannot be built: ${info.problems.join(' ')}`, { problems: info.problems }, 'RecipeError');
+  if (info.problems.length)
+    throw new ApiError(
+      'RECIPE_INVALID',
+      `The dismcli runner recipe cannot be built: ${info.problems.join(' ')}`,
+      { problems: info.problems },
+      'RecipeError',
+    );
   if (info.imageState === 'up-to-date' && !opts.force) {
     opts.log?.(`Runner image ${info.imageTag} is up to date (recipe ${info.recipeHash}).`);
     return { imageTag: info.imageTag, recipeHash: info.recipeHash, built: false };
@@ -77,7 +87,10 @@ export async function ensureRunnerImage(docker: Docker, projectDir: string, opts
     opts.progress?.(null, `Pulling base image ${base}…`);
     opts.log?.(`Base image ${base} is not present; pulling it.`);
     try {
-      await pullImage(docker, base, { signal: opts.signal, onProgress: (p) => opts.progress?.(p.fraction === null ? null : 0.5 * p.fraction, `Pulling ${base}: ${p.status}`) });
+      await pullImage(docker, base, {
+        signal: opts.signal,
+        onProgress: (p) => opts.progress?.(p.fraction === null ? null : 0.5 * p.fraction, `Pulling ${base}: ${p.status}`),
+      });
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       throw new ApiError(
@@ -89,7 +102,13 @@ export async function ensureRunnerImage(docker: Docker, projectDir: string, opts
     }
   }
   // A forced rebuild moves the tag; the image it pointed to would be left dangling.
-  const previousId = await docker.getImage(info.imageTag).inspect().then((i) => i.Id, () => null);
+  const previousId = await docker
+    .getImage(info.imageTag)
+    .inspect()
+    .then(
+      (i) => i.Id,
+      () => null,
+    );
   opts.log?.(`Building ${info.imageTag} from ${info.dockerfilePath}…`);
   let step = 0;
   let steps = 0;
@@ -111,10 +130,19 @@ export async function ensureRunnerImage(docker: Docker, projectDir: string, opts
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     const reason = describeSystemError(err)?.message.replace(/\.$/, '') ?? (err as Error).message.replace(/^Image build failed:\s*/, '');
-    throw new ApiError('IMAGE_BUILD_FAILED', `Building the dismcli runner failed${steps ? ` at step ${step}/${steps}` : ''}: ${reason}. The build log shows the output; edit the Dockerfile (${info.dockerfilePath}) and build again.`, undefined, 'ImageBuildError');
+    throw new ApiError(
+      'IMAGE_BUILD_FAILED',
+      `Building the dismcli runner failed${steps ? ` at step ${step}/${steps}` : ''}: ${reason}. The build log shows the output; edit the Dockerfile (${info.dockerfilePath}) and build again.`,
+      undefined,
+      'ImageBuildError',
+    );
   }
   const newId = (await docker.getImage(info.imageTag).inspect()).Id;
-  if (previousId && previousId !== newId) await docker.getImage(previousId).remove().catch(() => undefined);
+  if (previousId && previousId !== newId)
+    await docker
+      .getImage(previousId)
+      .remove()
+      .catch(() => undefined);
   await removeOlderRunnerImages(docker, projectDir, info.imageTag);
   opts.progress?.(1, `Built ${info.imageTag}`);
   return { imageTag: info.imageTag, recipeHash: info.recipeHash, built: true };
@@ -126,7 +154,10 @@ async function removeOlderRunnerImages(docker: Docker, projectDir: string, keep:
   for (const img of images) {
     for (const tag of img.RepoTags ?? []) {
       if (tag === keep || !tag.startsWith(`${IMAGE_REPO}:`)) continue;
-      await docker.getImage(tag).remove().catch(() => undefined);
+      await docker
+        .getImage(tag)
+        .remove()
+        .catch(() => undefined);
     }
   }
 }

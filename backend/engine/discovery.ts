@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import type { EngineCandidate, EngineStatus } from '../../shared/api/contract';
+import type { EngineCandidate, EngineStatus } from '@/shared/api/contract';
 
 export interface CandidateAddress {
   address: string;
@@ -15,7 +15,11 @@ export interface CandidateAddress {
  * Where to look, in order. An explicit DOCKER_HOST is authoritative (as for the docker CLI):
  * when it is set we do not silently fall back to another engine.
  */
-export function candidateAddresses(env: NodeJS.ProcessEnv = process.env, home = os.homedir(), uid = process.getuid?.() ?? 1000): CandidateAddress[] {
+export function candidateAddresses(
+  env: NodeJS.ProcessEnv = process.env,
+  home = os.homedir(),
+  uid = process.getuid?.() ?? 1000,
+): CandidateAddress[] {
   if (env.DOCKER_HOST) return [{ address: env.DOCKER_HOST, source: 'DOCKER_HOST' }];
   const runtimeDir = env.XDG_RUNTIME_DIR || `/run/user/${uid}`;
   return [
@@ -87,10 +91,13 @@ async function probe(c: CandidateAddress, timeoutMs = 3000): Promise<ProbeResult
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { statusCode?: number };
     const outcome: EngineCandidate['outcome'] =
-      e.code === 'EACCES' || e.code === 'EPERM' ? 'permission-denied'
-      : e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'refused'
-      : e.code === 'ETIMEDOUT' || e.code === 'ESOCKETTIMEDOUT' ? 'timeout'
-      : 'error';
+      e.code === 'EACCES' || e.code === 'EPERM'
+        ? 'permission-denied'
+        : e.code === 'ECONNREFUSED' || e.code === 'ENOENT'
+          ? 'refused'
+          : e.code === 'ETIMEDOUT' || e.code === 'ESOCKETTIMEDOUT'
+            ? 'timeout'
+            : 'error';
     return { candidate: { address: c.address, source: c.source, outcome, detail: e.message } };
   }
 }
@@ -101,24 +108,32 @@ export function adviceFor(tried: EngineCandidate[], candidates: CandidateAddress
   for (const t of tried) {
     const c = byAddress.get(t.address);
     if (t.source === 'DOCKER_HOST' && t.outcome !== 'ok') {
-      advice.push(`DOCKER_HOST is set to ${t.address}, which did not answer (${t.outcome}). Start the engine there, or unset DOCKER_HOST to use the local socket.`);
+      advice.push(
+        `DOCKER_HOST is set to ${t.address}, which did not answer (${t.outcome}). Start the engine there, or unset DOCKER_HOST to use the local socket.`,
+      );
     }
     if (t.outcome === 'permission-denied') {
-      advice.push(c?.podman
-        ? `Permission denied on ${t.address}. Use the rootless socket, or run with access to ${t.address}.`
-        : `Permission denied on ${t.address}. Add your user to the docker group: sudo usermod -aG docker $USER, then log out and back in.`);
+      advice.push(
+        c?.podman
+          ? `Permission denied on ${t.address}. Use the rootless socket, or run with access to ${t.address}.`
+          : `Permission denied on ${t.address}. Add your user to the docker group: sudo usermod -aG docker $USER, then log out and back in.`,
+      );
     }
     if (c?.podman && (t.outcome === 'refused' || (t.outcome === 'missing' && podmanInstalled))) {
-      advice.push(c.podman === 'rootless'
-        ? 'The Podman socket is not active. Start it with: systemctl --user enable --now podman.socket'
-        : 'The rootful Podman socket is not active. Start it with: sudo systemctl enable --now podman.socket');
+      advice.push(
+        c.podman === 'rootless'
+          ? 'The Podman socket is not active. Start it with: systemctl --user enable --now podman.socket'
+          : 'The rootful Podman socket is not active. Start it with: sudo systemctl enable --now podman.socket',
+      );
     }
     if (!c?.podman && t.outcome === 'refused') {
       advice.push(`Nothing listens on ${t.address}. Start the Docker daemon: sudo systemctl start docker (or start Docker Desktop).`);
     }
   }
   if (advice.length === 0) {
-    advice.push('No container engine found. Install and start Docker (sudo systemctl start docker, or Docker Desktop), or Podman with its API socket (systemctl --user enable --now podman.socket).');
+    advice.push(
+      'No container engine found. Install and start Docker (sudo systemctl start docker, or Docker Desktop), or Podman with its API socket (systemctl --user enable --now podman.socket).',
+    );
   }
   return [...new Set(advice)];
 }
@@ -158,5 +173,12 @@ export async function discoverEngine(env: NodeJS.ProcessEnv = process.env): Prom
       };
     }
   }
-  return { status: { state: 'unreachable', tried, advice: adviceFor(tried, candidates, await onPath('podman', env)), checkedAt: new Date().toISOString() } };
+  return {
+    status: {
+      state: 'unreachable',
+      tried,
+      advice: adviceFor(tried, candidates, await onPath('podman', env)),
+      checkedAt: new Date().toISOString(),
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import type { EngineStatus } from '../../shared/api/contract';
-import { ApiError } from '../../shared/api/errors';
+import type { EngineStatus } from '@/shared/api/contract';
+import { ApiError } from '@/shared/api/errors';
 import { discoverEngine } from './discovery';
 
 const RECHECK_MS = 15_000;
@@ -25,7 +25,8 @@ export class EngineService {
     this.inflight ??= (async () => {
       try {
         const { status, docker } = await discoverEngine(this.env);
-        const changed = status.state !== this.status.state || status.version !== this.status.version || status.address !== this.status.address;
+        const changed =
+          status.state !== this.status.state || status.version !== this.status.version || status.address !== this.status.address;
         this.status = status;
         this.docker = docker;
         if (changed) this.onChange(status);
@@ -54,7 +55,12 @@ export class EngineService {
     if (!this.docker || this.status.state !== 'connected') await this.refresh();
     if (!this.docker) {
       const tried = this.status.tried.map((t) => `${t.source} ${t.address}: ${t.outcome}`).join('; ');
-      throw new ApiError('ENGINE_UNREACHABLE', `Container engine not reachable. Tried: ${tried}. ${this.status.advice.join(' ')}`, this.status, 'EngineUnreachableError');
+      throw new ApiError(
+        'ENGINE_UNREACHABLE',
+        `Container engine not reachable. Tried: ${tried}. ${this.status.advice.join(' ')}`,
+        this.status,
+        'EngineUnreachableError',
+      );
     }
     return this.docker;
   }

@@ -52,7 +52,10 @@ function layerFraction(l: LayerProgress): number {
 /** Thrown when the engine could not pull an image; `reason` is the engine's own words. */
 export class PullError extends Error {
   override name = 'PullError';
-  constructor(readonly image: string, readonly reason: string) {
+  constructor(
+    readonly image: string,
+    readonly reason: string,
+  ) {
     super(`Could not pull ${image}: ${reason}`);
   }
 }
@@ -100,7 +103,7 @@ export type ContextPart = { name: string; text: string; mode?: number } | { name
  */
 export function buildContext(parts: ContextPart[]): Readable {
   const pack = trackFailure(tar.pack());
-  const add = (header: Parameters<tar.Pack["entry"]>[0], data?: Buffer) =>
+  const add = (header: Parameters<tar.Pack['entry']>[0], data?: Buffer) =>
     new Promise<void>((resolve, reject) => {
       if (data) pack.entry(header, data, (err) => (err ? reject(err) : resolve()));
       else pack.entry(header, (err) => (err ? reject(err) : resolve()));
@@ -156,18 +159,21 @@ export async function buildImage(docker: Docker, context: Readable, opts: BuildI
   contextFailed.catch(() => stream.destroy());
   let failure: string | undefined;
   let imageId: string | undefined;
-  await Promise.race([readJsonLines(
-    stream,
-    (o) => {
-      if (typeof o.stream === 'string') {
-        for (const line of o.stream.split('\n')) if (line.trim()) opts.onLine?.(line.replace(/\r$/, ''));
-      }
-      if (typeof o.error === 'string') failure = o.error;
-      const aux = o.aux as { ID?: string } | undefined;
-      if (aux?.ID) imageId = aux.ID;
-    },
-    opts.signal,
-  ), contextFailed]);
+  await Promise.race([
+    readJsonLines(
+      stream,
+      (o) => {
+        if (typeof o.stream === 'string') {
+          for (const line of o.stream.split('\n')) if (line.trim()) opts.onLine?.(line.replace(/\r$/, ''));
+        }
+        if (typeof o.error === 'string') failure = o.error;
+        const aux = o.aux as { ID?: string } | undefined;
+        if (aux?.ID) imageId = aux.ID;
+      },
+      opts.signal,
+    ),
+    contextFailed,
+  ]);
   if (failure) throw new Error(`Image build failed: ${failure}`);
   return imageId ?? (await docker.getImage(opts.tag).inspect()).Id;
 }

@@ -40,7 +40,11 @@ export function ownerIsAlive(owner: string | undefined): boolean {
   return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
 }
 
-export async function findStudioContainers(docker: Docker, labels: Record<string, string> = {}, all = true): Promise<Docker.ContainerInfo[]> {
+export async function findStudioContainers(
+  docker: Docker,
+  labels: Record<string, string> = {},
+  all = true,
+): Promise<Docker.ContainerInfo[]> {
   const filters = [`${STUDIO_LABEL}=1`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
   return docker.listContainers({ all, filters: { label: filters } });
 }

@@ -45,7 +45,12 @@ export async function runOneShotContainer(
   opts: { onLine?: (stream: OutputStream, text: string) => void; signal?: AbortSignal } = {},
 ): Promise<{ exitCode: number }> {
   opts.signal?.throwIfAborted();
-  const container = await docker.createContainer({ ...create, Labels: { ...studioLabels(), ...(create.Labels ?? {}) }, OpenStdin: false, AttachStdin: false });
+  const container = await docker.createContainer({
+    ...create,
+    Labels: { ...studioLabels(), ...(create.Labels ?? {}) },
+    OpenStdin: false,
+    AttachStdin: false,
+  });
   const onAbort = () => void removeContainerQuietly(docker, container.id);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {

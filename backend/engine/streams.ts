@@ -36,7 +36,10 @@ class FrameDemuxer {
   private buf: Buffer = Buffer.alloc(0);
   private readonly lines: LineSplitter;
 
-  constructor(onLine: (stream: OutputStream, text: string) => void, private readonly raw = false) {
+  constructor(
+    onLine: (stream: OutputStream, text: string) => void,
+    private readonly raw = false,
+  ) {
     this.lines = new LineSplitter(onLine);
   }
 
@@ -78,7 +81,12 @@ function streamOf(header: Buffer): OutputStream {
  * Lines of a container's attach or log stream (`tty`: raw text, else multiplexed frames). Resolves
  * when the stream ends, or when the signal aborts (the stream is destroyed then).
  */
-export function demuxDockerStream(stream: Readable, onLine: (stream: OutputStream, text: string) => void, signal?: AbortSignal, opts: { tty?: boolean } = {}): Promise<void> {
+export function demuxDockerStream(
+  stream: Readable,
+  onLine: (stream: OutputStream, text: string) => void,
+  signal?: AbortSignal,
+  opts: { tty?: boolean } = {},
+): Promise<void> {
   const frames = new FrameDemuxer(onLine, opts.tty);
   return new Promise<void>((resolve, reject) => {
     const onAbort = () => stream.destroy();

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ArtifactPart } from '../../shared/api/contract/export';
-import { ApiError } from '../../shared/api/errors';
+import type { ArtifactPart } from '@/shared/api/contract/export';
+import { ApiError } from '@/shared/api/errors';
 import { ARTIFACTS_DIR } from '../projects/project-folder';
 import { isInside, safeEntryName } from './safe-path';
 
@@ -18,7 +18,10 @@ export function artifactsRoot(projectDir: string): string {
 }
 
 async function isDirectory(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isDirectory(), () => false);
+  return fs.stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 export async function existingParts(projectDir: string): Promise<ArtifactPart[]> {
@@ -48,7 +51,13 @@ export async function collectPart(projectDir: string, part: ArtifactPart): Promi
   const seenDirs = new Set<string>();
   const walk = async (dir: string, prefix: string): Promise<void> => {
     const real = await fs.realpath(dir);
-    if (seenDirs.has(real)) throw new ApiError('UNSAFE_PATH', `${dir} links back to a folder already exported (a loop); remove that link.`, { dir }, 'UnsafePathError');
+    if (seenDirs.has(real))
+      throw new ApiError(
+        'UNSAFE_PATH',
+        `${dir} links back to a folder already exported (a loop); remove that link.`,
+        { dir },
+        'UnsafePathError',
+      );
     seenDirs.add(real);
     const entries = await fs.readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -59,7 +68,12 @@ export async function collectPart(projectDir: string, part: ArtifactPart): Promi
       if (st.isSymbolicLink()) {
         const target = await fs.realpath(abs).catch(() => null);
         if (!target || !isInside(realRoot, target)) {
-          throw new ApiError('UNSAFE_PATH', `${abs} is a link to ${target ?? 'a missing file'}, outside ${partRoot}; replace it with the file itself before exporting.`, { file: abs }, 'UnsafePathError');
+          throw new ApiError(
+            'UNSAFE_PATH',
+            `${abs} is a link to ${target ?? 'a missing file'}, outside ${partRoot}; replace it with the file itself before exporting.`,
+            { file: abs },
+            'UnsafePathError',
+          );
         }
         st = await fs.stat(abs);
       }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ArtifactPart, ExportFormat, ExportManifest, ExportResult, ManifestFile } from '../../shared/api/contract/export';
-import { ApiError } from '../../shared/api/errors';
-import { describeSystemError, systemErrorReason } from '../../shared/api/system-errors';
+import type { ArtifactPart, ExportFormat, ExportManifest, ExportResult, ManifestFile } from '@/shared/api/contract/export';
+import { ApiError } from '@/shared/api/errors';
+import { describeSystemError, systemErrorReason } from '@/shared/api/system-errors';
 import { pidAlive } from '../fs/atomic-write';
 import { artifactsRoot, collectPart, existingParts, type SourceFile } from './collect';
 import { checkExportTarget, EXPORT_MANIFEST_FORMAT, refuseTargetOverlappingProject } from './export-target';
@@ -47,17 +47,30 @@ export interface ExportPlan {
  */
 export async function planExport(opts: ExportOptions): Promise<ExportPlan> {
   const projectDir = path.resolve(opts.projectDir);
-  if (!path.isAbsolute(opts.to)) throw new ApiError('INVALID_TARGET', `Export target must be an absolute path, got "${opts.to}".`, undefined, 'InvalidTargetError');
+  if (!path.isAbsolute(opts.to))
+    throw new ApiError('INVALID_TARGET', `Export target must be an absolute path, got "${opts.to}".`, undefined, 'InvalidTargetError');
   const target = path.resolve(opts.to);
   const format = formatFor(target);
   await refuseTargetOverlappingProject(projectDir, target);
   const parent = path.dirname(target);
   const parentStat = await fs.stat(parent).catch(() => null);
-  if (!parentStat?.isDirectory()) throw new ApiError('NOT_FOUND', `The folder ${parent} does not exist; create it or choose another place to export to.`, { parent }, 'NotFoundError');
+  if (!parentStat?.isDirectory())
+    throw new ApiError(
+      'NOT_FOUND',
+      `The folder ${parent} does not exist; create it or choose another place to export to.`,
+      { parent },
+      'NotFoundError',
+    );
 
   const available = await existingParts(projectDir);
   const parts = opts.parts?.length ? [...new Set(opts.parts)] : available;
-  if (parts.length === 0) throw new ApiError('NOT_FOUND', `Nothing to export: ${artifactsRoot(projectDir)} has neither build/ nor package/. Run a build first.`, undefined, 'NotFoundError');
+  if (parts.length === 0)
+    throw new ApiError(
+      'NOT_FOUND',
+      `Nothing to export: ${artifactsRoot(projectDir)} has neither build/ nor package/. Run a build first.`,
+      undefined,
+      'NotFoundError',
+    );
   for (const p of parts) if (!available.includes(p)) await collectPart(projectDir, p); // throws the specific "run … first" error
 
   const { replaces } = await checkExportTarget(projectDir, target, format, Boolean(opts.overwrite));
@@ -131,7 +144,14 @@ async function removeStalePartials(target: string): Promise<void> {
     const m = re.exec(name);
     if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
     const abs = path.join(dir, name);
-    if (m[2] === 'replaced' && !(await fs.lstat(target).then(() => true, () => false))) await fs.rename(abs, target).catch(() => undefined);
+    if (
+      m[2] === 'replaced' &&
+      !(await fs.lstat(target).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await fs.rename(abs, target).catch(() => undefined);
     else await fs.rm(abs, { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -144,8 +164,18 @@ async function moveIntoPlace(temp: string, plan: ExportPlan): Promise<void> {
   }
   if (!plan.replaces) {
     // A target created meanwhile must not be clobbered: link()/rename semantics differ, so check again.
-    if (await fs.lstat(plan.target).then(() => true, () => false)) {
-      throw new ApiError('TARGET_EXISTS', `${plan.target} appeared while exporting; nothing was replaced.`, { target: plan.target }, 'TargetExistsError');
+    if (
+      await fs.lstat(plan.target).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new ApiError(
+        'TARGET_EXISTS',
+        `${plan.target} appeared while exporting; nothing was replaced.`,
+        { target: plan.target },
+        'TargetExistsError',
+      );
     }
     await fs.rename(temp, plan.target);
     return;
@@ -154,7 +184,10 @@ async function moveIntoPlace(temp: string, plan: ExportPlan): Promise<void> {
     await fs.rename(temp, plan.target); // atomic replace of a file
     return;
   }
-  const aside = path.join(path.dirname(plan.target), `.${path.basename(plan.target)}.dism-${process.pid}-${randomBytes(6).toString('hex')}.replaced`);
+  const aside = path.join(
+    path.dirname(plan.target),
+    `.${path.basename(plan.target)}.dism-${process.pid}-${randomBytes(6).toString('hex')}.replaced`,
+  );
   await fs.rename(plan.target, aside);
   try {
     await fs.rename(temp, plan.target);

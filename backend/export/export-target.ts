@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ExportFormat } from '../../shared/api/contract/export';
-import { ApiError } from '../../shared/api/errors';
+import type { ExportFormat } from '@/shared/api/contract/export';
+import { ApiError } from '@/shared/api/errors';
 import { isInside, realPathAllowMissing } from '../fs/paths';
 import { ARTIFACTS_DIR } from '../projects/project-folder';
 
@@ -33,11 +33,16 @@ export interface TargetCheck {
   replaces: boolean;
 }
 
-const invalid = (message: string, details: Record<string, unknown>) => new ApiError('INVALID_TARGET', message, details, 'InvalidTargetError');
+const invalid = (message: string, details: Record<string, unknown>) =>
+  new ApiError('INVALID_TARGET', message, details, 'InvalidTargetError');
 
 async function readManifest(dir: string): Promise<{ files?: unknown[]; createdAt?: unknown; format?: unknown } | null> {
   try {
-    return JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as { files?: unknown[]; createdAt?: unknown; format?: unknown };
+    return JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as {
+      files?: unknown[];
+      createdAt?: unknown;
+      format?: unknown;
+    };
   } catch {
     return null;
   }
@@ -48,11 +53,17 @@ export async function refuseTargetOverlappingProject(projectDir: string, target:
   const project = path.resolve(projectDir);
   const projectReal = await realPathAllowMissing(project);
   const targetReal = await realPathAllowMissing(target);
-  const pairs: Array<[string, string]> = [[project, target], [projectReal, targetReal]];
+  const pairs: Array<[string, string]> = [
+    [project, target],
+    [projectReal, targetReal],
+  ];
   const via = targetReal !== target ? ` (through a link it is ${targetReal})` : '';
   for (const [p, t] of pairs) {
     if (p === t) {
-      throw invalid(`Cannot export to ${target}: that is the project folder itself${via}. Choose a folder outside ${project}.`, { target, projectDir: project });
+      throw invalid(`Cannot export to ${target}: that is the project folder itself${via}. Choose a folder outside ${project}.`, {
+        target,
+        projectDir: project,
+      });
     }
     if (isInside(p, t)) {
       const inArtifacts = isInside(path.join(p, ARTIFACTS_DIR), t);
@@ -74,7 +85,12 @@ export async function refuseTargetOverlappingProject(projectDir: string, target:
  * Check an export target before anything is written. Throws INVALID_TARGET (never allowed) or
  * TARGET_EXISTS (allowed after confirmation: details say what would be replaced).
  */
-export async function checkExportTarget(projectDir: string, target: string, format: ExportFormat, overwrite: boolean): Promise<TargetCheck> {
+export async function checkExportTarget(
+  projectDir: string,
+  target: string,
+  format: ExportFormat,
+  overwrite: boolean,
+): Promise<TargetCheck> {
   await refuseTargetOverlappingProject(projectDir, target);
   const existing = await fs.lstat(target).catch(() => null);
   if (!existing) return { replaces: false };
@@ -99,14 +115,18 @@ export async function checkExportTarget(projectDir: string, target: string, form
     if (!overwrite) throw exists(found);
     return { replaces: true };
   }
-  if (existing.isDirectory()) throw invalid(`${target} exists and is a folder, not a ${format === 'zip' ? '.zip' : '.tar.gz'} archive; choose another name.`, { target });
+  if (existing.isDirectory())
+    throw invalid(`${target} exists and is a folder, not a ${format === 'zip' ? '.zip' : '.tar.gz'} archive; choose another name.`, {
+      target,
+    });
   const found: ExistingTarget = { target, kind: 'archive', createdAt: existing.mtime.toISOString() };
   if (!overwrite) throw exists(found);
   return { replaces: true };
 }
 
 function exists(found: ExistingTarget): ApiError {
-  const what = found.kind === 'folder' ? `an earlier export folder${found.files !== undefined ? ` with ${found.files} files` : ''}` : 'an archive';
+  const what =
+    found.kind === 'folder' ? `an earlier export folder${found.files !== undefined ? ` with ${found.files} files` : ''}` : 'an archive';
   return new ApiError(
     'TARGET_EXISTS',
     `${found.target} already exists (${what}). Confirm to replace it, or choose another name.`,

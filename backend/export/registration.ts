@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { ExportSummary, RegistrationRequest } from '../../shared/api/contract/export';
+import type { ExportSummary, RegistrationRequest } from '@/shared/api/contract/export';
 import { artifactsRoot, collectPart, existingParts } from './collect';
 
 const REGISTRATION_TITLE = '[Request] Model registration';
@@ -41,11 +41,13 @@ function registrationRequest(templateText: string, attachment: string): Registra
     if (mes.length) lines.push('Monitoring elements:', ...mes.map((m) => `  - ${m}`));
     const outputs = namesOf(p.OutputSignature, 'Name');
     if (outputs.length) lines.push(`Outputs: ${outputs.join(', ')}`);
-    if (str(p.FlaggingKey) || str(p.MetricKey)) lines.push(`Flagging key: ${str(p.FlaggingKey) ?? '-'}; metric key: ${str(p.MetricKey) ?? '-'}`);
+    if (str(p.FlaggingKey) || str(p.MetricKey))
+      lines.push(`Flagging key: ${str(p.FlaggingKey) ?? '-'}; metric key: ${str(p.MetricKey) ?? '-'}`);
     const cond = p.InferenceOnConditions as Record<string, unknown> | undefined;
     const datasets = Array.isArray(cond?.AllowedPrimaryDatasets) ? cond.AllowedPrimaryDatasets.map(String) : [];
     if (datasets.length) lines.push(`Primary datasets: ${datasets.join(', ')}`);
-    if (cond?.MinRunNumber != null) lines.push(`Runs: from ${String(cond.MinRunNumber)}${cond.MaxRunNumber != null ? ` to ${String(cond.MaxRunNumber)}` : ''}`);
+    if (cond?.MinRunNumber != null)
+      lines.push(`Runs: from ${String(cond.MinRunNumber)}${cond.MaxRunNumber != null ? ` to ${String(cond.MaxRunNumber)}` : ''}`);
     lines.push('');
   }
   lines.push(`The packaged template is attached (${attachment}).`, '', 'Thank you!');
@@ -69,7 +71,11 @@ export async function exportSummary(projectDir: string): Promise<ExportSummary> 
     try {
       registration = registrationRequest(packageTemplate, 'package/template.yaml');
     } catch {
-      registration = { title: REGISTRATION_TITLE, body: 'The packaged template could not be read as YAML; attach package/template.yaml and describe the model here.', attachment: 'package/template.yaml' };
+      registration = {
+        title: REGISTRATION_TITLE,
+        body: 'The packaged template could not be read as YAML; attach package/template.yaml and describe the model here.',
+        attachment: 'package/template.yaml',
+      };
     }
   }
   return { projectDir: dir, parts, packageTemplate, registration, suggestedName: `${path.basename(dir)}-dism-artifacts` };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '@/shared/api/errors';
 
 /**
  * Normalise an entry name of an export to a POSIX relative path and refuse anything that could land

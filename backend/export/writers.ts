@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import tar from 'tar-stream';
-import type { ExportFormat } from '../../shared/api/contract/export';
+import type { ExportFormat } from '@/shared/api/contract/export';
 import { failureOf } from '../fs/stream-failure';
 import { safeEntryName, safeJoin } from './safe-path';
 
@@ -158,7 +158,9 @@ class TarGzWriter implements ExportWriter {
   async addBuffer(name: string, data: Uint8Array): Promise<void> {
     await Promise.race([
       new Promise<void>((resolve, reject) => {
-        this.pack.entry({ name: safeEntryName(name), size: data.length, mode: 0o644, mtime: new Date() }, Buffer.from(data), (err) => (err ? reject(err) : resolve()));
+        this.pack.entry({ name: safeEntryName(name), size: data.length, mode: 0o644, mtime: new Date() }, Buffer.from(data), (err) =>
+          err ? reject(err) : resolve(),
+        );
       }),
       this.failed,
     ]);

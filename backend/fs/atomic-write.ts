@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describeSystemError } from '../../shared/api/system-errors';
+import { describeSystemError } from '@/shared/api/system-errors';
 
 /**
  * The one way the back end writes a file the user may care about. Guarantees:
@@ -81,7 +81,10 @@ export async function removeStaleTemps(file: string): Promise<string[]> {
     if (!stale) continue;
     const st = await fs.lstat(abs).catch(() => null);
     if (!st?.isFile()) continue;
-    await fs.rm(abs, { force: true }).then(() => removed.push(abs), () => undefined);
+    await fs.rm(abs, { force: true }).then(
+      () => removed.push(abs),
+      () => undefined,
+    );
   }
   return removed;
 }
@@ -131,7 +134,11 @@ async function syncDir(dir: string): Promise<void> {
  * Write `data` to `file` atomically (see the module comment). Returns the file really written (the
  * link's target when `file` is a link) and the backup's path when one was made.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<{ file: string; backupPath: string | null }> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<{ file: string; backupPath: string | null }> {
   const target = await resolveWriteTarget(file);
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });

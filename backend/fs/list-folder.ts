@@ -22,7 +22,8 @@ export async function listFolder(root: string): Promise<FolderFile[]> {
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       const st = await fs.lstat(abs);
       if (st.isDirectory()) await walk(abs, rel);
-      else if (st.isSymbolicLink()) out.push({ rel, abs, size: 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode, link: await fs.readlink(abs) });
+      else if (st.isSymbolicLink())
+        out.push({ rel, abs, size: 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode, link: await fs.readlink(abs) });
       else if (st.isFile()) out.push({ rel, abs, size: st.size, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode });
     }
   };

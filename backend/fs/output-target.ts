@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '@/shared/api/errors';
 import { resolveWriteTarget } from './atomic-write';
 import { realPathAllowMissing } from './paths';
 
@@ -54,15 +54,26 @@ export async function checkOutputs(check: OutputCheck): Promise<OutputPlan> {
     const st = await fs.lstat(abs).catch(() => null);
     if (!st) continue;
     if (st.isDirectory()) {
-      throw new ApiError('OUTPUT_IS_FOLDER', `${abs} is a folder; give a file name for the output. Nothing was written.`, { output: abs }, 'OutputExistsError');
+      throw new ApiError(
+        'OUTPUT_IS_FOLDER',
+        `${abs} is a folder; give a file name for the output. Nothing was written.`,
+        { output: abs },
+        'OutputExistsError',
+      );
     }
     existing.push(abs);
   }
   if (existing.length && !check.overwrite) {
     const hint = check.allowHint ?? `add --overwrite to replace ${existing.length > 1 ? 'them' : 'it'}`;
     const first = existing[0];
-    const more = existing.length > 1 ? ` (and ${existing.length - 1} more file${existing.length > 2 ? 's' : ''} in ${path.dirname(first)})` : '';
-    throw new ApiError('OUTPUT_EXISTS', `${first} already exists${more}; ${hint}. Nothing was written.`, { outputs: existing }, 'OutputExistsError');
+    const more =
+      existing.length > 1 ? ` (and ${existing.length - 1} more file${existing.length > 2 ? 's' : ''} in ${path.dirname(first)})` : '';
+    throw new ApiError(
+      'OUTPUT_EXISTS',
+      `${first} already exists${more}; ${hint}. Nothing was written.`,
+      { outputs: existing },
+      'OutputExistsError',
+    );
   }
   replaces.push(...existing);
   return { replaces };

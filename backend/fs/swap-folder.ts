@@ -8,7 +8,10 @@ import { promises as fs } from 'node:fs';
  */
 export async function swapInFolder(ready: string, target: string): Promise<void> {
   const old = `${target}.old-${randomBytes(4).toString('hex')}`;
-  const hadOld = await fs.rename(target, old).then(() => true, () => false);
+  const hadOld = await fs.rename(target, old).then(
+    () => true,
+    () => false,
+  );
   try {
     await fs.rename(ready, target);
   } catch (err) {

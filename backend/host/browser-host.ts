@@ -4,12 +4,11 @@ import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { contentSecurityPolicy } from '../../shared/api/csp';
-import type { ApiReply } from '../../shared/api/client';
-import { serializeError } from '../../shared/api/errors';
-import { CLOSE, MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH, WS_PATH, type ClientMessage, type ServerMessage } from '../../shared/api/ws-protocol';
+import { contentSecurityPolicy } from '@/shared/api/csp';
+import type { ApiReply } from '@/shared/api/client';
+import { serializeError } from '@/shared/api/errors';
+import { CLOSE, MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH, WS_PATH, type ClientMessage, type ServerMessage } from '@/shared/api/ws-protocol';
 import type { Backend } from '../api/create-backend';
-
 
 /** Calls one socket may have running at once; beyond that the server stops reading from it until some finish. */
 const MAX_CALLS_IN_FLIGHT = 32;
@@ -112,7 +111,8 @@ export function jsonNestingExceeds(bytes: Uint8Array, limit: number): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -156,16 +156,21 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   let allowedHosts: ReadonlySet<string> = new Set();
   let ownHosts = '';
 
-  const hasKey = (req: IncomingMessage, url: URL) => sameToken(url.searchParams.get('token'), token) || sameToken(cookieValue(req, cookieName), session);
+  const hasKey = (req: IncomingMessage, url: URL) =>
+    sameToken(url.searchParams.get('token'), token) || sameToken(cookieValue(req, cookieName), session);
 
   const refuse = (res: ServerResponse, status: number, message: string) => {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     res.end(`${message}\n`);
   };
   const noKey = 'DISM Studio: access denied. Open the URL with ?token=… that `npm run serve` printed in its terminal.';
   const wrongHost = (req: IncomingMessage) =>
     `DISM Studio answers only as ${ownHosts}; this request asked for ${quoted(req.headers.host)}. ` +
-    'If you forwarded a different local port (ssh -L 9000:127.0.0.1:8765), open the URL with the server\'s port, or restart it with --allow-host 127.0.0.1:9000.';
+    "If you forwarded a different local port (ssh -L 9000:127.0.0.1:8765), open the URL with the server's port, or restart it with --allow-host 127.0.0.1:9000.";
 
   const server = createServer(async (req, res) => {
     try {
@@ -227,7 +232,9 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       status = 403; // an unparsable request line is refused like a missing key
     }
     if (status !== 101) {
-      socket.end(`HTTP/1.1 ${status} ${status === 421 ? 'Misdirected Request' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 421 ? 'Misdirected Request' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -256,7 +263,11 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     } catch {
       // fall through: too large for a string, or not serialisable
     }
-    const error = { name: 'ApiError', code: 'REPLY_TOO_LARGE', message: `The answer to ${method} is larger than the ${MAX_MESSAGE_BYTES / 2 ** 20} MB one message may carry.` };
+    const error = {
+      name: 'ApiError',
+      code: 'REPLY_TOO_LARGE',
+      message: `The answer to ${method} is larger than the ${MAX_MESSAGE_BYTES / 2 ** 20} MB one message may carry.`,
+    };
     return JSON.stringify({ t: 'reply', id, reply: { ok: false, error } } satisfies ServerMessage);
   };
 
@@ -282,7 +293,8 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     ws.on('message', (data, isBinary) => {
       if (isBinary) return drop(ws, CLOSE.unsupportedData, 'binary messages are not part of the DISM Studio API');
       const bytes = data as Buffer;
-      if (jsonNestingExceeds(bytes, MAX_MESSAGE_DEPTH)) return drop(ws, CLOSE.policyViolation, `JSON nested more than ${MAX_MESSAGE_DEPTH} levels deep`);
+      if (jsonNestingExceeds(bytes, MAX_MESSAGE_DEPTH))
+        return drop(ws, CLOSE.policyViolation, `JSON nested more than ${MAX_MESSAGE_DEPTH} levels deep`);
       let msg: unknown;
       try {
         msg = JSON.parse(bytes.toString('utf8'));

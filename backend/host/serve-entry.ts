@@ -58,7 +58,9 @@ async function main() {
   };
   // A promise nobody awaited that failed is a bug to report, not a reason to drop every open job.
   process.on('unhandledRejection', (reason) => {
-    console.error(`dism-studio serve: unexpected error (the server keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+    console.error(
+      `dism-studio serve: unexpected error (the server keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
   });
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

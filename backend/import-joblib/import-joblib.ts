@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { parse } from 'yaml';
-import type { ModelPreset, PatternSpec, PresetLayer } from '../../shared/preset/model-preset';
-import { PRESET_FILE_NAME } from '../../shared/preset/model-preset';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
-import { lossMaskProblem } from '../../shared/pipeline/input-checks';
-import { ApiError } from '../../shared/api/errors';
+import type { ModelPreset, PatternSpec, PresetLayer } from '@/shared/preset/model-preset';
+import { PRESET_FILE_NAME } from '@/shared/preset/model-preset';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
+import { lossMaskProblem } from '@/shared/pipeline/input-checks';
+import { ApiError } from '@/shared/api/errors';
 import { imageExists } from '../engine/images';
 import { studioLabels } from '../engine/labels';
 import { containerUserFor, runOneShotContainer } from '../engine/run-container';
@@ -19,7 +19,7 @@ import { parsePreset, savePresetFile } from '../pipeline/preset-io';
 import { checkOutputs } from '../fs/output-target';
 import { EXTRACT_SCRIPT } from './extract-script';
 import { crossFor, splitCombinedLossMask } from './loss-mask';
-import type { ImportJoblibResult } from '../../shared/api/contract/models';
+import type { ImportJoblibResult } from '@/shared/api/contract/models';
 
 export const IMPORT_ROLE = 'import-joblib';
 
@@ -97,18 +97,43 @@ async function readResource(templateFile: string, key: string): Promise<Resource
   };
   const codeDir = path.resolve(dir, need('CodeUri'));
   const modelFile = path.resolve(dir, need('ModelUri'));
-  if (!(await fs.stat(codeDir).then((s) => s.isDirectory(), () => false))) throw bad(`CodeUri ${codeDir} (from ${file}) is not a folder.`);
-  if (!(await fs.stat(modelFile).then((s) => s.isFile(), () => false))) throw bad(`ModelUri ${modelFile} (from ${file}) does not exist.`);
+  if (
+    !(await fs.stat(codeDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw bad(`CodeUri ${codeDir} (from ${file}) is not a folder.`);
+  if (
+    !(await fs.stat(modelFile).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw bad(`ModelUri ${modelFile} (from ${file}) does not exist.`);
   const inputs: InputEntry[] = [];
   for (const [i, e] of (Array.isArray(p.InputSignature) ? p.InputSignature : []).entries()) {
     const entry = e as { Name?: unknown; MonitoringElement?: unknown; Dims?: unknown };
     const dims = Array.isArray(entry.Dims) ? entry.Dims.map(Number) : [];
     if (typeof entry.Name !== 'string' || dims.length !== 3 || dims.slice(1).some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw bad(`Resources.${key}.Properties.InputSignature[${i}] needs a Name and Dims [-1, rows, columns] for the preview (got Dims ${JSON.stringify(entry.Dims)}).`);
+      throw bad(
+        `Resources.${key}.Properties.InputSignature[${i}] needs a Name and Dims [-1, rows, columns] for the preview (got Dims ${JSON.stringify(entry.Dims)}).`,
+      );
     }
-    inputs.push({ name: entry.Name, me: typeof entry.MonitoringElement === 'string' ? entry.MonitoringElement : entry.Name, shape: [dims[1], dims[2]] });
+    inputs.push({
+      name: entry.Name,
+      me: typeof entry.MonitoringElement === 'string' ? entry.MonitoringElement : entry.Name,
+      shape: [dims[1], dims[2]],
+    });
   }
-  return { dir, name: typeof p.Name === 'string' ? p.Name : key, codeDir, modelFile, image: typeof p.Image === 'string' ? p.Image : undefined, inputs };
+  return {
+    dir,
+    name: typeof p.Name === 'string' ? p.Name : key,
+    codeDir,
+    modelFile,
+    image: typeof p.Image === 'string' ? p.Image : undefined,
+    inputs,
+  };
 }
 
 function explain(e: { kind: string; message: string }, res: ResourceInfo, image: string): string {
@@ -141,7 +166,12 @@ const IMPORT_OUTPUT = new RegExp(`^(${PRESET_FILE_NAME.replace('.', '\\.')}|nmf_
  * Before the extraction runs: an earlier import in preview-<resource>/ (its preset may hold tuning
  * done in the Preview) is replaced only with overwrite. Throws OUTPUT_EXISTS otherwise.
  */
-export async function planImportOutputs(templateFile: string, resource: string, overwrite: boolean, allowHint?: string): Promise<{ target: string; replaces: string[] }> {
+export async function planImportOutputs(
+  templateFile: string,
+  resource: string,
+  overwrite: boolean,
+  allowHint?: string,
+): Promise<{ target: string; replaces: string[] }> {
   const target = importTarget(templateFile, resource);
   const names = await fs.readdir(target).catch(() => [] as string[]);
   const replaces = names.filter((n) => IMPORT_OUTPUT.test(n)).sort();
@@ -165,7 +195,10 @@ export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): P
   const res = await readResource(opts.template, opts.resource);
   const image = opts.image ?? res.image;
   if (!image) throw bad(`Resources.${opts.resource} sets no Properties.Image; pass the runtime image with --image.`);
-  if (!(await imageExists(docker, image))) throw bad(`The runtime image ${image} is not available in the container engine. Pull or load it (docker pull ${image}), or pass another with --image.`);
+  if (!(await imageExists(docker, image)))
+    throw bad(
+      `The runtime image ${image} is not available in the container engine. Pull or load it (docker pull ${image}), or pass another with --image.`,
+    );
   // Inputs first (cheap), then the question about an earlier import, before the extraction runs.
   await planImportOutputs(opts.template, opts.resource, Boolean(opts.overwrite), opts.allowHint);
 
@@ -211,7 +244,9 @@ export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): P
       .then((t) => JSON.parse(t) as Extracted)
       .catch(() => null);
     if (!extracted || !extracted.ok || exitCode !== 0) {
-      const message = extracted?.error ? explain(extracted.error, res, image) : `The extraction script exited with code ${exitCode} in ${image} without a result.`;
+      const message = extracted?.error
+        ? explain(extracted.error, res, image)
+        : `The extraction script exited with code ${exitCode} in ${image} without a result.`;
       throw bad(message, { kind: extracted?.error?.kind ?? 'exit', exitCode, output: output.slice(-60) });
     }
     return await writePreviewModel(res, opts, image, extracted, out);
@@ -220,7 +255,13 @@ export async function importJoblib(docker: Docker, opts: ImportJoblibOptions): P
   }
 }
 
-async function writePreviewModel(res: ResourceInfo, opts: ImportJoblibOptions, image: string, ex: Extracted, out: string): Promise<ImportJoblibResult> {
+async function writePreviewModel(
+  res: ResourceInfo,
+  opts: ImportJoblibOptions,
+  image: string,
+  ex: Extracted,
+  out: string,
+): Promise<ImportJoblibResult> {
   const key = opts.resource;
   const layersIn = ex.layers ?? [];
   const warnings = [...ex.warnings];
@@ -233,13 +274,28 @@ async function writePreviewModel(res: ResourceInfo, opts: ImportJoblibOptions, i
 
   for (const l of layersIn) {
     const input = res.inputs.find((i) => i.me === l.me) ?? res.inputs.find((i) => i.name === l.me);
-    if (!input) throw bad(`The PixelNMF has a model for "${l.me}", which is not a MonitoringElement of Resources.${key}.Properties.InputSignature (${res.inputs.map((i) => i.me).join(', ')}).`);
+    if (!input)
+      throw bad(
+        `The PixelNMF has a model for "${l.me}", which is not a MonitoringElement of Resources.${key}.Properties.InputSignature (${res.inputs.map((i) => i.me).join(', ')}).`,
+      );
     const [rows, cols] = input.shape;
     const cross = crossFor(input.shape, l.xshape);
-    if (!cross) throw bad(`${input.name}: the NMF input shape ${l.xshape.join('×')} cannot come from the ${rows}×${cols} map by removing a centred cross (rows and columns removed must be ≥ 0 and even).`);
+    if (!cross)
+      throw bad(
+        `${input.name}: the NMF input shape ${l.xshape.join('×')} cannot come from the ${rows}×${cols} map by removing a centred cross (rows and columns removed must be ≥ 0 and even).`,
+      );
     const comps = await readNpyFile(path.join(out, l.components));
     const onnxName = `nmf_${input.name}.onnx`;
-    writes.push({ file: path.join(target, onnxName), data: encodeNmfOnnx({ components: comps.data as Float32Array, nComponents: l.nComponents, rows: l.xshape[0], cols: l.xshape[1], producer: 'dism-studio import-joblib' }) });
+    writes.push({
+      file: path.join(target, onnxName),
+      data: encodeNmfOnnx({
+        components: comps.data as Float32Array,
+        nComponents: l.nComponents,
+        rows: l.xshape[0],
+        cols: l.xshape[1],
+        producer: 'dism-studio import-joblib',
+      }),
+    });
 
     let norm = l.localNorm ? await readNpyFile(path.join(out, l.localNorm)) : null;
     if (norm && (norm.shape.length !== 2 || norm.shape[0] !== rows || norm.shape[1] !== cols)) {
@@ -252,14 +308,29 @@ async function writePreviewModel(res: ResourceInfo, opts: ImportJoblibOptions, i
     writes.push({ file: path.join(target, `local_norm_${input.name}.npy`), data: encodeNpy(norm) });
 
     const mask = l.lossMask ? await readNpyFile(path.join(out, l.lossMask)) : null;
-    if (mask && (mask.shape[0] !== rows || mask.shape[1] !== cols)) throw bad(`${input.name}: the loss mask in the joblib has shape (${mask.shape.join(', ')}), the template says ${rows}×${cols}.`);
+    if (mask && (mask.shape[0] !== rows || mask.shape[1] !== cols))
+      throw bad(`${input.name}: the loss mask in the joblib has shape (${mask.shape.join(', ')}), the template says ${rows}×${cols}.`);
     const maskBad = mask ? lossMaskProblem(mask.data, cols) : null;
     // The same rule the preview applies to a preset's masks: a float map is not silently made boolean.
     if (maskBad) throw bad(`${input.name}: the loss mask in the joblib ${maskBad}`);
     masks.push(mask ? Uint8Array.from(mask.data, (v) => (v ? 1 : 0)) : null);
 
-    presetLayers.push({ name: input.name, monitoringElement: input.me, shape: [rows, cols], cross, onnx: onnxName, localNorm: `local_norm_${input.name}.npy`, lossMask: `loss_mask_${input.name}.npy` });
-    summary.push({ name: input.name, monitoringElement: input.me, nComponents: l.nComponents, xshape: l.xshape, onnx: path.join(target, onnxName) });
+    presetLayers.push({
+      name: input.name,
+      monitoringElement: input.me,
+      shape: [rows, cols],
+      cross,
+      onnx: onnxName,
+      localNorm: `local_norm_${input.name}.npy`,
+      lossMask: `loss_mask_${input.name}.npy`,
+    });
+    summary.push({
+      name: input.name,
+      monitoringElement: input.me,
+      nComponents: l.nComponents,
+      xshape: l.xshape,
+      onnx: path.join(target, onnxName),
+    });
   }
 
   if (masks.some((m) => m === null)) {
@@ -281,16 +352,30 @@ async function writePreviewModel(res: ResourceInfo, opts: ImportJoblibOptions, i
     description: `Imported from ${path.basename(res.modelFile)} (${ex.className}) with ${image}`,
     layers: presetLayers,
     reconstructionInput: { max: 5, zeroValue: 1 },
-    thresholds: ex.thresholdPatterns?.length ? ex.thresholdPatterns.map((t) => ({ lossThreshold: t.lossThreshold, pattern: patternSpec(t.pattern), filterThreshold: t.filterThreshold })) : base.thresholds,
+    thresholds: ex.thresholdPatterns?.length
+      ? ex.thresholdPatterns.map((t) => ({
+          lossThreshold: t.lossThreshold,
+          pattern: patternSpec(t.pattern),
+          filterThreshold: t.filterThreshold,
+        }))
+      : base.thresholds,
     combine: base.combine,
-    flagging: { patterns: ex.flaggingPatterns?.length ? ex.flaggingPatterns.map(patternSpec) : base.flagging.patterns, threshold: base.flagging.threshold },
+    flagging: {
+      patterns: ex.flaggingPatterns?.length ? ex.flaggingPatterns.map(patternSpec) : base.flagging.patterns,
+      threshold: base.flagging.threshold,
+    },
     filters: { ...base.filters, minEntries: Object.fromEntries(presetLayers.map((l) => [l.name, base.filters.minEntries[l.name] ?? 0])) },
   };
   if (!ex.thresholdPatterns?.length) warnings.push('The PixelNMF has no threshold_patterns; the pixel barrel values were used.');
   warnings.push('The lumisection filters are not part of the joblib; the pixel barrel preset values were used (edit them in the preset).');
   const presetFile = path.join(target, PRESET_FILE_NAME);
   parsePreset(preset, presetFile);
-  await checkOutputs({ outputs: [...writes.map((w) => w.file), presetFile], inputs: [opts.template, res.modelFile], overwrite: Boolean(opts.overwrite), allowHint: opts.allowHint });
+  await checkOutputs({
+    outputs: [...writes.map((w) => w.file), presetFile],
+    inputs: [opts.template, res.modelFile],
+    overwrite: Boolean(opts.overwrite),
+    allowHint: opts.allowHint,
+  });
   for (const w of writes) await writeFileAtomic(w.file, w.data);
   await savePresetFile(presetFile, preset);
   return { presetFile, image, className: ex.className ?? 'unknown', versions: ex.versions, layers: summary, warnings };

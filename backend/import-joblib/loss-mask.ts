@@ -1,7 +1,7 @@
-import type { NdArray } from '../../shared/pipeline/ndarray';
-import { cropGeometry } from '../../shared/pipeline/model';
-import { areaPlan, rebinKeepClip } from '../../shared/pipeline/rebin';
-import type { PresetLayer } from '../../shared/preset/model-preset';
+import type { NdArray } from '@/shared/pipeline/ndarray';
+import { cropGeometry } from '@/shared/pipeline/model';
+import { areaPlan, rebinKeepClip } from '@/shared/pipeline/rebin';
+import type { PresetLayer } from '@/shared/preset/model-preset';
 
 /** The centred cross removed from a rows×cols map to give the NMF's xshape, as [start, stop) ranges. */
 export function crossFor([rows, cols]: [number, number], [xr, xc]: [number, number]): PresetLayer['cross'] | null {
@@ -24,7 +24,10 @@ export function splitCombinedLossMask(layers: PresetLayer[], combined: NdArray |
   if (!combined) return { masks: full, warnings: ['The PixelNMF has no loss mask; the preview masks nothing.'] };
   const [r0, c0] = [geoms[0].outRows, geoms[0].outCols];
   if (combined.shape.length !== 2 || combined.shape[0] !== r0 || combined.shape[1] !== c0) {
-    return { masks: full, warnings: [`The combined loss mask has shape (${combined.shape.join(', ')}), expected (${r0}, ${c0}); the preview masks nothing.`] };
+    return {
+      masks: full,
+      warnings: [`The combined loss mask has shape (${combined.shape.join(', ')}), expected (${r0}, ${c0}); the preview masks nothing.`],
+    };
   }
   const C = combined.data;
   const sum = new Float64Array(r0 * c0);
@@ -46,6 +49,9 @@ export function splitCombinedLossMask(layers: PresetLayer[], combined: NdArray |
   let differ = 0;
   for (let i = 0; i < sum.length; i++) if (sum[i] !== C[i]) differ++;
   const warnings = ['The PixelNMF keeps only the combined loss mask; per-layer masks were reconstructed from it.'];
-  if (differ) warnings.push(`${differ} of ${sum.length} bins of the reconstructed combined loss mask differ from the joblib's (rebinning between layers cannot reproduce them exactly); flags near those bins may differ from the original.`);
+  if (differ)
+    warnings.push(
+      `${differ} of ${sum.length} bins of the reconstructed combined loss mask differ from the joblib's (rebinning between layers cannot reproduce them exactly); flags near those bins may differ from the original.`,
+    );
   return { masks: full, warnings };
 }

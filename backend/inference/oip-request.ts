@@ -1,4 +1,4 @@
-import type { NumericArray } from '../../shared/pipeline/ndarray';
+import type { NumericArray } from '@/shared/pipeline/ndarray';
 import type { MetadataInput, SignatureEntry } from '../build-local/template-source';
 
 /**
@@ -71,8 +71,14 @@ export function encodeInt32Ascii(data: ArrayLike<number>, from: number, to: numb
   return out.subarray(0, p);
 }
 
-export function buildRequests(signature: SignatureEntry[], metadataInputs: MetadataInput[], data: InferenceInputs, maxValues = 2_000_000): RequestBatch[] {
-  if (data.maps.length !== signature.length) throw new Error(`expected ${signature.length} map stacks (one per InputSignature entry), got ${data.maps.length}`);
+export function buildRequests(
+  signature: SignatureEntry[],
+  metadataInputs: MetadataInput[],
+  data: InferenceInputs,
+  maxValues = 2_000_000,
+): RequestBatch[] {
+  if (data.maps.length !== signature.length)
+    throw new Error(`expected ${signature.length} map stacks (one per InputSignature entry), got ${data.maps.length}`);
   const per = batchSize(signature, maxValues);
   const batches: RequestBatch[] = [];
   for (let start = 0; start < data.n; start += per) {
@@ -84,7 +90,11 @@ export function buildRequests(signature: SignatureEntry[], metadataInputs: Metad
       const size = ny * nx;
       const shape = [n, ny, nx];
       inputs.push({ name: s.name, datatype: s.dataType, shape });
-      parts.push(`{"name":${JSON.stringify(s.name)},"shape":[${shape.join(',')}],"datatype":${JSON.stringify(s.dataType)},"data":[`, encodeInt32Ascii(data.maps[k], start * size, (start + n) * size), ']}');
+      parts.push(
+        `{"name":${JSON.stringify(s.name)},"shape":[${shape.join(',')}],"datatype":${JSON.stringify(s.dataType)},"data":[`,
+        encodeInt32Ascii(data.maps[k], start * size, (start + n) * size),
+        ']}',
+      );
     });
     for (const m of metadataInputs) {
       const col = data.metadata[m.name];

@@ -41,12 +41,24 @@ export interface Disagreement {
 }
 
 /** Every LS where the FlaggingKey output and the preview's flag differ. */
-export function compareFlags(server: unknown[], preview: boolean[], runs?: ArrayLike<number>, lumis?: ArrayLike<number>): { compared: number; agree: number; disagreements: Disagreement[] } {
+export function compareFlags(
+  server: unknown[],
+  preview: boolean[],
+  runs?: ArrayLike<number>,
+  lumis?: ArrayLike<number>,
+): { compared: number; agree: number; disagreements: Disagreement[] } {
   const n = Math.min(server.length, preview.length);
   const disagreements: Disagreement[] = [];
   for (let i = 0; i < n; i++) {
     const s = truthy(server[i]);
-    if (s !== preview[i]) disagreements.push({ index: i, ...(runs ? { run: runs[i] } : {}), ...(lumis ? { ls: lumis[i] } : {}), server: s, preview: preview[i] });
+    if (s !== preview[i])
+      disagreements.push({
+        index: i,
+        ...(runs ? { run: runs[i] } : {}),
+        ...(lumis ? { ls: lumis[i] } : {}),
+        server: s,
+        preview: preview[i],
+      });
   }
   return { compared: n, agree: n - disagreements.length, disagreements };
 }

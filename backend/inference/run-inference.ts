@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { InferenceData, InferenceResult } from '../../shared/api/contract/model-server';
-import { ApiError } from '../../shared/api/errors';
+import type { InferenceData, InferenceResult } from '@/shared/api/contract/model-server';
+import { ApiError } from '@/shared/api/errors';
 import { inputSignature, metadataInputs, modelName, outputSignature, type ResourceView } from '../build-local/template-source';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { loadInferenceInputs } from './load-inputs';
@@ -50,12 +50,34 @@ export async function runInference(opts: RunInferenceOptions): Promise<Inference
   let comparison: InferenceResult['comparison'];
   if (opts.previewFlags) {
     if (!flaggingKey) {
-      comparison = { compared: 0, agree: 0, disagreements: [], note: 'The template has no FlaggingKey (BuiltinThreshold: false): nothing to compare.' };
+      comparison = {
+        compared: 0,
+        agree: 0,
+        disagreements: [],
+        note: 'The template has no FlaggingKey (BuiltinThreshold: false): nothing to compare.',
+      };
     } else if (!outputNames.has(flaggingKey)) {
-      throw new ApiError('INFER_BAD_RESPONSE', `The server did not return the FlaggingKey output "${flaggingKey}" (it returned ${[...outputNames].join(', ') || 'nothing'}).`, undefined, 'InferenceError');
+      throw new ApiError(
+        'INFER_BAD_RESPONSE',
+        `The server did not return the FlaggingKey output "${flaggingKey}" (it returned ${[...outputNames].join(', ') || 'nothing'}).`,
+        undefined,
+        'InferenceError',
+      );
     } else {
-      const c = compareFlags(lumisections.map((l) => l.outputs[flaggingKey]), opts.previewFlags, inputs.runs, inputs.lumis);
-      comparison = { ...c, ...(opts.previewFlags.length !== lumisections.length ? { note: `The preview has ${opts.previewFlags.length} lumisections and the inference ${lumisections.length}; compared the first ${c.compared}.` } : {}) };
+      const c = compareFlags(
+        lumisections.map((l) => l.outputs[flaggingKey]),
+        opts.previewFlags,
+        inputs.runs,
+        inputs.lumis,
+      );
+      comparison = {
+        ...c,
+        ...(opts.previewFlags.length !== lumisections.length
+          ? {
+              note: `The preview has ${opts.previewFlags.length} lumisections and the inference ${lumisections.length}; compared the first ${c.compared}.`,
+            }
+          : {}),
+      };
     }
   }
   const result: InferenceResult & { warnings: string[] } = {

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { jobChunkSchema, jobResultSchema, type JobChunk, type JobChunkData, type JobKind, type JobLogLine, type JobResultOf, type JobSnapshot, type JobSnapshotOf } from '../../shared/api/contract';
-import { serializeError } from '../../shared/api/errors';
+import {
+  jobChunkSchema,
+  jobResultSchema,
+  type JobChunk,
+  type JobChunkData,
+  type JobKind,
+  type JobLogLine,
+  type JobResultOf,
+  type JobSnapshot,
+  type JobSnapshotOf,
+} from '@/shared/api/contract';
+import { serializeError } from '@/shared/api/errors';
 
 export interface JobHandle<K extends JobKind = JobKind> {
   readonly id: string;
@@ -47,7 +57,10 @@ function contractError(message: string): Error {
 }
 
 function issuesOf(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
-  return error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(top)'}: ${i.message}`).join('; ');
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join('.') || '(top)'}: ${i.message}`)
+    .join('; ');
 }
 
 const MAX_LOG_LINES = 50_000;
@@ -73,7 +86,15 @@ export class JobManager {
       startedAt: new Date().toISOString(),
       ...(opts.scope ? { scope: opts.scope } : {}),
     } as JobSnapshotOf<K>;
-    const rec: JobRecord = { snapshot, active: { controller, onCancel: opts.onCancel }, logs: [], logSeq: 0, chunkSeq: 0, contractBreach: null, done: Promise.resolve() };
+    const rec: JobRecord = {
+      snapshot,
+      active: { controller, onCancel: opts.onCancel },
+      logs: [],
+      logSeq: 0,
+      chunkSeq: 0,
+      contractBreach: null,
+      done: Promise.resolve(),
+    };
     this.jobs.set(id, rec);
     this.prune();
     const handle: JobHandle<K> = {
@@ -81,7 +102,11 @@ export class JobManager {
       signal: controller.signal,
       progress: (fraction, message) => {
         if (rec.snapshot.state !== 'running') return;
-        rec.snapshot = { ...rec.snapshot, progress: fraction === null ? null : Math.max(0, Math.min(1, fraction)), ...(message !== undefined ? { message } : {}) } as JobSnapshot;
+        rec.snapshot = {
+          ...rec.snapshot,
+          progress: fraction === null ? null : Math.max(0, Math.min(1, fraction)),
+          ...(message !== undefined ? { message } : {}),
+        } as JobSnapshot;
         this.events.update(rec.snapshot);
       },
       log: (text, stream = 'info') => {
@@ -95,7 +120,9 @@ export class JobManager {
         // saying why (its run still finishes its clean-up).
         const checked = chunkSchema?.safeParse(data);
         if (!checked?.success) {
-          rec.contractBreach ??= chunkSchema ? `A ${opts.kind} job sent a partial result that does not match the API contract (${issuesOf(checked!.error)}).` : `A ${opts.kind} job sent a partial result, which jobs of its kind do not send in the API contract.`;
+          rec.contractBreach ??= chunkSchema
+            ? `A ${opts.kind} job sent a partial result that does not match the API contract (${issuesOf(checked!.error)}).`
+            : `A ${opts.kind} job sent a partial result, which jobs of its kind do not send in the API contract.`;
           return;
         }
         this.events.chunk({ jobId: id, seq: ++rec.chunkSeq, kind: opts.kind, data } as JobChunk);
@@ -107,7 +134,11 @@ export class JobManager {
         const result = await opts.run(handle);
         if (!controller.signal.aborted) this.checkResult(rec, opts.kind, result);
         if (rec.contractBreach) throw contractError(rec.contractBreach);
-        this.finish(rec, controller.signal.aborted ? 'cancelled' : 'succeeded', { result, progress: 1, message: controller.signal.aborted ? 'Cancelled' : 'Done' } as Partial<JobSnapshot>);
+        this.finish(rec, controller.signal.aborted ? 'cancelled' : 'succeeded', {
+          result,
+          progress: 1,
+          message: controller.signal.aborted ? 'Cancelled' : 'Done',
+        } as Partial<JobSnapshot>);
       } catch (err) {
         if (controller.signal.aborted) this.finish(rec, 'cancelled', { message: 'Cancelled' });
         else {
@@ -121,7 +152,8 @@ export class JobManager {
 
   private checkResult(rec: JobRecord, kind: JobKind, result: unknown): void {
     const checked = jobResultSchema(kind).safeParse(result);
-    if (!checked.success) rec.contractBreach ??= `A ${kind} job returned a result that does not match the API contract (${issuesOf(checked.error)}).`;
+    if (!checked.success)
+      rec.contractBreach ??= `A ${kind} job returned a result that does not match the API contract (${issuesOf(checked.error)}).`;
   }
 
   private finish(rec: JobRecord, state: JobSnapshot['state'], patch: Partial<JobSnapshot>): void {

@@ -1,4 +1,4 @@
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '@/shared/api/errors';
 
 /**
  * A container image reference, `[registry[:port]/]path[:tag][@digest]`, parsed with the docker
@@ -27,7 +27,12 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
 function invalid(ref: string, why: string): ApiError {
-  return new ApiError('IMAGE_NAME_INVALID', `"${ref}" is not a valid image name: ${why}. Expected [registry[:port]/]name[:tag], e.g. registry.cern.ch/docker.io/seldonio/mlserver:1.5.0.`, { image: ref }, 'ImageNameError');
+  return new ApiError(
+    'IMAGE_NAME_INVALID',
+    `"${ref}" is not a valid image name: ${why}. Expected [registry[:port]/]name[:tag], e.g. registry.cern.ch/docker.io/seldonio/mlserver:1.5.0.`,
+    { image: ref },
+    'ImageNameError',
+  );
 }
 
 export function parseImageRef(input: string): ImageRef {

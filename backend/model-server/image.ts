@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '@/shared/api/errors';
 import { imageExists, pullImage, PullError, type PullProgress } from '../engine/images';
 import { parseImageRef, type ImageRef } from './image-ref';
-import type { LocalImage } from '../../shared/api/contract/model-server';
+import type { LocalImage } from '@/shared/api/contract/model-server';
 
 /** Local images, optionally only those whose last name component matches (e.g. every `…/mlserver:*`). */
 export async function listLocalImages(docker: Docker, baseName?: string): Promise<LocalImage[]> {
@@ -21,23 +21,30 @@ export async function listLocalImages(docker: Docker, baseName?: string): Promis
 /** Give a local image the name the template expects (`docker tag source target`). */
 export async function tagLocalImage(docker: Docker, source: string, target: string): Promise<void> {
   const t = parseImageRef(target);
-  if (!(await imageExists(docker, source))) throw new ApiError('IMAGE_NOT_FOUND', `There is no local image ${source} to tag.`, { image: source }, 'ImageNotFoundError');
+  if (!(await imageExists(docker, source)))
+    throw new ApiError('IMAGE_NOT_FOUND', `There is no local image ${source} to tag.`, { image: source }, 'ImageNotFoundError');
   const repo = `${t.registry ? `${t.registry}/` : ''}${t.repository}`;
   await docker.getImage(source).tag({ repo, tag: t.tag ?? 'latest' });
 }
 
 export function explainPullFailure(ref: ImageRef, reason: string, candidates: LocalImage[]): ApiError {
-  const offline = /no such host|dial tcp|i\/o timeout|connection refused|network is unreachable|TLS handshake|server misbehaving|EAI_AGAIN/i.test(reason);
+  const offline =
+    /no such host|dial tcp|i\/o timeout|connection refused|network is unreachable|TLS handshake|server misbehaving|EAI_AGAIN/i.test(reason);
   const denied = /denied|unauthorized|authentication required/i.test(reason);
   const notFound = /not found|manifest unknown|name unknown|does not exist/i.test(reason) && !denied;
   const why = offline
     ? `the registry ${ref.registryHost} cannot be reached from this machine (offline, firewall, or a registry you can only reach from another network)`
-    : denied ? `${ref.registryHost} refused access (log in with \`docker login ${ref.registryHost}\` if the image is private)`
-    : notFound ? `${ref.registryHost} has no image ${ref.repository}${ref.tag ? ` with tag ${ref.tag}` : ''} (check the spelling and tag)`
-    : 'the engine reported an error';
+    : denied
+      ? `${ref.registryHost} refused access (log in with \`docker login ${ref.registryHost}\` if the image is private)`
+      : notFound
+        ? `${ref.registryHost} has no image ${ref.repository}${ref.tag ? ` with tag ${ref.tag}` : ''} (check the spelling and tag)`
+        : 'the engine reported an error';
   const options = [
     candidates.length
-      ? `Use a local image instead: ${candidates.slice(0, 5).map((c) => c.ref).join(', ')} — choose it, or tag it with \`docker tag ${candidates[0].ref} ${ref.full}\`.`
+      ? `Use a local image instead: ${candidates
+          .slice(0, 5)
+          .map((c) => c.ref)
+          .join(', ')} — choose it, or tag it with \`docker tag ${candidates[0].ref} ${ref.full}\`.`
       : `If you have this image under another name${ref.registryHost === 'docker.io' ? ` (e.g. from a mirror such as registry.cern.ch/docker.io/${ref.repository}:${ref.tag ?? 'latest'})` : ''}, tag it: \`docker tag <local image> ${ref.full}\`.`,
     `Or load it from a file saved elsewhere: \`docker save ${ref.full} -o image.tar\` there, then \`docker load -i image.tar\` here.`,
     'Or set Properties.Image in the template to an image your registry mirror serves.',

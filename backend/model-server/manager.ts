@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import type { ServerRun } from '../../shared/api/contract/model-server';
-import { ApiError } from '../../shared/api/errors';
+import type { ServerRun } from '@/shared/api/contract/model-server';
+import { ApiError } from '@/shared/api/errors';
 import { buildLocal } from '../build-local/local-build';
 import { readTemplate, requireResource } from '../build-local/template-source';
 import { findStudioContainers, OWNER_LABEL, ownerIsAlive, studioLabels } from '../engine/labels';
@@ -16,7 +16,7 @@ import { findFreePort } from './ports';
 import { makeWorldReadable, unreadableBy } from './readable';
 import { NotReadyError, waitUntilReady } from './readiness';
 import { serverSpec, type ServerSpec } from './server-spec';
-import { systemErrorReason } from '../../shared/api/system-errors';
+import { systemErrorReason } from '@/shared/api/system-errors';
 
 export const MODEL_SERVER_JOB_KIND = 'model-server';
 type JobHandle = AnyJobHandle<typeof MODEL_SERVER_JOB_KIND>;
@@ -66,7 +66,9 @@ interface RunRecord {
 }
 
 function lastLinesText(lines: ServerRun['lastLines']): string {
-  return lines?.length ? `\nLast log lines:\n${lines.map((l) => `  ${l.stream === 'stderr' ? '!' : ' '} ${l.text}`).join('\n')}` : '\n(The container printed nothing.)';
+  return lines?.length
+    ? `\nLast log lines:\n${lines.map((l) => `  ${l.stream === 'stderr' ? '!' : ' '} ${l.text}`).join('\n')}`
+    : '\n(The container printed nothing.)';
 }
 
 function isPortConflict(err: unknown): boolean {
@@ -83,7 +85,10 @@ export class ModelServerManager {
   constructor(private readonly deps: ModelServerDeps) {}
 
   list(projectDir?: string): ServerRun[] {
-    return [...this.records.values()].map((r) => r.run).filter((r) => !projectDir || r.projectDir === path.resolve(projectDir)).reverse();
+    return [...this.records.values()]
+      .map((r) => r.run)
+      .filter((r) => !projectDir || r.projectDir === path.resolve(projectDir))
+      .reverse();
   }
 
   get(id: string): ServerRun {
@@ -124,7 +129,13 @@ export class ModelServerManager {
     const spec = serverSpec(template.dir, resource, opts.image);
     const requestedPort = opts.port ?? spec.defaultHostPort;
     const busy = this.list(template.dir).find((r) => r.resourceKey === resource.key && !r.endedAt);
-    if (busy) throw new ApiError('ALREADY_RUNNING', `${resource.key} already has a model server (${busy.state}${busy.url ? ` at ${busy.url}` : ''}). Stop it first.`, { id: busy.id }, 'AlreadyRunningError');
+    if (busy)
+      throw new ApiError(
+        'ALREADY_RUNNING',
+        `${resource.key} already has a model server (${busy.state}${busy.url ? ` at ${busy.url}` : ''}). Stop it first.`,
+        { id: busy.id },
+        'AlreadyRunningError',
+      );
     const rec: RunRecord = { run: undefined as unknown as ServerRun, stop: deferred(), ready: deferred(), ended: deferred() };
     const snapshot = this.deps.jobs.start({
       kind: MODEL_SERVER_JOB_KIND,
@@ -191,12 +202,24 @@ export class ModelServerManager {
       const exitedError = new Promise<ApiError>((resolve) => {
         void c
           .wait()
-          .then((r: { StatusCode: number }) => r.StatusCode, () => -1)
+          .then(
+            (r: { StatusCode: number }) => r.StatusCode,
+            () => -1,
+          )
           .then(async (code) => {
-            if (!tearingDown) resolve(await this.exitError(rec, c, code, rec.run.state === 'ready' ? 'while serving' : 'before it was ready'));
+            if (!tearingDown)
+              resolve(await this.exitError(rec, c, code, rec.run.state === 'ready' ? 'while serving' : 'before it was ready'));
           })
           .catch((err: Error) => {
-            if (!tearingDown) resolve(new ApiError('CONTAINER_EXITED', `The model server container ended and its state could not be read: ${err.message}`, undefined, 'ContainerExitedError'));
+            if (!tearingDown)
+              resolve(
+                new ApiError(
+                  'CONTAINER_EXITED',
+                  `The model server container ended and its state could not be read: ${err.message}`,
+                  undefined,
+                  'ContainerExitedError',
+                ),
+              );
           });
       });
 
@@ -206,11 +229,18 @@ export class ModelServerManager {
         await waitUntilReady(rec.run.url!, spec.modelName, {
           timeoutMs,
           signal: job.signal,
-          stop: Promise.race([exitedError, rec.stop.promise.then(() => new ApiError('CANCELLED', 'Stopped before the model server was ready', undefined, 'CancelledError'))]),
+          stop: Promise.race([
+            exitedError,
+            rec.stop.promise.then(
+              () => new ApiError('CANCELLED', 'Stopped before the model server was ready', undefined, 'CancelledError'),
+            ),
+          ]),
           onPoll: (s, elapsed) =>
             this.update(
               rec,
-              { message: `Waiting for the model server (${Math.round(elapsed / 1000)} s of ${Math.round(timeoutMs / 1000)} s): server ${s.server ? 'ready' : 'not ready'}, model ${s.model ? 'ready' : 'not ready'}${s.detail ? ` (${s.detail})` : ''}` },
+              {
+                message: `Waiting for the model server (${Math.round(elapsed / 1000)} s of ${Math.round(timeoutMs / 1000)} s): server ${s.server ? 'ready' : 'not ready'}, model ${s.model ? 'ready' : 'not ready'}${s.detail ? ` (${s.detail})` : ''}`,
+              },
               Math.min(0.99, elapsed / timeoutMs),
             ),
         });
@@ -228,7 +258,11 @@ export class ModelServerManager {
         throw err;
       }
       const readyAt = new Date();
-      this.update(rec, { state: 'ready', message: `Ready at ${rec.run.url}`, readyAt: readyAt.toISOString(), readyMs: readyAt.getTime() - t0 }, 1);
+      this.update(
+        rec,
+        { state: 'ready', message: `Ready at ${rec.run.url}`, readyAt: readyAt.toISOString(), readyMs: readyAt.getTime() - t0 },
+        1,
+      );
       job.log(`Model ${spec.modelName} is ready at ${rec.run.url} (${((readyAt.getTime() - t0) / 1000).toFixed(1)} s after Start)`, 'info');
       rec.ready.resolve(rec.run);
 
@@ -241,9 +275,17 @@ export class ModelServerManager {
       this.update(rec, { state: 'stopping', message: 'Stopping…' });
       return rec.run;
     } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError((err as NodeJS.ErrnoException).code ?? 'START_FAILED', (err as Error).message, undefined, (err as Error).name);
+      const e =
+        err instanceof ApiError
+          ? err
+          : new ApiError((err as NodeJS.ErrnoException).code ?? 'START_FAILED', (err as Error).message, undefined, (err as Error).name);
       const cancelled = job.signal.aborted || e.code === 'CANCELLED';
-      this.update(rec, cancelled ? { state: 'stopping', message: 'Stopping…' } : { state: rec.run.state === 'exited' ? 'exited' : 'failed', message: e.message, error: { code: e.code, message: e.message } });
+      this.update(
+        rec,
+        cancelled
+          ? { state: 'stopping', message: 'Stopping…' }
+          : { state: rec.run.state === 'exited' ? 'exited' : 'failed', message: e.message, error: { code: e.code, message: e.message } },
+      );
       rec.ready.reject(e);
       if (cancelled) return rec.run;
       throw e;
@@ -251,27 +293,39 @@ export class ModelServerManager {
       tearingDown = true;
       if (docker && container) {
         await container.stop({ t: 5 }).catch(() => undefined);
-        await removeContainerQuietly(docker, container.id).catch((err) => job.log(`Could not remove container ${container!.id.slice(0, 12)}: ${(err as Error).message}`, 'stderr'));
+        await removeContainerQuietly(docker, container.id).catch((err) =>
+          job.log(`Could not remove container ${container!.id.slice(0, 12)}: ${(err as Error).message}`, 'stderr'),
+        );
         await logs?.catch(() => undefined);
         job.log(`Container ${container.id.slice(0, 12)} stopped and removed`, 'info');
       }
       const endedAt = new Date().toISOString();
       const finalState = rec.run.state === 'failed' || rec.run.state === 'exited' ? rec.run.state : 'stopped';
       this.update(rec, { state: finalState, endedAt, ...(finalState === 'stopped' ? { message: 'Stopped' } : {}) });
-      await this.saveRun(rec, job).catch((err) => job.log(`Could not save the run's logs in ${rec.run.runDir}: ${systemErrorReason(err)}`, 'stderr'));
+      await this.saveRun(rec, job).catch((err) =>
+        job.log(`Could not save the run's logs in ${rec.run.runDir}: ${systemErrorReason(err)}`, 'stderr'),
+      );
       rec.ended.resolve(rec.run);
     }
   }
 
   private async prepareBuild(rec: RunRecord, job: JobHandle, spec: ServerSpec, templateFile: string, opts: StartOptions): Promise<void> {
     const mode = opts.build ?? 'if-missing';
-    const exists = await fs.stat(spec.resourceDir).then((s) => s.isDirectory(), () => false);
+    const exists = await fs.stat(spec.resourceDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (mode === 'always' || (mode === 'if-missing' && !exists)) {
       this.update(rec, { message: 'Building .dism-artifacts/build (local build)…' });
       const res = await buildLocal(templateFile, { onProgress: (m) => job.log(m, 'info') });
       job.log(`Local build written to ${res.buildDir} (local build — DIALS checks not run)`, 'info');
     } else if (!exists) {
-      throw new ApiError('BUILD_MISSING', `There is no local build for ${spec.resourceKey} (${spec.resourceDir} is missing). Run the local build first.`, undefined, 'BuildMissingError');
+      throw new ApiError(
+        'BUILD_MISSING',
+        `There is no local build for ${spec.resourceKey} (${spec.resourceDir} is missing). Run the local build first.`,
+        undefined,
+        'BuildMissingError',
+      );
     }
   }
 
@@ -284,10 +338,20 @@ export class ModelServerManager {
         job.log(`Image ${spec.image} is not on this machine; pulling it`, 'info');
       },
       onProgress: (p) => {
-        this.update(rec, { pull: p, message: `Pulling ${spec.image}: ${p.layers.filter((l) => /complete|exists/i.test(l.status)).length}/${p.layers.length} layers` }, p.fraction);
+        this.update(
+          rec,
+          {
+            pull: p,
+            message: `Pulling ${spec.image}: ${p.layers.filter((l) => /complete|exists/i.test(l.status)).length}/${p.layers.length} layers`,
+          },
+          p.fraction,
+        );
         if (Date.now() - lastLogged > 2000) {
           lastLogged = Date.now();
-          job.log(`pull: ${p.layers.map((l) => `${l.id} ${l.status}${l.total ? ` ${Math.round(((l.current ?? 0) / l.total) * 100)}%` : ''}`).join(', ') || p.status}`, 'info');
+          job.log(
+            `pull: ${p.layers.map((l) => `${l.id} ${l.status}${l.total ? ` ${Math.round(((l.current ?? 0) / l.total) * 100)}%` : ''}`).join(', ') || p.status}`,
+            'info',
+          );
         }
       },
     });
@@ -318,7 +382,9 @@ export class ModelServerManager {
       bad = await unreadableBy(spec.resourceDir, spec.runsAsUid, 0);
     }
     if (bad.length) {
-      const list = bad.slice(0, 8).map((b) => `  ${path.relative(spec.resourceDir, b.path) || '.'} (${b.kind}, mode ${b.mode}, owner ${b.uid}:${b.gid})`);
+      const list = bad
+        .slice(0, 8)
+        .map((b) => `  ${path.relative(spec.resourceDir, b.path) || '.'} (${b.kind}, mode ${b.mode}, owner ${b.uid}:${b.gid})`);
       throw new ApiError(
         'MOUNT_NOT_READABLE',
         `The ${spec.framework} image runs as UID ${spec.runsAsUid}, which cannot read ${bad.length}${bad.length >= 50 ? '+' : ''} entr${bad.length === 1 ? 'y' : 'ies'} of ${spec.resourceDir}:\n${list.join('\n')}\nFix: chmod -R a+rX "${spec.resourceDir}" (or make the files in CodeUri readable and build again), or start with "Fix permissions".`,
@@ -328,20 +394,30 @@ export class ModelServerManager {
     }
   }
 
-  private async createAndStart(rec: RunRecord, job: JobHandle, docker: Docker, spec: ServerSpec): Promise<{ container: Docker.Container; logs: Promise<void> }> {
+  private async createAndStart(
+    rec: RunRecord,
+    job: JobHandle,
+    docker: Docker,
+    spec: ServerSpec,
+  ): Promise<{ container: Docker.Container; logs: Promise<void> }> {
     const tried = new Set<number>();
     const portKey = `${spec.containerPort}/tcp`;
     for (let attempt = 0; ; attempt++) {
       const hostPort = await findFreePort(rec.run.requestedPort, '127.0.0.1', 100, tried);
       tried.add(hostPort);
-      const portNote = hostPort !== rec.run.requestedPort ? `Port ${rec.run.requestedPort} is in use on 127.0.0.1; using ${hostPort}.` : undefined;
+      const portNote =
+        hostPort !== rec.run.requestedPort ? `Port ${rec.run.requestedPort} is in use on 127.0.0.1; using ${hostPort}.` : undefined;
       const container = await docker.createContainer({
         name: `dism-studio-${spec.modelName}-${rec.run.id.slice(0, 8)}`,
         Image: spec.image,
         Cmd: spec.cmd,
         Env: spec.env,
         Tty: false,
-        Labels: studioLabels({ project: rec.run.projectDir, role: MODEL_SERVER_ROLE, extra: { [RESOURCE_LABEL]: spec.resourceKey, 'dism.run': rec.run.id } }),
+        Labels: studioLabels({
+          project: rec.run.projectDir,
+          role: MODEL_SERVER_ROLE,
+          extra: { [RESOURCE_LABEL]: spec.resourceKey, 'dism.run': rec.run.id },
+        }),
         ExposedPorts: { [portKey]: {} },
         HostConfig: {
           Binds: [`${spec.resourceDir}:${spec.mountPath}:ro`],
@@ -363,11 +439,19 @@ export class ModelServerManager {
           continue;
         }
         const msg = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
-        throw new ApiError('CONTAINER_START_FAILED', `The container for ${spec.modelName} could not start: ${msg}${/executable file not found|no such file/i.test(msg) ? `\nThe image ${spec.image} has no "${spec.cmd[0]}" command; is it a ${spec.framework} image?` : ''}`, undefined, 'ContainerStartError');
+        throw new ApiError(
+          'CONTAINER_START_FAILED',
+          `The container for ${spec.modelName} could not start: ${msg}${/executable file not found|no such file/i.test(msg) ? `\nThe image ${spec.image} has no "${spec.cmd[0]}" command; is it a ${spec.framework} image?` : ''}`,
+          undefined,
+          'ContainerStartError',
+        );
       }
       const url = `http://127.0.0.1:${hostPort}`;
       this.update(rec, { hostPort, url, ...(portNote ? { portNote } : {}) });
-      job.log(`Started container ${container.id.slice(0, 12)} from ${spec.image}: ${spec.cmd.join(' ')}; ${spec.resourceDir} mounted read-only at ${spec.mountPath}; ${url} → port ${spec.containerPort}`, 'info');
+      job.log(
+        `Started container ${container.id.slice(0, 12)} from ${spec.image}: ${spec.cmd.join(' ')}; ${spec.resourceDir} mounted read-only at ${spec.mountPath}; ${url} → port ${spec.containerPort}`,
+        'info',
+      );
       if (portNote) job.log(portNote, 'info');
       return { container, logs };
     }

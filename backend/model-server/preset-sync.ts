@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
-import { ApiError } from '../../shared/api/errors';
-import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
+import { ApiError } from '@/shared/api/errors';
+import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
 import { readTemplate, requireResource } from '../build-local/template-source';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { encodeNpy, parseNpy } from '../pipeline/npy';
 import { loadPresetFile, parsePreset } from '../pipeline/preset-io';
-import type { PresetSyncState } from '../../shared/api/contract/model-server';
+import type { PresetSyncState } from '@/shared/api/contract/model-server';
 
 /**
  * DISM Studio's PixelNMF model server handler (demo-assets/mlserver-model) reads its thresholds,
@@ -24,14 +24,21 @@ function decisionView(p: ModelPreset, part: (typeof PARTS)[number]): string {
   return JSON.stringify(p[part]);
 }
 
-async function locate(templateFile: string, resourceKey?: string): Promise<PresetSyncState & { members?: Record<string, Uint8Array>; preset?: ModelPreset }> {
+async function locate(
+  templateFile: string,
+  resourceKey?: string,
+): Promise<PresetSyncState & { members?: Record<string, Uint8Array>; preset?: ModelPreset }> {
   const t = await readTemplate(templateFile);
   const r = requireResource(t, resourceKey);
   const presetFile = path.join(t.dir, PRESET_FILE_NAME);
   const modelUri = r.properties.ModelUri;
-  if (r.framework !== 'MLServer' || typeof modelUri !== 'string' || !modelUri.endsWith('.npz')) return { applicable: false, reason: 'the model file is not an .npz' };
+  if (r.framework !== 'MLServer' || typeof modelUri !== 'string' || !modelUri.endsWith('.npz'))
+    return { applicable: false, reason: 'the model file is not an .npz' };
   const modelFile = path.resolve(t.dir, modelUri);
-  const exists = await fs.access(presetFile).then(() => true, () => false);
+  const exists = await fs.access(presetFile).then(
+    () => true,
+    () => false,
+  );
   if (!exists) return { applicable: false, reason: `no ${PRESET_FILE_NAME} in the project`, modelFile };
   let members: Record<string, Uint8Array>;
   try {
@@ -39,7 +46,8 @@ async function locate(templateFile: string, resourceKey?: string): Promise<Prese
   } catch (err) {
     return { applicable: false, reason: `${modelFile} is not a readable .npz (${(err as Error).message})`, modelFile };
   }
-  if (!members[MEMBER]) return { applicable: false, reason: `${path.basename(modelFile)} has no embedded preset (preset_json)`, modelFile, presetFile };
+  if (!members[MEMBER])
+    return { applicable: false, reason: `${path.basename(modelFile)} has no embedded preset (preset_json)`, modelFile, presetFile };
   const preset = (await loadPresetFile(presetFile)).preset;
   return { applicable: true, presetFile, modelFile, members, preset };
 }
@@ -52,7 +60,13 @@ export async function presetSyncState(templateFile: string, resourceKey?: string
   try {
     embedded = parsePreset(JSON.parse(Buffer.from(embeddedBytes as Uint8Array).toString('utf8')), `${s.modelFile}[preset_json]`);
   } catch (err) {
-    return { applicable: true, presetFile: s.presetFile, modelFile: s.modelFile, inSync: false, differences: [`the embedded preset is unreadable: ${(err as Error).message}`] };
+    return {
+      applicable: true,
+      presetFile: s.presetFile,
+      modelFile: s.modelFile,
+      inSync: false,
+      differences: [`the embedded preset is unreadable: ${(err as Error).message}`],
+    };
   }
   const differences = PARTS.filter((part) => decisionView(embedded, part) !== decisionView(s.preset!, part));
   return { applicable: true, presetFile: s.presetFile, modelFile: s.modelFile, inSync: differences.length === 0, differences };

@@ -22,7 +22,8 @@ export async function unreadableBy(dir: string, uid = 1000, gid = 0, limit = 50)
     const isDir = st.isDirectory();
     const [r, x] = st.uid === uid ? [0o400, 0o100] : st.gid === gid ? [0o040, 0o010] : [0o004, 0o001];
     const ok = (st.mode & r) !== 0 && (!isDir || (st.mode & x) !== 0);
-    if (!ok) out.push({ path: p, mode: (st.mode & 0o777).toString(8).padStart(3, '0'), uid: st.uid, gid: st.gid, kind: isDir ? 'dir' : 'file' });
+    if (!ok)
+      out.push({ path: p, mode: (st.mode & 0o777).toString(8).padStart(3, '0'), uid: st.uid, gid: st.gid, kind: isDir ? 'dir' : 'file' });
     if (isDir && ok) for (const e of await fs.readdir(p)) await check(path.join(p, e));
   };
   await check(dir);
@@ -32,6 +33,6 @@ export async function unreadableBy(dir: string, uid = 1000, gid = 0, limit = 50)
 /** Make a build folder readable for everyone (what `chmod -R a+rX` does). */
 export async function makeWorldReadable(dir: string): Promise<void> {
   const st = await fs.stat(dir);
-  await fs.chmod(dir, (st.mode & 0o7777) | (st.isDirectory() ? 0o555 : (st.mode & 0o111 ? 0o555 : 0o444)));
+  await fs.chmod(dir, (st.mode & 0o7777) | (st.isDirectory() ? 0o555 : st.mode & 0o111 ? 0o555 : 0o444));
   if (st.isDirectory()) for (const e of await fs.readdir(dir)) await makeWorldReadable(path.join(dir, e));
 }

@@ -13,19 +13,24 @@ async function ok(url: string, timeoutMs: number): Promise<{ ok: boolean; detail
     return { ok: res.status === 200, detail: res.status === 200 ? undefined : `HTTP ${res.status}` };
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
-    return { ok: false, detail: cause?.code === 'ECONNREFUSED' ? 'connection refused' : cause?.code ?? (err as Error).message };
+    return { ok: false, detail: cause?.code === 'ECONNREFUSED' ? 'connection refused' : (cause?.code ?? (err as Error).message) };
   }
 }
 
 export async function checkReady(baseUrl: string, modelName: string, timeoutMs = 2000): Promise<ReadinessState> {
   const server = await ok(`${baseUrl}/v2/health/ready`, timeoutMs);
-  const model = server.ok ? await ok(`${baseUrl}/v2/models/${encodeURIComponent(modelName)}/ready`, timeoutMs) : { ok: false, detail: undefined };
+  const model = server.ok
+    ? await ok(`${baseUrl}/v2/models/${encodeURIComponent(modelName)}/ready`, timeoutMs)
+    : { ok: false, detail: undefined };
   return { server: server.ok, model: model.ok, detail: server.detail ?? model.detail };
 }
 
 export class NotReadyError extends Error {
   override name = 'NotReadyError';
-  constructor(readonly last: ReadinessState, readonly timeoutMs: number) {
+  constructor(
+    readonly last: ReadinessState,
+    readonly timeoutMs: number,
+  ) {
     super(`not ready within ${Math.round(timeoutMs / 1000)} s`);
   }
 }
@@ -37,7 +42,13 @@ export class NotReadyError extends Error {
 export async function waitUntilReady(
   baseUrl: string,
   modelName: string,
-  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; stop?: Promise<Error>; onPoll?: (s: ReadinessState, elapsedMs: number) => void },
+  opts: {
+    timeoutMs: number;
+    intervalMs?: number;
+    signal?: AbortSignal;
+    stop?: Promise<Error>;
+    onPoll?: (s: ReadinessState, elapsedMs: number) => void;
+  },
 ): Promise<number> {
   const t0 = Date.now();
   let stopped: Error | undefined;

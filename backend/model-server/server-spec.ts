@@ -34,7 +34,32 @@ export function serverSpec(projectDir: string, r: ResourceView, imageOverride?: 
   const imageSource = imageOverride?.trim() ? 'option' : templateImage ? 'template' : 'default';
   const env = ['PYTHONDONTWRITEBYTECODE=1'];
   if (r.framework === 'MLServer') {
-    return { framework: 'MLServer', image, imageSource, modelName: name, resourceKey: r.key, resourceDir, mountPath: `/mnt/${name}`, cmd: ['mlserver', 'start', `/mnt/${name}`], env, containerPort: 8080, defaultHostPort: 8080, runsAsUid: 1000 };
+    return {
+      framework: 'MLServer',
+      image,
+      imageSource,
+      modelName: name,
+      resourceKey: r.key,
+      resourceDir,
+      mountPath: `/mnt/${name}`,
+      cmd: ['mlserver', 'start', `/mnt/${name}`],
+      env,
+      containerPort: 8080,
+      defaultHostPort: 8080,
+      runsAsUid: 1000,
+    };
   }
-  return { framework: 'Tritonserver', image, imageSource, modelName: name, resourceKey: r.key, resourceDir, mountPath: '/models/model-repository', cmd: ['tritonserver', '--model-repository=/models/model-repository'], env, containerPort: 8000, defaultHostPort: 8000 };
+  return {
+    framework: 'Tritonserver',
+    image,
+    imageSource,
+    modelName: name,
+    resourceKey: r.key,
+    resourceDir,
+    mountPath: '/models/model-repository',
+    cmd: ['tritonserver', '--model-repository=/models/model-repository'],
+    env,
+    containerPort: 8000,
+    defaultHostPort: 8000,
+  };
 }

@@ -78,7 +78,8 @@ export function encodeNmfOnnx(spec: NmfOnnxSpec): Uint8Array {
   const { nComponents: k, rows, cols } = spec;
   const d = rows * cols;
   const steps = spec.steps ?? DEFAULT_NMF_STEPS;
-  if (spec.components.length !== k * d) throw new Error(`NMF components have ${spec.components.length} values, expected ${k} × ${rows}·${cols} = ${k * d}`);
+  if (spec.components.length !== k * d)
+    throw new Error(`NMF components have ${spec.components.length} values, expected ${k} × ${rows}·${cols} = ${k * d}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
   const H = Float32Array.from(spec.components);
   const HT = new Float32Array(d * k);

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { PresetLayer } from '../../shared/preset/model-preset';
-import type { NdArray, NumericArray } from '../../shared/pipeline/ndarray';
-import { shapeText } from '../../shared/pipeline/ndarray';
+import type { PresetLayer } from '@/shared/preset/model-preset';
+import type { NdArray, NumericArray } from '@/shared/pipeline/ndarray';
+import { shapeText } from '@/shared/pipeline/ndarray';
 import { loadDialsJson } from './dials-json';
 import { loadDialsParquet } from './dials-parquet';
-import { lumiIdsProblem, rawCountsProblem } from '../../shared/pipeline/input-checks';
+import { lumiIdsProblem, rawCountsProblem } from '@/shared/pipeline/input-checks';
 import { inputError } from './input-error';
 import { NpyFormatError, readNpyFile, readNpzFile } from './npy';
 import { lumiKey } from './oms';
@@ -82,29 +82,46 @@ async function loadLayer(file: string, layer: DataLayer): Promise<LayerData> {
   if (ext === '.npz') {
     const all = await wrapNpy(readNpzFile(file));
     const keys = Object.keys(all);
-    const key = keys.includes(layer.name) ? layer.name : keys.includes(`raw_${layer.name}`) ? `raw_${layer.name}` : keys.length === 1 ? keys[0] : null;
+    const key = keys.includes(layer.name)
+      ? layer.name
+      : keys.includes(`raw_${layer.name}`)
+        ? `raw_${layer.name}`
+        : keys.length === 1
+          ? keys[0]
+          : null;
     if (!key) throw inputError(`${file}: no array "${layer.name}" in the archive (has ${keys.join(', ') || 'none'})`);
     checkStack(all[key], layer, `${file}[${key}]`);
     const runs = all.run_number ?? all.runs;
     const lumis = all.ls_number ?? all.lumis ?? all.lumisection_number;
-    return { source: `${file}[${key}]`, n: all[key].shape[0], data: all[key].data, ...(runs && lumis ? { runs: Float64Array.from(runs.data), lumis: Float64Array.from(lumis.data) } : {}) };
+    return {
+      source: `${file}[${key}]`,
+      n: all[key].shape[0],
+      data: all[key].data,
+      ...(runs && lumis ? { runs: Float64Array.from(runs.data), lumis: Float64Array.from(lumis.data) } : {}),
+    };
   }
   if (ext === '.parquet' || ext === '.json') {
-    const m = ext === '.parquet' ? await loadDialsParquet(file, layer.monitoringElement) : await loadDialsJson(file, layer.monitoringElement);
+    const m =
+      ext === '.parquet' ? await loadDialsParquet(file, layer.monitoringElement) : await loadDialsJson(file, layer.monitoringElement);
     if (m.me !== null && m.me !== layer.monitoringElement) {
       throw inputError(`${file}: holds monitoring element "${m.me}", but layer ${layer.name} is "${layer.monitoringElement}"`);
     }
     if (m.rows !== layer.shape[0] || m.cols !== layer.shape[1]) {
-      throw inputError(`${file}: ${layer.name} maps are ${m.rows} × ${m.cols} (y_bin × x_bin), expected ${layer.shape[0]} × ${layer.shape[1]}`);
+      throw inputError(
+        `${file}: ${layer.name} maps are ${m.rows} × ${m.cols} (y_bin × x_bin), expected ${layer.shape[0]} × ${layer.shape[1]}`,
+      );
     }
     return { source: file, n: m.n, data: m.maps, runs: m.runs, lumis: m.lumis };
   }
-  throw inputError(`${file}: unsupported data file type "${ext || '(none)'}" for layer ${layer.name}; use .npy, .npz, .parquet or DIALS .json`);
+  throw inputError(
+    `${file}: unsupported data file type "${ext || '(none)'}" for layer ${layer.name}; use .npy, .npz, .parquet or DIALS .json`,
+  );
 }
 
 async function loadIds(file: string, what: string, n: number): Promise<Float64Array> {
   const arr = await wrapNpy(readNpyFile(file));
-  if (arr.shape.length !== 1 || arr.shape[0] !== n) throw inputError(`${file}: ${what} has shape ${shapeText(arr.shape)}, expected (${n},) — one per lumisection`);
+  if (arr.shape.length !== 1 || arr.shape[0] !== n)
+    throw inputError(`${file}: ${what} has shape ${shapeText(arr.shape)}, expected (${n},) — one per lumisection`);
   const values = Float64Array.from(arr.data);
   const bad = lumiIdsProblem(values, what === 'run numbers' ? 'run number' : 'LS number');
   if (bad) throw inputError(`${file}: ${bad}`);
@@ -114,7 +131,9 @@ async function loadIds(file: string, what: string, n: number): Promise<Float64Ar
 /** Every file a data spec names (absolute), for the check that no output replaces an input. */
 export function dataInputFiles(spec: DataInputSpec): string[] {
   const base = spec.baseDir ?? process.cwd();
-  return [...Object.values(spec.layers), spec.runs, spec.lumis, spec.oms, spec.hlt].filter((p): p is string => Boolean(p)).map((p) => path.resolve(base, p));
+  return [...Object.values(spec.layers), spec.runs, spec.lumis, spec.oms, spec.hlt]
+    .filter((p): p is string => Boolean(p))
+    .map((p) => path.resolve(base, p));
 }
 
 /** Load and align the raw maps of every preset layer. */
@@ -122,9 +141,13 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
   const base = spec.baseDir ?? process.cwd();
   const abs = (p: string) => path.resolve(base, p);
   const unknown = Object.keys(spec.layers).filter((k) => !preset.layers.some((l) => l.name === k));
-  if (unknown.length) throw inputError(`data given for ${unknown.join(', ')}, which the preset does not have (layers: ${preset.layers.map((l) => l.name).join(', ')})`);
+  if (unknown.length)
+    throw inputError(
+      `data given for ${unknown.join(', ')}, which the preset does not have (layers: ${preset.layers.map((l) => l.name).join(', ')})`,
+    );
   const missing = preset.layers.filter((l) => !spec.layers[l.name]);
-  if (missing.length) throw inputError(`no data for layer(s) ${missing.map((l) => l.name).join(', ')}; give one file per layer (NAME=FILE)`);
+  if (missing.length)
+    throw inputError(`no data for layer(s) ${missing.map((l) => l.name).join(', ')}; give one file per layer (NAME=FILE)`);
   const loaded: LayerData[] = [];
   for (const layer of preset.layers) {
     const l = await loadLayer(abs(spec.layers[layer.name]), layer);
@@ -142,7 +165,8 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
   }
   if (!runs || !lumis) {
     for (const l of loaded) {
-      if (l.n !== first.n) throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
+      if (l.n !== first.n)
+        throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
     }
     warnings.push('no run/LS numbers given (use --runs/--lumis with .npy data); lumisections are numbered 0…N−1 in run 0');
     runs = new Float64Array(first.n);
@@ -152,8 +176,9 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
   loaded.forEach((l, i) => {
     const layer = preset.layers[i];
     const size = layer.shape[0] * layer.shape[1];
-    if (!l.runs || !l.lumis || (l === first)) {
-      if (l.n !== first.n) throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
+    if (!l.runs || !l.lumis || l === first) {
+      if (l.n !== first.n)
+        throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
       raws.push(l.data);
       return;
     }
@@ -167,7 +192,10 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
       if (p === undefined) absent.push(`${runs![k]}:${lumis![k]}`);
       else out.set(l.data.subarray(p * size, (p + 1) * size), k * size);
     }
-    if (absent.length) throw inputError(`${l.source}: no ${layer.name} map for ${absent.length} lumisection(s) that ${first.source} has (run:LS ${absent.slice(0, 8).join(', ')}${absent.length > 8 ? ', …' : ''})`);
+    if (absent.length)
+      throw inputError(
+        `${l.source}: no ${layer.name} map for ${absent.length} lumisection(s) that ${first.source} has (run:LS ${absent.slice(0, 8).join(', ')}${absent.length > 8 ? ', …' : ''})`,
+      );
     if (l.n !== first.n) warnings.push(`${l.source}: ${l.n - first.n} lumisection(s) not in ${first.source} are ignored`);
     raws.push(out);
   });

@@ -38,7 +38,8 @@ export function rowsToMaps(rows: DialsRow[], source: string, me: string | null):
   if (selected.length === 0) throw inputError(`${source}: no lumisections in the file`);
   const first = selected[0];
   const grid = first.data;
-  if (!Array.isArray(grid) || !Array.isArray(grid[0])) throw inputError(`${source}: column "data" of the first row is not a 2-D list (list<list<double>>)`);
+  if (!Array.isArray(grid) || !Array.isArray(grid[0]))
+    throw inputError(`${source}: column "data" of the first row is not a 2-D list (list<list<double>>)`);
   const rowsN = grid.length;
   const colsN = (grid[0] as unknown[]).length;
   const n = selected.length;
@@ -49,26 +50,40 @@ export function rowsToMaps(rows: DialsRow[], source: string, me: string | null):
     runs[i] = Number(r.run_number);
     lumis[i] = Number(r.ls_number);
     const where = `${source}: run ${runs[i]} LS ${lumis[i]}`;
-    if (!Number.isFinite(runs[i]) || !Number.isFinite(lumis[i])) throw inputError(`${source}: row ${i} has no valid run_number / ls_number`);
+    if (!Number.isFinite(runs[i]) || !Number.isFinite(lumis[i]))
+      throw inputError(`${source}: row ${i} has no valid run_number / ls_number`);
     const y = r.y_bin === undefined ? rowsN : Number(r.y_bin);
     const x = r.x_bin === undefined ? colsN : Number(r.x_bin);
     const d = r.data as unknown[][];
     if (!Array.isArray(d) || d.length !== rowsN || y !== rowsN || x !== colsN) {
-      throw inputError(`${where}: map is ${Array.isArray(d) ? d.length : '?'} × ${Array.isArray(d?.[0]) ? d[0].length : '?'} (y_bin ${y}, x_bin ${x}), expected ${rowsN} × ${colsN} like the first row`);
+      throw inputError(
+        `${where}: map is ${Array.isArray(d) ? d.length : '?'} × ${Array.isArray(d?.[0]) ? d[0].length : '?'} (y_bin ${y}, x_bin ${x}), expected ${rowsN} × ${colsN} like the first row`,
+      );
     }
     const off = i * rowsN * colsN;
     for (let a = 0; a < rowsN; a++) {
       const line = d[a];
-      if (!Array.isArray(line) || line.length !== colsN) throw inputError(`${where}: data row ${a} has ${Array.isArray(line) ? line.length : 0} values, expected ${colsN}`);
+      if (!Array.isArray(line) || line.length !== colsN)
+        throw inputError(`${where}: data row ${a} has ${Array.isArray(line) ? line.length : 0} values, expected ${colsN}`);
       for (let b = 0; b < colsN; b++) {
         const v = line[b];
         // Non-numbers here; NaN, ±Inf and negatives by the shared check of every source (data-inputs.ts).
-        if (typeof v !== 'number') throw inputError(`${where}: bin (${a}, ${b}) is ${v === null ? 'null' : JSON.stringify(v)}; raw counts must be numbers`);
+        if (typeof v !== 'number')
+          throw inputError(`${where}: bin (${a}, ${b}) is ${v === null ? 'null' : JSON.stringify(v)}; raw counts must be numbers`);
         maps[off + a * colsN + b] = v;
       }
     }
   });
-  return { source, me: me ?? (first.me === undefined || first.me === null ? null : String(first.me)), n, rows: rowsN, cols: colsN, runs, lumis, maps };
+  return {
+    source,
+    me: me ?? (first.me === undefined || first.me === null ? null : String(first.me)),
+    n,
+    rows: rowsN,
+    cols: colsN,
+    runs,
+    lumis,
+    maps,
+  };
 }
 
 /** A DIALS parquet export of one ME (columns run_number, ls_number, me, x_bin, y_bin, data …). */
@@ -88,7 +103,10 @@ export async function loadDialsParquet(file: string, me: string | null = null): 
   }
   const required = ['run_number', 'ls_number', 'data'];
   const missing = required.filter((c) => !columns.includes(c));
-  if (missing.length) throw inputError(`${file}: missing column(s) ${missing.join(', ')}; a DIALS export has run_number, ls_number, me, x_bin, y_bin, entries, data`);
+  if (missing.length)
+    throw inputError(
+      `${file}: missing column(s) ${missing.join(', ')}; a DIALS export has run_number, ls_number, me, x_bin, y_bin, entries, data`,
+    );
   const wanted = ['run_number', 'ls_number', 'data', ...['me', 'x_bin', 'y_bin'].filter((c) => columns.includes(c))];
   const rows = (await parquetReadObjects({ file: buffer, compressors, columns: wanted })) as DialsRow[];
   return rowsToMaps(rows, file, me);

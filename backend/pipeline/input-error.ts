@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
-import { ApiError } from '../../shared/api/errors';
-import { systemErrorReason } from '../../shared/api/system-errors';
+import { ApiError } from '@/shared/api/errors';
+import { systemErrorReason } from '@/shared/api/system-errors';
 
 /** Bad input data or model files: the message names the file, the key and expected vs actual. */
 export function inputError(message: string, details?: unknown): ApiError {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
-import type { DType, NdArray, NumericArray } from '../../shared/pipeline/ndarray';
-import { shapeSize, shapeText } from '../../shared/pipeline/ndarray';
+import type { DType, NdArray, NumericArray } from '@/shared/pipeline/ndarray';
+import { shapeSize, shapeText } from '@/shared/pipeline/ndarray';
 import { releaseTemp, removeStaleTemps, resolveWriteTarget, tempPathFor } from '../fs/atomic-write';
 import { readFailure } from './input-error';
 
@@ -52,7 +52,8 @@ function parseHeader(text: string, where: string): { descr: string; fortran: boo
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]+)['"]/.exec(text)?.[1];
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText_ = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (!descr || !fortran || shapeText_ === undefined) throw new NpyFormatError(`${where}: unreadable .npy header ${JSON.stringify(text.trim())}`);
+  if (!descr || !fortran || shapeText_ === undefined)
+    throw new NpyFormatError(`${where}: unreadable .npy header ${JSON.stringify(text.trim())}`);
   const shape = shapeText_
     .split(',')
     .map((s) => s.trim())
@@ -88,7 +89,8 @@ function fortranToC<T extends NumericArray>(src: T, shape: number[]): T {
 
 /** Parse .npy bytes (every numeric and bool dtype, either endianness, C or Fortran order) into a C-ordered array. */
 export function parseNpy(bytes: Uint8Array, where = 'array'): NdArray {
-  if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) throw new NpyFormatError(`${where}: not a .npy file (missing the \\x93NUMPY magic)`);
+  if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m))
+    throw new NpyFormatError(`${where}: not a .npy file (missing the \\x93NUMPY magic)`);
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
@@ -98,11 +100,15 @@ export function parseNpy(bytes: Uint8Array, where = 'array'): NdArray {
   const header = parseHeader(new TextDecoder(major >= 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart)), where);
   const m = /^([<>|=])?([a-zA-Z])(\d+)$/.exec(header.descr);
   const kind = m ? KINDS[`${m[2]}${m[3]}`] : undefined;
-  if (!m || !kind) throw new NpyFormatError(`${where}: unsupported dtype "${header.descr}" (expected bool, int8–64, uint8–64 or float16/32/64)`);
+  if (!m || !kind)
+    throw new NpyFormatError(`${where}: unsupported dtype "${header.descr}" (expected bool, int8–64, uint8–64 or float16/32/64)`);
   const little = m[1] !== '>';
   const count = shapeSize(header.shape);
   const need = count * kind.size;
-  if (bytes.length - dataStart < need) throw new NpyFormatError(`${where}: data ends after ${bytes.length - dataStart} bytes, shape ${shapeText(header.shape)} × ${header.descr} needs ${need}`);
+  if (bytes.length - dataStart < need)
+    throw new NpyFormatError(
+      `${where}: data ends after ${bytes.length - dataStart} bytes, shape ${shapeText(header.shape)} × ${header.descr} needs ${need}`,
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart, need);
   let data: NumericArray;
   const s = kind.size;
@@ -198,7 +204,8 @@ export function encodeNpy(arr: NdArray): Uint8Array {
     dtype = 'float64';
     data = Float64Array.from(arr.data);
   }
-  if (data.length !== shapeSize(arr.shape)) throw new Error(`array has ${data.length} values, shape ${shapeText(arr.shape)} needs ${shapeSize(arr.shape)}`);
+  if (data.length !== shapeSize(arr.shape))
+    throw new Error(`array has ${data.length} values, shape ${shapeText(arr.shape)} needs ${shapeSize(arr.shape)}`);
   const header = npyHeader(WRITE_DESCR[dtype]!, arr.shape);
   const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(header.length + body.length);
@@ -227,7 +234,10 @@ export function parseNpz(bytes: Uint8Array, where = 'archive'): Record<string, N
 
 /** Zip of .npy members; entry times are fixed so the same arrays give byte-identical archives. */
 export function encodeNpz(arrays: Record<string, NdArray>, compress = true): Uint8Array {
-  return zipSync(Object.fromEntries(Object.entries(arrays).map(([k, a]) => [`${k}.npy`, encodeNpy(a)])), { level: compress ? 6 : 0, mtime: '2000-01-01T00:00:00Z' });
+  return zipSync(Object.fromEntries(Object.entries(arrays).map(([k, a]) => [`${k}.npy`, encodeNpy(a)])), {
+    level: compress ? 6 : 0,
+    mtime: '2000-01-01T00:00:00Z',
+  });
 }
 
 export async function readNpyFile(file: string): Promise<NdArray> {
@@ -271,7 +281,9 @@ export class NpyStreamWriter {
       this.handle = await fs.open(this.tmp, 'wx');
       await this.handle.write(npyHeader(WRITE_DESCR[this.dtype]!, this.shape));
     }
-    const Ctor = { bool: Uint8Array, int8: Int8Array, uint8: Uint8Array, int32: Int32Array, float32: Float32Array, float64: Float64Array }[this.dtype];
+    const Ctor = { bool: Uint8Array, int8: Int8Array, uint8: Uint8Array, int32: Int32Array, float32: Float32Array, float64: Float64Array }[
+      this.dtype
+    ];
     const arr = values instanceof Ctor ? values : Ctor.from(values);
     if (this.dtype === 'bool') for (let i = 0; i < arr.length; i++) arr[i] = arr[i] ? 1 : 0;
     await this.handle.write(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));

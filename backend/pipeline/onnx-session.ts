@@ -27,7 +27,11 @@ export class NmfSession {
     }
     let session: OrtTypes.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: opts.threads ?? 1,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
     } catch (err) {
       throw inputError(`ONNX model of ${layer} (${file}) cannot be loaded by onnxruntime: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -36,18 +40,25 @@ export class NmfSession {
       return inputError(`ONNX model of ${layer} (${file}): ${msg}`);
     };
     if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
-      throw fail(`expected one input and one output, found inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]`);
+      throw fail(
+        `expected one input and one output, found inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]`,
+      );
     }
     const inMeta = session.inputMetadata[0];
     const outMeta = session.outputMetadata[0];
-    for (const [what, meta] of [['input', inMeta], ['output', outMeta]] as const) {
+    for (const [what, meta] of [
+      ['input', inMeta],
+      ['output', outMeta],
+    ] as const) {
       if (!meta.isTensor) throw fail(`${what} "${meta.name}" is not a tensor`);
       if (meta.type !== 'float32') throw fail(`${what} "${meta.name}" has type ${meta.type}, expected float32`);
       const shape = meta.shape;
       const ok = shape.length === 3 && typeof shape[0] !== 'number' && shape[1] === rows && shape[2] === cols;
       const okFixedBatch = shape.length === 3 && shape[1] === rows && shape[2] === cols;
       if (!ok && !okFixedBatch) {
-        throw fail(`${what} "${meta.name}" has shape [${shape.map((d) => (typeof d === 'number' ? d : d || '?')).join(', ')}], expected [N, ${rows}, ${cols}] (the ${layer} map with the centre cross removed)`);
+        throw fail(
+          `${what} "${meta.name}" has shape [${shape.map((d) => (typeof d === 'number' ? d : d || '?')).join(', ')}], expected [N, ${rows}, ${cols}] (the ${layer} map with the centre cross removed)`,
+        );
       }
     }
     return new NmfSession(file, layer, session, inMeta.name, outMeta.name, rows, cols);
@@ -56,11 +67,13 @@ export class NmfSession {
   /** Reconstruct n clipped maps (n × rows × cols). */
   async run(input: Float32Array, n: number): Promise<Float32Array> {
     const size = this.rows * this.cols;
-    if (input.length !== n * size) throw new Error(`${this.layer}: input has ${input.length} values, expected ${n} × ${this.rows} × ${this.cols}`);
+    if (input.length !== n * size)
+      throw new Error(`${this.layer}: input has ${input.length} values, expected ${n} × ${this.rows} × ${this.cols}`);
     const feeds = { [this.inputName]: new ort.Tensor('float32', input, [n, this.rows, this.cols]) };
     const out = await this.session.run(feeds);
     const t = out[this.outputName];
-    if (t.data.length !== n * size) throw inputError(`ONNX model of ${this.layer} (${this.file}) returned ${t.data.length} values for ${n} maps, expected ${n * size}`);
+    if (t.data.length !== n * size)
+      throw inputError(`ONNX model of ${this.layer} (${this.file}) returned ${t.data.length} values for ${n} maps, expected ${n * size}`);
     const data = t.data as Float32Array;
     return data;
   }

@@ -3,14 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { InjectionRegion, LayerInfo, LumisectionStages, PipelineChunk, PipelineDataInput, RunSummary } from '../../shared/api/contract/pipeline';
-import { ApiError, deserializeError, type SerializedError } from '../../shared/api/errors';
-import type { LumiConditions } from '../../shared/pipeline/filter';
-import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '../../shared/pipeline/model';
-import type { NumericArray } from '../../shared/pipeline/ndarray';
-import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '../../shared/pipeline/run-chunk';
-import { decide, StageScratch, type DecisionBuffers } from '../../shared/pipeline/stages';
-import { PRESET_FILE_NAME, type ModelPreset } from '../../shared/preset/model-preset';
+import type {
+  InjectionRegion,
+  LayerInfo,
+  LumisectionStages,
+  PipelineChunk,
+  PipelineDataInput,
+  RunSummary,
+} from '@/shared/api/contract/pipeline';
+import { ApiError, deserializeError, type SerializedError } from '@/shared/api/errors';
+import type { LumiConditions } from '@/shared/pipeline/filter';
+import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '@/shared/pipeline/model';
+import type { NumericArray } from '@/shared/pipeline/ndarray';
+import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { decide, StageScratch, type DecisionBuffers } from '@/shared/pipeline/stages';
+import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
 import { workerUrl } from '../workers/worker-url';
 import type { DataInputSpec } from './data-inputs';
@@ -36,7 +43,13 @@ interface StoredChunk {
   start: number;
   n: number;
   /** null when the maps budget was exhausted: only the results of these LS are kept. */
-  maps: { raws: NumericArray[]; preprocessed: Float32Array[]; reconstruction: Float32Array[]; loss: Float32Array[]; decisions: DecisionBuffers } | null;
+  maps: {
+    raws: NumericArray[];
+    preprocessed: Float32Array[];
+    reconstruction: Float32Array[];
+    loss: Float32Array[];
+    decisions: DecisionBuffers;
+  } | null;
   entries: Float64Array[];
   maxLoss: Float32Array[];
   flagsBeforeFilter: Uint8Array;
@@ -148,15 +161,29 @@ export class PipelineService {
   async start(input: StartRunInput): Promise<StartedRun> {
     const presetFile = path.resolve(input.presetFile ?? path.join(input.projectDir!, PRESET_FILE_NAME));
     if (!input.presetFile) {
-      const exists = await fs.access(presetFile).then(() => true, () => false);
-      if (!exists) throw new ApiError('NOT_FOUND', `The project has no model preset: ${presetFile} does not exist. Create one from the "pixel barrel" preset or choose a preset file.`, undefined, 'NotFoundError');
+      const exists = await fs.access(presetFile).then(
+        () => true,
+        () => false,
+      );
+      if (!exists)
+        throw new ApiError(
+          'NOT_FOUND',
+          `The project has no model preset: ${presetFile} does not exist. Create one from the "pixel barrel" preset or choose a preset file.`,
+          undefined,
+          'NotFoundError',
+        );
     }
     const loaded = await loadPresetFile(presetFile);
     if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);
     const cp = await compilePresetFiles(loaded);
     const baseDir = input.projectDir ? path.resolve(input.projectDir) : loaded.dir;
     const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await projectSampleData(baseDir, loaded.preset.layers);
-    const params: RunParams = { presetFile: loaded.file, preset: loaded.preset, data: spec, chunkSize: input.chunkSize ?? DEFAULT_CHUNK_SIZE };
+    const params: RunParams = {
+      presetFile: loaded.file,
+      preset: loaded.preset,
+      data: spec,
+      chunkSize: input.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    };
 
     let readyResolve!: (s: Session) => void;
     let readyReject!: (e: unknown) => void;
@@ -203,7 +230,8 @@ export class PipelineService {
     job.progress(null, 'Loading model and data…');
     const handle = async (msg: RunMessage): Promise<void> => {
       if (msg.type === 'meta' && session) {
-        if (msg.n !== (session as Session).total) throw new Error(`pipeline workers disagree on the number of lumisections (${msg.n} vs ${(session as Session).total})`);
+        if (msg.n !== (session as Session).total)
+          throw new Error(`pipeline workers disagree on the number of lumisections (${msg.n} vs ${(session as Session).total})`);
       } else if (msg.type === 'meta') {
         const warnings = [...msg.warnings];
         const cond = await loadConditions(loaded.preset, spec, msg, warnings);
@@ -211,7 +239,26 @@ export class PipelineService {
         const resultSlabs = new SlabCopies(false, 2 ** 20);
         const runs = resultSlabs.copy(msg.runs);
         const lumis = resultSlabs.copy(msg.lumis);
-        session = { id: job.id, loaded, preset: loaded.preset, cp, spec, runs, lumis, cond, chunks: [], results: new Array(msg.n), completed: 0, warnings, sources: msg.sources, total: msg.n, done: false, mapsBytes: 0, mapsMissing: null, resultSlabs };
+        session = {
+          id: job.id,
+          loaded,
+          preset: loaded.preset,
+          cp,
+          spec,
+          runs,
+          lumis,
+          cond,
+          chunks: [],
+          results: new Array(msg.n),
+          completed: 0,
+          warnings,
+          sources: msg.sources,
+          total: msg.n,
+          done: false,
+          mapsBytes: 0,
+          mapsMissing: null,
+          resultSlabs,
+        };
         this.retention.add(session);
         for (const w of warnings) job.log(w, 'stderr');
         job.progress(0, `0 / ${msg.n} lumisections`);
@@ -219,13 +266,26 @@ export class PipelineService {
       } else if (msg.type === 'chunk' && session && this.retention.keeps(session)) {
         const s: Session = session;
         const d = msg.decisions;
-        const mapBytes = bytesOf([...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.loss, ...d.lossBinary, d.combined, d.final]);
+        const mapBytes = bytesOf([
+          ...msg.raws,
+          ...msg.preprocessed,
+          ...msg.reconstruction,
+          ...msg.loss,
+          ...d.lossBinary,
+          d.combined,
+          d.final,
+        ]);
         // once a chunk goes without maps, later ones do too, so the kept maps stay a prefix of the chunks
         const keep = s.mapsMissing === null && this.retention.reserveMaps(s, mapBytes);
         if (!keep && s.mapsMissing === null) {
           const mb = Math.round(this.retention.policy.mapsBudget / 2 ** 20);
-          s.mapsMissing = { why: `the stage maps of all preview runs together are limited to ${mb} MB`, todo: 'Preview fewer lumisections' };
-          s.warnings.push(`stage maps are kept for the first ${s.chunks.reduce((a, c) => a + (c.maps ? c.n : 0), 0)} lumisections only (${mb} MB for all preview runs together); the others have results but no stage maps — preview fewer lumisections to inspect them`);
+          s.mapsMissing = {
+            why: `the stage maps of all preview runs together are limited to ${mb} MB`,
+            todo: 'Preview fewer lumisections',
+          };
+          s.warnings.push(
+            `stage maps are kept for the first ${s.chunks.reduce((a, c) => a + (c.maps ? c.n : 0), 0)} lumisections only (${mb} MB for all preview runs together); the others have results but no stage maps — preview fewer lumisections to inspect them`,
+          );
           job.log(s.warnings[s.warnings.length - 1], 'stderr');
         }
         const result = <T extends NumericArray>(a: T) => s.resultSlabs.copy(a);
@@ -233,14 +293,33 @@ export class PipelineService {
           start: msg.start,
           n: msg.n,
           // the maps are the worker's shared slabs as they are; the decisions get their own flags and bins for re-flagging
-          maps: keep ? { raws: msg.raws, preprocessed: msg.preprocessed, reconstruction: msg.reconstruction, loss: msg.loss, decisions: { ...d, flagsBeforeFilter: Uint8Array.from(d.flagsBeforeFilter), finalBins: Int32Array.from(d.finalBins) } } : null,
+          maps: keep
+            ? {
+                raws: msg.raws,
+                preprocessed: msg.preprocessed,
+                reconstruction: msg.reconstruction,
+                loss: msg.loss,
+                decisions: { ...d, flagsBeforeFilter: Uint8Array.from(d.flagsBeforeFilter), finalBins: Int32Array.from(d.finalBins) },
+              }
+            : null,
           entries: msg.entries.map(result),
           maxLoss: msg.maxLoss.map(result),
           flagsBeforeFilter: result(d.flagsBeforeFilter),
           finalBins: result(d.finalBins),
         };
         s.chunks.push(chunk);
-        const items = summarizeChunk(s.cp, { start: chunk.start, n: chunk.n, entries: chunk.entries, maxLoss: chunk.maxLoss, decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins } }, s, s.cond);
+        const items = summarizeChunk(
+          s.cp,
+          {
+            start: chunk.start,
+            n: chunk.n,
+            entries: chunk.entries,
+            maxLoss: chunk.maxLoss,
+            decisions: { flagsBeforeFilter: chunk.flagsBeforeFilter, finalBins: chunk.finalBins },
+          },
+          s,
+          s.cond,
+        );
         for (const it of items) s.results[it.index] = it;
         s.completed += items.length;
         const payload: PipelineChunk = { kind: 'lumisections', start: msg.start, items };
@@ -271,7 +350,11 @@ export class PipelineService {
     if (this.opts.workers) return this.opts.workers;
     if (os.availableParallelism() < 2) return 1;
     let bytes = 0;
-    for (const f of Object.values(spec.layers)) bytes += await fs.stat(path.resolve(spec.baseDir ?? '.', f)).then((st) => st.size, () => 0);
+    for (const f of Object.values(spec.layers))
+      bytes += await fs.stat(path.resolve(spec.baseDir ?? '.', f)).then(
+        (st) => st.size,
+        () => 0,
+      );
     return bytes >= PARALLEL_INPUT_MIN && bytes <= PARALLEL_INPUT_LIMIT ? 2 : 1;
   }
 
@@ -290,9 +373,15 @@ export class PipelineService {
       queue = queue.then(() => (failed ? undefined : handle(m))).catch((err) => void (failed ??= err));
     };
     const url = workerUrl('pipeline.worker');
-    const hasWorker = this.opts.useWorker !== false && (await fs.access(fileURLToPath(url)).then(() => true, () => false));
+    const hasWorker =
+      this.opts.useWorker !== false &&
+      (await fs.access(fileURLToPath(url)).then(
+        () => true,
+        () => false,
+      ));
     if (!hasWorker) {
-      if (this.opts.useWorker !== false) log(`pipeline worker bundle ${fileURLToPath(url)} not found (run npm run build); running in the back-end process`);
+      if (this.opts.useWorker !== false)
+        log(`pipeline worker bundle ${fileURLToPath(url)} not found (run npm run build); running in the back-end process`);
       const controller = new AbortController();
       setStop(() => controller.abort(new Error('Cancelled')));
       const onAbort = () => controller.abort(signal.reason);
@@ -310,7 +399,10 @@ export class PipelineService {
     // onnxruntime's lifelong state must not land in a worker's memory (see initOnnxRuntimeHere)
     await initOnnxRuntimeHere();
     signal.throwIfAborted();
-    const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { ...params, part: { index, count: workers } } satisfies RunParams }));
+    const threads = Array.from(
+      { length: workers },
+      (_, index) => new Worker(url, { workerData: { ...params, part: { index, count: workers } } satisfies RunParams }),
+    );
     // Ask the workers to stop at their next chunk; terminate only threads that do not end by themselves.
     const stopAll = () => {
       for (const w of threads) w.postMessage({ type: 'cancel' });
@@ -327,7 +419,11 @@ export class PipelineService {
             else enqueue(m);
           });
           worker.on('error', reject);
-          worker.on('exit', (code) => (done ? resolve() : reject(signal.aborted ? new Error('Cancelled') : new Error(`pipeline worker exited with code ${code} before finishing`))));
+          worker.on('exit', (code) =>
+            done
+              ? resolve()
+              : reject(signal.aborted ? new Error('Cancelled') : new Error(`pipeline worker exited with code ${code} before finishing`)),
+          );
         }),
     );
     // one failing worker stops the others
@@ -347,7 +443,9 @@ export class PipelineService {
       why: `they were dropped to make room for a newer preview run (the stage maps of all preview runs together are limited to ${Math.round(this.retention.policy.mapsBudget / 2 ** 20)} MB)`,
       todo: 'Run the preview again',
     };
-    s.warnings.push(`The stage maps of this run were dropped to make room for a newer preview run; its results are kept. Run the preview again to inspect lumisections.`);
+    s.warnings.push(
+      `The stage maps of this run were dropped to make room for a newer preview run; its results are kept. Run the preview again to inspect lumisections.`,
+    );
   }
 
   /** Retention hook: the run is no longer kept. Its job is cancelled if still running, its ONNX sessions (what-ifs) closed. */
@@ -383,7 +481,13 @@ export class PipelineService {
   /** What the service keeps, for tests and benchmarks. */
   kept(): { runs: Array<{ id: string; done: boolean; lumisections: number; mapsBytes: number; resultBytes: number }>; mapsBytes: number } {
     return {
-      runs: this.retention.list().map(({ run }) => ({ id: run.id, done: run.done, lumisections: run.completed, mapsBytes: run.mapsBytes, resultBytes: run.resultSlabs.bytes })),
+      runs: this.retention.list().map(({ run }) => ({
+        id: run.id,
+        done: run.done,
+        lumisections: run.completed,
+        mapsBytes: run.mapsBytes,
+        resultBytes: run.resultSlabs.bytes,
+      })),
       mapsBytes: this.retention.mapsBytes(),
     };
   }
@@ -391,11 +495,24 @@ export class PipelineService {
   results(id: string, offset = 0, limit = 100_000) {
     const s = this.session(id);
     const done = s.results.filter((r): r is LumisectionSummary => r !== undefined);
-    return { total: s.total, summary: summarize(s.results, s.total), items: done.slice(offset, offset + limit), warnings: [...s.warnings], preset: s.preset, done: s.done };
+    return {
+      total: s.total,
+      summary: summarize(s.results, s.total),
+      items: done.slice(offset, offset + limit),
+      warnings: [...s.warnings],
+      preset: s.preset,
+      done: s.done,
+    };
   }
 
   private chunkOf(s: Session, index: number): { chunk: StoredChunk; k: number } {
-    if (index >= s.total) throw new ApiError('OUT_OF_RANGE', `Lumisection position ${index} is beyond the ${s.total} lumisections of this run`, undefined, 'RangeError');
+    if (index >= s.total)
+      throw new ApiError(
+        'OUT_OF_RANGE',
+        `Lumisection position ${index} is beyond the ${s.total} lumisections of this run`,
+        undefined,
+        'RangeError',
+      );
     const chunk = s.chunks.find((c) => index >= c.start && index < c.start + c.n);
     if (!chunk) throw new ApiError('NOT_READY', `Lumisection position ${index} has not been processed yet`, undefined, 'NotReadyError');
     return { chunk, k: index - chunk.start };
@@ -403,12 +520,24 @@ export class PipelineService {
 
   private lsMaps(s: Session, index: number) {
     const { chunk, k } = this.chunkOf(s, index);
-    if (!chunk.maps) throw new ApiError('MAPS_NOT_KEPT', `The stage maps of position ${index} were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo} to inspect it.`, undefined, 'MapsNotKeptError');
+    if (!chunk.maps)
+      throw new ApiError(
+        'MAPS_NOT_KEPT',
+        `The stage maps of position ${index} were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo} to inspect it.`,
+        undefined,
+        'MapsNotKeptError',
+      );
     const maps = chunk.maps;
     return {
-      raws: s.cp.layers.map((l, i) => maps.raws[i].subarray(k * l.geom.rows * l.geom.cols, (k + 1) * l.geom.rows * l.geom.cols) as NumericArray),
-      preprocessed: s.cp.layers.map((l, i) => maps.preprocessed[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols)),
-      reconstruction: s.cp.layers.map((l, i) => maps.reconstruction[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols)),
+      raws: s.cp.layers.map(
+        (l, i) => maps.raws[i].subarray(k * l.geom.rows * l.geom.cols, (k + 1) * l.geom.rows * l.geom.cols) as NumericArray,
+      ),
+      preprocessed: s.cp.layers.map((l, i) =>
+        maps.preprocessed[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols),
+      ),
+      reconstruction: s.cp.layers.map((l, i) =>
+        maps.reconstruction[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols),
+      ),
     };
   }
 
@@ -416,22 +545,49 @@ export class PipelineService {
     const s = this.session(id);
     const m = this.lsMaps(s, index);
     const { chunk, k } = this.chunkOf(s, index);
-    const stages = finishChunk(s.cp, { start: index, n: 1, preprocessed: m.preprocessed, reconstruction: m.reconstruction, entries: chunk.entries.map((e) => e.slice(k, k + 1)) });
+    const stages = finishChunk(s.cp, {
+      start: index,
+      n: 1,
+      preprocessed: m.preprocessed,
+      reconstruction: m.reconstruction,
+      entries: chunk.entries.map((e) => e.slice(k, k + 1)),
+    });
     return stageMapsOutput(s.cp, index, m.raws, stages, s.results[index]!, false);
   }
 
   /** Re-decide every LS from the cached reconstructions with a changed preset. */
-  async reflag(id: string, preset: ModelPreset): Promise<{ stage: PipelineStage | null; ms: number; changed: number; summary: RunSummary; items: LumisectionSummary[] }> {
+  async reflag(
+    id: string,
+    preset: ModelPreset,
+  ): Promise<{ stage: PipelineStage | null; ms: number; changed: number; summary: RunSummary; items: LumisectionSummary[] }> {
     const s = this.session(id);
     const t0 = performance.now();
     const stage = firstAffectedStage(s.preset, preset);
-    if (stage === 'inference') throw new ApiError('RERUN_REQUIRED', 'This change affects the model input (layers, model files, centre cross or input clipping); run the preview again to apply it.', undefined, 'RerunRequiredError');
+    if (stage === 'inference')
+      throw new ApiError(
+        'RERUN_REQUIRED',
+        'This change affects the model input (layers, model files, centre cross or input clipping); run the preview again to apply it.',
+        undefined,
+        'RerunRequiredError',
+      );
     if (!s.done) throw new ApiError('NOT_READY', 'The preview is still running; re-flag when it has finished.', undefined, 'NotReadyError');
-    if (s.completed < s.total) throw new ApiError('NOT_READY', `The preview stopped after ${s.completed} of ${s.total} lumisections (cancelled or failed); run it again to re-flag.`, undefined, 'NotReadyError');
+    if (s.completed < s.total)
+      throw new ApiError(
+        'NOT_READY',
+        `The preview stopped after ${s.completed} of ${s.total} lumisections (cancelled or failed); run it again to re-flag.`,
+        undefined,
+        'NotReadyError',
+      );
     const cp = recompileDecisions(s.cp, preset);
     if (stage !== null && stage !== 'filter') {
       const missing = s.chunks.find((c) => !c.maps);
-      if (missing) throw new ApiError('MAPS_NOT_KEPT', `Re-flagging needs the cached maps of every lumisection, but positions from ${missing.start} on were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo}.`, undefined, 'MapsNotKeptError');
+      if (missing)
+        throw new ApiError(
+          'MAPS_NOT_KEPT',
+          `Re-flagging needs the cached maps of every lumisection, but positions from ${missing.start} on were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo}.`,
+          undefined,
+          'MapsNotKeptError',
+        );
       const scratch = new StageScratch(cp);
       // Re-run from the first affected stage on the cached loss / binary / final maps, in place.
       for (const c of s.chunks) {
@@ -442,12 +598,29 @@ export class PipelineService {
       }
     }
     let cond = s.cond;
-    if (stage === 'filter' && JSON.stringify({ ...s.preset.filters, minEntries: null }) !== JSON.stringify({ ...preset.filters, minEntries: null })) {
+    if (
+      stage === 'filter' &&
+      JSON.stringify({ ...s.preset.filters, minEntries: null }) !== JSON.stringify({ ...preset.filters, minEntries: null })
+    ) {
       const warnings: string[] = [];
       cond = await loadConditions(preset, s.spec, s, warnings);
     }
     const items: LumisectionSummary[] = [];
-    for (const c of [...s.chunks].sort((a, b) => a.start - b.start)) items.push(...summarizeChunk(cp, { start: c.start, n: c.n, entries: c.entries, maxLoss: c.maxLoss, decisions: { flagsBeforeFilter: c.flagsBeforeFilter, finalBins: c.finalBins } }, s, cond));
+    for (const c of [...s.chunks].sort((a, b) => a.start - b.start))
+      items.push(
+        ...summarizeChunk(
+          cp,
+          {
+            start: c.start,
+            n: c.n,
+            entries: c.entries,
+            maxLoss: c.maxLoss,
+            decisions: { flagsBeforeFilter: c.flagsBeforeFilter, finalBins: c.finalBins },
+          },
+          s,
+          cond,
+        ),
+      );
     let changed = 0;
     items.forEach((r, i) => {
       if (r.flagged !== s.results[i]?.flagged || r.flaggedBeforeFilter !== s.results[i]?.flaggedBeforeFilter) changed++;
@@ -462,18 +635,30 @@ export class PipelineService {
   /** One LS with its raw maps changed in memory (the user's files are never touched). */
   async whatIf(id: string, index: number, regions: InjectionRegion[], preset?: ModelPreset): Promise<LumisectionStages> {
     const s = this.session(id);
-    if (preset && firstAffectedStage(s.preset, preset) === 'inference') throw new ApiError('RERUN_REQUIRED', 'The what-if preset changes the model input; run the preview again with it first.', undefined, 'RerunRequiredError');
+    if (preset && firstAffectedStage(s.preset, preset) === 'inference')
+      throw new ApiError(
+        'RERUN_REQUIRED',
+        'The what-if preset changes the model input; run the preview again with it first.',
+        undefined,
+        'RerunRequiredError',
+      );
     const cp = preset ? recompileDecisions(s.cp, preset) : s.cp;
     const m = this.lsMaps(s, index);
     const raws = m.raws.map((r) => Float64Array.from(r));
     for (const g of regions) {
       const li = cp.layers.findIndex((l) => l.name === g.layer);
-      if (li < 0) throw inputError(`what-if region names layer "${g.layer}", which is not in the preset (${cp.layers.map((l) => l.name).join(', ')})`);
+      if (li < 0)
+        throw inputError(
+          `what-if region names layer "${g.layer}", which is not in the preset (${cp.layers.map((l) => l.name).join(', ')})`,
+        );
       const { rows, cols } = cp.layers[li].geom;
       if (g.row1 > rows || g.col1 > cols || g.row0 >= g.row1 || g.col0 >= g.col1) {
-        throw inputError(`what-if region rows ${g.row0}–${g.row1}, columns ${g.col0}–${g.col1} does not fit the ${rows} × ${cols} ${g.layer} map`);
+        throw inputError(
+          `what-if region rows ${g.row0}–${g.row1}, columns ${g.col0}–${g.col1} does not fit the ${rows} × ${cols} ${g.layer} map`,
+        );
       }
-      for (let r = g.row0; r < g.row1; r++) for (let c = g.col0; c < g.col1; c++) raws[li][r * cols + c] = Math.round(raws[li][r * cols + c] * g.factor);
+      for (let r = g.row0; r < g.row1; r++)
+        for (let c = g.col0; c < g.col1; c++) raws[li][r * cols + c] = Math.round(raws[li][r * cols + c] * g.factor);
     }
     s.nmf ??= openSessions(s.loaded, s.cp);
     const nmf = await s.nmf;

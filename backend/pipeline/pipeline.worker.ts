@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { serializeError } from '../../shared/api/errors';
+import { serializeError } from '@/shared/api/errors';
 import { executeRun, transferList, type RunParams } from './run-job';
 
 /**

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { ModelPreset } from '../../shared/preset/model-preset';
-import { compilePipeline, PipelineConfigError, type CompiledPipeline } from '../../shared/pipeline/model';
+import { ModelPreset } from '@/shared/preset/model-preset';
+import { compilePipeline, PipelineConfigError, type CompiledPipeline } from '@/shared/pipeline/model';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { inputError, readJsonInput } from './input-error';
 import { NpyFormatError, readNpyFile } from './npy';
@@ -56,7 +56,12 @@ export async function compilePresetFiles(loaded: LoadedPreset): Promise<Compiled
     const normFile = resolvePresetPath(loaded, layer.localNorm);
     const maskFile = resolvePresetPath(loaded, layer.lossMask);
     try {
-      arrays[layer.name] = { localNorm: await readNpyFile(normFile), lossMask: await readNpyFile(maskFile), localNormSource: normFile, lossMaskSource: maskFile };
+      arrays[layer.name] = {
+        localNorm: await readNpyFile(normFile),
+        lossMask: await readNpyFile(maskFile),
+        localNormSource: normFile,
+        lossMaskSource: maskFile,
+      };
     } catch (err) {
       if (err instanceof NpyFormatError) throw inputError(`preset ${loaded.file}, layer ${layer.name}: ${err.message}`);
       throw err;

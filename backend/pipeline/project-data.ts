@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { PresetLayer } from '../../shared/preset/model-preset';
+import type { PresetLayer } from '@/shared/preset/model-preset';
 import type { DataInputSpec } from './data-inputs';
 import { inputError } from './input-error';
 
@@ -9,19 +9,29 @@ import { inputError } from './input-error';
  * `data/`, per layer raw_<layer>.npy, <layer>.npy, raw_<layer>.npz or a DIALS parquet export of
  * its monitoring element; run_number.npy + ls_number.npy; the first omsdata*.json and hltrate*.json.
  */
-export async function projectSampleData(dir: string, layers: ReadonlyArray<Pick<PresetLayer, 'name' | 'monitoringElement'>>): Promise<DataInputSpec> {
+export async function projectSampleData(
+  dir: string,
+  layers: ReadonlyArray<Pick<PresetLayer, 'name' | 'monitoringElement'>>,
+): Promise<DataInputSpec> {
   const dataDir = path.join(dir, 'data');
   let names: string[];
   try {
     names = await fs.readdir(dataDir);
   } catch {
-    throw inputError(`No sample data: ${dataDir} does not exist. Put data/raw_<layer>.npy (+ run_number.npy, ls_number.npy, omsdata*.json, hltrate*.json) there, or choose the data files.`);
+    throw inputError(
+      `No sample data: ${dataDir} does not exist. Put data/raw_<layer>.npy (+ run_number.npy, ls_number.npy, omsdata*.json, hltrate*.json) there, or choose the data files.`,
+    );
   }
   const files: Record<string, string> = {};
   for (const l of layers) {
     const candidates = [`raw_${l.name}.npy`, `${l.name}.npy`, `raw_${l.name}.npz`];
-    const found = candidates.find((c) => names.includes(c)) ?? names.find((n) => n.endsWith('.parquet') && n.includes(l.monitoringElement.replace(/\//g, '-')));
-    if (!found) throw inputError(`No sample data for ${l.name} in ${dataDir} (looked for ${candidates.join(', ')} or a DIALS parquet export of ${l.monitoringElement}).`);
+    const found =
+      candidates.find((c) => names.includes(c)) ??
+      names.find((n) => n.endsWith('.parquet') && n.includes(l.monitoringElement.replace(/\//g, '-')));
+    if (!found)
+      throw inputError(
+        `No sample data for ${l.name} in ${dataDir} (looked for ${candidates.join(', ')} or a DIALS parquet export of ${l.monitoringElement}).`,
+      );
     files[l.name] = path.join(dataDir, found);
   }
   const pick = (re: RegExp) => names.filter((n) => re.test(n)).sort()[0];
@@ -29,7 +39,9 @@ export async function projectSampleData(dir: string, layers: ReadonlyArray<Pick<
   const hlt = pick(/^hltrate.*\.json$/);
   return {
     layers: files,
-    ...(names.includes('run_number.npy') && names.includes('ls_number.npy') ? { runs: path.join(dataDir, 'run_number.npy'), lumis: path.join(dataDir, 'ls_number.npy') } : {}),
+    ...(names.includes('run_number.npy') && names.includes('ls_number.npy')
+      ? { runs: path.join(dataDir, 'run_number.npy'), lumis: path.join(dataDir, 'ls_number.npy') }
+      : {}),
     ...(oms ? { oms: path.join(dataDir, oms) } : {}),
     ...(hlt ? { hlt: path.join(dataDir, hlt) } : {}),
     baseDir: dir,

@@ -1,6 +1,6 @@
-import type { ModelPreset } from '../../shared/preset/model-preset';
-import type { NumericArray } from '../../shared/pipeline/ndarray';
-import type { ChunkStages } from '../../shared/pipeline/run-chunk';
+import type { ModelPreset } from '@/shared/preset/model-preset';
+import type { NumericArray } from '@/shared/pipeline/ndarray';
+import type { ChunkStages } from '@/shared/pipeline/run-chunk';
 import { loadDataInputs, type DataInputSpec } from './data-inputs';
 import { compilePresetFiles, openSessions } from './preset-io';
 import { inMemorySource, runPipeline } from './runner';
@@ -29,7 +29,19 @@ export function transferList(msg: RunMessage): ArrayBuffer[] {
   if (msg.type === 'meta') return [msg.runs.buffer as ArrayBuffer, msg.lumis.buffer as ArrayBuffer];
   if (msg.type !== 'chunk') return [];
   const d = msg.decisions;
-  const arrays = [...msg.raws, ...msg.preprocessed, ...msg.reconstruction, ...msg.loss, ...msg.entries, ...msg.maxLoss, ...d.lossBinary, d.combined, d.final, d.flagsBeforeFilter, d.finalBins];
+  const arrays = [
+    ...msg.raws,
+    ...msg.preprocessed,
+    ...msg.reconstruction,
+    ...msg.loss,
+    ...msg.entries,
+    ...msg.maxLoss,
+    ...d.lossBinary,
+    d.combined,
+    d.final,
+    d.flagsBeforeFilter,
+    d.finalBins,
+  ];
   // shared slabs are shared by posting them; only plain buffers can (and need to) be transferred
   return [...new Set(arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer))];
 }
@@ -48,27 +60,50 @@ export async function executeRun(p: RunParams, post: (msg: RunMessage) => void, 
   const maps = new SlabCopies(true);
   const share = <T extends NumericArray>(a: T) => maps.copy(a);
   try {
-    post({ type: 'meta', n: data.n, runs: Float64Array.from(data.runs), lumis: Float64Array.from(data.lumis), warnings: data.warnings, sources: data.sources });
-    await runPipeline(cp, sessions, inMemorySource(cp, data), { oms: null, hlt: null }, {
-      chunkSize: p.chunkSize,
-      part: p.part,
-      signal,
-      onChunk: (s) => {
-        const d = s.decisions;
-        post({
-          type: 'chunk',
-          start: s.start,
-          n: s.n,
-          raws: cp.layers.map((l, i) => share(data.raws[i].subarray(s.start * l.geom.rows * l.geom.cols, (s.start + s.n) * l.geom.rows * l.geom.cols) as NumericArray)),
-          preprocessed: s.preprocessed.map(share),
-          reconstruction: s.reconstruction.map(share),
-          loss: s.loss.map(share),
-          entries: s.entries,
-          maxLoss: s.maxLoss,
-          decisions: { lossBinary: d.lossBinary.map(share), combined: share(d.combined), final: share(d.final), flagsBeforeFilter: d.flagsBeforeFilter, finalBins: d.finalBins },
-        });
-      },
+    post({
+      type: 'meta',
+      n: data.n,
+      runs: Float64Array.from(data.runs),
+      lumis: Float64Array.from(data.lumis),
+      warnings: data.warnings,
+      sources: data.sources,
     });
+    await runPipeline(
+      cp,
+      sessions,
+      inMemorySource(cp, data),
+      { oms: null, hlt: null },
+      {
+        chunkSize: p.chunkSize,
+        part: p.part,
+        signal,
+        onChunk: (s) => {
+          const d = s.decisions;
+          post({
+            type: 'chunk',
+            start: s.start,
+            n: s.n,
+            raws: cp.layers.map((l, i) =>
+              share(
+                data.raws[i].subarray(s.start * l.geom.rows * l.geom.cols, (s.start + s.n) * l.geom.rows * l.geom.cols) as NumericArray,
+              ),
+            ),
+            preprocessed: s.preprocessed.map(share),
+            reconstruction: s.reconstruction.map(share),
+            loss: s.loss.map(share),
+            entries: s.entries,
+            maxLoss: s.maxLoss,
+            decisions: {
+              lossBinary: d.lossBinary.map(share),
+              combined: share(d.combined),
+              final: share(d.final),
+              flagsBeforeFilter: d.flagsBeforeFilter,
+              finalBins: d.finalBins,
+            },
+          });
+        },
+      },
+    );
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
   }

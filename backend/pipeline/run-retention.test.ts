@@ -45,7 +45,10 @@ describe('run retention policy', () => {
     expect(retention.use('a')).toBeUndefined();
     expect(retention.keeps(b)).toBe(false);
     expect(retention.mapsBytes()).toBe(0);
-    expect(dropped).toEqual([['a', 'released'], ['b', 'released']]);
+    expect(dropped).toEqual([
+      ['a', 'released'],
+      ['b', 'released'],
+    ]);
   });
 
   it('keeps at most maxRuns finished runs, dropping the least recently used; running runs are never counted out', () => {
@@ -81,7 +84,10 @@ describe('run retention policy', () => {
     expect(mapsDropped).toEqual([['b', 'c']]);
     expect([a.mapsBytes, b.mapsBytes, c.mapsBytes]).toEqual([40 * MB, 0, 30 * MB + 1]);
     expect(retention.reserveMaps(c, 70 * MB - 1)).toBe(true); // then a's, to exactly the budget
-    expect(mapsDropped).toEqual([['b', 'c'], ['a', 'c']]);
+    expect(mapsDropped).toEqual([
+      ['b', 'c'],
+      ['a', 'c'],
+    ]);
     expect(retention.mapsBytes()).toBe(100 * MB);
     expect(retention.reserveMaps(c, 1)).toBe(false); // nothing left to take: c keeps no more
     expect(retention.reserveMaps(add('d'), 100 * MB + 1)).toBe(false);

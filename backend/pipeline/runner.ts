@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { ModelPreset } from '../../shared/preset/model-preset';
-import type { LumiConditions } from '../../shared/pipeline/filter';
-import type { CompiledPipeline } from '../../shared/pipeline/model';
-import type { NumericArray } from '../../shared/pipeline/ndarray';
-import { runChunk, summarizeChunk, type ChunkStages, type LumisectionSummary } from '../../shared/pipeline/run-chunk';
-import { StageScratch } from '../../shared/pipeline/stages';
+import type { ModelPreset } from '@/shared/preset/model-preset';
+import type { LumiConditions } from '@/shared/pipeline/filter';
+import type { CompiledPipeline } from '@/shared/pipeline/model';
+import type { NumericArray } from '@/shared/pipeline/ndarray';
+import { runChunk, summarizeChunk, type ChunkStages, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { StageScratch } from '@/shared/pipeline/stages';
 import type { DataInputSpec, LoadedData } from './data-inputs';
 import { alignHlt, alignOms, loadHltRates, loadOmsColumnar } from './oms';
 import type { NmfSession } from './onnx-session';
@@ -12,7 +12,12 @@ import type { NmfSession } from './onnx-session';
 export const DEFAULT_CHUNK_SIZE = 256;
 
 /** OMS and HLT conditions for the loaded lumisections (null parts when no file was given). */
-export async function loadConditions(preset: ModelPreset, spec: Pick<DataInputSpec, 'oms' | 'hlt' | 'baseDir'>, data: { runs: ArrayLike<number>; lumis: ArrayLike<number> }, warnings: string[]): Promise<LumiConditions> {
+export async function loadConditions(
+  preset: ModelPreset,
+  spec: Pick<DataInputSpec, 'oms' | 'hlt' | 'baseDir'>,
+  data: { runs: ArrayLike<number>; lumis: ArrayLike<number> },
+  warnings: string[],
+): Promise<LumiConditions> {
   const base = spec.baseDir ?? process.cwd();
   const f = preset.filters;
   let oms: LumiConditions['oms'] = null;
@@ -65,7 +70,13 @@ export function inMemorySource(cp: CompiledPipeline, data: LoadedData): MapSourc
 }
 
 /** The whole pipeline over the data, chunk by chunk (bounded memory). */
-export async function runPipeline(cp: CompiledPipeline, sessions: NmfSession[], source: MapSource, cond: LumiConditions, opts: RunOptions): Promise<void> {
+export async function runPipeline(
+  cp: CompiledPipeline,
+  sessions: NmfSession[],
+  source: MapSource,
+  cond: LumiConditions,
+  opts: RunOptions,
+): Promise<void> {
   const chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const scratch = new StageScratch(cp);
   const reconstruct = (i: number, input: Float32Array, n: number) => sessions[i].run(input, n);

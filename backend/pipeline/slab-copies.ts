@@ -1,4 +1,5 @@
-type PackedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | Uint8ClampedArray;
+type PackedArray =
+  Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | Uint8ClampedArray;
 
 /** Larger than glibc's highest mmap threshold (32 MB): every slab is its own mapping. */
 const MAP_SLAB_BYTES = 64 * 2 ** 20;

@@ -1,16 +1,25 @@
-import type { LumisectionStages } from '../../shared/api/contract/pipeline';
-import { encodeArray } from '../../shared/pipeline/encoded-array';
-import type { CompiledPipeline } from '../../shared/pipeline/model';
-import type { NumericArray } from '../../shared/pipeline/ndarray';
-import type { ChunkStages, LumisectionSummary } from '../../shared/pipeline/run-chunk';
-import { flagMatches } from '../../shared/pipeline/stages';
+import type { LumisectionStages } from '@/shared/api/contract/pipeline';
+import { encodeArray } from '@/shared/pipeline/encoded-array';
+import type { CompiledPipeline } from '@/shared/pipeline/model';
+import type { NumericArray } from '@/shared/pipeline/ndarray';
+import type { ChunkStages, LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { flagMatches } from '@/shared/pipeline/stages';
 
 function asEncodable(a: NumericArray): Uint8Array | Int32Array | Float32Array | Float64Array {
-  return a instanceof Uint8Array || a instanceof Int32Array || a instanceof Float32Array || a instanceof Float64Array ? a : Float64Array.from(a);
+  return a instanceof Uint8Array || a instanceof Int32Array || a instanceof Float32Array || a instanceof Float64Array
+    ? a
+    : Float64Array.from(a);
 }
 
 /** Every stage map of one LS (stages of a 1-LS chunk) as the API sends them. */
-export function stageMapsOutput(cp: CompiledPipeline, index: number, raws: NumericArray[], stages: ChunkStages, result: LumisectionSummary, injected: boolean): LumisectionStages {
+export function stageMapsOutput(
+  cp: CompiledPipeline,
+  index: number,
+  raws: NumericArray[],
+  stages: ChunkStages,
+  result: LumisectionSummary,
+  injected: boolean,
+): LumisectionStages {
   const t = [cp.targetRows, cp.targetCols];
   return {
     index,

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { ModelPreset } from '../../shared/preset/model-preset';
+import type { ModelPreset } from '@/shared/preset/model-preset';
 import { findTemplates } from '../projects/project-folder';
 import { inputError } from './input-error';
 
@@ -25,7 +25,11 @@ function templateInputs(text: string, source: string): TemplateInput[] | null {
     if (!Array.isArray(sig)) continue;
     return sig
       .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
-      .map((e) => ({ name: String(e.Name ?? ''), monitoringElement: typeof e.MonitoringElement === 'string' ? e.MonitoringElement : null, dims: Array.isArray(e.Dims) ? e.Dims : null }));
+      .map((e) => ({
+        name: String(e.Name ?? ''),
+        monitoringElement: typeof e.MonitoringElement === 'string' ? e.MonitoringElement : null,
+        dims: Array.isArray(e.Dims) ? e.Dims : null,
+      }));
   }
   return null;
 }
@@ -40,19 +44,27 @@ function checkPresetAgainstTemplate(preset: ModelPreset, inputs: TemplateInput[]
     const byName = inputs.find((i) => i.name === layer.name);
     const byMe = inputs.find((i) => i.monitoringElement === layer.monitoringElement);
     if (!byName && !byMe) {
-      problems.push(`layer ${layer.name} (${layer.monitoringElement}) is not in the InputSignature (inputs: ${inputs.map((i) => i.name).join(', ') || 'none'})`);
+      problems.push(
+        `layer ${layer.name} (${layer.monitoringElement}) is not in the InputSignature (inputs: ${inputs.map((i) => i.name).join(', ') || 'none'})`,
+      );
       continue;
     }
     const input = byName ?? byMe!;
     if (byName && input.monitoringElement !== null && input.monitoringElement !== layer.monitoringElement) {
-      problems.push(`input ${input.name} is MonitoringElement ${input.monitoringElement}, but the preset's layer ${layer.name} is ${layer.monitoringElement}`);
+      problems.push(
+        `input ${input.name} is MonitoringElement ${input.monitoringElement}, but the preset's layer ${layer.name} is ${layer.monitoringElement}`,
+      );
     } else if (!byName) {
-      problems.push(`MonitoringElement ${layer.monitoringElement} is input "${input.name}" in the template but layer "${layer.name}" in the preset`);
+      problems.push(
+        `MonitoringElement ${layer.monitoringElement} is input "${input.name}" in the template but layer "${layer.name}" in the preset`,
+      );
     }
     if (input.dims) {
       const [, rows, cols] = input.dims.map(Number);
       if (input.dims.length !== 3 || rows !== layer.shape[0] || cols !== layer.shape[1]) {
-        problems.push(`input ${input.name} has Dims [${input.dims.join(', ')}], but the preset expects [-1, ${layer.shape[0]}, ${layer.shape[1]}]`);
+        problems.push(
+          `input ${input.name} has Dims [${input.dims.join(', ')}], but the preset expects [-1, ${layer.shape[0]}, ${layer.shape[1]}]`,
+        );
       }
     }
   }

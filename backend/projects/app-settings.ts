@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { RecentProject } from '../../shared/api/contract';
+import type { RecentProject } from '@/shared/api/contract';
 import { readJsonFile, writeFileAtomic } from '../fs/atomic-write';
 
 const MAX_RECENT = 12;
@@ -46,7 +46,10 @@ export class AppSettingsStore {
 
   rememberProject(dir: string, name: string): Promise<RecentProject[]> {
     return this.update((s) => {
-      s.recentProjects = [{ dir, name, openedAt: new Date().toISOString() }, ...s.recentProjects.filter((p) => p.dir !== dir)].slice(0, MAX_RECENT);
+      s.recentProjects = [{ dir, name, openedAt: new Date().toISOString() }, ...s.recentProjects.filter((p) => p.dir !== dir)].slice(
+        0,
+        MAX_RECENT,
+      );
       return [...s.recentProjects];
     });
   }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '@/shared/api/errors';
 import { demoDir } from '../demo/demo-project';
 import { isInside as isInsideOrSame, realPathAllowMissing as realPathOf } from '../fs/paths';
 import type { AppSettingsStore } from './app-settings';
@@ -46,8 +46,10 @@ export class OpenedFolders {
     const real = await realPathOf(dir);
     const userData = await realPathOf(this.userDataDir);
     const demo = await realPathOf(demoDir(this.userDataDir));
-    if (real === path.parse(real).root) return `${dir} is the root of the file system. Open the folder of one project (the one holding its template.yaml).`;
-    if (real === (await realPathOf(os.homedir()))) return `${dir} is your home folder. Open the folder of one project (the one holding its template.yaml).`;
+    if (real === path.parse(real).root)
+      return `${dir} is the root of the file system. Open the folder of one project (the one holding its template.yaml).`;
+    if (real === (await realPathOf(os.homedir())))
+      return `${dir} is your home folder. Open the folder of one project (the one holding its template.yaml).`;
     if (!isInsideOrSame(demo, real) && (isInsideOrSame(real, userData) || isInsideOrSame(userData, real))) {
       return `${dir} holds DISM Studio's own settings (${this.userDataDir}), so it cannot be opened as a project. Open the folder of one project.`;
     }
@@ -81,5 +83,3 @@ export class OpenedFolders {
     );
   }
 }
-
-

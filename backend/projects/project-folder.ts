@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DirEntry, ProjectSummary } from '../../shared/api/contract';
-import { ApiError } from '../../shared/api/errors';
+import type { DirEntry, ProjectSummary } from '@/shared/api/contract';
+import { ApiError } from '@/shared/api/errors';
 
 /** DISM's output folder next to a template: build/ (dismcli build or the local build) and package/. */
 export const ARTIFACTS_DIR = '.dism-artifacts';
@@ -43,11 +43,17 @@ export async function findTemplates(dir: string): Promise<string[]> {
 
 export async function summarizeProject(dir: string): Promise<ProjectSummary> {
   const abs = await requireDirectory(dir);
-  const isDemo = await fs.access(path.join(abs, DEMO_MARKER)).then(() => true, () => false);
+  const isDemo = await fs.access(path.join(abs, DEMO_MARKER)).then(
+    () => true,
+    () => false,
+  );
   return { dir: abs, name: path.basename(abs), templates: await findTemplates(abs), isDemo };
 }
 
-export async function listDir(dir: string | undefined, showFiles: boolean): Promise<{ dir: string; parent: string | null; entries: DirEntry[] }> {
+export async function listDir(
+  dir: string | undefined,
+  showFiles: boolean,
+): Promise<{ dir: string; parent: string | null; entries: DirEntry[] }> {
   const abs = await requireDirectory(dir ?? os.homedir());
   const entries: DirEntry[] = [];
   for (const e of await fs.readdir(abs, { withFileTypes: true })) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { TemplateDraft } from '../../shared/api/contract/template';
+import type { TemplateDraft } from '@/shared/api/contract/template';
 import { readJsonFile, writeFileAtomic } from '../fs/atomic-write';
 
 interface DraftFile extends TemplateDraft {

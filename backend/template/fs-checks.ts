@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { findPair, mapItems, seqItems, type ParsedTemplate } from '../../shared/template/document';
-import type { FsRule } from '../../shared/template/fs-rules';
-import type { PathSegment } from '../../shared/template/problems';
-import { resourceTypeSpec, type PathKind } from '../../shared/template/schema';
-import { HANDLER_RE } from '../../shared/template/validate/properties';
-import { ValidationContext } from '../../shared/template/validate/context';
+import { findPair, mapItems, seqItems, type ParsedTemplate } from '@/shared/template/document';
+import type { FsRule } from '@/shared/template/fs-rules';
+import type { PathSegment } from '@/shared/template/problems';
+import { resourceTypeSpec, type PathKind } from '@/shared/template/schema';
+import { HANDLER_RE } from '@/shared/template/validate/properties';
+import { ValidationContext } from '@/shared/template/validate/context';
 import { dimsMismatch, formatShape, readOnnxShapes } from './onnx-shapes';
 import { findSampleShapes, type SampleShape } from './sample-shapes';
 import { folderLinkProblems, resolveProjectPath } from './project-paths';
@@ -49,7 +49,10 @@ function definesClass(source: string, className: string): boolean {
  * project, the Handler/TritonPythonModel classes are defined, SavedModel folders are complete, and
  * Dims agree with ONNX models. Problems carry the YAML positions like the pure rules.
  */
-export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOptions): Promise<{ problems: ValidationContext['problems']; notes: string[] }> {
+export async function checkTemplateFiles(
+  parsed: ParsedTemplate,
+  opts: FsCheckOptions,
+): Promise<{ problems: ValidationContext['problems']; notes: string[] }> {
   const ctx: FsContext = new ValidationContext(parsed);
   const notes: string[] = [];
   const templateDir = path.dirname(path.resolve(opts.templateFile));
@@ -62,7 +65,9 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const res = pair.value;
     if (!isMap(res)) continue;
-    const spec = resourceTypeSpec(isScalar(findPair(res, 'Type')?.value) ? (findPair(res, 'Type')!.value as { value: unknown }).value : undefined);
+    const spec = resourceTypeSpec(
+      isScalar(findPair(res, 'Type')?.value) ? (findPair(res, 'Type')!.value as { value: unknown }).value : undefined,
+    );
     const props = findPair(res, 'Properties')?.value;
     if (!spec || !isMap(props)) continue;
     const base: PathSegment[] = ['Resources', key, 'Properties'];
@@ -82,7 +87,10 @@ export async function checkTemplateFiles(parsed: ParsedTemplate, opts: FsCheckOp
       if (kind === 'dir') {
         const links = await folderLinkProblems(r.abs, { projectDir, shownFrom: templateDir, limit: LINK_SCAN_LIMIT });
         for (const l of links.problems) ctx.error(l.rule, `${field}: ${l.message}`, seg, node);
-        if (links.truncated) notes.push(`${field} "${value}" has more than ${LINK_SCAN_LIMIT} entries; links were checked in the first ${LINK_SCAN_LIMIT} only (the build checks all of them).`);
+        if (links.truncated)
+          notes.push(
+            `${field} "${value}" has more than ${LINK_SCAN_LIMIT} entries; links were checked in the first ${LINK_SCAN_LIMIT} only (the build checks all of them).`,
+          );
         if (links.problems.length) continue;
       }
       resolved[field] = r.abs;
@@ -112,7 +120,12 @@ async function checkHandler(ctx: FsContext, props: Node, base: PathSegment[], co
     return;
   }
   if (!definesClass(source, className)) {
-    ctx.error('handler-class', `Handler "${handler}": ${shown} does not define class ${className} (DISM looks for a line like "class ${className}(...):").`, [...base, 'Handler'], node);
+    ctx.error(
+      'handler-class',
+      `Handler "${handler}": ${shown} does not define class ${className} (DISM looks for a line like "class ${className}(...):").`,
+      [...base, 'Handler'],
+      node,
+    );
   }
 }
 
@@ -120,19 +133,41 @@ async function checkTritonPython(ctx: FsContext, props: Node, base: PathSegment[
   const node = findPair(props, 'CodeUri')?.value;
   const file = path.join(codeDir, 'model.py');
   const source = await fs.readFile(file, 'utf8').catch(() => undefined);
-  if (source === undefined) ctx.error('python-model', `CodeUri must contain model.py for the Triton Python backend (${path.relative(projectDir, file)} not found).`, [...base, 'CodeUri'], node);
-  else if (!definesClass(source, 'TritonPythonModel')) ctx.error('python-model', `${path.relative(projectDir, file)} does not define class TritonPythonModel, which the Triton Python backend loads.`, [...base, 'CodeUri'], node);
+  if (source === undefined)
+    ctx.error(
+      'python-model',
+      `CodeUri must contain model.py for the Triton Python backend (${path.relative(projectDir, file)} not found).`,
+      [...base, 'CodeUri'],
+      node,
+    );
+  else if (!definesClass(source, 'TritonPythonModel'))
+    ctx.error(
+      'python-model',
+      `${path.relative(projectDir, file)} does not define class TritonPythonModel, which the Triton Python backend loads.`,
+      [...base, 'CodeUri'],
+      node,
+    );
 }
 
 async function checkSavedModel(ctx: FsContext, props: Node, base: PathSegment[], dir: string): Promise<void> {
   const node = findPair(props, 'SavedModelUri')?.value;
-  const expected: Array<[string, PathKind]> = [['saved_model.pb', 'file'], ['variables', 'dir'], ['fingerprint.pb', 'file']];
+  const expected: Array<[string, PathKind]> = [
+    ['saved_model.pb', 'file'],
+    ['variables', 'dir'],
+    ['fingerprint.pb', 'file'],
+  ];
   const missing: string[] = [];
   for (const [name, kind] of expected) {
     const st = await statKind(path.join(dir, name));
     if (!st || st.kind !== kind) missing.push(kind === 'dir' ? `${name}/` : name);
   }
-  if (missing.length) ctx.error('saved-model', `SavedModelUri is not a complete TensorFlow SavedModel: missing ${missing.join(', ')} (expected saved_model.pb, variables/ and fingerprint.pb).`, [...base, 'SavedModelUri'], node);
+  if (missing.length)
+    ctx.error(
+      'saved-model',
+      `SavedModelUri is not a complete TensorFlow SavedModel: missing ${missing.join(', ')} (expected saved_model.pb, variables/ and fingerprint.pb).`,
+      [...base, 'SavedModelUri'],
+      node,
+    );
 }
 
 function dimsOf(item: Node): number[] | undefined {
@@ -148,7 +183,10 @@ async function checkOnnxDims(ctx: FsContext, props: Node, base: PathSegment[], m
     notes.push(shapes.note);
     return;
   }
-  for (const [key, tensors] of [['InputSignature', shapes.inputs], ['OutputSignature', shapes.outputs]] as const) {
+  for (const [key, tensors] of [
+    ['InputSignature', shapes.inputs],
+    ['OutputSignature', shapes.outputs],
+  ] as const) {
     const list = findPair(props, key)?.value;
     const items = seqItems(list).filter(isMap) as Node[];
     items.forEach((item, i) => {
@@ -158,13 +196,24 @@ async function checkOnnxDims(ctx: FsContext, props: Node, base: PathSegment[], m
       const tensor = byName ?? (items.length === tensors.length ? tensors[i] : undefined);
       const seg = [...base, key, i];
       if (!byName) {
-        ctx.warn('onnx-name', `${key} "${name}" has no ${key === 'InputSignature' ? 'input' : 'output'} of that name in ${path.basename(modelFile)} (it has: ${tensors.map((t) => t.name).join(', ') || 'none'}); Triton matches tensors by name.`, [...seg, 'Name'], nameNode ?? item);
+        ctx.warn(
+          'onnx-name',
+          `${key} "${name}" has no ${key === 'InputSignature' ? 'input' : 'output'} of that name in ${path.basename(modelFile)} (it has: ${tensors.map((t) => t.name).join(', ') || 'none'}); Triton matches tensors by name.`,
+          [...seg, 'Name'],
+          nameNode ?? item,
+        );
       }
       const dims = dimsOf(item);
       if (!tensor || !dims) return;
       const diff = dimsMismatch(dims, tensor.shape);
       const dimsNode = findPair(item, 'Dims')?.value;
-      if (diff) ctx.error('onnx-dims', `Dims [${dims.join(', ')}] do not match ${path.basename(modelFile)}'s ${key === 'InputSignature' ? 'input' : 'output'} "${tensor.name}" of shape ${formatShape(tensor.shape)}: ${diff}.`, [...seg, 'Dims'], dimsNode ?? item);
+      if (diff)
+        ctx.error(
+          'onnx-dims',
+          `Dims [${dims.join(', ')}] do not match ${path.basename(modelFile)}'s ${key === 'InputSignature' ? 'input' : 'output'} "${tensor.name}" of shape ${formatShape(tensor.shape)}: ${diff}.`,
+          [...seg, 'Dims'],
+          dimsNode ?? item,
+        );
     });
   }
 }
@@ -185,7 +234,12 @@ function checkSampleDims(ctx: FsContext, props: Node, base: PathSegment[], sampl
         `Dims [${dims.join(', ')}] do not match the sample data: ${path.relative(projectDir, sample.file)} has ${sample.rows} × ${sample.cols} maps (y_bin × x_bin) for this monitoring element, so Dims should be [-1, ${sample.rows}, ${sample.cols}].`,
         [...base, 'InputSignature', i, 'Dims'],
         findPair(item, 'Dims')?.value ?? item,
-        { kind: 'set-value', label: `Set Dims to [-1, ${sample.rows}, ${sample.cols}]`, path: [...base, 'InputSignature', i, 'Dims'], value: [-1, sample.rows, sample.cols] },
+        {
+          kind: 'set-value',
+          label: `Set Dims to [-1, ${sample.rows}, ${sample.cols}]`,
+          path: [...base, 'InputSignature', i, 'Dims'],
+          value: [-1, sample.rows, sample.cols],
+        },
       );
     }
   });

@@ -35,11 +35,17 @@ export async function readOnnxShapes(file: string): Promise<OnnxShapes> {
     return { note: `ONNX shape check skipped: ${file} could not be opened by onnxruntime (${(err as Error).message.split('\n')[0]}).` };
   }
   try {
-    const meta = session as unknown as { inputMetadata?: ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }>; outputMetadata?: ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }> };
+    const meta = session as unknown as {
+      inputMetadata?: ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }>;
+      outputMetadata?: ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }>;
+    };
     if (!meta.inputMetadata || !meta.outputMetadata) {
       return { note: 'ONNX shape check skipped: this onnxruntime-node has no session.inputMetadata (needs 1.22 or newer).' };
     }
-    const conv = (m: { name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }) => ({ name: m.name, shape: m.isTensor && m.shape ? [...m.shape] : [] });
+    const conv = (m: { name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }) => ({
+      name: m.name,
+      shape: m.isTensor && m.shape ? [...m.shape] : [],
+    });
     const shapes = { inputs: meta.inputMetadata.map(conv), outputs: meta.outputMetadata.map(conv) };
     cache.set(file, { mtimeMs: st.mtimeMs, shapes });
     return shapes;

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../shared/api/errors';
-import { describeSystemError } from '../../shared/api/system-errors';
+import { ApiError } from '@/shared/api/errors';
+import { describeSystemError } from '@/shared/api/system-errors';
 import { findTemplates } from '../projects/project-folder';
-import { TEMPLATE_LIMITS, templateTooLarge } from '../../shared/template/limits';
-import type { TemplateProblem } from '../../shared/template/problems';
+import { TEMPLATE_LIMITS, templateTooLarge } from '@/shared/template/limits';
+import type { TemplateProblem } from '@/shared/template/problems';
 
 /** The size-limit problem carried by the error readTemplateText throws for a file too large to read, else null. */
 export function tooLargeProblemOf(err: unknown): TemplateProblem | null {
@@ -33,12 +33,16 @@ export async function readTemplateText(file: string): Promise<string> {
     if (code === 'EISDIR') {
       const inside = await findTemplates(file).catch(() => []);
       const hint = inside.length
-        ? ` Give the template file inside it: ${inside.slice(0, 5).map((t) => path.join(file, t)).join(', ')}${inside.length > 5 ? ', …' : ''}.`
+        ? ` Give the template file inside it: ${inside
+            .slice(0, 5)
+            .map((t) => path.join(file, t))
+            .join(', ')}${inside.length > 5 ? ', …' : ''}.`
         : ' It holds no template.yaml; give the path of the template file.';
       throw new ApiError('NOT_A_FILE', `${file} is a folder, not a template file.${hint}`, { file, templates: inside }, 'NotAFileError');
     }
     const plain = describeSystemError(err);
-    if (plain) throw new ApiError(plain.code, `Cannot read the template: ${plain.message.replace(/^Cannot \w+ /, '')}`, { file }, 'FileSystemError');
+    if (plain)
+      throw new ApiError(plain.code, `Cannot read the template: ${plain.message.replace(/^Cannot \w+ /, '')}`, { file }, 'FileSystemError');
     throw err;
   }
 }

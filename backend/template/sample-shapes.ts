@@ -47,7 +47,13 @@ async function shapeOf(file: string): Promise<{ me: string | null; rows: number;
     const md = await parquetMetadataAsync(buffer);
     const columns = md.schema.map((s) => s.name);
     if (!['me', 'x_bin', 'y_bin'].every((c) => columns.includes(c))) return null;
-    const [row] = (await parquetReadObjects({ file: buffer, compressors, columns: ['me', 'x_bin', 'y_bin'], rowStart: 0, rowEnd: 1 })) as Array<Record<string, unknown>>;
+    const [row] = (await parquetReadObjects({
+      file: buffer,
+      compressors,
+      columns: ['me', 'x_bin', 'y_bin'],
+      rowStart: 0,
+      rowEnd: 1,
+    })) as Array<Record<string, unknown>>;
     if (!row) return null;
     const found = { mtimeMs: st.mtimeMs, me: row.me == null ? null : String(row.me), rows: Number(row.y_bin), cols: Number(row.x_bin) };
     cache.set(file, found);
@@ -73,7 +79,8 @@ export async function findSampleShapes(projectDir: string): Promise<Map<string, 
   const shapes = new Map<string, SampleShape>();
   for (const file of [...files].sort()) {
     const s = await shapeOf(file).catch(() => null);
-    if (s?.me && Number.isInteger(s.rows) && Number.isInteger(s.cols) && !shapes.has(s.me)) shapes.set(s.me, { file, rows: s.rows, cols: s.cols });
+    if (s?.me && Number.isInteger(s.rows) && Number.isInteger(s.cols) && !shapes.has(s.me))
+      shapes.set(s.me, { file, rows: s.rows, cols: s.cols });
   }
   return shapes;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../api/create-backend';
-import { setValue } from '../../shared/template/edit';
+import { setValue } from '@/shared/template/edit';
 
 const FIXTURE = 'test/fixtures/templates/pixel-barrel-nmf.template.yaml';
 
@@ -43,7 +43,12 @@ describe('template files through the API', () => {
     const original = await fs.readFile(FIXTURE);
     const opened = await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
     expect(Buffer.from(opened.text, 'utf8').equals(original)).toBe(true);
-    const saved = await call<{ backupPath: string }>('template.save', { projectDir: project, path: 'template.yaml', text: opened.text, baseHash: opened.disk.hash });
+    const saved = await call<{ backupPath: string }>('template.save', {
+      projectDir: project,
+      path: 'template.yaml',
+      text: opened.text,
+      baseHash: opened.disk.hash,
+    });
     expect((await fs.readFile(path.join(project, 'template.yaml'))).equals(original)).toBe(true);
     expect(saved.backupPath).toBe(path.join(project, 'template.yaml.dism-studio.bak'));
     expect((await fs.readFile(saved.backupPath)).equals(original)).toBe(true);
@@ -64,14 +69,24 @@ describe('template files through the API', () => {
   it('detects changes on disk and refuses to overwrite them unless forced', async () => {
     const file = path.join(project, 'template.yaml');
     const opened = await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
-    const same = await call<{ changed: boolean }>('template.diskState', { projectDir: project, path: 'template.yaml', knownHash: opened.disk.hash });
+    const same = await call<{ changed: boolean }>('template.diskState', {
+      projectDir: project,
+      path: 'template.yaml',
+      knownHash: opened.disk.hash,
+    });
     expect(same.changed).toBe(false);
     const external = opened.text.replace('MaxRunNumber: 999999', 'MaxRunNumber: 400000');
     await fs.writeFile(file, external);
-    const changed = await call<{ changed: boolean; text: string }>('template.diskState', { projectDir: project, path: 'template.yaml', knownHash: opened.disk.hash });
+    const changed = await call<{ changed: boolean; text: string }>('template.diskState', {
+      projectDir: project,
+      path: 'template.yaml',
+      knownHash: opened.disk.hash,
+    });
     expect(changed).toMatchObject({ changed: true, text: external });
     const mine = opened.text.replace('FillType: PROTONS', 'FillType: IONS');
-    await expect(call('template.save', { projectDir: project, path: 'template.yaml', text: mine, baseHash: opened.disk.hash })).rejects.toMatchObject({
+    await expect(
+      call('template.save', { projectDir: project, path: 'template.yaml', text: mine, baseHash: opened.disk.hash }),
+    ).rejects.toMatchObject({
       code: 'TEMPLATE_CHANGED_ON_DISK',
       message: expect.stringContaining('was changed on disk by another program'),
     });
@@ -79,7 +94,9 @@ describe('template files through the API', () => {
     await call('template.save', { projectDir: project, path: 'template.yaml', text: mine, baseHash: opened.disk.hash, force: true });
     expect(await fs.readFile(file, 'utf8')).toBe(mine);
     expect(await fs.readFile(`${file}.dism-studio.bak`, 'utf8')).toBe(external);
-    const gone = await fs.rm(file).then(() => call<{ deleted: boolean }>('template.diskState', { projectDir: project, path: 'template.yaml', knownHash: 'x' }));
+    const gone = await fs
+      .rm(file)
+      .then(() => call<{ deleted: boolean }>('template.diskState', { projectDir: project, path: 'template.yaml', knownHash: 'x' }));
     expect(gone.deleted).toBe(true);
   });
 
@@ -108,18 +125,30 @@ describe('template files through the API', () => {
   });
 
   it('refuses templates outside the project and overwriting on create', async () => {
-    await expect(call('template.open', { projectDir: project, path: '../elsewhere.yaml' })).rejects.toMatchObject({ code: 'OUTSIDE_PROJECT' });
-    await expect(call('template.create', { projectDir: project, path: 'template.yaml', text: 'x: 1\n' })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await expect(call('template.open', { projectDir: project, path: '../elsewhere.yaml' })).rejects.toMatchObject({
+      code: 'OUTSIDE_PROJECT',
+    });
+    await expect(call('template.create', { projectDir: project, path: 'template.yaml', text: 'x: 1\n' })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
     const created = await call<Opened>('template.create', { projectDir: project, path: 'model/template.yaml', text: 'a: 1\n' });
     expect(created.path).toBe(path.join(project, 'model', 'template.yaml'));
-    await expect(call('template.open', { projectDir: project, path: 'missing.yaml' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('missing.yaml') });
+    await expect(call('template.open', { projectDir: project, path: 'missing.yaml' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('missing.yaml'),
+    });
   });
-  it('keeps the template\'s mode (0600 stays 0600) and never touches the user\'s own template.yaml.bak', async () => {
+  it("keeps the template's mode (0600 stays 0600) and never touches the user's own template.yaml.bak", async () => {
     const file = path.join(project, 'template.yaml');
     await fs.chmod(file, 0o600);
     await fs.writeFile(`${file}.bak`, 'my own backup');
     const opened = await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
-    const saved = await call<{ backupPath: string }>('template.save', { projectDir: project, path: 'template.yaml', text: `${opened.text}# edited\n`, baseHash: opened.disk.hash });
+    const saved = await call<{ backupPath: string }>('template.save', {
+      projectDir: project,
+      path: 'template.yaml',
+      text: `${opened.text}# edited\n`,
+      baseHash: opened.disk.hash,
+    });
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
     expect(await fs.readFile(`${file}.bak`, 'utf8')).toBe('my own backup');
     expect(saved.backupPath).toBe(`${file}.dism-studio.bak`);
@@ -131,7 +160,12 @@ describe('template files through the API', () => {
     await fs.rename(path.join(project, 'template.yaml'), path.join(project, 'models', 'pixel.yaml'));
     await fs.symlink('models/pixel.yaml', path.join(project, 'template.yaml'));
     const opened = await call<Opened>('template.open', { projectDir: project, path: 'template.yaml' });
-    await call('template.save', { projectDir: project, path: 'template.yaml', text: `${opened.text}# edited\n`, baseHash: opened.disk.hash });
+    await call('template.save', {
+      projectDir: project,
+      path: 'template.yaml',
+      text: `${opened.text}# edited\n`,
+      baseHash: opened.disk.hash,
+    });
     expect((await fs.lstat(path.join(project, 'template.yaml'))).isSymbolicLink()).toBe(true);
     expect(await fs.readFile(path.join(project, 'models', 'pixel.yaml'), 'utf8')).toBe(`${opened.text}# edited\n`);
   });
@@ -144,10 +178,17 @@ describe('template files through the API', () => {
     await fs.symlink(path.join(outside, 'template.yaml'), path.join(project, 'other.yaml'));
     for (const p of ['linked/template.yaml', 'other.yaml']) {
       const opened = await call<Opened>('template.open', { projectDir: project, path: p });
-      await expect(call('template.save', { projectDir: project, path: p, text: 'x: 2\n', baseHash: opened.disk.hash, force: true })).rejects.toMatchObject({ code: expect.stringMatching(/^OUTSIDE_(PROJECT|OPENED_FOLDERS)$/), message: expect.stringContaining(outside) });
+      await expect(
+        call('template.save', { projectDir: project, path: p, text: 'x: 2\n', baseHash: opened.disk.hash, force: true }),
+      ).rejects.toMatchObject({
+        code: expect.stringMatching(/^OUTSIDE_(PROJECT|OPENED_FOLDERS)$/),
+        message: expect.stringContaining(outside),
+      });
     }
     // The dispatcher's write scope (opened folders) or the template rule (inside the project) refuses it, whichever sees it first.
-    await expect(call('template.create', { projectDir: project, path: 'linked/new.yaml', text: 'x: 1\n' })).rejects.toMatchObject({ code: expect.stringMatching(/^OUTSIDE_(PROJECT|OPENED_FOLDERS)$/) });
+    await expect(call('template.create', { projectDir: project, path: 'linked/new.yaml', text: 'x: 1\n' })).rejects.toMatchObject({
+      code: expect.stringMatching(/^OUTSIDE_(PROJECT|OPENED_FOLDERS)$/),
+    });
     expect(await fs.readFile(path.join(outside, 'template.yaml'), 'utf8')).toBe('outside: 1\n');
     expect(await fs.readdir(outside)).toEqual(['template.yaml']);
   });
@@ -155,7 +196,9 @@ describe('template files through the API', () => {
   it('a save without a base hash does not bypass the conflict check', async () => {
     const file = path.join(project, 'template.yaml');
     const before = await fs.readFile(file, 'utf8');
-    await expect(call('template.save', { projectDir: project, path: 'template.yaml', text: 'x: 1\n', baseHash: null })).rejects.toMatchObject({ code: 'TEMPLATE_CHANGED_ON_DISK' });
+    await expect(
+      call('template.save', { projectDir: project, path: 'template.yaml', text: 'x: 1\n', baseHash: null }),
+    ).rejects.toMatchObject({ code: 'TEMPLATE_CHANGED_ON_DISK' });
     expect(await fs.readFile(file, 'utf8')).toBe(before);
     // Null is right for a file that does not exist (yet): the save creates it.
     await call('template.save', { projectDir: project, path: 'new/template.yaml', text: 'x: 1\n', baseHash: null });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { OpenedTemplate, TemplateDiskState } from '../../shared/api/contract/template';
-import { ApiError } from '../../shared/api/errors';
+import type { OpenedTemplate, TemplateDiskState } from '@/shared/api/contract/template';
+import { ApiError } from '@/shared/api/errors';
 import { removeStaleTemps, resolveWriteTarget, writeFileAtomic } from '../fs/atomic-write';
 import { isInside, realPathAllowMissing } from '../fs/paths';
 import type { TemplateDrafts } from './drafts';
@@ -22,7 +22,12 @@ export function locateTemplate(projectDir: string, p: string): TemplateLocation 
   const dir = path.resolve(projectDir);
   const file = path.resolve(dir, p);
   if (!isInside(dir, file) || file === dir) {
-    throw new ApiError('OUTSIDE_PROJECT', `The template ${file} is not inside the project folder ${dir}. Open the folder that contains it as the project.`, { file, projectDir: dir }, 'OutsideProjectError');
+    throw new ApiError(
+      'OUTSIDE_PROJECT',
+      `The template ${file} is not inside the project folder ${dir}. Open the folder that contains it as the project.`,
+      { file, projectDir: dir },
+      'OutsideProjectError',
+    );
   }
   return { file, projectDir: dir, relPath: path.relative(dir, file) };
 }
@@ -127,8 +132,17 @@ export async function saveTemplate(
 export async function createTemplate(projectDir: string, p: string, text: string, drafts: TemplateDrafts): Promise<OpenedTemplate> {
   const loc = locateTemplate(projectDir, p);
   await realWriteTarget(loc);
-  const exists = await fs.lstat(loc.file).then(() => true, () => false);
-  if (exists) throw new ApiError('ALREADY_EXISTS', `${loc.relPath} already exists; choose another file name or open it.`, { file: loc.file }, 'AlreadyExistsError');
+  const exists = await fs.lstat(loc.file).then(
+    () => true,
+    () => false,
+  );
+  if (exists)
+    throw new ApiError(
+      'ALREADY_EXISTS',
+      `${loc.relPath} already exists; choose another file name or open it.`,
+      { file: loc.file },
+      'AlreadyExistsError',
+    );
   await writeFileAtomic(loc.file, text);
   return openTemplate(loc.projectDir, loc.relPath, drafts);
 }

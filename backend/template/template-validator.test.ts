@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEMPLATE_LIMITS } from '../../shared/template/limits';
+import { TEMPLATE_LIMITS } from '@/shared/template/limits';
 import { TemplateValidator } from './template-validator';
-import { manySmallResources } from '../../test/helpers/big-templates';
+import { manySmallResources } from '@/test/helpers/big-templates';
 
 let dir: string;
 beforeAll(() => {
@@ -20,7 +20,9 @@ describe('template validation thread', () => {
       expect(r.valid).toBe(false);
       expect(r.problems).toHaveLength(TEMPLATE_LIMITS.maxProblems);
       expect(r.problemsTotal).toBeGreaterThan(10_000);
-      expect(r.notes).toContain(`Showing the first 200 of ${r.problemsTotal.toLocaleString('en-US')} problems (errors first). The list updates as you fix them.`);
+      expect(r.notes).toContain(
+        `Showing the first 200 of ${r.problemsTotal.toLocaleString('en-US')} problems (errors first). The list updates as you fix them.`,
+      );
     } finally {
       await v.dispose();
     }
@@ -31,7 +33,8 @@ describe('template validation thread', () => {
     try {
       await expect(v.validate(dir, 'template.yaml', manySmallResources())).rejects.toMatchObject({
         code: 'VALIDATION_TIMEOUT',
-        message: 'Checking this template took longer than 0 s and was stopped. It is probably far larger or more deeply nested than a DISM template: check that this is the right file.',
+        message:
+          'Checking this template took longer than 0 s and was stopped. It is probably far larger or more deeply nested than a DISM template: check that this is the right file.',
       });
     } finally {
       await v.dispose();
@@ -48,7 +51,10 @@ describe('template validation thread', () => {
   it('a check that needs more memory than the thread has is refused; the process lives on', async () => {
     const v = new TemplateValidator({ maxHeapMb: 24 });
     try {
-      await expect(v.validate(dir, 'template.yaml', manySmallResources())).rejects.toMatchObject({ code: 'VALIDATION_TOO_LARGE', message: expect.stringContaining('needed more than the 24 MB') });
+      await expect(v.validate(dir, 'template.yaml', manySmallResources())).rejects.toMatchObject({
+        code: 'VALIDATION_TOO_LARGE',
+        message: expect.stringContaining('needed more than the 24 MB'),
+      });
     } finally {
       await v.dispose();
     }
@@ -60,8 +66,15 @@ describe('template validation thread', () => {
     const v = new TemplateValidator();
     try {
       const r = await v.validate(dir, 'big.template.yaml');
-      expect(r).toMatchObject({ valid: false, problemsTotal: 1, problems: [{ rule: 'template-too-large', message: expect.stringMatching(/^This template is 4\.0 MB; /) }] });
-      await expect(v.validate(path.dirname(dir), path.basename(dir))).rejects.toMatchObject({ code: 'NOT_A_FILE', message: expect.stringContaining(`${dir} is a folder, not a template file.`) });
+      expect(r).toMatchObject({
+        valid: false,
+        problemsTotal: 1,
+        problems: [{ rule: 'template-too-large', message: expect.stringMatching(/^This template is 4\.0 MB; /) }],
+      });
+      await expect(v.validate(path.dirname(dir), path.basename(dir))).rejects.toMatchObject({
+        code: 'NOT_A_FILE',
+        message: expect.stringContaining(`${dir} is a folder, not a template file.`),
+      });
     } finally {
       await v.dispose();
     }

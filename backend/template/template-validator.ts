@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { TemplateValidation } from '../../shared/api/contract/template';
-import { ApiError, deserializeError, type SerializedError } from '../../shared/api/errors';
-import { TEMPLATE_LIMITS, templateTooLarge } from '../../shared/template/limits';
+import type { TemplateValidation } from '@/shared/api/contract/template';
+import { ApiError, deserializeError, type SerializedError } from '@/shared/api/errors';
+import { TEMPLATE_LIMITS, templateTooLarge } from '@/shared/template/limits';
 import { workerUrl } from '../workers/worker-url';
 import { templateToValidate } from './validate-file';
 
@@ -57,7 +57,8 @@ export class TemplateValidator {
     if ('tooLarge' in loc) return loc.tooLarge;
     const source = loc.text;
     // Over the size limit: answered here, without copying megabytes to the thread.
-    if (source.length > TEMPLATE_LIMITS.maxChars) return { valid: false, problems: [templateTooLarge(source.length)], problemsTotal: 1, notes: [] };
+    if (source.length > TEMPLATE_LIMITS.maxChars)
+      return { valid: false, problems: [templateTooLarge(source.length)], problemsTotal: 1, notes: [] };
     if (this.disposed) throw new ApiError('DISPOSED', 'The back end is shutting down.');
     const req: ValidationRequest = { id: this.nextId++, projectDir, path, text: source };
     return new Promise<TemplateValidation>((resolve, reject) => {
@@ -108,14 +109,20 @@ export class TemplateValidator {
       this.finish(
         null,
         outOfMemory
-          ? new ApiError('VALIDATION_TOO_LARGE', `Checking this template needed more than the ${this.maxHeapMb} MB DISM Studio gives it and was stopped. It is far larger than a DISM template: check that this is the right file.`, undefined, 'ValidationError')
+          ? new ApiError(
+              'VALIDATION_TOO_LARGE',
+              `Checking this template needed more than the ${this.maxHeapMb} MB DISM Studio gives it and was stopped. It is far larger than a DISM template: check that this is the right file.`,
+              undefined,
+              'ValidationError',
+            )
           : new ApiError('VALIDATION_FAILED', `The template check stopped unexpectedly: ${err.message}`, undefined, 'ValidationError'),
       );
     });
     worker.on('exit', () => {
       if (this.worker !== worker) return;
       this.worker = null;
-      if (this.current) this.finish(null, new ApiError('VALIDATION_FAILED', 'The template check stopped unexpectedly.', undefined, 'ValidationError'));
+      if (this.current)
+        this.finish(null, new ApiError('VALIDATION_FAILED', 'The template check stopped unexpectedly.', undefined, 'ValidationError'));
     });
     this.worker = worker;
     return worker;
@@ -127,7 +134,12 @@ export class TemplateValidator {
     this.worker = null;
     this.finish(
       null,
-      new ApiError('VALIDATION_TIMEOUT', `Checking this template took longer than ${Math.round(this.timeoutMs / 1000)} s and was stopped. It is probably far larger or more deeply nested than a DISM template: check that this is the right file.`, undefined, 'ValidationError'),
+      new ApiError(
+        'VALIDATION_TIMEOUT',
+        `Checking this template took longer than ${Math.round(this.timeoutMs / 1000)} s and was stopped. It is probably far larger or more deeply nested than a DISM template: check that this is the right file.`,
+        undefined,
+        'ValidationError',
+      ),
     );
     void worker?.terminate();
   }

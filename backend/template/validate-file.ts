@@ -1,7 +1,7 @@
-import type { TemplateValidation } from '../../shared/api/contract/template';
-import { capProblems, cappedNote } from '../../shared/template/limits';
-import { hasErrors, sortProblems } from '../../shared/template/problems';
-import { parseTemplateWithinLimits, validateParsed } from '../../shared/template/validate/index';
+import type { TemplateValidation } from '@/shared/api/contract/template';
+import { capProblems, cappedNote } from '@/shared/template/limits';
+import { hasErrors, sortProblems } from '@/shared/template/problems';
+import { parseTemplateWithinLimits, validateParsed } from '@/shared/template/validate/index';
 import { checkTemplateFiles } from './fs-checks';
 import { readTemplateText, tooLargeProblemOf } from './read-template-text';
 import { locateTemplate, type TemplateLocation } from './template-files';
@@ -10,7 +10,11 @@ import { locateTemplate, type TemplateLocation } from './template-files';
  * The template to validate: where it is (OUTSIDE_PROJECT before anything else) and its text, as
  * given or read from the file; the too-large answer when the file is over the limit (then it is not read).
  */
-export async function templateToValidate(projectDir: string, p: string, text?: string): Promise<(TemplateLocation & { text: string }) | { tooLarge: TemplateValidation }> {
+export async function templateToValidate(
+  projectDir: string,
+  p: string,
+  text?: string,
+): Promise<(TemplateLocation & { text: string }) | { tooLarge: TemplateValidation }> {
   const loc = locateTemplate(projectDir, p);
   if (text !== undefined) return { ...loc, text };
   try {
@@ -38,7 +42,12 @@ function validateTemplateTextPart(text: string) {
  * At most TEMPLATE_LIMITS.maxProblems problems are listed; `problemsTotal` counts them all.
  * `onFilesystemPhase` is told when the pure (CPU-bound) part is over.
  */
-export async function validateTemplateFile(projectDir: string, p: string, text?: string, onFilesystemPhase?: () => void): Promise<TemplateValidation> {
+export async function validateTemplateFile(
+  projectDir: string,
+  p: string,
+  text?: string,
+  onFilesystemPhase?: () => void,
+): Promise<TemplateValidation> {
   const loc = await templateToValidate(projectDir, p, text);
   if ('tooLarge' in loc) return loc.tooLarge;
   const pure = validateTemplateTextPart(loc.text);

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { serializeError } from '../../shared/api/errors';
+import { serializeError } from '@/shared/api/errors';
 import { validateTemplateFile } from './validate-file';
 import type { ValidationReply, ValidationRequest } from './template-validator';
 

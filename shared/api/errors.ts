@@ -36,7 +36,13 @@ export function serializeError(err: unknown): SerializedError {
     return { name: err.name, message: err.message, code: err.code, details: toJsonSafe(err.details) };
   }
   const system = describeSystemError(err);
-  if (system) return { name: 'FileSystemError', message: system.message, code: system.code, ...(system.path ? { details: { path: system.path } } : {}) };
+  if (system)
+    return {
+      name: 'FileSystemError',
+      message: system.message,
+      code: system.code,
+      ...(system.path ? { details: { path: system.path } } : {}),
+    };
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };

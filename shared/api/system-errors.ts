@@ -108,7 +108,9 @@ export function describeSystemError(err: unknown): { code: string; message: stri
   const dest = typeof e.dest === 'string' ? e.dest : undefined;
   const syscall = typeof e.syscall === 'string' ? e.syscall : undefined;
   const action = (syscall && ACTIONS[syscall]) ?? 'use';
-  const what = p ? `${p}${dest && syscall === 'rename' ? ` to ${dest}` : dest && (syscall === 'copyfile' || syscall === 'cp') ? ` to ${dest}` : ''}` : 'a file';
+  const what = p
+    ? `${p}${dest && syscall === 'rename' ? ` to ${dest}` : dest && (syscall === 'copyfile' || syscall === 'cp') ? ` to ${dest}` : ''}`
+    : 'a file';
   const advice = ADVICE[code];
   return { code, message: `Cannot ${action} ${what}: ${REASONS[code]}.${advice ? ` ${advice}` : ''}`, ...(p ? { path: p } : {}) };
 }

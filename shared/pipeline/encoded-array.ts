@@ -21,7 +21,11 @@ function toBase64(bytes: Uint8Array): string {
     const a = bytes[i];
     const b = i + 1 < bytes.length ? bytes[i + 1] : 0;
     const c = i + 2 < bytes.length ? bytes[i + 2] : 0;
-    chunk += ALPHABET[a >> 2] + ALPHABET[((a & 3) << 4) | (b >> 4)] + (i + 1 < bytes.length ? ALPHABET[((b & 15) << 2) | (c >> 6)] : '=') + (i + 2 < bytes.length ? ALPHABET[c & 63] : '=');
+    chunk +=
+      ALPHABET[a >> 2] +
+      ALPHABET[((a & 3) << 4) | (b >> 4)] +
+      (i + 1 < bytes.length ? ALPHABET[((b & 15) << 2) | (c >> 6)] : '=') +
+      (i + 2 < bytes.length ? ALPHABET[c & 63] : '=');
     if (chunk.length > 8192) {
       parts.push(chunk);
       chunk = '';
@@ -36,7 +40,11 @@ function fromBase64(s: string): Uint8Array {
   const out = new Uint8Array((s.length / 4) * 3 - pad);
   let o = 0;
   for (let i = 0; i < s.length; i += 4) {
-    const n = (LOOKUP[s.charCodeAt(i)] << 18) | (LOOKUP[s.charCodeAt(i + 1)] << 12) | (LOOKUP[s.charCodeAt(i + 2)] << 6) | LOOKUP[s.charCodeAt(i + 3)];
+    const n =
+      (LOOKUP[s.charCodeAt(i)] << 18) |
+      (LOOKUP[s.charCodeAt(i + 1)] << 12) |
+      (LOOKUP[s.charCodeAt(i + 2)] << 6) |
+      LOOKUP[s.charCodeAt(i + 3)];
     if (o < out.length) out[o++] = (n >> 16) & 255;
     if (o < out.length) out[o++] = (n >> 8) & 255;
     if (o < out.length) out[o++] = n & 255;
@@ -47,7 +55,8 @@ function fromBase64(s: string): Uint8Array {
 const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function encodeArray(data: Uint8Array | Int32Array | Float32Array | Float64Array, shape: number[]): EncodedArray {
-  const dtype: EncodedDType = data instanceof Uint8Array ? 'uint8' : data instanceof Int32Array ? 'int32' : data instanceof Float32Array ? 'float32' : 'float64';
+  const dtype: EncodedDType =
+    data instanceof Uint8Array ? 'uint8' : data instanceof Int32Array ? 'int32' : data instanceof Float32Array ? 'float32' : 'float64';
   if (!isLittleEndian) throw new Error('big-endian hosts are not supported');
   return { dtype, shape, base64: toBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
 }

@@ -21,7 +21,8 @@ export interface LumiConditions {
   hlt: HltColumns | null;
 }
 
-export type FilterReasonCode = 'min_entries' | 'oms_missing' | 'oms_flag_false' | 'oms_flag_missing' | 'pileup_low' | 'pileup_missing' | 'hlt_missing' | 'hlt_rate_low';
+export type FilterReasonCode =
+  'min_entries' | 'oms_missing' | 'oms_flag_false' | 'oms_flag_missing' | 'pileup_low' | 'pileup_missing' | 'hlt_missing' | 'hlt_rate_low';
 
 export interface FilterReason {
   code: FilterReasonCode;
@@ -42,7 +43,8 @@ export function evaluateFilter(filters: PresetFilters, entries: Record<string, n
   const reasons: FilterReason[] = [];
   for (const [layer, min] of Object.entries(filters.minEntries)) {
     const e = entries[layer];
-    if (e !== undefined && !(e > min)) reasons.push({ code: 'min_entries', message: `${layer} has ${fmt(e)} entries (needs > ${fmt(min)})` });
+    if (e !== undefined && !(e > min))
+      reasons.push({ code: 'min_entries', message: `${layer} has ${fmt(e)} entries (needs > ${fmt(min)})` });
   }
   const oms = cond.oms;
   if (oms && (filters.omsBooleans.length > 0 || filters.minPileup !== null)) {
@@ -56,15 +58,21 @@ export function evaluateFilter(filters: PresetFilters, entries: Record<string, n
       if (filters.minPileup !== null) {
         const p = oms.attributes.pileup?.[i];
         if (typeof p !== 'number') reasons.push({ code: 'pileup_missing', message: 'OMS pileup is missing' });
-        else if (!(p > filters.minPileup)) reasons.push({ code: 'pileup_low', message: `pileup ${fmt(p)} (needs > ${fmt(filters.minPileup)})` });
+        else if (!(p > filters.minPileup))
+          reasons.push({ code: 'pileup_low', message: `pileup ${fmt(p)} (needs > ${fmt(filters.minPileup)})` });
       }
     }
   }
   const hlt = cond.hlt;
   if (hlt && filters.hlt) {
     const rate = hlt.rate[i];
-    if (!hlt.found[i] || rate === null) reasons.push({ code: 'hlt_missing', message: `no ${filters.hlt.triggerGlob} rate for this lumisection` });
-    else if (!(rate > filters.hlt.minRate)) reasons.push({ code: 'hlt_rate_low', message: `${hlt.trigger[i] ?? filters.hlt.triggerGlob} rate ${fmt(rate)} Hz (needs > ${fmt(filters.hlt.minRate)})` });
+    if (!hlt.found[i] || rate === null)
+      reasons.push({ code: 'hlt_missing', message: `no ${filters.hlt.triggerGlob} rate for this lumisection` });
+    else if (!(rate > filters.hlt.minRate))
+      reasons.push({
+        code: 'hlt_rate_low',
+        message: `${hlt.trigger[i] ?? filters.hlt.triggerGlob} rate ${fmt(rate)} Hz (needs > ${fmt(filters.hlt.minRate)})`,
+      });
   }
   return { passed: reasons.length === 0, reasons };
 }

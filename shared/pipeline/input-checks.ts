@@ -18,7 +18,12 @@ function showValue(v: number): string {
  * Raw counts of n maps of rows × cols: finite and ≥ 0 (occupancy maps count hits). Returns the
  * problem for the first bad bin, or null. `ids` adds the run and LS to the map's position.
  */
-export function rawCountsProblem(data: NumericArray, rows: number, cols: number, ids?: { runs: ArrayLike<number>; lumis: ArrayLike<number> }): string | null {
+export function rawCountsProblem(
+  data: NumericArray,
+  rows: number,
+  cols: number,
+  ids?: { runs: ArrayLike<number>; lumis: ArrayLike<number> },
+): string | null {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // One comparison for the common case; NaN fails it too.

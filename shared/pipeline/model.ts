@@ -111,13 +111,21 @@ export function compilePipeline(preset: ModelPreset, arrays: Record<string, Laye
     const maskBad = lossMaskProblem(a.lossMask.data, layer.shape[1]);
     if (maskBad) throw new PipelineConfigError(`loss mask of ${layer.name}${a.lossMaskSource ? ` (${a.lossMaskSource})` : ''} ${maskBad}`);
     const normBad = localNormProblem(a.localNorm.data, layer.shape[1]);
-    if (normBad) throw new PipelineConfigError(`local norm of ${layer.name}${a.localNormSource ? ` (${a.localNormSource})` : ''} ${normBad}`);
+    if (normBad)
+      throw new PipelineConfigError(`local norm of ${layer.name}${a.localNormSource ? ` (${a.localNormSource})` : ''} ${normBad}`);
     const norm = cropMap(geom, a.localNorm.data);
     for (let k = 0; k < norm.length; k++) if (norm[k] === 0) norm[k] = -1;
     const mask = cropMap(geom, a.lossMask.data);
     const usuallyZero = new Uint8Array(mask.length);
     for (let k = 0; k < mask.length; k++) usuallyZero[k] = mask[k] ? 0 : 1;
-    return { name: layer.name, geom, norm, invNorm: norm.map((v) => 1 / v), usuallyZero, plan: areaPlan(geom.outRows, geom.outCols, target.outRows, target.outCols) };
+    return {
+      name: layer.name,
+      geom,
+      norm,
+      invNorm: norm.map((v) => 1 / v),
+      usuallyZero,
+      plan: areaPlan(geom.outRows, geom.outCols, target.outRows, target.outCols),
+    };
   });
   const maskCombined = new Float32Array(target.outRows * target.outCols);
   for (const l of layers) {
@@ -139,7 +147,11 @@ export function compilePipeline(preset: ModelPreset, arrays: Record<string, Laye
 /** The preset's decision rules (thresholds, patterns, flagging, combination), compiled. */
 function compileDecisions(preset: ModelPreset): Pick<CompiledPipeline, 'thresholds' | 'flagPatterns' | 'flagThreshold' | 'minLayers'> {
   return {
-    thresholds: preset.thresholds.map((t) => ({ lossThreshold: t.lossThreshold, pattern: compilePattern(t.pattern), filterThreshold: t.filterThreshold })),
+    thresholds: preset.thresholds.map((t) => ({
+      lossThreshold: t.lossThreshold,
+      pattern: compilePattern(t.pattern),
+      filterThreshold: t.filterThreshold,
+    })),
     flagPatterns: preset.flagging.patterns.map(compilePattern),
     flagThreshold: preset.flagging.threshold,
     minLayers: preset.combine.minLayers,

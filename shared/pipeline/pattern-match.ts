@@ -23,7 +23,12 @@ export function compilePattern(spec: PatternSpec): CompiledPattern {
  * the sum of squared differences. Output has (h − ph + 1) × (w − pw + 1) values, empty when the
  * pattern is larger than the map. Reference implementation (direct sums) for tests and the API.
  */
-export function matchTemplateSqdiff(src: ArrayLike<number>, h: number, w: number, p: CompiledPattern): { rows: number; cols: number; values: Float64Array } {
+export function matchTemplateSqdiff(
+  src: ArrayLike<number>,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+): { rows: number; cols: number; values: Float64Array } {
   const rows = Math.max(0, h - p.rows + 1);
   const cols = Math.max(0, w - p.cols + 1);
   const values = new Float64Array(rows * cols);
@@ -122,7 +127,17 @@ function forEachBinaryMatch(
 }
 
 /** Like markMatches for a 0/1 map whose number of ones is known (the pipeline's hot path). */
-export function markBinaryMatches(src: Uint8Array, ones: number, h: number, w: number, p: CompiledPattern, threshold: number, out: Uint8Array, outOff: number, scratch: MatchScratch): void {
+export function markBinaryMatches(
+  src: Uint8Array,
+  ones: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  threshold: number,
+  out: Uint8Array,
+  outOff: number,
+  scratch: MatchScratch,
+): void {
   const minOnes = minOnesForBinaryMatch(p, threshold);
   if (minOnes === null) {
     markMatches(src, 0, h, w, p, threshold, out, outOff, scratch);
@@ -135,7 +150,16 @@ export function markBinaryMatches(src: Uint8Array, ones: number, h: number, w: n
 }
 
 /** Like containsPattern for a 0/1 map with a known number of ones. */
-export function containsBinaryPattern(src: Uint8Array, srcOff: number, ones: number, h: number, w: number, p: CompiledPattern, threshold: number, scratch: MatchScratch): boolean {
+export function containsBinaryPattern(
+  src: Uint8Array,
+  srcOff: number,
+  ones: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  threshold: number,
+  scratch: MatchScratch,
+): boolean {
   const minOnes = minOnesForBinaryMatch(p, threshold);
   if (minOnes === null) return containsPattern(src, srcOff, h, w, p, threshold, scratch);
   let found = false;
@@ -235,7 +259,15 @@ export function markMatches(
 }
 
 /** True when any window matches the pattern (TM_SQDIFF < threshold). */
-export function containsPattern(src: ArrayLike<number>, srcOff: number, h: number, w: number, p: CompiledPattern, threshold: number, scratch: MatchScratch): boolean {
+export function containsPattern(
+  src: ArrayLike<number>,
+  srcOff: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  threshold: number,
+  scratch: MatchScratch,
+): boolean {
   let found = false;
   forEachMatch(src, srcOff, h, w, p, threshold, scratch, () => (found = true));
   return found;

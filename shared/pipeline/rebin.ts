@@ -85,7 +85,8 @@ export interface AreaPlan {
 
 /** Weight tables for resizing (srcRows × srcCols) → (dstRows × dstCols) with INTER_AREA. */
 export function areaPlan(srcRows: number, srcCols: number, dstRows: number, dstCols: number): AreaPlan {
-  if (srcRows < 1 || srcCols < 1 || dstRows < 1 || dstCols < 1) throw new Error(`cannot resize ${srcRows}×${srcCols} to ${dstRows}×${dstCols}`);
+  if (srcRows < 1 || srcCols < 1 || dstRows < 1 || dstCols < 1)
+    throw new Error(`cannot resize ${srcRows}×${srcCols} to ${dstRows}×${dstCols}`);
   // OpenCV takes the pure area path only when neither axis is enlarged.
   const down = srcRows >= dstRows && srcCols >= dstCols;
   const table = down ? areaDownTable : areaLinearTable;
@@ -170,10 +171,23 @@ function touches(plan: AreaPlan): { rows: TouchTable; cols: TouchTable } {
  * Fast keep-clip rebinning of a 0/1 map (the pipeline's case): output is 1 where any contributing
  * source bin is 1. Adds the result into `acc` (summing layers). `rowOr` is scratch of dstRows × srcCols.
  */
-export function addRebinnedBinary(src: Uint8Array, srcOff: number, plan: AreaPlan, acc: Uint8Array, accOff: number, rowOr: Uint8Array): void {
+export function addRebinnedBinary(
+  src: Uint8Array,
+  srcOff: number,
+  plan: AreaPlan,
+  acc: Uint8Array,
+  accOff: number,
+  rowOr: Uint8Array,
+): void {
   const { rows, cols } = touches(plan);
   const { srcCols, dstRows, dstCols } = plan;
-  if (srcCols % 4 === 0 && srcOff % 4 === 0 && src.byteOffset % 4 === 0 && rowOr.byteOffset % 4 === 0 && (cols.identity ? accOff % 4 === 0 && acc.byteOffset % 4 === 0 : true)) {
+  if (
+    srcCols % 4 === 0 &&
+    srcOff % 4 === 0 &&
+    src.byteOffset % 4 === 0 &&
+    rowOr.byteOffset % 4 === 0 &&
+    (cols.identity ? accOff % 4 === 0 && acc.byteOffset % 4 === 0 : true)
+  ) {
     addRebinnedBinaryWords(src, srcOff, plan, rows, cols, acc, accOff, rowOr);
     return;
   }
@@ -213,7 +227,16 @@ function addColumnOr(rowOr: Uint8Array, plan: AreaPlan, cols: TouchTable, acc: U
 }
 
 /** The same on 32-bit words (4 bins at a time): OR and add never carry across bytes for 0/1 maps of < 256 layers. */
-function addRebinnedBinaryWords(src: Uint8Array, srcOff: number, plan: AreaPlan, rows: TouchTable, cols: TouchTable, acc: Uint8Array, accOff: number, rowOr: Uint8Array): void {
+function addRebinnedBinaryWords(
+  src: Uint8Array,
+  srcOff: number,
+  plan: AreaPlan,
+  rows: TouchTable,
+  cols: TouchTable,
+  acc: Uint8Array,
+  accOff: number,
+  rowOr: Uint8Array,
+): void {
   const { srcCols, dstRows } = plan;
   const wc = srcCols >> 2;
   const s32 = wordView(src);

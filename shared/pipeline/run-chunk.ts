@@ -2,7 +2,15 @@ import { evaluateFilter, type FilterReason, type LumiConditions } from './filter
 import type { CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { anomalyScore, type AnomalyScore } from './score';
-import { allocDecisionBuffers, computeLossAndMaxima, decide, mapMaxima, preprocessLayer, StageScratch, type DecisionBuffers } from './stages';
+import {
+  allocDecisionBuffers,
+  computeLossAndMaxima,
+  decide,
+  mapMaxima,
+  preprocessLayer,
+  StageScratch,
+  type DecisionBuffers,
+} from './stages';
 
 /** Per-LS outcome, small enough to stream to the UI for every lumisection. */
 export interface LumisectionSummary {
@@ -40,7 +48,14 @@ export interface LumiIds {
 }
 
 /** The full pipeline on LS [start, start + n) of the inputs; `raws[i]` holds exactly those n maps of layer i. */
-export async function runChunk(cp: CompiledPipeline, raws: NumericArray[], start: number, n: number, reconstruct: Reconstruct, scratch = new StageScratch(cp)): Promise<ChunkStages> {
+export async function runChunk(
+  cp: CompiledPipeline,
+  raws: NumericArray[],
+  start: number,
+  n: number,
+  reconstruct: Reconstruct,
+  scratch = new StageScratch(cp),
+): Promise<ChunkStages> {
   const preprocessed: Float32Array[] = [];
   const modelInputs: Float32Array[] = [];
   const entries: Float64Array[] = [];
@@ -75,7 +90,16 @@ export function finishChunk(
   if (c.loss) cp.layers.forEach((layer, i) => mapMaxima(loss[i], c.n, layer.geom.outRows * layer.geom.outCols, maxLoss[i]));
   const decisions = allocDecisionBuffers(cp, c.n);
   decide(cp, loss, c.n, decisions, scratch);
-  return { start: c.start, n: c.n, preprocessed: c.preprocessed, reconstruction: c.reconstruction, loss, entries: c.entries, maxLoss, decisions };
+  return {
+    start: c.start,
+    n: c.n,
+    preprocessed: c.preprocessed,
+    reconstruction: c.reconstruction,
+    loss,
+    entries: c.entries,
+    maxLoss,
+    decisions,
+  };
 }
 
 /** What the per-LS summaries are built from (a chunk's stages, or the cached results of a run). */

@@ -91,7 +91,15 @@ export class StageScratch {
 }
 
 /** Multi-threshold clustering of one LS's loss map: OR over entries of the matched pattern windows. */
-function clusterLoss(cp: CompiledPipeline, layer: CompiledLayer, loss: Float32Array, off: number, out: Uint8Array, outOff: number, scratch: StageScratch): void {
+function clusterLoss(
+  cp: CompiledPipeline,
+  layer: CompiledLayer,
+  loss: Float32Array,
+  off: number,
+  out: Uint8Array,
+  outOff: number,
+  scratch: StageScratch,
+): void {
   const { outRows: h, outCols: w } = layer.geom;
   const size = h * w;
   out.fill(0, outOff, outOff + size);
@@ -138,7 +146,14 @@ export type DecisionStart = 'clustering' | 'combine' | 'flagging';
  * Clustering → combine → final map → flag for every LS of a chunk, starting at `start`: from
  * 'combine' the buffers' lossBinary is reused, from 'flagging' also combined/final.
  */
-export function decide(cp: CompiledPipeline, loss: Float32Array[] | null, n: number, out: DecisionBuffers, scratch: StageScratch, start: DecisionStart = 'clustering'): void {
+export function decide(
+  cp: CompiledPipeline,
+  loss: Float32Array[] | null,
+  n: number,
+  out: DecisionBuffers,
+  scratch: StageScratch,
+  start: DecisionStart = 'clustering',
+): void {
   const t = cp.targetRows * cp.targetCols;
   const mask = cp.maskCombined;
   const minLayers = cp.minLayers;
@@ -199,13 +214,19 @@ export function mapMaxima(values: Float32Array, n: number, size: number, out: Fl
 }
 
 /** Windows of the final map where a flagging pattern matched (cropped first-layer bins, half-open). */
-export function flagMatches(cp: CompiledPipeline, final: Uint8Array, off: number): Array<{ row0: number; row1: number; col0: number; col1: number; pattern: number }> {
+export function flagMatches(
+  cp: CompiledPipeline,
+  final: Uint8Array,
+  off: number,
+): Array<{ row0: number; row1: number; col0: number; col1: number; pattern: number }> {
   const out: Array<{ row0: number; row1: number; col0: number; col1: number; pattern: number }> = [];
   const h = cp.targetRows;
   const w = cp.targetCols;
   cp.flagPatterns.forEach((p, k) => {
     const m = matchTemplateSqdiff(final.subarray(off, off + h * w), h, w, p);
-    for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) if (m.values[i * m.cols + j] < cp.flagThreshold) out.push({ row0: i, row1: i + p.rows, col0: j, col1: j + p.cols, pattern: k });
+    for (let i = 0; i < m.rows; i++)
+      for (let j = 0; j < m.cols; j++)
+        if (m.values[i * m.cols + j] < cp.flagThreshold) out.push({ row0: i, row1: i + p.rows, col0: j, col1: j + p.cols, pattern: k });
   });
   return out;
 }

@@ -1,11 +1,4 @@
-import {
-  BINS_PER_LADDER,
-  columnCentre,
-  croppedColumnOfFull,
-  croppedRowOfFull,
-  rowCentre,
-  type LayerGeometry,
-} from './barrel-geometry';
+import { BINS_PER_LADDER, columnCentre, croppedColumnOfFull, croppedRowOfFull, rowCentre, type LayerGeometry } from './barrel-geometry';
 
 /**
  * Turning flat row-major stage maps into what a heatmap draws: rows bottom-up in full-map
@@ -64,7 +57,9 @@ function croppedColumnIndex(g: LayerGeometry): Int32Array {
 
 function checkLength(g: LayerGeometry, actual: number, expected: number, kind: string): void {
   if (actual !== expected) {
-    throw new Error(`${g.name}: ${kind} map has ${actual} values, expected ${expected} (${kind === 'full' ? `${g.rows}×${g.cols}` : `${g.croppedRows}×${g.croppedCols}`})`);
+    throw new Error(
+      `${g.name}: ${kind} map has ${actual} values, expected ${expected} (${kind === 'full' ? `${g.rows}×${g.cols}` : `${g.croppedRows}×${g.croppedCols}`})`,
+    );
   }
 }
 

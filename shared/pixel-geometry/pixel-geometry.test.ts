@@ -118,7 +118,10 @@ describe('axis coordinates', () => {
 
 describe('ticks and grid', () => {
   it('puts x ticks at modules −4…+4 with signed labels', () => {
-    expect(moduleTicks(bpix2)).toEqual({ values: [-4, -3, -2, -1, 0, 1, 2, 3, 4], labels: ['−4', '−3', '−2', '−1', '0', '+1', '+2', '+3', '+4'] });
+    expect(moduleTicks(bpix2)).toEqual({
+      values: [-4, -3, -2, -1, 0, 1, 2, 3, 4],
+      labels: ['−4', '−3', '−2', '−1', '0', '+1', '+2', '+3', '+4'],
+    });
   });
 
   it('puts y ticks at signed ladders, thinned to a readable number and symmetric around 0', () => {

@@ -31,15 +31,23 @@ export const PresetLayer = z
     /** Full monitoring-element path, matched to the template's InputSignature. */
     monitoringElement: z.string().min(1).describe("Full monitoring-element path, matched to the template's InputSignature"),
     /** Raw map shape [rows, columns] (the template Dims without the leading -1). */
-    shape: z.tuple([z.number().int().positive(), z.number().int().positive()]).describe('Raw map shape [rows, columns] (the template Dims without the leading -1)'),
+    shape: z
+      .tuple([z.number().int().positive(), z.number().int().positive()])
+      .describe('Raw map shape [rows, columns] (the template Dims without the leading -1)'),
     /** The empty centre cross removed before anything else: rows and columns as [start, stop). */
-    cross: z.object({ rows: Range, columns: Range }).strict().describe('The empty centre cross removed first: rows and columns as half-open [start, stop)'),
+    cross: z
+      .object({ rows: Range, columns: Range })
+      .strict()
+      .describe('The empty centre cross removed first: rows and columns as half-open [start, stop)'),
     /** NMF model as ONNX, relative to the preset file. */
     onnx: z.string().min(1).describe('NMF model as ONNX (input [N, rows−cross, cols−cross] float32), relative to the preset file'),
     /** Average map (.npy, shape = `shape`), relative to the preset file. */
     localNorm: z.string().min(1).describe('Average map (.npy, shape = shape), relative to the preset file'),
     /** Boolean map (.npy, shape = `shape`), true where a bin is usually non-zero. */
-    lossMask: z.string().min(1).describe('Boolean map (.npy, shape = shape), true where a bin is usually non-zero; relative to the preset file'),
+    lossMask: z
+      .string()
+      .min(1)
+      .describe('Boolean map (.npy, shape = shape), true where a bin is usually non-zero; relative to the preset file'),
   })
   .strict();
 export type PresetLayer = z.infer<typeof PresetLayer>;
@@ -66,7 +74,10 @@ export const PresetFilters = z
     minPileup: z.number().nullable().describe('The LS passes when OMS pileup > minPileup; null disables the cut'),
     /** HLT rate cut; null disables it. */
     hlt: z
-      .object({ triggerGlob: z.string().min(1).describe('Trigger name glob, e.g. HLT_ZeroBias_v*'), minRate: z.number().describe('The LS passes when the rate > minRate (Hz)') })
+      .object({
+        triggerGlob: z.string().min(1).describe('Trigger name glob, e.g. HLT_ZeroBias_v*'),
+        minRate: z.number().describe('The LS passes when the rate > minRate (Hz)'),
+      })
       .strict()
       .nullable()
       .describe('HLT rate cut from the per-run HLT rate JSON; null disables it'),
@@ -114,11 +125,26 @@ export const ModelPreset = z
       if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['layers', i, 'name'], message: `duplicate layer name "${l.name}"` });
       names.add(l.name);
       const [ny, nx] = l.shape;
-      if (l.cross.rows[1] > ny) ctx.addIssue({ code: 'custom', path: ['layers', i, 'cross', 'rows'], message: `cross rows end ${l.cross.rows[1]} is beyond the ${ny} rows of the map` });
-      if (l.cross.columns[1] > nx) ctx.addIssue({ code: 'custom', path: ['layers', i, 'cross', 'columns'], message: `cross columns end ${l.cross.columns[1]} is beyond the ${nx} columns of the map` });
+      if (l.cross.rows[1] > ny)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['layers', i, 'cross', 'rows'],
+          message: `cross rows end ${l.cross.rows[1]} is beyond the ${ny} rows of the map`,
+        });
+      if (l.cross.columns[1] > nx)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['layers', i, 'cross', 'columns'],
+          message: `cross columns end ${l.cross.columns[1]} is beyond the ${nx} columns of the map`,
+        });
     });
     for (const k of Object.keys(p.filters.minEntries)) {
-      if (!names.has(k)) ctx.addIssue({ code: 'custom', path: ['filters', 'minEntries', k], message: `minEntries names layer "${k}", which is not in layers (${[...names].join(', ')})` });
+      if (!names.has(k))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['filters', 'minEntries', k],
+          message: `minEntries names layer "${k}", which is not in layers (${[...names].join(', ')})`,
+        });
     }
   });
 export type ModelPreset = z.infer<typeof ModelPreset>;

@@ -10,7 +10,10 @@ export const BARREL_SHAPES: Record<string, [number, number]> = { BPix1: [26, 72]
  * The "pixel barrel" preset: the values of the production PixelNMF model (BPix2–4). Model files are
  * expected as model/nmf_<layer>.onnx, model/local_norm_<layer>.npy, model/loss_mask_<layer>.npy.
  */
-export function pixelBarrelPreset(layers: string[] = ['BPix2', 'BPix3', 'BPix4'], files?: (layer: string) => { onnx: string; localNorm: string; lossMask: string }): ModelPreset {
+export function pixelBarrelPreset(
+  layers: string[] = ['BPix2', 'BPix3', 'BPix4'],
+  files?: (layer: string) => { onnx: string; localNorm: string; lossMask: string },
+): ModelPreset {
   const minEntries: Record<string, number> = { BPix1: 5e5, BPix2: 2.5e5, BPix3: 5e5 / 3, BPix4: 1.25e5 };
   return {
     kind: 'dism-studio.pixel-nmf-preset',
@@ -22,7 +25,9 @@ export function pixelBarrelPreset(layers: string[] = ['BPix2', 'BPix3', 'BPix4']
       monitoringElement: `${ME_PREFIX}${name.replace('BPix', '')}`,
       shape: BARREL_SHAPES[name],
       cross: { rows: BARREL_CROSS_ROWS[name], columns: [32, 40] },
-      ...(files ? files(name) : { onnx: `model/nmf_${name}.onnx`, localNorm: `model/local_norm_${name}.npy`, lossMask: `model/loss_mask_${name}.npy` }),
+      ...(files
+        ? files(name)
+        : { onnx: `model/nmf_${name}.onnx`, localNorm: `model/local_norm_${name}.npy`, lossMask: `model/loss_mask_${name}.npy` }),
     })),
     reconstructionInput: { max: 5, zeroValue: 1 },
     thresholds: [{ lossThreshold: 0.04, pattern: { ones: [2, 16] }, filterThreshold: 1.5 }],

@@ -34,7 +34,9 @@ describe('lossless edits on the production template', () => {
     const b = setValue(FIXTURE, [...P, 'InferenceOnConditions', 'StableBeams'], false).text;
     expect(changedLines(FIXTURE, b)).toEqual([[23, '        StableBeams: True', '        StableBeams: false']]);
     const r = setValue(FIXTURE, [...P, 'InferenceOnConditions', 'MinRunNumber'], 400000).text;
-    expect(changedLines(FIXTURE, r)).toEqual([[21, '        MinRunNumber: 396598 # only start at 2025F', '        MinRunNumber: 400000 # only start at 2025F']]);
+    expect(changedLines(FIXTURE, r)).toEqual([
+      [21, '        MinRunNumber: 396598 # only start at 2025F', '        MinRunNumber: 400000 # only start at 2025F'],
+    ]);
   });
 
   it('quotes strings that YAML would read as something else', () => {
@@ -78,7 +80,9 @@ describe('lossless edits on the production template', () => {
     const deleted = deleteAt(FIXTURE, [...sig, 1]).text;
     expect(deleted).not.toContain('PXLayer_3');
     expect(deleted).toContain('#- Name: BPix1');
-    expect(insertItem(deleted, sig, 1, (parseTemplate(FIXTURE).doc.getIn([...sig, 1]) as { toJSON(): unknown }).toJSON()).text).toBe(FIXTURE);
+    expect(insertItem(deleted, sig, 1, (parseTemplate(FIXTURE).doc.getIn([...sig, 1]) as { toJSON(): unknown }).toJSON()).text).toBe(
+      FIXTURE,
+    );
   });
 
   it('deletes the first key of a list item without breaking the item', () => {

@@ -185,7 +185,14 @@ export function setValue(input: Parsed, path: readonly PathSegment[], value: unk
   let node: YNode = doc.contents as YNode;
   while (depth < path.length) {
     const seg = path[depth];
-    const child = typeof seg === 'number' ? (isSeq(node) ? (node.items[seg] as YNode) : undefined) : isMap(node) ? findPair(node, seg)?.value : undefined;
+    const child =
+      typeof seg === 'number'
+        ? isSeq(node)
+          ? (node.items[seg] as YNode)
+          : undefined
+        : isMap(node)
+          ? findPair(node, seg)?.value
+          : undefined;
     const exists = typeof seg === 'number' ? isSeq(node) && seg < node.items.length : isMap(node) && !!findPair(node, seg);
     if (!exists) break;
     node = child;
@@ -447,7 +454,11 @@ export function insertRawPair(input: Parsed, mapPath: readonly PathSegment[], ke
   }
   const indent = columnOf(text, (map.items[0].key as Node).range![0]);
   const pad = ' '.repeat(indent);
-  const lines = rawLines.replace(/\n$/, '').split('\n').map((l) => (l ? pad + l : l)).join('\n');
+  const lines = rawLines
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => (l ? pad + l : l))
+    .join('\n');
   const at = lineEnd(text, pairEnd(text, map.items[map.items.length - 1] as Pair));
   return splice(text, at, at, `\n\n${lines}`);
 }

@@ -15,7 +15,8 @@ function legacyDataTypeNodes(parsed: ParsedTemplate): Scalar[] {
   const found: Scalar[] = [];
   visit(parsed.doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'DataType' && isScalar(pair.value) && modernDataType(pair.value.value)) found.push(pair.value);
+      if (isScalar(pair.key) && pair.key.value === 'DataType' && isScalar(pair.value) && modernDataType(pair.value.value))
+        found.push(pair.value);
     },
   });
   return found;

@@ -8,7 +8,8 @@ const FIXTURE = readFileSync('test/fixtures/templates/pixel-barrel-nmf.template.
 const rules = (text: string) => validateTemplateText(text).problems.map((p) => p.rule);
 
 /** A mapping nested `depth` levels deep by indentation: a:\n  a:\n    a: 1 */
-const blockNested = (depth: number) => Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}a:${i === depth - 1 ? ' 1' : ''}`).join('\n');
+const blockNested = (depth: number) =>
+  Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}a:${i === depth - 1 ? ' 1' : ''}`).join('\n');
 /** `depth` flow sequences inside the top-level mapping (which is one level itself). */
 const flowNested = (depth: number) => `a: ${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}\n`;
 
@@ -20,7 +21,9 @@ describe('template limits', () => {
     const over = validateTemplateText(padded(TEMPLATE_LIMITS.maxChars + 1)).problems;
     expect(over).toHaveLength(1);
     expect(over[0]).toMatchObject({ severity: 'error', rule: 'template-too-large', line: 1, column: 1 });
-    expect(over[0].message).toBe('This template is 1.0 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.');
+    expect(over[0].message).toBe(
+      'This template is 1.0 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.',
+    );
     expect(validateTemplateText('x'.repeat(20_971_520)).problems[0].message).toMatch(/^This template is 20\.0 MB; /);
   });
 
@@ -51,7 +54,10 @@ describe('template limits', () => {
     expect(atLimit.find((p) => p.rule === 'regex')?.message).toMatch(/^L1KeyMatch is not a valid regular expression: /);
     const over = validateTemplateText(withRegex(`(${'a'.repeat(TEMPLATE_LIMITS.maxRegexChars)}`)).problems;
     expect(over.find((p) => p.rule === 'regex')).toBeUndefined();
-    expect(over.find((p) => p.rule === 'regex-not-checked')).toMatchObject({ severity: 'warning', path: 'Resources.PixelNMF.Properties.InferenceOnConditions.L1KeyMatch' });
+    expect(over.find((p) => p.rule === 'regex-not-checked')).toMatchObject({
+      severity: 'warning',
+      path: 'Resources.PixelNMF.Properties.InferenceOnConditions.L1KeyMatch',
+    });
     expect(over.find((p) => p.rule === 'regex-not-checked')!.message).toBe(
       "L1KeyMatch is 1,001 characters long; DISM Studio checks regular expressions up to 1,000 characters, so this one is not checked (DISM compiles it with Python's re when the model runs). Shorten it.",
     );
@@ -64,13 +70,27 @@ describe('template limits', () => {
   });
 
   it(`lists at most ${TEMPLATE_LIMITS.maxProblems} problems and counts them all`, () => {
-    const p = (severity: 'error' | 'warning'): TemplateProblem => ({ severity, rule: 'x', message: 'm', path: '', segments: [], line: 1, column: 1, endLine: 1, endColumn: 1, from: 0, to: 0 });
+    const p = (severity: 'error' | 'warning'): TemplateProblem => ({
+      severity,
+      rule: 'x',
+      message: 'm',
+      path: '',
+      segments: [],
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      from: 0,
+      to: 0,
+    });
     const exactly = capProblems(Array.from({ length: TEMPLATE_LIMITS.maxProblems }, () => p('error')));
     expect(exactly).toMatchObject({ total: TEMPLATE_LIMITS.maxProblems, errors: TEMPLATE_LIMITS.maxProblems });
     expect(cappedNote(exactly.problems.length, exactly.total)).toBeNull();
     const over = capProblems([...Array.from({ length: 150 }, () => p('error')), ...Array.from({ length: 1851 }, () => p('warning'))]);
     expect(over.problems).toHaveLength(TEMPLATE_LIMITS.maxProblems);
     expect(over).toMatchObject({ total: 2001, errors: 150 });
-    expect(cappedNote(over.problems.length, over.total)).toBe('Showing the first 200 of 2,001 problems (errors first). The list updates as you fix them.');
+    expect(cappedNote(over.problems.length, over.total)).toBe(
+      'Showing the first 200 of 2,001 problems (errors first). The list updates as you fix them.',
+    );
   });
 });

@@ -34,7 +34,19 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 
 function limitProblem(text: string, rule: string, message: string, offset: number): TemplateProblem {
   const { line, column } = lineColumn(text, offset);
-  return { severity: 'error', rule, message, path: '', segments: [], line, column, endLine: line, endColumn: column, from: offset, to: offset };
+  return {
+    severity: 'error',
+    rule,
+    message,
+    path: '',
+    segments: [],
+    line,
+    column,
+    endLine: line,
+    endColumn: column,
+    from: offset,
+    to: offset,
+  };
 }
 
 /** The problem for a template over the size limit (`size` in characters, or bytes of a file not read). */
@@ -108,14 +120,20 @@ export function treeTooDeep(text: string, root: unknown): TemplateProblem | null
 /** The problems one answer lists (errors come first in `sorted`), and how many problems and errors there were. */
 export function capProblems(sorted: TemplateProblem[]): { problems: TemplateProblem[]; total: number; errors: number } {
   const errors = sorted.reduce((n, p) => n + (p.severity === 'error' ? 1 : 0), 0);
-  return { problems: sorted.length > TEMPLATE_LIMITS.maxProblems ? sorted.slice(0, TEMPLATE_LIMITS.maxProblems) : sorted, total: sorted.length, errors };
+  return {
+    problems: sorted.length > TEMPLATE_LIMITS.maxProblems ? sorted.slice(0, TEMPLATE_LIMITS.maxProblems) : sorted,
+    total: sorted.length,
+    errors,
+  };
 }
 
 const CAPPED_NOTE_START = 'Showing the first ';
 
 /** The note that says a list was cut, or null when it was not. */
 export function cappedNote(shown: number, total: number): string | null {
-  return total > shown ? `${CAPPED_NOTE_START}${shown} of ${total.toLocaleString('en-US')} problems (errors first). The list updates as you fix them.` : null;
+  return total > shown
+    ? `${CAPPED_NOTE_START}${shown} of ${total.toLocaleString('en-US')} problems (errors first). The list updates as you fix them.`
+    : null;
 }
 
 export function isCappedNote(note: string): boolean {

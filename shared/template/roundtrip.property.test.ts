@@ -13,7 +13,28 @@ import type { PathSegment } from './problems';
 type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
 
 const KEYS = ['Name', 'Value', 'Dims', 'DataType', 'a', 'b', 'MinRunNumber', 'x y', 'Type'];
-const RISKY = ['yes', 'no', 'True', '12', '3.5', '2025-03-31', 'a: b', 'x # y', '- z', '', 'TYPE_FP32', "O'Neil", 'say "hi"', 'null', '~', '@at', '*star', '[x]', '{y}', 'HLT_ZeroBias_v\\d+'];
+const RISKY = [
+  'yes',
+  'no',
+  'True',
+  '12',
+  '3.5',
+  '2025-03-31',
+  'a: b',
+  'x # y',
+  '- z',
+  '',
+  'TYPE_FP32',
+  "O'Neil",
+  'say "hi"',
+  'null',
+  '~',
+  '@at',
+  '*star',
+  '[x]',
+  '{y}',
+  'HLT_ZeroBias_v\\d+',
+];
 
 const scalarArb: fc.Arbitrary<Value> = fc.oneof(
   fc.constantFrom(...RISKY),
@@ -91,7 +112,11 @@ function setIn(v: Value, path: PathSegment[], next: Value | undefined): Value {
   return o;
 }
 
-const commentLines = (t: string) => t.split(/\r?\n/).filter((l) => /^\s*# c\d+$/.test(l)).map((l) => l.trim());
+const commentLines = (t: string) =>
+  t
+    .split(/\r?\n/)
+    .filter((l) => /^\s*# c\d+$/.test(l))
+    .map((l) => l.trim());
 const dataOf = (t: string) => {
   const p = parseTemplate(t);
   expect(p.doc.errors.map((e) => e.message)).toEqual([]);
@@ -136,49 +161,60 @@ describe('lossless round-trip (fast-check)', () => {
 
   it('adding keys, inserting, moving and deleting list items produce the intended data', () => {
     fc.assert(
-      fc.property(tree, fc.array(fc.nat(100), { minLength: 3, maxLength: 12 }), fc.nat(), fc.nat(), fc.nat(), scalarArb, (value, seed, pick, a, b, next) => {
-        const text = render(value, seed);
-        const all = locations(value);
-        const lists = all.filter((l) => Array.isArray(l.value)) as Array<{ path: PathSegment[]; value: Value[] }>;
-        const maps = all.filter((l) => l.value && typeof l.value === 'object' && !Array.isArray(l.value)) as Array<{ path: PathSegment[]; value: Record<string, Value> }>;
-        const op = pick % 4;
-        if (op === 0) {
-          const m = maps[a % maps.length];
-          const key = ['NewKey', 'Tags', 'Value', 'zz'].find((k) => !(k in m.value))!;
-          const edited = setValue(text, [...m.path, key], next).text;
-          expect(dataOf(edited)).toEqual(plain(setIn(value, [...m.path, key], next)));
-          keepsLineEndings(text, edited);
-          expect(commentLines(edited)).toEqual(commentLines(text));
-        } else if (lists.length > 0) {
-          const l = lists[a % lists.length];
-          const n = l.value.length;
-          if (op === 1) {
-            const at = b % (n + 1);
-            const edited = insertItem(text, l.path, at, next).text;
+      fc.property(
+        tree,
+        fc.array(fc.nat(100), { minLength: 3, maxLength: 12 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        scalarArb,
+        (value, seed, pick, a, b, next) => {
+          const text = render(value, seed);
+          const all = locations(value);
+          const lists = all.filter((l) => Array.isArray(l.value)) as Array<{ path: PathSegment[]; value: Value[] }>;
+          const maps = all.filter((l) => l.value && typeof l.value === 'object' && !Array.isArray(l.value)) as Array<{
+            path: PathSegment[];
+            value: Record<string, Value>;
+          }>;
+          const op = pick % 4;
+          if (op === 0) {
+            const m = maps[a % maps.length];
+            const key = ['NewKey', 'Tags', 'Value', 'zz'].find((k) => !(k in m.value))!;
+            const edited = setValue(text, [...m.path, key], next).text;
+            expect(dataOf(edited)).toEqual(plain(setIn(value, [...m.path, key], next)));
             keepsLineEndings(text, edited);
-            const expected = [...l.value];
-            expected.splice(at, 0, next);
-            expect(dataOf(edited)).toEqual(plain(setIn(value, l.path, expected)));
             expect(commentLines(edited)).toEqual(commentLines(text));
-          } else if (op === 2) {
-            const from = a % n;
-            const to = b % n;
-            const edited = moveItem(text, l.path, from, to).text;
-            const expected = [...l.value];
-            const [it] = expected.splice(from, 1);
-            expected.splice(to, 0, it);
-            expect(dataOf(edited)).toEqual(plain(setIn(value, l.path, expected)));
-            expect(commentLines(edited).sort()).toEqual(commentLines(text).sort());
-          } else {
-            const at = b % n;
-            const edited = deleteAt(text, [...l.path, at]).text;
-            keepsLineEndings(text, edited);
-            const expected = [...l.value];
-            expected.splice(at, 1);
-            expect(dataOf(edited)).toEqual(plain(setIn(value, l.path, expected)));
+          } else if (lists.length > 0) {
+            const l = lists[a % lists.length];
+            const n = l.value.length;
+            if (op === 1) {
+              const at = b % (n + 1);
+              const edited = insertItem(text, l.path, at, next).text;
+              keepsLineEndings(text, edited);
+              const expected = [...l.value];
+              expected.splice(at, 0, next);
+              expect(dataOf(edited)).toEqual(plain(setIn(value, l.path, expected)));
+              expect(commentLines(edited)).toEqual(commentLines(text));
+            } else if (op === 2) {
+              const from = a % n;
+              const to = b % n;
+              const edited = moveItem(text, l.path, from, to).text;
+              const expected = [...l.value];
+              const [it] = expected.splice(from, 1);
+              expected.splice(to, 0, it);
+              expect(dataOf(edited)).toEqual(plain(setIn(value, l.path, expected)));
+              expect(commentLines(edited).sort()).toEqual(commentLines(text).sort());
+            } else {
+              const at = b % n;
+              const edited = deleteAt(text, [...l.path, at]).text;
+              keepsLineEndings(text, edited);
+              const expected = [...l.value];
+              expected.splice(at, 1);
+              expect(dataOf(edited)).toEqual(plain(setIn(value, l.path, expected)));
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
   });

@@ -23,7 +23,12 @@ export interface ResourceTypeSpec {
   paths: Record<string, PathKind>;
 }
 
-const triton = (model: ResourceTypeSpec['model'], label: string, required: string[], paths: Record<string, PathKind>): ResourceTypeSpec => ({
+const triton = (
+  model: ResourceTypeSpec['model'],
+  label: string,
+  required: string[],
+  paths: Record<string, PathKind>,
+): ResourceTypeSpec => ({
   type: `${SUPER_TYPE}::Tritonserver::${model}`,
   framework: 'Tritonserver',
   model,
@@ -59,7 +64,21 @@ export function resourceTypeSpec(type: unknown): ResourceTypeSpec | undefined {
   return RESOURCE_TYPES.find((t) => t.type === type);
 }
 
-export const DATA_TYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
+export const DATA_TYPES = [
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+] as const;
 /** Older DISM required Triton's spelling; dism_core still reads it by stripping the prefix. */
 export const LEGACY_DATA_TYPE_PREFIX = 'TYPE_';
 
@@ -127,8 +146,19 @@ export const COMMON_PROPERTY_KEYS = [
 ] as const;
 
 export const BASE_PROPERTY_KEYS = [
-  'Description', 'Name', 'Tags', 'Image', 'BuiltinThreshold', 'AnomalyThreshold', 'FlaggingKey', 'MetricKey',
-  'InferenceOnConditions', 'InputMetadata', 'InputSignature', 'OutputSignature', 'Resources',
+  'Description',
+  'Name',
+  'Tags',
+  'Image',
+  'BuiltinThreshold',
+  'AnomalyThreshold',
+  'FlaggingKey',
+  'MetricKey',
+  'InferenceOnConditions',
+  'InputMetadata',
+  'InputSignature',
+  'OutputSignature',
+  'Resources',
 ];
 
 /** Keys known at each level of the document, for unknown-key warnings with "did you mean". */

@@ -21,7 +21,8 @@ export type PresetId = (typeof PRESETS)[number]['id'];
 
 const q = (v: unknown) => formatScalar(v);
 
-const PIXEL_ME = (layer: number) => `PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer}`;
+const PIXEL_ME = (layer: number) =>
+  `PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer}`;
 
 function dims(values: number[], indent: string): string[] {
   return [`${indent}Dims:`, ...values.map((d) => `${indent}  - ${d}`)];
@@ -34,10 +35,17 @@ function typeSpecificLines(spec: ResourceTypeSpec, base: string): string[] {
   }
   switch (spec.model) {
     case 'TensorflowSavedModel':
-      lines.push(`${base}# folder with saved_model.pb, fingerprint.pb and variables/ (relative to this file)`, `${base}SavedModelUri: model/saved_model/`);
+      lines.push(
+        `${base}# folder with saved_model.pb, fingerprint.pb and variables/ (relative to this file)`,
+        `${base}SavedModelUri: model/saved_model/`,
+      );
       break;
     case 'Python':
-      lines.push(`${base}# folder with model.py defining class TritonPythonModel`, `${base}CodeUri: model/`, `${base}ModelUri: model/model.onnx`);
+      lines.push(
+        `${base}# folder with model.py defining class TritonPythonModel`,
+        `${base}CodeUri: model/`,
+        `${base}ModelUri: model/model.onnx`,
+      );
       break;
     case 'Torchscript':
       lines.push(`${base}# paths are relative to this template's folder`, `${base}ModelUri: model/model.pt`);
@@ -73,8 +81,18 @@ export function resourceSkeleton(opts: SkeletonOptions): string {
     `${p}# lowercase letters, digits, '-' and '.', at most 36 characters`,
     `${p}Name: ${q(opts.name ?? 'my-model')}`,
     ...(builtin
-      ? [`${p}# the model decides: FlaggingKey names the boolean output`, `${p}BuiltinThreshold: true`, `${p}FlaggingKey: Flag`, `${p}MetricKey: Metric`]
-      : [`${p}# DIALS flags lumisections whose MetricKey output exceeds AnomalyThreshold`, `${p}BuiltinThreshold: false`, `${p}AnomalyThreshold: 0.5`, `${p}MetricKey: Metric`]),
+      ? [
+          `${p}# the model decides: FlaggingKey names the boolean output`,
+          `${p}BuiltinThreshold: true`,
+          `${p}FlaggingKey: Flag`,
+          `${p}MetricKey: Metric`,
+        ]
+      : [
+          `${p}# DIALS flags lumisections whose MetricKey output exceeds AnomalyThreshold`,
+          `${p}BuiltinThreshold: false`,
+          `${p}AnomalyThreshold: 0.5`,
+          `${p}MetricKey: Metric`,
+        ]),
     '',
     `${p}# one entry per monitoring element the model reads`,
     `${p}InputSignature:`,
@@ -119,7 +137,12 @@ export function templateSkeleton(opts: SkeletonOptions): string {
 export function pixelBarrelNmfPreset(opts: { name?: string; resourceKey?: string; workspace?: string } = {}): string {
   const key = opts.resourceKey ?? 'PixelNMF';
   const omsBool = ['cms_active', 'beams_stable', 'bpix_ready', 'fpix_ready', 'tibtid_ready', 'tob_ready', 'tecp_ready', 'tecm_ready'];
-  const attr = (name: string, type: string) => [`            - Name: ${name}`, `              DataType: ${type}`, `              Dims:`, `                - -1`];
+  const attr = (name: string, type: string) => [
+    `            - Name: ${name}`,
+    `              DataType: ${type}`,
+    `              Dims:`,
+    `                - -1`,
+  ];
   const layer = (l: number, nx: number) => [
     `        - Name: BPix${l}`,
     `          MonitoringElement: ${PIXEL_ME(l)}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerUserFor } from '../../backend/engine/run-container';
+import { containerUserFor } from '@/backend/engine/run-container';
 
 describe('which user a runner container runs as', () => {
   const me = { uid: process.getuid!(), gid: process.getgid!() };

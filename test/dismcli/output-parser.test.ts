@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DismcliOutputParser } from '../../backend/dismcli/output-parser';
+import { DismcliOutputParser } from '@/backend/dismcli/output-parser';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 function run(lines: string[]) {
@@ -15,7 +15,11 @@ describe('dismcli output parser', () => {
       'INFO: Device authorized, authentication finished successfully!',
       'INFO: Building resource (PixelNMF, InferenceService::MLServer::SKLearn)',
     ]);
-    expect(events[0]).toEqual({ type: 'login', url: 'https://auth.cern.ch/auth/realms/cern/device?user_code=ABCD-EFGH', expiresAt: '2026-01-01T00:10:00.000Z' });
+    expect(events[0]).toEqual({
+      type: 'login',
+      url: 'https://auth.cern.ch/auth/realms/cern/device?user_code=ABCD-EFGH',
+      expiresAt: '2026-01-01T00:10:00.000Z',
+    });
     expect(events[1]).toEqual({ type: 'logged-in' });
     expect(events[2]).toMatchObject({ type: 'success', line: 'Building resource (PixelNMF, InferenceService::MLServer::SKLearn)' });
   });
@@ -47,7 +51,11 @@ describe('dismcli output parser', () => {
       '[PYI-123:ERROR] Failed to execute script',
     ]);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ kind: 'traceback', title: 'dismcli crashed: ValueError', message: 'ValueError: CodeUri mlserver-model/ does not exist' });
+    expect(problems[0]).toMatchObject({
+      kind: 'traceback',
+      title: 'dismcli crashed: ValueError',
+      message: 'ValueError: CodeUri mlserver-model/ does not exist',
+    });
     expect(problems[0].hint).toContain('dism/build.py line 88 (build_resource)');
     expect(problems[0].lines).toHaveLength(5);
   });
@@ -56,7 +64,7 @@ describe('dismcli output parser', () => {
     const { problems } = run([
       'Traceback (most recent call last):',
       '  File "a.py", line 1, in f',
-      'KeyError: \'x\'',
+      "KeyError: 'x'",
       '',
       'During handling of the above exception, another exception occurred:',
       '',

@@ -2,13 +2,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { discoverEngine } from '../../backend/engine/discovery';
+import { discoverEngine } from '@/backend/engine/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DismcliEvent } from '../../shared/api/contract/dismcli';
-import { findStudioContainers, PROJECT_LABEL } from '../../backend/engine/labels';
-import { loadRecipe, saveRecipe } from '../../backend/dismcli/recipe';
-import { ensureRunnerImage, runnerInfo } from '../../backend/dismcli/runner-image';
-import { runDismcli } from '../../backend/dismcli/run-dismcli';
+import type { DismcliEvent } from '@/shared/api/contract/dismcli';
+import { findStudioContainers, PROJECT_LABEL } from '@/backend/engine/labels';
+import { loadRecipe, saveRecipe } from '@/backend/dismcli/recipe';
+import { ensureRunnerImage, runnerInfo } from '@/backend/dismcli/runner-image';
+import { runDismcli } from '@/backend/dismcli/run-dismcli';
 
 /**
  * Real engine, real image build: recipe "pyinstaller" with the dismcli STAND-IN folder on top of
@@ -19,7 +19,13 @@ const STANDIN = path.resolve(__dirname, '../stand-ins/dismcli/dismcli');
 const USER = { uid: 4242, gid: 4343 };
 // The client the app itself gets from discovery (long silent steps must not be cut).
 const docker = (await discoverEngine()).docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
-const haveBase = await docker.getImage(BASE).inspect().then(() => true, () => false);
+const haveBase = await docker
+  .getImage(BASE)
+  .inspect()
+  .then(
+    () => true,
+    () => false,
+  );
 
 let tmp: string;
 let project: string;
@@ -29,7 +35,10 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-runner-'));
   project = path.join(tmp, 'pixel project'); // a space, as users' folders have
   await fs.mkdir(path.join(project, 'model'), { recursive: true });
-  await fs.copyFile(path.join(__dirname, '../fixtures/templates/pixel-barrel-nmf.template.yaml'), path.join(project, 'model', 'template.yaml'));
+  await fs.copyFile(
+    path.join(__dirname, '../fixtures/templates/pixel-barrel-nmf.template.yaml'),
+    path.join(project, 'model', 'template.yaml'),
+  );
   await fs.chmod(tmp, 0o755);
   // The project belongs to the user dismcli runs as, as on a laptop.
   await fs.chown(project, USER.uid, USER.gid);
@@ -37,10 +46,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const tag of built) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  for (const tag of built)
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
   // Anything else built for this test's projects (also images a cancelled or repeated build left untagged).
   for (const img of await docker.listImages({ filters: { label: ['dism.role=dismcli-runner'] } })) {
-    if ((img.Labels?.['dism.project'] ?? '').startsWith(tmp)) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    if ((img.Labels?.['dism.project'] ?? '').startsWith(tmp))
+      await docker
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
   await fs.rm(tmp, { recursive: true, force: true });
 });
@@ -84,12 +101,20 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
     const events: DismcliEvent[] = [];
     const lines: string[] = [];
     const build = await runDismcli(docker, {
-      projectDir: project, command: 'build', template: 'model/template.yaml', dialsUrl: 'https://dev-cmsdials-api.web.cern.ch', imageTag, user: USER,
-      onEvent: (e) => events.push(e), onLine: (l) => lines.push(l),
+      projectDir: project,
+      command: 'build',
+      template: 'model/template.yaml',
+      dialsUrl: 'https://dev-cmsdials-api.web.cern.ch',
+      imageTag,
+      user: USER,
+      onEvent: (e) => events.push(e),
+      onLine: (l) => lines.push(l),
     });
     expect(build.ok).toBe(true);
     expect(build.problems).toEqual([]);
-    expect(events.find((e) => e.type === 'login')).toMatchObject({ url: 'https://auth.cern.ch/auth/realms/cern/device?user_code=STAN-DIN0' });
+    expect(events.find((e) => e.type === 'login')).toMatchObject({
+      url: 'https://auth.cern.ch/auth/realms/cern/device?user_code=STAN-DIN0',
+    });
     expect(events.some((e) => e.type === 'logged-in')).toBe(true);
     expect(build.artifacts).toEqual(['model/.dism-artifacts/build/standin-build.json', 'model/.dism-artifacts/build/template.yaml']);
     expect(await owner('model/.dism-artifacts/build/template.yaml')).toEqual(USER);
@@ -97,7 +122,15 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
     expect(lines.some((l) => l.includes('Building resource (PixelNMF'))).toBe(true);
 
     const pkgEvents: DismcliEvent[] = [];
-    const pkg = await runDismcli(docker, { projectDir: project, command: 'package', template: 'model/template.yaml', dialsUrl: 'https://dev-cmsdials-api.web.cern.ch', imageTag, user: USER, onEvent: (e) => pkgEvents.push(e) });
+    const pkg = await runDismcli(docker, {
+      projectDir: project,
+      command: 'package',
+      template: 'model/template.yaml',
+      dialsUrl: 'https://dev-cmsdials-api.web.cern.ch',
+      imageTag,
+      user: USER,
+      onEvent: (e) => pkgEvents.push(e),
+    });
     expect(pkg.ok).toBe(true);
     expect(pkg.artifacts).toEqual(['model/.dism-artifacts/package/template.yaml']);
     expect(pkgEvents.some((e) => e.type === 'login')).toBe(false); // token cache reused
@@ -106,12 +139,26 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
 
   it('a failing run reports the DIALS error readably', async () => {
     const { imageTag } = await ensureRunnerImage(docker, project);
-    const shape = await runDismcli(docker, { projectDir: project, command: 'build', template: 'model/template.yaml', dialsUrl: 'https://standin-fail-shape.invalid', imageTag, user: USER });
+    const shape = await runDismcli(docker, {
+      projectDir: project,
+      command: 'build',
+      template: 'model/template.yaml',
+      dialsUrl: 'https://standin-fail-shape.invalid',
+      imageTag,
+      user: USER,
+    });
     expect(shape.ok).toBe(false);
     expect(shape.exitCode).toBe(1);
     expect(shape.problems.map((p) => p.kind)).toEqual(['shape-mismatch']);
     expect(shape.problems[0].message).toContain('expected [-1, 58, 72]');
-    const crash = await runDismcli(docker, { projectDir: project, command: 'package', template: 'model/template.yaml', dialsUrl: 'https://standin-fail-traceback.invalid', imageTag, user: USER });
+    const crash = await runDismcli(docker, {
+      projectDir: project,
+      command: 'package',
+      template: 'model/template.yaml',
+      dialsUrl: 'https://standin-fail-traceback.invalid',
+      imageTag,
+      user: USER,
+    });
     expect(crash.problems[0]).toMatchObject({ kind: 'traceback', title: 'dismcli crashed: RuntimeError' });
   }, 120_000);
 
@@ -120,7 +167,13 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
     await fs.rm(path.join(project, 'model', '.cache'), { recursive: true, force: true });
     const ac = new AbortController();
     const run = runDismcli(docker, {
-      projectDir: project, command: 'build', template: 'model/template.yaml', dialsUrl: 'https://cmsdials-api.web.cern.ch', imageTag, user: USER, signal: ac.signal,
+      projectDir: project,
+      command: 'build',
+      template: 'model/template.yaml',
+      dialsUrl: 'https://cmsdials-api.web.cern.ch',
+      imageTag,
+      user: USER,
+      signal: ac.signal,
       onEvent: (e) => e.type === 'login' && ac.abort(new Error('Cancelled by user')),
     });
     await expect(run).rejects.toThrow();
@@ -130,10 +183,18 @@ describe.skipIf(!haveBase)('dismcli runner (real engine, stand-in dismcli)', () 
   it('cancelling a build stops it: no image, no build container left', async () => {
     const cancelProject = path.join(tmp, 'cancel');
     await fs.mkdir(cancelProject);
-    await saveRecipe(cancelProject, { kind: 'pyinstaller', baseImage: BASE, dismcliFolder: STANDIN, customDockerfile: `FROM ${BASE}\nRUN sleep 57\n` });
+    await saveRecipe(cancelProject, {
+      kind: 'pyinstaller',
+      baseImage: BASE,
+      dismcliFolder: STANDIN,
+      customDockerfile: `FROM ${BASE}\nRUN sleep 57\n`,
+    });
     const ac = new AbortController();
     const info = await runnerInfo(cancelProject, docker);
-    const build = ensureRunnerImage(docker, cancelProject, { signal: ac.signal, log: (l) => l.includes('RUN sleep 57') && setTimeout(() => ac.abort(new Error('Cancelled by user')), 500) });
+    const build = ensureRunnerImage(docker, cancelProject, {
+      signal: ac.signal,
+      log: (l) => l.includes('RUN sleep 57') && setTimeout(() => ac.abort(new Error('Cancelled by user')), 500),
+    });
     await expect(build).rejects.toThrow(/Cancelled/);
     await expect(docker.getImage(info.imageTag).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const sleeping = async () => (await docker.listContainers()).filter((c) => c.Command.includes('sleep 57'));

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { usePackagedProject } from '../helpers/packaged-project';
-import type { JobSnapshot } from '../../shared/api/contract';
+import type { JobSnapshot } from '@/shared/api/contract';
 
 const fx = usePackagedProject('dism-export-api-');
 

@@ -6,10 +6,10 @@ import { gunzipSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExportManifest } from '../../shared/api/contract/export';
-import { exportArtifacts, MANIFEST_NAME } from '../../backend/export/export-artifacts';
-import { safeEntryName, safeJoin } from '../../backend/export/safe-path';
-import { exportSummary } from '../../backend/export/registration';
+import type { ExportManifest } from '@/shared/api/contract/export';
+import { exportArtifacts, MANIFEST_NAME } from '@/backend/export/export-artifacts';
+import { safeEntryName, safeJoin } from '@/backend/export/safe-path';
+import { exportSummary } from '@/backend/export/registration';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 let tmp: string;
@@ -28,7 +28,10 @@ beforeEach(async () => {
   await put('build/template.yaml', template);
   await put('build/PixelNMF/app.py', 'class Handler: pass\n');
   await put('build/PixelNMF/model-settings.json', '{"name":"pixel-barrel-nmf"}');
-  await put('build/PixelNMF/pixelnmf.joblib', new Uint8Array(300_000).map((_, i) => (i * 31) % 251));
+  await put(
+    'build/PixelNMF/pixelnmf.joblib',
+    new Uint8Array(300_000).map((_, i) => (i * 31) % 251),
+  );
   await put('build/PixelNMF/run.sh', '#!/bin/sh\n', 0o755);
   await put('package/template.yaml', template);
 });
@@ -148,8 +151,12 @@ describe('export of .dism-artifacts', () => {
     await fs.symlink('/etc/hostname', path.join(project, '.dism-artifacts/build/PixelNMF/leak'));
     await expect(exportArtifacts({ projectDir: project, to: path.join(tmp, 'x.zip') })).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
     await expect(fs.access(path.join(tmp, 'x.zip'))).rejects.toThrow();
-    await expect(exportArtifacts({ projectDir: project, to: path.join(project, '.dism-artifacts', 'inside') , parts: ['package'] })).rejects.toMatchObject({ code: 'INVALID_TARGET' });
-    await expect(exportArtifacts({ projectDir: project, to: 'relative/out.zip', parts: ['package'] })).rejects.toMatchObject({ code: 'INVALID_TARGET' });
+    await expect(
+      exportArtifacts({ projectDir: project, to: path.join(project, '.dism-artifacts', 'inside'), parts: ['package'] }),
+    ).rejects.toMatchObject({ code: 'INVALID_TARGET' });
+    await expect(exportArtifacts({ projectDir: project, to: 'relative/out.zip', parts: ['package'] })).rejects.toMatchObject({
+      code: 'INVALID_TARGET',
+    });
   });
 
   it('follows a link that stays inside the part', async () => {
@@ -160,7 +167,9 @@ describe('export of .dism-artifacts', () => {
 
   it('names the missing part', async () => {
     await fs.rm(path.join(project, '.dism-artifacts/package'), { recursive: true });
-    await expect(exportArtifacts({ projectDir: project, to: path.join(tmp, 'p.zip'), parts: ['package'] })).rejects.toThrow(/\.dism-artifacts\/package.*dismcli package/);
+    await expect(exportArtifacts({ projectDir: project, to: path.join(tmp, 'p.zip'), parts: ['package'] })).rejects.toThrow(
+      /\.dism-artifacts\/package.*dismcli package/,
+    );
   });
 
   it('cancel leaves nothing behind', async () => {
@@ -184,12 +193,17 @@ describe('entry names can never escape the chosen folder', () => {
 describe('registration request', () => {
   it('prefills title, description and the attached packaged template', async () => {
     const s = await exportSummary(project);
-    expect(s.parts.map((p) => [p.part, p.exists, p.files])).toEqual([['build', true, 5], ['package', true, 1]]);
+    expect(s.parts.map((p) => [p.part, p.exists, p.files])).toEqual([
+      ['build', true, 5],
+      ['package', true, 1],
+    ]);
     expect(s.packageTemplate).toContain('pixel-barrel-nmf');
     expect(s.registration?.title).toBe('[Request] Model registration');
     expect(s.registration?.body).toContain('Description: Spot anomalies in the pixel cluster occupancy (barrel layers)');
     expect(s.registration?.body).toContain('Model: pixel-barrel-nmf (resource PixelNMF)');
-    expect(s.registration?.body).toContain('PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_3');
+    expect(s.registration?.body).toContain(
+      'PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_3',
+    );
     expect(s.registration?.body).toContain('attached (package/template.yaml)');
     expect(s.suggestedName).toBe('pixel-project-dism-artifacts');
   });

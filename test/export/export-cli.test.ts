@@ -2,12 +2,18 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../backend/cli/main';
+import { runCli } from '@/backend/cli/main';
 
 let tmp: string;
 const out: string[] = [];
 const err: string[] = [];
-const io = () => ({ out: (t: string) => out.push(t), err: (t: string) => err.push(t), signal: new AbortController().signal, cwd: tmp, env: process.env });
+const io = () => ({
+  out: (t: string) => out.push(t),
+  err: (t: string) => err.push(t),
+  signal: new AbortController().signal,
+  cwd: tmp,
+  env: process.env,
+});
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-export-cli-'));
@@ -27,7 +33,11 @@ describe('dism-studio export', () => {
     expect((await fs.stat(path.join(tmp, 'out.tar.gz'))).mtimeMs).toBe(before.mtimeMs);
     out.length = 0;
     expect(await runCli(['export', 'proj', '--to', 'out.tar.gz', '--overwrite', '--json'], io())).toBe(0);
-    expect(JSON.parse(out.join('\n'))).toMatchObject({ format: 'tar.gz', replaced: true, manifest: { files: [{ path: 'build/Res/model.bin', size: 2048 }, { path: 'build/template.yaml' }] } });
+    expect(JSON.parse(out.join('\n'))).toMatchObject({
+      format: 'tar.gz',
+      replaced: true,
+      manifest: { files: [{ path: 'build/Res/model.bin', size: 2048 }, { path: 'build/template.yaml' }] },
+    });
   });
 
   it('explains wrong arguments', async () => {

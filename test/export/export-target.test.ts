@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exportArtifacts } from '../../backend/export/export-artifacts';
-import { runCli } from '../../backend/cli/main';
-import { createBackend } from '../../backend/api/create-backend';
+import { exportArtifacts } from '@/backend/export/export-artifacts';
+import { runCli } from '@/backend/cli/main';
+import { createBackend } from '@/backend/api/create-backend';
 import { unwritableDir } from '../helpers/unwritable';
 
 /**
@@ -37,7 +37,13 @@ async function listTree(dir: string): Promise<string[]> {
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal, cwd: tmp, env: process.env });
+  const code = await runCli(argv, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    signal: new AbortController().signal,
+    cwd: tmp,
+    env: process.env,
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -71,7 +77,9 @@ describe('export target rule', () => {
       await fs.mkdir(path.join(project, 'exports'), { recursive: true });
       const r = await cli('export', project, '--to', to, '--overwrite');
       expect(r.code, to).toBe(1);
-      expect(r.err, to).toMatch(/InvalidTargetError: Cannot export to .*(is the project folder|inside the project folder|contains the project folder)/);
+      expect(r.err, to).toMatch(
+        /InvalidTargetError: Cannot export to .*(is the project folder|inside the project folder|contains the project folder)/,
+      );
       expect(await listTree(project), to).toEqual(projectFiles);
     }
   });
@@ -79,17 +87,24 @@ describe('export target rule', () => {
   it('a link leading into the project is followed before deciding', async () => {
     await fs.symlink(project, path.join(tmp, 'link-to-project'));
     await fs.symlink(path.dirname(project), path.join(tmp, 'link-to-parent'));
-    for (const to of [path.join(tmp, 'link-to-project'), path.join(tmp, 'link-to-project', 'exports', 'x'), path.join(tmp, 'link-to-parent')]) {
+    for (const to of [
+      path.join(tmp, 'link-to-project'),
+      path.join(tmp, 'link-to-project', 'exports', 'x'),
+      path.join(tmp, 'link-to-parent'),
+    ]) {
       await expect(exportArtifacts({ projectDir: project, to, overwrite: true }), to).rejects.toMatchObject({ code: 'INVALID_TARGET' });
     }
     expect(await listTree(project)).toEqual(projectFiles);
   });
 
-  it('API (the UI\'s Replace) takes the same rule', async () => {
+  it("API (the UI's Replace) takes the same rule", async () => {
     const backend = await createBackend({ host: { kind: 'test' }, userDataDir: path.join(tmp, 'user'), pollEngine: false });
     try {
       const r = await backend.dispatch('export.run', { projectDir: project, to: path.dirname(project), overwrite: true });
-      expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_TARGET', message: expect.stringContaining('contains the project folder') } });
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_TARGET', message: expect.stringContaining('contains the project folder') },
+      });
     } finally {
       await backend.dispose();
     }
@@ -112,7 +127,15 @@ describe('export target rule', () => {
     const first = await fs.readFile(path.join(to, 'manifest.json'), 'utf8');
     // A cancelled replacement (the new export never completes) leaves the earlier one as it was.
     const controller = new AbortController();
-    await expect(exportArtifacts({ projectDir: project, to, overwrite: true, signal: controller.signal, onProgress: () => controller.abort(new Error('Cancelled')) })).rejects.toThrow('Cancelled');
+    await expect(
+      exportArtifacts({
+        projectDir: project,
+        to,
+        overwrite: true,
+        signal: controller.signal,
+        onProgress: () => controller.abort(new Error('Cancelled')),
+      }),
+    ).rejects.toThrow('Cancelled');
     expect(await fs.readFile(path.join(to, 'manifest.json'), 'utf8')).toBe(first);
     expect((await fs.readdir(tmp)).sort()).toEqual(['export', 'work']);
     const r = await exportArtifacts({ projectDir: project, to, overwrite: true });
@@ -147,7 +170,9 @@ describe('an export into a folder that cannot be written', () => {
   for (const name of ['x.tar.gz', 'x.zip', 'x']) {
     it(`${name}: fails with a plain message, no crash, no hang`, async () => {
       const ro = await unwritableDir();
-      const err = (await exportArtifacts({ projectDir: project, to: path.join(ro, name) }).catch((e: unknown) => e)) as Error & { code?: string };
+      const err = (await exportArtifacts({ projectDir: project, to: path.join(ro, name) }).catch((e: unknown) => e)) as Error & {
+        code?: string;
+      };
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toContain(`Could not write the export ${path.join(ro, name)}`);
       expect(err.message).not.toMatch(/\bE[A-Z]{3,}\b:|\.partial/);

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeStaleTemps, writeFileAtomic } from '../../backend/fs/atomic-write';
+import { removeStaleTemps, writeFileAtomic } from '@/backend/fs/atomic-write';
 import { unwritableDir } from '../helpers/unwritable';
 
 let dir: string;
@@ -64,9 +64,9 @@ describe('writeFileAtomic', () => {
   it('never touches a .bak the user made; our backup has its own name and never writes through a link', async () => {
     const f = path.join(dir, 'template.yaml');
     await fs.writeFile(f, 'v1');
-    await fs.writeFile(`${f}.bak`, 'the user\'s own backup');
+    await fs.writeFile(`${f}.bak`, "the user's own backup");
     await writeFileAtomic(f, 'v2', { backup: true });
-    expect(await fs.readFile(`${f}.bak`, 'utf8')).toBe('the user\'s own backup');
+    expect(await fs.readFile(`${f}.bak`, 'utf8')).toBe("the user's own backup");
     expect(await fs.readFile(`${f}.dism-studio.bak`, 'utf8')).toBe('v1');
     // Someone points our backup name at another file: the backup replaces the link, the file is untouched.
     const precious = path.join(dir, 'precious.txt');

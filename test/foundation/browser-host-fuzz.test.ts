@@ -26,14 +26,35 @@ function prng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const int = (n: number) => Math.floor(next() * n);
-  const pick = <T,>(xs: readonly T[]): T => xs[int(xs.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
   return { next, int, pick, bytes, chance: (p: number) => next() < p };
 }
 type Rng = ReturnType<typeof prng>;
 
 /** Methods without side effects outside the server's memory, plus names that do not exist. */
-const METHODS = ['app.info', 'projects.recent', 'jobs.list', 'jobs.get', 'jobs.logs', 'jobs.cancel', 'preset.default', 'fs.listDir', 'template.validate', 'pipeline.results', 'pipeline.lumisection', 'modelServer.runs', 'modelServer.get', 'export.summary', 'dismcli.events', 'nope', 'app.info.x', '__proto__', 'constructor', ''];
+const METHODS = [
+  'app.info',
+  'projects.recent',
+  'jobs.list',
+  'jobs.get',
+  'jobs.logs',
+  'jobs.cancel',
+  'preset.default',
+  'fs.listDir',
+  'template.validate',
+  'pipeline.results',
+  'pipeline.lumisection',
+  'modelServer.runs',
+  'modelServer.get',
+  'export.summary',
+  'dismcli.events',
+  'nope',
+  'app.info.x',
+  '__proto__',
+  'constructor',
+  '',
+];
 
 function randomString(r: Rng, max: number): string {
   const alphabets = ['abc/.-_ ', '../\\\0\n\t"\'{}[]:', '\u00e9\u4e2d\ud83d\ude00', '\ud800\udfff\ufffe'];
@@ -47,14 +68,22 @@ function randomString(r: Rng, max: number): string {
 function randomValue(r: Rng, depth: number): unknown {
   const kinds = depth <= 0 ? 4 : 6;
   switch (r.int(kinds)) {
-    case 0: return null;
-    case 1: return r.chance(0.5);
-    case 2: return r.pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, r.int(1e6)]);
-    case 3: return randomString(r, r.chance(0.05) ? 20_000 : 40);
-    case 4: return Array.from({ length: r.int(6) }, () => randomValue(r, depth - 1));
+    case 0:
+      return null;
+    case 1:
+      return r.chance(0.5);
+    case 2:
+      return r.pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, r.int(1e6)]);
+    case 3:
+      return randomString(r, r.chance(0.05) ? 20_000 : 40);
+    case 4:
+      return Array.from({ length: r.int(6) }, () => randomValue(r, depth - 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = r.int(6); i > 0; i--) o[r.pick(['dir', 'id', 'text', 'path', 'projectDir', 'showFiles', 'sessionId', 'limit', 'offset', '__proto__', randomString(r, 8)])] = randomValue(r, depth - 1);
+      for (let i = r.int(6); i > 0; i--)
+        o[
+          r.pick(['dir', 'id', 'text', 'path', 'projectDir', 'showFiles', 'sessionId', 'limit', 'offset', '__proto__', randomString(r, 8)])
+        ] = randomValue(r, depth - 1);
       return o;
     }
   }
@@ -64,7 +93,8 @@ function randomCall(r: Rng, userDataDir: string): string {
   const method = r.pick(METHODS);
   let input = randomValue(r, r.chance(0.1) ? 40 : 4);
   if (method === 'fs.listDir' && r.chance(0.5)) input = { dir: userDataDir, showFiles: true };
-  if (method === 'template.validate' && r.chance(0.5)) input = { projectDir: userDataDir, path: 'template.yaml', text: randomString(r, 2000) };
+  if (method === 'template.validate' && r.chance(0.5))
+    input = { projectDir: userDataDir, path: 'template.yaml', text: randomString(r, 2000) };
   const id = r.chance(0.95) ? r.int(1e9) : r.pick([-1, 1.5, 'x', null]);
   const msg = r.chance(0.95) ? { t: 'call', id, method, input } : randomValue(r, 3);
   return JSON.stringify(msg);
@@ -101,48 +131,52 @@ afterAll(async () => {
 });
 
 describe('browser host WebSocket fuzz', () => {
-  it(`survives ${SECONDS} s of random frames and messages (seed ${SEED})`, async () => {
-    const stats = { connections: 0, refusedUpgrades: 0, closedByServer: 0, frames: 0, calls: 0, garbageWrites: 0, replies: 0 };
-    const deadline = Date.now() + SECONDS * 1000;
-    const lane = async (laneSeed: number) => {
-      const r = prng(laneSeed);
-      while (Date.now() < deadline) {
-        const raw = await openRawSocket(host.port, `/api?token=${host.token}`);
-        stats.connections++;
-        if (raw.status !== 101) {
-          stats.refusedUpgrades++;
-          raw.destroy();
-          continue;
-        }
-        const burst = 1 + r.int(25);
-        for (let i = 0; i < burst; i++) {
-          if (r.chance(0.05)) {
-            raw.write(r.bytes(1 + r.int(64)));
-            stats.garbageWrites++;
-          } else {
-            raw.send(randomFrame(r, scratch, stats));
-            stats.frames++;
+  it(
+    `survives ${SECONDS} s of random frames and messages (seed ${SEED})`,
+    async () => {
+      const stats = { connections: 0, refusedUpgrades: 0, closedByServer: 0, frames: 0, calls: 0, garbageWrites: 0, replies: 0 };
+      const deadline = Date.now() + SECONDS * 1000;
+      const lane = async (laneSeed: number) => {
+        const r = prng(laneSeed);
+        while (Date.now() < deadline) {
+          const raw = await openRawSocket(host.port, `/api?token=${host.token}`);
+          stats.connections++;
+          if (raw.status !== 101) {
+            stats.refusedUpgrades++;
+            raw.destroy();
+            continue;
           }
+          const burst = 1 + r.int(25);
+          for (let i = 0; i < burst; i++) {
+            if (r.chance(0.05)) {
+              raw.write(r.bytes(1 + r.int(64)));
+              stats.garbageWrites++;
+            } else {
+              raw.send(randomFrame(r, scratch, stats));
+              stats.frames++;
+            }
+          }
+          const closed = await raw.closed(r.chance(0.7) ? 50 : 300);
+          if (closed) stats.closedByServer++;
+          stats.replies += decodeServerFrames(raw.received()).filter((f) => f.opcode === 1 && f.payload.includes('"t":"reply"')).length;
+          raw.destroy();
+          expect(host.alive(), `server died (seed ${SEED}):\n${host.output().slice(-3000)}`).toBe(true);
         }
-        const closed = await raw.closed(r.chance(0.7) ? 50 : 300);
-        if (closed) stats.closedByServer++;
-        stats.replies += decodeServerFrames(raw.received()).filter((f) => f.opcode === 1 && f.payload.includes('"t":"reply"')).length;
-        raw.destroy();
-        expect(host.alive(), `server died (seed ${SEED}):\n${host.output().slice(-3000)}`).toBe(true);
-      }
-    };
-    await Promise.all(Array.from({ length: LANES }, (_, i) => lane(SEED * 31 + i)));
+      };
+      await Promise.all(Array.from({ length: LANES }, (_, i) => lane(SEED * 31 + i)));
 
-    expect(host.alive(), `server died (seed ${SEED}):\n${host.output().slice(-3000)}`).toBe(true);
-    const t0 = performance.now();
-    const info = await callOnce(host.port, host.token, 'app.info', {});
-    const ms = performance.now() - t0;
-    expect(info).toMatchObject({ ok: true, result: { name: 'DISM Studio' } });
-    expect(stats.replies).toBeGreaterThan(0); // the fuzz reached the dispatcher, not only the frame parser
-    console.log(
-      `fuzz (seed ${SEED}): ${SECONDS} s, ${LANES} lanes, ${stats.connections} connections, ${stats.frames} frames ` +
-        `(${stats.calls} JSON calls) + ${stats.garbageWrites} garbage writes; server closed ${stats.closedByServer} connections, ` +
-        `sent ${stats.replies} replies; afterwards app.info answered in ${ms.toFixed(0)} ms`,
-    );
-  }, SECONDS * 1000 + 60_000);
+      expect(host.alive(), `server died (seed ${SEED}):\n${host.output().slice(-3000)}`).toBe(true);
+      const t0 = performance.now();
+      const info = await callOnce(host.port, host.token, 'app.info', {});
+      const ms = performance.now() - t0;
+      expect(info).toMatchObject({ ok: true, result: { name: 'DISM Studio' } });
+      expect(stats.replies).toBeGreaterThan(0); // the fuzz reached the dispatcher, not only the frame parser
+      console.log(
+        `fuzz (seed ${SEED}): ${SECONDS} s, ${LANES} lanes, ${stats.connections} connections, ${stats.frames} frames ` +
+          `(${stats.calls} JSON calls) + ${stats.garbageWrites} garbage writes; server closed ${stats.closedByServer} connections, ` +
+          `sent ${stats.replies} replies; afterwards app.info answered in ${ms.toFixed(0)} ms`,
+      );
+    },
+    SECONDS * 1000 + 60_000,
+  );
 });

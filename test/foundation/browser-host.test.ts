@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { jsonNestingExceeds, startBrowserHost, type BrowserHost } from '../../backend/host/browser-host';
-import { MAX_MESSAGE_DEPTH } from '../../shared/api/ws-protocol';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { jsonNestingExceeds, startBrowserHost, type BrowserHost } from '@/backend/host/browser-host';
+import { MAX_MESSAGE_DEPTH } from '@/shared/api/ws-protocol';
 
 let backend: Backend;
 let host: BrowserHost;
@@ -37,13 +37,19 @@ function wsOpen(url: string, headers: Record<string, string> = {}): Promise<{ ws
 }
 
 /** A GET with exactly these headers (fetch will not let a test set Host). */
-function httpGet(pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function httpGet(
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: host.port, path: pathAndQuery, headers: { host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: host.port, path: pathAndQuery, headers: { host: `127.0.0.1:${host.port}`, ...headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -89,7 +95,12 @@ describe('browser host', () => {
 
   it('refuses the token itself as a cookie, a cookie named for another port, and a wrong session', async () => {
     const value = (await sessionCookie()).split('=')[1];
-    for (const cookie of [`dism_token=${host.token}`, `dism_session_${host.port}=${host.token}`, `dism_session_${host.port + 1}=${value}`, `dism_session_${host.port}=${'0'.repeat(64)}`]) {
+    for (const cookie of [
+      `dism_token=${host.token}`,
+      `dism_session_${host.port}=${host.token}`,
+      `dism_session_${host.port + 1}=${value}`,
+      `dism_session_${host.port}=${'0'.repeat(64)}`,
+    ]) {
       expect((await httpGet('/', { cookie })).status, cookie).toBe(403);
     }
   });
@@ -97,9 +108,18 @@ describe('browser host', () => {
   it('answers only to its own host:port (and --allow-host names), before using Host anywhere', async () => {
     const ok = await httpGet(`/?token=${host.token}`);
     expect(ok.headers['content-security-policy']).toContain(`connect-src 'self' ws://127.0.0.1:${host.port};`);
-    expect((await httpGet(`/?token=${host.token}`, { host: `localhost:${host.port}` })).headers['content-security-policy']).toContain(`ws://localhost:${host.port};`);
+    expect((await httpGet(`/?token=${host.token}`, { host: `localhost:${host.port}` })).headers['content-security-policy']).toContain(
+      `ws://localhost:${host.port};`,
+    );
     expect((await httpGet(`/?token=${host.token}`, { host: '127.0.0.1:9000' })).status).toBe(200);
-    for (const bad of [`evil.example:${host.port}`, `127.0.0.1:${host.port + 1}`, '127.0.0.1', `127.0.0.1:${host.port}; script-src *`, `127.0.0.1:${host.port}\tx`, `[::1]:${host.port}`]) {
+    for (const bad of [
+      `evil.example:${host.port}`,
+      `127.0.0.1:${host.port + 1}`,
+      '127.0.0.1',
+      `127.0.0.1:${host.port}; script-src *`,
+      `127.0.0.1:${host.port}\tx`,
+      `[::1]:${host.port}`,
+    ]) {
       const res = await httpGet(`/?token=${host.token}`, { host: bad });
       expect(res.status, bad).toBe(421);
       expect(res.headers['content-security-policy']).toBeUndefined();
@@ -133,11 +153,17 @@ describe('browser host', () => {
       expect((await wsOpen(api, { ...own, origin, cookie: await sessionCookie() })).status, origin).toBe(403);
     }
     expect((await wsOpen(`${api}?token=${host.token}`, { host: `evil.example:${host.port}` })).status).toBe(421);
-    expect((await wsOpen(`${api}?token=${host.token}`, { host: `evil.example:${host.port}`, origin: `http://evil.example:${host.port}` })).status).toBe(421);
+    expect(
+      (await wsOpen(`${api}?token=${host.token}`, { host: `evil.example:${host.port}`, origin: `http://evil.example:${host.port}` }))
+        .status,
+    ).toBe(421);
   });
 
   it('opens a socket for the browser with its session cookie alone, from its own origin', async () => {
-    const { ws } = await wsOpen(`ws://127.0.0.1:${host.port}/api`, { origin: `http://127.0.0.1:${host.port}`, cookie: await sessionCookie() });
+    const { ws } = await wsOpen(`ws://127.0.0.1:${host.port}/api`, {
+      origin: `http://127.0.0.1:${host.port}`,
+      cookie: await sessionCookie(),
+    });
     expect(ws).toBeDefined();
     expect(await call(ws!, 'app.info', {})).toMatchObject({ ok: true });
     ws!.close();

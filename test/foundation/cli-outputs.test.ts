@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../backend/cli/main';
-import { planImportOutputs } from '../../backend/import-joblib/import-joblib';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { runCli } from '@/backend/cli/main';
+import { planImportOutputs } from '@/backend/import-joblib/import-joblib';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { LAYERS, REFERENCE_DIR } from '../pipeline/fixture';
 
 /**
@@ -14,22 +14,41 @@ import { LAYERS, REFERENCE_DIR } from '../pipeline/fixture';
  * of the reference fixture, so a regression cannot damage the fixture itself.
  */
 let root: string;
-const sha = async (f: string) => createHash('sha256').update(await fs.readFile(f)).digest('hex');
+const sha = async (f: string) =>
+  createHash('sha256')
+    .update(await fs.readFile(f))
+    .digest('hex');
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal, cwd: root, env: process.env });
+  const code = await runCli(argv, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    signal: new AbortController().signal,
+    cwd: root,
+    env: process.env,
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const data = [...LAYERS.flatMap((l) => ['--data', `${l}=data/raw_${l}.npy`]), '--runs', 'data/run_number.npy', '--lumis', 'data/ls_number.npy'];
+const data = [
+  ...LAYERS.flatMap((l) => ['--data', `${l}=data/raw_${l}.npy`]),
+  '--runs',
+  'data/run_number.npy',
+  '--lumis',
+  'data/ls_number.npy',
+];
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-cli-outputs-'));
   await fs.cp(path.join(REFERENCE_DIR, 'data'), path.join(root, 'data'), { recursive: true });
   await fs.cp(path.join(REFERENCE_DIR, 'model'), path.join(root, 'model'), { recursive: true });
-  const preset = pixelBarrelPreset(LAYERS, (l) => ({ onnx: `model/nmf_${l}.onnx`, localNorm: `model/local_norm_${l}.npy`, lossMask: `model/loss_mask_${l}.npy` }));
+  const preset = pixelBarrelPreset(LAYERS, (l) => ({
+    onnx: `model/nmf_${l}.onnx`,
+    localNorm: `model/local_norm_${l}.npy`,
+    lossMask: `model/loss_mask_${l}.npy`,
+  }));
   await fs.writeFile(path.join(root, 'preset.json'), JSON.stringify(preset, null, 2));
 });
 afterAll(() => fs.rm(root, { recursive: true, force: true }));
@@ -70,7 +89,18 @@ describe('CLI outputs never replace an input, nor an existing file without --ove
     // The user keeps the BPix2 maps under the name a stage file would get.
     await fs.copyFile(path.join(root, 'data/raw_BPix2.npy'), path.join(root, 'stages/loss_BPix2.npy'));
     const before = await sha(path.join(root, 'stages/loss_BPix2.npy'));
-    const withInput = ['--data', 'BPix2=stages/loss_BPix2.npy', '--data', 'BPix3=data/raw_BPix3.npy', '--data', 'BPix4=data/raw_BPix4.npy', '--runs', 'data/run_number.npy', '--lumis', 'data/ls_number.npy'];
+    const withInput = [
+      '--data',
+      'BPix2=stages/loss_BPix2.npy',
+      '--data',
+      'BPix3=data/raw_BPix3.npy',
+      '--data',
+      'BPix4=data/raw_BPix4.npy',
+      '--runs',
+      'data/run_number.npy',
+      '--lumis',
+      'data/ls_number.npy',
+    ];
     const r = await cli('preview', '--preset', 'preset.json', ...withInput, '--dump-stages', 'stages', '--overwrite');
     expect(r.code).toBe(1);
     expect(r.err).toContain('is an input of this run');
@@ -90,7 +120,17 @@ describe('CLI outputs never replace an input, nor an existing file without --ove
   it('infer --json refuses its inputs and existing files before contacting the server', async () => {
     await fs.copyFile(path.join(__dirname, '../fixtures/templates/pixel-barrel-nmf.template.yaml'), path.join(root, 'template.yaml'));
     const before = await sha(path.join(root, 'data/raw_BPix2.npy'));
-    const base = ['infer', '--url', 'http://127.0.0.1:9', '--model', 'pixel-barrel-nmf', '--template', 'template.yaml', '--data', 'x=data/raw_BPix2.npy'];
+    const base = [
+      'infer',
+      '--url',
+      'http://127.0.0.1:9',
+      '--model',
+      'pixel-barrel-nmf',
+      '--template',
+      'template.yaml',
+      '--data',
+      'x=data/raw_BPix2.npy',
+    ];
     const r = await cli(...base, '--json', 'data/raw_BPix2.npy', '--overwrite');
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('is an input of this run');
@@ -101,7 +141,7 @@ describe('CLI outputs never replace an input, nor an existing file without --ove
     expect(await fs.readFile(path.join(root, 'infer.json'), 'utf8')).toBe('keep me');
   });
 
-  it('new-template replaces only with --overwrite (or --force), keeps our backup apart from the user\'s .bak', async () => {
+  it("new-template replaces only with --overwrite (or --force), keeps our backup apart from the user's .bak", async () => {
     const f = path.join(root, 'new.yaml');
     await fs.writeFile(f, 'mine: 1\n');
     await fs.writeFile(`${f}.bak`, 'my backup');
@@ -118,11 +158,19 @@ describe('CLI outputs never replace an input, nor an existing file without --ove
     const proj = path.join(root, 'proj');
     await fs.mkdir(path.join(proj, 'preview-PixelNMF'), { recursive: true });
     await fs.copyFile(path.join(__dirname, '../fixtures/templates/pixel-barrel-nmf.template.yaml'), path.join(proj, 'template.yaml'));
-    await expect(planImportOutputs(path.join(proj, 'template.yaml'), 'PixelNMF', false)).resolves.toMatchObject({ target: path.join(proj, 'preview-PixelNMF'), replaces: [] });
+    await expect(planImportOutputs(path.join(proj, 'template.yaml'), 'PixelNMF', false)).resolves.toMatchObject({
+      target: path.join(proj, 'preview-PixelNMF'),
+      replaces: [],
+    });
     await fs.writeFile(path.join(proj, 'preview-PixelNMF/preset.json'), '{"tuned": true}');
     await fs.writeFile(path.join(proj, 'preview-PixelNMF/nmf_BPix1.onnx'), 'x');
-    await expect(planImportOutputs(path.join(proj, 'template.yaml'), 'PixelNMF', false)).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('preview-PixelNMF') });
-    await expect(planImportOutputs(path.join(proj, 'template.yaml'), 'PixelNMF', true)).resolves.toMatchObject({ replaces: ['nmf_BPix1.onnx', 'preset.json'] });
+    await expect(planImportOutputs(path.join(proj, 'template.yaml'), 'PixelNMF', false)).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: expect.stringContaining('preview-PixelNMF'),
+    });
+    await expect(planImportOutputs(path.join(proj, 'template.yaml'), 'PixelNMF', true)).resolves.toMatchObject({
+      replaces: ['nmf_BPix1.onnx', 'preset.json'],
+    });
     const r = await cli('import-joblib', 'proj/template.yaml', '--resource', 'PixelNMF');
     expect(r.code).toBe(1);
     expect(r.err).toContain('add --overwrite');

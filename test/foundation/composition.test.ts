@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { generateDemoProject } from '../../backend/demo/demo-project';
-import { DEMO_HANDLER_FILES } from '../../backend/model-server/demo-handler';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { generateDemoProject } from '@/backend/demo/demo-project';
+import { DEMO_HANDLER_FILES } from '@/backend/model-server/demo-handler';
 
 // createBackend (backend/api/create-backend.ts) is the one place services are built; handlers only
 // use what it passes them, and the demo generator gets its contributors from it explicitly.

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContext } from '../../backend/engine/images';
-import { demuxDockerStream } from '../../backend/engine/streams';
+import { buildContext } from '@/backend/engine/images';
+import { demuxDockerStream } from '@/backend/engine/streams';
 
 const frame = (type: number, text: string) => {
   const payload = Buffer.from(text);
@@ -50,7 +50,9 @@ describe('build context', () => {
   });
   afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
 
-  async function entries(stream: Readable): Promise<Array<{ name: string; type?: string | null; mode?: number; linkname?: string | null; body: string }>> {
+  async function entries(
+    stream: Readable,
+  ): Promise<Array<{ name: string; type?: string | null; mode?: number; linkname?: string | null; body: string }>> {
     const extract = tar.extract();
     const out: Array<{ name: string; type?: string | null; mode?: number; linkname?: string | null; body: string }> = [];
     extract.on('entry', (h, body, next) => {
@@ -71,7 +73,12 @@ describe('build context', () => {
   }
 
   it('holds the written files and the folder under its name, links kept as links (as docker build sends them)', async () => {
-    const got = await entries(buildContext([{ name: 'Dockerfile', text: 'FROM scratch\n' }, { name: 'tool', folder: path.join(tmp, 'folder') }]));
+    const got = await entries(
+      buildContext([
+        { name: 'Dockerfile', text: 'FROM scratch\n' },
+        { name: 'tool', folder: path.join(tmp, 'folder') },
+      ]),
+    );
     expect(got).toEqual([
       { name: 'Dockerfile', type: 'file', mode: 0o644, linkname: null, body: 'FROM scratch\n' },
       { name: 'tool/', type: 'directory', mode: 0o755, linkname: null, body: '' },

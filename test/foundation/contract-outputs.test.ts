@@ -3,9 +3,17 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { encodeNpy } from '../../backend/pipeline/npy';
-import { events, jobResultSchema, methods, type EventName, type JobSnapshot, type MethodName, type MethodOutput } from '../../shared/api/contract';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { encodeNpy } from '@/backend/pipeline/npy';
+import {
+  events,
+  jobResultSchema,
+  methods,
+  type EventName,
+  type JobSnapshot,
+  type MethodName,
+  type MethodOutput,
+} from '@/shared/api/contract';
 import { cleanupProject, ensureStandInImage, makeToyProject, STAND_IN_IMAGE } from '../model-server/helpers';
 
 /**
@@ -47,7 +55,11 @@ async function jobEnd(id: string): Promise<JobSnapshot> {
 beforeAll(async () => {
   ensureStandInImage();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-contract-out-'));
-  backend = await createBackend({ host: { kind: 'test', pickFolder: async () => tmp }, userDataDir: path.join(tmp, 'user'), pollEngine: false });
+  backend = await createBackend({
+    host: { kind: 'test', pickFolder: async () => tmp },
+    userDataDir: path.join(tmp, 'user'),
+    pollEngine: false,
+  });
   backend.onEvent((event, payload) => seenEvents.push({ event, payload: json(payload) }));
 }, 300_000);
 
@@ -99,7 +111,11 @@ describe('API contract: outputs and events', () => {
     await call('pipeline.lumisection', { sessionId: run.sessionId, index: 0 });
     await call('pipeline.reflag', { sessionId: run.sessionId, preset: { ...results.preset, name: `${results.preset.name} (tuned)` } });
     await call('pipeline.whatIf', { sessionId: run.sessionId, index: 0, regions: [] });
-    await call('pipeline.savePreset', { sessionId: run.sessionId, preset: results.preset, file: path.join(project.dir, 'contract-saved-preset.json') });
+    await call('pipeline.savePreset', {
+      sessionId: run.sessionId,
+      preset: results.preset,
+      file: path.join(project.dir, 'contract-saved-preset.json'),
+    });
     await call('jobs.list', { kind: 'pipeline.run', scope: project.dir });
     await call('jobs.logs', { id: run.jobId });
     await call('jobs.cancel', { id: run.jobId });
@@ -110,7 +126,10 @@ describe('API contract: outputs and events', () => {
     const p = await makeToyProject();
     toyProjects.push(p.dir);
     await fs.mkdir(path.join(p.dir, 'data'));
-    await fs.writeFile(path.join(p.dir, 'data/raw_A.npy'), encodeNpy({ dtype: 'int32', shape: [2, 2, 2], data: Int32Array.from([1, 1, 1, 1, 9, 9, 9, 9]) }));
+    await fs.writeFile(
+      path.join(p.dir, 'data/raw_A.npy'),
+      encodeNpy({ dtype: 'int32', shape: [2, 2, 2], data: Int32Array.from([1, 1, 1, 1, 9, 9, 9, 9]) }),
+    );
     await fs.writeFile(path.join(p.dir, 'data/run_number.npy'), encodeNpy({ dtype: 'int32', shape: [2], data: Int32Array.from([7, 7]) }));
     await fs.writeFile(path.join(p.dir, 'data/ls_number.npy'), encodeNpy({ dtype: 'int32', shape: [2], data: Int32Array.from([1, 2]) }));
     await call('projects.open', { dir: p.dir });
@@ -144,13 +163,21 @@ describe('API contract: outputs and events', () => {
     await call('dismcli.dials.set', { projectDir: p.dir, choice: 'production' });
     await call('dismcli.runner.get', { projectDir: p.dir });
     // A recipe that cannot be built: the jobs start (their snapshot is the output) and end at once.
-    await call('dismcli.runner.save', { projectDir: p.dir, recipe: { kind: 'pyinstaller', dismcliFolder: path.join(tmp, 'no-dismcli-here') } });
+    await call('dismcli.runner.save', {
+      projectDir: p.dir,
+      recipe: { kind: 'pyinstaller', dismcliFolder: path.join(tmp, 'no-dismcli-here') },
+    });
     const build = await call('dismcli.runner.build', { projectDir: p.dir });
     expect(await jobEnd(build.id)).toMatchObject({ state: 'failed', error: { code: 'RECIPE_INVALID' } });
     const dismcli = await call('dismcli.run', { projectDir: p.dir, command: 'build', template: 'template.yaml' });
     expect(await jobEnd(dismcli.id)).toMatchObject({ state: 'failed', error: { code: 'RECIPE_INVALID' } });
     await call('dismcli.events', { jobId: dismcli.id });
-    const joblib = await call('models.importJoblib', { projectDir: p.dir, template: 'template.yaml', resource: 'Toy', image: 'dism-test/no-such-image:none' });
+    const joblib = await call('models.importJoblib', {
+      projectDir: p.dir,
+      template: 'template.yaml',
+      resource: 'Toy',
+      image: 'dism-test/no-such-image:none',
+    });
     expect((await jobEnd(joblib.id)).state).toBe('failed');
   }, 120_000);
 
@@ -167,7 +194,10 @@ describe('API contract: outputs and events', () => {
       counts[event] = (counts[event] ?? 0) + 1;
     }
     expect(Object.keys(counts).sort()).toEqual(['engine.status', 'job.chunk', 'job.log', 'job.update']);
-    const finished = seenEvents.filter((e): e is { event: 'job.update'; payload: JobSnapshot } => e.event === 'job.update' && (e.payload as JobSnapshot).state === 'succeeded');
+    const finished = seenEvents.filter(
+      (e): e is { event: 'job.update'; payload: JobSnapshot } =>
+        e.event === 'job.update' && (e.payload as JobSnapshot).state === 'succeeded',
+    );
     expect([...new Set(finished.map((e) => e.payload.kind))].sort()).toEqual(['export', 'model-server', 'pipeline.run']);
     for (const { payload } of finished) expect(jobResultSchema(payload.kind).safeParse(payload.result).success, payload.kind).toBe(true);
     const chunkKinds = new Set(seenEvents.filter((e) => e.event === 'job.chunk').map((e) => (e.payload as { kind: string }).kind));

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { methods, type MethodName } from '../../shared/api/contract';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { MAX_INPUT_DEPTH } from '../../backend/api/dispatcher';
-import { TEMPLATE_LIMITS } from '../../shared/template/limits';
+import { methods, type MethodName } from '@/shared/api/contract';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { MAX_INPUT_DEPTH } from '@/backend/api/dispatcher';
+import { TEMPLATE_LIMITS } from '@/shared/template/limits';
 
 let backend: Backend;
 let userData: string;
@@ -63,16 +63,39 @@ describe('API contract', () => {
     const atLimit = await backend.dispatch('fs.listDir', nested(MAX_INPUT_DEPTH));
     expect(atLimit).toMatchObject({ ok: false, error: { code: 'SCHEMA_INVALID' } });
     const over = await backend.dispatch('fs.listDir', nested(MAX_INPUT_DEPTH + 1));
-    expect(over).toMatchObject({ ok: false, error: { name: 'SchemaError', code: 'INPUT_TOO_DEEP', message: `Invalid payload for fs.listDir: the input is nested more than ${MAX_INPUT_DEPTH} levels deep, which no DISM Studio call needs.` } });
+    expect(over).toMatchObject({
+      ok: false,
+      error: {
+        name: 'SchemaError',
+        code: 'INPUT_TOO_DEEP',
+        message: `Invalid payload for fs.listDir: the input is nested more than ${MAX_INPUT_DEPTH} levels deep, which no DISM Studio call needs.`,
+      },
+    });
     const veryDeep = await backend.dispatch('fs.listDir', nested(200_000));
     expect(veryDeep).toMatchObject({ ok: false, error: { code: 'INPUT_TOO_DEEP' } });
   });
 
   it(`takes template text up to ${TEMPLATE_LIMITS.maxChars} characters for saving and refuses more with a plain reason`, async () => {
     const project = path.join(userData, 'limit-project');
-    const atLimit = await backend.dispatch('template.saveDraft', { projectDir: project, path: 'template.yaml', text: 'x'.repeat(TEMPLATE_LIMITS.maxChars), baseHash: null });
+    const atLimit = await backend.dispatch('template.saveDraft', {
+      projectDir: project,
+      path: 'template.yaml',
+      text: 'x'.repeat(TEMPLATE_LIMITS.maxChars),
+      baseHash: null,
+    });
     expect(atLimit).toMatchObject({ ok: true });
-    const over = await backend.dispatch('template.saveDraft', { projectDir: project, path: 'template.yaml', text: 'x'.repeat(TEMPLATE_LIMITS.maxChars + 1), baseHash: null });
-    expect(over).toMatchObject({ ok: false, error: { name: 'SchemaError', message: 'Invalid payload for template.saveDraft: text: the template is larger than 1 MB, the most DISM Studio checks and saves' } });
+    const over = await backend.dispatch('template.saveDraft', {
+      projectDir: project,
+      path: 'template.yaml',
+      text: 'x'.repeat(TEMPLATE_LIMITS.maxChars + 1),
+      baseHash: null,
+    });
+    expect(over).toMatchObject({
+      ok: false,
+      error: {
+        name: 'SchemaError',
+        message: 'Invalid payload for template.saveDraft: text: the template is larger than 1 MB, the most DISM Studio checks and saves',
+      },
+    });
   });
 });

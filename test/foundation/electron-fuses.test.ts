@@ -28,7 +28,15 @@ describe('Electron fuses in the build', () => {
   it('turn off running as Node, NODE_OPTIONS, --inspect and file:// privileges; turn on cookie encryption, asar-only and asar integrity', async () => {
     const config = JSON.parse(readFileSync('package.json', 'utf8')).build.electronFuses;
     const executable = path.join(tmp, 'dism-studio');
-    writeFileSync(executable, Buffer.concat([Buffer.from('\x7fELF…padding…'), Buffer.from(SENTINEL), Buffer.from([1, ELECTRON_DEFAULTS.length, ...ELECTRON_DEFAULTS]), Buffer.from('…rest of the binary')]));
+    writeFileSync(
+      executable,
+      Buffer.concat([
+        Buffer.from('\x7fELF…padding…'),
+        Buffer.from(SENTINEL),
+        Buffer.from([1, ELECTRON_DEFAULTS.length, ...ELECTRON_DEFAULTS]),
+        Buffer.from('…rest of the binary'),
+      ]),
+    );
     const fuseConfig = await PlatformPackager.prototype.generateFuseConfig.call({}, config);
     await fuses.flipFuses(executable, fuseConfig);
     const wire = await fuses.getCurrentFuseWire(executable);

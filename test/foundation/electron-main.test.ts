@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { APP_SCHEME_PRIVILEGES, RENDERER_URL, resolveAppRequest } from '../../electron/app-protocol';
-import { secureWindowOptions } from '../../electron/window-options';
-import { contentSecurityPolicy } from '../../shared/api/csp';
+import { APP_SCHEME_PRIVILEGES, RENDERER_URL, resolveAppRequest } from '@/electron/app-protocol';
+import { secureWindowOptions } from '@/electron/window-options';
+import { contentSecurityPolicy } from '@/shared/api/csp';
 
 /**
  * electron/main.ts run against a stand-in `electron` module (the Electron binary cannot be
@@ -121,7 +121,7 @@ const repoRoot = path.resolve(__dirname, '../..');
 beforeAll(async () => {
   userData = mkdtempSync(path.join(os.tmpdir(), 'dism-electron-fake-'));
   process.env.DISM_STUDIO_USER_DATA = userData;
-  await import('../../electron/main');
+  await import('@/electron/main');
   fake.ready();
   for (let i = 0; i < 400 && !fake.windows[0]?.loadedUrl; i++) await new Promise((r) => setTimeout(r, 25));
 });
@@ -169,7 +169,16 @@ describe('Electron main process (stand-in electron module)', () => {
   it('refuses app:// paths outside the renderer folder, other hosts and other methods', async () => {
     const handle = fake.protocolHandlers.get('app')!;
     // package.json exists one level above the renderer folder: a traversal would find it.
-    for (const url of ['app://dism-studio/%2e%2e/package.json', 'app://dism-studio/%2E%2E%2Fpackage.json', 'app://dism-studio/..%5Cpackage.json', 'app://dism-studio/%2e%2e/%2e%2e/etc/passwd', 'app://dism-studio/index.html%00.png', 'app://evil/index.html', 'app://dism-studio/src', 'app://dism-studio/%E0%A4%A']) {
+    for (const url of [
+      'app://dism-studio/%2e%2e/package.json',
+      'app://dism-studio/%2E%2E%2Fpackage.json',
+      'app://dism-studio/..%5Cpackage.json',
+      'app://dism-studio/%2e%2e/%2e%2e/etc/passwd',
+      'app://dism-studio/index.html%00.png',
+      'app://evil/index.html',
+      'app://dism-studio/src',
+      'app://dism-studio/%E0%A4%A',
+    ]) {
       expect((await handle(new Request(url))).status, url).toBe(404);
     }
     expect((await handle(new Request('app://dism-studio/index.html', { method: 'POST', body: 'x' }))).status).toBe(405);
@@ -184,7 +193,14 @@ describe('Electron main process (stand-in electron module)', () => {
 
   it('keeps every frame on the app page: navigation, frame navigation and redirects elsewhere are cancelled', () => {
     for (const event of ['will-navigate', 'will-frame-navigate', 'will-redirect']) {
-      for (const url of ['https://evil.example/', 'file:///etc/passwd', 'http://127.0.0.1:8765/?token=x', 'app://dism-studio/other.html', 'app://evil/index.html', 'data:text/html,hi']) {
+      for (const url of [
+        'https://evil.example/',
+        'file:///etc/passwd',
+        'http://127.0.0.1:8765/?token=x',
+        'app://dism-studio/other.html',
+        'app://evil/index.html',
+        'data:text/html,hi',
+      ]) {
         const e = preventable({ url, isMainFrame: event !== 'will-frame-navigate' });
         contents().emit(event, e, url);
         expect(e.prevented, `${event} ${url}`).toBe(true);
@@ -219,7 +235,11 @@ describe('Electron main process (stand-in electron module)', () => {
     let pairing: unknown;
     s.handlers.bluetoothPairing({}, (r: unknown) => (pairing = r));
     expect(pairing).toEqual({ confirmed: false });
-    for (const [event, args] of [['select-hid-device', [{}]], ['select-usb-device', [{}]], ['select-serial-port', [[], {}]]] as const) {
+    for (const [event, args] of [
+      ['select-hid-device', [{}]],
+      ['select-usb-device', [{}]],
+      ['select-serial-port', [[], {}]],
+    ] as const) {
       const e = preventable({});
       let picked: unknown = 'not called';
       s.listeners.get(event)![0](e, ...args, (id?: string) => (picked = id ?? ''));
@@ -240,8 +260,16 @@ describe('Electron main process (stand-in electron module)', () => {
     const invoke = fake.ipc.get('dism:invoke')!;
     const fromApp = await invoke({ senderFrame: { url: `${RENDERER_URL}#/model` } }, 'app.info', {});
     expect(fromApp).toMatchObject({ ok: true, result: { name: 'DISM Studio', host: 'electron', userDataDir: userData } });
-    for (const senderFrame of [{ url: 'file:///opt/dism/dist/renderer/index.html' }, { url: 'https://evil.example/' }, { url: 'app://evil/index.html' }, null]) {
-      expect(await invoke({ senderFrame }, 'app.info', {})).toEqual({ ok: false, error: { name: 'SecurityError', message: 'IPC from an untrusted frame was refused.' } });
+    for (const senderFrame of [
+      { url: 'file:///opt/dism/dist/renderer/index.html' },
+      { url: 'https://evil.example/' },
+      { url: 'app://evil/index.html' },
+      null,
+    ]) {
+      expect(await invoke({ senderFrame }, 'app.info', {})).toEqual({
+        ok: false,
+        error: { name: 'SecurityError', message: 'IPC from an untrusted frame was refused.' },
+      });
     }
     const openExternal = fake.ipc.get('dism:openExternal')!;
     expect(await openExternal({ senderFrame: { url: 'https://evil.example/' } }, 'https://cmsdials.web.cern.ch/')).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adviceFor, candidateAddresses, discoverEngine, dockerOptionsFor } from '../../backend/engine/discovery';
+import { adviceFor, candidateAddresses, discoverEngine, dockerOptionsFor } from '@/backend/engine/discovery';
 
 describe('container engine discovery', () => {
   it('looks in the documented order when DOCKER_HOST is unset', () => {
@@ -23,10 +23,14 @@ describe('container engine discovery', () => {
 
   it('advises the docker group on permission denied and the podman socket command when inactive', () => {
     const cands = candidateAddresses({ XDG_RUNTIME_DIR: '/run/user/1000' }, '/h', 1000);
-    const advice = adviceFor([
-      { address: '/var/run/docker.sock', source: 'Docker system socket', outcome: 'permission-denied' },
-      { address: '/run/user/1000/podman/podman.sock', source: 'rootless Podman socket', outcome: 'missing' },
-    ], cands, true);
+    const advice = adviceFor(
+      [
+        { address: '/var/run/docker.sock', source: 'Docker system socket', outcome: 'permission-denied' },
+        { address: '/run/user/1000/podman/podman.sock', source: 'rootless Podman socket', outcome: 'missing' },
+      ],
+      cands,
+      true,
+    );
     expect(advice.join('\n')).toContain('sudo usermod -aG docker $USER');
     expect(advice.join('\n')).toContain('systemctl --user enable --now podman.socket');
   });

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnerContext } from '../../backend/dismcli/runner-image';
-import { buildContext, buildImage } from '../../backend/engine/images';
-import { NpyStreamWriter } from '../../backend/pipeline/npy';
-import { failureOf } from '../../backend/fs/stream-failure';
+import { runnerContext } from '@/backend/dismcli/runner-image';
+import { buildContext, buildImage } from '@/backend/engine/images';
+import { NpyStreamWriter } from '@/backend/pipeline/npy';
+import { failureOf } from '@/backend/fs/stream-failure';
 
 /**
  * Every stream the back end creates has its error path wired: an error ends the operation with
@@ -30,17 +30,23 @@ describe('stream error paths', () => {
     const ctx = runnerContext({ kind: 'pyinstaller', dismcliFolder: path.join(tmp, 'gone') });
     await tick(); // nobody listens yet: this is where an unwired stream throws
     // The build that consumes it (real engine) ends with that error.
-    await expect(buildImage(docker, ctx, { tag: 'dism-test/h16-never-built:ctx' })).rejects.toMatchObject({ code: 'ENOENT', path: path.join(tmp, 'gone') });
+    await expect(buildImage(docker, ctx, { tag: 'dism-test/h16-never-built:ctx' })).rejects.toMatchObject({
+      code: 'ENOENT',
+      path: path.join(tmp, 'gone'),
+    });
   });
 
   it('a build context folder that is a file: same', async () => {
     await fs.writeFile(path.join(tmp, 'not-a-folder'), 'FROM scratch\n');
-    const ctx = buildContext([{ name: 'Dockerfile', text: 'FROM scratch\n' }, { name: 'ctx', folder: path.join(tmp, 'not-a-folder') }]);
+    const ctx = buildContext([
+      { name: 'Dockerfile', text: 'FROM scratch\n' },
+      { name: 'ctx', folder: path.join(tmp, 'not-a-folder') },
+    ]);
     await tick();
     await expect(failureOf(ctx)).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
-  it('buildImage on the real engine ends with the context\'s error instead of hanging', async () => {
+  it("buildImage on the real engine ends with the context's error instead of hanging", async () => {
     let sent = 0;
     const failing = new Readable({
       read() {

@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../backend/cli/main';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { describeSystemError, systemErrorReason } from '../../shared/api/system-errors';
-import { serializeError } from '../../shared/api/errors';
+import { runCli } from '@/backend/cli/main';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { describeSystemError, systemErrorReason } from '@/shared/api/system-errors';
+import { serializeError } from '@/shared/api/errors';
 import { unwritableDir } from '../helpers/unwritable';
 
 let tmp: string;
@@ -14,7 +14,13 @@ let backend: Backend;
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal, cwd: tmp, env: {} });
+  const code = await runCli(argv, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    signal: new AbortController().signal,
+    cwd: tmp,
+    env: {},
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -35,10 +41,16 @@ afterAll(async () => {
 
 describe('operating-system errors in plain words', () => {
   it('names the action, the path, the reason and what to do', () => {
-    const e = Object.assign(new Error("EISDIR: illegal operation on a directory, read"), { code: 'EISDIR', syscall: 'read', path: '/p/t' });
-    expect(describeSystemError(e)).toEqual({ code: 'EISDIR', path: '/p/t', message: 'Cannot read /p/t: it is a folder, not a file. Give a file, not a folder.' });
+    const e = Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR', syscall: 'read', path: '/p/t' });
+    expect(describeSystemError(e)).toEqual({
+      code: 'EISDIR',
+      path: '/p/t',
+      message: 'Cannot read /p/t: it is a folder, not a file. Give a file, not a folder.',
+    });
     const m = Object.assign(new Error('x'), { code: 'EACCES', syscall: 'open', path: '/sys/x' });
-    expect(describeSystemError(m)?.message).toBe('Cannot open /sys/x: permission denied. Check its permissions (ls -l) or choose another location.');
+    expect(describeSystemError(m)?.message).toBe(
+      'Cannot open /sys/x: permission denied. Check its permissions (ls -l) or choose another location.',
+    );
     const r = Object.assign(new Error('x'), { code: 'ENOTDIR', syscall: 'rename', path: '/a', dest: '/b/c' });
     expect(describeSystemError(r)?.message).toBe('Cannot move /a to /b/c: a part of the path is a file, not a folder. Check the path.');
     expect(systemErrorReason(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBe('it does not exist');
@@ -47,8 +59,12 @@ describe('operating-system errors in plain words', () => {
   });
 
   it('the API envelope carries the plain message and keeps the errno code', () => {
-    const e = Object.assign(new Error('ENOENT: no such file or directory, open \'/x\''), { code: 'ENOENT', syscall: 'open', path: '/x' });
-    expect(serializeError(e)).toMatchObject({ name: 'FileSystemError', code: 'ENOENT', message: 'Cannot open /x: it does not exist. Check the path.' });
+    const e = Object.assign(new Error("ENOENT: no such file or directory, open '/x'"), { code: 'ENOENT', syscall: 'open', path: '/x' });
+    expect(serializeError(e)).toMatchObject({
+      name: 'FileSystemError',
+      code: 'ENOENT',
+      message: 'Cannot open /x: it does not exist. Check the path.',
+    });
   });
 
   it('validate on a folder says it is a folder and names the template inside', async () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { manySmallResources } from '../helpers/big-templates';
-import { readTemplate } from '../../backend/build-local/template-source';
-import { TEMPLATE_LIMITS } from '../../shared/template/limits';
+import { readTemplate } from '@/backend/build-local/template-source';
+import { TEMPLATE_LIMITS } from '@/shared/template/limits';
 import { callOnce, startServeProcess, type ServeProcess } from '../helpers/serve-process';
 
 /**
@@ -36,7 +36,10 @@ describe('template.validate on adversarial input', () => {
   it('100 000 nested [ three times: one clear problem, the server lives', async () => {
     const text = '['.repeat(100_000).repeat(3);
     const { reply, ms } = await validate(text);
-    expect(reply).toMatchObject({ ok: true, result: { valid: false, problemsTotal: 1, problems: [{ rule: 'template-too-deep', line: 1 }] } });
+    expect(reply).toMatchObject({
+      ok: true,
+      result: { valid: false, problemsTotal: 1, problems: [{ rule: 'template-too-deep', line: 1 }] },
+    });
     console.log(`validate: ${mb(text.length)} of nested [ answered in ${ms.toFixed(0)} ms`);
     expect(host.alive()).toBe(true);
   });
@@ -46,7 +49,19 @@ describe('template.validate on adversarial input', () => {
     text += Array.from({ length: 1_000_000 }, (_, i) => `  R${i}: {Type: x}\n`).join('');
     expect(text.length).toBeGreaterThan(20e6);
     const { reply, ms } = await validate(text);
-    expect(reply).toMatchObject({ ok: true, result: { valid: false, problemsTotal: 1, problems: [{ rule: 'template-too-large', message: expect.stringMatching(/^This template is \d\d\.\d MB; DISM Studio checks templates up to 1\.0 MB/) }] } });
+    expect(reply).toMatchObject({
+      ok: true,
+      result: {
+        valid: false,
+        problemsTotal: 1,
+        problems: [
+          {
+            rule: 'template-too-large',
+            message: expect.stringMatching(/^This template is \d\d\.\d MB; DISM Studio checks templates up to 1\.0 MB/),
+          },
+        ],
+      },
+    });
     console.log(`validate: ${mb(text.length)}, 1 000 000 resources answered in ${ms.toFixed(0)} ms`);
     expect(host.alive()).toBe(true);
   });
@@ -67,7 +82,9 @@ describe('template.validate on adversarial input', () => {
         resolve(m.reply);
       });
     });
-    validator.send(JSON.stringify({ t: 'call', id: 1, method: 'template.validate', input: { projectDir: project, path: 'template.yaml', text } }));
+    validator.send(
+      JSON.stringify({ t: 'call', id: 1, method: 'template.validate', input: { projectDir: project, path: 'template.yaml', text } }),
+    );
     await new Promise((r) => setTimeout(r, 100)); // the validation is under way
     const infoMs: number[] = [];
     for (let i = 0; i < 5 && order.length === 0; i++) {
@@ -94,6 +111,9 @@ describe('template.validate on adversarial input', () => {
   it('a local build (and inference) refuses a template file far over the limit without reading it', async () => {
     const file = path.join(project, 'huge.template.yaml');
     writeFileSync(file, Buffer.alloc(TEMPLATE_LIMITS.maxChars * 4 + 1, 0x20));
-    await expect(readTemplate(file)).rejects.toMatchObject({ code: 'TEMPLATE_INVALID', message: `${file}: This template is 4.0 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.` });
+    await expect(readTemplate(file)).rejects.toMatchObject({
+      code: 'TEMPLATE_INVALID',
+      message: `${file}: This template is 4.0 MB; DISM Studio checks templates up to 1.0 MB (a DISM template is usually a few kB). Check that this is the right file.`,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RENDERER_URL } from '../../electron/app-protocol';
-import { isSafeExternalUrl, isTrustedRendererUrl, secureWindowOptions } from '../../electron/window-options';
+import { RENDERER_URL } from '@/electron/app-protocol';
+import { isSafeExternalUrl, isTrustedRendererUrl, secureWindowOptions } from '@/electron/window-options';
 
 describe('Electron BrowserWindow security settings', () => {
   const opts = secureWindowOptions('/app/dist/node/preload.cjs');

@@ -2,10 +2,10 @@ import { promises as fs, existsSync, mkdirSync, readFileSync, symlinkSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { WRITES } from '../../backend/api/write-targets';
-import { methods } from '../../shared/api/contract';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { WRITES } from '@/backend/api/write-targets';
+import { methods } from '@/shared/api/contract';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { usePackagedProject } from '../helpers/packaged-project';
 
 /**
@@ -46,7 +46,13 @@ describe('API writes only inside opened folders', () => {
   it('refuses a template save in a folder never opened, with the reason and the way out; allows it once opened', async () => {
     const project = folder('never-opened');
     writeFileSync(path.join(project, 'template.yaml'), 'a: 1\n');
-    const refused = await call('template.save', { projectDir: project, path: 'template.yaml', text: 'a: 2\n', baseHash: null, force: true });
+    const refused = await call('template.save', {
+      projectDir: project,
+      path: 'template.yaml',
+      text: 'a: 2\n',
+      baseHash: null,
+      force: true,
+    });
     expect(refused).toMatchObject({
       ok: false,
       error: {
@@ -57,7 +63,9 @@ describe('API writes only inside opened folders', () => {
     });
     expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toBe('a: 1\n');
     expect(await call('projects.open', { dir: project })).toMatchObject({ ok: true });
-    expect(await call('template.save', { projectDir: project, path: 'template.yaml', text: 'a: 2\n', baseHash: null, force: true })).toMatchObject({ ok: true });
+    expect(
+      await call('template.save', { projectDir: project, path: 'template.yaml', text: 'a: 2\n', baseHash: null, force: true }),
+    ).toMatchObject({ ok: true });
     expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toBe('a: 2\n');
   });
 
@@ -76,7 +84,10 @@ describe('API writes only inside opened folders', () => {
     symlinkSync(outside, path.join(project, 'link'));
     await call('projects.open', { dir: project });
     const refused = await call('preset.save', { file: path.join(project, 'link', 'preset.json'), preset });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'OUTSIDE_OPENED_FOLDERS', message: expect.stringContaining(`(really ${path.join(outside, 'preset.json')})`) } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'OUTSIDE_OPENED_FOLDERS', message: expect.stringContaining(`(really ${path.join(outside, 'preset.json')})`) },
+    });
     expect(existsSync(path.join(outside, 'preset.json'))).toBe(false);
     expect(await call('preset.save', { file: path.join(project, 'preset.json'), preset })).toMatchObject({ ok: true });
   });
@@ -88,7 +99,10 @@ describe('API writes only inside opened folders', () => {
     try {
       expect(await again.dispatch('preset.save', { file: path.join(project, 'preset.json'), preset })).toMatchObject({ ok: true });
       await again.dispatch('projects.forget', { dir: project });
-      expect(await again.dispatch('preset.save', { file: path.join(project, 'preset.json'), preset })).toMatchObject({ ok: false, error: { code: 'OUTSIDE_OPENED_FOLDERS' } });
+      expect(await again.dispatch('preset.save', { file: path.join(project, 'preset.json'), preset })).toMatchObject({
+        ok: false,
+        error: { code: 'OUTSIDE_OPENED_FOLDERS' },
+      });
     } finally {
       await again.dispose();
     }
@@ -101,7 +115,10 @@ describe('API writes only inside opened folders', () => {
       [userData, "holds DISM Studio's own settings"],
       [root, "holds DISM Studio's own settings"],
     ] as const) {
-      expect(await call('projects.open', { dir }), dir).toMatchObject({ ok: false, error: { code: 'NOT_A_PROJECT_FOLDER', message: expect.stringContaining(why) } });
+      expect(await call('projects.open', { dir }), dir).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_A_PROJECT_FOLDER', message: expect.stringContaining(why) },
+      });
     }
     expect(await call('demo.open', {})).toMatchObject({ ok: true }); // the demo lives in the settings folder and is fine
   });
@@ -115,7 +132,10 @@ describe('API writes only inside opened folders', () => {
     const { sessionId, jobId } = (run as { result: { sessionId: string; jobId: string } }).result;
     await call('jobs.cancel', { id: jobId });
     const escape = path.relative(demoDir, path.join(folder('not-a-project'), 'preset.json'));
-    expect(await call('pipeline.savePreset', { sessionId, preset, file: escape })).toMatchObject({ ok: false, error: { code: 'OUTSIDE_OPENED_FOLDERS' } });
+    expect(await call('pipeline.savePreset', { sessionId, preset, file: escape })).toMatchObject({
+      ok: false,
+      error: { code: 'OUTSIDE_OPENED_FOLDERS' },
+    });
     expect(await call('pipeline.savePreset', { sessionId, preset, file: 'edited-preset.json' })).toMatchObject({ ok: true });
   });
 });

@@ -1,4 +1,4 @@
-import { TEMPLATE_LIMITS } from '../../shared/template/limits';
+import { TEMPLATE_LIMITS } from '@/shared/template/limits';
 
 /** ~1 MB of minimal resources: under the size limit, slow to check (seconds), thousands of problems. */
 export function manySmallResources(maxChars = TEMPLATE_LIMITS.maxChars): string {

@@ -64,7 +64,13 @@ export async function startServeProcess(opts: { args?: string[]; env?: Record<st
 }
 
 /** One API call over a fresh, well-behaved socket; resolves with the reply envelope. */
-export function callOnce(port: number, token: string, method: string, input: unknown, headers: Record<string, string> = {}): Promise<{ ok: boolean; result?: any; error?: { code?: string; name: string; message: string } }> {
+export function callOnce(
+  port: number,
+  token: string,
+  method: string,
+  input: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ ok: boolean; result?: any; error?: { code?: string; name: string; message: string } }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`, { headers });
     ws.once('error', reject);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { crossFor, splitCombinedLossMask } from '../../backend/import-joblib/loss-mask';
-import { cropGeometry } from '../../shared/pipeline/model';
-import { areaPlan, rebinKeepClip } from '../../shared/pipeline/rebin';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { crossFor, splitCombinedLossMask } from '@/backend/import-joblib/loss-mask';
+import { cropGeometry } from '@/shared/pipeline/model';
+import { areaPlan, rebinKeepClip } from '@/shared/pipeline/rebin';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 
 describe('cross from the NMF input shape', () => {
   it.each([
@@ -28,7 +28,8 @@ describe('splitting the combined loss mask into per-layer masks', () => {
     const sum = new Float64Array(r0 * c0);
     geoms.forEach((g, j) => {
       const uz = new Float64Array(g.outRows * g.outCols);
-      for (let y = 0; y < g.outRows; y++) for (let x = 0; x < g.outCols; x++) uz[y * g.outCols + x] = masks[j][g.rowIdx[y] * g.cols + g.colIdx[x]] ? 0 : 1;
+      for (let y = 0; y < g.outRows; y++)
+        for (let x = 0; x < g.outCols; x++) uz[y * g.outCols + x] = masks[j][g.rowIdx[y] * g.cols + g.colIdx[x]] ? 0 : 1;
       rebinKeepClip(uz, areaPlan(g.outRows, g.outCols, r0, c0)).forEach((v, i) => (sum[i] += v));
     });
     return sum;

@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeNmfOnnx } from '../../backend/onnx/nmf-onnx';
-import { NmfSession } from '../../backend/pipeline/onnx-session';
-import { readNpyFile } from '../../backend/pipeline/npy';
+import { encodeNmfOnnx } from '@/backend/onnx/nmf-onnx';
+import { NmfSession } from '@/backend/pipeline/onnx-session';
+import { readNpyFile } from '@/backend/pipeline/npy';
 
 const REF = path.join(__dirname, '../fixtures/pixelnmf-reference');
 

@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLocal } from '../../backend/build-local/local-build';
-import { exportArtifacts } from '../../backend/export/export-artifacts';
-import { validateTemplateFile } from '../../backend/template/validate-file';
+import { buildLocal } from '@/backend/build-local/local-build';
+import { exportArtifacts } from '@/backend/export/export-artifacts';
+import { validateTemplateFile } from '@/backend/template/validate-file';
 
 /**
  * Files that lie: links in or as CodeUri/ModelUri. One rule (backend/template/project-paths.ts)
@@ -33,10 +33,11 @@ async function setModelUri(template: string, value: string) {
   await fs.writeFile(template, text.replace('ModelUri: mlserver-model/pixelnmf.joblib', `ModelUri: ${value}`));
 }
 
-const errorsOf = async (dir: string, template: string) => (await validateTemplateFile(dir, template)).problems.filter((p) => p.severity === 'error').map((p) => p.message);
+const errorsOf = async (dir: string, template: string) =>
+  (await validateTemplateFile(dir, template)).problems.filter((p) => p.severity === 'error').map((p) => p.message);
 
 describe('build-local and validate: one rule for links', () => {
-  it('CodeUri a link to a folder outside the project: build refuses with validate\'s words, nothing outside is copied', async () => {
+  it("CodeUri a link to a folder outside the project: build refuses with validate's words, nothing outside is copied", async () => {
     const { root, dir, template } = await project();
     const outside = path.join(root, 'outside-code');
     await fs.rename(path.join(dir, 'mlserver-model'), outside);
@@ -55,8 +56,13 @@ describe('build-local and validate: one rule for links', () => {
     await fs.writeFile(path.join(root, 'credentials.txt'), 'token');
     await fs.symlink(path.join(root, 'credentials.txt'), path.join(dir, 'mlserver-model', 'creds.txt'));
     const problems = await errorsOf(dir, template);
-    expect(problems.some((m) => m.includes('mlserver-model/creds.txt is a link to') && m.includes('outside the project folder'))).toBe(true);
-    await expect(buildLocal(template)).rejects.toMatchObject({ code: 'PATH_OUTSIDE_PROJECT', message: expect.stringContaining('mlserver-model/creds.txt is a link to') });
+    expect(problems.some((m) => m.includes('mlserver-model/creds.txt is a link to') && m.includes('outside the project folder'))).toBe(
+      true,
+    );
+    await expect(buildLocal(template)).rejects.toMatchObject({
+      code: 'PATH_OUTSIDE_PROJECT',
+      message: expect.stringContaining('mlserver-model/creds.txt is a link to'),
+    });
   });
 
   it('ModelUri a link to a file inside CodeUri (no "SystemError … subdirectory of self")', async () => {
@@ -85,8 +91,13 @@ describe('build-local and validate: one rule for links', () => {
   it('a link loop inside CodeUri: plain message, not a hang or ELOOP', async () => {
     const { dir, template } = await project();
     await fs.symlink('..', path.join(dir, 'mlserver-model', 'parent'));
-    await expect(buildLocal(template)).rejects.toMatchObject({ code: 'PATH_LOOP', message: expect.stringMatching(/mlserver-model\/parent is a link to a folder that contains it/) });
-    expect((await errorsOf(dir, template)).some((m) => m.includes('mlserver-model/parent is a link to a folder that contains it'))).toBe(true);
+    await expect(buildLocal(template)).rejects.toMatchObject({
+      code: 'PATH_LOOP',
+      message: expect.stringMatching(/mlserver-model\/parent is a link to a folder that contains it/),
+    });
+    expect((await errorsOf(dir, template)).some((m) => m.includes('mlserver-model/parent is a link to a folder that contains it'))).toBe(
+      true,
+    );
   });
 
   it('CodeUri inside .dism-artifacts (the build output) is refused', async () => {

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildLocal, modelSettingsJson, pythonJsonDumps } from '../../backend/build-local/local-build';
-import { configPbtxt } from '../../backend/build-local/config-pbtxt';
-import { readTemplate, requireResource } from '../../backend/build-local/template-source';
-import { runCli } from '../../backend/cli/main';
+import { buildLocal, modelSettingsJson, pythonJsonDumps } from '@/backend/build-local/local-build';
+import { configPbtxt } from '@/backend/build-local/config-pbtxt';
+import { readTemplate, requireResource } from '@/backend/build-local/template-source';
+import { runCli } from '@/backend/cli/main';
 
 const dirs: string[] = [];
 async function tmp(): Promise<string> {
@@ -70,13 +70,20 @@ describe('local build (.dism-artifacts/build/ as dismcli build lays it out)', ()
     const p = t.Resources.PixelNMF.Properties;
     expect(p.CodeUri).toBe('PixelNMF');
     expect(p.ModelUri).toBe('pixelnmf.joblib');
-    expect(p.InputSignature[0]).toEqual({ Name: 'BPix2', MonitoringElement: 'PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_2', DataType: 'INT32', Dims: [-1, 58, 72] });
+    expect(p.InputSignature[0]).toEqual({
+      Name: 'BPix2',
+      MonitoringElement: 'PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_2',
+      DataType: 'INT32',
+      Dims: [-1, 58, 72],
+    });
     expect(p.OutputSignature.map((o: { DataType: string }) => o.DataType)).toEqual(['BOOL', 'FP32']);
     expect(p.InputMetadata[0].Attributes[2]).toEqual({ Name: 'pileup', DataType: 'FP32', Dims: [-1] });
     expect(p.InputMetadata[1].Filter[0]).toEqual({ Name: 'path_name', Value: 'HLT_ZeroBias_v\\d+', Operation: 'LIST_AND_MATCH' });
     expect(p.Image).toBe('registry.cern.ch/docker.io/seldonio/mlserver:1.5.0');
     // the user's template is untouched
-    expect(await fs.readFile(path.join(dir, 'template.yaml'), 'utf8')).toBe(await fs.readFile('test/fixtures/templates/pixel-barrel-nmf.template.yaml', 'utf8'));
+    expect(await fs.readFile(path.join(dir, 'template.yaml'), 'utf8')).toBe(
+      await fs.readFile('test/fixtures/templates/pixel-barrel-nmf.template.yaml', 'utf8'),
+    );
   });
 
   it('replaces an earlier build completely and keeps it when the new build fails', async () => {
@@ -86,7 +93,9 @@ describe('local build (.dism-artifacts/build/ as dismcli build lays it out)', ()
     await buildLocal(path.join(dir, 'template.yaml'));
     expect(await fs.readdir(path.join(dir, '.dism-artifacts/build'))).toEqual(['PixelNMF', 'template.yaml']);
     await fs.rm(path.join(dir, 'mlserver-model/pixelnmf.joblib'));
-    await expect(buildLocal(path.join(dir, 'template.yaml'))).rejects.toThrow(/Resources\.PixelNMF\.Properties\.ModelUri: file not found: mlserver-model\/pixelnmf\.joblib/);
+    await expect(buildLocal(path.join(dir, 'template.yaml'))).rejects.toThrow(
+      /Resources\.PixelNMF\.Properties\.ModelUri: file not found: mlserver-model\/pixelnmf\.joblib/,
+    );
     expect(await listTree(path.join(dir, '.dism-artifacts/build'))).toContain('PixelNMF/pixelnmf.joblib');
     expect((await fs.readdir(path.join(dir, '.dism-artifacts'))).filter((n) => n.includes('tmp'))).toEqual([]);
   });
@@ -191,7 +200,7 @@ instance_group [
 `);
     const t = parse(await fs.readFile(path.join(build, 'template.yaml'), 'utf8'), { version: '1.1' }) as any;
     expect(t.Resources.Nmf2.Properties.ModelUri).toBe('nmf-bpix2/1/model.onnx');
-    expect(t.Resources.Nmf2.Properties.Resources.Requests).toEqual({ gpu: "1" });
+    expect(t.Resources.Nmf2.Properties.Resources.Requests).toEqual({ gpu: '1' });
   });
 
   it('config.pbtxt: no max_batch_size when 0, Dims kept, KIND_CPU when gpu is "0"', async () => {
@@ -234,31 +243,61 @@ Resources:
   });
 
   it('model-settings.json uses Python json.dumps spacing and escapes', () => {
-    expect(modelSettingsJson('a', 'app.H', 'm.npz')).toBe('{"name": "a", "implementation": "app.H", "parameters": {"uri": "m.npz", "version": "0.1.0"}}');
+    expect(modelSettingsJson('a', 'app.H', 'm.npz')).toBe(
+      '{"name": "a", "implementation": "app.H", "parameters": {"uri": "m.npz", "version": "0.1.0"}}',
+    );
     expect(pythonJsonDumps({ s: 'é"', l: [1, true, null] })).toBe('{"s": "\\u00e9\\"", "l": [1, true, null]}');
   });
 
   it('CLI build-local prints the layout and the local-build mark', async () => {
     const dir = await productionProject();
     const out: string[] = [];
-    const code = await runCli(['build-local', 'template.yaml'], { out: (t) => out.push(t), err: (t) => out.push(t), signal: new AbortController().signal, cwd: dir, env: process.env });
+    const code = await runCli(['build-local', 'template.yaml'], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+      signal: new AbortController().signal,
+      cwd: dir,
+      env: process.env,
+    });
     expect(code).toBe(0);
     expect(out.join('\n')).toContain('local build — DIALS checks not run');
     expect(out.join('\n')).toContain('model-settings.json');
-    const bad = await runCli(['build-local', 'nope.yaml'], { out: (t) => out.push(t), err: (t) => out.push(t), signal: new AbortController().signal, cwd: dir, env: process.env });
+    const bad = await runCli(['build-local', 'nope.yaml'], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+      signal: new AbortController().signal,
+      cwd: dir,
+      env: process.env,
+    });
     expect(bad).toBe(1);
     expect(out.at(-1)).toContain('Template not found');
   });
 
   it.each([
     ['Torchscript', 'ModelUri: m.pt', ['R/m/1/model.pt', 'R/m/config.pbtxt'], 'platform: "pytorch_libtorch"'],
-    ['TensorflowSavedModel', 'SavedModelUri: saved/', ['R/m/1/model.savedmodel/fingerprint.pb', 'R/m/1/model.savedmodel/saved_model.pb', 'R/m/1/model.savedmodel/variables/variables.index', 'R/m/config.pbtxt'], 'platform: "tensorflow_savedmodel"'],
-    ['Python', 'CodeUri: code/\n      ModelUri: code/weights.bin', ['R/m/1/helpers.py', 'R/m/1/model.py', 'R/m/1/weights.bin', 'R/m/config.pbtxt'], 'backend: "python"'],
+    [
+      'TensorflowSavedModel',
+      'SavedModelUri: saved/',
+      [
+        'R/m/1/model.savedmodel/fingerprint.pb',
+        'R/m/1/model.savedmodel/saved_model.pb',
+        'R/m/1/model.savedmodel/variables/variables.index',
+        'R/m/config.pbtxt',
+      ],
+      'platform: "tensorflow_savedmodel"',
+    ],
+    [
+      'Python',
+      'CodeUri: code/\n      ModelUri: code/weights.bin',
+      ['R/m/1/helpers.py', 'R/m/1/model.py', 'R/m/1/weights.bin', 'R/m/config.pbtxt'],
+      'backend: "python"',
+    ],
   ])('Triton %s layout', async (model, uris, files, platform) => {
     const dir = await tmp();
     await fs.writeFile(path.join(dir, 'm.pt'), 'pt');
     await fs.mkdir(path.join(dir, 'saved/variables'), { recursive: true });
-    for (const f of ['saved/saved_model.pb', 'saved/fingerprint.pb', 'saved/variables/variables.index']) await fs.writeFile(path.join(dir, f), 'x');
+    for (const f of ['saved/saved_model.pb', 'saved/fingerprint.pb', 'saved/variables/variables.index'])
+      await fs.writeFile(path.join(dir, f), 'x');
     await fs.mkdir(path.join(dir, 'code'));
     await fs.writeFile(path.join(dir, 'code/model.py'), 'class TritonPythonModel:\n    pass\n');
     await fs.writeFile(path.join(dir, 'code/helpers.py'), '');

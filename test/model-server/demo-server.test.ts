@@ -2,14 +2,14 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoProject, type DemoLumiLabel } from '../../backend/demo/demo-project';
-import { demoModelServerContributor } from '../../backend/model-server/demo-handler';
-import { loadDataInputs } from '../../backend/pipeline/data-inputs';
-import { compilePresetFiles, loadPresetFile, openSessions } from '../../backend/pipeline/preset-io';
-import { inMemorySource, loadConditions, runPipeline } from '../../backend/pipeline/runner';
-import { readTemplate, requireResource } from '../../backend/build-local/template-source';
-import { runInference } from '../../backend/inference/run-inference';
-import { presetSyncState } from '../../backend/model-server/preset-sync';
+import { generateDemoProject, type DemoLumiLabel } from '@/backend/demo/demo-project';
+import { demoModelServerContributor } from '@/backend/model-server/demo-handler';
+import { loadDataInputs } from '@/backend/pipeline/data-inputs';
+import { compilePresetFiles, loadPresetFile, openSessions } from '@/backend/pipeline/preset-io';
+import { inMemorySource, loadConditions, runPipeline } from '@/backend/pipeline/runner';
+import { readTemplate, requireResource } from '@/backend/build-local/template-source';
+import { runInference } from '@/backend/inference/run-inference';
+import { presetSyncState } from '@/backend/model-server/preset-sync';
 import { cleanupProject, ensureStandInImage, newManager, STAND_IN_IMAGE, studioContainersFor } from './helpers';
 
 const DATA = {
@@ -29,7 +29,9 @@ async function previewFlags(demo: string): Promise<boolean[]> {
   const data = await loadDataInputs(loaded.preset, spec);
   const cond = await loadConditions(loaded.preset, spec, data, []);
   const flags: boolean[] = [];
-  await runPipeline(cp, sessions, inMemorySource(cp, data), cond, { onChunk: (_s, summaries) => void summaries.forEach((s) => (flags[s.index] = s.flagged)) });
+  await runPipeline(cp, sessions, inMemorySource(cp, data), cond, {
+    onChunk: (_s, summaries) => void summaries.forEach((s) => (flags[s.index] = s.flagged)),
+  });
   return flags;
 }
 
@@ -55,7 +57,12 @@ describe('demo project: start-api flags the same lumisections as the preview', (
     const preview = await previewFlags(demo);
     expect(preview).toEqual(labels.map((l) => l.expectFlagged));
     const { manager } = newManager();
-    const run = await manager.start({ templateFile: path.join(demo, 'template.yaml'), image: STAND_IN_IMAGE, port: 18700, build: 'always' });
+    const run = await manager.start({
+      templateFile: path.join(demo, 'template.yaml'),
+      image: STAND_IN_IMAGE,
+      port: 18700,
+      build: 'always',
+    });
     const ready = await manager.waitReady(run.id);
     try {
       const resource = requireResource(await readTemplate(path.join(demo, 'template.yaml')));

@@ -3,11 +3,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { EngineService } from '../../backend/engine/engine-service';
-import { JobManager } from '../../backend/jobs/job-manager';
-import { ModelServerManager } from '../../backend/model-server/manager';
-import { findStudioContainers } from '../../backend/engine/labels';
-import { removeContainerQuietly } from '../../backend/engine/run-container';
+import { EngineService } from '@/backend/engine/engine-service';
+import { JobManager } from '@/backend/jobs/job-manager';
+import { ModelServerManager } from '@/backend/model-server/manager';
+import { findStudioContainers } from '@/backend/engine/labels';
+import { removeContainerQuietly } from '@/backend/engine/run-container';
 
 /** The MLServer stand-in image (tests only; see test/stand-ins/mlserver/README.md). */
 export const STAND_IN_IMAGE = 'dism-test/mlserver:1.5.0';
@@ -71,7 +71,10 @@ class Handler(MLModel):
 `;
 
 /** A project folder with a template and an MLServer handler folder. */
-export async function makeToyProject(handler = TOY_HANDLER, templateOpts: Parameters<typeof toyTemplate>[0] = {}): Promise<{ dir: string; template: string }> {
+export async function makeToyProject(
+  handler = TOY_HANDLER,
+  templateOpts: Parameters<typeof toyTemplate>[0] = {},
+): Promise<{ dir: string; template: string }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-ms-'));
   await fs.chmod(dir, 0o755);
   await fs.mkdir(path.join(dir, 'mlserver-model'));

@@ -2,11 +2,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOneShotContainer } from '../../backend/engine/run-container';
-import { runInference } from '../../backend/inference/run-inference';
-import { readTemplate, requireResource } from '../../backend/build-local/template-source';
-import { readNpyFile } from '../../backend/pipeline/npy';
-import { runCli } from '../../backend/cli/main';
+import { runOneShotContainer } from '@/backend/engine/run-container';
+import { runInference } from '@/backend/inference/run-inference';
+import { readTemplate, requireResource } from '@/backend/build-local/template-source';
+import { readNpyFile } from '@/backend/pipeline/npy';
+import { runCli } from '@/backend/cli/main';
 import { cleanupProject, docker, ensureStandInImage, newManager, STAND_IN_IMAGE, studioContainersFor } from './helpers';
 
 const FIXTURE = path.resolve('test/fixtures/pixelnmf-reference');
@@ -22,9 +22,14 @@ async function makePixelProject(): Promise<{ dir: string; template: string }> {
   await fs.chmod(dir, 0o755);
   const code = path.join(dir, 'mlserver-model');
   await fs.cp(path.resolve('demo-assets/mlserver-model'), code, { recursive: true });
-  const template = (await fs.readFile('test/fixtures/templates/pixel-barrel-nmf.template.yaml', 'utf8')).replace('ModelUri: mlserver-model/pixelnmf.joblib', 'ModelUri: mlserver-model/model.npz');
+  const template = (await fs.readFile('test/fixtures/templates/pixel-barrel-nmf.template.yaml', 'utf8')).replace(
+    'ModelUri: mlserver-model/pixelnmf.joblib',
+    'ModelUri: mlserver-model/model.npz',
+  );
   await fs.writeFile(path.join(dir, 'template.yaml'), template);
-  const args = LAYERS.map((l) => `${l}=/fixture/model/components_${l}.npy,/fixture/model/local_norm_${l}.npy,/fixture/model/loss_mask_${l}.npy`);
+  const args = LAYERS.map(
+    (l) => `${l}=/fixture/model/components_${l}.npy,/fixture/model/local_norm_${l}.npy,/fixture/model/loss_mask_${l}.npy`,
+  );
   const lines: string[] = [];
   const { exitCode } = await runOneShotContainer(
     docker,
@@ -77,8 +82,22 @@ describe('demo model server handler on the pixel template (real container)', () 
       });
       expect(result.batches).toBe(3);
       expect(result.inputs.map((i) => i.name)).toEqual([
-        'BPix2', 'BPix3', 'BPix4',
-        ...['run_number', 'lumisection_number', 'pileup', 'cms_active', 'beams_stable', 'bpix_ready', 'fpix_ready', 'tibtid_ready', 'tob_ready', 'tecp_ready', 'tecm_ready'].map((a) => `oms_lumisection_info__${a}`),
+        'BPix2',
+        'BPix3',
+        'BPix4',
+        ...[
+          'run_number',
+          'lumisection_number',
+          'pileup',
+          'cms_active',
+          'beams_stable',
+          'bpix_ready',
+          'fpix_ready',
+          'tibtid_ready',
+          'tob_ready',
+          'tecp_ready',
+          'tecm_ready',
+        ].map((a) => `oms_lumisection_info__${a}`),
         'hlt_zerobias__rate',
       ]);
       expect(result.inputs[0]).toEqual({ name: 'BPix2', datatype: 'INT32', shape: [9, 58, 72] });
@@ -93,13 +112,44 @@ describe('demo model server handler on the pixel template (real container)', () 
       // a preview that disagrees on one LS is listed
       const off = [...reference];
       off[3] = !off[3];
-      const again = await runInference({ url: ready.url!, resource, baseDir: FIXTURE, data: { files: Object.fromEntries(LAYERS.map((l) => [l, `data/raw_${l}.npy`])), runs: 'data/run_number.npy', lumis: 'data/ls_number.npy', oms: 'data/omsdata_Run2025F-v1.json', hlt: 'data/hltrate_Run2025F-v1.json' }, previewFlags: off });
-      expect(again.comparison?.disagreements).toEqual([{ index: 3, run: again.lumisections[3].run, ls: again.lumisections[3].ls, server: reference[3], preview: off[3] }]);
+      const again = await runInference({
+        url: ready.url!,
+        resource,
+        baseDir: FIXTURE,
+        data: {
+          files: Object.fromEntries(LAYERS.map((l) => [l, `data/raw_${l}.npy`])),
+          runs: 'data/run_number.npy',
+          lumis: 'data/ls_number.npy',
+          oms: 'data/omsdata_Run2025F-v1.json',
+          hlt: 'data/hltrate_Run2025F-v1.json',
+        },
+        previewFlags: off,
+      });
+      expect(again.comparison?.disagreements).toEqual([
+        { index: 3, run: again.lumisections[3].run, ls: again.lumisections[3].ls, server: reference[3], preview: off[3] },
+      ]);
 
       // the CLI sends the same request
       const out: string[] = [];
       const code = await runCli(
-        ['infer', '--url', ready.url!, '--model', 'pixel-barrel-nmf', '--template', project.template, ...LAYERS.flatMap((l) => ['--data', `${l}=data/raw_${l}.npy`]), '--runs', 'data/run_number.npy', '--lumis', 'data/ls_number.npy', '--oms', 'data/omsdata_Run2025F-v1.json', '--hlt', 'data/hltrate_Run2025F-v1.json'],
+        [
+          'infer',
+          '--url',
+          ready.url!,
+          '--model',
+          'pixel-barrel-nmf',
+          '--template',
+          project.template,
+          ...LAYERS.flatMap((l) => ['--data', `${l}=data/raw_${l}.npy`]),
+          '--runs',
+          'data/run_number.npy',
+          '--lumis',
+          'data/ls_number.npy',
+          '--oms',
+          'data/omsdata_Run2025F-v1.json',
+          '--hlt',
+          'data/hltrate_Run2025F-v1.json',
+        ],
         { out: (t) => out.push(t), err: (t) => out.push(t), signal: new AbortController().signal, cwd: FIXTURE, env: process.env },
       );
       expect(code, out.join('\n')).toBe(0);
@@ -107,8 +157,19 @@ describe('demo model server handler on the pixel template (real container)', () 
       expect(out.filter((l) => /^\s+398\d+\s+\d+\s+true/.test(l))).toHaveLength(reference.filter(Boolean).length);
 
       // DIALS parquet exports carry their own run/LS numbers: same request, same flags
-      const parquet = (layer: string) => `parquet/ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer.slice(-1)}.parquet`;
-      const fromParquet = await runInference({ url: ready.url!, resource, baseDir: FIXTURE, data: { files: Object.fromEntries(LAYERS.map((l) => [l, parquet(l)])), oms: 'data/omsdata_Run2025F-v1.json', hlt: 'data/hltrate_Run2025F-v1.json' }, previewFlags: reference });
+      const parquet = (layer: string) =>
+        `parquet/ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer.slice(-1)}.parquet`;
+      const fromParquet = await runInference({
+        url: ready.url!,
+        resource,
+        baseDir: FIXTURE,
+        data: {
+          files: Object.fromEntries(LAYERS.map((l) => [l, parquet(l)])),
+          oms: 'data/omsdata_Run2025F-v1.json',
+          hlt: 'data/hltrate_Run2025F-v1.json',
+        },
+        previewFlags: reference,
+      });
       expect(fromParquet.comparison?.disagreements).toEqual([]);
       expect(fromParquet.lumisections.map((l) => [l.run, l.ls])).toEqual(result.lumisections.map((l) => [l.run, l.ls]));
     } finally {

@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { presetSyncState, syncModelPreset } from '../../backend/model-server/preset-sync';
-import { encodeNpz } from '../../backend/pipeline/npy';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { presetSyncState, syncModelPreset } from '@/backend/model-server/preset-sync';
+import { encodeNpz } from '@/backend/pipeline/npy';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { makeToyProject } from './helpers';
 
 const dirs: string[] = [];
@@ -15,7 +15,10 @@ afterAll(async () => {
 async function project(embeddedLossThreshold: number) {
   const p = await makeToyProject();
   dirs.push(p.dir);
-  const template = (await fs.readFile(p.template, 'utf8')).replace('ModelUri: mlserver-model/model.bin', 'ModelUri: mlserver-model/model.npz');
+  const template = (await fs.readFile(p.template, 'utf8')).replace(
+    'ModelUri: mlserver-model/model.bin',
+    'ModelUri: mlserver-model/model.npz',
+  );
   await fs.writeFile(p.template, template);
   const preset = pixelBarrelPreset();
   await fs.writeFile(path.join(p.dir, 'preset.json'), JSON.stringify(preset, null, 2));
@@ -23,7 +26,10 @@ async function project(embeddedLossThreshold: number) {
   const json = new TextEncoder().encode(JSON.stringify(embedded));
   await fs.writeFile(
     path.join(p.dir, 'mlserver-model/model.npz'),
-    encodeNpz({ preset_json: { dtype: 'uint8', shape: [json.length], data: json }, components_BPix2: { dtype: 'float32', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) } }),
+    encodeNpz({
+      preset_json: { dtype: 'uint8', shape: [json.length], data: json },
+      components_BPix2: { dtype: 'float32', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+    }),
   );
   return p;
 }

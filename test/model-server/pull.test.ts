@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { imageExists, type PullProgress } from '../../backend/engine/images';
-import { ensureImage } from '../../backend/model-server/image';
+import { imageExists, type PullProgress } from '@/backend/engine/images';
+import { ensureImage } from '@/backend/model-server/image';
 import { startRegistryStandIn, type RegistryStandIn } from '../stand-ins/registry/registry-stand-in';
 import { cleanupProject, docker, makeToyProject, newManager } from './helpers';
 
@@ -9,7 +9,10 @@ describe('image pull', () => {
   let reg: RegistryStandIn | undefined;
   afterEach(async () => {
     if (reg) {
-      await docker.getImage(reg.image).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(reg.image)
+        .remove({ force: true })
+        .catch(() => undefined);
       await reg.close();
       reg = undefined;
     }
@@ -58,7 +61,8 @@ describe('image pull', () => {
     try {
       const { manager } = newManager();
       const run = await manager.start({ templateFile: p.template, image: reg.image, port: 18560 });
-      for (let i = 0; i < 100 && !(manager.get(run.id).pull?.layers.some((l) => (l.current ?? 0) > 0)); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && !manager.get(run.id).pull?.layers.some((l) => (l.current ?? 0) > 0); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(manager.get(run.id).state).toBe('pulling');
       const t0 = Date.now();
       const stopped = await manager.stop(run.id);

@@ -3,9 +3,18 @@ import net from 'node:net';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLocal } from '../../backend/build-local/local-build';
-import { studioLabels } from '../../backend/engine/labels';
-import { cleanupProject, docker, ensureStandInImage, makeToyProject, newManager, STAND_IN_IMAGE, studioContainersFor, TOY_HANDLER } from './helpers';
+import { buildLocal } from '@/backend/build-local/local-build';
+import { studioLabels } from '@/backend/engine/labels';
+import {
+  cleanupProject,
+  docker,
+  ensureStandInImage,
+  makeToyProject,
+  newManager,
+  STAND_IN_IMAGE,
+  studioContainersFor,
+  TOY_HANDLER,
+} from './helpers';
 
 // Real dockerd, real containers from the MLServer stand-in image.
 describe('start-api against the real engine', () => {
@@ -69,7 +78,10 @@ describe('start-api against the real engine', () => {
     dirs.push(p.dir);
     const { manager } = newManager();
     const run = await manager.start({ templateFile: p.template });
-    const err = await manager.waitReady(run.id).then(() => null, (e: Error & { code?: string; details?: { localCandidates: Array<{ ref: string }> } }) => e);
+    const err = await manager.waitReady(run.id).then(
+      () => null,
+      (e: Error & { code?: string; details?: { localCandidates: Array<{ ref: string }> } }) => e,
+    );
     expect(err?.code).toBe('IMAGE_NOT_AVAILABLE');
     expect(err?.message).toContain('registry.invalid:5000/dism-test/mlserver:1.5.0 is not on this machine and could not be pulled');
     expect(err?.message).toContain('docker tag');
@@ -78,11 +90,16 @@ describe('start-api against the real engine', () => {
   });
 
   it('shows the exit code and last log lines when the handler cannot be imported', async () => {
-    const p = await makeToyProject('import numpy as np\nfrom mlserver import MLModel\nimport no_such_module_xyz\n\nclass Handler(MLModel):\n    pass\n');
+    const p = await makeToyProject(
+      'import numpy as np\nfrom mlserver import MLModel\nimport no_such_module_xyz\n\nclass Handler(MLModel):\n    pass\n',
+    );
     dirs.push(p.dir);
     const { manager } = newManager();
     const run = await manager.start({ templateFile: p.template, image: STAND_IN_IMAGE, port: 18500 });
-    const err = await manager.waitReady(run.id).then(() => null, (e: Error & { code?: string }) => e);
+    const err = await manager.waitReady(run.id).then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    );
     expect(err?.code).toBe('CONTAINER_EXITED');
     expect(err?.message).toContain('exited with code 1 before it was ready');
     expect(err?.message).toContain("No module named 'no_such_module_xyz'");
@@ -93,12 +110,18 @@ describe('start-api against the real engine', () => {
   });
 
   it('gives up with the last log lines when the model is not ready within the timeout', async () => {
-    const slow = TOY_HANDLER.replace('    async def load(self):\n', '    async def load(self):\n        import asyncio\n        print("loading slowly", flush=True)\n        await asyncio.sleep(600)\n');
+    const slow = TOY_HANDLER.replace(
+      '    async def load(self):\n',
+      '    async def load(self):\n        import asyncio\n        print("loading slowly", flush=True)\n        await asyncio.sleep(600)\n',
+    );
     const p = await makeToyProject(slow);
     dirs.push(p.dir);
     const { manager } = newManager();
     const run = await manager.start({ templateFile: p.template, image: STAND_IN_IMAGE, port: 18510, readyTimeoutS: 3 });
-    const err = await manager.waitReady(run.id).then(() => null, (e: Error & { code?: string }) => e);
+    const err = await manager.waitReady(run.id).then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    );
     expect(err?.code).toBe('NOT_READY_TIMEOUT');
     expect(err?.message).toContain('did not become ready within 3 s');
     expect(err?.message).toContain('loading slowly');
@@ -112,7 +135,10 @@ describe('start-api against the real engine', () => {
     await buildLocal(p.template);
     const { manager } = newManager({ ...process.env, DOCKER_HOST: 'tcp://127.0.0.1:1' });
     const run = await manager.start({ templateFile: p.template, image: STAND_IN_IMAGE });
-    const err = await manager.waitReady(run.id).then(() => null, (e: Error & { code?: string }) => e);
+    const err = await manager.waitReady(run.id).then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    );
     expect(err?.code).toBe('ENGINE_UNREACHABLE');
     expect(err?.message).toContain('DOCKER_HOST is set to tcp://127.0.0.1:1');
   });
@@ -124,7 +150,10 @@ describe('start-api against the real engine', () => {
       Image: STAND_IN_IMAGE,
       Cmd: ['sleep', '600'],
       // as left by a DISM Studio process that no longer exists
-      Labels: { ...studioLabels({ project: p.dir, role: 'model-server' }), 'dism.owner': '999999999@' + (await import('node:os')).hostname() },
+      Labels: {
+        ...studioLabels({ project: p.dir, role: 'model-server' }),
+        'dism.owner': '999999999@' + (await import('node:os')).hostname(),
+      },
     });
     await orphan.start();
     const { manager, jobs } = newManager();
@@ -145,12 +174,21 @@ describe('start-api against the real engine', () => {
     await fs.chown(secret, 4242, 4242).catch(() => undefined);
     const { manager } = newManager();
     const run = await manager.start({ templateFile: p.template, image: STAND_IN_IMAGE, port: 18530, build: 'never' });
-    const err = await manager.waitReady(run.id).then(() => null, (e: Error & { code?: string }) => e);
+    const err = await manager.waitReady(run.id).then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    );
     expect(err?.code).toBe('MOUNT_NOT_READABLE');
     expect(err?.message).toContain('app.py (file, mode 600');
     expect(err?.message).toContain('chmod -R a+rX');
     await manager.waitEnded(run.id);
-    const fixed = await manager.start({ templateFile: p.template, image: STAND_IN_IMAGE, port: 18530, build: 'never', fixPermissions: true });
+    const fixed = await manager.start({
+      templateFile: p.template,
+      image: STAND_IN_IMAGE,
+      port: 18530,
+      build: 'never',
+      fixPermissions: true,
+    });
     expect((await manager.waitReady(fixed.id)).state).toBe('ready');
     await manager.stop(fixed.id);
   });
@@ -158,7 +196,11 @@ describe('start-api against the real engine', () => {
   it('CLI start-api: builds, waits until ready, prints the URL, keeps serving, stops and removes on Ctrl+C', async () => {
     const p = await makeToyProject();
     dirs.push(p.dir);
-    const child = spawn(process.execPath, [path.resolve('dist/node/cli.mjs'), 'start-api', 'template.yaml', '--resource', 'Toy', '--image', STAND_IN_IMAGE, '--port', '18540'], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [path.resolve('dist/node/cli.mjs'), 'start-api', 'template.yaml', '--resource', 'Toy', '--image', STAND_IN_IMAGE, '--port', '18540'],
+      { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

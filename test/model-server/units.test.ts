@@ -1,18 +1,27 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseImageRef } from '../../backend/model-server/image-ref';
-import { explainPullFailure } from '../../backend/model-server/image';
-import { buildRequests, batchSize, encodeInt32Ascii } from '../../backend/inference/oip-request';
-import { compareFlags, splitOutputs } from '../../backend/inference/per-lumisection';
-import { demuxDockerStream } from '../../backend/engine/streams';
-import { serverSpec } from '../../backend/model-server/server-spec';
+import { parseImageRef } from '@/backend/model-server/image-ref';
+import { explainPullFailure } from '@/backend/model-server/image';
+import { buildRequests, batchSize, encodeInt32Ascii } from '@/backend/inference/oip-request';
+import { compareFlags, splitOutputs } from '@/backend/inference/per-lumisection';
+import { demuxDockerStream } from '@/backend/engine/streams';
+import { serverSpec } from '@/backend/model-server/server-spec';
 
 describe('image references', () => {
   it.each([
-    ['seldonio/mlserver:1.5.0', { registry: undefined, repository: 'seldonio/mlserver', tag: '1.5.0', registryHost: 'docker.io', baseName: 'mlserver' }],
-    ['registry.cern.ch/docker.io/seldonio/mlserver:1.5.0', { registry: 'registry.cern.ch', repository: 'docker.io/seldonio/mlserver', tag: '1.5.0', baseName: 'mlserver' }],
+    [
+      'seldonio/mlserver:1.5.0',
+      { registry: undefined, repository: 'seldonio/mlserver', tag: '1.5.0', registryHost: 'docker.io', baseName: 'mlserver' },
+    ],
+    [
+      'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0',
+      { registry: 'registry.cern.ch', repository: 'docker.io/seldonio/mlserver', tag: '1.5.0', baseName: 'mlserver' },
+    ],
     ['localhost:5000/mlserver:1.5.0', { registry: 'localhost:5000', repository: 'mlserver', tag: '1.5.0' }],
-    ['my.host:5000/team/model', { registry: 'my.host:5000', repository: 'team/model', tag: undefined, full: 'my.host:5000/team/model:latest' }],
+    [
+      'my.host:5000/team/model',
+      { registry: 'my.host:5000', repository: 'team/model', tag: undefined, full: 'my.host:5000/team/model:latest' },
+    ],
     ['nvcr.io/nvidia/tritonserver:23.05-py3', { registry: 'nvcr.io', repository: 'nvidia/tritonserver', tag: '23.05-py3' }],
     ['ubuntu', { registry: undefined, repository: 'ubuntu', full: 'ubuntu:latest' }],
   ])('%s', (ref, expected) => {
@@ -26,9 +35,11 @@ describe('image references', () => {
   });
 
   it('explains an offline pull and names local look-alikes', () => {
-    const e = explainPullFailure(parseImageRef('seldonio/mlserver:1.5.0'), 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host', [
-      { ref: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0', id: 'sha256:1', sizeBytes: 1, created: '' },
-    ]);
+    const e = explainPullFailure(
+      parseImageRef('seldonio/mlserver:1.5.0'),
+      'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host',
+      [{ ref: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0', id: 'sha256:1', sizeBytes: 1, created: '' }],
+    );
     expect(e.code).toBe('IMAGE_NOT_AVAILABLE');
     expect(e.message).toContain('docker.io cannot be reached from this machine');
     expect(e.message).toContain('docker tag registry.cern.ch/docker.io/seldonio/mlserver:1.5.0 seldonio/mlserver:1.5.0');
@@ -71,7 +82,10 @@ describe('DIALS-style Open Inference Protocol requests', () => {
   it('batches large N by a value budget, keeping LS order', () => {
     expect(batchSize(sig, 16)).toBe(2);
     const batches = buildRequests(sig, meta, data, 16);
-    expect(batches.map((b) => [b.start, b.n])).toEqual([[0, 2], [2, 1]]);
+    expect(batches.map((b) => [b.start, b.n])).toEqual([
+      [0, 2],
+      [2, 1],
+    ]);
     const second = JSON.parse(Buffer.from(batches[1].body).toString('utf8'));
     expect(second.inputs[1].data).toEqual([5, 6]);
     expect(second.inputs[2].data).toEqual([12]);
@@ -117,18 +131,45 @@ describe('log demultiplexing', () => {
 });
 
 describe('server spec (what start-api runs)', () => {
-  const resource = (framework: 'MLServer' | 'Tritonserver', props: Record<string, unknown> = {}) => ({ key: 'Res', type: `InferenceService::${framework}::X`, framework, model: 'X', properties: { Name: 'my-model', ...props } });
+  const resource = (framework: 'MLServer' | 'Tritonserver', props: Record<string, unknown> = {}) => ({
+    key: 'Res',
+    type: `InferenceService::${framework}::X`,
+    framework,
+    model: 'X',
+    properties: { Name: 'my-model', ...props },
+  });
   it('MLServer: mlserver start /mnt/<Name>, build/<Key> mounted there, 8080, UID 1000', () => {
     const s = serverSpec('/p', resource('MLServer'));
-    expect(s).toMatchObject({ image: 'seldonio/mlserver:1.5.0', imageSource: 'default', cmd: ['mlserver', 'start', '/mnt/my-model'], mountPath: '/mnt/my-model', resourceDir: '/p/.dism-artifacts/build/Res', containerPort: 8080, defaultHostPort: 8080, runsAsUid: 1000, env: ['PYTHONDONTWRITEBYTECODE=1'] });
+    expect(s).toMatchObject({
+      image: 'seldonio/mlserver:1.5.0',
+      imageSource: 'default',
+      cmd: ['mlserver', 'start', '/mnt/my-model'],
+      mountPath: '/mnt/my-model',
+      resourceDir: '/p/.dism-artifacts/build/Res',
+      containerPort: 8080,
+      defaultHostPort: 8080,
+      runsAsUid: 1000,
+      env: ['PYTHONDONTWRITEBYTECODE=1'],
+    });
   });
   it('Triton: tritonserver --model-repository=/models/model-repository on 8000', () => {
     const s = serverSpec('/p', resource('Tritonserver'));
-    expect(s).toMatchObject({ image: 'nvcr.io/nvidia/tritonserver:23.05-py3', cmd: ['tritonserver', '--model-repository=/models/model-repository'], mountPath: '/models/model-repository', containerPort: 8000 });
+    expect(s).toMatchObject({
+      image: 'nvcr.io/nvidia/tritonserver:23.05-py3',
+      cmd: ['tritonserver', '--model-repository=/models/model-repository'],
+      mountPath: '/models/model-repository',
+      containerPort: 8000,
+    });
     expect(s.runsAsUid).toBeUndefined();
   });
   it('image: chosen here › Properties.Image › framework default', () => {
-    expect(serverSpec('/p', resource('MLServer', { Image: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0' }))).toMatchObject({ image: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0', imageSource: 'template' });
-    expect(serverSpec('/p', resource('MLServer', { Image: 'x/y:1' }), 'local/mirror:1')).toMatchObject({ image: 'local/mirror:1', imageSource: 'option' });
+    expect(serverSpec('/p', resource('MLServer', { Image: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0' }))).toMatchObject({
+      image: 'registry.cern.ch/docker.io/seldonio/mlserver:1.5.0',
+      imageSource: 'template',
+    });
+    expect(serverSpec('/p', resource('MLServer', { Image: 'x/y:1' }), 'local/mirror:1')).toMatchObject({
+      image: 'local/mirror:1',
+      imageSource: 'option',
+    });
   });
 });

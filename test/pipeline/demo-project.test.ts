@@ -3,13 +3,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoProject, generateDemoProject, type DemoLumiLabel } from '../../backend/demo/demo-project';
-import { loadDataInputs } from '../../backend/pipeline/data-inputs';
-import { readNpyFile, readNpzFile } from '../../backend/pipeline/npy';
-import { compilePresetFiles, loadPresetFile, openSessions } from '../../backend/pipeline/preset-io';
-import { inMemorySource, loadConditions, runPipeline } from '../../backend/pipeline/runner';
-import type { LumisectionSummary } from '../../shared/pipeline/run-chunk';
-import { DEMO_MARKER } from '../../backend/projects/project-folder';
+import { ensureDemoProject, generateDemoProject, type DemoLumiLabel } from '@/backend/demo/demo-project';
+import { loadDataInputs } from '@/backend/pipeline/data-inputs';
+import { readNpyFile, readNpzFile } from '@/backend/pipeline/npy';
+import { compilePresetFiles, loadPresetFile, openSessions } from '@/backend/pipeline/preset-io';
+import { inMemorySource, loadConditions, runPipeline } from '@/backend/pipeline/runner';
+import type { LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { DEMO_MARKER } from '@/backend/projects/project-folder';
 
 let root: string;
 let demo: string;
@@ -39,11 +39,28 @@ async function hashTree(dir: string): Promise<string> {
 
 describe('demo project', () => {
   it('has the documented layout', async () => {
-    for (const f of [DEMO_MARKER, 'preset.json', 'template.yaml', 'mlserver-model/model.npz', 'data/labels.json', 'data/run_number.npy', 'data/ls_number.npy', 'data/omsdata_Run2025X-demo.json', 'data/hltrate_Run2025X-demo.json', 'README.md']) {
+    for (const f of [
+      DEMO_MARKER,
+      'preset.json',
+      'template.yaml',
+      'mlserver-model/model.npz',
+      'data/labels.json',
+      'data/run_number.npy',
+      'data/ls_number.npy',
+      'data/omsdata_Run2025X-demo.json',
+      'data/hltrate_Run2025X-demo.json',
+      'README.md',
+    ]) {
       await expect(fs.access(path.join(demo, f)), f).resolves.toBeUndefined();
     }
     for (const l of ['BPix2', 'BPix3', 'BPix4']) {
-      for (const f of [`model/nmf_${l}.onnx`, `model/components_${l}.npy`, `model/local_norm_${l}.npy`, `model/loss_mask_${l}.npy`, `data/raw_${l}.npy`]) {
+      for (const f of [
+        `model/nmf_${l}.onnx`,
+        `model/components_${l}.npy`,
+        `model/local_norm_${l}.npy`,
+        `model/loss_mask_${l}.npy`,
+        `data/raw_${l}.npy`,
+      ]) {
         await expect(fs.access(path.join(demo, f)), f).resolves.toBeUndefined();
       }
     }
@@ -86,7 +103,12 @@ describe('demo project', () => {
     expect(out).toHaveLength(labels.length);
     const mismatches = out
       .map((s, i) => ({ s, l: labels[i] }))
-      .filter(({ s, l }) => s.flagged !== l.expectFlagged || s.passedFilter !== l.expectPassFilter || (l.expectFlaggedBeforeFilter !== null && s.flaggedBeforeFilter !== l.expectFlaggedBeforeFilter))
+      .filter(
+        ({ s, l }) =>
+          s.flagged !== l.expectFlagged ||
+          s.passedFilter !== l.expectPassFilter ||
+          (l.expectFlaggedBeforeFilter !== null && s.flaggedBeforeFilter !== l.expectFlaggedBeforeFilter),
+      )
       .map(({ s, l }) => `${s.run}:${s.ls} ${l.label}: flagged ${s.flaggedBeforeFilter}→${s.flagged}, passed ${s.passedFilter}`);
     expect(mismatches).toEqual([]);
     expect(labels.filter((l) => l.expectFlagged).length).toBe(5);

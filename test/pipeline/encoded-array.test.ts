@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeArray, encodeArray } from '../../shared/pipeline/encoded-array';
+import { decodeArray, encodeArray } from '@/shared/pipeline/encoded-array';
 
 describe('encoded arrays', () => {
   it('round-trip every dtype, NaN included, for every length modulo 3', () => {

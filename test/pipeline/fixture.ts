@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
-import type { LoadedPreset } from '../../backend/pipeline/preset-io';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
+import type { LoadedPreset } from '@/backend/pipeline/preset-io';
 
 export const REFERENCE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/pixelnmf-reference');
 export const LAYERS = ['BPix2', 'BPix3', 'BPix4'];
@@ -21,5 +21,9 @@ export const referenceData = {
 };
 
 export function parquetFile(layer: string): string {
-  return path.join(REFERENCE_DIR, 'parquet', `ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer.replace('BPix', '')}.parquet`);
+  return path.join(
+    REFERENCE_DIR,
+    'parquet',
+    `ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer.replace('BPix', '')}.parquet`,
+  );
 }

@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataInputs } from '../../backend/pipeline/data-inputs';
-import { compilePresetFiles } from '../../backend/pipeline/preset-io';
-import { encodeNpy, readNpyFile } from '../../backend/pipeline/npy';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { loadDataInputs } from '@/backend/pipeline/data-inputs';
+import { compilePresetFiles } from '@/backend/pipeline/preset-io';
+import { encodeNpy, readNpyFile } from '@/backend/pipeline/npy';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { LAYERS, REFERENCE_DIR } from './fixture';
 
 /**
@@ -47,13 +47,21 @@ describe('raw counts', () => {
     [NaN, 'NaN'],
   ])('%s is refused, naming the map and bin', async (v, shown) => {
     const f = await bpix2With(v, `bad-${shown}`);
-    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: f } })).rejects.toThrow(`${f}: BPix2 raw counts contain ${shown} (map 1, bin (3, 9))`);
+    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: f } })).rejects.toThrow(
+      `${f}: BPix2 raw counts contain ${shown} (map 1, bin (3, 9))`,
+    );
   });
 
   it('negative counts are refused; 0, -0 and the largest finite value are accepted', async () => {
     const neg = await bpix2With(-1e-300, 'tiny-negative');
-    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: neg } })).rejects.toThrow(`${neg}: BPix2 raw counts contain a negative count -1e-300 (map 1, bin (3, 9)); raw counts must be finite numbers ≥ 0`);
-    for (const [v, name] of [[0, 'zero'], [-0, 'minus-zero'], [Number.MAX_VALUE, 'max']] as const) {
+    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: neg } })).rejects.toThrow(
+      `${neg}: BPix2 raw counts contain a negative count -1e-300 (map 1, bin (3, 9)); raw counts must be finite numbers ≥ 0`,
+    );
+    for (const [v, name] of [
+      [0, 'zero'],
+      [-0, 'minus-zero'],
+      [Number.MAX_VALUE, 'max'],
+    ] as const) {
       const ok = await bpix2With(v, name);
       await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: ok } }), name).resolves.toMatchObject({ n: N });
     }
@@ -66,20 +74,43 @@ describe('run and LS numbers', () => {
 
   it('fractional and negative numbers are refused, naming the position', async () => {
     const ref = Array.from((await readNpyFile(lumis)).data);
-    const frac = await ids('ls-frac', ref.map((v, i) => (i === 4 ? v + 0.5 : v)));
-    await expect(loadDataInputs(preset, { layers, runs, lumis: frac })).rejects.toThrow(`${frac}: LS number ${ref[4] + 0.5} at position 4 is not a whole number ≥ 0`);
-    const neg = await ids('ls-neg', ref.map((v, i) => (i === 2 ? -1 : v)));
-    await expect(loadDataInputs(preset, { layers, runs, lumis: neg })).rejects.toThrow(`${neg}: LS number -1 at position 2 is not a whole number ≥ 0`);
+    const frac = await ids(
+      'ls-frac',
+      ref.map((v, i) => (i === 4 ? v + 0.5 : v)),
+    );
+    await expect(loadDataInputs(preset, { layers, runs, lumis: frac })).rejects.toThrow(
+      `${frac}: LS number ${ref[4] + 0.5} at position 4 is not a whole number ≥ 0`,
+    );
+    const neg = await ids(
+      'ls-neg',
+      ref.map((v, i) => (i === 2 ? -1 : v)),
+    );
+    await expect(loadDataInputs(preset, { layers, runs, lumis: neg })).rejects.toThrow(
+      `${neg}: LS number -1 at position 2 is not a whole number ≥ 0`,
+    );
     const runRef = Array.from((await readNpyFile(runs)).data);
-    const runFrac = await ids('run-frac', runRef.map((v, i) => (i === 0 ? v + 1e-6 : v)));
-    await expect(loadDataInputs(preset, { layers, runs: runFrac, lumis })).rejects.toThrow(/run number 398011\.000001 at position 0 is not a whole number ≥ 0/);
-    const big = await ids('run-unsafe', runRef.map((v, i) => (i === 0 ? 2 ** 53 : v)));
-    await expect(loadDataInputs(preset, { layers, runs: big, lumis })).rejects.toThrow(/run number 9007199254740992 at position 0 is not a whole number ≥ 0/);
+    const runFrac = await ids(
+      'run-frac',
+      runRef.map((v, i) => (i === 0 ? v + 1e-6 : v)),
+    );
+    await expect(loadDataInputs(preset, { layers, runs: runFrac, lumis })).rejects.toThrow(
+      /run number 398011\.000001 at position 0 is not a whole number ≥ 0/,
+    );
+    const big = await ids(
+      'run-unsafe',
+      runRef.map((v, i) => (i === 0 ? 2 ** 53 : v)),
+    );
+    await expect(loadDataInputs(preset, { layers, runs: big, lumis })).rejects.toThrow(
+      /run number 9007199254740992 at position 0 is not a whole number ≥ 0/,
+    );
   });
 
   it('0 and the largest exact whole number are accepted', async () => {
     const runRef = Array.from((await readNpyFile(runs)).data);
-    const edge = await ids('run-edge', runRef.map((v, i) => (i === 0 ? 0 : i === 1 ? 2 ** 53 - 1 : v)));
+    const edge = await ids(
+      'run-edge',
+      runRef.map((v, i) => (i === 0 ? 0 : i === 1 ? 2 ** 53 - 1 : v)),
+    );
     await expect(loadDataInputs(preset, { layers, runs: edge, lumis })).resolves.toMatchObject({ n: N });
   });
 });
@@ -87,7 +118,8 @@ describe('run and LS numbers', () => {
 describe('loss masks', () => {
   async function presetWithMask(values: (i: number) => number, dtype: 'float64' | 'bool' | 'uint8', name: string) {
     const ref = await readNpyFile(path.join(REFERENCE_DIR, 'model/loss_mask_BPix3.npy'));
-    const data = dtype === 'float64' ? Float64Array.from(ref.data, (v, i) => values(i) ?? v) : Uint8Array.from(ref.data, (v, i) => values(i) ?? v);
+    const data =
+      dtype === 'float64' ? Float64Array.from(ref.data, (v, i) => values(i) ?? v) : Uint8Array.from(ref.data, (v, i) => values(i) ?? v);
     const mask = path.join(dir, `${name}.npy`);
     await fs.writeFile(mask, encodeNpy({ dtype, shape: ref.shape, data }));
     const p = pixelBarrelPreset(LAYERS, (l) => ({
@@ -99,12 +131,23 @@ describe('loss masks', () => {
   }
 
   it('a float map used as a loss mask is refused, naming the layer, file and bin', async () => {
-    const { loaded, mask } = await presetWithMask((i) => (i === 5 * 72 + 7 ? 0.37 : (undefined as unknown as number)), 'float64', 'float-mask');
-    await expect(compilePresetFiles(loaded)).rejects.toThrow(`loss mask of BPix3 (${mask}) has the value 0.37 at bin (5, 7); a loss mask holds only 0 and 1 (false/true)`);
+    const { loaded, mask } = await presetWithMask(
+      (i) => (i === 5 * 72 + 7 ? 0.37 : (undefined as unknown as number)),
+      'float64',
+      'float-mask',
+    );
+    await expect(compilePresetFiles(loaded)).rejects.toThrow(
+      `loss mask of BPix3 (${mask}) has the value 0.37 at bin (5, 7); a loss mask holds only 0 and 1 (false/true)`,
+    );
   });
 
   it('the boundaries: 1.0000001 and -0.5 and NaN are refused; 0/1 as float, uint8 or bool are accepted', async () => {
-    for (const [v, shown] of [[1.0000001, '1.0000001'], [-0.5, '-0.5'], [NaN, 'NaN'], [2, '2']] as const) {
+    for (const [v, shown] of [
+      [1.0000001, '1.0000001'],
+      [-0.5, '-0.5'],
+      [NaN, 'NaN'],
+      [2, '2'],
+    ] as const) {
       const { loaded } = await presetWithMask((i) => (i === 0 ? v : (undefined as unknown as number)), 'float64', `mask-${shown}`);
       await expect(compilePresetFiles(loaded), shown).rejects.toThrow(`has the value ${shown} at bin (0, 0)`);
     }

@@ -2,13 +2,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadDataInputs } from '../../backend/pipeline/data-inputs';
-import { loadDialsJson } from '../../backend/pipeline/dials-json';
-import { loadDialsParquet } from '../../backend/pipeline/dials-parquet';
-import { encodeNpy, readNpyFile } from '../../backend/pipeline/npy';
-import { alignHlt, alignOms, globToRegExp, loadHltRates, loadOmsColumnar } from '../../backend/pipeline/oms';
-import { NmfSession } from '../../backend/pipeline/onnx-session';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { loadDataInputs } from '@/backend/pipeline/data-inputs';
+import { loadDialsJson } from '@/backend/pipeline/dials-json';
+import { loadDialsParquet } from '@/backend/pipeline/dials-parquet';
+import { encodeNpy, readNpyFile } from '@/backend/pipeline/npy';
+import { alignHlt, alignOms, globToRegExp, loadHltRates, loadOmsColumnar } from '@/backend/pipeline/oms';
+import { NmfSession } from '@/backend/pipeline/onnx-session';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { LAYERS, parquetFile, REFERENCE_DIR } from './fixture';
 
 const tmpDirs: string[] = [];
@@ -38,7 +38,12 @@ describe('DIALS parquet and JSON', () => {
   it('parquet inputs of different row order are aligned by (run, LS)', async () => {
     const preset = pixelBarrelPreset(LAYERS);
     const fromParquet = await loadDataInputs(preset, { layers: Object.fromEntries(LAYERS.map((l) => [l, parquetFile(l)])) });
-    const fromNpy = await loadDataInputs(preset, { layers: Object.fromEntries(LAYERS.map((l) => [l, `data/raw_${l}.npy`])), runs: 'data/run_number.npy', lumis: 'data/ls_number.npy', baseDir: REFERENCE_DIR });
+    const fromNpy = await loadDataInputs(preset, {
+      layers: Object.fromEntries(LAYERS.map((l) => [l, `data/raw_${l}.npy`])),
+      runs: 'data/run_number.npy',
+      lumis: 'data/ls_number.npy',
+      baseDir: REFERENCE_DIR,
+    });
     expect(fromParquet.n).toBe(24);
     fromParquet.raws.forEach((r, i) => expect(Array.from(r)).toEqual(Array.from(fromNpy.raws[i])));
   });
@@ -47,8 +52,12 @@ describe('DIALS parquet and JSON', () => {
     const dir = await tmp();
     const npy = await readNpyFile(path.join(REFERENCE_DIR, 'data/raw_BPix2.npy'));
     const me = pixelBarrelPreset(['BPix2']).layers[0].monitoringElement;
-    const map = (i: number) => Array.from({ length: 58 }, (_, r) => Array.from(npy.data.subarray(i * 4176 + r * 72, i * 4176 + r * 72 + 72)));
-    const pages = [0, 1].map((p) => ({ next: null, results: [0, 1].map((k) => ({ run_number: 1, ls_number: p * 2 + k + 1, me, x_bin: 72, y_bin: 58, entries: 0, data: map(p * 2 + k) })) }));
+    const map = (i: number) =>
+      Array.from({ length: 58 }, (_, r) => Array.from(npy.data.subarray(i * 4176 + r * 72, i * 4176 + r * 72 + 72)));
+    const pages = [0, 1].map((p) => ({
+      next: null,
+      results: [0, 1].map((k) => ({ run_number: 1, ls_number: p * 2 + k + 1, me, x_bin: 72, y_bin: 58, entries: 0, data: map(p * 2 + k) })),
+    }));
     const file = path.join(dir, 'pages.json');
     await fs.writeFile(file, JSON.stringify(pages));
     const m = await loadDialsJson(file, me);
@@ -70,28 +79,42 @@ describe('data input errors', () => {
     const dir = await tmp();
     const wrong = path.join(dir, 'wrong.npy');
     await fs.writeFile(wrong, encodeNpy({ dtype: 'int32', shape: [2, 90, 72], data: new Int32Array(2 * 90 * 72) }));
-    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: wrong } })).rejects.toThrow(`${wrong}: BPix2 maps have shape (2, 90, 72), expected (N, 58, 72)`);
+    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: wrong } })).rejects.toThrow(
+      `${wrong}: BPix2 maps have shape (2, 90, 72), expected (N, 58, 72)`,
+    );
     const short = path.join(dir, 'short.npy');
     await fs.writeFile(short, encodeNpy({ dtype: 'int32', shape: [2, 58, 72], data: new Int32Array(2 * 58 * 72) }));
-    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: short } })).rejects.toThrow(/has 24 maps but .*short\.npy has 2; every layer needs the same lumisections/);
+    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: short } })).rejects.toThrow(
+      /has 24 maps but .*short\.npy has 2; every layer needs the same lumisections/,
+    );
     const nan = path.join(dir, 'nan.npy');
     const data = new Float64Array(2 * 58 * 72);
     data[58 * 72 + 3 * 72 + 9] = NaN;
     await fs.writeFile(nan, encodeNpy({ dtype: 'float64', shape: [2, 58, 72], data }));
-    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: nan } })).rejects.toThrow(`${nan}: BPix2 raw counts contain NaN (map 1, bin (3, 9))`);
-    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: path.join(dir, 'absent.npy') } })).rejects.toThrow(/absent\.npy: file not found/);
+    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: nan } })).rejects.toThrow(
+      `${nan}: BPix2 raw counts contain NaN (map 1, bin (3, 9))`,
+    );
+    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: path.join(dir, 'absent.npy') } })).rejects.toThrow(
+      /absent\.npy: file not found/,
+    );
     await expect(loadDataInputs(preset, { layers: { BPix2: layers.BPix2 } })).rejects.toThrow('no data for layer(s) BPix3, BPix4');
-    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: parquetFile('BPix3') } })).rejects.toThrow(/no rows for monitoring element ".*PXLayer_2"/);
+    await expect(loadDataInputs(preset, { layers: { ...layers, BPix2: parquetFile('BPix3') } })).rejects.toThrow(
+      /no rows for monitoring element ".*PXLayer_2"/,
+    );
   });
 
   it('ONNX files: corrupt, missing and wrong shape', async () => {
     const dir = await tmp();
     const corrupt = path.join(dir, 'corrupt.onnx');
     await fs.writeFile(corrupt, 'garbage');
-    await expect(NmfSession.open(corrupt, 'BPix2', 56, 64)).rejects.toThrow(`ONNX model of BPix2 (${corrupt}) cannot be loaded by onnxruntime`);
+    await expect(NmfSession.open(corrupt, 'BPix2', 56, 64)).rejects.toThrow(
+      `ONNX model of BPix2 (${corrupt}) cannot be loaded by onnxruntime`,
+    );
     await expect(NmfSession.open(path.join(dir, 'none.onnx'), 'BPix2', 56, 64)).rejects.toThrow(/none\.onnx\): file not found/);
     const bpix3 = path.join(REFERENCE_DIR, 'model/nmf_BPix3.onnx');
-    await expect(NmfSession.open(bpix3, 'BPix2', 56, 64)).rejects.toThrow(`ONNX model of BPix2 (${bpix3}): input "input" has shape [?, 88, 64], expected [N, 56, 64] (the BPix2 map with the centre cross removed)`);
+    await expect(NmfSession.open(bpix3, 'BPix2', 56, 64)).rejects.toThrow(
+      `ONNX model of BPix2 (${bpix3}): input "input" has shape [?, 88, 64], expected [N, 56, 64] (the BPix2 map with the centre cross removed)`,
+    );
   });
 });
 

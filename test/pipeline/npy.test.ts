@@ -3,12 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { encodeNpy, encodeNpz, NpyFormatError, parseNpy, parseNpz, readNpyFile, readNpzFile } from '../../backend/pipeline/npy';
+import { encodeNpy, encodeNpz, NpyFormatError, parseNpy, parseNpz, readNpyFile, readNpzFile } from '@/backend/pipeline/npy';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/npy');
 
 describe('npy reader', async () => {
-  const expected = JSON.parse(await fs.readFile(path.join(DIR, 'expected.json'), 'utf8')) as { shape: number[]; values: Record<string, number[]> };
+  const expected = JSON.parse(await fs.readFile(path.join(DIR, 'expected.json'), 'utf8')) as {
+    shape: number[];
+    values: Record<string, number[]>;
+  };
 
   it.each(Object.keys(expected.values))('%s', async (name) => {
     const arr = await readNpyFile(path.join(DIR, name));

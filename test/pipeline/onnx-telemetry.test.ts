@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { LAYERS, REFERENCE_DIR } from './fixture';
 
 // onnxruntime-node records telemetry about every session (model graph and producer names, device
@@ -33,12 +33,20 @@ async function inHome(home: string, args: string[]): Promise<string> {
   return stdout;
 }
 
-const exists = (p: string) => fs.access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.access(p).then(
+    () => true,
+    () => false,
+  );
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'onnx-telemetry-'));
   presetFile = path.join(root, 'preset.json');
-  const files = (l: string) => ({ onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`), localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`), lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`) });
+  const files = (l: string) => ({
+    onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`),
+    localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`),
+    lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`),
+  });
   await fs.writeFile(presetFile, JSON.stringify(pixelBarrelPreset(LAYERS, files)));
 });
 afterAll(async () => {
@@ -58,7 +66,17 @@ describe('onnxruntime telemetry stays off', () => {
   it('dism-studio preview (onnxruntime in the main thread) writes none', async () => {
     const home = await freshHome('cli');
     const data = LAYERS.flatMap((l) => ['--data', `${l}=${path.join(REFERENCE_DIR, `data/raw_${l}.npy`)}`]);
-    const out = await inHome(home, ['bin/dism-studio.mjs', 'preview', '--preset', presetFile, ...data, '--runs', path.join(REFERENCE_DIR, 'data/run_number.npy'), '--lumis', path.join(REFERENCE_DIR, 'data/ls_number.npy')]);
+    const out = await inHome(home, [
+      'bin/dism-studio.mjs',
+      'preview',
+      '--preset',
+      presetFile,
+      ...data,
+      '--runs',
+      path.join(REFERENCE_DIR, 'data/run_number.npy'),
+      '--lumis',
+      path.join(REFERENCE_DIR, 'data/ls_number.npy'),
+    ]);
     expect(out).toContain('24 lumisections');
     expect(await exists(path.join(home, '.cache/Microsoft'))).toBe(false);
   });

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataInputs } from '../../backend/pipeline/data-inputs';
-import { readNpyFile } from '../../backend/pipeline/npy';
-import type { NmfSession } from '../../backend/pipeline/onnx-session';
-import { compilePresetFiles, openSessions } from '../../backend/pipeline/preset-io';
-import { inMemorySource, loadConditions, runPipeline } from '../../backend/pipeline/runner';
-import type { CompiledPipeline } from '../../shared/pipeline/model';
-import type { ChunkStages, LumisectionSummary } from '../../shared/pipeline/run-chunk';
+import { loadDataInputs } from '@/backend/pipeline/data-inputs';
+import { readNpyFile } from '@/backend/pipeline/npy';
+import type { NmfSession } from '@/backend/pipeline/onnx-session';
+import { compilePresetFiles, openSessions } from '@/backend/pipeline/preset-io';
+import { inMemorySource, loadConditions, runPipeline } from '@/backend/pipeline/runner';
+import type { CompiledPipeline } from '@/shared/pipeline/model';
+import type { ChunkStages, LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import { LAYERS, REFERENCE_DIR, referenceData, referencePreset } from './fixture';
 
 const ref = (name: string) => readNpyFile(path.join(REFERENCE_DIR, 'reference', name));
@@ -50,26 +50,65 @@ describe('parity with the reference PixelNMF pipeline', () => {
     const cond = await loadConditions(loaded.preset, referenceData, data, warnings);
     expect(warnings).toEqual([]);
     // A chunk size that does not divide 24 exercises chunk boundaries.
-    await runPipeline(cp, sessions, inMemorySource(cp, data), cond, { chunkSize: 7, onChunk: (s, sum) => void (chunks.push(s), summaries.push(...sum)) });
+    await runPipeline(cp, sessions, inMemorySource(cp, data), cond, {
+      chunkSize: 7,
+      onChunk: (s, sum) => void (chunks.push(s), summaries.push(...sum)),
+    });
   });
   afterAll(async () => {
     await Promise.all(sessions.map((s) => s.close()));
   });
 
   it.each(LAYERS.map((l, i) => [l, i] as const))('%s: preprocessed, reconstruction, loss, loss_binary', async (layer, i) => {
-    expectClose(gather(chunks, (c) => c.preprocessed[i]), (await ref(`onnx/preprocessed_${layer}.npy`)).data, `preprocessed_${layer}`);
-    expectClose(gather(chunks, (c) => c.reconstruction[i]), (await ref(`onnx/reconstruction_${layer}.npy`)).data, `reconstruction_${layer}`);
-    expectClose(gather(chunks, (c) => c.loss[i]), (await ref(`onnx/loss_${layer}.npy`)).data, `loss_${layer}`);
-    expectExact(gather(chunks, (c) => c.decisions.lossBinary[i]), (await ref(`onnx/loss_binary_${layer}.npy`)).data, `loss_binary_${layer}`);
+    expectClose(
+      gather(chunks, (c) => c.preprocessed[i]),
+      (await ref(`onnx/preprocessed_${layer}.npy`)).data,
+      `preprocessed_${layer}`,
+    );
+    expectClose(
+      gather(chunks, (c) => c.reconstruction[i]),
+      (await ref(`onnx/reconstruction_${layer}.npy`)).data,
+      `reconstruction_${layer}`,
+    );
+    expectClose(
+      gather(chunks, (c) => c.loss[i]),
+      (await ref(`onnx/loss_${layer}.npy`)).data,
+      `loss_${layer}`,
+    );
+    expectExact(
+      gather(chunks, (c) => c.decisions.lossBinary[i]),
+      (await ref(`onnx/loss_binary_${layer}.npy`)).data,
+      `loss_binary_${layer}`,
+    );
   });
 
   it('combined maps, loss mask, flags and filter', async () => {
-    expectExact(gather(chunks, (c) => c.decisions.combined), (await ref('onnx/combined_loss_unmasked.npy')).data, 'combined_loss_unmasked');
+    expectExact(
+      gather(chunks, (c) => c.decisions.combined),
+      (await ref('onnx/combined_loss_unmasked.npy')).data,
+      'combined_loss_unmasked',
+    );
     expectExact(Array.from(cp.maskCombined), (await ref('onnx/loss_mask_combined.npy')).data, 'loss_mask_combined');
-    expectExact(gather(chunks, (c) => c.decisions.final), (await ref('onnx/combined_binary.npy')).data, 'combined_binary');
-    expectExact(gather(chunks, (c) => c.decisions.flagsBeforeFilter), (await ref('onnx/flags_before_filter.npy')).data, 'flags_before_filter');
-    expectExact(summaries.map((s) => Number(s.passedFilter)), (await ref('filter_mask.npy')).data, 'filter_mask');
-    expectExact(summaries.map((s) => Number(s.flagged)), (await ref('onnx/flags.npy')).data, 'flags');
+    expectExact(
+      gather(chunks, (c) => c.decisions.final),
+      (await ref('onnx/combined_binary.npy')).data,
+      'combined_binary',
+    );
+    expectExact(
+      gather(chunks, (c) => c.decisions.flagsBeforeFilter),
+      (await ref('onnx/flags_before_filter.npy')).data,
+      'flags_before_filter',
+    );
+    expectExact(
+      summaries.map((s) => Number(s.passedFilter)),
+      (await ref('filter_mask.npy')).data,
+      'filter_mask',
+    );
+    expectExact(
+      summaries.map((s) => Number(s.flagged)),
+      (await ref('onnx/flags.npy')).data,
+      'flags',
+    );
   });
 
   it('reasons explain every filtered LS', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, containsPattern, markMatches, matchTemplateSqdiff, MatchScratch } from '../../shared/pipeline/pattern-match';
+import { compilePattern, containsPattern, markMatches, matchTemplateSqdiff, MatchScratch } from '@/shared/pipeline/pattern-match';
 
 describe('TM_SQDIFF template matching', () => {
   it('computes sums of squared differences in valid mode (hand-checked)', () => {
@@ -41,7 +41,7 @@ describe('TM_SQDIFF template matching', () => {
 
   it('the integral-image path agrees with direct sums on random maps', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const scratch = new MatchScratch(20, 30);
     for (let trial = 0; trial < 30; trial++) {
       const h = 3 + Math.floor(rnd() * 15);

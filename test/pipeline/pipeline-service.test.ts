@@ -3,16 +3,16 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { labelEdits, PLACED_LABELS } from '../../backend/demo/demo-labels';
-import { readNpyFile } from '../../backend/pipeline/npy';
-import { JobManager } from '../../backend/jobs/job-manager';
-import { PipelineService } from '../../backend/pipeline/pipeline-service';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/api/contract';
-import type { LumisectionResult, PipelineChunk } from '../../shared/api/contract/pipeline';
-import { decodeArray } from '../../shared/pipeline/encoded-array';
-import type { ModelPreset } from '../../shared/preset/model-preset';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { labelEdits, PLACED_LABELS } from '@/backend/demo/demo-labels';
+import { readNpyFile } from '@/backend/pipeline/npy';
+import { JobManager } from '@/backend/jobs/job-manager';
+import { PipelineService } from '@/backend/pipeline/pipeline-service';
+import type { MethodInput, MethodName, MethodOutput } from '@/shared/api/contract';
+import type { LumisectionResult, PipelineChunk } from '@/shared/api/contract/pipeline';
+import { decodeArray } from '@/shared/pipeline/encoded-array';
+import type { ModelPreset } from '@/shared/preset/model-preset';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { LAYERS, REFERENCE_DIR } from './fixture';
 
 let root: string;
@@ -58,16 +58,27 @@ describe('pipeline service over the API (worker thread)', () => {
     const { run, snap } = await runToEnd({ projectDir: demoDir, chunkSize: 32 });
     expect(snap.state).toBe('succeeded');
     expect(run.total).toBe(120);
-    expect(run.layers.map((l) => [l.name, l.croppedRows])).toEqual([['BPix2', 56], ['BPix3', 88], ['BPix4', 128]]);
+    expect(run.layers.map((l) => [l.name, l.croppedRows])).toEqual([
+      ['BPix2', 56],
+      ['BPix3', 88],
+      ['BPix4', 128],
+    ]);
     expect(run.warnings).toEqual([]);
     sessionId = run.sessionId;
     preset = run.preset;
     // two workers take alternate chunks, so chunks may arrive out of order
-    expect(chunks.filter((c) => c.kind === 'lumisections').map((c) => c.start).sort((a, b) => a - b)).toEqual([0, 32, 64, 96]);
+    expect(
+      chunks
+        .filter((c) => c.kind === 'lumisections')
+        .map((c) => c.start)
+        .sort((a, b) => a - b),
+    ).toEqual([0, 32, 64, 96]);
     const results = await call('pipeline.results', { sessionId });
     items = results.items;
     expect(results.done).toBe(true);
-    const labels = JSON.parse(await fs.readFile(path.join(demoDir, 'data/labels.json'), 'utf8')).lumisections as Array<{ expectFlagged: boolean }>;
+    const labels = JSON.parse(await fs.readFile(path.join(demoDir, 'data/labels.json'), 'utf8')).lumisections as Array<{
+      expectFlagged: boolean;
+    }>;
     expect(items.map((i) => i.flagged)).toEqual(labels.map((l) => l.expectFlagged));
     expect(results.summary).toMatchObject({ lumisections: 120, completed: 120, flagged: 5, flaggedBeforeFilter: 7 });
   });
@@ -76,7 +87,11 @@ describe('pipeline service over the API (worker thread)', () => {
     const index = items.findIndex((i) => i.flagged);
     const ls = await call('pipeline.lumisection', { sessionId, index });
     expect(ls.result).toEqual(items[index]);
-    expect(ls.layers.map((l) => l.raw.shape)).toEqual([[58, 72], [90, 72], [130, 72]]);
+    expect(ls.layers.map((l) => l.raw.shape)).toEqual([
+      [58, 72],
+      [90, 72],
+      [130, 72],
+    ]);
     expect(decodeArray(ls.layers[2].loss).length).toBe(128 * 64);
     const final = decodeArray(ls.final);
     expect(Array.from(final).reduce((a, b) => a + b, 0)).toBe(items[index].score.finalBins);
@@ -104,19 +119,36 @@ describe('pipeline service over the API (worker thread)', () => {
 
   it('what-if: a synthetic 3-layer outage in a clean LS is flagged, the data files are untouched', async () => {
     const file = path.join(demoDir, 'data/raw_BPix3.npy');
-    const before = createHash('sha256').update(await fs.readFile(file)).digest('hex');
+    const before = createHash('sha256')
+      .update(await fs.readFile(file))
+      .digest('hex');
     const index = items.findIndex((i, k) => k > 0 && !i.flaggedBeforeFilter && i.passedFilter && !PLACED_LABELS[`${i.run}:${i.ls}`]);
-    const regions = LAYERS.flatMap((layer) => labelEdits('outage3', layer as 'BPix2').map((e) => ({ layer, row0: e.region.r0, row1: e.region.r1, col0: e.region.c0, col1: e.region.c1, factor: 0 })));
+    const regions = LAYERS.flatMap((layer) =>
+      labelEdits('outage3', layer as 'BPix2').map((e) => ({
+        layer,
+        row0: e.region.r0,
+        row1: e.region.r1,
+        col0: e.region.c0,
+        col1: e.region.c1,
+        factor: 0,
+      })),
+    );
     const w = await call('pipeline.whatIf', { sessionId, index, regions });
     expect(w.injected).toBe(true);
     expect(w.result.flaggedBeforeFilter).toBe(true);
     expect(w.result.flagged).toBe(true);
     const raw = decodeArray(w.layers[0].raw);
     expect(raw[regions[0].row0 * 72 + regions[0].col0]).toBe(0);
-    expect(createHash('sha256').update(await fs.readFile(file)).digest('hex')).toBe(before);
+    expect(
+      createHash('sha256')
+        .update(await fs.readFile(file))
+        .digest('hex'),
+    ).toBe(before);
     const again = await call('pipeline.lumisection', { sessionId, index });
     expect(again.result.flagged).toBe(false);
-    await expect(call('pipeline.whatIf', { sessionId, index, regions: [{ layer: 'BPix9', row0: 0, row1: 1, col0: 0, col1: 1, factor: 0 }] })).rejects.toThrow(/layer "BPix9"/);
+    await expect(
+      call('pipeline.whatIf', { sessionId, index, regions: [{ layer: 'BPix9', row0: 0, row1: 1, col0: 0, col1: 1, factor: 0 }] }),
+    ).rejects.toThrow(/layer "BPix9"/);
   });
 
   it('saves presets atomically with a backup', async () => {
@@ -126,7 +158,9 @@ describe('pipeline service over the API (worker thread)', () => {
     expect((await call('preset.load', { file: saved.file })).preset.name).toBe('edited');
     expect(JSON.parse(await fs.readFile(`${saved.file}.dism-studio.bak`, 'utf8')).name).toBe(preset.name);
     await call('preset.save', { file: saved.file, preset });
-    await expect(call('preset.save', { file: saved.file, preset: { ...preset, thresholds: [] } as never })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
+    await expect(call('preset.save', { file: saved.file, preset: { ...preset, thresholds: [] } as never })).rejects.toMatchObject({
+      code: 'SCHEMA_INVALID',
+    });
   });
 
   it('cancels a run', async () => {
@@ -137,20 +171,38 @@ describe('pipeline service over the API (worker thread)', () => {
   });
 
   it('reports bad input with the file and what is wrong', async () => {
-    await expect(call('pipeline.run', { projectDir: root })).rejects.toThrow(`The project has no model preset: ${path.join(root, 'preset.json')} does not exist`);
-    await expect(call('pipeline.run', { projectDir: demoDir, data: { layers: { BPix2: 'data/raw_BPix3.npy', BPix3: 'data/raw_BPix3.npy', BPix4: 'data/raw_BPix4.npy' } } })).rejects.toThrow(
-      `${path.join(demoDir, 'data/raw_BPix3.npy')}: BPix2 maps have shape (120, 90, 72), expected (N, 58, 72)`,
+    await expect(call('pipeline.run', { projectDir: root })).rejects.toThrow(
+      `The project has no model preset: ${path.join(root, 'preset.json')} does not exist`,
     );
+    await expect(
+      call('pipeline.run', {
+        projectDir: demoDir,
+        data: { layers: { BPix2: 'data/raw_BPix3.npy', BPix3: 'data/raw_BPix3.npy', BPix4: 'data/raw_BPix4.npy' } },
+      }),
+    ).rejects.toThrow(`${path.join(demoDir, 'data/raw_BPix3.npy')}: BPix2 maps have shape (120, 90, 72), expected (N, 58, 72)`);
   });
 
   it('reproduces the reference flags through the worker with parquet inputs', async () => {
     const presetFile = path.join(root, 'reference-preset.json');
-    const p = pixelBarrelPreset(LAYERS, (l) => ({ onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`), localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`), lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`) }));
+    const p = pixelBarrelPreset(LAYERS, (l) => ({
+      onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`),
+      localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`),
+      lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`),
+    }));
     await fs.writeFile(presetFile, JSON.stringify(p));
-    const parquet = (l: string) => path.join(REFERENCE_DIR, 'parquet', `ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${l.slice(-1)}.parquet`);
+    const parquet = (l: string) =>
+      path.join(
+        REFERENCE_DIR,
+        'parquet',
+        `ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${l.slice(-1)}.parquet`,
+      );
     const { run, snap } = await runToEnd({
       presetFile,
-      data: { layers: Object.fromEntries(LAYERS.map((l) => [l, parquet(l)])), oms: path.join(REFERENCE_DIR, 'data/omsdata_Run2025F-v1.json'), hlt: path.join(REFERENCE_DIR, 'data/hltrate_Run2025F-v1.json') },
+      data: {
+        layers: Object.fromEntries(LAYERS.map((l) => [l, parquet(l)])),
+        oms: path.join(REFERENCE_DIR, 'data/omsdata_Run2025F-v1.json'),
+        hlt: path.join(REFERENCE_DIR, 'data/hltrate_Run2025F-v1.json'),
+      },
     });
     expect(snap.state).toBe('succeeded');
     const r = await call('pipeline.results', { sessionId: run.sessionId });
@@ -170,8 +222,12 @@ describe('pipeline service over the API (worker thread)', () => {
       expect(r.items.map((i) => i.flagged)).toEqual(items.map((i) => i.flagged));
       expect(r.warnings.join()).toMatch(/stage maps are kept for the first 40 lumisections only \(20 MB for all preview runs together\)/);
       expect(service.lumisection(run.sessionId, 10).index).toBe(10);
-      expect(() => service.lumisection(run.sessionId, 100)).toThrow('The stage maps of position 100 were not kept: the stage maps of all preview runs together are limited to 20 MB. Preview fewer lumisections to inspect it.');
-      await expect(service.reflag(run.sessionId, { ...preset, thresholds: [{ ...preset.thresholds[0], lossThreshold: 1 }] })).rejects.toMatchObject({ code: 'MAPS_NOT_KEPT' });
+      expect(() => service.lumisection(run.sessionId, 100)).toThrow(
+        'The stage maps of position 100 were not kept: the stage maps of all preview runs together are limited to 20 MB. Preview fewer lumisections to inspect it.',
+      );
+      await expect(
+        service.reflag(run.sessionId, { ...preset, thresholds: [{ ...preset.thresholds[0], lossThreshold: 1 }] }),
+      ).rejects.toMatchObject({ code: 'MAPS_NOT_KEPT' });
       const filterOnly = await service.reflag(run.sessionId, { ...preset, filters: { ...preset.filters, minPileup: null } });
       expect(filterOnly.stage).toBe('filter');
     } finally {

@@ -3,14 +3,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MAX_PATTERN_SIDE, ModelPreset } from '../../shared/preset/model-preset';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { MAX_PATTERN_SIDE, ModelPreset } from '@/shared/preset/model-preset';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 
 const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/preset/model-preset.schema.json');
 
 /** The committed JSON Schema is generated from the zod schema; UPDATE_PRESET_SCHEMA=1 rewrites it. */
 function generated(): string {
-  const schema = { ...z.toJSONSchema(ModelPreset, { io: 'input' }), $id: 'https://dism-studio/model-preset.schema.json', title: 'DISM Studio model preset' };
+  const schema = {
+    ...z.toJSONSchema(ModelPreset, { io: 'input' }),
+    $id: 'https://dism-studio/model-preset.schema.json',
+    title: 'DISM Studio model preset',
+  };
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
@@ -41,7 +45,11 @@ describe('model preset', () => {
 
   it('checks cross ranges, duplicate layers and filter layer names', () => {
     const p = pixelBarrelPreset();
-    const r = ModelPreset.safeParse({ ...p, layers: [{ ...p.layers[0], cross: { rows: [28, 70], columns: [32, 40] } }, p.layers[0]], filters: { ...p.filters, minEntries: { BPix7: 1 } } });
+    const r = ModelPreset.safeParse({
+      ...p,
+      layers: [{ ...p.layers[0], cross: { rows: [28, 70], columns: [32, 40] } }, p.layers[0]],
+      filters: { ...p.filters, minEntries: { BPix7: 1 } },
+    });
     expect(r.success).toBe(false);
     const messages = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(messages).toEqual([

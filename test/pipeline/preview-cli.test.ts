@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../backend/cli/main';
-import { generateDemoProject } from '../../backend/demo/demo-project';
-import { readNpyFile } from '../../backend/pipeline/npy';
-import { pixelBarrelPreset } from '../../shared/preset/pixel-barrel';
+import { runCli } from '@/backend/cli/main';
+import { generateDemoProject } from '@/backend/demo/demo-project';
+import { readNpyFile } from '@/backend/pipeline/npy';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { LAYERS, REFERENCE_DIR } from './fixture';
 
 let root: string;
@@ -14,21 +14,41 @@ let presetFile: string;
 async function cli(args: string[], cwd = REFERENCE_DIR): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal, cwd, env: process.env });
+  const code = await runCli(args, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    signal: new AbortController().signal,
+    cwd,
+    env: process.env,
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'preview-cli-'));
   presetFile = path.join(root, 'preset.json');
-  const preset = pixelBarrelPreset(LAYERS, (l) => ({ onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`), localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`), lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`) }));
+  const preset = pixelBarrelPreset(LAYERS, (l) => ({
+    onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`),
+    localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`),
+    lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`),
+  }));
   await fs.writeFile(presetFile, JSON.stringify(preset, null, 2));
 });
 afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const dataArgs = [...LAYERS.flatMap((l) => ['--data', `${l}=data/raw_${l}.npy`]), '--runs', 'data/run_number.npy', '--lumis', 'data/ls_number.npy', '--oms', 'data/omsdata_Run2025F-v1.json', '--hlt', 'data/hltrate_Run2025F-v1.json'];
+const dataArgs = [
+  ...LAYERS.flatMap((l) => ['--data', `${l}=data/raw_${l}.npy`]),
+  '--runs',
+  'data/run_number.npy',
+  '--lumis',
+  'data/ls_number.npy',
+  '--oms',
+  'data/omsdata_Run2025F-v1.json',
+  '--hlt',
+  'data/hltrate_Run2025F-v1.json',
+];
 
 describe('dism-studio preview', () => {
   it('dumps every stage with the reference file names, dtypes and values', async () => {
@@ -44,7 +64,9 @@ describe('dism-studio preview', () => {
     expect(dumped).toEqual([...names, 'filter_mask.npy'].sort());
     for (const name of dumped) {
       const mine = await readNpyFile(path.join(dump, name));
-      const ref = await readNpyFile(path.join(REFERENCE_DIR, name === 'filter_mask.npy' ? 'reference/filter_mask.npy' : `reference/onnx/${name}`));
+      const ref = await readNpyFile(
+        path.join(REFERENCE_DIR, name === 'filter_mask.npy' ? 'reference/filter_mask.npy' : `reference/onnx/${name}`),
+      );
       expect([name, mine.dtype, mine.shape]).toEqual([name, ref.dtype, ref.shape]);
       const exact = ref.dtype === 'bool' || ref.dtype === 'int8' || name.startsWith('combined') || name.startsWith('loss_mask');
       for (let i = 0; i < ref.data.length; i++) {
@@ -61,7 +83,8 @@ describe('dism-studio preview', () => {
   });
 
   it('reads DIALS parquet exports and prints JSON to standard output', async () => {
-    const parquet = (l: string) => `parquet/ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${l.slice(-1)}.parquet`;
+    const parquet = (l: string) =>
+      `parquet/ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${l.slice(-1)}.parquet`;
     const r = await cli(['preview', '--preset', presetFile, ...LAYERS.flatMap((l) => ['--data', `${l}=${parquet(l)}`]), '--json', '-']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out);
@@ -79,7 +102,9 @@ describe('dism-studio preview', () => {
     await fs.writeFile(template, (await fs.readFile(template, 'utf8')).replace('- 90\n', '- 91\n'));
     const bad = await cli(['preview', '--project', demo]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain(`${template} does not match the model preset: input BPix3 has Dims [-1, 91, 72], but the preset expects [-1, 90, 72]`);
+    expect(bad.err).toContain(
+      `${template} does not match the model preset: input BPix3 has Dims [-1, 91, 72], but the preset expects [-1, 90, 72]`,
+    );
   });
 
   it('explains wrong arguments and bad files', async () => {

@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../backend/api/create-backend';
-import { JobManager } from '../../backend/jobs/job-manager';
-import { PipelineService } from '../../backend/pipeline/pipeline-service';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/api/contract';
+import { createBackend, type Backend } from '@/backend/api/create-backend';
+import { JobManager } from '@/backend/jobs/job-manager';
+import { PipelineService } from '@/backend/pipeline/pipeline-service';
+import type { MethodInput, MethodName, MethodOutput } from '@/shared/api/contract';
 import { collectGarbage } from '../helpers/garbage';
 
 // What the back end keeps of preview runs and for how long (backend/pipeline/run-retention.ts), on
@@ -39,7 +39,9 @@ afterAll(async () => {
  */
 const LS_MAPS_BYTES = (58 + 90 + 130) * 72 * 4 + (56 + 88 + 128) * 64 * (3 * 4 + 1) + 2 * 56 * 64;
 
-function inProcess(retention: ConstructorParameters<typeof PipelineService>[1] extends infer O ? (O extends { retention?: infer R } ? R : never) : never) {
+function inProcess(
+  retention: ConstructorParameters<typeof PipelineService>[1] extends infer O ? (O extends { retention?: infer R } ? R : never) : never,
+) {
   const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
   return { jobs, service: new PipelineService(jobs, { useWorker: false, retention }) };
 }
@@ -55,7 +57,9 @@ describe('preview runs: what is kept and for how long', () => {
     const { sessionId, jobId } = await call('pipeline.run', { projectDir: demoDir, chunkSize: 32 });
     expect((await backend.ctx.jobs.wait(jobId)).state).toBe('succeeded');
     const kept = service.kept();
-    expect(kept.runs).toEqual([{ id: sessionId, done: true, lumisections: 120, mapsBytes: kept.mapsBytes, resultBytes: expect.any(Number) }]);
+    expect(kept.runs).toEqual([
+      { id: sessionId, done: true, lumisections: 120, mapsBytes: kept.mapsBytes, resultBytes: expect.any(Number) },
+    ]);
     expect(kept.mapsBytes).toBe(120 * LS_MAPS_BYTES);
     const held = weakPreset(service, sessionId);
 
@@ -113,15 +117,22 @@ describe('preview runs: what is kept and for how long', () => {
       expect(service.lumisection(a.sessionId, 0).index).toBe(0);
       const b = await service.start({ projectDir: demoDir, chunkSize: 40 });
       await jobs.wait(b.jobId);
-      expect(service.kept().runs.map((r) => [r.id, r.mapsBytes])).toEqual([[a.sessionId, 0], [b.sessionId, 40 * LS_MAPS_BYTES]]);
+      expect(service.kept().runs.map((r) => [r.id, r.mapsBytes])).toEqual([
+        [a.sessionId, 0],
+        [b.sessionId, 40 * LS_MAPS_BYTES],
+      ]);
       expect(() => service.lumisection(a.sessionId, 0)).toThrow(
         'The stage maps of position 0 were not kept: they were dropped to make room for a newer preview run (the stage maps of all preview runs together are limited to 20 MB). Run the preview again to inspect it.',
       );
       const resultsA = service.results(a.sessionId);
       expect(resultsA.items).toHaveLength(120);
-      expect(resultsA.warnings.at(-1)).toBe('The stage maps of this run were dropped to make room for a newer preview run; its results are kept. Run the preview again to inspect lumisections.');
+      expect(resultsA.warnings.at(-1)).toBe(
+        'The stage maps of this run were dropped to make room for a newer preview run; its results are kept. Run the preview again to inspect lumisections.',
+      );
       expect(service.lumisection(b.sessionId, 39).index).toBe(39);
-      expect(() => service.lumisection(b.sessionId, 40)).toThrow('The stage maps of position 40 were not kept: the stage maps of all preview runs together are limited to 20 MB. Preview fewer lumisections to inspect it.');
+      expect(() => service.lumisection(b.sessionId, 40)).toThrow(
+        'The stage maps of position 40 were not kept: the stage maps of all preview runs together are limited to 20 MB. Preview fewer lumisections to inspect it.',
+      );
     } finally {
       await service.dispose();
     }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findProjectPresets } from '../../backend/pipeline/project-presets';
+import { findProjectPresets } from '@/backend/pipeline/project-presets';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'dism-presets-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

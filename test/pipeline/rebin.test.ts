@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addRebinnedBinary, areaPlan, rebinKeepClip, resizeArea } from '../../shared/pipeline/rebin';
+import { addRebinnedBinary, areaPlan, rebinKeepClip, resizeArea } from '@/shared/pipeline/rebin';
 
 const close = (a: ArrayLike<number>, b: number[]) => {
   expect(a.length).toBe(b.length);
@@ -63,8 +63,14 @@ describe('keep-clip rebinning', () => {
 
   it('the binary fast path agrees with the general one', () => {
     let seed = 3;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (const [sr, sc, dr, dc] of [[88, 64, 56, 64], [128, 64, 56, 64], [7, 9, 3, 4], [56, 64, 56, 64], [4, 4, 6, 3]]) {
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const [sr, sc, dr, dc] of [
+      [88, 64, 56, 64],
+      [128, 64, 56, 64],
+      [7, 9, 3, 4],
+      [56, 64, 56, 64],
+      [4, 4, 6, 3],
+    ]) {
       const plan = areaPlan(sr, sc, dr, dc);
       const src = new Uint8Array(sr * sc).map(() => (rnd() < 0.05 ? 1 : 0));
       const acc = new Uint8Array(dr * dc);

@@ -1,6 +1,6 @@
-import { exportArtifacts, planExport } from '../../export/export-artifacts';
-import { exportSummary } from '../../export/registration';
-import { requireDirectory } from '../../projects/project-folder';
+import { exportArtifacts, planExport } from '@/backend/export/export-artifacts';
+import { exportSummary } from '@/backend/export/registration';
+import { requireDirectory } from '@/backend/projects/project-folder';
 import type { HandlerMap } from '../types';
 
 export const exportHandlers: HandlerMap<'export.summary' | 'export.run'> = {
@@ -14,7 +14,15 @@ export const exportHandlers: HandlerMap<'export.summary' | 'export.run'> = {
       kind: 'export',
       title: `Export .dism-artifacts to ${plan.target}`,
       scope: dir,
-      run: (job) => exportArtifacts({ projectDir: dir, to, parts: plan.parts, overwrite, signal: job.signal, onProgress: (f, m) => job.progress(f, m) }),
+      run: (job) =>
+        exportArtifacts({
+          projectDir: dir,
+          to,
+          parts: plan.parts,
+          overwrite,
+          signal: job.signal,
+          onProgress: (f, m) => job.progress(f, m),
+        }),
     });
   },
 };

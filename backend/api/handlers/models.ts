@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { containerUserFor } from '../../engine/run-container';
-import { importJoblib, planImportOutputs } from '../../import-joblib/import-joblib';
+import { containerUserFor } from '@/backend/engine/run-container';
+import { importJoblib, planImportOutputs } from '@/backend/import-joblib/import-joblib';
 import type { HandlerMap } from '../types';
 
 export const modelHandlers: HandlerMap<'models.importJoblib'> = {
@@ -17,7 +17,16 @@ export const modelHandlers: HandlerMap<'models.importJoblib'> = {
       scope: projectDir,
       run: async (job) => {
         job.progress(null, 'Extracting the model in its runtime image…');
-        const result = await importJoblib(docker, { template: templateFile, resource, image, user, overwrite: Boolean(overwrite), allowHint, signal: job.signal, onLine: (l) => job.log(l, 'stdout') });
+        const result = await importJoblib(docker, {
+          template: templateFile,
+          resource,
+          image,
+          user,
+          overwrite: Boolean(overwrite),
+          allowHint,
+          signal: job.signal,
+          onLine: (l) => job.log(l, 'stdout'),
+        });
         for (const w of result.warnings) job.log(`note: ${w}`);
         return result;
       },

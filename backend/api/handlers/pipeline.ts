@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { ensureDemoProject } from '../../demo/demo-project';
-import { loadPresetFile, savePresetFile } from '../../pipeline/preset-io';
-import { findProjectPresets } from '../../pipeline/project-presets';
-import { summarizeProject } from '../../projects/project-folder';
-import { pixelBarrelPreset } from '../../../shared/preset/pixel-barrel';
+import { ensureDemoProject } from '@/backend/demo/demo-project';
+import { loadPresetFile, savePresetFile } from '@/backend/pipeline/preset-io';
+import { findProjectPresets } from '@/backend/pipeline/project-presets';
+import { summarizeProject } from '@/backend/projects/project-folder';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import type { HandlerMap } from '../types';
 
 export const pipelineHandlers: HandlerMap<

@@ -1,5 +1,5 @@
-import { ApiError } from '../../../shared/api/errors';
-import { listDir, summarizeProject } from '../../projects/project-folder';
+import { ApiError } from '@/shared/api/errors';
+import { listDir, summarizeProject } from '@/backend/projects/project-folder';
 import type { HandlerMap } from '../types';
 
 export const projectHandlers: HandlerMap<'projects.recent' | 'projects.open' | 'projects.forget' | 'projects.pickFolder' | 'fs.listDir'> = {
@@ -17,7 +17,8 @@ export const projectHandlers: HandlerMap<'projects.recent' | 'projects.open' | '
     return ctx.settings.forgetProject(dir);
   },
   'projects.pickFolder': async ({ title }, ctx) => {
-    if (!ctx.host.pickFolder) throw new ApiError('UNSUPPORTED', 'This host has no native folder picker; use the folder browser.', undefined, 'UnsupportedError');
+    if (!ctx.host.pickFolder)
+      throw new ApiError('UNSUPPORTED', 'This host has no native folder picker; use the folder browser.', undefined, 'UnsupportedError');
     return { dir: await ctx.host.pickFolder(title) };
   },
   'fs.listDir': ({ dir, showFiles }) => listDir(dir, showFiles ?? false),

@@ -1,11 +1,18 @@
-import { createTemplate, locateTemplate, openTemplate, saveTemplate, templateDiskState } from '../../template/template-files';
+import { createTemplate, locateTemplate, openTemplate, saveTemplate, templateDiskState } from '@/backend/template/template-files';
 import type { HandlerMap } from '../types';
 
 export const templateHandlers: HandlerMap<
-  'template.open' | 'template.save' | 'template.create' | 'template.diskState' | 'template.saveDraft' | 'template.discardDraft' | 'template.validate'
+  | 'template.open'
+  | 'template.save'
+  | 'template.create'
+  | 'template.diskState'
+  | 'template.saveDraft'
+  | 'template.discardDraft'
+  | 'template.validate'
 > = {
   'template.open': ({ projectDir, path }, ctx) => openTemplate(projectDir, path, ctx.drafts),
-  'template.save': ({ projectDir, path, text, baseHash, force }, ctx) => saveTemplate(projectDir, path, text, baseHash, force ?? false, ctx.drafts),
+  'template.save': ({ projectDir, path, text, baseHash, force }, ctx) =>
+    saveTemplate(projectDir, path, text, baseHash, force ?? false, ctx.drafts),
   'template.create': ({ projectDir, path, text }, ctx) => createTemplate(projectDir, path, text, ctx.drafts),
   'template.diskState': ({ projectDir, path, knownHash }) => templateDiskState(projectDir, path, knownHash),
   'template.saveDraft': async ({ projectDir, path, text, baseHash }, ctx) => {

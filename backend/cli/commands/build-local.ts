@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { buildLocal } from '../../build-local/local-build';
+import { buildLocal } from '@/backend/build-local/local-build';
 
 export const buildLocalCommand: CliCommand = {
   name: 'build-local',

@@ -1,6 +1,6 @@
 import type { CliCommand } from '../command';
 import { parseCommandArgs } from '../command';
-import { discoverEngine } from '../../engine/discovery';
+import { discoverEngine } from '@/backend/engine/discovery';
 
 export const engineCommand: CliCommand = {
   name: 'engine',

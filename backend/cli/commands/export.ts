@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { ArtifactPart } from '../../../shared/api/contract/export';
-import { ApiError } from '../../../shared/api/errors';
-import { exportArtifacts } from '../../export/export-artifacts';
+import type { ArtifactPart } from '@/shared/api/contract/export';
+import { ApiError } from '@/shared/api/errors';
+import { exportArtifacts } from '@/backend/export/export-artifacts';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
 
@@ -29,8 +29,12 @@ export const exportCommand: CliCommand = {
     });
     if (positionals.length !== 1) throw new UsageError('Give exactly one project folder.');
     if (!values.to) throw new UsageError('Give --to <folder | file.zip | file.tar.gz>.');
-    const parts = values.parts?.split(',').map((p) => p.trim()).filter(Boolean);
-    for (const p of parts ?? []) if (p !== 'build' && p !== 'package') throw new UsageError(`Unknown part "${p}": use build, package or build,package.`);
+    const parts = values.parts
+      ?.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    for (const p of parts ?? [])
+      if (p !== 'build' && p !== 'package') throw new UsageError(`Unknown part "${p}": use build, package or build,package.`);
     try {
       const r = await exportArtifacts({
         projectDir: path.resolve(io.cwd, positionals[0]),
@@ -41,13 +45,19 @@ export const exportCommand: CliCommand = {
       });
       if (values.json) io.out(JSON.stringify(r, null, 2));
       else {
-        io.out(`exported ${r.manifest.parts.join(' + ')} (${r.manifest.files.length} files, ${formatBytes(r.manifest.totalBytes)}) to ${r.target}${r.replaced ? ' (replaced the previous one)' : ''}`);
-        io.out(`manifest with SHA-256 of every file: ${r.format === 'folder' ? path.join(r.target, 'manifest.json') : `manifest.json inside ${path.basename(r.target)}`}`);
+        io.out(
+          `exported ${r.manifest.parts.join(' + ')} (${r.manifest.files.length} files, ${formatBytes(r.manifest.totalBytes)}) to ${r.target}${r.replaced ? ' (replaced the previous one)' : ''}`,
+        );
+        io.out(
+          `manifest with SHA-256 of every file: ${r.format === 'folder' ? path.join(r.target, 'manifest.json') : `manifest.json inside ${path.basename(r.target)}`}`,
+        );
       }
       return 0;
     } catch (err) {
       if (err instanceof ApiError && err.code === 'TARGET_EXISTS') {
-        io.err(`${err.message.replace(' Confirm to replace it, or choose another name.', '')} Nothing was written; add --overwrite to replace it.`);
+        io.err(
+          `${err.message.replace(' Confirm to replace it, or choose another name.', '')} Nothing was written; add --overwrite to replace it.`,
+        );
         return 1;
       }
       throw err;

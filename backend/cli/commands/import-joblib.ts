@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { containerUserFor } from '../../engine/run-container';
-import { discoverEngine } from '../../engine/discovery';
-import { importJoblib, planImportOutputs } from '../../import-joblib/import-joblib';
+import { containerUserFor } from '@/backend/engine/run-container';
+import { discoverEngine } from '@/backend/engine/discovery';
+import { importJoblib, planImportOutputs } from '@/backend/import-joblib/import-joblib';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
 
@@ -11,12 +11,17 @@ export const importJoblibCommand: CliCommand = {
   usage: [
     'dism-studio import-joblib <template.yaml> --resource KEY [--image IMAGE] [--overwrite] [--json]',
     '',
-    '  Runs a short extraction in the model\'s runtime image (Properties.Image, or --image) with CodeUri',
+    "  Runs a short extraction in the model's runtime image (Properties.Image, or --image) with CodeUri",
     '  on sys.path, then writes preview-<KEY>/preset.json, nmf_<layer>.onnx, local_norm_*.npy, loss_mask_*.npy.',
     '  --overwrite  replace an earlier import there (its preset.json is kept as preset.json.dism-studio.bak)',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { resource: { type: 'string' }, image: { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      resource: { type: 'string' },
+      image: { type: 'string' },
+      overwrite: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
     if (positionals.length !== 1) throw new UsageError('Give exactly one template.yaml.');
     if (!values.resource) throw new UsageError('Give --resource KEY (the resource in the template whose joblib to import).');
     const template = path.resolve(io.cwd, positionals[0]);
@@ -37,15 +42,19 @@ export const importJoblibCommand: CliCommand = {
       onLine: values.json ? undefined : (l) => io.err(`  | ${l}`),
     }).catch((err: Error & { details?: { output?: string[] } }) => {
       // Streamed live otherwise; with --json stdout stays machine-readable, so show it on stderr now.
-      if (values.json && err.details?.output?.length) io.err(`extraction output (last lines):\n${err.details.output.map((l) => `  | ${l}`).join('\n')}`);
+      if (values.json && err.details?.output?.length)
+        io.err(`extraction output (last lines):\n${err.details.output.map((l) => `  | ${l}`).join('\n')}`);
       throw err;
     });
     if (values.json) {
       io.out(JSON.stringify(r, null, 2));
       return 0;
     }
-    io.out(`imported ${r.className} with ${r.image} (scikit-learn ${r.versions.sklearn ?? '?'}${r.versions.pickledWithSklearn ? `, pickled with ${r.versions.pickledWithSklearn}` : ''})`);
-    for (const l of r.layers) io.out(`  ${l.name.padEnd(8)} ${l.nComponents} components, input ${l.xshape.join('×')} → ${path.relative(io.cwd, l.onnx) || l.onnx}`);
+    io.out(
+      `imported ${r.className} with ${r.image} (scikit-learn ${r.versions.sklearn ?? '?'}${r.versions.pickledWithSklearn ? `, pickled with ${r.versions.pickledWithSklearn}` : ''})`,
+    );
+    for (const l of r.layers)
+      io.out(`  ${l.name.padEnd(8)} ${l.nComponents} components, input ${l.xshape.join('×')} → ${path.relative(io.cwd, l.onnx) || l.onnx}`);
     for (const w of r.warnings) io.out(`note: ${w}`);
     io.out(`preview preset: ${path.relative(io.cwd, r.presetFile) || r.presetFile}`);
     return 0;

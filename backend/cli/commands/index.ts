@@ -10,4 +10,14 @@ import { inferCommand } from './infer';
 import { previewCommand } from './preview';
 
 /** Every `dism-studio <command>`; each domain adds its own file here. */
-export const commands: CliCommand[] = [engineCommand, validateCommand, newTemplateCommand, exportCommand, importJoblibCommand, buildLocalCommand, startApiCommand, inferCommand, previewCommand];
+export const commands: CliCommand[] = [
+  engineCommand,
+  validateCommand,
+  newTemplateCommand,
+  exportCommand,
+  importJoblibCommand,
+  buildLocalCommand,
+  startApiCommand,
+  inferCommand,
+  previewCommand,
+];

@@ -2,16 +2,21 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
-import { readTemplate, type ResourceView, type TemplateView } from '../../build-local/template-source';
-import { findTemplates } from '../../projects/project-folder';
-import { runInference } from '../../inference/run-inference';
-import { writeFileAtomic } from '../../fs/atomic-write';
-import { checkOutputs } from '../../fs/output-target';
-import { readFailure } from '../../pipeline/input-error';
+import { readTemplate, type ResourceView, type TemplateView } from '@/backend/build-local/template-source';
+import { findTemplates } from '@/backend/projects/project-folder';
+import { runInference } from '@/backend/inference/run-inference';
+import { writeFileAtomic } from '@/backend/fs/atomic-write';
+import { checkOutputs } from '@/backend/fs/output-target';
+import { readFailure } from '@/backend/pipeline/input-error';
 
-async function templateFor(model: string, explicit: string | undefined, cwd: string): Promise<{ template: TemplateView; resource: ResourceView; file: string }> {
+async function templateFor(
+  model: string,
+  explicit: string | undefined,
+  cwd: string,
+): Promise<{ template: TemplateView; resource: ResourceView; file: string }> {
   const files = explicit ? [path.resolve(cwd, explicit)] : (await findTemplates(cwd)).map((f) => path.join(cwd, f));
-  if (!files.length) throw new UsageError('no template.yaml here; give --template FILE (it says which inputs and metadata the model takes)');
+  if (!files.length)
+    throw new UsageError('no template.yaml here; give --template FILE (it says which inputs and metadata the model takes)');
   for (const f of files) {
     const template = await readTemplate(f);
     const resource = template.resources.find((r) => r.properties.Name === model);
@@ -49,7 +54,8 @@ function show(v: unknown): string {
 export const inferCommand: CliCommand = {
   name: 'infer',
   summary: 'Send the DIALS-style Open Inference Protocol request to a model server and print per-LS outputs',
-  usage: 'dism-studio infer --url URL --model NAME [--data NAME=FILE …] [--oms FILE] [--hlt FILE] [--runs FILE --lumis FILE] [--template FILE] [--preview PREVIEW.json] [--json OUT [--overwrite]]',
+  usage:
+    'dism-studio infer --url URL --model NAME [--data NAME=FILE …] [--oms FILE] [--hlt FILE] [--runs FILE --lumis FILE] [--template FILE] [--preview PREVIEW.json] [--json OUT [--overwrite]]',
   async run(argv, io) {
     const { values } = parseCommandArgs(
       argv,
@@ -77,7 +83,15 @@ export const inferCommand: CliCommand = {
     if (jsonFile) {
       await checkOutputs({
         outputs: [jsonFile],
-        inputs: [...Object.values(files), abs(values.oms), abs(values.hlt), abs(values.runs), abs(values.lumis), abs(values.preview), templateFile],
+        inputs: [
+          ...Object.values(files),
+          abs(values.oms),
+          abs(values.hlt),
+          abs(values.runs),
+          abs(values.lumis),
+          abs(values.preview),
+          templateFile,
+        ],
         overwrite: Boolean(values.overwrite),
       });
     }
@@ -94,7 +108,10 @@ export const inferCommand: CliCommand = {
     if (jsonFile) await writeFileAtomic(jsonFile, `${JSON.stringify(result, null, 1)}\n`);
     const names = result.outputNames;
     io.out(`${'run'.padStart(8)} ${'LS'.padStart(6)}  ${names.map((n) => n.padStart(10)).join(' ')}`);
-    for (const l of result.lumisections) io.out(`${String(l.run ?? '').padStart(8)} ${String(l.ls ?? l.index).padStart(6)}  ${names.map((n) => show(l.outputs[n]).padStart(10)).join(' ')}`);
+    for (const l of result.lumisections)
+      io.out(
+        `${String(l.run ?? '').padStart(8)} ${String(l.ls ?? l.index).padStart(6)}  ${names.map((n) => show(l.outputs[n]).padStart(10)).join(' ')}`,
+      );
     io.out(`${result.lumisections.length} lumisections in ${result.batches} request(s), ${result.elapsedMs} ms`);
     if (result.comparison) {
       const c = result.comparison;

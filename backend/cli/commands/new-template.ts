@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { BACKUP_SUFFIX, writeFileAtomic } from '../../fs/atomic-write';
-import { checkOutputs } from '../../fs/output-target';
-import { PRESETS, presetText, templateSkeleton, type PresetId } from '../../../shared/template/skeletons';
-import { SUPPORTED_TYPES } from '../../../shared/template/schema';
+import { BACKUP_SUFFIX, writeFileAtomic } from '@/backend/fs/atomic-write';
+import { checkOutputs } from '@/backend/fs/output-target';
+import { PRESETS, presetText, templateSkeleton, type PresetId } from '@/shared/template/skeletons';
+import { SUPPORTED_TYPES } from '@/shared/template/schema';
 
 export const newTemplateCommand: CliCommand = {
   name: 'new-template',
@@ -27,14 +27,23 @@ export const newTemplateCommand: CliCommand = {
     });
     if (positionals.length !== 1) throw new UsageError('Give exactly one output file.');
     if (!!values.type === !!values.preset) throw new UsageError('Give either --type or --preset.');
-    if (values.type && !SUPPORTED_TYPES.includes(values.type)) throw new UsageError(`Unknown type ${values.type}. Supported: ${SUPPORTED_TYPES.join(', ')}`);
-    if (values.preset && !PRESETS.some((p) => p.id === values.preset)) throw new UsageError(`Unknown preset ${values.preset}. Available: ${PRESETS.map((p) => p.id).join(', ')}`);
+    if (values.type && !SUPPORTED_TYPES.includes(values.type))
+      throw new UsageError(`Unknown type ${values.type}. Supported: ${SUPPORTED_TYPES.join(', ')}`);
+    if (values.preset && !PRESETS.some((p) => p.id === values.preset))
+      throw new UsageError(`Unknown preset ${values.preset}. Available: ${PRESETS.map((p) => p.id).join(', ')}`);
     const file = path.resolve(io.cwd, positionals[0]);
-    const { replaces } = await checkOutputs({ outputs: [file], inputs: [], overwrite: Boolean(values.overwrite || values.force), allowHint: `add --overwrite to replace it (the old version is then kept as ${path.basename(file)}${BACKUP_SUFFIX})` });
+    const { replaces } = await checkOutputs({
+      outputs: [file],
+      inputs: [],
+      overwrite: Boolean(values.overwrite || values.force),
+      allowHint: `add --overwrite to replace it (the old version is then kept as ${path.basename(file)}${BACKUP_SUFFIX})`,
+    });
     const opts = { name: values.name, resourceKey: values['resource-key'] };
     const text = values.preset ? presetText(values.preset as PresetId, opts) : templateSkeleton({ type: values.type!, ...opts });
     const { backupPath } = await writeFileAtomic(file, text, { backup: replaces.length > 0 });
-    io.out(`wrote ${path.relative(io.cwd, file) || file}${backupPath ? ` (the previous version is kept as ${path.relative(io.cwd, backupPath) || backupPath})` : ''}`);
+    io.out(
+      `wrote ${path.relative(io.cwd, file) || file}${backupPath ? ` (the previous version is kept as ${path.relative(io.cwd, backupPath) || backupPath})` : ''}`,
+    );
     return 0;
   },
 };

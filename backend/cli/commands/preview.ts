@@ -2,19 +2,19 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
-import { dataInputFiles, loadDataInputs, type DataInputSpec } from '../../pipeline/data-inputs';
-import { NpyStreamWriter } from '../../pipeline/npy';
-import { summarize } from '../../pipeline/pipeline-service';
-import { projectSampleData } from '../../pipeline/project-data';
-import { compilePresetFiles, loadPresetFile, openSessions, presetFiles } from '../../pipeline/preset-io';
-import { inMemorySource, loadConditions, runPipeline } from '../../pipeline/runner';
-import { checkProjectTemplate } from '../../pipeline/template-inputs';
-import { writeFileAtomic } from '../../fs/atomic-write';
-import { checkOutputs } from '../../fs/output-target';
-import type { LumisectionSummary } from '../../../shared/pipeline/run-chunk';
-import type { CompiledPipeline } from '../../../shared/pipeline/model';
-import type { ChunkStages } from '../../../shared/pipeline/run-chunk';
-import { PRESET_FILE_NAME } from '../../../shared/preset/model-preset';
+import { dataInputFiles, loadDataInputs, type DataInputSpec } from '@/backend/pipeline/data-inputs';
+import { NpyStreamWriter } from '@/backend/pipeline/npy';
+import { summarize } from '@/backend/pipeline/pipeline-service';
+import { projectSampleData } from '@/backend/pipeline/project-data';
+import { compilePresetFiles, loadPresetFile, openSessions, presetFiles } from '@/backend/pipeline/preset-io';
+import { inMemorySource, loadConditions, runPipeline } from '@/backend/pipeline/runner';
+import { checkProjectTemplate } from '@/backend/pipeline/template-inputs';
+import { writeFileAtomic } from '@/backend/fs/atomic-write';
+import { checkOutputs } from '@/backend/fs/output-target';
+import type { LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import type { CompiledPipeline } from '@/shared/pipeline/model';
+import type { ChunkStages } from '@/shared/pipeline/run-chunk';
+import { PRESET_FILE_NAME } from '@/shared/preset/model-preset';
 
 const USAGE = `dism-studio preview [--project DIR | --preset FILE] [--data NAME=FILE …] [--runs FILE --lumis FILE]
                            [--oms FILE] [--hlt FILE] [--json OUT] [--dump-stages DIR] [--chunk-size N] [--overwrite]
@@ -92,7 +92,9 @@ class StageDumper {
 function table(rows: LumisectionSummary[]): string[] {
   const lines = [`${'run'.padEnd(8)} ${'LS'.padStart(5)}  ${'before'.padEnd(6)}  ${'after'.padEnd(5)}  ${'filter'.padEnd(6)}  reasons`];
   for (const r of rows) {
-    lines.push(`${String(r.run).padEnd(8)} ${String(r.ls).padStart(5)}  ${(r.flaggedBeforeFilter ? 'FLAG' : '-').padEnd(6)}  ${(r.flagged ? 'FLAG' : '-').padEnd(5)}  ${(r.passedFilter ? 'pass' : 'fail').padEnd(6)}  ${r.reasons.map((x) => x.message).join('; ')}`);
+    lines.push(
+      `${String(r.run).padEnd(8)} ${String(r.ls).padStart(5)}  ${(r.flaggedBeforeFilter ? 'FLAG' : '-').padEnd(6)}  ${(r.flagged ? 'FLAG' : '-').padEnd(5)}  ${(r.passedFilter ? 'pass' : 'fail').padEnd(6)}  ${r.reasons.map((x) => x.message).join('; ')}`,
+    );
   }
   return lines;
 }
@@ -122,16 +124,22 @@ export const previewCommand: CliCommand = {
     if (values.project && values.preset) throw new UsageError('give --project or --preset, not both');
     if (!values.project && !values.preset) throw new UsageError('give --project DIR or --preset FILE');
     const chunkSize = values['chunk-size'] ? Number(values['chunk-size']) : undefined;
-    if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) throw new UsageError(`--chunk-size must be a positive integer, got "${values['chunk-size']}"`);
+    if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0))
+      throw new UsageError(`--chunk-size must be a positive integer, got "${values['chunk-size']}"`);
     const projectDir = values.project ? path.resolve(io.cwd, values.project) : null;
     const loaded = await loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!));
     const templateFile = projectDir ? await checkProjectTemplate(projectDir, loaded.preset) : null;
     const layers = parseDataFiles(values.data);
     let spec: DataInputSpec;
-    if (Object.keys(layers).length) spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
+    if (Object.keys(layers).length)
+      spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
     else if (projectDir) {
       const d = await projectSampleData(projectDir, loaded.preset.layers);
-      spec = { ...d, ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}), ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}) };
+      spec = {
+        ...d,
+        ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}),
+        ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}),
+      };
     } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
 
     const cp = await compilePresetFiles(loaded);
@@ -169,14 +177,25 @@ export const previewCommand: CliCommand = {
     }
     const summary = { ...summarize(results, data.n), preset: loaded.file, sources: data.sources, warnings };
     const json = {
-      lumisections: results.map((r) => ({ run: r.run, ls: r.ls, flaggedBeforeFilter: r.flaggedBeforeFilter, flagged: r.flagged, passedFilter: r.passedFilter, reasons: r.reasons.map((x) => x.message), reasonCodes: r.reasons.map((x) => x.code), score: r.score })),
+      lumisections: results.map((r) => ({
+        run: r.run,
+        ls: r.ls,
+        flaggedBeforeFilter: r.flaggedBeforeFilter,
+        flagged: r.flagged,
+        passedFilter: r.passedFilter,
+        reasons: r.reasons.map((x) => x.message),
+        reasonCodes: r.reasons.map((x) => x.code),
+        score: r.score,
+      })),
       summary,
     };
     if (values.json === '-') io.out(JSON.stringify(json, null, 2));
     else {
       if (jsonFile) await writeFileAtomic(jsonFile, `${JSON.stringify(json, null, 2)}\n`);
       for (const line of table(results)) io.out(line);
-      io.out(`\n${data.n} lumisections: ${summary.flaggedBeforeFilter} flagged before the filter, ${summary.flagged} flagged after, ${summary.passedFilter} passed the filter`);
+      io.out(
+        `\n${data.n} lumisections: ${summary.flaggedBeforeFilter} flagged before the filter, ${summary.flagged} flagged after, ${summary.passedFilter} passed the filter`,
+      );
       if (dumpDir) io.out(`stages written to ${dumpDir}`);
     }
     return 0;

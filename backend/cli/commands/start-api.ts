@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { createServices } from '../../api/create-backend';
-import { defaultUserDataDir } from '../../host/user-data-dir';
+import { createServices } from '@/backend/api/create-backend';
+import { defaultUserDataDir } from '@/backend/host/user-data-dir';
 
 function intOption(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -60,8 +60,20 @@ export const startApiCommand: CliCommand = {
       try {
         const ready = await manager.waitReady(run.id);
         if (ready.portNote) say(ready.portNote);
-        if (json) io.out(JSON.stringify({ url: ready.url, model: ready.modelName, image: ready.image, containerId: ready.containerId, readyMs: ready.readyMs }));
-        else io.out(`Ready: ${ready.url}  (model ${ready.modelName}, image ${ready.image}, ${((ready.readyMs ?? 0) / 1000).toFixed(1)} s). Press Ctrl+C to stop.`);
+        if (json)
+          io.out(
+            JSON.stringify({
+              url: ready.url,
+              model: ready.modelName,
+              image: ready.image,
+              containerId: ready.containerId,
+              readyMs: ready.readyMs,
+            }),
+          );
+        else
+          io.out(
+            `Ready: ${ready.url}  (model ${ready.modelName}, image ${ready.image}, ${((ready.readyMs ?? 0) / 1000).toFixed(1)} s). Press Ctrl+C to stop.`,
+          );
       } catch (err) {
         await manager.waitEnded(run.id);
         if (io.signal.aborted) return 130;

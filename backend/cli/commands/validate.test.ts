@@ -10,7 +10,13 @@ let dir: string;
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal, cwd: dir, env: {} });
+  const code = await runCli(argv, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    signal: new AbortController().signal,
+    cwd: dir,
+    env: {},
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -43,7 +49,7 @@ describe('dism-studio validate', () => {
     expect(Object.keys(json.problems[0])).toEqual(['severity', 'message', 'path', 'line', 'column']);
   });
 
-  it('exits 1 with the UI\'s messages when invalid', async () => {
+  it("exits 1 with the UI's messages when invalid", async () => {
     const text = (await fs.readFile(FIXTURE, 'utf8')).replace('Name: pixel-barrel-nmf', 'Name: Pixel_NMF');
     await fs.writeFile(path.join(dir, 'template.yaml'), text);
     const r = await cli('validate', 'template.yaml', '--json');
@@ -52,7 +58,8 @@ describe('dism-studio validate', () => {
     expect(json.valid).toBe(false);
     expect(json.problems[0]).toEqual({
       severity: 'error',
-      message: 'String violates RFC 1123 subdomain naming conventions. Validation is done by ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+      message:
+        'String violates RFC 1123 subdomain naming conventions. Validation is done by ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
       path: 'Resources.PixelNMF.Properties.Name',
       line: 11,
       column: 13,

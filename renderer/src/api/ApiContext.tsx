@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
-import type { DismApi } from '../../../shared/api/client';
-import type { EventName, EventPayload } from '../../../shared/api/contract';
+import type { DismApi } from '@/shared/api/client';
+import type { EventName, EventPayload } from '@/shared/api/contract';
 
 const ApiContext = createContext<DismApi | null>(null);
 

@@ -1,6 +1,6 @@
-import type { DismApi, DismBridge } from '../../../shared/api/client';
-import { events, type EventName } from '../../../shared/api/contract';
-import { deserializeError } from '../../../shared/api/errors';
+import type { DismApi, DismBridge } from '@/shared/api/client';
+import { events, type EventName } from '@/shared/api/contract';
+import { deserializeError } from '@/shared/api/errors';
 import { createWebSocketApi } from './ws-client';
 
 declare global {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { DismApi } from '../../../shared/api/client';
-import type { JobLogLine, JobSnapshotOf, ServerRun } from '../../../shared/api/contract';
+import type { DismApi } from '@/shared/api/client';
+import type { JobLogLine, JobSnapshotOf, ServerRun } from '@/shared/api/contract';
 import { checkedEvents } from './create-api';
 import { followJob, waitForJob, type KeptChunk } from './use-job';
 
@@ -35,14 +35,35 @@ function fakeApi() {
 }
 
 const run: ServerRun = {
-  id: 'j1', projectDir: '/p', templateFile: '/p/template.yaml', resourceKey: 'PixelNMF', modelName: 'm', framework: 'MLServer',
-  image: 'img', imageSource: 'default', state: 'preparing', message: 'Preparing…', requestedPort: 8080, startedAt: '2025-01-01T00:00:00.000Z',
+  id: 'j1',
+  projectDir: '/p',
+  templateFile: '/p/template.yaml',
+  resourceKey: 'PixelNMF',
+  modelName: 'm',
+  framework: 'MLServer',
+  image: 'img',
+  imageSource: 'default',
+  state: 'preparing',
+  message: 'Preparing…',
+  requestedPort: 8080,
+  startedAt: '2025-01-01T00:00:00.000Z',
 };
 const snap = (state: JobSnapshotOf<'model-server'>['state'], message: string = state): JobSnapshotOf<'model-server'> => ({
-  id: 'j1', kind: 'model-server', title: 'T', state, progress: null, message, startedAt: '2025-01-01T00:00:00.000Z',
+  id: 'j1',
+  kind: 'model-server',
+  title: 'T',
+  state,
+  progress: null,
+  message,
+  startedAt: '2025-01-01T00:00:00.000Z',
 });
 const line = (seq: number): JobLogLine => ({ jobId: 'j1', seq, stream: 'stdout', text: `line ${seq}`, ts: '' });
-const chunk = (seq: number, state: ServerRun['state']) => ({ jobId: 'j1', seq, kind: 'model-server', data: { type: 'model-server', run: { ...run, state } } });
+const chunk = (seq: number, state: ServerRun['state']) => ({
+  jobId: 'j1',
+  seq,
+  kind: 'model-server',
+  data: { type: 'model-server', run: { ...run, state } },
+});
 
 describe('followJob', () => {
   it('subscribes first, then fetches: what happened before and what arrives meanwhile both count, once', async () => {
@@ -50,7 +71,17 @@ describe('followJob', () => {
     const lines: number[] = [];
     const chunks: Array<KeptChunk<'model-server'>> = [];
     const snapshots: string[] = [];
-    followJob(f.api, 'model-server', 'j1', { snapshot: (s) => snapshots.push(s.message), lines: (ls) => lines.push(...ls.map((l) => l.seq)), chunks: (cs) => chunks.push(...cs) }, async () => [{ seq: 0, data: { type: 'model-server', run } }]);
+    followJob(
+      f.api,
+      'model-server',
+      'j1',
+      {
+        snapshot: (s) => snapshots.push(s.message),
+        lines: (ls) => lines.push(...ls.map((l) => l.seq)),
+        chunks: (cs) => chunks.push(...cs),
+      },
+      async () => [{ seq: 0, data: { type: 'model-server', run } }],
+    );
     expect(f.calls.map((c) => c.method).sort()).toEqual(['jobs.get', 'jobs.logs']);
     // live events before the fetches answer
     f.emit('job.log', line(3));
@@ -58,7 +89,10 @@ describe('followJob', () => {
     f.emit('job.log', { ...line(9), jobId: 'other' });
     await f.answer('jobs.logs', [line(1), line(2), line(3)]);
     expect(lines).toEqual([3, 1, 2]);
-    expect(chunks.map((c) => [c.seq, c.data.run.state])).toEqual([[4, 'ready'], [0, 'preparing']]);
+    expect(chunks.map((c) => [c.seq, c.data.run.state])).toEqual([
+      [4, 'ready'],
+      [0, 'preparing'],
+    ]);
     // a live update arrived: the fetched snapshot (not newer) does not replace it
     f.emit('job.update', snap('running', 'live'));
     await f.answer('jobs.get', snap('running', 'fetched'));

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { DismApi } from '../../../shared/api/client';
-import type { JobChunkData, JobKind, JobLogLine, JobSnapshotOf } from '../../../shared/api/contract';
+import type { DismApi } from '@/shared/api/client';
+import type { JobChunkData, JobKind, JobLogLine, JobSnapshotOf } from '@/shared/api/contract';
 import { useApi } from './ApiContext';
 
 /** The log lines a screen keeps of one job (the back end keeps more, and the run folder all). */
@@ -33,7 +33,13 @@ export const isFinished = (s: { state: string }): boolean => s.state !== 'runnin
  * nothing is delivered twice. Events of another kind under the same id are a contract breach and
  * ignored. Returns the function that stops following.
  */
-export function followJob<K extends JobKind>(api: DismApi, kind: K, jobId: string, on: JobFollower<K>, history?: ChunkHistory<K>): () => void {
+export function followJob<K extends JobKind>(
+  api: DismApi,
+  kind: K,
+  jobId: string,
+  on: JobFollower<K>,
+  history?: ChunkHistory<K>,
+): () => void {
   let alive = true;
   let liveSnapshot = false;
   const seenLines = new Set<number>();
@@ -73,8 +79,16 @@ export function followJob<K extends JobKind>(api: DismApi, kind: K, jobId: strin
     (s) => alive && !liveSnapshot && ofKind(s.kind, 'snapshot') && on.snapshot?.(s as JobSnapshotOf<K>),
     (err) => alive && on.lost?.(err),
   );
-  if (on.lines) api.invoke('jobs.logs', { id: jobId }).then((ls) => alive && addLines(ls), () => undefined);
-  if (on.chunks && history) history(jobId).then((cs) => alive && addChunks(cs), () => undefined);
+  if (on.lines)
+    api.invoke('jobs.logs', { id: jobId }).then(
+      (ls) => alive && addLines(ls),
+      () => undefined,
+    );
+  if (on.chunks && history)
+    history(jobId).then(
+      (cs) => alive && addChunks(cs),
+      () => undefined,
+    );
   return () => {
     alive = false;
     offs.forEach((off) => off());
@@ -130,7 +144,10 @@ export function useJob<K extends JobKind>(kind: K, opts: { scope: string | null 
     setJobId(null);
     if (!scope) return;
     let alive = true;
-    api.invoke('jobs.list', { kind, scope }).then((jobs) => alive && jobs[0] && setJobId((cur) => cur ?? jobs[0].id), () => undefined);
+    api.invoke('jobs.list', { kind, scope }).then(
+      (jobs) => alive && jobs[0] && setJobId((cur) => cur ?? jobs[0].id),
+      () => undefined,
+    );
     return () => {
       alive = false;
     };
@@ -159,7 +176,10 @@ export function useJob<K extends JobKind>(kind: K, opts: { scope: string | null 
     if (typeof job !== 'string') seed.current = job;
     setJobId(typeof job === 'string' ? job : job.id);
   }, []);
-  const cancel = useCallback(() => (jobId ? api.invoke('jobs.cancel', { id: jobId }).then(() => undefined) : Promise.resolve()), [api, jobId]);
+  const cancel = useCallback(
+    () => (jobId ? api.invoke('jobs.cancel', { id: jobId }).then(() => undefined) : Promise.resolve()),
+    [api, jobId],
+  );
 
   return { jobId, ...view, running: view.snapshot !== null && !isFinished(view.snapshot), attach, cancel };
 }

@@ -1,6 +1,6 @@
-import type { DismApi } from '../../../shared/api/client';
-import { ApiError, deserializeError } from '../../../shared/api/errors';
-import { MAX_MESSAGE_BYTES, WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/api/ws-protocol';
+import type { DismApi } from '@/shared/api/client';
+import { ApiError, deserializeError } from '@/shared/api/errors';
+import { MAX_MESSAGE_BYTES, WS_PATH, type ClientMessage, type ServerMessage } from '@/shared/api/ws-protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
@@ -47,7 +47,13 @@ export function createWebSocketApi(onConnection?: (connected: boolean) => void):
           p.reject(new ApiError('DISCONNECTED', 'Lost the connection to the DISM Studio back end. Is `npm run serve` still running?'));
           pending.delete(id);
         }
-        if (!wasOpen) reject(new ApiError('DISCONNECTED', 'Cannot reach the DISM Studio back end. If it was restarted, open the new URL it printed (with ?token=…).'));
+        if (!wasOpen)
+          reject(
+            new ApiError(
+              'DISCONNECTED',
+              'Cannot reach the DISM Studio back end. If it was restarted, open the new URL it printed (with ?token=…).',
+            ),
+          );
         setTimeout(() => void connect().catch(() => undefined), retryMs);
         retryMs = Math.min(retryMs * 2, 5000);
       };
@@ -64,7 +70,10 @@ export function createWebSocketApi(onConnection?: (connected: boolean) => void):
       const text = JSON.stringify(msg);
       // The server would drop the connection over it; say why instead.
       if (text.length * 3 > MAX_MESSAGE_BYTES && new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
-        throw new ApiError('REQUEST_TOO_LARGE', `This request (${method}) is larger than the ${MAX_MESSAGE_BYTES / 2 ** 20} MB the connection to the back end carries.`);
+        throw new ApiError(
+          'REQUEST_TOO_LARGE',
+          `This request (${method}) is larger than the ${MAX_MESSAGE_BYTES / 2 ** 20} MB the connection to the back end carries.`,
+        );
       }
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

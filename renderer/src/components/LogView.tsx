@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { JobLogLine } from '../../../shared/api/contract';
+import type { JobLogLine } from '@/shared/api/contract';
 import { filterLog, splitMatches } from './log-filter';
 
 /**
@@ -15,7 +15,10 @@ export function LogView({ lines, label }: { lines: JobLogLine[]; label: string }
   const [atEnd, setAtEnd] = useState(true);
   const ref = useRef<HTMLDivElement>(null);
   const id = useId();
-  const { shown, matches, newWhilePaused } = useMemo(() => filterLog(lines, { pausedAt, query, onlyMatches }), [lines, pausedAt, query, onlyMatches]);
+  const { shown, matches, newWhilePaused } = useMemo(
+    () => filterLog(lines, { pausedAt, query, onlyMatches }),
+    [lines, pausedAt, query, onlyMatches],
+  );
   const q = query.trim().toLowerCase();
   const paused = pausedAt !== null;
 
@@ -31,13 +34,26 @@ export function LogView({ lines, label }: { lines: JobLogLine[]; label: string }
         <button type="button" className="button small" onClick={togglePause} aria-pressed={paused} aria-controls={id}>
           {paused ? `Follow${newWhilePaused ? ` (${newWhilePaused} new)` : ''}` : 'Pause'}
         </button>
-        <input type="search" placeholder="Search the log" aria-label="Search the log" aria-controls={id} value={query} onChange={(e) => setQuery(e.target.value)} />
-        {q && <span className="muted" role="status">{matches} match{matches === 1 ? '' : 'es'}</span>}
+        <input
+          type="search"
+          placeholder="Search the log"
+          aria-label="Search the log"
+          aria-controls={id}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+        {q && (
+          <span className="muted" role="status">
+            {matches} match{matches === 1 ? '' : 'es'}
+          </span>
+        )}
         <label className="inline-check">
-          <input type="checkbox" aria-controls={id} checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> only matching lines
+          <input type="checkbox" aria-controls={id} checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> only
+          matching lines
         </label>
         <span className="log-legend">
-          <span className="log-stdout">stdout</span> <span className="log-stderr">stderr</span> <span className="log-info">DISM Studio</span>
+          <span className="log-stdout">stdout</span> <span className="log-stderr">stderr</span>{' '}
+          <span className="log-info">DISM Studio</span>
         </span>
       </div>
       <div

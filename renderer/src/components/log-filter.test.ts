@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { JobLogLine } from '../../../shared/api/contract';
+import type { JobLogLine } from '@/shared/api/contract';
 import { filterLog, splitMatches } from './log-filter';
 
-const line = (seq: number, text: string, stream: JobLogLine['stream'] = 'stdout'): JobLogLine => ({ jobId: 'j', seq, stream, text, ts: '' });
-const lines = [line(1, 'HTTP server running'), line(2, 'Loaded model x', 'stdout'), line(3, 'Traceback: boom', 'stderr'), line(4, 'loaded again')];
+const line = (seq: number, text: string, stream: JobLogLine['stream'] = 'stdout'): JobLogLine => ({
+  jobId: 'j',
+  seq,
+  stream,
+  text,
+  ts: '',
+});
+const lines = [
+  line(1, 'HTTP server running'),
+  line(2, 'Loaded model x', 'stdout'),
+  line(3, 'Traceback: boom', 'stderr'),
+  line(4, 'loaded again'),
+];
 
 describe('log viewer filtering', () => {
   it('follows everything by default', () => {

@@ -1,4 +1,4 @@
-import type { JobLogLine } from '../../../shared/api/contract';
+import type { JobLogLine } from '@/shared/api/contract';
 
 export interface LogViewState {
   /** Last seq shown while paused (null: following). */

@@ -72,7 +72,9 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <div className="brand">
-          <span className="brand-mark" aria-hidden>◆</span>
+          <span className="brand-mark" aria-hidden>
+            ◆
+          </span>
           <span className="brand-name">DISM Studio</span>
         </div>
         <WizardNav />

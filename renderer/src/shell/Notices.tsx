@@ -12,7 +12,9 @@ export function Notices() {
             <strong>{n.title}</strong>
             <span>{n.message}</span>
           </div>
-          <button className="icon-button" aria-label="Dismiss" onClick={() => dismiss(n.id)}>×</button>
+          <button className="icon-button" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
+            ×
+          </button>
         </div>
       ))}
     </div>

@@ -24,27 +24,46 @@ export function StatusBar() {
 
   const state = checking ? 'checking' : (engine?.state ?? 'checking');
   const label =
-    state === 'connected' ? `Engine: connected — ${engine?.kind ?? 'docker'} ${engine?.version ?? ''}`
-    : state === 'unreachable' ? `Engine: not reachable (tried ${engine?.tried.map((t) => `${t.address}: ${t.outcome}`).join(', ') || 'nothing'})`
-    : 'Engine: checking…';
+    state === 'connected'
+      ? `Engine: connected — ${engine?.kind ?? 'docker'} ${engine?.version ?? ''}`
+      : state === 'unreachable'
+        ? `Engine: not reachable (tried ${engine?.tried.map((t) => `${t.address}: ${t.outcome}`).join(', ') || 'nothing'})`
+        : 'Engine: checking…';
 
   return (
     <footer className="status-bar">
-      <button className={`engine-status engine-${state}`} data-testid="engine-status" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+      <button
+        className={`engine-status engine-${state}`}
+        data-testid="engine-status"
+        onClick={() => setOpen((o) => !o)}
+        aria-expanded={open}
+      >
         <span className="dot" aria-hidden />
         {label}
       </button>
-      {!connected && <span className="status-warning" role="alert">Back end disconnected — reconnecting…</span>}
+      {!connected && (
+        <span className="status-warning" role="alert">
+          Back end disconnected — reconnecting…
+        </span>
+      )}
       <span className="status-spacer" />
-      {project && <span className="status-project" title={project.dir}>{project.isDemo ? 'Demo project' : project.dir}</span>}
+      {project && (
+        <span className="status-project" title={project.dir}>
+          {project.isDemo ? 'Demo project' : project.dir}
+        </span>
+      )}
       {open && engine && (
         <div className="engine-popover" role="dialog" aria-label="Container engine">
           <div className="engine-popover-head">
             <strong>{state === 'connected' ? 'Container engine connected' : 'Container engine not reachable'}</strong>
-            <button className="button small" onClick={recheck} disabled={checking}>{checking ? 'Checking…' : 'Re-check'}</button>
+            <button className="button small" onClick={recheck} disabled={checking}>
+              {checking ? 'Checking…' : 'Re-check'}
+            </button>
           </div>
           {engine.state === 'connected' && (
-            <p>{engine.kind} {engine.version} (API {engine.apiVersion}) at <code>{engine.address}</code></p>
+            <p>
+              {engine.kind} {engine.version} (API {engine.apiVersion}) at <code>{engine.address}</code>
+            </p>
           )}
           <table className="engine-tried">
             <caption>What was tried</caption>
@@ -52,15 +71,22 @@ export function StatusBar() {
               {engine.tried.map((t) => (
                 <tr key={t.address}>
                   <td>{t.source}</td>
-                  <td><code>{t.address}</code></td>
-                  <td className={`outcome outcome-${t.outcome}`}>{t.outcome}{t.detail ? ` — ${t.detail}` : ''}</td>
+                  <td>
+                    <code>{t.address}</code>
+                  </td>
+                  <td className={`outcome outcome-${t.outcome}`}>
+                    {t.outcome}
+                    {t.detail ? ` — ${t.detail}` : ''}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
           {engine.advice.length > 0 && (
             <ul className="engine-advice">
-              {engine.advice.map((a) => <li key={a}>{a}</li>)}
+              {engine.advice.map((a) => (
+                <li key={a}>{a}</li>
+              ))}
             </ul>
           )}
           <p className="muted">Checked {new Date(engine.checkedAt).toLocaleTimeString()}; re-checked every 15 s.</p>

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EngineStatus, ProjectSummary } from '../../../shared/api/contract';
+import type { EngineStatus, ProjectSummary } from '@/shared/api/contract';
 import { errorText } from '../components/error-text';
 import type { StepId } from '../steps/step-ids';
 

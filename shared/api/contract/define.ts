@@ -7,10 +7,6 @@ export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType
   description: string;
 }
 
-export function method<I extends z.ZodType, O extends z.ZodType>(
-  input: I,
-  output: O,
-  description: string,
-): MethodSpec<I, O> {
+export function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, description: string): MethodSpec<I, O> {
   return { input, output, description };
 }

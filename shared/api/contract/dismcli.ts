@@ -15,7 +15,10 @@ export const RunnerRecipe = z.object({
   /** FROM image; defaults python:3.11-slim (pip) / ubuntu:24.04 (pyinstaller). A mirror name works too. */
   baseImage: z.string().min(1).optional(),
   /** pip only: pin, e.g. "1.4.2"; empty = latest. */
-  cmsdismVersion: z.string().regex(/^[A-Za-z0-9.*+!-]*$/, 'a version such as 1.4.2').optional(),
+  cmsdismVersion: z
+    .string()
+    .regex(/^[A-Za-z0-9.*+!-]*$/, 'a version such as 1.4.2')
+    .optional(),
   /** pyinstaller only: absolute path of the folder holding the `dismcli` executable and `_internal/`. */
   dismcliFolder: z.string().optional(),
   /** The Dockerfile as the user edited it; absent = generated from the fields above. */
@@ -53,7 +56,16 @@ export type DismcliCommand = z.infer<typeof DismcliCommand>;
 
 /** Something dismcli printed that the UI shows as a readable error next to the log. */
 export const DismcliProblem = z.object({
-  kind: z.enum(['me-not-available', 'shape-mismatch', 'primary-dataset-unknown', 'login', 'stdin', 'traceback', 'dials-validation', 'exit']),
+  kind: z.enum([
+    'me-not-available',
+    'shape-mismatch',
+    'primary-dataset-unknown',
+    'login',
+    'stdin',
+    'traceback',
+    'dials-validation',
+    'exit',
+  ]),
   title: z.string(),
   message: z.string(),
   hint: z.string().optional(),
@@ -96,7 +108,11 @@ export const RunnerBuildJob = jobSnapshotOf('dismcli.runner-build', RunnerBuildR
 const ProjectDir = z.string().min(1);
 
 export const dismcliMethods = {
-  'dismcli.runner.get': method(z.object({ projectDir: ProjectDir }).strict(), RunnerInfo, 'The project\'s dismcli runner recipe, Dockerfile and image state'),
+  'dismcli.runner.get': method(
+    z.object({ projectDir: ProjectDir }).strict(),
+    RunnerInfo,
+    "The project's dismcli runner recipe, Dockerfile and image state",
+  ),
   'dismcli.runner.save': method(
     z.object({ projectDir: ProjectDir, recipe: RunnerRecipe }).strict(),
     RunnerInfo,
@@ -114,14 +130,16 @@ export const dismcliMethods = {
     'Choose production / development / custom DIALS for this project',
   ),
   'dismcli.run': method(
-    z.object({
-      projectDir: ProjectDir,
-      command: DismcliCommand,
-      /** Template path relative to the project; dismcli runs in its folder (.dism-artifacts lands next to it). Required for build. */
-      template: z.string().optional(),
-      /** Bind the engine socket into the runner (off by default: build and package do not need it). */
-      bindEngine: z.boolean().optional(),
-    }).strict(),
+    z
+      .object({
+        projectDir: ProjectDir,
+        command: DismcliCommand,
+        /** Template path relative to the project; dismcli runs in its folder (.dism-artifacts lands next to it). Required for build. */
+        template: z.string().optional(),
+        /** Bind the engine socket into the runner (off by default: build and package do not need it). */
+        bindEngine: z.boolean().optional(),
+      })
+      .strict(),
     DismcliJob,
     'Run `dismcli build` or `dismcli package` in the runner image (job; chunks are DismcliEvent)',
   ),

@@ -61,14 +61,16 @@ export const exportMethods = {
     'What .dism-artifacts holds, the packaged template and the prefilled model-registration request',
   ),
   'export.run': method(
-    z.object({
-      projectDir: z.string().min(1),
-      /** A folder to create, or a file ending .zip / .tar.gz / .tgz. */
-      to: z.string().min(1),
-      parts: z.array(ArtifactPart).min(1).optional(),
-      /** Replace an existing target. The UI sets it only after the user confirmed. */
-      overwrite: z.boolean().optional(),
-    }).strict(),
+    z
+      .object({
+        projectDir: z.string().min(1),
+        /** A folder to create, or a file ending .zip / .tar.gz / .tgz. */
+        to: z.string().min(1),
+        parts: z.array(ArtifactPart).min(1).optional(),
+        /** Replace an existing target. The UI sets it only after the user confirmed. */
+        overwrite: z.boolean().optional(),
+      })
+      .strict(),
     ExportJob,
     'Export .dism-artifacts with a manifest (job). Fails with TARGET_EXISTS unless overwrite is set',
   ),

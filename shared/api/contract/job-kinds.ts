@@ -8,7 +8,14 @@ import { ImportJoblibJob } from './models';
 import { PipelineJob, PipelineJobChunk } from './pipeline';
 
 /** A job's snapshot; `kind` says which result it carries. */
-export const JobSnapshot = z.discriminatedUnion('kind', [PipelineJob, ImportJoblibJob, ExportJob, DismcliJob, RunnerBuildJob, ModelServerJob]);
+export const JobSnapshot = z.discriminatedUnion('kind', [
+  PipelineJob,
+  ImportJoblibJob,
+  ExportJob,
+  DismcliJob,
+  RunnerBuildJob,
+  ModelServerJob,
+]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
 /** What the kinds that stream partial results send while they run; the other kinds send none. */
@@ -45,7 +52,9 @@ export const jobMethods = {
   'jobs.get': method(z.object({ id: z.string().min(1) }).strict(), JobSnapshot, 'One job'),
   'jobs.cancel': method(z.object({ id: z.string().min(1) }).strict(), JobSnapshot, 'Request cancellation'),
   'jobs.logs': method(
-    z.object({ id: z.string().min(1), afterSeq: z.number().int().optional(), limit: z.number().int().positive().max(100000).optional() }).strict(),
+    z
+      .object({ id: z.string().min(1), afterSeq: z.number().int().optional(), limit: z.number().int().positive().max(100000).optional() })
+      .strict(),
     z.array(JobLogLine),
     'Log lines of a job kept in the back end',
   ),

@@ -109,7 +109,13 @@ export const LumisectionOutput = z.object({
 });
 export type LumisectionOutput = z.infer<typeof LumisectionOutput>;
 
-export const FlagDisagreement = z.object({ index: z.number().int(), run: z.number().optional(), ls: z.number().optional(), server: z.boolean(), preview: z.boolean() });
+export const FlagDisagreement = z.object({
+  index: z.number().int(),
+  run: z.number().optional(),
+  ls: z.number().optional(),
+  server: z.boolean(),
+  preview: z.boolean(),
+});
 export type FlagDisagreement = z.infer<typeof FlagDisagreement>;
 
 export const InferenceResult = z.object({
@@ -146,7 +152,11 @@ export type PresetSyncState = z.infer<typeof PresetSyncState>;
 const TemplateRef = { templateFile: z.string().min(1), resourceKey: z.string().min(1).optional() };
 
 export const modelServerMethods = {
-  'modelServer.buildLocal': method(z.object({ templateFile: z.string().min(1) }).strict(), LocalBuildResult, 'Offline build of .dism-artifacts/build/ as dismcli build lays it out'),
+  'modelServer.buildLocal': method(
+    z.object({ templateFile: z.string().min(1) }).strict(),
+    LocalBuildResult,
+    'Offline build of .dism-artifacts/build/ as dismcli build lays it out',
+  ),
   'modelServer.start': method(
     z
       .object({
@@ -165,14 +175,26 @@ export const modelServerMethods = {
     'start-api: run the model server container and wait until it is ready (returns at once; follow the job)',
   ),
   'modelServer.stop': method(z.object({ id: z.string().min(1) }).strict(), ServerRun, 'Stop and remove a model server container'),
-  'modelServer.runs': method(z.object({ projectDir: z.string().optional() }).strict(), z.array(ServerRun), 'Model server runs known to the back end (newest first)'),
+  'modelServer.runs': method(
+    z.object({ projectDir: z.string().optional() }).strict(),
+    z.array(ServerRun),
+    'Model server runs known to the back end (newest first)',
+  ),
   'modelServer.get': method(z.object({ id: z.string().min(1) }).strict(), ServerRun, 'One model server run'),
-  'modelServer.localImages': method(z.object({ like: z.string().optional() }).strict(), z.array(LocalImage), 'Local images (optionally those named like the given image, e.g. every …/mlserver:*)'),
-  'modelServer.tagImage': method(z.object({ source: z.string().min(1), target: z.string().min(1) }).strict(), z.object({ target: z.string() }), 'Tag a local image with the name the template expects'),
+  'modelServer.localImages': method(
+    z.object({ like: z.string().optional() }).strict(),
+    z.array(LocalImage),
+    'Local images (optionally those named like the given image, e.g. every …/mlserver:*)',
+  ),
+  'modelServer.tagImage': method(
+    z.object({ source: z.string().min(1), target: z.string().min(1) }).strict(),
+    z.object({ target: z.string() }),
+    'Tag a local image with the name the template expects',
+  ),
   'modelServer.presetSync': method(
     z.object({ ...TemplateRef, apply: z.boolean().optional() }).strict(),
     PresetSyncState,
-    'Whether the preset embedded in the model server\'s model.npz matches preset.json; apply: rewrite it from preset.json (old file kept as model.npz.dism-studio.bak)',
+    "Whether the preset embedded in the model server's model.npz matches preset.json; apply: rewrite it from preset.json (old file kept as model.npz.dism-studio.bak)",
   ),
   'modelServer.infer': method(
     z

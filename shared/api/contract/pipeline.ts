@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelPreset } from '../../preset/model-preset';
+import { ModelPreset } from '@/shared/preset/model-preset';
 import { method } from './define';
 import { jobChunkOf, jobSnapshotOf } from './jobs';
 import { ProjectSummary } from './projects';
@@ -63,7 +63,11 @@ export const LayerInfo = z.object({
 export type LayerInfo = z.infer<typeof LayerInfo>;
 
 /** A typed array as little-endian base64 (decode with decodeArray from shared/pipeline/encoded-array). */
-export const EncodedArraySchema = z.object({ dtype: z.enum(['uint8', 'int32', 'float32', 'float64']), shape: z.array(z.number().int()), base64: z.string() });
+export const EncodedArraySchema = z.object({
+  dtype: z.enum(['uint8', 'int32', 'float32', 'float64']),
+  shape: z.array(z.number().int()),
+  base64: z.string(),
+});
 
 export const LumisectionStages = z.object({
   index: z.number().int(),
@@ -147,13 +151,30 @@ export const pipelineMethods = {
   ),
   'pipeline.results': method(
     Session.extend({ offset: z.number().int().min(0).optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
-    z.object({ total: z.number().int(), summary: RunSummary, items: z.array(LumisectionResult), warnings: z.array(z.string()), preset: ModelPreset, done: z.boolean() }),
+    z.object({
+      total: z.number().int(),
+      summary: RunSummary,
+      items: z.array(LumisectionResult),
+      warnings: z.array(z.string()),
+      preset: ModelPreset,
+      done: z.boolean(),
+    }),
     'Per-LS results of a run so far (summaries only)',
   ),
-  'pipeline.lumisection': method(Session.extend({ index: z.number().int().min(0) }).strict(), LumisectionStages, 'Every stage map of one LS, with the session’s current preset'),
+  'pipeline.lumisection': method(
+    Session.extend({ index: z.number().int().min(0) }).strict(),
+    LumisectionStages,
+    'Every stage map of one LS, with the session’s current preset',
+  ),
   'pipeline.reflag': method(
     Session.extend({ preset: ModelPreset }).strict(),
-    z.object({ stage: PipelineStageName.nullable(), ms: z.number(), changed: z.number().int(), summary: RunSummary, items: z.array(LumisectionResult) }),
+    z.object({
+      stage: PipelineStageName.nullable(),
+      ms: z.number(),
+      changed: z.number().int(),
+      summary: RunSummary,
+      items: z.array(LumisectionResult),
+    }),
     'Re-decide every LS with a changed preset from cached reconstructions (no NMF inference); fails with RERUN_REQUIRED when the model part changed',
   ),
   'pipeline.whatIf': method(
@@ -171,8 +192,16 @@ export const pipelineMethods = {
     z.object({ released: z.boolean() }),
     'Drop a run now — its results and stage maps, cancelling it if still running (the UI calls it before another run and when leaving the project); released is false when the run was no longer kept',
   ),
-  'preset.load': method(z.object({ file: z.string().min(1) }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Read and validate a model preset file'),
-  'preset.save': method(z.object({ file: z.string().min(1), preset: ModelPreset }).strict(), z.object({ file: z.string(), preset: ModelPreset }), 'Validate and save a model preset atomically (keeps <file>.dism-studio.bak)'),
+  'preset.load': method(
+    z.object({ file: z.string().min(1) }).strict(),
+    z.object({ file: z.string(), preset: ModelPreset }),
+    'Read and validate a model preset file',
+  ),
+  'preset.save': method(
+    z.object({ file: z.string().min(1), preset: ModelPreset }).strict(),
+    z.object({ file: z.string(), preset: ModelPreset }),
+    'Validate and save a model preset atomically (keeps <file>.dism-studio.bak)',
+  ),
   'preset.default': method(z.object({}).strict(), ModelPreset, 'The "pixel barrel" preset (production PixelNMF values)'),
   'pipeline.presets': method(
     z.object({ projectDir: z.string().min(1) }).strict(),

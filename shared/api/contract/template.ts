@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { TEMPLATE_LIMITS } from '../../template/limits';
+import { TEMPLATE_LIMITS } from '@/shared/template/limits';
 
 const PathSegment = z.union([z.string(), z.number()]);
 
@@ -58,7 +58,12 @@ export type TemplateValidation = z.infer<typeof TemplateValidation>;
 const TemplateRef = { projectDir: z.string().min(1), path: z.string().min(1) };
 
 /** Template text DISM Studio writes: no more than it can check (validate answers larger text in-band instead). */
-const TemplateText = z.string().max(TEMPLATE_LIMITS.maxChars, `the template is larger than ${TEMPLATE_LIMITS.maxChars / 1_048_576} MB, the most DISM Studio checks and saves`);
+const TemplateText = z
+  .string()
+  .max(
+    TEMPLATE_LIMITS.maxChars,
+    `the template is larger than ${TEMPLATE_LIMITS.maxChars / 1_048_576} MB, the most DISM Studio checks and saves`,
+  );
 
 export const templateMethods = {
   'template.open': method(

@@ -33,7 +33,12 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
   const allowedOut = findPair(map, 'AllowedComponentsOut');
   const present = (p: typeof noOut) => p !== undefined && !isNullNode(p.value);
   if (present(noOut) && present(allowedOut)) {
-    ctx.error('components-out', 'The `NoComponentOut` field cannot be declared if `AllowedComponentsOut` is provided.', [...seg, 'NoComponentOut'], noOut);
+    ctx.error(
+      'components-out',
+      'The `NoComponentOut` field cannot be declared if `AllowedComponentsOut` is provided.',
+      [...seg, 'NoComponentOut'],
+      noOut,
+    );
   }
 }
 

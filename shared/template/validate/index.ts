@@ -10,7 +10,10 @@ function syntaxProblems(ctx: ValidationContext): void {
   const { doc } = ctx.parsed;
   for (const e of doc.errors) {
     const [from, to] = e.pos;
-    const message = e.code === 'DUPLICATE_KEY' ? `${e.message.split('\n')[0]} (DISM would silently keep only the last one)` : `YAML syntax error: ${e.message.split('\n')[0]}`;
+    const message =
+      e.code === 'DUPLICATE_KEY'
+        ? `${e.message.split('\n')[0]} (DISM would silently keep only the last one)`
+        : `YAML syntax error: ${e.message.split('\n')[0]}`;
     ctx.error(e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', message, [], { from, to: Math.max(to, from) });
   }
   visit(doc, {
@@ -18,7 +21,13 @@ function syntaxProblems(ctx: ValidationContext): void {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(key)) ctx.error('duplicate-key', `Map keys must be unique: "${String(key)}" appears twice here (DISM would silently keep only the last one).`, [], pair.key as Node);
+        if (seen.has(key))
+          ctx.error(
+            'duplicate-key',
+            `Map keys must be unique: "${String(key)}" appears twice here (DISM would silently keep only the last one).`,
+            [],
+            pair.key as Node,
+          );
         seen.add(key);
       }
     },

@@ -25,11 +25,22 @@ function enumField(ctx: ValidationContext, map: Node, key: string, s: PathSegmen
   if (value === undefined) return undefined;
   if (values.includes(value)) return value;
   const suggestion = didYouMean(value, values);
-  ctx.error('enum', `${enumMessage(values)}${suggestion ? `. Did you mean '${suggestion}'?` : ''}`, [...s, key], node, suggestion ? { kind: 'set-value', label: `Use ${suggestion}`, path: [...s, key], value: suggestion } : undefined);
+  ctx.error(
+    'enum',
+    `${enumMessage(values)}${suggestion ? `. Did you mean '${suggestion}'?` : ''}`,
+    [...s, key],
+    node,
+    suggestion ? { kind: 'set-value', label: `Use ${suggestion}`, path: [...s, key], value: suggestion } : undefined,
+  );
   return undefined;
 }
 
-function validateFilters(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[], endpoint: string | undefined): void {
+function validateFilters(
+  ctx: ValidationContext,
+  pair: Pair<Node, Node | null> | undefined,
+  seg: PathSegment[],
+  endpoint: string | undefined,
+): void {
   forEachListedMapping(ctx, pair, seg, { list: 'filters', item: 'EndpointFilter', keys: KNOWN_KEYS.filter }, (item, s) => {
     const name = scalarString(required(ctx, item, 'Name', s, 'string', item));
     const valueNode = required(ctx, item, 'Value', s, 'string', item);
@@ -43,14 +54,25 @@ function validateFilters(ctx: ValidationContext, pair: Pair<Node, Node | null> |
     if (op !== 'LIST_AND_MATCH') return;
     if (endpoint !== undefined && (endpoint !== 'hltpathrates' || name !== 'path_name')) {
       const why = endpoint === 'hltpathrates' ? ` (and only with Filter Name 'path_name'; got '${name ?? ''}')` : '';
-      ctx.error('list-and-match', `LIST_AND_MATCH operation can only be used with Endpoint 'hltpathrates'. Got '${endpoint}' instead.${why}`, [...s, 'Operation'], opPair);
+      ctx.error(
+        'list-and-match',
+        `LIST_AND_MATCH operation can only be used with Endpoint 'hltpathrates'. Got '${endpoint}' instead.${why}`,
+        [...s, 'Operation'],
+        opPair,
+      );
     }
     const value = scalarString(valueNode);
     if (value !== undefined) {
       const tooLong = regexTooLongToCheck(value);
       if (tooLong) ctx.warn('regex-not-checked', `Filter Value ${tooLong}`, [...s, 'Value'], valueNode);
       const err = pythonRegexError(value);
-      if (err) ctx.error('regex', `Filter Value is not a valid regular expression (LIST_AND_MATCH compiles it): ${err}`, [...s, 'Value'], valueNode);
+      if (err)
+        ctx.error(
+          'regex',
+          `Filter Value is not a valid regular expression (LIST_AND_MATCH compiles it): ${err}`,
+          [...s, 'Value'],
+          valueNode,
+        );
     }
   });
 }

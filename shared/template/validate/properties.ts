@@ -1,7 +1,16 @@
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { findPair, isNullNode, mapItems, seqItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
-import { ALL_PROPERTY_KEYS, BASE_PROPERTY_KEYS, KNOWN_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, TAG_NAME_MAX_LENGTH, TAG_NAME_PATTERN, type ResourceTypeSpec } from '../schema';
+import {
+  ALL_PROPERTY_KEYS,
+  BASE_PROPERTY_KEYS,
+  KNOWN_KEYS,
+  NAME_MAX_LENGTH,
+  NAME_PATTERN,
+  TAG_NAME_MAX_LENGTH,
+  TAG_NAME_PATTERN,
+  type ResourceTypeSpec,
+} from '../schema';
 import { validateConditions } from './conditions';
 import type { ValidationContext } from './context';
 import { validateMetadata } from './metadata';
@@ -14,7 +23,12 @@ const TAG_NAME_RE = new RegExp(TAG_NAME_PATTERN);
 /** `module.Class`, the module possibly dotted (a package path under CodeUri). */
 export const HANDLER_RE = /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
-export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node, Node | null>, base: PathSegment[], spec: ResourceTypeSpec | undefined): void {
+export function validateProperties(
+  ctx: ValidationContext,
+  propsPair: Pair<Node, Node | null>,
+  base: PathSegment[],
+  spec: ResourceTypeSpec | undefined,
+): void {
   const props = propsPair.value as Node;
   const known = spec ? [...BASE_PROPERTY_KEYS, ...spec.accepted] : ALL_PROPERTY_KEYS;
   ctx.unknownKeys((props as { items: Pair[] }).items, base, known, (key) =>
@@ -45,11 +59,17 @@ export function validateProperties(ctx: ValidationContext, propsPair: Pair<Node,
     const handler = findPair(props, 'Handler');
     const handlerValue = scalarString(handler?.value);
     if (spec.accepted.includes('Handler') && handlerValue !== undefined && !HANDLER_RE.test(handlerValue)) {
-      ctx.error('handler-format', `Handler "${handlerValue}" must be 'module.Class': the file CodeUri/module.py must define class Class.`, [...base, 'Handler'], handler?.value);
+      ctx.error(
+        'handler-format',
+        `Handler "${handlerValue}" must be 'module.Class': the file CodeUri/module.py must define class Class.`,
+        [...base, 'Handler'],
+        handler?.value,
+      );
     }
   }
 
-  const typesOk = !kindError('bool', builtin) && [anomaly, flagging, metric].every((n, i) => !n || !kindError(i === 0 ? 'number' : 'string', n));
+  const typesOk =
+    !kindError('bool', builtin) && [anomaly, flagging, metric].every((n, i) => !n || !kindError(i === 0 ? 'number' : 'string', n));
   if (builtin !== undefined && typesOk) validateThreshold(ctx, props, base, { builtin, anomaly, flagging, metric });
   if (outputsOk) validateOutputKeys(ctx, props, base, flagging, metric);
 }
@@ -58,16 +78,35 @@ function validateName(ctx: ValidationContext, node: YNode, seg: PathSegment[]): 
   const name = scalarString(node);
   if (name === undefined) return;
   if (name.length > NAME_MAX_LENGTH) {
-    ctx.error('name-length', `String should have at most ${NAME_MAX_LENGTH} characters (got ${name.length}): DISM composes the service name {stage}-{workspace}-{Name}-{version}, limited to 63 characters.`, seg, node);
+    ctx.error(
+      'name-length',
+      `String should have at most ${NAME_MAX_LENGTH} characters (got ${name.length}): DISM composes the service name {stage}-{workspace}-{Name}-{version}, limited to 63 characters.`,
+      seg,
+      node,
+    );
   }
   if (!NAME_RE.test(name)) {
-    ctx.error('name-format', `String violates RFC 1123 subdomain naming conventions. Validation is done by ${NAME_PATTERN}`, seg, node, suggestName(name, seg));
+    ctx.error(
+      'name-format',
+      `String violates RFC 1123 subdomain naming conventions. Validation is done by ${NAME_PATTERN}`,
+      seg,
+      node,
+      suggestName(name, seg),
+    );
   }
 }
 
 function suggestName(name: string, seg: PathSegment[]) {
-  const fixed = name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').replace(/-{2,}/g, '-').slice(0, NAME_MAX_LENGTH).replace(/[-.]+$/, '');
-  return fixed && NAME_RE.test(fixed) && fixed !== name ? { kind: 'set-value' as const, label: `Use "${fixed}"`, path: seg, value: fixed } : undefined;
+  const fixed = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .replace(/-{2,}/g, '-')
+    .slice(0, NAME_MAX_LENGTH)
+    .replace(/[-.]+$/, '');
+  return fixed && NAME_RE.test(fixed) && fixed !== name
+    ? { kind: 'set-value' as const, label: `Use "${fixed}"`, path: seg, value: fixed }
+    : undefined;
 }
 
 function validateTags(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
@@ -76,8 +115,20 @@ function validateTags(ctx: ValidationContext, pair: Pair<Node, Node | null> | un
     required(ctx, item, 'Value', s, 'string', item);
     const name = scalarString(nameNode);
     if (name === undefined) return;
-    if (name.length > TAG_NAME_MAX_LENGTH) ctx.error('tag-name-length', `String should have at most ${TAG_NAME_MAX_LENGTH} characters (got ${name.length})`, [...s, 'Name'], nameNode);
-    if (!TAG_NAME_RE.test(name)) ctx.error('tag-name-format', 'String must contain only lowercase alphanumeric characters, hyphens, or underscores', [...s, 'Name'], nameNode);
+    if (name.length > TAG_NAME_MAX_LENGTH)
+      ctx.error(
+        'tag-name-length',
+        `String should have at most ${TAG_NAME_MAX_LENGTH} characters (got ${name.length})`,
+        [...s, 'Name'],
+        nameNode,
+      );
+    if (!TAG_NAME_RE.test(name))
+      ctx.error(
+        'tag-name-format',
+        'String must contain only lowercase alphanumeric characters, hyphens, or underscores',
+        [...s, 'Name'],
+        nameNode,
+      );
   });
 }
 
@@ -94,12 +145,22 @@ function validateThreshold(ctx: ValidationContext, props: Node, base: PathSegmen
   const has = (node: YNode) => node !== undefined;
   const optionA = builtin === false && has(n.anomaly) && has(n.metric);
   if (optionA && has(n.flagging)) {
-    ctx.error('threshold', 'Invalid configuration.\nFlaggingKey cannot be set if BuiltinThreshold = false', [...base, 'FlaggingKey'], n.flagging);
+    ctx.error(
+      'threshold',
+      'Invalid configuration.\nFlaggingKey cannot be set if BuiltinThreshold = false',
+      [...base, 'FlaggingKey'],
+      n.flagging,
+    );
     return;
   }
   const optionB = builtin === true && has(n.flagging);
   if (optionB && has(n.anomaly)) {
-    ctx.error('threshold', 'Invalid configuration.\nAnomalyThreshold cannot be set if BuiltinThreshold = true', [...base, 'AnomalyThreshold'], n.anomaly);
+    ctx.error(
+      'threshold',
+      'Invalid configuration.\nAnomalyThreshold cannot be set if BuiltinThreshold = true',
+      [...base, 'AnomalyThreshold'],
+      n.anomaly,
+    );
     return;
   }
   if (!optionA && !optionB) {
@@ -115,11 +176,19 @@ function validateThreshold(ctx: ValidationContext, props: Node, base: PathSegmen
 function validateOutputKeys(ctx: ValidationContext, props: Node, base: PathSegment[], flagging: YNode, metric: YNode): void {
   const outputs = findPair(props, 'OutputSignature')?.value;
   const names = seqItems(outputs).map((o) => (isMap(o) ? scalarString(findPair(o, 'Name')?.value) : undefined));
-  for (const [key, node] of [['FlaggingKey', flagging], ['MetricKey', metric]] as const) {
+  for (const [key, node] of [
+    ['FlaggingKey', flagging],
+    ['MetricKey', metric],
+  ] as const) {
     const value = scalarString(node);
     if (value !== undefined && value !== '' && !names.includes(value)) {
       const known = names.filter((x): x is string => !!x);
-      ctx.error('output-key', `${key} "${value}" not found in OutputSignature${known.length ? ` (outputs: ${known.join(', ')})` : ''}`, [...base, key], node);
+      ctx.error(
+        'output-key',
+        `${key} "${value}" not found in OutputSignature${known.length ? ` (outputs: ${known.join(', ')})` : ''}`,
+        [...base, key],
+        node,
+      );
     }
   }
 }
@@ -148,11 +217,22 @@ function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node 
       const err = kindError('string', v);
       if (err) {
         const shown = isScalar(v) ? String(v.value) : '';
-        ctx.error('type', `Input should be a valid string: Kubernetes quantities are strings, write ${key}: "${shown}"`, [...s, key], v, shown ? { kind: 'set-value', label: `Quote as "${shown}"`, path: [...s, key], value: shown } : undefined);
+        ctx.error(
+          'type',
+          `Input should be a valid string: Kubernetes quantities are strings, write ${key}: "${shown}"`,
+          [...s, key],
+          v,
+          shown ? { kind: 'set-value', label: `Quote as "${shown}"`, path: [...s, key], value: shown } : undefined,
+        );
       }
     }
     if (findPair(p.value, 'gpu') && findPair(p.value, 'nvidia.com/gpu')) {
-      ctx.warn('gpu-alias', 'gpu and nvidia.com/gpu are the same setting (nvidia.com/gpu is an alias); keep one.', [...s, 'nvidia.com/gpu'], findPair(p.value, 'nvidia.com/gpu'));
+      ctx.warn(
+        'gpu-alias',
+        'gpu and nvidia.com/gpu are the same setting (nvidia.com/gpu is an alias); keep one.',
+        [...s, 'nvidia.com/gpu'],
+        findPair(p.value, 'nvidia.com/gpu'),
+      );
     }
   }
 }

@@ -11,7 +11,13 @@ import { enumMessage, kindError, scalarString } from './values';
 type SignatureKind = 'InputSignature' | 'OutputSignature' | 'Attributes';
 
 /** Validate a required signature list in `parent`; true when it is a list DISM can read. */
-export function validateSignatures(ctx: ValidationContext, parent: Node, parentPair: Pair | Node, base: PathSegment[], key: SignatureKind): boolean {
+export function validateSignatures(
+  ctx: ValidationContext,
+  parent: Node,
+  parentPair: Pair | Node,
+  base: PathSegment[],
+  key: SignatureKind,
+): boolean {
   const pair = isMap(parent) ? findPair(parent, key) : undefined;
   const seg = [...base, key];
   if (!pair) {
@@ -19,22 +25,39 @@ export function validateSignatures(ctx: ValidationContext, parent: Node, parentP
     return false;
   }
   if (!isSeq(pair.value)) {
-    ctx.error('type', `Input should be a valid list: ${key} lists the ${key === 'OutputSignature' ? 'model outputs' : key === 'Attributes' ? 'attributes to fetch' : 'monitoring elements the model reads'}.`, seg, pair.value ?? pair);
+    ctx.error(
+      'type',
+      `Input should be a valid list: ${key} lists the ${key === 'OutputSignature' ? 'model outputs' : key === 'Attributes' ? 'attributes to fetch' : 'monitoring elements the model reads'}.`,
+      seg,
+      pair.value ?? pair,
+    );
     return false;
   }
   const seen = new Map<string, number>();
   seqItems(pair.value).forEach((item, i) => {
     const s = [...seg, i];
     if (!isMap(item)) {
-      ctx.error('type', `Input should be a valid dictionary or instance of ${key === 'InputSignature' ? 'InputSignature' : key === 'OutputSignature' ? 'OutputSignature' : 'BaseSignature'}`, s, item ?? pair.value);
+      ctx.error(
+        'type',
+        `Input should be a valid dictionary or instance of ${key === 'InputSignature' ? 'InputSignature' : key === 'OutputSignature' ? 'OutputSignature' : 'BaseSignature'}`,
+        s,
+        item ?? pair.value,
+      );
       return;
     }
-    const known = key === 'InputSignature' ? KNOWN_KEYS.inputSignature : key === 'OutputSignature' ? KNOWN_KEYS.outputSignature : KNOWN_KEYS.attribute;
+    const known =
+      key === 'InputSignature' ? KNOWN_KEYS.inputSignature : key === 'OutputSignature' ? KNOWN_KEYS.outputSignature : KNOWN_KEYS.attribute;
     ctx.unknownKeys(item.items as Pair[], s, known);
     const nameNode = required(ctx, item, 'Name', s, 'string', item);
     const name = scalarString(nameNode);
     if (name !== undefined) {
-      if (seen.has(name)) ctx.warn('duplicate-name', `Duplicate ${key} name "${name}" (also entry ${seen.get(name)}): names must be unique.`, [...s, 'Name'], nameNode);
+      if (seen.has(name))
+        ctx.warn(
+          'duplicate-name',
+          `Duplicate ${key} name "${name}" (also entry ${seen.get(name)}): names must be unique.`,
+          [...s, 'Name'],
+          nameNode,
+        );
       else seen.set(name, i);
     }
     let me: string | undefined;
@@ -52,14 +75,26 @@ function validateDataType(ctx: ValidationContext, item: Node, s: PathSegment[]):
   const seg = [...s, 'DataType'];
   const stripped = modernDataType(value);
   if (stripped) {
-    ctx.warn('legacy-datatype', `Legacy DataType "${value}" (the spelling older DISM required): DISM reads it as ${stripped}; write ${stripped}.`, seg, node, {
-      kind: 'migrate-legacy-datatypes',
-      label: 'Migrate all TYPE_* data types',
-    });
+    ctx.warn(
+      'legacy-datatype',
+      `Legacy DataType "${value}" (the spelling older DISM required): DISM reads it as ${stripped}; write ${stripped}.`,
+      seg,
+      node,
+      {
+        kind: 'migrate-legacy-datatypes',
+        label: 'Migrate all TYPE_* data types',
+      },
+    );
     return;
   }
   const suggestion = didYouMean(value.toUpperCase().replace(/^TYPE_/, ''), DATA_TYPES);
-  ctx.error('datatype', `${enumMessage(DATA_TYPES)}${suggestion ? `. Did you mean ${suggestion}?` : ''}`, seg, node, suggestion ? { kind: 'set-value', label: `Use ${suggestion}`, path: seg, value: suggestion } : undefined);
+  ctx.error(
+    'datatype',
+    `${enumMessage(DATA_TYPES)}${suggestion ? `. Did you mean ${suggestion}?` : ''}`,
+    seg,
+    node,
+    suggestion ? { kind: 'set-value', label: `Use ${suggestion}`, path: seg, value: suggestion } : undefined,
+  );
 }
 
 function validateDims(ctx: ValidationContext, item: Node, s: PathSegment[], key: SignatureKind, me: string | undefined): void {
@@ -87,20 +122,46 @@ function validateDims(ctx: ValidationContext, item: Node, s: PathSegment[], key:
     ctx.warn('dims-rank', 'Dims is empty: give the batch dimension -1 followed by the shape, e.g. [-1, 58, 72].', seg, pair.value);
     return;
   }
-  if (dims[0] !== -1) ctx.warn('dims-batch', `Dims should start with -1, the batch dimension (one entry per lumisection); got ${dims[0]}.`, [...seg, 0], seqItems(pair.value)[0]);
+  if (dims[0] !== -1)
+    ctx.warn(
+      'dims-batch',
+      `Dims should start with -1, the batch dimension (one entry per lumisection); got ${dims[0]}.`,
+      [...seg, 0],
+      seqItems(pair.value)[0],
+    );
   dims.slice(1).forEach((d, j) => {
-    if (d <= 0 && d !== -1) ctx.warn('dims-size', `Dims entry ${d} after the batch dimension must be a positive size.`, [...seg, j + 1], seqItems(pair.value)[j + 1]);
+    if (d <= 0 && d !== -1)
+      ctx.warn(
+        'dims-size',
+        `Dims entry ${d} after the batch dimension must be a positive size.`,
+        [...seg, j + 1],
+        seqItems(pair.value)[j + 1],
+      );
   });
   if (key !== 'InputSignature') return;
   const shape = dims.slice(1);
   if (dims[0] === -1 && (shape.length < 1 || shape.length > 2)) {
-    ctx.warn('dims-rank', `Dims [${dims.join(', ')}] has ${shape.length} dimension(s) after the batch; a monitoring element is a 1D or 2D histogram: [-1, nx] or [-1, nx, ny].`, seg, pair.value);
+    ctx.warn(
+      'dims-rank',
+      `Dims [${dims.join(', ')}] has ${shape.length} dimension(s) after the batch; a monitoring element is a 1D or 2D histogram: [-1, nx] or [-1, nx, ny].`,
+      seg,
+      pair.value,
+    );
   }
   const known = me ? KNOWN_ME_SHAPES[me] : undefined;
   if (known && dims[0] === -1 && (shape.length !== 2 || shape[0] !== known[0] || shape[1] !== known[1])) {
-    ctx.warn('dims-me-shape', `${(me ?? '').split('/').pop()} is a ${known[0]}×${known[1]} histogram, so Dims should be [-1, ${known[0]}, ${known[1]}]; got [${dims.join(', ')}].`, seg, pair.value, {
-      kind: 'set-value', label: `Set Dims to [-1, ${known[0]}, ${known[1]}]`, path: seg, value: [-1, known[0], known[1]],
-    });
+    ctx.warn(
+      'dims-me-shape',
+      `${(me ?? '').split('/').pop()} is a ${known[0]}×${known[1]} histogram, so Dims should be [-1, ${known[0]}, ${known[1]}]; got [${dims.join(', ')}].`,
+      seg,
+      pair.value,
+      {
+        kind: 'set-value',
+        label: `Set Dims to [-1, ${known[0]}, ${known[1]}]`,
+        path: seg,
+        value: [-1, known[0], known[1]],
+      },
+    );
   }
 }
 

@@ -1,7 +1,16 @@
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { findPair, isNullNode, mapItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
-import { KNOWN_KEYS, RESOURCE_KEY_PATTERN, SUPER_TYPE, FRAMEWORKS, MODEL_TYPES, SUPPORTED_TYPES, TEMPLATE_FORMAT_VERSION, resourceTypeSpec } from '../schema';
+import {
+  KNOWN_KEYS,
+  RESOURCE_KEY_PATTERN,
+  SUPER_TYPE,
+  FRAMEWORKS,
+  MODEL_TYPES,
+  SUPPORTED_TYPES,
+  TEMPLATE_FORMAT_VERSION,
+  resourceTypeSpec,
+} from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
 import { validateProperties } from './properties';
@@ -13,11 +22,19 @@ const RESOURCE_KEY_RE = new RegExp(RESOURCE_KEY_PATTERN);
 export function validateRoot(ctx: ValidationContext): void {
   const root = ctx.parsed.doc.contents as YNode;
   if (isNullNode(root)) {
-    ctx.error('empty-template', 'The template is empty: it needs TemplateFormatVersion, Description and Resources.', [], { from: 0, to: 0 });
+    ctx.error('empty-template', 'The template is empty: it needs TemplateFormatVersion, Description and Resources.', [], {
+      from: 0,
+      to: 0,
+    });
     return;
   }
   if (!isMap(root)) {
-    ctx.error('root-not-mapping', 'Input should be a valid dictionary: the template must be a mapping with TemplateFormatVersion, Description and Resources.', [], root);
+    ctx.error(
+      'root-not-mapping',
+      'Input should be a valid dictionary: the template must be a mapping with TemplateFormatVersion, Description and Resources.',
+      [],
+      root,
+    );
     return;
   }
   ctx.unknownKeys(root.items as Pair[], [], KNOWN_KEYS.top);
@@ -25,23 +42,43 @@ export function validateRoot(ctx: ValidationContext): void {
   required(ctx, root, 'Description', [], 'string', root);
   const resources = findPair(root, 'Resources');
   if (!resources) {
-    ctx.error('required', 'Field required: the template needs a Resources mapping (ResourceKey → resource).', ['Resources'], root.items[0] ?? root);
+    ctx.error(
+      'required',
+      'Field required: the template needs a Resources mapping (ResourceKey → resource).',
+      ['Resources'],
+      root.items[0] ?? root,
+    );
     return;
   }
   if (!isMap(resources.value)) {
-    ctx.error('type', 'Input should be a valid dictionary: Resources maps each ResourceKey to a resource.', ['Resources'], resources.value ?? resources);
+    ctx.error(
+      'type',
+      'Input should be a valid dictionary: Resources maps each ResourceKey to a resource.',
+      ['Resources'],
+      resources.value ?? resources,
+    );
     return;
   }
-  if (resources.value.items.length === 0) ctx.error('no-resources', 'Resources is empty: declare at least one resource.', ['Resources'], resources);
+  if (resources.value.items.length === 0)
+    ctx.error('no-resources', 'Resources is empty: declare at least one resource.', ['Resources'], resources);
   for (const pair of mapItems(resources.value)) validateResource(ctx, pair);
 }
 
 function validateFormatVersion(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, root: Node): void {
   const seg = ['TemplateFormatVersion'];
   if (!pair) {
-    ctx.error('required', `Field required: add TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}" (quoted).`, seg, (root as { items?: Pair[] }).items?.[0] ?? root, {
-      kind: 'set-value', label: `Set to "${TEMPLATE_FORMAT_VERSION}"`, path: seg, value: TEMPLATE_FORMAT_VERSION,
-    });
+    ctx.error(
+      'required',
+      `Field required: add TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}" (quoted).`,
+      seg,
+      (root as { items?: Pair[] }).items?.[0] ?? root,
+      {
+        kind: 'set-value',
+        label: `Set to "${TEMPLATE_FORMAT_VERSION}"`,
+        path: seg,
+        value: TEMPLATE_FORMAT_VERSION,
+      },
+    );
     return;
   }
   const node = pair.value;
@@ -51,10 +88,22 @@ function validateFormatVersion(ctx: ValidationContext, pair: Pair<Node, Node | n
   if (value instanceof Date) {
     const d = value.toISOString().slice(0, 10);
     const pyDate = `datetime.date(${value.getUTCFullYear()}, ${value.getUTCMonth() + 1}, ${value.getUTCDate()})`;
-    ctx.error('format-version', `${pyDate} is not a valid TemplateFormatVersion: unquoted, YAML reads ${d} as a date. Write it quoted: TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}".`, seg, node, fix);
+    ctx.error(
+      'format-version',
+      `${pyDate} is not a valid TemplateFormatVersion: unquoted, YAML reads ${d} as a date. Write it quoted: TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}".`,
+      seg,
+      node,
+      fix,
+    );
     return;
   }
-  ctx.error('format-version', `'${String(value)}' is not a valid TemplateFormatVersion. The supported version is "${TEMPLATE_FORMAT_VERSION}".`, seg, node ?? pair, fix);
+  ctx.error(
+    'format-version',
+    `'${String(value)}' is not a valid TemplateFormatVersion. The supported version is "${TEMPLATE_FORMAT_VERSION}".`,
+    seg,
+    node ?? pair,
+    fix,
+  );
 }
 
 function validateResource(ctx: ValidationContext, pair: Pair<Node, Node | null>): void {
@@ -85,7 +134,12 @@ function validateResource(ctx: ValidationContext, pair: Pair<Node, Node | null>)
     return;
   }
   if (!isMap(propsPair.value)) {
-    ctx.error('type', 'Input should be a valid dictionary: Properties holds the model settings.', [...base, 'Properties'], propsPair.value ?? propsPair);
+    ctx.error(
+      'type',
+      'Input should be a valid dictionary: Properties holds the model settings.',
+      [...base, 'Properties'],
+      propsPair.value ?? propsPair,
+    );
     return;
   }
   validateProperties(ctx, propsPair, [...base, 'Properties'], typeOk ? resourceTypeSpec(type) : undefined);
@@ -104,7 +158,13 @@ function validateType(ctx: ValidationContext, type: string, seg: PathSegment[], 
   if (!SUPPORTED_TYPES.includes(type)) {
     const [sup, fw, model] = parts;
     const detail =
-      sup !== SUPER_TYPE ? ` (unsupported SuperType: ${sup})` : !(FRAMEWORKS as readonly string[]).includes(fw) ? ` (unsupported ServingFramework: ${fw})` : !(MODEL_TYPES as readonly string[]).includes(model) ? ` (unsupported ModelType: ${model})` : '';
+      sup !== SUPER_TYPE
+        ? ` (unsupported SuperType: ${sup})`
+        : !(FRAMEWORKS as readonly string[]).includes(fw)
+          ? ` (unsupported ServingFramework: ${fw})`
+          : !(MODEL_TYPES as readonly string[]).includes(model)
+            ? ` (unsupported ModelType: ${model})`
+            : '';
     ctx.error('type-unsupported', `Resource of type ${type} is not supported.${detail}${hint}`, seg, node, fix);
     return false;
   }

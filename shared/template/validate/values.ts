@@ -20,27 +20,39 @@ export function kindError(kind: ValueKind, node: YNode): string | undefined {
     case 'string':
       if (typeof v === 'string') return undefined;
       if (v instanceof Date) return 'Input should be a valid string (YAML reads this unquoted value as a date: put it in quotes)';
-      if (typeof v === 'number' || typeof v === 'boolean') return `Input should be a valid string (YAML reads ${sourceOf(node)} as a ${typeof v}: put it in quotes)`;
+      if (typeof v === 'number' || typeof v === 'boolean')
+        return `Input should be a valid string (YAML reads ${sourceOf(node)} as a ${typeof v}: put it in quotes)`;
       return v === null ? 'Input should be a valid string (the value is empty)' : 'Input should be a valid string';
     case 'int':
       if (typeof v === 'boolean') return undefined;
-      if (typeof v === 'number') return Number.isInteger(v) ? undefined : 'Input should be a valid integer, got a number with a fractional part';
-      if (typeof v === 'string') return /^\s*[+-]?\d+\s*$/.test(v) ? undefined : 'Input should be a valid integer, unable to parse string as an integer';
+      if (typeof v === 'number')
+        return Number.isInteger(v) ? undefined : 'Input should be a valid integer, got a number with a fractional part';
+      if (typeof v === 'string')
+        return /^\s*[+-]?\d+\s*$/.test(v) ? undefined : 'Input should be a valid integer, unable to parse string as an integer';
       return v === null ? 'Input should be a valid integer (the value is empty)' : 'Input should be a valid integer';
     case 'number':
       if (typeof v === 'number' || typeof v === 'boolean') return undefined;
-      if (typeof v === 'string') return isNumericString(v) ? undefined : 'Input should be a valid number, unable to parse string as a number';
+      if (typeof v === 'string')
+        return isNumericString(v) ? undefined : 'Input should be a valid number, unable to parse string as a number';
       return v === null ? 'Input should be a valid number (the value is empty)' : 'Input should be a valid number';
     case 'bool':
       if (typeof v === 'boolean') return undefined;
       if (typeof v === 'number') return v === 0 || v === 1 ? undefined : 'Input should be a valid boolean, unable to interpret input';
-      if (typeof v === 'string') return TRUE_STRINGS.includes(v.toLowerCase()) || FALSE_STRINGS.includes(v.toLowerCase()) ? undefined : 'Input should be a valid boolean, unable to interpret input';
+      if (typeof v === 'string')
+        return TRUE_STRINGS.includes(v.toLowerCase()) || FALSE_STRINGS.includes(v.toLowerCase())
+          ? undefined
+          : 'Input should be a valid boolean, unable to interpret input';
       return v === null ? 'Input should be a valid boolean (the value is empty)' : 'Input should be a valid boolean';
   }
 }
 
 function expectation(kind: ValueKind): string {
-  return { string: 'Input should be a valid string', int: 'Input should be a valid integer', number: 'Input should be a valid number', bool: 'Input should be a valid boolean' }[kind];
+  return {
+    string: 'Input should be a valid string',
+    int: 'Input should be a valid integer',
+    number: 'Input should be a valid number',
+    bool: 'Input should be a valid boolean',
+  }[kind];
 }
 
 function sourceOf(node: YNode): string {

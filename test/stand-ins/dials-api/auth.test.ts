@@ -39,7 +39,10 @@ describe('device authorization flow', () => {
     // the page the verification URL opens, and its approve button
     const page = await fetch(device.verification_uri_complete);
     expect(await page.text()).toContain('TEST STAND-IN');
-    const approve = await fetch(`${s.url}auth/realms/cern/device`, { method: 'POST', body: new URLSearchParams({ user_code: verification.searchParams.get('user_code')!, action: 'approve' }) });
+    const approve = await fetch(`${s.url}auth/realms/cern/device`, {
+      method: 'POST',
+      body: new URLSearchParams({ user_code: verification.searchParams.get('user_code')!, action: 'approve' }),
+    });
     expect(await approve.text()).toContain('Device login successful');
 
     const token = await poll(s, device.device_code);
@@ -98,11 +101,15 @@ describe('device authorization flow', () => {
     expect((await poll(s, device_code)).status).toBe(200);
   });
 
-  it('a missing device_code is Django\'s plain-text 400; bad JSON is DRF\'s parse error', async () => {
+  it("a missing device_code is Django's plain-text 400; bad JSON is DRF's parse error", async () => {
     s = await standIn();
     const r = await call(s, 'auth/device-token/', { auth: null, body: {} });
     expect([r.status, r.text]).toEqual([400, "Attribute 'device_code' not found in request body."]);
-    const bad = await fetch(`${s.apiUrl}auth/device-token/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{oops' });
+    const bad = await fetch(`${s.apiUrl}auth/device-token/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{oops',
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).detail).toMatch(/^JSON parse error/);
     expect((await call(s, 'auth/device-token/', { auth: null })).json).toEqual({ detail: 'Method "GET" not allowed.' });
@@ -136,7 +143,7 @@ describe('access and refresh tokens', () => {
     expect((await call(s, 'run/', { auth: fresh.json.access_token })).status).toBe(200);
   });
 
-  it('a refused refresh token is an unhandled Keycloak error in DIALS: Django\'s 500 page; a missing one is a text 400', async () => {
+  it("a refused refresh token is an unhandled Keycloak error in DIALS: Django's 500 page; a missing one is a text 400", async () => {
     s = await standIn({ refreshTokenLifetimeS: 50 });
     const start = Math.floor(Date.now() / 1000) * 1000;
     let now = start;
@@ -155,15 +162,23 @@ describe('access and refresh tokens', () => {
     expect([missing.status, missing.text]).toEqual([400, "Attribute 'refresh_token' not found in request body."]);
   });
 
-  it('every authentication failure is 403 with DIALS\'s detail and code', async () => {
+  it("every authentication failure is 403 with DIALS's detail and code", async () => {
     s = await standIn();
     const other = await standIn();
     const foreign = other.auth.issueUserToken().access_token as string;
     const cases: Array<[string, Record<string, string>, object]> = [
       ['no credentials', {}, { detail: 'Authorization header not found.', code: 'authorization_not_found' }],
       ['not a JWT', { Authorization: 'Bearer 123456789' }, { detail: 'Token is invalid or expired', code: 'token_not_valid' }],
-      ['another instance\'s token', { Authorization: `Bearer ${foreign}` }, { detail: 'Found and invalid jws signature while decoding the access token.', code: 'access_token_invalid_jws_signature' }],
-      ['a refresh token as access token', { Authorization: `Bearer ${s.auth.issueUserToken().refresh_token}` }, { detail: 'Unexpected error validating token.', code: 'access_token_unexpected_error' }],
+      [
+        "another instance's token",
+        { Authorization: `Bearer ${foreign}` },
+        { detail: 'Found and invalid jws signature while decoding the access token.', code: 'access_token_invalid_jws_signature' },
+      ],
+      [
+        'a refresh token as access token',
+        { Authorization: `Bearer ${s.auth.issueUserToken().refresh_token}` },
+        { detail: 'Unexpected error validating token.', code: 'access_token_unexpected_error' },
+      ],
       ['wrong secret key', { 'X-CLIENT-SECRET': '123456789' }, { detail: 'Token is invalid or expired', code: 'token_not_valid' }],
     ];
     for (const [what, headers, body] of cases) {
@@ -180,8 +195,17 @@ describe('client secret key (cmsdials.auth.secret_key: X-CLIENT-SECRET)', () => 
     s = await standIn({ secretKeys: { 'ci-key': 'ci-client' } });
     expect(s.secretKey).toBe('ci-key');
     expect((await call(s, 'dataset-index/', { auth: null, headers: { 'X-CLIENT-SECRET': 'ci-key' } })).status).toBe(200);
-    expect((await call(s, 'dataset-index/', { auth: null, headers: { 'X-CLIENT-SECRET': 'ci-key', Authorization: 'Bearer nonsense' } })).status).toBe(200);
-    expect((await call(s, 'dataset-index/', { auth: null, headers: { 'X-CLIENT-SECRET': 'nope', Authorization: `Bearer ${s.auth.issueUserToken().access_token}` } })).status).toBe(403);
+    expect(
+      (await call(s, 'dataset-index/', { auth: null, headers: { 'X-CLIENT-SECRET': 'ci-key', Authorization: 'Bearer nonsense' } })).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(s, 'dataset-index/', {
+          auth: null,
+          headers: { 'X-CLIENT-SECRET': 'nope', Authorization: `Bearer ${s.auth.issueUserToken().access_token}` },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('secrets never reach the request log', async () => {
@@ -200,7 +224,7 @@ describe('client secret key (cmsdials.auth.secret_key: X-CLIENT-SECRET)', () => 
 });
 
 describe('workspaces', () => {
-  it('the Workspace header picks the database; an unknown one is 404; without it the user\'s e-group decides', async () => {
+  it("the Workspace header picks the database; an unknown one is 404; without it the user's e-group decides", async () => {
     s = await standIn({ user: { cernRoles: ['cms-dqm-runregistry-offline-csc-certifiers'] } });
     const token = s.auth.issueUserToken().access_token as string;
     const mesOf = async (opts: { workspace?: string }) => (await call(s, 'mes/', { auth: token, ...opts })).json.map((m: any) => m.me);
@@ -210,7 +234,9 @@ describe('workspaces', () => {
     expect(await mesOf({ workspace: 'hcal' })).toEqual([]);
     const unknown = await call(s, 'mes/', { auth: token, workspace: 'pixel' });
     expect([unknown.status, unknown.json]).toEqual([404, { detail: "Workspace 'pixel' not found" }]);
-    expect((await call(s, 'auth/workspaces/', { auth: token })).json).toEqual({ workspaces: ['csc', 'ecal', 'egamma', 'hcal', 'jetmet', 'muon_staging', 'tracker'] });
+    expect((await call(s, 'auth/workspaces/', { auth: token })).json).toEqual({
+      workspaces: ['csc', 'ecal', 'egamma', 'hcal', 'jetmet', 'muon_staging', 'tracker'],
+    });
     // secret-key clients carry no e-groups: the default workspace
     expect((await call(s, 'auth/user-default-workspace/')).json).toEqual({ workspace: 'tracker' });
     expect(s.requests.filter((r) => r.routeId === 'mes:list').map((r) => r.workspace)).toEqual(['csc', 'tracker', 'hcal', 'pixel']);

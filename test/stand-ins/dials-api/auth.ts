@@ -80,7 +80,12 @@ export class AuthServer {
     this.pollIntervalS = opts.pollIntervalS ?? 5;
     this.autoApproveAfterPolls = opts.autoApproveAfterPolls ?? 0;
     this.secretKeys = opts.secretKeys ?? { [DEFAULT_SECRET_KEY]: 'cms-dials-stand-in-api-client' };
-    this.user = { username: 'standin', name: 'Stand-in Physicist', cernRoles: ['cms-dqm-runregistry-offline-tracker-certifiers'], ...opts.user };
+    this.user = {
+      username: 'standin',
+      name: 'Stand-in Physicist',
+      cernRoles: ['cms-dqm-runregistry-offline-tracker-certifiers'],
+      ...opts.user,
+    };
   }
 
   now(): number {
@@ -93,9 +98,20 @@ export class AuthServer {
     const letters = 'BCDFGHJKLMNPQRSTVWXZ';
     const bytes = randomBytes(8);
     const userCode = [...bytes].map((b, i) => letters[b % letters.length] + (i === 3 ? '-' : '')).join('');
-    const device: Device = { deviceCode: randomUUID() + randomUUID(), userCode, expiresAt: this.now() + this.deviceTtlS * 1000, state: 'pending', lastPollAt: null, pendingPolls: 0 };
+    const device: Device = {
+      deviceCode: randomUUID() + randomUUID(),
+      userCode,
+      expiresAt: this.now() + this.deviceTtlS * 1000,
+      state: 'pending',
+      lastPollAt: null,
+      pendingPolls: 0,
+    };
     this.devices.set(device.deviceCode, device);
-    return { device_code: device.deviceCode, verification_uri_complete: `${baseUrl}/auth/realms/cern/device?user_code=${userCode}`, expires_in: this.deviceTtlS };
+    return {
+      device_code: device.deviceCode,
+      verification_uri_complete: `${baseUrl}/auth/realms/cern/device?user_code=${userCode}`,
+      expires_in: this.deviceTtlS,
+    };
   }
 
   /** POST auth/device-token/: the token, or Keycloak's refusal as DIALS relays it. */
@@ -122,13 +138,20 @@ export class AuthServer {
 
   /** Devices waiting for the user, newest last. */
   pendingDevices(): Array<{ userCode: string; deviceCode: string; expiresAt: number }> {
-    return [...this.devices.values()].filter((d) => d.state === 'pending').map((d) => ({ userCode: d.userCode, deviceCode: d.deviceCode, expiresAt: d.expiresAt }));
+    return [...this.devices.values()]
+      .filter((d) => d.state === 'pending')
+      .map((d) => ({ userCode: d.userCode, deviceCode: d.deviceCode, expiresAt: d.expiresAt }));
   }
 
   private findDevice(userCode?: string): Device {
     const all = [...this.devices.values()].filter((d) => d.state === 'pending');
     const d = userCode === undefined ? all[all.length - 1] : all.find((x) => x.userCode === userCode.toUpperCase());
-    if (!d) throw new Error(userCode === undefined ? 'DIALS stand-in: no device is waiting for approval' : `DIALS stand-in: no pending device with user code ${userCode}`);
+    if (!d)
+      throw new Error(
+        userCode === undefined
+          ? 'DIALS stand-in: no device is waiting for approval'
+          : `DIALS stand-in: no pending device with user code ${userCode}`,
+      );
     return d;
   }
 
@@ -181,11 +204,36 @@ export class AuthServer {
     const accessJti = randomUUID();
     const refreshJti = randomUUID();
     const common = { iat, iss: 'https://auth.cern.ch/auth/realms/cern', sub: p.subject, sid: session, azp: TOKEN_AUDIENCE };
-    const access = this.sign({ ...common, exp: iat + this.accessTtlS, jti: accessJti, aud: TOKEN_AUDIENCE, typ: 'Bearer', cern_roles: p.cernRoles, preferred_username: p.subject, name: p.kind === 'user' ? this.user.name : p.subject, scope: 'openid profile email' });
-    const refresh = this.sign({ ...common, exp: iat + this.refreshTtlS, jti: refreshJti, aud: 'https://auth.cern.ch/auth/realms/cern', typ: 'Refresh', cern_roles: p.cernRoles });
+    const access = this.sign({
+      ...common,
+      exp: iat + this.accessTtlS,
+      jti: accessJti,
+      aud: TOKEN_AUDIENCE,
+      typ: 'Bearer',
+      cern_roles: p.cernRoles,
+      preferred_username: p.subject,
+      name: p.kind === 'user' ? this.user.name : p.subject,
+      scope: 'openid profile email',
+    });
+    const refresh = this.sign({
+      ...common,
+      exp: iat + this.refreshTtlS,
+      jti: refreshJti,
+      aud: 'https://auth.cern.ch/auth/realms/cern',
+      typ: 'Refresh',
+      cern_roles: p.cernRoles,
+    });
     this.issuedAccess.add(accessJti);
     this.issuedRefresh.add(refreshJti);
-    return { access_token: access, expires_in: this.accessTtlS, refresh_expires_in: this.refreshTtlS, refresh_token: refresh, token_type: 'Bearer', session_state: session, scope: 'openid profile email' };
+    return {
+      access_token: access,
+      expires_in: this.accessTtlS,
+      refresh_expires_in: this.refreshTtlS,
+      refresh_token: refresh,
+      token_type: 'Bearer',
+      session_state: session,
+      scope: 'openid profile email',
+    };
   }
 
   /** A signed-in user's token without going through the device flow (test shortcut). */
@@ -239,9 +287,12 @@ export class AuthServer {
       throw drfError(403, 'Found and invalid jws signature while decoding the access token.', 'access_token_invalid_jws_signature');
     }
     const p = v.payload;
-    if (p.aud !== TOKEN_AUDIENCE || p.typ !== 'Bearer') throw drfError(403, 'Unexpected error validating token.', 'access_token_unexpected_error');
-    if (this.expiredAccess.has(p.jti) || Math.floor(this.now() / 1000) >= p.exp) throw drfError(403, 'Access token has expired.', 'access_token_expired');
-    if (typeof p.iat === 'number' && p.iat > Math.floor(this.now() / 1000) + 1) throw drfError(403, 'Access token not yet valid.', 'access_token_not_yet_valid');
+    if (p.aud !== TOKEN_AUDIENCE || p.typ !== 'Bearer')
+      throw drfError(403, 'Unexpected error validating token.', 'access_token_unexpected_error');
+    if (this.expiredAccess.has(p.jti) || Math.floor(this.now() / 1000) >= p.exp)
+      throw drfError(403, 'Access token has expired.', 'access_token_expired');
+    if (typeof p.iat === 'number' && p.iat > Math.floor(this.now() / 1000) + 1)
+      throw drfError(403, 'Access token not yet valid.', 'access_token_not_yet_valid');
     return { kind: 'user', subject: String(p.sub), cernRoles: Array.isArray(p.cern_roles) ? p.cern_roles : [] };
   }
 
@@ -249,7 +300,9 @@ export class AuthServer {
 
   approvalPage(userCode: string | null, message?: string): string {
     const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-    const pending = userCode ? [...this.devices.values()].find((d) => d.userCode === userCode.toUpperCase() && d.state === 'pending') : undefined;
+    const pending = userCode
+      ? [...this.devices.values()].find((d) => d.userCode === userCode.toUpperCase() && d.state === 'pending')
+      : undefined;
     const form = pending
       ? `<p>Sign in to DIALS as <b>${esc(this.user.name)}</b> (${esc(this.user.username)}) on this device? Code <code>${esc(pending.userCode)}</code>.</p>
 <form method="post"><input type="hidden" name="user_code" value="${esc(pending.userCode)}"><button name="action" value="approve">Yes, sign in</button> <button name="action" value="deny">No</button></form>`
@@ -267,7 +320,10 @@ ${message ? `<p id="result">${esc(message)}</p>` : form}
     try {
       if (action === 'approve') this.approve(userCode);
       else this.deny(userCode);
-      return this.approvalPage(null, action === 'approve' ? 'Device login successful. You can close this page and return to the application.' : 'Sign-in refused.');
+      return this.approvalPage(
+        null,
+        action === 'approve' ? 'Device login successful. You can close this page and return to the application.' : 'Sign-in refused.',
+      );
     } catch (err) {
       throw new HttpError(400, this.approvalPage(null, (err as Error).message), 'text/html; charset=utf-8');
     }

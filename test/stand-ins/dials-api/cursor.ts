@@ -110,7 +110,8 @@ export function parsePosition(position: string): number[] {
   if (!Array.isArray(list)) throw new BadPosition(`position ${position} is not a list`);
   return list.map((v) => {
     const n = typeof v === 'number' ? v : Number(String(v).trim());
-    if (typeof v === 'boolean' || v === null || String(v).trim() === '' || !Number.isFinite(n)) throw new BadPosition(`position value ${JSON.stringify(v)} is not a number`);
+    if (typeof v === 'boolean' || v === null || String(v).trim() === '' || !Number.isFinite(n))
+      throw new BadPosition(`position value ${JSON.stringify(v)} is not a number`);
     return n;
   });
 }
@@ -127,7 +128,12 @@ export interface PageOf<R extends KeyedRow> {
  * reverse order, when `reverse`), every row when `position` is null; comparing only the first
  * `position.length` key fields. `baseUrl` is the request's absolute URL.
  */
-export function paginate<R extends KeyedRow>(rows: (position: number[] | null, reverse: boolean) => Iterable<R>, cursor: Cursor | null, pageSize: number, baseUrl: string): PageOf<R> {
+export function paginate<R extends KeyedRow>(
+  rows: (position: number[] | null, reverse: boolean) => Iterable<R>,
+  cursor: Cursor | null,
+  pageSize: number,
+  baseUrl: string,
+): PageOf<R> {
   const { offset, reverse, position: currentPosition } = cursor ?? { offset: 0, reverse: false, position: null };
   const positionOf = (r: R) => pythonJsonList(r.key);
   const results: R[] = [];
@@ -220,7 +226,11 @@ export function comparePrefix(key: number[], position: number[]): number {
  * prefix), from just after (or, reversed, just before) a position. Cheap seeking: subtrees before the
  * position are skipped without being listed below their first level.
  */
-export function* walkLevels(levels: Array<(prefix: number[]) => number[]>, fullPosition: number[] | null, reverse: boolean): Generator<number[]> {
+export function* walkLevels(
+  levels: Array<(prefix: number[]) => number[]>,
+  fullPosition: number[] | null,
+  reverse: boolean,
+): Generator<number[]> {
   // DIALS zips the ordering with the position: extra position values are ignored.
   const position = fullPosition ? fullPosition.slice(0, levels.length) : null;
   function* rec(i: number, prefix: number[], bound: boolean): Generator<number[]> {

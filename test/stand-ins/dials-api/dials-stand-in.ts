@@ -17,7 +17,17 @@ import { djangoNotFound, djangoServerError, drfError, drfValidation, gatewayErro
 import { fieldSet, parseFilters, selectFields, TABLES, type Rec, type Table } from './tables';
 import { DEFAULT_WORKSPACE, PRODUCTION_WORKSPACES, World, type WorkspaceDef, type WorldOptions } from './world';
 
-export { bulkRuns, BARREL_ME_IDS, EXPRESS_2025F, PIXEL_BARREL_ME, PIXEL_MODEL_ID, PIXEL_MODEL_OLD_ID, PRODUCTION_DISAGREEMENTS, ZEROBIAS_2025F, World } from './world';
+export {
+  bulkRuns,
+  BARREL_ME_IDS,
+  EXPRESS_2025F,
+  PIXEL_BARREL_ME,
+  PIXEL_MODEL_ID,
+  PIXEL_MODEL_OLD_ID,
+  PRODUCTION_DISAGREEMENTS,
+  ZEROBIAS_2025F,
+  World,
+} from './world';
 export { DEFAULT_SECRET_KEY, TOKEN_AUDIENCE } from './auth';
 export type { Fault, FaultRule } from './faults';
 
@@ -158,7 +168,13 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
         await ctx.sendPage('[', rows.length, (i) => render(rows[i].record(wanted), i), ']');
         return;
       }
-      if (ctx.params.has('order_by')) throw new HttpError(501, JSON.stringify({ detail: 'DIALS stand-in: order_by is not implemented; DIALS orders by the primary key, which is what the stand-in does.' }));
+      if (ctx.params.has('order_by'))
+        throw new HttpError(
+          501,
+          JSON.stringify({
+            detail: 'DIALS stand-in: order_by is not implemented; DIALS orders by the primary key, which is what the stand-in does.',
+          }),
+        );
       const pageSize = pageSizeOf(ctx.params.get('page_size'));
       const token = ctx.params.get('next_token');
       let cursor: Cursor | null = null;
@@ -178,7 +194,12 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
         throw err;
       }
       const rows = page.page;
-      await ctx.sendPage(`{"next":${JSON.stringify(page.next)},"previous":${JSON.stringify(page.previous)},"results":[`, rows.length, (i) => render(rows[i].record(wanted), i), ']}');
+      await ctx.sendPage(
+        `{"next":${JSON.stringify(page.next)},"previous":${JSON.stringify(page.previous)},"results":[`,
+        rows.length,
+        (i) => render(rows[i].record(wanted), i),
+        ']}',
+      );
     },
   });
 
@@ -186,7 +207,11 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     id: `${t.resource}:get`,
     methods: ['GET'],
     authenticated: true,
-    match: new RegExp(`^${t.resource}/${Array(n).fill(idPattern === 'int' ? '(\\d+)' : '([^/.]+)').join('/')}/$`),
+    match: new RegExp(
+      `^${t.resource}/${Array(n)
+        .fill(idPattern === 'int' ? '(\\d+)' : '([^/.]+)')
+        .join('/')}/$`,
+    ),
     async handle(ctx) {
       const ws = workspaceOf(ctx);
       const ids = ctx.ids;
@@ -214,17 +239,55 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
   });
 
   const fixed = new Map<string, Route>([
-    ['auth/new-device/', { id: 'auth:new-device', methods: ['GET'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.newDevice(ctx.baseUrl))) }],
-    ['auth/device-token/', { id: 'auth:device-token', methods: ['POST'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.deviceToken(ctx.body))) }],
-    ['auth/refresh-token/', { id: 'auth:refresh-token', methods: ['POST'], authenticated: false, handle: (ctx) => ctx.send(200, JSON.stringify(auth.refresh(ctx.body))) }],
-    ['auth/workspaces/', { id: 'auth:workspaces', methods: ['GET'], authenticated: true, handle: (ctx) => ctx.send(200, JSON.stringify({ workspaces: PRODUCTION_WORKSPACES.map(([n]) => n) })) }],
+    [
+      'auth/new-device/',
+      {
+        id: 'auth:new-device',
+        methods: ['GET'],
+        authenticated: false,
+        handle: (ctx) => ctx.send(200, JSON.stringify(auth.newDevice(ctx.baseUrl))),
+      },
+    ],
+    [
+      'auth/device-token/',
+      {
+        id: 'auth:device-token',
+        methods: ['POST'],
+        authenticated: false,
+        handle: (ctx) => ctx.send(200, JSON.stringify(auth.deviceToken(ctx.body))),
+      },
+    ],
+    [
+      'auth/refresh-token/',
+      {
+        id: 'auth:refresh-token',
+        methods: ['POST'],
+        authenticated: false,
+        handle: (ctx) => ctx.send(200, JSON.stringify(auth.refresh(ctx.body))),
+      },
+    ],
+    [
+      'auth/workspaces/',
+      {
+        id: 'auth:workspaces',
+        methods: ['GET'],
+        authenticated: true,
+        handle: (ctx) => ctx.send(200, JSON.stringify({ workspaces: PRODUCTION_WORKSPACES.map(([n]) => n) })),
+      },
+    ],
     [
       'auth/user-default-workspace/',
       {
         id: 'auth:user-default-workspace',
         methods: ['GET'],
         authenticated: true,
-        handle: (ctx) => ctx.send(200, JSON.stringify({ workspace: PRODUCTION_WORKSPACES.find(([, g]) => (ctx.principal?.cernRoles ?? []).includes(g))?.[0] ?? DEFAULT_WORKSPACE })),
+        handle: (ctx) =>
+          ctx.send(
+            200,
+            JSON.stringify({
+              workspace: PRODUCTION_WORKSPACES.find(([, g]) => (ctx.principal?.cernRoles ?? []).includes(g))?.[0] ?? DEFAULT_WORKSPACE,
+            }),
+          ),
       },
     ],
     ...Object.values(TABLES).map((t) => [`${t.resource}/`, listRoute(t)] as [string, Route]),
@@ -250,7 +313,10 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
             for (const p of preds.filter((x) => x.run === run)) {
               const m = ws.models.find((x) => x.modelId === p.modelId);
               if (!m) throw djangoServerError(); // models[model_id] KeyError
-              byLs.set(p.ls, [...(byLs.get(p.ls) ?? []), `{"model_id":${p.modelId},"me_id":${p.meId},"filename":${JSON.stringify(m.filename)},"me":${JSON.stringify(m.targetMe)},"mse":${pyFloat(p.mse)}}`]);
+              byLs.set(p.ls, [
+                ...(byLs.get(p.ls) ?? []),
+                `{"model_id":${p.modelId},"me_id":${p.meId},"filename":${JSON.stringify(m.filename)},"me":${JSON.stringify(m.targetMe)},"mse":${pyFloat(p.mse)}}`,
+              ]);
             }
             parts.push(`"${run}":{${[...byLs].map(([ls, list]) => `"${ls}":[${list.join(',')}]`).join(',')}}`);
           }
@@ -272,7 +338,9 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
           const ws = workspaceOf(ctx);
           const out: Record<string, number[][]> = {};
           for (const run of runs) {
-            const bad = new Set(ws.badLumis.filter((b) => datasets.includes(b.datasetId) && b.run === run && models.includes(b.modelId)).map((b) => b.ls));
+            const bad = new Set(
+              ws.badLumis.filter((b) => datasets.includes(b.datasetId) && b.run === run && models.includes(b.modelId)).map((b) => b.ls),
+            );
             const all: number[] = [];
             for (const d of ws.datasets.filter((x) => datasets.includes(x.datasetId))) {
               const r = world.runOf(d, run);
@@ -369,8 +437,17 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     const host = req.headers.host ?? `127.0.0.1:${port}`;
     const baseUrl = `http://${host}`;
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k] = ['authorization', 'x-client-secret', 'cookie'].includes(k) ? '[redacted]' : String(v);
-    const entry: LoggedRequest = { at: Date.now(), method: req.method ?? 'GET', path, query: [...params], headers, routeId: null, faults: [] };
+    for (const [k, v] of Object.entries(req.headers))
+      headers[k] = ['authorization', 'x-client-secret', 'cookie'].includes(k) ? '[redacted]' : String(v);
+    const entry: LoggedRequest = {
+      at: Date.now(),
+      method: req.method ?? 'GET',
+      path,
+      query: [...params],
+      headers,
+      routeId: null,
+      faults: [],
+    };
     requests.push(entry);
     const finish = () => options.onRequest?.(entry);
     res.on('close', finish);
@@ -378,7 +455,12 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     const writeRaw = (status: number, body: string, contentType: string, extra: Record<string, string> = {}) => {
       entry.status = status;
       const buf = Buffer.from(body, 'utf8');
-      res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(buf.length), 'X-DIALS-Stand-In': 'test-only', ...extra });
+      res.writeHead(status, {
+        'Content-Type': contentType,
+        'Content-Length': String(buf.length),
+        'X-DIALS-Stand-In': 'test-only',
+        ...extra,
+      });
       res.end(buf);
       stats.bytes += buf.length;
     };
@@ -492,7 +574,8 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
     };
 
     try {
-      if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') ctx.body = parseBody(req.headers['content-type'], await readText(req));
+      if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')
+        ctx.body = parseBody(req.headers['content-type'], await readText(req));
       entry.bodyKeys = Object.keys(ctx.body);
       if (route.authenticated) ctx.principal = auth.authenticate(req.headers);
       if (!route.methods.includes(req.method ?? 'GET')) throw drfError(405, `Method "${req.method}" not allowed.`);
@@ -567,4 +650,3 @@ function parseBody(contentType: string | undefined, text: string): Record<string
     throw drfError(400, `JSON parse error - ${(err as Error).message}`);
   }
 }
-

@@ -27,7 +27,7 @@ describe('gateway errors', () => {
     expect(s.requests.map((r) => r.faults)).toEqual([['status'], ['status'], []]);
   });
 
-  it('500 is Django\'s error page; 502/503/504 are nginx pages; each only as often as asked', async () => {
+  it("500 is Django's error page; 502/503/504 are nginx pages; each only as often as asked", async () => {
     for (const status of [500, 502, 503, 504]) {
       s.faults.status('run:list', status, 1);
       const r = await call(s, 'run/');
@@ -150,7 +150,9 @@ describe('schema violations', () => {
 
     s.faults.schema('th2:list', 'data', 'wrong-type');
     const b = (await call(s, 'th2/', { query: { page_size: 1 } })).json.results[0];
-    expect(schemaProblems('LumisectionHistogram2D', b)).toEqual(['LumisectionHistogram2D.data should be list[list[float]], got "not-a-list"']);
+    expect(schemaProblems('LumisectionHistogram2D', b)).toEqual([
+      'LumisectionHistogram2D.data should be list[list[float]], got "not-a-list"',
+    ]);
 
     s.faults.schema('run', 'run_number', 'wrong-type');
     const c = (await call(s, 'run/')).json.results[0];
@@ -189,7 +191,7 @@ describe('request log', () => {
     expect(s.requests).toEqual([]);
   });
 
-  it('a path without the trailing slash is redirected like Django\'s APPEND_SLASH', async () => {
+  it("a path without the trailing slash is redirected like Django's APPEND_SLASH", async () => {
     const r = await call(s, 'th2', { query: { page_size: 1 } });
     expect([r.status, r.headers.get('location')]).toEqual([301, '/api/v1/th2/?page_size=1']);
   });

@@ -57,7 +57,15 @@ export class Faults {
 
   /** Add a rule; returns it (its `fired` counter shows how often it was applied). */
   add(rule: FaultRule): ActiveRule {
-    const r: ActiveRule = { id: this.nextId++, route: rule.route ?? '*', fault: rule.fault, times: rule.times ?? 1, skip: rule.skip ?? 0, fired: 0, seen: 0 };
+    const r: ActiveRule = {
+      id: this.nextId++,
+      route: rule.route ?? '*',
+      fault: rule.fault,
+      times: rule.times ?? 1,
+      skip: rule.skip ?? 0,
+      fired: 0,
+      seen: 0,
+    };
     this.rules.push(r);
     return r;
   }
@@ -76,7 +84,12 @@ export class Faults {
     return this.add({ route, times, fault: { kind: 'reset' } });
   }
 
-  schema(route: string, field: string, violation: 'missing' | 'null' | 'wrong-type' = 'missing', opts: { times?: number; record?: number; value?: unknown } = {}): ActiveRule {
+  schema(
+    route: string,
+    field: string,
+    violation: 'missing' | 'null' | 'wrong-type' = 'missing',
+    opts: { times?: number; record?: number; value?: unknown } = {},
+  ): ActiveRule {
     return this.add({ route, times: opts.times ?? 1, fault: { kind: 'schema', field, violation, record: opts.record, value: opts.value } });
   }
 
@@ -140,5 +153,16 @@ export function breakRecord(rec: Record<string, unknown>, f: Extract<Fault, { ki
     return;
   }
   const v = rec[f.field];
-  rec[f.field] = typeof v === 'number' ? `${v} (not a number)` : typeof v === 'string' ? 12345 : typeof v === 'boolean' ? 'yes' : v === null ? 0 : typeof v === 'object' ? 'not-a-list' : 'unexpected';
+  rec[f.field] =
+    typeof v === 'number'
+      ? `${v} (not a number)`
+      : typeof v === 'string'
+        ? 12345
+        : typeof v === 'boolean'
+          ? 'yes'
+          : v === null
+            ? 0
+            : typeof v === 'object'
+              ? 'not-a-list'
+              : 'unexpected';
 }

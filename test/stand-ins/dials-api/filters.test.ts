@@ -19,7 +19,10 @@ async function check(resource: string, base: Record<string, string | number>, ca
   const full = resource === 'mes' ? (await call(s, 'mes/')).json : (await listAll(s, resource, { ...base, page_size: 500 })).results;
   const tested: string[] = [];
   for (const [query, pred] of cases) {
-    const got = resource === 'mes' ? (await call(s, 'mes/', { query })).json : (await listAll(s, resource, { ...base, ...query, page_size: 500 })).results;
+    const got =
+      resource === 'mes'
+        ? (await call(s, 'mes/', { query })).json
+        : (await listAll(s, resource, { ...base, ...query, page_size: 500 })).results;
     const want = full.filter(pred);
     expect(got, `${resource} ${JSON.stringify(query)}`).toEqual(want);
     expect(want.length, `${resource} ${JSON.stringify(query)} selects something`).toBeGreaterThan(0);
@@ -30,14 +33,17 @@ async function check(resource: string, base: Record<string, string | number>, ca
 }
 
 /** The client's filter names minus paging, with its misspelt ls_numbet__lte replaced by the name the server knows. */
-const exceptPaging = (names: string[]) => names.filter((n) => n !== 'next_token' && n !== 'page_size').map((n) => (n === 'ls_numbet__lte' ? 'ls_number__lte' : n));
+const exceptPaging = (names: string[]) =>
+  names.filter((n) => n !== 'next_token' && n !== 'page_size').map((n) => (n === 'ls_numbet__lte' ? 'ls_number__lte' : n));
 const BPIX3 = `${PIXEL_BARREL_ME}3`;
 
 describe('each client filter narrows correctly', () => {
   it('th2/ (LumisectionHistogram2DFilters)', async () => {
     const files = (await listAll(s, 'file-index', { page_size: 500 })).results;
     const lfn = new Map(files.map((f: any) => [f.file_id, f.logical_file_name]));
-    const file = files.find((f: any) => f.logical_file_name.includes('/398/102/') && f.file_id !== files[0].file_id && f.dataset_id === 15191836);
+    const file = files.find(
+      (f: any) => f.logical_file_name.includes('/398/102/') && f.file_id !== files[0].file_id && f.dataset_id === 15191836,
+    );
     const fields = 'dataset_id,dataset,me,me_id,file_id,run_number,ls_number';
     const tested = await check('th2', { fields }, [
       [{ dataset_id: 14702 }, (r) => r.dataset_id === 14702],
@@ -57,7 +63,9 @@ describe('each client filter narrows correctly', () => {
       [{ me__regex: 'PXLayer_[12]$' }, (r) => /PXLayer_[12]$/.test(r.me)],
       [{ run_number: 398100, me_id: 250, ls_number__gte: 50 }, (r) => r.run_number === 398100 && r.me_id === 250 && r.ls_number >= 50],
     ]);
-    expect(new Set(tested)).toEqual(new Set(exceptPaging(CLIENT_FILTERS.LumisectionHistogram2DFilters).filter((f) => f !== 'entries__gte')));
+    expect(new Set(tested)).toEqual(
+      new Set(exceptPaging(CLIENT_FILTERS.LumisectionHistogram2DFilters).filter((f) => f !== 'entries__gte')),
+    );
   });
 
   it('th2/ entries__gte includes a record whose entries equal the bound and drops the ones below', async () => {
@@ -72,13 +80,17 @@ describe('each client filter narrows correctly', () => {
   });
 
   it('th1/ (LumisectionHistogram1DFilters)', async () => {
-    const tested = await check('th1', { fields: 'dataset_id,dataset,me,me_id,file_id,run_number,ls_number,entries', run_number__lte: 398101 }, [
-      [{ me_id: 102 }, (r) => r.me_id === 102],
-      [{ me: 'PixelPhase1/Tracks/PXBarrel/charge_PXLayer_2' }, (r) => r.me_id === 101],
-      [{ me__regex: 'charge_PXLayer_3' }, (r) => r.me_id === 102],
-      [{ ls_number__gte: 59 }, (r) => r.ls_number >= 59],
-      [{ entries__gte: 30000 }, (r) => r.entries >= 30000],
-    ]);
+    const tested = await check(
+      'th1',
+      { fields: 'dataset_id,dataset,me,me_id,file_id,run_number,ls_number,entries', run_number__lte: 398101 },
+      [
+        [{ me_id: 102 }, (r) => r.me_id === 102],
+        [{ me: 'PixelPhase1/Tracks/PXBarrel/charge_PXLayer_2' }, (r) => r.me_id === 101],
+        [{ me__regex: 'charge_PXLayer_3' }, (r) => r.me_id === 102],
+        [{ ls_number__gte: 59 }, (r) => r.ls_number >= 59],
+        [{ entries__gte: 30000 }, (r) => r.entries >= 30000],
+      ],
+    );
     expect(tested).toContain('entries__gte');
   });
 
@@ -97,7 +109,7 @@ describe('each client filter narrows correctly', () => {
     expect(new Set(tested)).toEqual(new Set(exceptPaging(CLIENT_FILTERS.LumisectionFilters)));
   });
 
-  it('run/ (RunFilters, and the server\'s dataset_id__in)', async () => {
+  it("run/ (RunFilters, and the server's dataset_id__in)", async () => {
     const tested = await check('run', {}, [
       [{ dataset_id: 15191836 }, (r) => r.dataset_id === 15191836],
       [{ dataset_id__in: '14702,15230412' }, (r) => [14702, 15230412].includes(r.dataset_id)],
@@ -182,9 +194,13 @@ describe('each client filter narrows correctly', () => {
 });
 
 describe('what the server does with odd filter values', () => {
-  it('ignores parameters it does not know, including the client\'s misspelt ls_numbet__lte', async () => {
+  it("ignores parameters it does not know, including the client's misspelt ls_numbet__lte", async () => {
     const plain = (await call(s, 'th2/', { query: { run_number: 398100, me_id: 250, fields: 'ls_number', page_size: 100 } })).json.results;
-    const typo = (await call(s, 'th2/', { query: { run_number: 398100, me_id: 250, fields: 'ls_number', page_size: 100, ls_numbet__lte: 3, bogus: 'x' } })).json.results;
+    const typo = (
+      await call(s, 'th2/', {
+        query: { run_number: 398100, me_id: 250, fields: 'ls_number', page_size: 100, ls_numbet__lte: 3, bogus: 'x' },
+      })
+    ).json.results;
     expect(typo).toEqual(plain);
     expect(plain.length).toBe(60);
   });
@@ -194,7 +210,7 @@ describe('what the server does with odd filter values', () => {
     expect(r.json.results.map((x: any) => x.run_number)).toEqual([398500]);
   });
 
-  it('a value that is not a number is 400 with django-filter\'s message per parameter', async () => {
+  it("a value that is not a number is 400 with django-filter's message per parameter", async () => {
     const r = await call(s, 'th2/', { query: { run_number: 'abc', ls_number__gte: '1x', me_id: 250 } });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({ run_number: ['Enter a number.'], ls_number__gte: ['Enter a number.'] });

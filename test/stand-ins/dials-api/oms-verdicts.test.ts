@@ -4,8 +4,8 @@
  * golden JSON), consistent with the lumisection conditions behind the maps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABELS } from '../../../backend/demo/demo-labels';
-import { pixelBarrelPreset } from '../../../shared/preset/pixel-barrel';
+import { LABELS } from '@/backend/demo/demo-labels';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { PIXEL_MODEL_ID, PIXEL_MODEL_OLD_ID, PRODUCTION_DISAGREEMENTS, startDialsStandIn, type DialsStandIn } from './dials-stand-in';
 import { call, listAll } from './test-helpers';
 
@@ -16,7 +16,12 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 /** An OMS query through the proxy the way cmsdials' OMSProxyClient.query builds it. */
-async function oms(endpoint: string, filters: Array<[string, string, string | number]>, pages: Array<[string, number]> = [], extra: Record<string, string> = {}) {
+async function oms(
+  endpoint: string,
+  filters: Array<[string, string, string | number]>,
+  pages: Array<[string, number]> = [],
+  extra: Record<string, string> = {},
+) {
   const query: Record<string, string> = { endpoint, ...extra };
   for (const [attr, op, v] of filters) query[`filter[${attr}][${op}]`] = String(v);
   for (const [attr, v] of pages) query[`page[${attr}]`] = String(v);
@@ -46,7 +51,10 @@ describe('OMS proxy', () => {
   });
 
   it('bpix_ready is false where the demo has an outage while BPix was not ready', async () => {
-    const r = await oms('lumisections', [['run_number', 'EQ', 398100], ['bpix_ready', 'EQ', 'false']]);
+    const r = await oms('lumisections', [
+      ['run_number', 'EQ', 398100],
+      ['bpix_ready', 'EQ', 'false'],
+    ]);
     expect(r.json.data.map((d: any) => d.attributes.lumisection_number)).toEqual([50]);
   });
 
@@ -55,19 +63,42 @@ describe('OMS proxy', () => {
     const paths: string[] = info.json.data.map((d: any) => d.attributes.path_name);
     const zb = paths.filter((p) => /^HLT_ZeroBias_v\d+$/.test(p));
     expect(zb).toEqual(['HLT_ZeroBias_v12']);
-    const rates = await oms('hltpathrates', [['run_number', 'EQ', 398101], ['path_name', 'EQ', zb[0]]], [['limit', 5000]], { 'group[granularity]': 'lumisection' });
+    const rates = await oms(
+      'hltpathrates',
+      [
+        ['run_number', 'EQ', 398101],
+        ['path_name', 'EQ', zb[0]],
+      ],
+      [['limit', 5000]],
+      { 'group[granularity]': 'lumisection' },
+    );
     expect(rates.json.meta.totalResourceCount).toBe(60);
     const byLs = new Map(rates.json.data.map((d: any) => [d.attributes.first_lumisection_number, d.attributes.rate]));
     expect(byLs.get(33)).toBe(2);
     for (const [ls, rate] of byLs) if (ls !== 33) expect(rate as number).toBeGreaterThan(5);
-    const perRun = await oms('hltpathrates', [['run_number', 'EQ', 398101], ['path_name', 'EQ', zb[0]]], [], { 'group[granularity]': 'run' });
+    const perRun = await oms(
+      'hltpathrates',
+      [
+        ['run_number', 'EQ', 398101],
+        ['path_name', 'EQ', zb[0]],
+      ],
+      [],
+      { 'group[granularity]': 'run' },
+    );
     expect(perRun.json.data.length).toBe(1);
   });
 
   it('paging by page[offset]/page[limit] covers every LS once; the default page is 10; links point at OMS', async () => {
     const seen: number[] = [];
     for (let offset = 0; ; offset += 25) {
-      const r = await oms('lumisections', [['run_number', 'EQ', 398102]], [['offset', offset], ['limit', 25]]);
+      const r = await oms(
+        'lumisections',
+        [['run_number', 'EQ', 398102]],
+        [
+          ['offset', offset],
+          ['limit', 25],
+        ],
+      );
       seen.push(...r.json.data.map((d: any) => d.attributes.lumisection_number));
       if (offset + 25 >= r.json.meta.totalResourceCount) {
         expect(r.json.links.next).toBeNull();
@@ -80,17 +111,47 @@ describe('OMS proxy', () => {
   });
 
   it('operators GE/LT/NEQ/LIKE, fields= projection and sort', async () => {
-    const ge = await oms('lumisections', [['run_number', 'EQ', 398100], ['lumisection_number', 'GE', 58]], [['limit', 100]], { fields: 'lumisection_number,pileup', sort: '-lumisection_number' });
+    const ge = await oms(
+      'lumisections',
+      [
+        ['run_number', 'EQ', 398100],
+        ['lumisection_number', 'GE', 58],
+      ],
+      [['limit', 100]],
+      { fields: 'lumisection_number,pileup', sort: '-lumisection_number' },
+    );
     expect(ge.json.data.map((d: any) => d.attributes)).toEqual([
       { lumisection_number: 60, pileup: 40 },
       { lumisection_number: 59, pileup: 40.4 },
       { lumisection_number: 58, pileup: 40.7 },
     ]);
-    expect((await oms('runs', [['run_number', 'LT', 398100]])).json.data.map((d: any) => d.attributes.run_number)).toEqual([398011, 398012]);
-    expect((await oms('hltpathinfo', [['run_number', 'EQ', 398100], ['path_name', 'LIKE', 'HLT_ZeroBias%']])).json.meta.totalResourceCount).toBe(2);
-    expect((await oms('hltpathinfo', [['run_number', 'EQ', 398100], ['path_name', 'NEQ', 'HLT_Physics_v13']])).json.meta.totalResourceCount).toBe(3);
+    expect((await oms('runs', [['run_number', 'LT', 398100]])).json.data.map((d: any) => d.attributes.run_number)).toEqual([
+      398011, 398012,
+    ]);
+    expect(
+      (
+        await oms('hltpathinfo', [
+          ['run_number', 'EQ', 398100],
+          ['path_name', 'LIKE', 'HLT_ZeroBias%'],
+        ])
+      ).json.meta.totalResourceCount,
+    ).toBe(2);
+    expect(
+      (
+        await oms('hltpathinfo', [
+          ['run_number', 'EQ', 398100],
+          ['path_name', 'NEQ', 'HLT_Physics_v13'],
+        ])
+      ).json.meta.totalResourceCount,
+    ).toBe(3);
     const run = (await oms('runs', [['run_number', 'EQ', 398100]])).json.data[0].attributes;
-    expect([run.fill_type_runtime, run.b_field, run.energy, run.clock_type, run.sequence]).toEqual(['PROTONS', 3.8, 6800, 'LHC', 'GLOBAL-RUN']);
+    expect([run.fill_type_runtime, run.b_field, run.energy, run.clock_type, run.sequence]).toEqual([
+      'PROTONS',
+      3.8,
+      6800,
+      'LHC',
+      'GLOBAL-RUN',
+    ]);
   });
 
   it('what OMS refuses is an unhandled error in DIALS (500): no endpoint, unknown endpoint, unknown attribute; the proxy ignores Workspace but needs credentials', async () => {
@@ -110,7 +171,11 @@ describe('production verdicts', () => {
   });
 
   it('the production model flags the demo anomalies that pass the lumisection filter, with two deliberate disagreements', async () => {
-    const { results } = await listAll(s, 'ml-bad-lumisection', { model_id: PIXEL_MODEL_ID, dataset_id: EXPRESS_ID, run_number__in: '398100,398101' });
+    const { results } = await listAll(s, 'ml-bad-lumisection', {
+      model_id: PIXEL_MODEL_ID,
+      dataset_id: EXPRESS_ID,
+      run_number__in: '398100,398101',
+    });
     const flagged = results.map((r) => `${r.run_number}:${r.ls_number}`);
     const { extraFlag, missedFlag } = PRODUCTION_DISAGREEMENTS;
     expect(flagged).toEqual(['398100:7', '398100:15', '398100:22', '398100:30', '398101:12']);
@@ -127,7 +192,9 @@ describe('production verdicts', () => {
   });
 
   it('cert-json: {run: {ls: [{model_id, me_id, filename, me, mse}]}} for the runs asked, runs without verdicts as {}', async () => {
-    const r = await call(s, 'ml-bad-lumisection/cert-json/', { query: { model_id__in: [PIXEL_MODEL_ID, PIXEL_MODEL_OLD_ID], dataset_id__in: [EXPRESS_ID], run_number__in: [398101, 398104, 398100] } });
+    const r = await call(s, 'ml-bad-lumisection/cert-json/', {
+      query: { model_id__in: [PIXEL_MODEL_ID, PIXEL_MODEL_OLD_ID], dataset_id__in: [EXPRESS_ID], run_number__in: [398101, 398104, 398100] },
+    });
     expect(r.status).toBe(200);
     expect(Object.keys(r.json)).toEqual(['398100', '398101', '398104']);
     expect(r.json['398104']).toEqual({});
@@ -138,7 +205,9 @@ describe('production verdicts', () => {
   });
 
   it('golden-json: good LS ranges per run (runs with no good LS left out)', async () => {
-    const r = await call(s, 'ml-bad-lumisection/golden-json/', { query: { model_id__in: [PIXEL_MODEL_ID], dataset_id__in: [EXPRESS_ID], run_number__in: [398100, 398101, 398103] } });
+    const r = await call(s, 'ml-bad-lumisection/golden-json/', {
+      query: { model_id__in: [PIXEL_MODEL_ID], dataset_id__in: [EXPRESS_ID], run_number__in: [398100, 398101, 398103] },
+    });
     expect(r.json).toEqual({
       '398100': [
         [1, 6],
@@ -154,11 +223,21 @@ describe('production verdicts', () => {
     });
   });
 
-  it('missing or bad id lists: 500 when a parameter is absent, 400 with DIALS\'s message when not integers', async () => {
+  it("missing or bad id lists: 500 when a parameter is absent, 400 with DIALS's message when not integers", async () => {
     expect((await call(s, 'ml-bad-lumisection/cert-json/', { query: { model_id__in: 21, run_number__in: 398100 } })).status).toBe(500);
-    const bad = await call(s, 'ml-bad-lumisection/cert-json/', { query: { model_id__in: 'x', dataset_id__in: EXPRESS_ID, run_number__in: 398100 } });
-    expect([bad.status, bad.json]).toEqual([400, ['dataset_id and run_number must be valid integers and model_ids a valid list of integers']]);
-    const badGolden = await call(s, 'ml-bad-lumisection/golden-json/', { query: { model_id__in: 21, dataset_id__in: EXPRESS_ID, run_number__in: '398100,' } });
-    expect([badGolden.status, badGolden.json]).toEqual([400, ['dataset_id__in and run_number__in, and model_id__in a valid list of integers']]);
+    const bad = await call(s, 'ml-bad-lumisection/cert-json/', {
+      query: { model_id__in: 'x', dataset_id__in: EXPRESS_ID, run_number__in: 398100 },
+    });
+    expect([bad.status, bad.json]).toEqual([
+      400,
+      ['dataset_id and run_number must be valid integers and model_ids a valid list of integers'],
+    ]);
+    const badGolden = await call(s, 'ml-bad-lumisection/golden-json/', {
+      query: { model_id__in: 21, dataset_id__in: EXPRESS_ID, run_number__in: '398100,' },
+    });
+    expect([badGolden.status, badGolden.json]).toEqual([
+      400,
+      ['dataset_id__in and run_number__in, and model_id__in a valid list of integers'],
+    ]);
   });
 });

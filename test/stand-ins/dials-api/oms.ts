@@ -20,7 +20,12 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 const LS_SECONDS = 23.31;
 
 /** The HLT paths every stand-in run has (only HLT_ZeroBias_v12 matches the preset's HLT_ZeroBias_v\d+). */
-export const HLT_PATHS = ['DQM_PixelReconstruction_v8', 'HLT_Physics_v13', 'HLT_ZeroBias_FirstCollisionAfterAbortGap_v11', 'HLT_ZeroBias_v12'];
+export const HLT_PATHS = [
+  'DQM_PixelReconstruction_v8',
+  'HLT_Physics_v13',
+  'HLT_ZeroBias_FirstCollisionAfterAbortGap_v11',
+  'HLT_ZeroBias_v12',
+];
 
 type Attributes = Record<string, string | number | boolean | null | string[]>;
 
@@ -128,7 +133,15 @@ const RESOURCES: Record<string, Resource> = {
         for (const path of HLT_PATHS) {
           let sum = 0;
           for (let ls = 1; ls <= lsCount; ls++) sum += pathRate(world, run, ls, path);
-          yield { id: `${run}_${path}`, attributes: { run_number: run, path_name: path, rate: Math.round((sum / lsCount) * 100) / 100, counter: Math.round(sum * LS_SECONDS) } };
+          yield {
+            id: `${run}_${path}`,
+            attributes: {
+              run_number: run,
+              path_name: path,
+              rate: Math.round((sum / lsCount) * 100) / 100,
+              counter: Math.round(sum * LS_SECONDS),
+            },
+          };
         }
       }
     },
@@ -141,12 +154,32 @@ const RESOURCES: Record<string, Resource> = {
           if (granularity === 'run') {
             let sum = 0;
             for (let ls = 1; ls <= lsCount; ls++) sum += pathRate(world, run, ls, path);
-            yield { id: `${run}_${path}`, attributes: { run_number: run, first_lumisection_number: 1, last_lumisection_number: lsCount, path_name: path, rate: Math.round((sum / lsCount) * 100) / 100, counter: Math.round(sum * LS_SECONDS) } };
+            yield {
+              id: `${run}_${path}`,
+              attributes: {
+                run_number: run,
+                first_lumisection_number: 1,
+                last_lumisection_number: lsCount,
+                path_name: path,
+                rate: Math.round((sum / lsCount) * 100) / 100,
+                counter: Math.round(sum * LS_SECONDS),
+              },
+            };
             continue;
           }
           for (let ls = 1; ls <= lsCount; ls++) {
             const rate = pathRate(world, run, ls, path);
-            yield { id: `${run}_${ls}_${path}`, attributes: { run_number: run, first_lumisection_number: ls, last_lumisection_number: ls, path_name: path, rate, counter: Math.round(rate * LS_SECONDS) } };
+            yield {
+              id: `${run}_${ls}_${path}`,
+              attributes: {
+                run_number: run,
+                first_lumisection_number: ls,
+                last_lumisection_number: ls,
+                path_name: path,
+                rate,
+                counter: Math.round(rate * LS_SECONDS),
+              },
+            };
           }
         }
       }
@@ -156,9 +189,22 @@ const RESOURCES: Record<string, Resource> = {
     type: 'datasetrates',
     *rows(world, _g, only) {
       for (const [run, ls] of lsOf(world, only)) {
-        for (const [name, factor] of [['StreamExpress', 0.6], ['ZeroBias', 1]] as const) {
+        for (const [name, factor] of [
+          ['StreamExpress', 0.6],
+          ['ZeroBias', 1],
+        ] as const) {
           const rate = Math.round(world.conditions(run, ls).hltZeroBiasRate * factor * 100) / 100;
-          yield { id: `${run}_${ls}_${name}`, attributes: { run_number: run, first_lumisection_number: ls, last_lumisection_number: ls, dataset_name: name, rate, events: Math.round(rate * LS_SECONDS) } };
+          yield {
+            id: `${run}_${ls}_${name}`,
+            attributes: {
+              run_number: run,
+              first_lumisection_number: ls,
+              last_lumisection_number: ls,
+              dataset_name: name,
+              rate,
+              events: Math.round(rate * LS_SECONDS),
+            },
+          };
         }
       }
     },
@@ -168,7 +214,13 @@ const RESOURCES: Record<string, Resource> = {
 const FILTER = /^filter\[([^\]]+)\]\[([A-Z]+)\]$/;
 
 function like(pattern: string, value: string): boolean {
-  const rx = new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's');
+  const rx = new RegExp(
+    `^${pattern
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/%/g, '.*')
+      .replace(/_/g, '.')}$`,
+    's',
+  );
   return rx.test(value);
 }
 
@@ -176,7 +228,19 @@ function matches(attr: unknown, op: string, raw: string): boolean {
   if (typeof attr === 'number') {
     const v = Number(raw);
     if (!Number.isFinite(v)) throw djangoServerError();
-    return op === 'EQ' ? attr === v : op === 'NEQ' ? attr !== v : op === 'LT' ? attr < v : op === 'GT' ? attr > v : op === 'LE' ? attr <= v : op === 'GE' ? attr >= v : like(raw, String(attr));
+    return op === 'EQ'
+      ? attr === v
+      : op === 'NEQ'
+        ? attr !== v
+        : op === 'LT'
+          ? attr < v
+          : op === 'GT'
+            ? attr > v
+            : op === 'LE'
+              ? attr <= v
+              : op === 'GE'
+                ? attr >= v
+                : like(raw, String(attr));
   }
   const text = typeof attr === 'boolean' ? String(attr) : String(attr ?? '');
   const v = typeof attr === 'boolean' ? raw.toLowerCase() : raw;
@@ -187,7 +251,15 @@ function matches(attr: unknown, op: string, raw: string): boolean {
 }
 
 /** Numbers OMS (and DIALS re-encoding them) writes as floats. */
-export const OMS_FLOAT_KEYS = new Set(['pileup', 'delivered_lumi_per_lumisection', 'recorded_lumi_per_lumisection', 'rate', 'b_field', 'delivered_lumi', 'recorded_lumi']);
+export const OMS_FLOAT_KEYS = new Set([
+  'pileup',
+  'delivered_lumi_per_lumisection',
+  'recorded_lumi_per_lumisection',
+  'rate',
+  'b_field',
+  'delivered_lumi',
+  'recorded_lumi',
+]);
 
 /** The proxied OMS document for one request (throws the 500 DIALS sends for anything OMS refuses). */
 export function omsQuery(world: World, params: URLSearchParams): Record<string, unknown> {
@@ -225,7 +297,10 @@ export function omsQuery(world: World, params: URLSearchParams): Record<string, 
   }
   const sort = params.get('sort');
   if (sort) {
-    const keys = sort.split(',').filter(Boolean).map((s) => (s.startsWith('-') ? { k: s.slice(1), dir: -1 } : { k: s, dir: 1 }));
+    const keys = sort
+      .split(',')
+      .filter(Boolean)
+      .map((s) => (s.startsWith('-') ? { k: s.slice(1), dir: -1 } : { k: s, dir: 1 }));
     rows = rows.sort((a, b) => {
       for (const { k, dir } of keys) {
         const x = a.attributes[k] as any;
@@ -252,7 +327,13 @@ export function omsQuery(world: World, params: URLSearchParams): Record<string, 
   const last = total === 0 ? 0 : Math.floor((total - 1) / limit) * limit;
   return {
     data: page,
-    links: { first: link(0), prev: offset > 0 ? link(Math.max(0, offset - limit)) : null, self: link(offset), next: offset + limit < total ? link(offset + limit) : null, last: link(last) },
+    links: {
+      first: link(0),
+      prev: offset > 0 ? link(Math.max(0, offset - limit)) : null,
+      self: link(offset),
+      next: offset + limit < total ? link(offset + limit) : null,
+      last: link(last),
+    },
     meta: { totalResourceCount: total },
   };
 }

@@ -43,12 +43,27 @@ describe('walking all pages', () => {
       const { results, pages } = await listAll(s, 'th2', { run_number__lte: 398101, fields: KEY_FIELDS, page_size: pageSize });
       expect(results.map(key)).toEqual(want);
       expect(pages).toBe(Math.max(1, Math.ceil(want.length / pageSize)));
-      for (let i = 1; i < results.length; i++) expect(lexLess(key(results[i - 1]).split(':').map(Number), key(results[i]).split(':').map(Number))).toBe(true);
+      for (let i = 1; i < results.length; i++)
+        expect(
+          lexLess(
+            key(results[i - 1])
+              .split(':')
+              .map(Number),
+            key(results[i]).split(':').map(Number),
+          ),
+        ).toBe(true);
     });
   }
 
   it('following the `next` URL itself gives the same records as re-sending filters + next_token', async () => {
-    const query = { dataset: EXPRESS_2025F, run_number__gte: 398100, run_number__lte: 398102, me__regex: 'PXLayer_[23]$', fields: KEY_FIELDS, page_size: 37 };
+    const query = {
+      dataset: EXPRESS_2025F,
+      run_number__gte: 398100,
+      run_number__lte: 398102,
+      me__regex: 'PXLayer_[23]$',
+      fields: KEY_FIELDS,
+      page_size: 37,
+    };
     const viaToken = await listAll(s, 'th2', query);
     const viaNext: any[] = [];
     let r = await call(s, 'th2/', { query });
@@ -62,7 +77,12 @@ describe('walking all pages', () => {
   });
 
   it('10 000 LS × 3 MEs: 30 000 records, each exactly once (page_size 500, maps not drawn thanks to fields=)', async () => {
-    const { results, pages } = await listAll(s, 'th2', { run_number__gte: 399000, me__regex: 'PXLayer_[234]$', fields: KEY_FIELDS, page_size: MAX_PAGE_SIZE });
+    const { results, pages } = await listAll(s, 'th2', {
+      run_number__gte: 399000,
+      me__regex: 'PXLayer_[234]$',
+      fields: KEY_FIELDS,
+      page_size: MAX_PAGE_SIZE,
+    });
     expect(results.length).toBe(30000);
     expect(pages).toBe(60);
     expect(new Set(results.map(key)).size).toBe(30000);
@@ -81,7 +101,7 @@ describe('walking all pages', () => {
 });
 
 describe('links and page sizes', () => {
-  it('next_token is base64 of p=<json list of the last record\'s ordering values>; other parameters are kept, sorted', async () => {
+  it("next_token is base64 of p=<json list of the last record's ordering values>; other parameters are kept, sorted", async () => {
     const r = await call(s, 'run/', { query: { page_size: 2, dataset__regex: 'Express' } });
     const next = new URL(r.json.next);
     expect(next.origin + next.pathname).toBe(`${s.apiUrl}run/`);
@@ -110,7 +130,9 @@ describe('links and page sizes', () => {
   });
 
   it('page_size defaults to 10, is capped at 500, and falls back to 10 when not a positive integer', async () => {
-    const n = async (page_size?: string) => (await call(s, 'lumisection/', { query: page_size === undefined ? { run_number: 398102 } : { run_number: 398102, page_size } })).json.results.length;
+    const n = async (page_size?: string) =>
+      (await call(s, 'lumisection/', { query: page_size === undefined ? { run_number: 398102 } : { run_number: 398102, page_size } })).json
+        .results.length;
     expect(await n()).toBe(10);
     expect(await n('180')).toBe(180);
     expect(await n('1')).toBe(1);

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy } from '../../../backend/pipeline/npy';
-import { labelEdits } from '../../../backend/demo/demo-labels';
-import { rowsAt, moduleCols } from '../../../backend/demo/synthetic-maps';
+import { parseNpy } from '@/backend/pipeline/npy';
+import { labelEdits } from '@/backend/demo/demo-labels';
+import { rowsAt, moduleCols } from '@/backend/demo/synthetic-maps';
 import { BARREL_ME_IDS, EXPRESS_2025F, startDialsStandIn, ZEROBIAS_2025F, type DialsStandIn } from './dials-stand-in';
 import { call, listAll, rawGet, schemaProblems } from './test-helpers';
 
@@ -93,7 +93,11 @@ describe('records match the client models (client-models.json, cmsdials 1.5.0)',
 
 describe('histogram content', () => {
   it('pixel barrel maps are y_bin × x_bin = 58/90/130 × 72 with the production axis ranges, entries = sum of bins', async () => {
-    const expected: Record<number, [number, number]> = { [BARREL_ME_IDS.BPix2]: [58, 14.5], [BARREL_ME_IDS.BPix3]: [90, 22.5], [BARREL_ME_IDS.BPix4]: [130, 32.5] };
+    const expected: Record<number, [number, number]> = {
+      [BARREL_ME_IDS.BPix2]: [58, 14.5],
+      [BARREL_ME_IDS.BPix3]: [90, 22.5],
+      [BARREL_ME_IDS.BPix4]: [130, 32.5],
+    };
     const r = await call(s, 'th2/', { query: { dataset: EXPRESS_2025F, run_number: 398100, ls_number: 3, me__regex: 'PXLayer_[234]$' } });
     expect(r.json.results.map((x: any) => x.me_id)).toEqual([250, 251, 252]);
     for (const rec of r.json.results) {
@@ -101,7 +105,9 @@ describe('histogram content', () => {
       expect([rec.y_bin, rec.x_bin, rec.data.length, rec.data[0].length]).toEqual([ny, 72, ny, 72]);
       expect([rec.x_min, rec.x_max, rec.y_min, rec.y_max]).toEqual([-4.5, 4.5, -ymax, ymax]);
       expect(rec.entries).toBe(rec.data.flat().reduce((a: number, b: number) => a + b, 0));
-      expect(rec.me).toBe(`PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${{ 250: 2, 251: 3, 252: 4 }[rec.me_id as 250]}`);
+      expect(rec.me).toBe(
+        `PixelPhase1/Phase1_MechanicalView/PXBarrel/clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${{ 250: 2, 251: 3, 252: 4 }[rec.me_id as 250]}`,
+      );
     }
   });
 
@@ -162,7 +168,13 @@ describe('injected maps are served bin for bin', () => {
     try {
       for (const layer of ['BPix2', 'BPix3', 'BPix4'] as const) {
         const maps = npy(`raw_${layer}.npy`);
-        injected.state.injectStack({ dataset: ZEROBIAS_2025F, me: BARREL_ME_IDS[layer], runs: runs.data as ArrayLike<number>, lumis: lumis.data as ArrayLike<number>, maps: { shape: maps.shape, data: maps.data as ArrayLike<number> } });
+        injected.state.injectStack({
+          dataset: ZEROBIAS_2025F,
+          me: BARREL_ME_IDS[layer],
+          runs: runs.data as ArrayLike<number>,
+          lumis: lumis.data as ArrayLike<number>,
+          maps: { shape: maps.shape, data: maps.data as ArrayLike<number> },
+        });
         const { results, pages } = await listAll(injected, 'th2', { dataset: ZEROBIAS_2025F, me_id: BARREL_ME_IDS[layer], page_size: 5 });
         expect(pages).toBe(5);
         expect(results.length).toBe(runs.data.length);
@@ -183,12 +195,14 @@ describe('injected maps are served bin for bin', () => {
   });
 
   it('a map of the wrong shape is refused with the expected shape in the message', () => {
-    expect(() => s.state.inject({ dataset: EXPRESS_2025F, me: 250, run: 398100, ls: 1, data: [[1, 2, 3]] })).toThrow(/58 × 72 \(y_bin × x_bin\).*1 × 3/);
+    expect(() => s.state.inject({ dataset: EXPRESS_2025F, me: 250, run: 398100, ls: 1, data: [[1, 2, 3]] })).toThrow(
+      /58 × 72 \(y_bin × x_bin\).*1 × 3/,
+    );
   });
 });
 
 describe('transport', () => {
-  it('gzip: true compresses JSON for clients that accept it, as production\'s nginx does; onRequest sees each request', async () => {
+  it("gzip: true compresses JSON for clients that accept it, as production's nginx does; onRequest sees each request", async () => {
     const seen: string[] = [];
     const gz = await startDialsStandIn({ gzip: true, onRequest: (e) => seen.push(`${e.routeId} ${e.status}`) });
     try {

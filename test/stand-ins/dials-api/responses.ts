@@ -17,7 +17,8 @@ export class HttpError extends Error {
 }
 
 /** A DRF error: `{"detail": …}` (or `{"detail": …, "code": …}` for DIALS's own auth errors). */
-export const drfError = (status: number, detail: string, code?: string) => new HttpError(status, JSON.stringify(code === undefined ? { detail } : { detail, code }));
+export const drfError = (status: number, detail: string, code?: string) =>
+  new HttpError(status, JSON.stringify(code === undefined ? { detail } : { detail, code }));
 /** DRF ValidationError raised with a plain message: a JSON list with that message. */
 export const drfValidation = (message: string) => new HttpError(400, JSON.stringify([message]));
 /** django-filter form errors: `{"<param>": ["Enter a number."]}`. */
@@ -34,7 +35,8 @@ const djangoPage = (title: string, details: string) => `<!doctype html>
 </html>
 `;
 /** Django's 404 page for a URL no route matches (DEBUG off). */
-export const djangoNotFound = () => new HttpError(404, djangoPage('Not Found', 'The requested resource was not found on this server.'), 'text/html; charset=utf-8');
+export const djangoNotFound = () =>
+  new HttpError(404, djangoPage('Not Found', 'The requested resource was not found on this server.'), 'text/html; charset=utf-8');
 /** Django's 500 page: what an unhandled exception in a DIALS view becomes (DEBUG off). */
 export const djangoServerError = () => new HttpError(500, djangoPage('Server Error (500)', ''), 'text/html; charset=utf-8');
 /** Django's HttpResponseBadRequest(message): text, not JSON. */

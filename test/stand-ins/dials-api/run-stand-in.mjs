@@ -19,14 +19,26 @@ const opt = (name, fallback) => {
 };
 const flag = (name) => args.includes(`--${name}`);
 if (flag('help') || flag('h')) {
-  console.log('usage: node test/stand-ins/dials-api/run-stand-in.mjs [--port N] [--seed N] [--latency-ms N] [--auto-approve-after N] [--poll-interval S] [--bulk FIRST:RUNS:LS] [--gzip] [--quiet]');
+  console.log(
+    'usage: node test/stand-ins/dials-api/run-stand-in.mjs [--port N] [--seed N] [--latency-ms N] [--auto-approve-after N] [--poll-interval S] [--bulk FIRST:RUNS:LS] [--gzip] [--quiet]',
+  );
   process.exit(0);
 }
 
 const outDir = path.join(root, 'dist', 'stand-ins');
 mkdirSync(outDir, { recursive: true });
 const outfile = path.join(outDir, 'dials-stand-in.mjs');
-await build({ entryPoints: [path.join(here, 'dials-stand-in.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: root });
+await build({
+  entryPoints: [path.join(here, 'dials-stand-in.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+  absWorkingDir: root,
+});
 const { startDialsStandIn, bulkRuns } = await import(pathToFileURL(outfile).href);
 
 const bulk = opt('bulk', null);
@@ -48,7 +60,12 @@ const standIn = await startDialsStandIn({
   pollIntervalS: Number(opt('poll-interval', 5)),
   gzip: flag('gzip'),
   extraRuns,
-  onRequest: quiet ? undefined : (e) => console.log(`${e.method} ${e.path}${e.query.length ? `?${new URLSearchParams(e.query)}` : ''} → ${e.status ?? '—'}${e.faults.length ? ` [${e.faults.join(',')}]` : ''}${e.records !== undefined ? ` (${e.records} records)` : ''}`),
+  onRequest: quiet
+    ? undefined
+    : (e) =>
+        console.log(
+          `${e.method} ${e.path}${e.query.length ? `?${new URLSearchParams(e.query)}` : ''} → ${e.status ?? '—'}${e.faults.length ? ` [${e.faults.join(',')}]` : ''}${e.records !== undefined ? ` (${e.records} records)` : ''}`,
+        ),
 });
 console.log(`DIALS API stand-in (TEST ONLY) at ${standIn.url}  — API under ${standIn.apiUrl}`);
 console.log(`  secret key (X-CLIENT-SECRET): ${standIn.secretKey}`);

@@ -112,7 +112,9 @@ function textOk(f: FilterValues, field: string, v: string): boolean {
 
 /** Datasets passing dataset_id(+__in) and dataset(+__regex), ordered by id. */
 function datasetsOf(ctx: TableCtx): DatasetDef[] {
-  return ctx.ws.datasets.filter((d) => numberOk(ctx.f, 'dataset_id', d.datasetId) && textOk(ctx.f, 'dataset', d.dataset)).sort((a, b) => a.datasetId - b.datasetId);
+  return ctx.ws.datasets
+    .filter((d) => numberOk(ctx.f, 'dataset_id', d.datasetId) && textOk(ctx.f, 'dataset', d.dataset))
+    .sort((a, b) => a.datasetId - b.datasetId);
 }
 
 const spec = (kind: FilterKind, ...params: string[]): FilterSpec[] => params.map((param) => ({ param, kind }));
@@ -139,11 +141,32 @@ export function datasetRecord(d: DatasetDef): Rec {
   };
 }
 
-export function histRecord(world: World, ws: WorkspaceDef, d: DatasetDef, run: number, ls: number, m: MeDef, fields?: ReadonlySet<string> | null): Rec {
+export function histRecord(
+  world: World,
+  ws: WorkspaceDef,
+  d: DatasetDef,
+  run: number,
+  ls: number,
+  m: MeDef,
+  fields?: ReadonlySet<string> | null,
+): Rec {
   const needed = !fields || fields.has('entries') || fields.has('data');
   const h = needed ? world.content(ws, d, run, ls, m) : { entries: 0, data: null };
-  const head = { dataset_id: d.datasetId, dataset: d.dataset, me: m.me, file_id: world.fileOf(d, run, ls).fileId, run_number: run, ls_number: ls, me_id: m.meId, x_min: m.xMin, x_max: m.xMax, x_bin: m.xBins };
-  return m.dim === 2 ? { ...head, y_min: m.yMin, y_max: m.yMax, y_bin: m.yBins, entries: h.entries, data: h } : { ...head, entries: h.entries, data: h };
+  const head = {
+    dataset_id: d.datasetId,
+    dataset: d.dataset,
+    me: m.me,
+    file_id: world.fileOf(d, run, ls).fileId,
+    run_number: run,
+    ls_number: ls,
+    me_id: m.meId,
+    x_min: m.xMin,
+    x_max: m.xMax,
+    x_bin: m.xBins,
+  };
+  return m.dim === 2
+    ? { ...head, y_min: m.yMin, y_max: m.yMax, y_bin: m.yBins, entries: h.entries, data: h }
+    : { ...head, entries: h.entries, data: h };
 }
 
 /** The `fields=` parameter as a set (null when absent or empty). */
@@ -153,7 +176,14 @@ export function fieldSet(fields: string | null): ReadonlySet<string> | null {
 
 function lumisectionRecord(world: World, ws: WorkspaceDef, d: DatasetDef, run: number, ls: number): Rec {
   const r = world.runOf(d, run)!;
-  return { dataset_id: d.datasetId, dataset: d.dataset, run_number: run, ls_number: ls, th1_count: world.mesInRun(ws, r, 1).length, th2_count: world.mesInRun(ws, r, 2).length };
+  return {
+    dataset_id: d.datasetId,
+    dataset: d.dataset,
+    run_number: run,
+    ls_number: ls,
+    th1_count: world.mesInRun(ws, r, 1).length,
+    th2_count: world.mesInRun(ws, r, 2).length,
+  };
 }
 
 // ───────────────────────────── tables ─────────────────────────────
@@ -167,7 +197,19 @@ function histTable(resource: 'th1' | 'th2'): Table {
     model: resource.toUpperCase(),
     ordering: ['dataset_id', 'run_number', 'ls_number', 'me_id'],
     filters: [
-      ...spec('number', 'dataset_id', 'file_id', 'run_number', 'run_number__lte', 'run_number__gte', 'ls_number', 'ls_number__lte', 'ls_number__gte', 'me_id', 'entries__gte'),
+      ...spec(
+        'number',
+        'dataset_id',
+        'file_id',
+        'run_number',
+        'run_number__lte',
+        'run_number__gte',
+        'ls_number',
+        'ls_number__lte',
+        'ls_number__gte',
+        'me_id',
+        'entries__gte',
+      ),
       ...DATASET_FILTERS,
       ...LFN_FILTERS,
       ...ME_FILTERS,
@@ -178,11 +220,15 @@ function histTable(resource: 'th1' | 'th2'): Table {
       const { world, ws, f } = ctx;
       const datasets = datasetsOf(ctx);
       const mes = ws.mes.filter((m) => m.dim === dim && numberOk(f, 'me_id', m.meId) && textOk(f, 'me', m.me));
-      const fileFilter = num(f, 'file_id') !== undefined || str(f, 'logical_file_name') !== undefined || re(f, 'logical_file_name__regex') !== undefined;
+      const fileFilter =
+        num(f, 'file_id') !== undefined || str(f, 'logical_file_name') !== undefined || re(f, 'logical_file_name__regex') !== undefined;
       const entriesGte = num(f, 'entries__gte');
       const levels = [
         () => datasets.map((d) => d.datasetId),
-        ([ds]: number[]) => datasetOfId(ws, ds).runs.filter((r) => numberOk(f, 'run_number', r.run)).map((r) => r.run),
+        ([ds]: number[]) =>
+          datasetOfId(ws, ds)
+            .runs.filter((r) => numberOk(f, 'run_number', r.run))
+            .map((r) => r.run),
         ([ds, run]: number[]) => {
           const d = datasetOfId(ws, ds);
           const r = world.runOf(d, run)!;
@@ -226,7 +272,10 @@ const lumisectionTable: Table = {
   resource: 'lumisection',
   model: 'Lumisection',
   ordering: ['dataset_id', 'run_number', 'ls_number'],
-  filters: [...spec('number', 'dataset_id', 'run_number', 'run_number__lte', 'run_number__gte', 'ls_number', 'ls_number__lte', 'ls_number__gte'), ...DATASET_FILTERS],
+  filters: [
+    ...spec('number', 'dataset_id', 'run_number', 'run_number__lte', 'run_number__gte', 'ls_number', 'ls_number__lte', 'ls_number__gte'),
+    ...DATASET_FILTERS,
+  ],
   floatKeys: new Set(),
   paginated: true,
   *rows(ctx, position, reverse) {
@@ -234,7 +283,10 @@ const lumisectionTable: Table = {
     const datasets = datasetsOf(ctx);
     const levels = [
       () => datasets.map((d) => d.datasetId),
-      ([ds]: number[]) => datasetOfId(ws, ds).runs.filter((r) => numberOk(f, 'run_number', r.run)).map((r) => r.run),
+      ([ds]: number[]) =>
+        datasetOfId(ws, ds)
+          .runs.filter((r) => numberOk(f, 'run_number', r.run))
+          .map((r) => r.run),
       ([ds, run]: number[]) => {
         const r = world.runOf(datasetOfId(ws, ds), run)!;
         const out: number[] = [];
@@ -255,17 +307,30 @@ const lumisectionTable: Table = {
   },
 };
 
-const runRecord = (d: DatasetDef, run: number, lsCount: number): Rec => ({ dataset_id: d.datasetId, dataset: d.dataset, run_number: run, ls_count: lsCount });
+const runRecord = (d: DatasetDef, run: number, lsCount: number): Rec => ({
+  dataset_id: d.datasetId,
+  dataset: d.dataset,
+  run_number: run,
+  ls_count: lsCount,
+});
 
 const runTable: Table = {
   resource: 'run',
   model: 'Run',
   ordering: ['dataset_id', 'run_number'],
-  filters: [...spec('number', 'dataset_id', 'run_number', 'run_number__lte', 'run_number__gte'), ...spec('numberIn', 'dataset_id__in'), ...DATASET_FILTERS],
+  filters: [
+    ...spec('number', 'dataset_id', 'run_number', 'run_number__lte', 'run_number__gte'),
+    ...spec('numberIn', 'dataset_id__in'),
+    ...DATASET_FILTERS,
+  ],
   floatKeys: new Set(),
   paginated: true,
   *rows(ctx, position, reverse) {
-    const rows = datasetsOf(ctx).flatMap((d) => d.runs.filter((r) => numberOk(ctx.f, 'run_number', r.run)).map((r) => ({ key: [d.datasetId, r.run], record: () => runRecord(d, r.run, r.lsCount) })));
+    const rows = datasetsOf(ctx).flatMap((d) =>
+      d.runs
+        .filter((r) => numberOk(ctx.f, 'run_number', r.run))
+        .map((r) => ({ key: [d.datasetId, r.run], record: () => runRecord(d, r.run, r.lsCount) })),
+    );
     yield* walkSorted(rows, position, reverse);
   },
   get(world, ws, [ds, run]) {
@@ -319,7 +384,12 @@ const fileIndexTable: Table = {
     const minSize = num(f, 'min_size');
     const rows = datasetsOf(ctx).flatMap((d) =>
       d.files
-        .filter((x) => textOk(f, 'logical_file_name', x.logicalFileName) && (str(f, 'status') === undefined || x.status === str(f, 'status')) && (minSize === undefined || x.fileSize >= minSize))
+        .filter(
+          (x) =>
+            textOk(f, 'logical_file_name', x.logicalFileName) &&
+            (str(f, 'status') === undefined || x.status === str(f, 'status')) &&
+            (minSize === undefined || x.fileSize >= minSize),
+        )
         .sort((a, b) => a.fileId - b.fileId)
         .map((x) => ({ key: [d.datasetId, x.fileId], record: () => fileRecord(d, x) })),
     );
@@ -332,19 +402,36 @@ const fileIndexTable: Table = {
   },
 };
 
-const modelRecord = (m: WorkspaceDef['models'][number]): Rec => ({ model_id: m.modelId, filename: m.filename, target_me: m.targetMe, active: m.active });
+const modelRecord = (m: WorkspaceDef['models'][number]): Rec => ({
+  model_id: m.modelId,
+  filename: m.filename,
+  target_me: m.targetMe,
+  active: m.active,
+});
 
 const modelsTable: Table = {
   resource: 'ml-models-index',
   model: 'MLModelsIndex',
   ordering: ['model_id'],
-  filters: [...spec('number', 'model_id'), ...spec('numberIn', 'model_id__in'), ...spec('string', 'filename', 'target_me'), ...spec('regex', 'filename__regex', 'target_me__regex'), ...spec('bool', 'active')],
+  filters: [
+    ...spec('number', 'model_id'),
+    ...spec('numberIn', 'model_id__in'),
+    ...spec('string', 'filename', 'target_me'),
+    ...spec('regex', 'filename__regex', 'target_me__regex'),
+    ...spec('bool', 'active'),
+  ],
   floatKeys: new Set(),
   paginated: true,
   *rows(ctx, position, reverse) {
     const { f } = ctx;
     const rows = ctx.ws.models
-      .filter((m) => numberOk(f, 'model_id', m.modelId) && textOk(f, 'filename', m.filename) && textOk(f, 'target_me', m.targetMe) && (f.get('active') === undefined || f.get('active') === m.active))
+      .filter(
+        (m) =>
+          numberOk(f, 'model_id', m.modelId) &&
+          textOk(f, 'filename', m.filename) &&
+          textOk(f, 'target_me', m.targetMe) &&
+          (f.get('active') === undefined || f.get('active') === m.active),
+      )
       .sort((a, b) => a.modelId - b.modelId)
       .map((m) => ({ key: [m.modelId], record: () => modelRecord(m) }));
     yield* walkSorted(rows, position, reverse);
@@ -355,7 +442,15 @@ const modelsTable: Table = {
   },
 };
 
-const badLumiRecord = (b: WorkspaceDef['badLumis'][number]): Rec => ({ model_id: b.modelId, dataset_id: b.datasetId, file_id: b.fileId, run_number: b.run, ls_number: b.ls, me_id: b.meId, mse: b.mse });
+const badLumiRecord = (b: WorkspaceDef['badLumis'][number]): Rec => ({
+  model_id: b.modelId,
+  dataset_id: b.datasetId,
+  file_id: b.fileId,
+  run_number: b.run,
+  ls_number: b.ls,
+  me_id: b.meId,
+  mse: b.mse,
+});
 
 const badLumisTable: Table = {
   resource: 'ml-bad-lumisection',
@@ -374,7 +469,15 @@ const badLumisTable: Table = {
     const datasets = new Set(datasetsOf(ctx).map((d) => d.datasetId));
     const mes = new Set(ws.mes.filter((m) => textOk(f, 'me', m.me)).map((m) => m.meId));
     const rows = ws.badLumis
-      .filter((b) => numberOk(f, 'model_id', b.modelId) && datasets.has(b.datasetId) && numberOk(f, 'me_id', b.meId) && mes.has(b.meId) && numberOk(f, 'run_number', b.run) && numberOk(f, 'ls_number', b.ls))
+      .filter(
+        (b) =>
+          numberOk(f, 'model_id', b.modelId) &&
+          datasets.has(b.datasetId) &&
+          numberOk(f, 'me_id', b.meId) &&
+          mes.has(b.meId) &&
+          numberOk(f, 'run_number', b.run) &&
+          numberOk(f, 'ls_number', b.ls),
+      )
       .map((b) => ({ key: [b.modelId, b.datasetId, b.run, b.ls, b.meId], record: () => badLumiRecord(b) }));
     yield* walkSorted(rows, position, reverse);
   },
@@ -405,7 +508,17 @@ const mesTable: Table = {
 };
 
 export const TABLES: Record<string, Table> = Object.fromEntries(
-  [histTable('th1'), histTable('th2'), lumisectionTable, runTable, datasetIndexTable, fileIndexTable, modelsTable, badLumisTable, mesTable].map((t) => [t.resource, t]),
+  [
+    histTable('th1'),
+    histTable('th2'),
+    lumisectionTable,
+    runTable,
+    datasetIndexTable,
+    fileIndexTable,
+    modelsTable,
+    badLumisTable,
+    mesTable,
+  ].map((t) => [t.resource, t]),
 );
 
 /** `fields=a,b` (DIALS's FieldsFilterMixin): keep only those keys, in the record's order. */

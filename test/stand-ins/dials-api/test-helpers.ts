@@ -39,7 +39,12 @@ export async function call(s: DialsStandIn, path: string, opts: CallOptions = {}
   if (opts.workspace !== undefined) headers.Workspace = opts.workspace;
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   const url = path.startsWith('http') ? path : `${s.apiUrl}${path}${queryString(opts.query)}`;
-  const r = await fetch(url, { method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'), headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), redirect: 'manual' });
+  const r = await fetch(url, {
+    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    redirect: 'manual',
+  });
   const text = await r.text();
   let json: any;
   try {
@@ -54,7 +59,12 @@ export async function call(s: DialsStandIn, path: string, opts: CallOptions = {}
  * Walk every page like cmsdials' list_all: take `next_token` out of `next` and send it with the
  * original filters. Returns all results and the number of pages.
  */
-export async function listAll(s: DialsStandIn, resource: string, query: CallOptions['query'] = {}, opts: Omit<CallOptions, 'query'> & { maxPages?: number; resumeFrom?: string | null } = {}): Promise<{ results: any[]; pages: number; next: string | null }> {
+export async function listAll(
+  s: DialsStandIn,
+  resource: string,
+  query: CallOptions['query'] = {},
+  opts: Omit<CallOptions, 'query'> & { maxPages?: number; resumeFrom?: string | null } = {},
+): Promise<{ results: any[]; pages: number; next: string | null }> {
   const results: any[] = [];
   let next: string | null = opts.resumeFrom ?? null;
   let pages = 0;
@@ -75,7 +85,10 @@ export async function listAll(s: DialsStandIn, resource: string, query: CallOpti
 }
 
 /** Raw GET that reports what arrived before the connection ended (for dropped-connection faults). */
-export function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number | null; received: string; complete: boolean; error: string | null }> {
+export function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number | null; received: string; complete: boolean; error: string | null }> {
   return new Promise((resolve) => {
     let received = '';
     let status: number | null = null;

@@ -9,10 +9,10 @@
  * layer truths (seed 2025, 1/2/2 dead modules in BPix2/3/4), and the demo runs 398100/398101 carry
  * the demo's labelled anomalies, so the demo model behaves on stand-in data as on the demo project.
  */
-import { DEMO_RUNS, LABELS, labelEdits, LS_PER_RUN, PLACED_LABELS, type DemoLabel } from '../../../backend/demo/demo-labels';
-import { Rng } from '../../../backend/demo/rng';
-import { drawMap, makeLayerTruth, type DemoLayer, type LayerTruth } from '../../../backend/demo/synthetic-maps';
-import { BARREL_CROSS_ROWS, BARREL_SHAPES } from '../../../shared/preset/pixel-barrel';
+import { DEMO_RUNS, LABELS, labelEdits, LS_PER_RUN, PLACED_LABELS, type DemoLabel } from '@/backend/demo/demo-labels';
+import { Rng } from '@/backend/demo/rng';
+import { drawMap, makeLayerTruth, type DemoLayer, type LayerTruth } from '@/backend/demo/synthetic-maps';
+import { BARREL_CROSS_ROWS, BARREL_SHAPES } from '@/shared/preset/pixel-barrel';
 
 // ───────────────────────────── deterministic hashing ─────────────────────────────
 
@@ -63,7 +63,12 @@ export interface MeDef {
   yMin?: number;
   yMax?: number;
   /** Which generator draws its content. */
-  shape: { kind: 'barrel'; layer: DemoLayer } | { kind: 'barrel-bpix1' } | { kind: 'blob2d' } | { kind: 'landau1d'; mpv: number } | { kind: 'falling1d' };
+  shape:
+    | { kind: 'barrel'; layer: DemoLayer }
+    | { kind: 'barrel-bpix1' }
+    | { kind: 'blob2d' }
+    | { kind: 'landau1d'; mpv: number }
+    | { kind: 'falling1d' };
 }
 
 export interface FileDef {
@@ -205,8 +210,24 @@ function barrelMe(layer: 'BPix1' | DemoLayer): MeDef {
 }
 
 const TRACKER_MES: MeDef[] = [
-  { meId: 101, me: 'PixelPhase1/Tracks/PXBarrel/charge_PXLayer_2', dim: 1, xBins: 80, xMin: 0, xMax: 80000, shape: { kind: 'landau1d', mpv: 21000 } },
-  { meId: 102, me: 'PixelPhase1/Tracks/PXBarrel/charge_PXLayer_3', dim: 1, xBins: 80, xMin: 0, xMax: 80000, shape: { kind: 'landau1d', mpv: 22000 } },
+  {
+    meId: 101,
+    me: 'PixelPhase1/Tracks/PXBarrel/charge_PXLayer_2',
+    dim: 1,
+    xBins: 80,
+    xMin: 0,
+    xMax: 80000,
+    shape: { kind: 'landau1d', mpv: 21000 },
+  },
+  {
+    meId: 102,
+    me: 'PixelPhase1/Tracks/PXBarrel/charge_PXLayer_3',
+    dim: 1,
+    xBins: 80,
+    xMin: 0,
+    xMax: 80000,
+    shape: { kind: 'landau1d', mpv: 22000 },
+  },
   barrelMe('BPix1'),
   barrelMe('BPix2'),
   barrelMe('BPix3'),
@@ -215,11 +236,38 @@ const TRACKER_MES: MeDef[] = [
 
 /** Stand-in-only content of other workspaces (names in their ETL ME prefixes; shapes illustrative). */
 const CSC_MES: MeDef[] = [
-  { meId: 1, me: 'CSC/CSCOfflineMonitor/recHits/hRHGlobalp1', dim: 2, xBins: 50, xMin: -750, xMax: 750, yBins: 50, yMin: -750, yMax: 750, shape: { kind: 'blob2d' } },
-  { meId: 2, me: 'CSC/CSCOfflineMonitor/recHits/hRHSumQp11', dim: 1, xBins: 100, xMin: 0, xMax: 4000, shape: { kind: 'landau1d', mpv: 900 } },
+  {
+    meId: 1,
+    me: 'CSC/CSCOfflineMonitor/recHits/hRHGlobalp1',
+    dim: 2,
+    xBins: 50,
+    xMin: -750,
+    xMax: 750,
+    yBins: 50,
+    yMin: -750,
+    yMax: 750,
+    shape: { kind: 'blob2d' },
+  },
+  {
+    meId: 2,
+    me: 'CSC/CSCOfflineMonitor/recHits/hRHSumQp11',
+    dim: 1,
+    xBins: 100,
+    xMin: 0,
+    xMax: 4000,
+    shape: { kind: 'landau1d', mpv: 900 },
+  },
 ];
 const JETMET_MES: MeDef[] = [
-  { meId: 1, me: 'JetMET/Jet/Cleanedak4PFJetsCHS/CHFrac_highPt_Barrel', dim: 1, xBins: 50, xMin: 0, xMax: 1, shape: { kind: 'landau1d', mpv: 0.6 } },
+  {
+    meId: 1,
+    me: 'JetMET/Jet/Cleanedak4PFJetsCHS/CHFrac_highPt_Barrel',
+    dim: 1,
+    xBins: 50,
+    xMin: 0,
+    xMax: 1,
+    shape: { kind: 'landau1d', mpv: 0.6 },
+  },
   { meId: 2, me: 'JetMET/MET/pfMETT1/Cleaned/MET_2', dim: 1, xBins: 100, xMin: 0, xMax: 500, shape: { kind: 'falling1d' } },
 ];
 
@@ -248,9 +296,33 @@ interface DatasetSpec {
 }
 
 const TRACKER_DATASETS: DatasetSpec[] = [
-  { datasetId: 14702, dataset: ZEROBIAS_2025F, processingVersion: 1, lastModificationDate: '2025-07-02T08:11:37Z', lsPerFile: 12, runs: [{ run: 398011, lsCount: 12 }, { run: 398012, lsCount: 12 }] },
-  { datasetId: 15102301, dataset: '/StreamExpress/Run2025E-Express-v1/DQMIO', processingVersion: 1, lastModificationDate: '2025-06-09T21:40:02Z', lsPerFile: 40, runs: [] },
-  { datasetId: 15102369, dataset: '/ZeroBias/Run2025E-PromptReco-v1/DQMIO', processingVersion: 1, lastModificationDate: '2025-06-11T03:02:51Z', lsPerFile: 40, runs: [] },
+  {
+    datasetId: 14702,
+    dataset: ZEROBIAS_2025F,
+    processingVersion: 1,
+    lastModificationDate: '2025-07-02T08:11:37Z',
+    lsPerFile: 12,
+    runs: [
+      { run: 398011, lsCount: 12 },
+      { run: 398012, lsCount: 12 },
+    ],
+  },
+  {
+    datasetId: 15102301,
+    dataset: '/StreamExpress/Run2025E-Express-v1/DQMIO',
+    processingVersion: 1,
+    lastModificationDate: '2025-06-09T21:40:02Z',
+    lsPerFile: 40,
+    runs: [],
+  },
+  {
+    datasetId: 15102369,
+    dataset: '/ZeroBias/Run2025E-PromptReco-v1/DQMIO',
+    processingVersion: 1,
+    lastModificationDate: '2025-06-11T03:02:51Z',
+    lsPerFile: 40,
+    runs: [],
+  },
   {
     datasetId: 15191836,
     dataset: EXPRESS_2025F,
@@ -265,7 +337,14 @@ const TRACKER_DATASETS: DatasetSpec[] = [
       { run: 398108, lsCount: 25 },
     ],
   },
-  { datasetId: 15230412, dataset: '/StreamExpress/Run2025G-Express-v1/DQMIO', processingVersion: 1, lastModificationDate: '2025-07-21T10:05:44Z', lsPerFile: 40, runs: [{ run: 398500, lsCount: 50 }] },
+  {
+    datasetId: 15230412,
+    dataset: '/StreamExpress/Run2025G-Express-v1/DQMIO',
+    processingVersion: 1,
+    lastModificationDate: '2025-07-21T10:05:44Z',
+    lsPerFile: 40,
+    runs: [{ run: 398500, lsCount: 50 }],
+  },
 ];
 
 function datasetParts(name: string): { primary: string; processed: string; tier: string; era: string } {
@@ -290,28 +369,86 @@ export class World {
     const dead: Record<DemoLayer, number> = { BPix2: 1, BPix3: 2, BPix4: 2 };
     this.truths = new Map((['BPix2', 'BPix3', 'BPix4'] as DemoLayer[]).map((l) => [l, makeLayerTruth(l, rng, dead[l])]));
 
-    for (const [name, egroup] of PRODUCTION_WORKSPACES) this.workspaces.set(name, { name, egroup, datasets: [], mes: [], models: [], badLumis: [] });
+    for (const [name, egroup] of PRODUCTION_WORKSPACES)
+      this.workspaces.set(name, { name, egroup, datasets: [], mes: [], models: [], badLumis: [] });
     const tracker = this.workspaces.get('tracker')!;
     tracker.mes = TRACKER_MES.map((m) => ({ ...m }));
     for (const spec of TRACKER_DATASETS) tracker.datasets.push(this.makeDataset(tracker, spec));
     tracker.models = [
-      { modelId: PIXEL_MODEL_OLD_ID, filename: 'model_PixelNMF_BPix2-4_checkpoint_20250305.onnx', targetMe: `${PIXEL_BARREL_ME}2`, active: false, verdicts: 'outage3-only' },
-      { modelId: PIXEL_MODEL_ID, filename: 'model_PixelNMF_BPix2-4_checkpoint_20250610.onnx', targetMe: `${PIXEL_BARREL_ME}2`, active: true, verdicts: 'production' },
-      { modelId: BPIX1_MODEL_ID, filename: 'model_PixelNMF_BPix1_checkpoint_20240720.onnx', targetMe: `${PIXEL_BARREL_ME}1`, active: false, verdicts: 'none' },
+      {
+        modelId: PIXEL_MODEL_OLD_ID,
+        filename: 'model_PixelNMF_BPix2-4_checkpoint_20250305.onnx',
+        targetMe: `${PIXEL_BARREL_ME}2`,
+        active: false,
+        verdicts: 'outage3-only',
+      },
+      {
+        modelId: PIXEL_MODEL_ID,
+        filename: 'model_PixelNMF_BPix2-4_checkpoint_20250610.onnx',
+        targetMe: `${PIXEL_BARREL_ME}2`,
+        active: true,
+        verdicts: 'production',
+      },
+      {
+        modelId: BPIX1_MODEL_ID,
+        filename: 'model_PixelNMF_BPix1_checkpoint_20240720.onnx',
+        targetMe: `${PIXEL_BARREL_ME}1`,
+        active: false,
+        verdicts: 'none',
+      },
     ];
 
     const csc = this.workspaces.get('csc')!;
     csc.mes = CSC_MES.map((m) => ({ ...m }));
-    csc.datasets.push(this.makeDataset(csc, { datasetId: 15191836, dataset: EXPRESS_2025F, processingVersion: 1, lastModificationDate: '2025-07-04T16:27:09Z', lsPerFile: 40, runs: [{ run: 398100, lsCount: 60 }, { run: 398101, lsCount: 60 }] }));
+    csc.datasets.push(
+      this.makeDataset(csc, {
+        datasetId: 15191836,
+        dataset: EXPRESS_2025F,
+        processingVersion: 1,
+        lastModificationDate: '2025-07-04T16:27:09Z',
+        lsPerFile: 40,
+        runs: [
+          { run: 398100, lsCount: 60 },
+          { run: 398101, lsCount: 60 },
+        ],
+      }),
+    );
 
     const jetmet = this.workspaces.get('jetmet')!;
     jetmet.mes = JETMET_MES.map((m) => ({ ...m }));
-    jetmet.datasets.push(this.makeDataset(jetmet, { datasetId: 15191901, dataset: '/JetMET0/Run2025F-PromptReco-v1/DQMIO', processingVersion: 1, lastModificationDate: '2025-07-05T02:13:40Z', lsPerFile: 40, runs: [{ run: 398100, lsCount: 60 }] }));
+    jetmet.datasets.push(
+      this.makeDataset(jetmet, {
+        datasetId: 15191901,
+        dataset: '/JetMET0/Run2025F-PromptReco-v1/DQMIO',
+        processingVersion: 1,
+        lastModificationDate: '2025-07-05T02:13:40Z',
+        lsPerFile: 40,
+        runs: [{ run: 398100, lsCount: 60 }],
+      }),
+    );
     // Real model file names of DIALS's JetMET index (etl/fill_ml_index.py); verdicts are stand-in data.
     jetmet.models = [
-      { modelId: 1, filename: 'model_CHFrac_highPt_Barrel_checkpoint_20240517.onnx', targetMe: 'JetMET/Jet/Cleanedak4PFJetsCHS/CHFrac_highPt_Barrel', active: false, verdicts: 'none' },
-      { modelId: 19, filename: 'model_CHFrac_highPt_Barrel_checkpoint_20240720.onnx', targetMe: 'JetMET/Jet/Cleanedak4PFJetsCHS/CHFrac_highPt_Barrel', active: true, verdicts: 'outage3-only' },
-      { modelId: 20, filename: 'model_MET_2_checkpoint_20240517.onnx', targetMe: 'JetMET/MET/pfMETT1/Cleaned/MET_2', active: true, verdicts: 'none' },
+      {
+        modelId: 1,
+        filename: 'model_CHFrac_highPt_Barrel_checkpoint_20240517.onnx',
+        targetMe: 'JetMET/Jet/Cleanedak4PFJetsCHS/CHFrac_highPt_Barrel',
+        active: false,
+        verdicts: 'none',
+      },
+      {
+        modelId: 19,
+        filename: 'model_CHFrac_highPt_Barrel_checkpoint_20240720.onnx',
+        targetMe: 'JetMET/Jet/Cleanedak4PFJetsCHS/CHFrac_highPt_Barrel',
+        active: true,
+        verdicts: 'outage3-only',
+      },
+      {
+        modelId: 20,
+        filename: 'model_MET_2_checkpoint_20240517.onnx',
+        targetMe: 'JetMET/MET/pfMETT1/Cleaned/MET_2',
+        active: true,
+        verdicts: 'none',
+      },
     ];
 
     for (const extra of opts.extraRuns ?? []) this.addRun(extra);
@@ -363,7 +500,14 @@ export class World {
     const name = extra.dataset ?? EXPRESS_2025F;
     let d = ws.datasets.find((x) => x.dataset === name);
     if (!d) {
-      d = this.makeDataset(ws, { datasetId: 15300000 + (mix(this.seed, name.length, ...[...name].map((c) => c.charCodeAt(0))) % 90000), dataset: name, processingVersion: 1, lastModificationDate: '2025-08-01T00:00:00Z', lsPerFile: 40, runs: [] });
+      d = this.makeDataset(ws, {
+        datasetId: 15300000 + (mix(this.seed, name.length, ...[...name].map((c) => c.charCodeAt(0))) % 90000),
+        dataset: name,
+        processingVersion: 1,
+        lastModificationDate: '2025-08-01T00:00:00Z',
+        lsPerFile: 40,
+        runs: [],
+      });
       ws.datasets.push(d);
       ws.datasets.sort((a, b) => a.datasetId - b.datasetId);
     }
@@ -396,7 +540,9 @@ export class World {
         const h = mix(this.seed, d.datasetId, r.run, from);
         const hex = [0, 1, 2, 3].map((i) => mix(h, i).toString(16).toUpperCase().padStart(8, '0')).join('');
         const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join('-');
-        const runPath = String(r.run).padStart(9, '0').replace(/^(\d{3})(\d{3})(\d{3})$/, '$1/$2/$3');
+        const runPath = String(r.run)
+          .padStart(9, '0')
+          .replace(/^(\d{3})(\d{3})(\d{3})$/, '$1/$2/$3');
         const version = d.processedDsName.split('-').slice(1).join('-');
         d.files.push({
           fileId: base + k++,
@@ -512,7 +658,13 @@ export class World {
     const out = new Int32Array(rows * cols);
     const s = m.shape;
     if (s.kind === 'barrel') {
-      drawMap(this.truths.get(s.layer)!, { pileup: cond.pileup, statistics: cond.statistics, edits: labelEdits(cond.label, s.layer) }, rng, out, 0);
+      drawMap(
+        this.truths.get(s.layer)!,
+        { pileup: cond.pileup, statistics: cond.statistics, edits: labelEdits(cond.label, s.layer) },
+        rng,
+        out,
+        0,
+      );
     } else if (s.kind === 'barrel-bpix1') {
       const [cr0, cr1] = BARREL_CROSS_ROWS.BPix1;
       for (let r = 0; r < rows; r++) {
@@ -536,10 +688,10 @@ export class World {
       for (let c = 0; c < cols; c++) {
         const x = m.xMin + (c + 0.5) * width;
         const l = (x - s.mpv) / (0.18 * s.mpv);
-        out[c] = rng.poisson(30000 * cond.statistics * Math.exp(-0.5 * (l + Math.exp(-l))) / cols * 8);
+        out[c] = rng.poisson(((30000 * cond.statistics * Math.exp(-0.5 * (l + Math.exp(-l)))) / cols) * 8);
       }
     } else {
-      for (let c = 0; c < cols; c++) out[c] = rng.poisson(5000 * cond.statistics * Math.exp(-c / (cols / 6)) / cols * 6);
+      for (let c = 0; c < cols; c++) out[c] = rng.poisson(((5000 * cond.statistics * Math.exp(-c / (cols / 6))) / cols) * 6);
     }
     let entries = 0;
     for (let i = 0; i < out.length; i++) entries += out[i];
@@ -551,32 +703,63 @@ export class World {
    * columns (TH2) or x_bin values (TH1); entries default to the sum of the bins. The run is added to
    * the dataset if missing (and extended to cover `ls`).
    */
-  inject(opts: { workspace?: string; dataset: string | number; me: string | number; run: number; ls: number; data: number[][] | number[]; entries?: number }): void {
+  inject(opts: {
+    workspace?: string;
+    dataset: string | number;
+    me: string | number;
+    run: number;
+    ls: number;
+    data: number[][] | number[];
+    entries?: number;
+  }): void {
     const ws = this.workspace(opts.workspace ?? DEFAULT_WORKSPACE);
     const d = this.dataset(ws, opts.dataset);
     const m = this.me(ws, opts.me);
     const rows = m.dim === 2 ? m.yBins! : 1;
     const matrix = (m.dim === 2 ? opts.data : [opts.data]) as number[][];
     if (matrix.length !== rows || matrix.some((row) => !Array.isArray(row) || row.length !== m.xBins)) {
-      throw new Error(`DIALS stand-in: ${m.me} maps are ${rows} × ${m.xBins} (y_bin × x_bin); the injected data is ${matrix.length} × ${Array.isArray(matrix[0]) ? matrix[0].length : '?'}`);
+      throw new Error(
+        `DIALS stand-in: ${m.me} maps are ${rows} × ${m.xBins} (y_bin × x_bin); the injected data is ${matrix.length} × ${Array.isArray(matrix[0]) ? matrix[0].length : '?'}`,
+      );
     }
     const values = new Float64Array(rows * m.xBins);
     matrix.forEach((row, r) => row.forEach((v, c) => (values[r * m.xBins + c] = v)));
     const r = this.runOf(d, opts.run);
     if (!r || r.lsCount < opts.ls) this.putRun(ws, d, opts.run, opts.ls, []);
     else r.missingMeIds.delete(m.meId);
-    this.injected.set(this.key(ws, d.datasetId, opts.run, opts.ls, m.meId), { dim: m.dim, rows, cols: m.xBins, values, entries: opts.entries ?? Math.round(values.reduce((a, b) => a + b, 0)) });
+    this.injected.set(this.key(ws, d.datasetId, opts.run, opts.ls, m.meId), {
+      dim: m.dim,
+      rows,
+      cols: m.xBins,
+      values,
+      entries: opts.entries ?? Math.round(values.reduce((a, b) => a + b, 0)),
+    });
     this.rebuildVerdicts(ws);
   }
 
   /** Inject a stack of maps, e.g. a DIALS-style (N, y_bin, x_bin) .npy array with its run and LS arrays. */
-  injectStack(opts: { workspace?: string; dataset: string | number; me: string | number; runs: ArrayLike<number>; lumis: ArrayLike<number>; maps: { shape: readonly number[]; data: ArrayLike<number | bigint> } }): void {
+  injectStack(opts: {
+    workspace?: string;
+    dataset: string | number;
+    me: string | number;
+    runs: ArrayLike<number>;
+    lumis: ArrayLike<number>;
+    maps: { shape: readonly number[]; data: ArrayLike<number | bigint> };
+  }): void {
     const [n, ny, nx] = opts.maps.shape.length === 3 ? opts.maps.shape : [opts.maps.shape[0], 1, opts.maps.shape[1]];
-    if (opts.runs.length !== n || opts.lumis.length !== n) throw new Error(`DIALS stand-in: ${n} maps but ${opts.runs.length} run numbers and ${opts.lumis.length} LS numbers`);
+    if (opts.runs.length !== n || opts.lumis.length !== n)
+      throw new Error(`DIALS stand-in: ${n} maps but ${opts.runs.length} run numbers and ${opts.lumis.length} LS numbers`);
     for (let i = 0; i < n; i++) {
       const rows: number[][] = [];
       for (let r = 0; r < ny; r++) rows.push(Array.from({ length: nx }, (_, c) => Number(opts.maps.data[(i * ny + r) * nx + c])));
-      this.inject({ workspace: opts.workspace, dataset: opts.dataset, me: opts.me, run: Number(opts.runs[i]), ls: Number(opts.lumis[i]), data: opts.maps.shape.length === 3 ? rows : rows[0] });
+      this.inject({
+        workspace: opts.workspace,
+        dataset: opts.dataset,
+        me: opts.me,
+        run: Number(opts.runs[i]),
+        ls: Number(opts.lumis[i]),
+        data: opts.maps.shape.length === 3 ? rows : rows[0],
+      });
     }
   }
 
@@ -609,7 +792,15 @@ export class World {
           for (let ls = 1; ls <= r.lsCount; ls++) {
             if (!this.productionFlag(model, r.run, ls)) continue;
             const mse = Math.round((0.05 + 0.15 * hash01(this.seed, model.modelId, r.run, ls)) * 1e6) / 1e6;
-            ws.badLumis.push({ modelId: model.modelId, datasetId: d.datasetId, fileId: this.fileOf(d, r.run, ls).fileId, run: r.run, ls, meId: me.meId, mse });
+            ws.badLumis.push({
+              modelId: model.modelId,
+              datasetId: d.datasetId,
+              fileId: this.fileOf(d, r.run, ls).fileId,
+              run: r.run,
+              ls,
+              meId: me.meId,
+              mse,
+            });
           }
         }
       }

@@ -32,7 +32,9 @@ export interface RegistryStandIn {
 }
 
 /** Serve `dism-test/pull-probe:<tag>` with `layers` random layers of `layerBytes` each; `chunkDelayMs` throttles blobs. */
-export async function startRegistryStandIn(opts: { layers?: number; layerBytes?: number; chunkDelayMs?: number; tag?: string } = {}): Promise<RegistryStandIn> {
+export async function startRegistryStandIn(
+  opts: { layers?: number; layerBytes?: number; chunkDelayMs?: number; tag?: string } = {},
+): Promise<RegistryStandIn> {
   const blobs = new Map<string, Buffer>();
   const diffIds: string[] = [];
   const layerDescs: Array<{ mediaType: string; size: number; digest: string }> = [];
@@ -43,14 +45,23 @@ export async function startRegistryStandIn(opts: { layers?: number; layerBytes?:
     blobs.set(sha(gz), gz);
     layerDescs.push({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: gz.length, digest: sha(gz) });
   }
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dism.studio': '1', 'dism.stand-in': 'registry' }, Cmd: ['/layer-0.bin'] }, rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Labels: { 'dism.studio': '1', 'dism.stand-in': 'registry' }, Cmd: ['/layer-0.bin'] },
+      rootfs: { type: 'layers', diff_ids: diffIds },
+    }),
+  );
   blobs.set(sha(config), config);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: sha(config) },
-    layers: layerDescs,
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: sha(config) },
+      layers: layerDescs,
+    }),
+  );
   const tag = opts.tag ?? '1';
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {

@@ -4,11 +4,20 @@
  * protobuf's 1-based line:column of the token it stopped at.
  */
 import { describe, expect, it } from 'vitest';
-import { configPbtxt } from '../../../backend/build-local/config-pbtxt';
-import type { ResourceView } from '../../../backend/build-local/template-source';
+import { configPbtxt } from '@/backend/build-local/config-pbtxt';
+import type { ResourceView } from '@/backend/build-local/template-source';
 import { table } from './server/log';
 import { MODEL_CONFIG } from './server/model-config-schema';
-import { modelConfigJson, normalizeInstanceGroup, normalizeModelConfig, TritonError, validateInstanceGroup, validateModelConfig, validateModelIOConfig, instanceNames } from './server/model-config';
+import {
+  modelConfigJson,
+  normalizeInstanceGroup,
+  normalizeModelConfig,
+  TritonError,
+  validateInstanceGroup,
+  validateModelConfig,
+  validateModelIOConfig,
+  instanceNames,
+} from './server/model-config';
 import { parseTextProto } from './server/pbtxt';
 
 const parse = (text: string) => parseTextProto(text, MODEL_CONFIG);
@@ -59,8 +68,12 @@ optimization { priority: PRIORITY_MAX input_pinned_memory { enable: true } outpu
 
   it('an unknown field is an error naming the field and its message type, at the token after the name', () => {
     expect(firstError('name: "m"\nmax_batch: 4\n')).toBe('2:10: Message type "inference.ModelConfig" has no field named "max_batch".');
-    expect(firstError('name: "m"\ninput [\n  {\n    name: "x"\n    shape: [ 1 ]\n  }\n]\n')).toBe('5:10: Message type "inference.ModelInput" has no field named "shape".');
-    expect(firstError('parameters { key: "a" val: { string_value: "b" } }')).toBe('1:26: Message type "inference.ModelConfig.ParametersEntry" has no field named "val".');
+    expect(firstError('name: "m"\ninput [\n  {\n    name: "x"\n    shape: [ 1 ]\n  }\n]\n')).toBe(
+      '5:10: Message type "inference.ModelInput" has no field named "shape".',
+    );
+    expect(firstError('parameters { key: "a" val: { string_value: "b" } }')).toBe(
+      '1:26: Message type "inference.ModelConfig.ParametersEntry" has no field named "val".',
+    );
     // DISM's own template key spelled in a config is not a Triton field
     expect(firstError('name: "m"\nMaxBatchSize: 4')).toBe('2:13: Message type "inference.ModelConfig" has no field named "MaxBatchSize".');
   });
@@ -94,8 +107,12 @@ optimization { priority: PRIORITY_MAX input_pinned_memory { enable: true } outpu
     expect(firstError('name: "a"\nname: "b"')).toBe('2:5: Non-repeated field "name" is specified multiple times.');
     // proto3: a field still at its default value does not count as set
     expect(parse('max_batch_size: 0\nmax_batch_size: 4').errors).toEqual([]);
-    expect(firstError('dynamic_batching { }\nsequence_batching { }')).toBe('2:19: Field "sequence_batching" is specified along with field "dynamic_batching", another member of oneof "scheduling_choice".');
-    expect(firstError('version_policy { latest { } all { } }')).toBe('1:33: Field "all" is specified along with field "latest", another member of oneof "policy_choice".');
+    expect(firstError('dynamic_batching { }\nsequence_batching { }')).toBe(
+      '2:19: Field "sequence_batching" is specified along with field "dynamic_batching", another member of oneof "scheduling_choice".',
+    );
+    expect(firstError('version_policy { latest { } all { } }')).toBe(
+      '1:33: Field "all" is specified along with field "latest", another member of oneof "policy_choice".',
+    );
   });
 
   it('unbalanced braces and stray tokens are errors; protobuf counts a tab as up to 8 columns', () => {
@@ -128,25 +145,40 @@ describe('config rules (TEST STAND-IN, as model_config_utils.cc)', () => {
   };
 
   it('platform and backend must agree, max_batch_size must not be negative', () => {
-    expect(failure(() => validateModelConfig(load('name: "m" platform: "onnx"')))).toBe("Invalid argument: unexpected platform type 'onnx' for m");
-    expect(failure(() => validateModelConfig(load('name: "m" platform: "onnxruntime_onnx" backend: "pytorch"')))).toBe("Invalid argument: unexpected 'platform' and 'backend' pair, got:onnxruntime_onnx, pytorch");
-    expect(failure(() => validateModelConfig(load('name: "m" backend: "python" max_batch_size: -1')))).toBe("Invalid argument: 'max_batch_size' must be non-negative value for m");
-    expect(failure(() => validateModelConfig(load('name: "m" backend: "python" max_batch_size: 2 dynamic_batching { preferred_batch_size: [ 4 ] }')))).toBe(
-      'Invalid argument: dynamic batching preferred size must be <= max batch size for m',
+    expect(failure(() => validateModelConfig(load('name: "m" platform: "onnx"')))).toBe(
+      "Invalid argument: unexpected platform type 'onnx' for m",
     );
+    expect(failure(() => validateModelConfig(load('name: "m" platform: "onnxruntime_onnx" backend: "pytorch"')))).toBe(
+      "Invalid argument: unexpected 'platform' and 'backend' pair, got:onnxruntime_onnx, pytorch",
+    );
+    expect(failure(() => validateModelConfig(load('name: "m" backend: "python" max_batch_size: -1')))).toBe(
+      "Invalid argument: 'max_batch_size' must be non-negative value for m",
+    );
+    expect(
+      failure(() =>
+        validateModelConfig(load('name: "m" backend: "python" max_batch_size: 2 dynamic_batching { preferred_batch_size: [ 4 ] }')),
+      ),
+    ).toBe('Invalid argument: dynamic batching preferred size must be <= max batch size for m');
   });
 
   it('inputs and outputs need name, data_type and dims; an empty reshape needs batching and one element', () => {
-    const io = (body: string, mbs = 0) => failure(() => validateModelIOConfig(load(`name: "m" backend: "python" max_batch_size: ${mbs} ${body}`)));
+    const io = (body: string, mbs = 0) =>
+      failure(() => validateModelIOConfig(load(`name: "m" backend: "python" max_batch_size: ${mbs} ${body}`)));
     expect(io('input [ { name: "x" dims: [ 1 ] } ]')).toBe("Invalid argument: model output must specify 'data_type' for m");
     expect(io('input [ { name: "x" data_type: TYPE_FP32 } ]')).toBe("Invalid argument: model input must specify 'dims' for m");
-    expect(io('input [ { name: "x" data_type: TYPE_FP32 dims: [ 0 ] } ]')).toBe('Invalid argument: model input dimension must be integer >= 1, or -1 to indicate a variable-size dimension for m');
+    expect(io('input [ { name: "x" data_type: TYPE_FP32 dims: [ 0 ] } ]')).toBe(
+      'Invalid argument: model input dimension must be integer >= 1, or -1 to indicate a variable-size dimension for m',
+    );
     expect(io('output [ { name: "y" data_type: TYPE_FP32 dims: [ 1 ] reshape: { shape: [ ] } } ]')).toBe(
       'Invalid argument: model output cannot have empty reshape for non-batching model as scalar tensors are not supported for m',
     );
     expect(io('output [ { name: "y" data_type: TYPE_FP32 dims: [ 1 ] reshape: { shape: [ ] } } ]', 4)).toBe('no error');
-    expect(io('output [ { name: "y" data_type: TYPE_FP32 dims: [ 2 ] reshape: { shape: [ ] } } ]', 4)).toBe('Invalid argument: model output has different size for dims and reshape for m');
-    expect(io('input [ { name: "x" data_type: TYPE_FP32 dims: [ 2, -1 ] reshape: { shape: [ -1, 2 ] } } ]')).toBe('Invalid argument: model input has different size for dims and reshape for m');
+    expect(io('output [ { name: "y" data_type: TYPE_FP32 dims: [ 2 ] reshape: { shape: [ ] } } ]', 4)).toBe(
+      'Invalid argument: model output has different size for dims and reshape for m',
+    );
+    expect(io('input [ { name: "x" data_type: TYPE_FP32 dims: [ 2, -1 ] reshape: { shape: [ -1, 2 ] } } ]')).toBe(
+      'Invalid argument: model input has different size for dims and reshape for m',
+    );
     expect(io('input [ { name: "x" data_type: TYPE_FP32 dims: [ 2, 3, -1 ] reshape: { shape: [ 6, -1 ] } } ]')).toBe('no error');
   });
 
@@ -162,7 +194,9 @@ describe('config rules (TEST STAND-IN, as model_config_utils.cc)', () => {
     expect(instanceNames(py)).toEqual([{ name: 'p', kind: 'KIND_CPU' }]);
     const gpu = load('name: "g" backend: "python" instance_group [ { kind: KIND_GPU } ]');
     normalizeInstanceGroup(gpu);
-    expect(failure(() => validateInstanceGroup(gpu))).toBe('Invalid argument: instance group g_0 of model g has kind KIND_GPU but no GPUs are available');
+    expect(failure(() => validateInstanceGroup(gpu))).toBe(
+      'Invalid argument: instance group g_0 of model g has kind KIND_GPU but no GPUs are available',
+    );
   });
 
   it('the JSON form prints every field of the schema in declaration order with proto3 defaults', () => {
@@ -187,7 +221,17 @@ describe('config rules (TEST STAND-IN, as model_config_utils.cc)', () => {
       'parameters',
       'model_warmup',
     ]);
-    expect(json.input).toEqual([{ name: 'x', data_type: 'TYPE_INT32', format: 'FORMAT_NONE', dims: [2], is_shape_tensor: false, allow_ragged_batch: false, optional: false }]);
+    expect(json.input).toEqual([
+      {
+        name: 'x',
+        data_type: 'TYPE_INT32',
+        format: 'FORMAT_NONE',
+        dims: [2],
+        is_shape_tensor: false,
+        allow_ragged_batch: false,
+        optional: false,
+      },
+    ]);
     expect(json.version_policy).toEqual({ latest: { num_versions: 1 } });
   });
 });
@@ -230,11 +274,16 @@ describe('config.pbtxt written by DISM Studio (backend/build-local/config-pbtxt.
 describe("Triton's log tables (TEST STAND-IN TablePrinter)", () => {
   it('sizes columns to their content as the real model table does', () => {
     // the model table from a Triton 22.04 log quoted in triton-inference-server/server#4406
-    expect(table(['Model', 'Version', 'Status'], [
-      ['add_sub', '1', 'READY'],
-      ['batch_auto_complete', '1', 'READY'],
-      ['nobatch_auto_complete', '1', 'READY'],
-    ])).toBe(`
+    expect(
+      table(
+        ['Model', 'Version', 'Status'],
+        [
+          ['add_sub', '1', 'READY'],
+          ['batch_auto_complete', '1', 'READY'],
+          ['nobatch_auto_complete', '1', 'READY'],
+        ],
+      ),
+    ).toBe(`
 +-----------------------+---------+--------+
 | Model                 | Version | Status |
 +-----------------------+---------+--------+
@@ -246,8 +295,16 @@ describe("Triton's log tables (TEST STAND-IN TablePrinter)", () => {
   });
 
   it('puts each line of a multi-line status on its own row and wraps a cell wider than its share of 500 columns', () => {
-    const t = table(['Model', 'Version', 'Status'], [['m', '1', 'UNAVAILABLE: Internal: ValueError: x\n\nAt:\n  /m/1/model.py(6): initialize\n']]);
-    expect(t.split('\n').filter((l) => l.startsWith('| ')).map((l) => l.trimEnd())).toEqual([
+    const t = table(
+      ['Model', 'Version', 'Status'],
+      [['m', '1', 'UNAVAILABLE: Internal: ValueError: x\n\nAt:\n  /m/1/model.py(6): initialize\n']],
+    );
+    expect(
+      t
+        .split('\n')
+        .filter((l) => l.startsWith('| '))
+        .map((l) => l.trimEnd()),
+    ).toEqual([
       '| Model | Version | Status                               |',
       '| m     | 1       | UNAVAILABLE: Internal: ValueError: x |',
       '|       |         |                                      |',

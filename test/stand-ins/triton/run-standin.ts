@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { tailContainerLogs } from '../../../backend/engine/streams';
+import { tailContainerLogs } from '@/backend/engine/streams';
 
 /** The Triton stand-in image (tests only; see test/stand-ins/triton/README.md). */
 export const TRITON_STAND_IN_IMAGE = 'dism-test/tritonserver:23.05-py3';
@@ -31,7 +31,12 @@ export interface StandIn {
   stop(): Promise<number>;
 }
 
-export async function startStandIn(opts: { repositories: Record<string, string>; args?: string[]; user?: string; cmd?: string[] }): Promise<StandIn> {
+export async function startStandIn(opts: {
+  repositories: Record<string, string>;
+  args?: string[];
+  user?: string;
+  cmd?: string[];
+}): Promise<StandIn> {
   const binds = Object.entries(opts.repositories).map(([inside, host]) => `${host}:${inside}:ro`);
   const cmd = opts.cmd ?? ['tritonserver', ...Object.keys(opts.repositories).map((r) => `--model-repository=${r}`), ...(opts.args ?? [])];
   const container = await docker.createContainer({
@@ -53,7 +58,11 @@ export async function startStandIn(opts: { repositories: Record<string, string>;
     id: container.id,
     url: `http://127.0.0.1:${port}`,
     log: async () => (await lines()).map((l) => l.text).join('\n'),
-    stderr: async () => (await lines()).filter((l) => l.stream === 'stderr').map((l) => l.text).join('\n'),
+    stderr: async () =>
+      (await lines())
+        .filter((l) => l.stream === 'stderr')
+        .map((l) => l.text)
+        .join('\n'),
     exited,
     async stop() {
       await container.stop({ t: 20 }).catch(() => undefined);
@@ -70,7 +79,10 @@ export async function waitForHttp(s: StandIn, timeoutMs = 60_000): Promise<void>
   for (;;) {
     if (gone !== undefined) throw new Error(`the stand-in exited with code ${gone} before serving HTTP:\n${await s.log()}`);
     // a connection made while the server is still loading may hang in docker's port proxy: time it out
-    const ok = await fetch(`${s.url}/v2/health/live`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${s.url}/v2/health/live`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() - t0 > timeoutMs) throw new Error(`the stand-in did not serve HTTP within ${timeoutMs / 1000} s:\n${await s.log()}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -84,12 +96,21 @@ export async function status(url: string): Promise<number> {
 }
 
 export async function infer(s: StandIn, model: string, body: unknown): Promise<{ status: number; json: Record<string, any> }> {
-  const res = await fetch(`${s.url}/v2/models/${encodeURIComponent(model)}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(`${s.url}/v2/models/${encodeURIComponent(model)}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
 /** Removes every container this test process started (by its run label). */
 export async function removeStandInContainers(): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });
-  for (const c of list) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const c of list)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
 }

@@ -2,7 +2,7 @@
  * Models for the Triton stand-in's tests, written at test time: a tiny ONNX graph with exactly
  * known outputs (built with the project's protobuf writer) and Python-backend model.py files.
  */
-import { ProtoWriter } from '../../../backend/onnx/protobuf-writer';
+import { ProtoWriter } from '@/backend/onnx/protobuf-writer';
 
 const FLOAT = 1;
 const INT32 = 6;
@@ -50,7 +50,11 @@ function node(op: string, inputs: string[], output: string, attrs: Array<{ name:
  * 1, 2). N is symbolic, so Triton can batch it. `extraInputs` are graph inputs the graph does not
  * use (like the per-LS metadata inputs DISM adds).
  */
-export function toyOnnx(rows = 2, cols = 3, opts: { batchDim?: Dim; inputType?: 'float32' | 'int32'; extraInputs?: Array<{ name: string; dims: Dim[] }> } = {}): Uint8Array {
+export function toyOnnx(
+  rows = 2,
+  cols = 3,
+  opts: { batchDim?: Dim; inputType?: 'float32' | 'int32'; extraInputs?: Array<{ name: string; dims: Dim[] }> } = {},
+): Uint8Array {
   const batch = opts.batchDim ?? 'N';
   const f32 = (v: number[]) => new Uint8Array(Float32Array.from(v).buffer);
   const i64 = (v: number[]) => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLocal } from '../../../backend/build-local/local-build';
-import { encodeNmfOnnx } from '../../../backend/onnx/nmf-onnx';
+import { buildLocal } from '@/backend/build-local/local-build';
+import { encodeNmfOnnx } from '@/backend/onnx/nmf-onnx';
 import { ensureTritonStandIn, infer, removeStandInContainers, startStandIn, status, waitForHttp, type StandIn } from './run-standin';
 import { FAILING_INIT_PY, SCALE_MODEL_PY, scaleConfig, toyConfig, toyExpected, toyOnnx } from './test-models';
 
@@ -27,7 +27,8 @@ async function writeTree(root: string, files: Record<string, string | Uint8Array
     await fs.writeFile(path.join(root, rel), content);
   }
   await fs.chmod(root, 0o755);
-  for (const e of await fs.readdir(root, { recursive: true })) await fs.chmod(path.join(root, e), (await fs.stat(path.join(root, e))).isDirectory() ? 0o755 : 0o644);
+  for (const e of await fs.readdir(root, { recursive: true }))
+    await fs.chmod(path.join(root, e), (await fs.stat(path.join(root, e))).isDirectory() ? 0o755 : 0o644);
 }
 
 /** The model table the server logged at start-up: model → status text (multi-line statuses joined). */
@@ -95,10 +96,18 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
     const log = await s.log();
     expect(log).toContain('Triton Inference Server — TEST STAND-IN');
     expect(log).toMatch(/^I\d{4} \d\d:\d\d:\d\d\.\d{6} 1 model_lifecycle\.cc:462\] loading: toy:1$/m);
-    expect(log).toMatch(/^I\d{4} \d\d:\d\d:\d\d\.\d{6} 1 onnxruntime\.cc:2653\] TRITONBACKEND_ModelInstanceInitialize: toy_0_0 \(CPU device 0\)$/m);
+    expect(log).toMatch(
+      /^I\d{4} \d\d:\d\d:\d\d\.\d{6} 1 onnxruntime\.cc:2653\] TRITONBACKEND_ModelInstanceInitialize: toy_0_0 \(CPU device 0\)$/m,
+    );
     expect(log).toMatch(/^I.* python_be\.cc:\d+\] TRITONBACKEND_ModelInstanceInitialize: scale_0 \(CPU device 0\)$/m);
     expect(log).toContain("successfully loaded 'scale'");
-    expect(Object.fromEntries(modelTable(log))).toEqual({ 'auto:1': 'READY', 'nmf:1': 'READY', 'scale:1': 'READY', 'toy:1': 'READY', 'versioned:2': 'READY' });
+    expect(Object.fromEntries(modelTable(log))).toEqual({
+      'auto:1': 'READY',
+      'nmf:1': 'READY',
+      'scale:1': 'READY',
+      'toy:1': 'READY',
+      'versioned:2': 'READY',
+    });
     expect(log).toMatch(/\| model_repository_path\[0\] +\| \/models +\|/);
     expect(log).toMatch(/\| strict_model_config +\| 0 +\|/);
     expect(log).toMatch(/^I.* http_server\.cc:3555\] Started HTTPService at 0\.0\.0\.0:8000$/m);
@@ -133,8 +142,16 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
     const server = await (await fetch(`${s.url}/v2`)).json();
     expect(server).toMatchObject({ name: 'triton', version: '2.34.0' });
     const cfg = await (await fetch(`${s.url}/v2/models/toy/config`)).json();
-    expect(cfg).toMatchObject({ name: 'toy', platform: 'onnxruntime_onnx', backend: 'onnxruntime', max_batch_size: 8, default_model_filename: 'model.onnx' });
-    expect(cfg.instance_group).toEqual([{ name: 'toy_0', kind: 'KIND_CPU', count: 2, gpus: [], secondary_devices: [], profile: [], passive: false, host_policy: '' }]);
+    expect(cfg).toMatchObject({
+      name: 'toy',
+      platform: 'onnxruntime_onnx',
+      backend: 'onnxruntime',
+      max_batch_size: 8,
+      default_model_filename: 'model.onnx',
+    });
+    expect(cfg.instance_group).toEqual([
+      { name: 'toy_0', kind: 'KIND_CPU', count: 2, gpus: [], secondary_devices: [], profile: [], passive: false, host_policy: '' },
+    ]);
   });
 
   it('auto-completes a model without config.pbtxt from its ONNX file, as the ONNX Runtime backend does', async () => {
@@ -143,7 +160,13 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
       "autofilled max_batch_size to 4 for model 'auto' since batching is supporrted but no max_batch_size is specified in model configuration. Must specify max_batch_size to utilize autofill with a larger max batch size",
     );
     const cfg = await (await fetch(`${s.url}/v2/models/auto/config`)).json();
-    expect(cfg).toMatchObject({ name: 'auto', platform: 'onnxruntime_onnx', backend: 'onnxruntime', max_batch_size: 4, dynamic_batching: { preferred_batch_size: [4] } });
+    expect(cfg).toMatchObject({
+      name: 'auto',
+      platform: 'onnxruntime_onnx',
+      backend: 'onnxruntime',
+      max_batch_size: 4,
+      dynamic_batching: { preferred_batch_size: [4] },
+    });
     expect(cfg.input.map((x: Record<string, unknown>) => [x.name, x.data_type, x.dims])).toEqual([['x', 'TYPE_FP32', [2, 3]]]);
     expect(cfg.output.map((x: Record<string, unknown>) => [x.name, x.dims, x.reshape])).toEqual([
       ['y', [2, 3], undefined],
@@ -177,12 +200,30 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
       ],
     });
     // one requested output, nested data
-    const one = await infer(s, 'toy', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [[[1, 1, 1], [1, 1, 1]]] }], outputs: [{ name: 's' }] });
+    const one = await infer(s, 'toy', {
+      inputs: [
+        {
+          name: 'x',
+          datatype: 'FP32',
+          shape: [1, 2, 3],
+          data: [
+            [
+              [1, 1, 1],
+              [1, 1, 1],
+            ],
+          ],
+        },
+      ],
+      outputs: [{ name: 's' }],
+    });
     expect(one.json.outputs).toEqual([{ name: 's', datatype: 'FP32', shape: [1, 1], data: [6] }]);
   });
 
   it("reads and writes NaN and Infinity as bare literals, as Triton's JSON (rapidjson) does — not valid JSON for JSON.parse", async () => {
-    const res = await fetch(`${s.url}/v2/models/toy/infer`, { method: 'POST', body: '{"inputs":[{"name":"x","datatype":"FP32","shape":[1,2,3],"data":[NaN,1,2,3,4,Infinity]}]}' });
+    const res = await fetch(`${s.url}/v2/models/toy/infer`, {
+      method: 'POST',
+      body: '{"inputs":[{"name":"x","datatype":"FP32","shape":[1,2,3],"data":[NaN,1,2,3,4,Infinity]}]}',
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('{"name":"y","datatype":"FP32","shape":[1,2,3],"data":[NaN,3,5,7,9,Infinity]}');
@@ -207,7 +248,10 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
   });
 
   it('runs the Python model: initialize() read its file and config, execute() answers per request', async () => {
-    const r = await infer(s, 'scale', { id: 'py-1', inputs: [{ name: 'x', datatype: 'INT32', shape: [2, 2, 2], data: [1, 2, 3, 4, 0, 0, 0, 10] }] });
+    const r = await infer(s, 'scale', {
+      id: 'py-1',
+      inputs: [{ name: 'x', datatype: 'INT32', shape: [2, 2, 2], data: [1, 2, 3, 4, 0, 0, 0, 10] }],
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({
       id: 'py-1',
@@ -221,21 +265,44 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
   });
 
   it('rejects requests as Triton does: 400 with {"error": …} and the same wording', async () => {
-    const wrongShape = await infer(s, 'toy', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] }] });
+    const wrongShape = await infer(s, 'toy', {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] }],
+    });
     expect(wrongShape.status).toBe(400);
     expect(wrongShape.json.error).toBe(
       "[request id: <id_unknown>] unexpected shape for input 'x' for model 'toy'. Expected [-1,2,3], got [1,2,4]. NOTE: Setting a non-zero max_batch_size in the model config requires a batch dimension to be prepended to each input shape. If you want to specify the full shape including the batch dim in your input dims config, try setting max_batch_size to zero. See the model configuration docs for more info on max_batch_size.",
     );
     const cases: Array<[unknown, string]> = [
-      [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3] }] }, "Unable to parse 'data': Shape does not match true shape of 'data' field"],
-      [{ inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }] }, "[request id: <id_unknown>] inference input data-type is 'INT32', model expects 'FP32' for 'toy'"],
-      [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [9, 2, 3], data: new Array(54).fill(0) }] }, "[request id: <id_unknown>] inference request batch-size must be <= 8 for 'toy'"],
-      [{ inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }] }, "unexpected inference input 'z' for model 'toy'"],
+      [
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3] }] },
+        "Unable to parse 'data': Shape does not match true shape of 'data' field",
+      ],
+      [
+        { inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }] },
+        "[request id: <id_unknown>] inference input data-type is 'INT32', model expects 'FP32' for 'toy'",
+      ],
+      [
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [9, 2, 3], data: new Array(54).fill(0) }] },
+        "[request id: <id_unknown>] inference request batch-size must be <= 8 for 'toy'",
+      ],
+      [
+        { inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }] },
+        "unexpected inference input 'z' for model 'toy'",
+      ],
       [{ inputs: [] }, "[request id: <id_unknown>] expected 1 inputs but got 0 inputs for model 'toy'"],
-      [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 'six'] }] }, "Unable to parse 'data': attempt to access JSON non-number as double"],
+      [
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 'six'] }] },
+        "Unable to parse 'data': attempt to access JSON non-number as double",
+      ],
       // JSON null is not a number for Triton either (it takes the bare literal NaN instead)
-      [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, null] }] }, "Unable to parse 'data': attempt to access JSON non-number as double"],
-      [{ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }], outputs: [{ name: 'q' }] }, "unexpected inference output 'q' for model 'toy'"],
+      [
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, null] }] },
+        "Unable to parse 'data': attempt to access JSON non-number as double",
+      ],
+      [
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], data: [1, 2, 3, 4, 5, 6] }], outputs: [{ name: 'q' }] },
+        "unexpected inference output 'q' for model 'toy'",
+      ],
     ];
     for (const [body, message] of cases) {
       const r = await infer(s, 'toy', body);
@@ -249,19 +316,34 @@ describe('Triton stand-in (TEST STAND-IN image): a repository with ONNX and Pyth
     expect(errResponse).toEqual({ status: 400, json: { error: 'negative input: this model takes counts' } });
     const raised = await infer(s, 'scale', { inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 2, 2], data: [7, 1, 1, 1] }] });
     expect(raised.status).toBe(400);
-    expect(raised.json.error).toMatch(/^Failed to process the request\(s\) for model instance 'scale_0', message: RuntimeError: seven is not allowed\n\nAt:\n {2}\/models\/scale\/1\/model\.py\(\d+\): execute\n$/);
+    expect(raised.json.error).toMatch(
+      /^Failed to process the request\(s\) for model instance 'scale_0', message: RuntimeError: seven is not allowed\n\nAt:\n {2}\/models\/scale\/1\/model\.py\(\d+\): execute\n$/,
+    );
     // the instance keeps serving
-    expect((await infer(s, 'scale', { inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 2, 2], data: [1, 1, 1, 1] }] })).status).toBe(200);
+    expect((await infer(s, 'scale', { inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 2, 2], data: [1, 1, 1, 1] }] })).status).toBe(
+      200,
+    );
   });
 
   it('supports the binary tensor data extension (Inference-Header-Content-Length) both ways', async () => {
-    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], parameters: { binary_data_size: 24 } }], outputs: [{ name: 's', parameters: { binary_data: true } }] }));
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2, 3], parameters: { binary_data_size: 24 } }],
+        outputs: [{ name: 's', parameters: { binary_data: true } }],
+      }),
+    );
     const data = Buffer.from(Float32Array.from([1, 2, 3, 4, 5, 6.5]).buffer);
-    const res = await fetch(`${s.url}/v2/models/toy/infer`, { method: 'POST', headers: { 'Inference-Header-Content-Length': String(header.length) }, body: Buffer.concat([header, data]) });
+    const res = await fetch(`${s.url}/v2/models/toy/infer`, {
+      method: 'POST',
+      headers: { 'Inference-Header-Content-Length': String(header.length) },
+      body: Buffer.concat([header, data]),
+    });
     expect(res.status).toBe(200);
     const body = Buffer.from(await res.arrayBuffer());
     const hl = Number(res.headers.get('inference-header-content-length'));
-    expect(JSON.parse(body.subarray(0, hl).toString()).outputs).toEqual([{ name: 's', datatype: 'FP32', shape: [1, 1], parameters: { binary_data_size: 4 } }]);
+    expect(JSON.parse(body.subarray(0, hl).toString()).outputs).toEqual([
+      { name: 's', datatype: 'FP32', shape: [1, 1], parameters: { binary_data_size: 4 } },
+    ]);
     expect(body.subarray(hl).readFloatLE(0)).toBe(21.5);
   });
 
@@ -285,7 +367,10 @@ describe('Triton stand-in (TEST STAND-IN image): load errors, each with its reas
       'good/1/model.onnx': toyOnnx(),
       'unknown_field/config.pbtxt': toyConfig('unknown_field', { extra: 'max_batch: 4\n' }),
       'unknown_field/1/model.onnx': toyOnnx(),
-      'nested_unknown_field/config.pbtxt': toyConfig('nested_unknown_field').replace('data_type: TYPE_FP32\n    dims', 'data_type: TYPE_FP32\n    shape: [ 2, 3 ]\n    dims'),
+      'nested_unknown_field/config.pbtxt': toyConfig('nested_unknown_field').replace(
+        'data_type: TYPE_FP32\n    dims',
+        'data_type: TYPE_FP32\n    shape: [ 2, 3 ]\n    dims',
+      ),
       'nested_unknown_field/1/model.onnx': toyOnnx(),
       'wrong_type/config.pbtxt': toyConfig('wrong_type').replace('max_batch_size: 8', 'max_batch_size: "8"'),
       'wrong_type/1/model.onnx': toyOnnx(),
@@ -297,10 +382,13 @@ describe('Triton stand-in (TEST STAND-IN image): load errors, each with its reas
       'batch_dim_in_dims/1/model.onnx': toyOnnx(),
       'no_version/config.pbtxt': toyConfig('no_version'),
       'no_version/model.onnx': toyOnnx(),
-      'init_raises/config.pbtxt': 'name: "init_raises"\nbackend: "python"\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 1 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 1 ] } ]\n',
+      'init_raises/config.pbtxt':
+        'name: "init_raises"\nbackend: "python"\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 1 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 1 ] } ]\n',
       'init_raises/1/model.py': FAILING_INIT_PY,
-      'needs_sklearn/config.pbtxt': 'name: "needs_sklearn"\nbackend: "python"\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 1 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 1 ] } ]\n',
-      'needs_sklearn/1/model.py': 'import numpy as np\nfrom sklearn.decomposition import NMF\n\n\nclass TritonPythonModel:\n    def execute(self, requests):\n        return []\n',
+      'needs_sklearn/config.pbtxt':
+        'name: "needs_sklearn"\nbackend: "python"\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 1 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 1 ] } ]\n',
+      'needs_sklearn/1/model.py':
+        'import numpy as np\nfrom sklearn.decomposition import NMF\n\n\nclass TritonPythonModel:\n    def execute(self, requests):\n        return []\n',
       'gpu_only/config.pbtxt': toyConfig('gpu_only').replace('kind: KIND_CPU', 'kind: KIND_GPU'),
       'gpu_only/1/model.onnx': toyOnnx(),
     });
@@ -329,8 +417,12 @@ describe('Triton stand-in (TEST STAND-IN image): load errors, each with its reas
     expect(log).toContain(
       '[libprotobuf ERROR /tmp/tritonbuild/tritonserver/build/_deps/repo-third-party-build/grpc-repo/src/grpc/third_party/protobuf/src/google/protobuf/text_format.cc:335] Error parsing text-format inference.ModelConfig: 25:10: Message type "inference.ModelConfig" has no field named "max_batch".',
     );
-    expect(log).toMatch(/^E.* model_repository_manager\.cc:\d+\] Poll failed for model directory 'unknown_field': failed to read text proto from \/models\/unknown_field\/config.pbtxt$/m);
-    expect(log).toContain('Error parsing text-format inference.ModelConfig: 8:10: Message type "inference.ModelInput" has no field named "shape".');
+    expect(log).toMatch(
+      /^E.* model_repository_manager\.cc:\d+\] Poll failed for model directory 'unknown_field': failed to read text proto from \/models\/unknown_field\/config.pbtxt$/m,
+    );
+    expect(log).toContain(
+      'Error parsing text-format inference.ModelConfig: 8:10: Message type "inference.ModelInput" has no field named "shape".',
+    );
     // a directory that fails to poll never becomes a model: not in the table, "unknown" to the API
     expect(table.has('unknown_field:1')).toBe(false);
     expect(await notReady('unknown_field')).toBe("Request for unknown model: 'unknown_field' is not found");
@@ -340,7 +432,9 @@ describe('Triton stand-in (TEST STAND-IN image): load errors, each with its reas
   it('a value of the wrong type: protobuf says what it expected', async () => {
     expect(log).toContain('Error parsing text-format inference.ModelConfig: 3:17: Expected integer, got: "8"');
     expect(log).toContain("Poll failed for model directory 'wrong_type': failed to read text proto from /models/wrong_type/config.pbtxt");
-    expect(log).toContain('Error parsing text-format inference.ModelConfig: 8:5: Unknown enumeration value of "FP32" for field "data_type".');
+    expect(log).toContain(
+      'Error parsing text-format inference.ModelConfig: 8:5: Unknown enumeration value of "FP32" for field "data_type".',
+    );
     await notReady('wrong_type');
     await notReady('wrong_enum');
   });
@@ -358,24 +452,34 @@ describe('Triton stand-in (TEST STAND-IN image): load errors, each with its reas
   });
 
   it('no version folder: nothing to load under the version policy', async () => {
-    expect(log).toMatch(/^E.* model_repository_manager\.cc:\d+\] failed to load model 'no_version': at least one version must be available under the version policy of model 'no_version'$/m);
+    expect(log).toMatch(
+      /^E.* model_repository_manager\.cc:\d+\] failed to load model 'no_version': at least one version must be available under the version policy of model 'no_version'$/m,
+    );
     expect(table.get('no_version:-')).toBe('Not loaded: No model version was found');
     await notReady('no_version');
   });
 
-  it("a Python model whose initialize() raises: the Python error and the model.py line, in the log and the table", async () => {
-    expect(log).toContain("failed to load 'init_raises' version 1: Internal: ValueError: cannot open the calibration file init_raises.npz\n\nAt:\n  /models/init_raises/1/model.py(6): initialize");
-    expect(table.get('init_raises:1')).toBe('UNAVAILABLE: Internal: ValueError: cannot open the calibration file init_raises.npz\n\nAt:\n/models/init_raises/1/model.py(6): initialize');
+  it('a Python model whose initialize() raises: the Python error and the model.py line, in the log and the table', async () => {
+    expect(log).toContain(
+      "failed to load 'init_raises' version 1: Internal: ValueError: cannot open the calibration file init_raises.npz\n\nAt:\n  /models/init_raises/1/model.py(6): initialize",
+    );
+    expect(table.get('init_raises:1')).toBe(
+      'UNAVAILABLE: Internal: ValueError: cannot open the calibration file init_raises.npz\n\nAt:\n/models/init_raises/1/model.py(6): initialize',
+    );
     await notReady('init_raises');
   });
 
   it('a Python model that imports a package the real image lacks (scikit-learn): the import fails as it would on Triton', async () => {
-    expect(table.get('needs_sklearn:1')).toBe("UNAVAILABLE: Internal: ModuleNotFoundError: No module named 'sklearn'\n\nAt:\n/models/needs_sklearn/1/model.py(2): <module>");
+    expect(table.get('needs_sklearn:1')).toBe(
+      "UNAVAILABLE: Internal: ModuleNotFoundError: No module named 'sklearn'\n\nAt:\n/models/needs_sklearn/1/model.py(2): <module>",
+    );
     await notReady('needs_sklearn');
   });
 
   it('KIND_GPU on a machine without a GPU, as the GPU build of Triton answers there', async () => {
-    expect(table.get('gpu_only:1')).toBe('UNAVAILABLE: Invalid argument: instance group gpu_only_0 of model gpu_only has kind KIND_GPU but no GPUs are available');
+    expect(table.get('gpu_only:1')).toBe(
+      'UNAVAILABLE: Invalid argument: instance group gpu_only_0 of model gpu_only has kind KIND_GPU but no GPUs are available',
+    );
     await notReady('gpu_only');
   });
 });
@@ -398,7 +502,9 @@ describe('Triton stand-in (TEST STAND-IN image): with the default --exit-on-erro
     const s = await startStandIn({ repositories: { '/models': repo }, args: ['--disable-auto-complete-config', '--exit-on-error=false'] });
     await waitForHttp(s);
     const log = await s.log();
-    expect(log).toMatch(/^E.* Poll failed for model directory 'auto': failed to open text file for read \/models\/auto\/config\.pbtxt: No such file or directory$/m);
+    expect(log).toMatch(
+      /^E.* Poll failed for model directory 'auto': failed to open text file for read \/models\/auto\/config\.pbtxt: No such file or directory$/m,
+    );
     expect(Object.fromEntries(modelTable(log))).toEqual({ 'toy:1': 'READY' });
     expect(log).toMatch(/\| strict_model_config +\| 1 +\|/);
     expect(await s.stop()).toBe(0);
@@ -516,7 +622,9 @@ ${resource('Tf', 'TensorflowSavedModel', 'tf-model', `${signature('FP32', 8)}\n 
     expect(await status(`${s.url}/v2/models/onnx-batched/ready`)).toBe(200);
     const maps = { name: 'x', datatype: 'INT32', shape: [2, 2, 3], data: [1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 9] };
     // Triton compares the request shape without its batch dimension to dims ([1]), before the reshape
-    const perLs = await infer(s, 'onnx-batched', { inputs: [maps, { name: 'oms__pileup', datatype: 'FP32', shape: [2], data: [51.5, 52] }] });
+    const perLs = await infer(s, 'onnx-batched', {
+      inputs: [maps, { name: 'oms__pileup', datatype: 'FP32', shape: [2], data: [51.5, 52] }],
+    });
     expect(perLs).toEqual({
       status: 400,
       json: {
@@ -524,7 +632,9 @@ ${resource('Tf', 'TensorflowSavedModel', 'tf-model', `${signature('FP32', 8)}\n 
           "[request id: <id_unknown>] unexpected shape for input 'oms__pileup' for model 'onnx-batched'. Expected [-1,1], got [2]. NOTE: Setting a non-zero max_batch_size in the model config requires a batch dimension to be prepended to each input shape. If you want to specify the full shape including the batch dim in your input dims config, try setting max_batch_size to zero. See the model configuration docs for more info on max_batch_size.",
       },
     });
-    const r = await infer(s, 'onnx-batched', { inputs: [maps, { name: 'oms__pileup', datatype: 'FP32', shape: [2, 1], data: [51.5, 52] }] });
+    const r = await infer(s, 'onnx-batched', {
+      inputs: [maps, { name: 'oms__pileup', datatype: 'FP32', shape: [2, 1], data: [51.5, 52] }],
+    });
     expect(r.status).toBe(200);
     expect(r.json.outputs).toEqual([
       { name: 'y', datatype: 'FP32', shape: [2, 2, 3], data: [3, 5, 7, 9, 11, 13, 1, 1, 1, 1, 1, 19] },
@@ -553,13 +663,17 @@ ${resource('Tf', 'TensorflowSavedModel', 'tf-model', `${signature('FP32', 8)}\n 
   });
 
   it('Torchscript — config and layout only: accepted, then reported unavailable because the stand-in has no PyTorch backend', async () => {
-    expect(table.get('torch-model:1')).toMatch(/^UNAVAILABLE: Unsupported: TEST STAND-IN: this image has no 'pytorch' backend, so model 'torch-model' cannot be loaded or run here .*found torch-model\/1\/model\.pt\.$/);
+    expect(table.get('torch-model:1')).toMatch(
+      /^UNAVAILABLE: Unsupported: TEST STAND-IN: this image has no 'pytorch' backend, so model 'torch-model' cannot be loaded or run here .*found torch-model\/1\/model\.pt\.$/,
+    );
     expect(log).toMatch(/^E.* failed to load 'torch-model' version 1: Unsupported: TEST STAND-IN: this image has no 'pytorch' backend/m);
     expect(await status(`${s.url}/v2/models/torch-model/ready`)).toBe(400);
   });
 
   it('TensorflowSavedModel — config and layout only: accepted, then reported unavailable because the stand-in has no TensorFlow backend', async () => {
-    expect(table.get('tf-model:1')).toMatch(/^UNAVAILABLE: Unsupported: TEST STAND-IN: this image has no 'tensorflow' backend, so model 'tf-model' cannot be loaded or run here .*found tf-model\/1\/model\.savedmodel\/\.$/);
+    expect(table.get('tf-model:1')).toMatch(
+      /^UNAVAILABLE: Unsupported: TEST STAND-IN: this image has no 'tensorflow' backend, so model 'tf-model' cannot be loaded or run here .*found tf-model\/1\/model\.savedmodel\/\.$/,
+    );
     expect(await status(`${s.url}/v2/models/tf-model/ready`)).toBe(400);
   });
 });
@@ -567,7 +681,13 @@ ${resource('Tf', 'TensorflowSavedModel', 'tf-model', `${signature('FP32', 8)}\n 
 describe('Triton stand-in (TEST STAND-IN image) runs as the image user triton-server (UID 1000) as well as root', () => {
   it('serves a model with --user 1000:1000', async () => {
     const repo = await tmpDir('dism-triton-uid-');
-    await writeTree(repo, { 'toy/config.pbtxt': toyConfig('toy'), 'toy/1/model.onnx': toyOnnx(), 'py/config.pbtxt': scaleConfig('py'), 'py/1/model.py': SCALE_MODEL_PY, 'py/1/scale.txt': '1' });
+    await writeTree(repo, {
+      'toy/config.pbtxt': toyConfig('toy'),
+      'toy/1/model.onnx': toyOnnx(),
+      'py/config.pbtxt': scaleConfig('py'),
+      'py/1/model.py': SCALE_MODEL_PY,
+      'py/1/scale.txt': '1',
+    });
     const s = await startStandIn({ repositories: { '/models': repo }, user: '1000:1000' });
     await waitForHttp(s);
     expect(await status(`${s.url}/v2/health/ready`)).toBe(200);

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import type { LocalBuildResult, ServerRun } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { useJob } from '../../api/use-job';
-import { EmptyState } from '../../components/EmptyState';
-import { LogView } from '../../components/LogView';
-import { useAppStore } from '../../store/app-store';
+import type { LocalBuildResult, ServerRun } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { useJob } from '@/renderer/src/api/use-job';
+import { EmptyState } from '@/renderer/src/components/EmptyState';
+import { LogView } from '@/renderer/src/components/LogView';
+import { useAppStore } from '@/renderer/src/store/app-store';
 import { InferenceCard } from './InferenceCard';
 import { LocalBuildCard } from './LocalBuildCard';
 import { PresetSyncNotice } from './PresetSyncNotice';
@@ -59,19 +59,37 @@ export function BuildRunStep() {
     <section className="step build-run-step">
       <header className="step-header">
         <h1>Build &amp; Run</h1>
-        <p className="muted">Build the model server locally and run it on this machine’s container engine, as DIALS would, then send it the sample data.</p>
+        <p className="muted">
+          Build the model server locally and run it on this machine’s container engine, as DIALS would, then send it the sample data.
+        </p>
         {engine?.state === 'unreachable' && (
           <div className="problem-card" role="alert">
-            <p><strong>The container engine is not reachable.</strong> Starting the model server needs Docker or Podman.</p>
-            <ul>{engine.advice.map((a) => <li key={a}>{a}</li>)}</ul>
+            <p>
+              <strong>The container engine is not reachable.</strong> Starting the model server needs Docker or Podman.
+            </p>
+            <ul>
+              {engine.advice.map((a) => (
+                <li key={a}>{a}</li>
+              ))}
+            </ul>
           </div>
         )}
         <div className="template-picker">
           {project.templates.length > 1 && (
             <label>
               Template{' '}
-              <select value={templateRel} onChange={(e) => { setTemplateRel(e.target.value); setBuild(null); }}>
-                {project.templates.map((t) => <option key={t} value={t}>{t}</option>)}
+              <select
+                value={templateRel}
+                onChange={(e) => {
+                  setTemplateRel(e.target.value);
+                  setBuild(null);
+                }}
+              >
+                {project.templates.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
               </select>
             </label>
           )}
@@ -79,7 +97,11 @@ export function BuildRunStep() {
             <label>
               Resource{' '}
               <select value={resourceKey ?? resources[0].key} onChange={(e) => setResourceKey(e.target.value)}>
-                {resources.map((r) => <option key={r.key} value={r.key}>{r.key} ({r.type})</option>)}
+                {resources.map((r) => (
+                  <option key={r.key} value={r.key}>
+                    {r.key} ({r.type})
+                  </option>
+                ))}
               </select>
             </label>
           )}
@@ -90,7 +112,13 @@ export function BuildRunStep() {
       <ServerCard templateFile={templateFile} resourceKey={resourceKey} run={run} onStarted={attach} />
       <div className="card">
         <h2>Container log</h2>
-        {run ? <LogView lines={server.lines} label="Model server log" /> : <p className="muted">Start the model server to see its output here. The log is kept while you use other steps and saved with the run in the project.</p>}
+        {run ? (
+          <LogView lines={server.lines} label="Model server log" />
+        ) : (
+          <p className="muted">
+            Start the model server to see its output here. The log is kept while you use other steps and saved with the run in the project.
+          </p>
+        )}
       </div>
       <InferenceCard projectDir={project.dir} templateFile={templateFile} resourceKey={resourceKey} run={run} />
     </section>

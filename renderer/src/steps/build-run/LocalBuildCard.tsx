@@ -1,11 +1,19 @@
 import { useState } from 'react';
-import type { LocalBuildResult } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { Spinner } from '../../components/Spinner';
-import { ErrorCard } from '../../components/ErrorCard';
+import type { LocalBuildResult } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { Spinner } from '@/renderer/src/components/Spinner';
+import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 
 /** Offline build of .dism-artifacts/build/, marked as a local build with what an official build adds. */
-export function LocalBuildCard({ templateFile, result, onBuilt }: { templateFile: string; result: LocalBuildResult | null; onBuilt(r: LocalBuildResult): void }) {
+export function LocalBuildCard({
+  templateFile,
+  result,
+  onBuilt,
+}: {
+  templateFile: string;
+  result: LocalBuildResult | null;
+  onBuilt(r: LocalBuildResult): void;
+}) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -23,7 +31,9 @@ export function LocalBuildCard({ templateFile, result, onBuilt }: { templateFile
   return (
     <div className="card">
       <h2>Local build</h2>
-      <p className="muted">Lays out <code>.dism-artifacts/build/</code> as <code>dismcli build</code> does, offline and without a DIALS login.</p>
+      <p className="muted">
+        Lays out <code>.dism-artifacts/build/</code> as <code>dismcli build</code> does, offline and without a DIALS login.
+      </p>
       <div className="actions">
         <button type="button" className="button primary" onClick={build} disabled={busy}>
           {result ? 'Build again' : 'Build locally'}
@@ -34,17 +44,26 @@ export function LocalBuildCard({ templateFile, result, onBuilt }: { templateFile
       {result && (
         <div className="build-result">
           <p>
-            <span className="local-build-mark" data-testid="local-build-mark">local build — DIALS checks not run</span>{' '}
-            <span className="muted">{result.buildDir} · {new Date(result.builtAt).toLocaleTimeString()}</span>
+            <span className="local-build-mark" data-testid="local-build-mark">
+              local build — DIALS checks not run
+            </span>{' '}
+            <span className="muted">
+              {result.buildDir} · {new Date(result.builtAt).toLocaleTimeString()}
+            </span>
           </p>
           <ul className="build-tree" aria-label="Build output">
             <li className="mono">template.yaml</li>
             {result.resources.map((r) => (
               <li key={r.key}>
-                <span className="mono">{r.key}/</span> <span className="muted">{r.type} · model {r.name}</span>
+                <span className="mono">{r.key}/</span>{' '}
+                <span className="muted">
+                  {r.type} · model {r.name}
+                </span>
                 <ul>
                   {r.files.map((f) => (
-                    <li key={f} className="mono">{f}</li>
+                    <li key={f} className="mono">
+                      {f}
+                    </li>
                   ))}
                 </ul>
               </li>
@@ -52,13 +71,25 @@ export function LocalBuildCard({ templateFile, result, onBuilt }: { templateFile
           </ul>
           {result.warnings.length > 0 && (
             <details>
-              <summary>{result.warnings.length} template warning{result.warnings.length > 1 ? 's' : ''}</summary>
-              <ul>{result.warnings.map((w) => <li key={w}>{w}</li>)}</ul>
+              <summary>
+                {result.warnings.length} template warning{result.warnings.length > 1 ? 's' : ''}
+              </summary>
+              <ul>
+                {result.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
             </details>
           )}
           <div className="official-build-adds">
-            <strong>An official build (Export step, <code>dismcli build</code>) would also:</strong>
-            <ul>{result.officialBuildAdds.map((a) => <li key={a}>{a}</li>)}</ul>
+            <strong>
+              An official build (Export step, <code>dismcli build</code>) would also:
+            </strong>
+            <ul>
+              {result.officialBuildAdds.map((a) => (
+                <li key={a}>{a}</li>
+              ))}
+            </ul>
           </div>
         </div>
       )}

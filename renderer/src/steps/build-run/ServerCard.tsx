@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { LocalImage, ServerRun } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { ErrorCard } from '../../components/ErrorCard';
+import type { LocalImage, ServerRun } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 
 /** A run in these states has (or is getting) a container: Stop instead of Start. */
 const ACTIVE_STATES: ReadonlyArray<ServerRun['state']> = ['preparing', 'pulling', 'starting', 'waiting', 'ready', 'stopping'];
@@ -93,32 +93,72 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
       <h2>Model server (start-api)</h2>
       <div className="form-grid">
         <label htmlFor="ms-image">Image</label>
-        <input id="ms-image" className="mono" placeholder="from the template (Properties.Image), else the framework default" value={image} onChange={(e) => setImage(e.target.value)} disabled={active} />
+        <input
+          id="ms-image"
+          className="mono"
+          placeholder="from the template (Properties.Image), else the framework default"
+          value={image}
+          onChange={(e) => setImage(e.target.value)}
+          disabled={active}
+        />
         <label htmlFor="ms-port">Port</label>
         <span>
-          <input id="ms-port" type="number" min={1} max={65535} placeholder="default" className="port-input" value={port} onChange={(e) => setPort(e.target.value)} disabled={active} />{' '}
-          <span className="muted">on 127.0.0.1 (default 8080 for MLServer, 8000 for Triton); the next free port is used if it is taken</span>
+          <input
+            id="ms-port"
+            type="number"
+            min={1}
+            max={65535}
+            placeholder="default"
+            className="port-input"
+            value={port}
+            onChange={(e) => setPort(e.target.value)}
+            disabled={active}
+          />{' '}
+          <span className="muted">
+            on 127.0.0.1 (default 8080 for MLServer, 8000 for Triton); the next free port is used if it is taken
+          </span>
         </span>
         <label htmlFor="ms-timeout">Ready timeout (s)</label>
-        <input id="ms-timeout" type="number" min={1} max={3600} value={timeoutS} onChange={(e) => setTimeoutS(e.target.value)} disabled={active} />
+        <input
+          id="ms-timeout"
+          type="number"
+          min={1}
+          max={3600}
+          value={timeoutS}
+          onChange={(e) => setTimeoutS(e.target.value)}
+          disabled={active}
+        />
       </div>
       <div className="actions">
         {!active ? (
-          <button type="button" className="button primary" onClick={() => start()} disabled={busy}>Start</button>
+          <button type="button" className="button primary" onClick={() => start()} disabled={busy}>
+            Start
+          </button>
         ) : (
-          <button type="button" className="button danger" onClick={stop} disabled={busy || run?.state === 'stopping'}>{run?.state === 'pulling' ? 'Cancel pull' : 'Stop'}</button>
+          <button type="button" className="button danger" onClick={stop} disabled={busy || run?.state === 'stopping'}>
+            {run?.state === 'pulling' ? 'Cancel pull' : 'Stop'}
+          </button>
         )}
       </div>
       {startError !== null && <ErrorCard title="Could not start the model server" error={startError} />}
       {run && <RunStatus run={run} />}
       {run?.error && !active && (
-        <ErrorCard title={run.state === 'exited' ? `The container exited${run.exitCode !== undefined ? ` with code ${run.exitCode}` : ''}` : 'The model server did not start'} error={{ message: run.error.message, code: run.error.code }}>
+        <ErrorCard
+          title={
+            run.state === 'exited'
+              ? `The container exited${run.exitCode !== undefined ? ` with code ${run.exitCode}` : ''}`
+              : 'The model server did not start'
+          }
+          error={{ message: run.error.message, code: run.error.code }}
+        >
           {run.error.code === 'IMAGE_NOT_AVAILABLE' && (
             <div className="image-choices">
               {localImages === null ? (
                 <p className="muted">Looking for local images…</p>
               ) : localImages.length === 0 ? (
-                <p className="muted">No local image with a similar name. Load or tag one (see above), or type another image name and start again.</p>
+                <p className="muted">
+                  No local image with a similar name. Load or tag one (see above), or type another image name and start again.
+                </p>
               ) : (
                 <>
                   <p>Local images with a similar name:</p>
@@ -126,8 +166,12 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
                     {localImages.map((li) => (
                       <li key={li.ref}>
                         <span className="mono">{li.ref}</span>{' '}
-                        <button type="button" className="button small" onClick={() => start({ image: li.ref })}>Use this image</button>{' '}
-                        <button type="button" className="button small" onClick={() => tagAndStart(li.ref)}>Tag as {run.image} and start</button>
+                        <button type="button" className="button small" onClick={() => start({ image: li.ref })}>
+                          Use this image
+                        </button>{' '}
+                        <button type="button" className="button small" onClick={() => tagAndStart(li.ref)}>
+                          Tag as {run.image} and start
+                        </button>
                       </li>
                     ))}
                   </ul>
@@ -136,10 +180,20 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
             </div>
           )}
           {run.error.code === 'MOUNT_NOT_READABLE' && (
-            <button type="button" className="button small" onClick={() => start({ fixPermissions: true })}>Fix permissions (chmod -R a+rX) and start</button>
+            <button type="button" className="button small" onClick={() => start({ fixPermissions: true })}>
+              Fix permissions (chmod -R a+rX) and start
+            </button>
           )}
           {run.error.code === 'NOT_READY_TIMEOUT' && (
-            <button type="button" className="button small" onClick={() => { setTimeoutS(String(Number(timeoutS || '180') * 2)); }}>Double the timeout</button>
+            <button
+              type="button"
+              className="button small"
+              onClick={() => {
+                setTimeoutS(String(Number(timeoutS || '180') * 2));
+              }}
+            >
+              Double the timeout
+            </button>
           )}
         </ErrorCard>
       )}
@@ -152,20 +206,36 @@ function RunStatus({ run }: { run: ServerRun }) {
   return (
     <div className={`run-status run-${run.state}`} data-testid="server-state" data-state={run.state}>
       <p>
-        <span className={`state-badge state-${run.state}`}>{STATE_LABEL[run.state]}</span>{' '}
-        <span className="mono">{run.image}</span>
-        <span className="muted"> ({run.imageSource === 'option' ? 'chosen here' : run.imageSource === 'template' ? 'Properties.Image' : 'framework default'})</span>
+        <span className={`state-badge state-${run.state}`}>{STATE_LABEL[run.state]}</span> <span className="mono">{run.image}</span>
+        <span className="muted">
+          {' '}
+          ({run.imageSource === 'option' ? 'chosen here' : run.imageSource === 'template' ? 'Properties.Image' : 'framework default'})
+        </span>
       </p>
       {run.url && (
         <p>
-          URL: <a className="mono" href={run.url} target="_blank" rel="noreferrer" data-testid="server-url">{run.url}</a>{' '}
+          URL:{' '}
+          <a className="mono" href={run.url} target="_blank" rel="noreferrer" data-testid="server-url">
+            {run.url}
+          </a>{' '}
           <span className="muted">port {run.hostPort}</span>
         </p>
       )}
-      {run.portNote && <p className="port-note" role="status">{run.portNote}</p>}
+      {run.portNote && (
+        <p className="port-note" role="status">
+          {run.portNote}
+        </p>
+      )}
       {(run.state === 'waiting' || run.state === 'pulling') && (
         <div className="run-progress">
-          <div className="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct ?? undefined} aria-label={run.state === 'pulling' ? 'Pull progress' : 'Readiness wait'}>
+          <div
+            className="progress-bar"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={pct ?? undefined}
+            aria-label={run.state === 'pulling' ? 'Pull progress' : 'Readiness wait'}
+          >
             <span style={{ width: `${pct ?? 5}%` }} />
           </div>
           <span className="muted">{run.message}</span>
@@ -181,8 +251,14 @@ function RunStatus({ run }: { run: ServerRun }) {
           ))}
         </ul>
       )}
-      {run.state === 'ready' && run.readyMs !== undefined && <p className="muted">Ready {(run.readyMs / 1000).toFixed(1)} s after Start.</p>}
-      {['stopped', 'exited', 'failed'].includes(run.state) && run.runDir && <p className="muted">Logs saved in <span className="mono">{run.runDir}</span></p>}
+      {run.state === 'ready' && run.readyMs !== undefined && (
+        <p className="muted">Ready {(run.readyMs / 1000).toFixed(1)} s after Start.</p>
+      )}
+      {['stopped', 'exited', 'failed'].includes(run.state) && run.runDir && (
+        <p className="muted">
+          Logs saved in <span className="mono">{run.runDir}</span>
+        </p>
+      )}
     </div>
   );
 }

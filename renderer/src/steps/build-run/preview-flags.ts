@@ -1,5 +1,5 @@
-import type { DismApi } from '../../../../shared/api/client';
-import { waitForJob } from '../../api/use-job';
+import type { DismApi } from '@/shared/api/client';
+import { waitForJob } from '@/renderer/src/api/use-job';
 import { usePreviewStore } from '../preview/preview-store';
 
 export interface PreviewFlags {

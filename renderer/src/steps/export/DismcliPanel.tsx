@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliProblem } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { reportError } from '../../store/app-store';
+import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliProblem } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { reportError } from '@/renderer/src/store/app-store';
 import { LoginBanner } from './LoginBanner';
-import { ErrorCard } from '../../components/ErrorCard';
-import { LogView } from '../../components/LogView';
+import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { LogView } from '@/renderer/src/components/LogView';
 import { RunnerRecipeEditor } from './RunnerRecipeEditor';
-import { useJob } from '../../api/use-job';
+import { useJob } from '@/renderer/src/api/use-job';
 
 const DIALS_LABELS: Record<DialsChoice, string> = { production: 'Production', development: 'Development', custom: 'Custom URL' };
 
@@ -27,19 +27,37 @@ function ProblemCard({ problem }: { problem: DismcliProblem }) {
 }
 
 /** Official `dismcli build` / `dismcli package` in the runner container, with the DIALS login and readable errors. */
-export function DismcliPanel({ projectDir, templates, template, onTemplate, onFinished }: { projectDir: string; templates: string[]; template: string; onTemplate(t: string): void; onFinished(): void }) {
+export function DismcliPanel({
+  projectDir,
+  templates,
+  template,
+  onTemplate,
+  onFinished,
+}: {
+  projectDir: string;
+  templates: string[];
+  template: string;
+  onTemplate(t: string): void;
+  onFinished(): void;
+}) {
   const api = useApi();
   const [dials, setDials] = useState<DialsTarget | null>(null);
   const [customUrl, setCustomUrl] = useState('');
   const [showRunner, setShowRunner] = useState(false);
   // The events kept in the back end bring the login URL back when the step is shown again.
-  const run = useJob('dismcli.run', { scope: projectDir, history: (id) => api.invoke('dismcli.events', { jobId: id }).then((es) => es.map((e) => ({ seq: e.seq, data: e.event }))) });
+  const run = useJob('dismcli.run', {
+    scope: projectDir,
+    history: (id) => api.invoke('dismcli.events', { jobId: id }).then((es) => es.map((e) => ({ seq: e.seq, data: e.event }))),
+  });
 
   useEffect(() => {
-    api.invoke('dismcli.dials.get', { projectDir }).then((d) => {
-      setDials(d);
-      setCustomUrl(d.customUrl ?? '');
-    }, (e) => reportError('Could not read the DIALS choice', e));
+    api.invoke('dismcli.dials.get', { projectDir }).then(
+      (d) => {
+        setDials(d);
+        setCustomUrl(d.customUrl ?? '');
+      },
+      (e) => reportError('Could not read the DIALS choice', e),
+    );
   }, [api, projectDir]);
 
   const events = run.chunks.map((c) => c.data);
@@ -52,7 +70,7 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
     return current;
   }, [events]);
   const problems = events.filter((e): e is Extract<DismcliEvent, { type: 'problem' }> => e.type === 'problem').map((e) => e.problem);
-  const result = run.snapshot?.state === 'succeeded' ? run.snapshot.result ?? null : null;
+  const result = run.snapshot?.state === 'succeeded' ? (run.snapshot.result ?? null) : null;
 
   const finishedState = run.snapshot?.state;
   useEffect(() => {
@@ -83,31 +101,68 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
         <legend>DIALS instance</legend>
         {(['production', 'development', 'custom'] as const).map((c) => (
           <label key={c}>
-            <input type="radio" name="dials" checked={dials?.choice === c} onChange={() => void choose(c)} disabled={c === 'custom' && !customUrl.trim()} />
+            <input
+              type="radio"
+              name="dials"
+              checked={dials?.choice === c}
+              onChange={() => void choose(c)}
+              disabled={c === 'custom' && !customUrl.trim()}
+            />
             {DIALS_LABELS[c]}
           </label>
         ))}
-        <input aria-label="Custom DIALS URL" className="url-input" placeholder="https://…" value={customUrl} onChange={(e) => setCustomUrl(e.target.value)} onBlur={() => dials?.choice === 'custom' && customUrl.trim() && void choose('custom')} onKeyDown={(e) => e.key === 'Enter' && customUrl.trim() && void choose('custom')} spellCheck={false} />
+        <input
+          aria-label="Custom DIALS URL"
+          className="url-input"
+          placeholder="https://…"
+          value={customUrl}
+          onChange={(e) => setCustomUrl(e.target.value)}
+          onBlur={() => dials?.choice === 'custom' && customUrl.trim() && void choose('custom')}
+          onKeyDown={(e) => e.key === 'Enter' && customUrl.trim() && void choose('custom')}
+          spellCheck={false}
+        />
       </fieldset>
-      {dials && <p className="muted">dismcli talks to <code data-testid="dials-url">{dials.url}</code> (remembered for this project).</p>}
+      {dials && (
+        <p className="muted">
+          dismcli talks to <code data-testid="dials-url">{dials.url}</code> (remembered for this project).
+        </p>
+      )}
 
       <div className="form-grid">
         <label htmlFor="dismcli-template">Template</label>
         {templates.length ? (
           <select id="dismcli-template" value={template} onChange={(e) => onTemplate(e.target.value)}>
-            {templates.map((t) => <option key={t} value={t}>{t}</option>)}
+            {templates.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
           </select>
         ) : (
           <span className="muted">No template.yaml in the project yet.</span>
         )}
       </div>
       <div className="actions">
-        <button className="button primary" disabled={run.running || !template} onClick={() => void start('build')}>Official build (dismcli build)</button>
-        <button className="button" disabled={run.running || !template} onClick={() => void start('package')}>Package (dismcli package)</button>
-        {run.running && <button className="button danger" onClick={() => void run.cancel()}>Cancel</button>}
-        <button className="link-button" onClick={() => setShowRunner((v) => !v)} aria-expanded={showRunner}>{showRunner ? 'Hide' : 'Show'} the dismcli runner image recipe</button>
+        <button className="button primary" disabled={run.running || !template} onClick={() => void start('build')}>
+          Official build (dismcli build)
+        </button>
+        <button className="button" disabled={run.running || !template} onClick={() => void start('package')}>
+          Package (dismcli package)
+        </button>
+        {run.running && (
+          <button className="button danger" onClick={() => void run.cancel()}>
+            Cancel
+          </button>
+        )}
+        <button className="link-button" onClick={() => setShowRunner((v) => !v)} aria-expanded={showRunner}>
+          {showRunner ? 'Hide' : 'Show'} the dismcli runner image recipe
+        </button>
       </div>
-      {showRunner && <div className="card inset"><RunnerRecipeEditor projectDir={projectDir} /></div>}
+      {showRunner && (
+        <div className="card inset">
+          <RunnerRecipeEditor projectDir={projectDir} />
+        </div>
+      )}
 
       {run.running && login && <LoginBanner url={login.url} expiresAt={login.expiresAt} />}
       {run.snapshot && (
@@ -115,13 +170,22 @@ export function DismcliPanel({ projectDir, templates, template, onTemplate, onFi
           <p className={`job-status job-${run.snapshot.state}`} role="status" data-testid="dismcli-status">
             {run.snapshot.title}: {run.snapshot.state === 'failed' ? 'failed' : run.snapshot.message}
           </p>
-          {problems.map((p, i) => <ProblemCard key={i} problem={p} />)}
+          {problems.map((p, i) => (
+            <ProblemCard key={i} problem={p} />
+          ))}
           {run.snapshot.state === 'failed' && problems.length === 0 && <ErrorCard title="dismcli failed" error={run.snapshot.error} />}
           {result && (
             <div className="success-card" data-testid="dismcli-result">
-              <strong>dismcli {result.command} succeeded</strong> — {result.artifacts.length} files in <code>.dism-artifacts/{result.command}</code>
+              <strong>dismcli {result.command} succeeded</strong> — {result.artifacts.length} files in{' '}
+              <code>.dism-artifacts/{result.command}</code>
               {result.command === 'build' && <span className="muted"> (the Build &amp; Run step now uses this official build)</span>}
-              <ul className="artifact-list">{result.artifacts.map((a) => <li key={a}><code>{a}</code></li>)}</ul>
+              <ul className="artifact-list">
+                {result.artifacts.map((a) => (
+                  <li key={a}>
+                    <code>{a}</code>
+                  </li>
+                ))}
+              </ul>
             </div>
           )}
           <LogView lines={run.lines} label="dismcli output" />

@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ArtifactPart, ExportFormat, ExportSummary } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { ErrorCard } from '../../components/ErrorCard';
-import { FolderBrowser } from '../../components/FolderBrowser';
-import { reportError } from '../../store/app-store';
-import { useJob } from '../../api/use-job';
+import type { ArtifactPart, ExportFormat, ExportSummary } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
+import { reportError } from '@/renderer/src/store/app-store';
+import { useJob } from '@/renderer/src/api/use-job';
 
 const EXT: Record<ExportFormat, string> = { folder: '', zip: '.zip', 'tar.gz': '.tar.gz' };
 
@@ -51,7 +51,7 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
   const [refusal, setRefusal] = useState<string | null>(null);
   // The project's latest export: a running one keeps its progress and Cancel when the step is shown again.
   const job = useJob('export', { scope: summary.projectDir });
-  const result = job.snapshot?.state === 'succeeded' ? job.snapshot.result ?? null : null;
+  const result = job.snapshot?.state === 'succeeded' ? (job.snapshot.result ?? null) : null;
 
   const target = joinPath(folder, `${name}${EXT[format]}`);
 
@@ -59,7 +59,12 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
     setConfirm(null);
     setRefusal(null);
     try {
-      const started = await api.invoke('export.run', { projectDir: summary.projectDir, to: target, parts, ...(overwrite ? { overwrite: true } : {}) });
+      const started = await api.invoke('export.run', {
+        projectDir: summary.projectDir,
+        to: target,
+        parts,
+        ...(overwrite ? { overwrite: true } : {}),
+      });
       job.attach(started);
     } catch (e) {
       const err = e as { code?: string; message?: string; details?: unknown };
@@ -74,10 +79,12 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
     if (refusal) refusalRef.current?.scrollIntoView({ block: 'nearest' });
   }, [refusal]);
   /** A changed target needs a new answer from the back end. */
-  const edit = <T,>(set: (v: T) => void) => (v: T) => {
-    setRefusal(null);
-    set(v);
-  };
+  const edit =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      setRefusal(null);
+      set(v);
+    };
 
   if (available.length === 0) return <p className="muted">Nothing to export yet: run a build (local or official) first.</p>;
   return (
@@ -86,8 +93,20 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
         <legend>What</legend>
         {summary.parts.map((p) => (
           <label key={p.part}>
-            <input type="checkbox" disabled={!p.exists} checked={parts.includes(p.part)} onChange={(e) => setExcluded(e.target.checked ? excluded.filter((x) => x !== p.part) : [...excluded, p.part])} />
-            <code>{p.part}/</code> {p.exists ? <span className="muted">({p.files} files, {formatBytes(p.bytes)})</span> : <span className="muted">(not there yet)</span>}
+            <input
+              type="checkbox"
+              disabled={!p.exists}
+              checked={parts.includes(p.part)}
+              onChange={(e) => setExcluded(e.target.checked ? excluded.filter((x) => x !== p.part) : [...excluded, p.part])}
+            />
+            <code>{p.part}/</code>{' '}
+            {p.exists ? (
+              <span className="muted">
+                ({p.files} files, {formatBytes(p.bytes)})
+              </span>
+            ) : (
+              <span className="muted">(not there yet)</span>
+            )}
           </label>
         ))}
       </fieldset>
@@ -100,16 +119,35 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
         </select>
         <label htmlFor="export-folder">Into folder</label>
         <div className="folder-path">
-          <input id="export-folder" value={folder} onChange={(e) => edit(setFolder)(e.target.value)} spellCheck={false} aria-invalid={refusal ? true : undefined} aria-describedby={refusal ? 'export-refusal' : undefined} />
-          <button className="button" type="button" onClick={() => setChoosing(true)}>Choose…</button>
+          <input
+            id="export-folder"
+            value={folder}
+            onChange={(e) => edit(setFolder)(e.target.value)}
+            spellCheck={false}
+            aria-invalid={refusal ? true : undefined}
+            aria-describedby={refusal ? 'export-refusal' : undefined}
+          />
+          <button className="button" type="button" onClick={() => setChoosing(true)}>
+            Choose…
+          </button>
         </div>
         <label htmlFor="export-name">Name</label>
         <div className="name-row">
-          <input id="export-name" value={name} onChange={(e) => edit(setName)(e.target.value)} spellCheck={false} aria-invalid={refusal ? true : undefined} aria-describedby={refusal ? 'export-refusal' : undefined} />
+          <input
+            id="export-name"
+            value={name}
+            onChange={(e) => edit(setName)(e.target.value)}
+            spellCheck={false}
+            aria-invalid={refusal ? true : undefined}
+            aria-describedby={refusal ? 'export-refusal' : undefined}
+          />
           <span className="muted">{EXT[format]}</span>
         </div>
       </div>
-      <p className="muted">Export to <code data-testid="export-target">{target}</code>, with <code>manifest.json</code> listing every file, its size and SHA-256.</p>
+      <p className="muted">
+        Export to <code data-testid="export-target">{target}</code>, with <code>manifest.json</code> listing every file, its size and
+        SHA-256.
+      </p>
       {refusal && (
         <div className="problem-card" role="alert" id="export-refusal" data-testid="export-refusal" ref={refusalRef}>
           <strong>Not exported</strong>
@@ -117,19 +155,49 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
         </div>
       )}
       <div className="actions">
-        <button className="button primary" disabled={job.running || parts.length === 0 || !name.trim()} onClick={() => void exportNow(false)}>Export</button>
-        {job.running && <button className="button danger" onClick={() => void job.cancel()}>Cancel</button>}
+        <button
+          className="button primary"
+          disabled={job.running || parts.length === 0 || !name.trim()}
+          onClick={() => void exportNow(false)}
+        >
+          Export
+        </button>
+        {job.running && (
+          <button className="button danger" onClick={() => void job.cancel()}>
+            Cancel
+          </button>
+        )}
       </div>
       {job.snapshot?.state === 'failed' && <ErrorCard title="Export failed" error={job.snapshot.error} testId="export-failed" />}
       {job.running && job.snapshot?.progress != null && <progress max={1} value={job.snapshot.progress} aria-label="Export progress" />}
       {result && (
         <div className="success-card" data-testid="export-result">
-          <strong>Exported</strong> {result.manifest.files.length} files ({formatBytes(result.manifest.totalBytes)}) to <code>{result.target}</code>{result.replaced ? ' — replaced the previous export' : ''}
+          <strong>Exported</strong> {result.manifest.files.length} files ({formatBytes(result.manifest.totalBytes)}) to{' '}
+          <code>{result.target}</code>
+          {result.replaced ? ' — replaced the previous export' : ''}
           <details>
             <summary>Manifest</summary>
             <table className="manifest-table">
-              <thead><tr><th>File</th><th>Size</th><th>SHA-256</th></tr></thead>
-              <tbody>{result.manifest.files.map((f) => <tr key={f.path}><td><code>{f.path}</code></td><td>{formatBytes(f.size)}</td><td><code className="hash">{f.sha256}</code></td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th>File</th>
+                  <th>Size</th>
+                  <th>SHA-256</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.manifest.files.map((f) => (
+                  <tr key={f.path}>
+                    <td>
+                      <code>{f.path}</code>
+                    </td>
+                    <td>{formatBytes(f.size)}</td>
+                    <td>
+                      <code className="hash">{f.sha256}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
           </details>
         </div>
@@ -140,19 +208,41 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
             <h2>Replace the existing export?</h2>
             <p>
               <code className="path">{confirm.target}</code> already exists:{' '}
-              {confirm.kind === 'folder'
-                ? <>an earlier export folder{confirm.files !== undefined ? <> with {confirm.files} files</> : null}{confirm.createdAt ? <>, made {new Date(confirm.createdAt).toLocaleString()}</> : null}.</>
-                : <>an archive{confirm.createdAt ? <>, last written {new Date(confirm.createdAt).toLocaleString()}</> : null}.</>}
+              {confirm.kind === 'folder' ? (
+                <>
+                  an earlier export folder{confirm.files !== undefined ? <> with {confirm.files} files</> : null}
+                  {confirm.createdAt ? <>, made {new Date(confirm.createdAt).toLocaleString()}</> : null}.
+                </>
+              ) : (
+                <>an archive{confirm.createdAt ? <>, last written {new Date(confirm.createdAt).toLocaleString()}</> : null}.</>
+              )}
             </p>
-            <p>Replacing it deletes it — but only once the new export is complete; if the export fails or you cancel it, the existing one stays as it is.</p>
+            <p>
+              Replacing it deletes it — but only once the new export is complete; if the export fails or you cancel it, the existing one
+              stays as it is.
+            </p>
             <div className="modal-actions">
-              <button className="button" onClick={() => setConfirm(null)}>Keep it</button>
-              <button className="button danger" onClick={() => void exportNow(true)}>Replace</button>
+              <button className="button" onClick={() => setConfirm(null)}>
+                Keep it
+              </button>
+              <button className="button danger" onClick={() => void exportNow(true)}>
+                Replace
+              </button>
             </div>
           </div>
         </div>
       )}
-      {choosing && <FolderBrowser title="Choose where to export" initialDir={folder} onCancel={() => setChoosing(false)} onChoose={(d) => { edit(setFolder)(d); setChoosing(false); }} />}
+      {choosing && (
+        <FolderBrowser
+          title="Choose where to export"
+          initialDir={folder}
+          onCancel={() => setChoosing(false)}
+          onChoose={(d) => {
+            edit(setFolder)(d);
+            setChoosing(false);
+          }}
+        />
+      )}
     </div>
   );
 }

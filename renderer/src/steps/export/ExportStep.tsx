@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ExportSummary } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { EmptyState } from '../../components/EmptyState';
-import { reportError, useAppStore } from '../../store/app-store';
+import type { ExportSummary } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { EmptyState } from '@/renderer/src/components/EmptyState';
+import { reportError, useAppStore } from '@/renderer/src/store/app-store';
 import { DismcliPanel } from './DismcliPanel';
 import { ExportForm } from './ExportForm';
 import { RegistrationPanel } from './RegistrationPanel';
@@ -35,11 +35,20 @@ export function ExportStep() {
     <section className="step export-step">
       <header className="step-header">
         <h1>Export</h1>
-        <p className="muted">Run the official <code>dismcli build</code> and <code>dismcli package</code> (DIALS checks and login) in a container, then export <code>.dism-artifacts</code> and request the model registration.</p>
+        <p className="muted">
+          Run the official <code>dismcli build</code> and <code>dismcli package</code> (DIALS checks and login) in a container, then export{' '}
+          <code>.dism-artifacts</code> and request the model registration.
+        </p>
       </header>
       <div className="card">
         <h2>Official build and package with dismcli</h2>
-        <DismcliPanel projectDir={project.dir} templates={project.templates} template={template} onTemplate={setTemplate} onFinished={refresh} />
+        <DismcliPanel
+          projectDir={project.dir}
+          templates={project.templates}
+          template={template}
+          onTemplate={setTemplate}
+          onFinished={refresh}
+        />
       </div>
       <div className="card">
         <h2>Export .dism-artifacts</h2>

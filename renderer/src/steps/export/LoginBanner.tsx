@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { openExternal } from '../../api/create-api';
+import { openExternal } from '@/renderer/src/api/create-api';
 
 function remaining(expiresAt: string, now: number): string {
   const s = Math.max(0, Math.round((Date.parse(expiresAt) - now) / 1000));
@@ -19,13 +19,19 @@ export function LoginBanner({ url, expiresAt }: { url: string; expiresAt: string
       <div>
         <strong>dismcli is waiting for you to log in to DIALS.</strong>
         <p className="muted">Open the CERN login page, sign in and approve the device; dismcli continues by itself.</p>
-        <p><code className="path" data-testid="login-url">{url}</code></p>
+        <p>
+          <code className="path" data-testid="login-url">
+            {url}
+          </code>
+        </p>
       </div>
       <div className="login-actions">
         <button className="button primary login-button" onClick={() => openExternal(url)} disabled={expired}>
           Log in to DIALS in the browser
         </button>
-        <span className="login-countdown" data-testid="login-countdown">{expired ? 'Code expired — run again' : `${remaining(expiresAt, now)} left`}</span>
+        <span className="login-countdown" data-testid="login-countdown">
+          {expired ? 'Code expired — run again' : `${remaining(expiresAt, now)} left`}
+        </span>
       </div>
     </div>
   );

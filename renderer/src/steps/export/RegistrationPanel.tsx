@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { ExportSummary } from '../../../../shared/api/contract';
+import type { ExportSummary } from '@/shared/api/contract';
 
 /** The packaged template and the model-registration request DIALS expects, ready to copy. */
 export function RegistrationPanel({ summary }: { summary: ExportSummary }) {
@@ -7,7 +7,11 @@ export function RegistrationPanel({ summary }: { summary: ExportSummary }) {
   const bodyRef = useRef<HTMLTextAreaElement>(null);
   const reg = summary.registration;
   if (!reg || summary.packageTemplate === null) {
-    return <p className="muted">After <code>dismcli package</code>, the packaged <code>template.yaml</code> and the registration request appear here.</p>;
+    return (
+      <p className="muted">
+        After <code>dismcli package</code>, the packaged <code>template.yaml</code> and the registration request appear here.
+      </p>
+    );
   }
   const text = `${reg.title}\n\n${reg.body}`;
   async function copy() {
@@ -23,18 +27,31 @@ export function RegistrationPanel({ summary }: { summary: ExportSummary }) {
   }
   return (
     <div className="registration">
-      <p className="muted">Open an issue in the DIALS service repository with this title and text, and attach <code>{reg.attachment}</code> from the export.</p>
+      <p className="muted">
+        Open an issue in the DIALS service repository with this title and text, and attach <code>{reg.attachment}</code> from the export.
+      </p>
       <div className="form-grid">
         <label htmlFor="reg-title">Title</label>
         <input id="reg-title" readOnly value={reg.title} />
       </div>
-      <textarea ref={bodyRef} aria-label="Registration request" className="registration-body" readOnly value={reg.body} rows={Math.min(22, reg.body.split('\n').length + 1)} />
+      <textarea
+        ref={bodyRef}
+        aria-label="Registration request"
+        className="registration-body"
+        readOnly
+        value={reg.body}
+        rows={Math.min(22, reg.body.split('\n').length + 1)}
+      />
       <div className="actions">
-        <button className="button primary" onClick={() => void copy()}>{copied ? 'Copied ✓' : 'Copy title and text'}</button>
+        <button className="button primary" onClick={() => void copy()}>
+          {copied ? 'Copied ✓' : 'Copy title and text'}
+        </button>
       </div>
       <details open>
         <summary>package/template.yaml</summary>
-        <pre className="log-view template-view" aria-label="Packaged template">{summary.packageTemplate}</pre>
+        <pre className="log-view template-view" aria-label="Packaged template">
+          {summary.packageTemplate}
+        </pre>
       </details>
     </div>
   );

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { RunnerInfo, RunnerRecipe } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { FolderBrowser } from '../../components/FolderBrowser';
-import { reportError } from '../../store/app-store';
-import { LogView } from '../../components/LogView';
-import { useJob } from '../../api/use-job';
+import type { RunnerInfo, RunnerRecipe } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
+import { reportError } from '@/renderer/src/store/app-store';
+import { LogView } from '@/renderer/src/components/LogView';
+import { useJob } from '@/renderer/src/api/use-job';
 
 const STATE_TEXT: Record<RunnerInfo['imageState'], string> = {
   'up-to-date': 'built from this recipe',
@@ -34,11 +34,15 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
 
   // A finished build changes the image state.
   useEffect(() => {
-    if (build.snapshot && build.snapshot.state !== 'running') api.invoke('dismcli.runner.get', { projectDir }).then(setInfo, () => undefined);
+    if (build.snapshot && build.snapshot.state !== 'running')
+      api.invoke('dismcli.runner.get', { projectDir }).then(setInfo, () => undefined);
   }, [api, projectDir, build.snapshot]);
 
   const customized = info !== null && dockerfile !== info.generatedDockerfile;
-  const dirty = info !== null && (dockerfile !== info.dockerfile || JSON.stringify({ ...draft, customDockerfile: undefined }) !== JSON.stringify({ ...info.recipe, customDockerfile: undefined }));
+  const dirty =
+    info !== null &&
+    (dockerfile !== info.dockerfile ||
+      JSON.stringify({ ...draft, customDockerfile: undefined }) !== JSON.stringify({ ...info.recipe, customDockerfile: undefined }));
 
   async function save(resetDockerfile = false): Promise<RunnerInfo | null> {
     setSaving(true);
@@ -79,52 +83,117 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
           Install <code>cmsdism[docker]</code> from PyPI into a Python image
         </label>
         <label>
-          <input type="radio" name="runner-kind" checked={draft.kind === 'pyinstaller'} onChange={() => setDraft({ ...draft, kind: 'pyinstaller' })} />
+          <input
+            type="radio"
+            name="runner-kind"
+            checked={draft.kind === 'pyinstaller'}
+            onChange={() => setDraft({ ...draft, kind: 'pyinstaller' })}
+          />
           Use my dismcli folder (PyInstaller build) on Ubuntu — the fix for <code>GLIBC_2.38 not found</code>
         </label>
       </fieldset>
       <div className="form-grid">
         <label htmlFor="runner-base">Base image</label>
-        <input id="runner-base" value={draft.baseImage ?? ''} placeholder={draft.kind === 'pip' ? 'python:3.11-slim' : 'ubuntu:24.04'} onChange={(e) => setDraft({ ...draft, baseImage: e.target.value })} spellCheck={false} />
+        <input
+          id="runner-base"
+          value={draft.baseImage ?? ''}
+          placeholder={draft.kind === 'pip' ? 'python:3.11-slim' : 'ubuntu:24.04'}
+          onChange={(e) => setDraft({ ...draft, baseImage: e.target.value })}
+          spellCheck={false}
+        />
         {draft.kind === 'pip' ? (
           <>
             <label htmlFor="runner-version">cmsdism version</label>
-            <input id="runner-version" value={draft.cmsdismVersion ?? ''} placeholder="latest" onChange={(e) => setDraft({ ...draft, cmsdismVersion: e.target.value })} spellCheck={false} />
+            <input
+              id="runner-version"
+              value={draft.cmsdismVersion ?? ''}
+              placeholder="latest"
+              onChange={(e) => setDraft({ ...draft, cmsdismVersion: e.target.value })}
+              spellCheck={false}
+            />
           </>
         ) : (
           <>
             <label htmlFor="runner-folder">dismcli folder</label>
             <div className="folder-path">
-              <input id="runner-folder" value={draft.dismcliFolder ?? ''} placeholder="/home/you/dismcli (holds dismcli and _internal/)" onChange={(e) => setDraft({ ...draft, dismcliFolder: e.target.value })} spellCheck={false} />
-              <button className="button" type="button" onClick={() => setChoosing(true)}>Choose…</button>
+              <input
+                id="runner-folder"
+                value={draft.dismcliFolder ?? ''}
+                placeholder="/home/you/dismcli (holds dismcli and _internal/)"
+                onChange={(e) => setDraft({ ...draft, dismcliFolder: e.target.value })}
+                spellCheck={false}
+              />
+              <button className="button" type="button" onClick={() => setChoosing(true)}>
+                Choose…
+              </button>
             </div>
           </>
         )}
       </div>
       <label className="dockerfile-label" htmlFor="runner-dockerfile">
-        Dockerfile <span className="muted">— saved with the recipe in the project at <code>{info.dockerfilePath}</code>{customized ? '; edited by you (the fields above only change the generated one)' : ''}</span>
+        Dockerfile{' '}
+        <span className="muted">
+          — saved with the recipe in the project at <code>{info.dockerfilePath}</code>
+          {customized ? '; edited by you (the fields above only change the generated one)' : ''}
+        </span>
       </label>
-      <textarea id="runner-dockerfile" className="dockerfile" value={dockerfile} onChange={(e) => setDockerfile(e.target.value)} spellCheck={false} rows={Math.min(16, dockerfile.split('\n').length + 1)} />
+      <textarea
+        id="runner-dockerfile"
+        className="dockerfile"
+        value={dockerfile}
+        onChange={(e) => setDockerfile(e.target.value)}
+        spellCheck={false}
+        rows={Math.min(16, dockerfile.split('\n').length + 1)}
+      />
       {info.problems.length > 0 && (
-        <ul className="problem-list">{info.problems.map((p) => <li key={p} className="field-error">{p}</li>)}</ul>
+        <ul className="problem-list">
+          {info.problems.map((p) => (
+            <li key={p} className="field-error">
+              {p}
+            </li>
+          ))}
+        </ul>
       )}
       <p className="runner-state" data-testid="runner-state">
         Image <code>{info.imageTag}</code>: {STATE_TEXT[info.imageState]}
       </p>
       <div className="actions">
-        <button className="button" disabled={saving || !dirty} onClick={() => void save()}>Save recipe</button>
-        {customized && <button className="button" disabled={saving} onClick={() => { setDockerfile(info.generatedDockerfile); void save(true); }}>Reset to generated Dockerfile</button>}
+        <button className="button" disabled={saving || !dirty} onClick={() => void save()}>
+          Save recipe
+        </button>
+        {customized && (
+          <button
+            className="button"
+            disabled={saving}
+            onClick={() => {
+              setDockerfile(info.generatedDockerfile);
+              void save(true);
+            }}
+          >
+            Reset to generated Dockerfile
+          </button>
+        )}
         <button className="button" disabled={build.running || saving} onClick={() => void buildImage(info.imageState === 'up-to-date')}>
           {info.imageState === 'up-to-date' ? 'Rebuild image' : 'Build image'}
         </button>
-        {build.running && <button className="button danger" onClick={() => void build.cancel()}>Cancel build</button>}
+        {build.running && (
+          <button className="button danger" onClick={() => void build.cancel()}>
+            Cancel build
+          </button>
+        )}
       </div>
       {build.jobId && (
         <div className="job-block">
           <p className="job-status" role="status">
-            {build.snapshot?.state === 'failed' ? <span className="field-error">{build.snapshot.error?.message}</span> : build.snapshot?.message}
+            {build.snapshot?.state === 'failed' ? (
+              <span className="field-error">{build.snapshot.error?.message}</span>
+            ) : (
+              build.snapshot?.message
+            )}
           </p>
-          {build.running && build.snapshot?.progress != null && <progress max={1} value={build.snapshot.progress} aria-label="Image build progress" />}
+          {build.running && build.snapshot?.progress != null && (
+            <progress max={1} value={build.snapshot.progress} aria-label="Image build progress" />
+          )}
           <LogView lines={build.lines} label="Runner image build log" />
         </div>
       )}

@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import type { ProjectSummary } from '../../../../shared/api/contract';
-import { useApi } from '../../api/ApiContext';
-import { useJob } from '../../api/use-job';
-import { reportError } from '../../store/app-store';
-import { ErrorCard } from '../../components/ErrorCard';
-import { LogView } from '../../components/LogView';
+import type { ProjectSummary } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { useJob } from '@/renderer/src/api/use-job';
+import { reportError } from '@/renderer/src/store/app-store';
+import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { LogView } from '@/renderer/src/components/LogView';
 
 /**
  * Import a physicist's trained PixelNMF (.joblib) for the preview. The extraction runs in the
@@ -22,7 +22,13 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
   const start = async (overwrite = false) => {
     setConfirmReplace(null);
     try {
-      const job = await api.invoke('models.importJoblib', { projectDir: project.dir, template, resource, ...(image.trim() ? { image: image.trim() } : {}), ...(overwrite ? { overwrite: true } : {}) });
+      const job = await api.invoke('models.importJoblib', {
+        projectDir: project.dir,
+        template,
+        resource,
+        ...(image.trim() ? { image: image.trim() } : {}),
+        ...(overwrite ? { overwrite: true } : {}),
+      });
       attach(job);
     } catch (err) {
       if ((err as { code?: string }).code === 'OUTPUT_EXISTS') setConfirmReplace((err as Error).message);
@@ -30,43 +36,70 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
     }
   };
 
-  const result = snapshot?.state === 'succeeded' ? snapshot.result ?? null : null;
+  const result = snapshot?.state === 'succeeded' ? (snapshot.result ?? null) : null;
   return (
     <div className="card import-joblib">
       <h2>Import a trained PixelNMF (.joblib) for the preview</h2>
       <p className="muted">
-        Reads the pickled model in its runtime image (<code>Properties.Image</code>, or the image below) with <code>CodeUri</code> on
-        the Python path, then writes one ONNX model per monitoring element and a preview preset next to the template.
+        Reads the pickled model in its runtime image (<code>Properties.Image</code>, or the image below) with <code>CodeUri</code> on the
+        Python path, then writes one ONNX model per monitoring element and a preview preset next to the template.
       </p>
       {project.templates.length === 0 ? (
         <p className="muted">This project has no template.yaml yet.</p>
       ) : (
-        <form className="import-form" onSubmit={(e) => { e.preventDefault(); void start(); }}>
-          <label>Template
+        <form
+          className="import-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void start();
+          }}
+        >
+          <label>
+            Template
             <select value={template} onChange={(e) => setTemplate(e.target.value)}>
-              {project.templates.map((t) => <option key={t} value={t}>{t}</option>)}
+              {project.templates.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
             </select>
           </label>
-          <label>Resource key
+          <label>
+            Resource key
             <input value={resource} onChange={(e) => setResource(e.target.value)} spellCheck={false} required />
           </label>
-          <label>Runtime image (optional)
+          <label>
+            Runtime image (optional)
             <input value={image} onChange={(e) => setImage(e.target.value)} placeholder="from Properties.Image" spellCheck={false} />
           </label>
           <button className="button primary" type="submit" disabled={running || !template || !resource}>
             {running ? 'Importing…' : 'Import for preview'}
           </button>
-          {running && <button className="button" type="button" onClick={() => void cancel()}>Cancel</button>}
+          {running && (
+            <button className="button" type="button" onClick={() => void cancel()}>
+              Cancel
+            </button>
+          )}
         </form>
       )}
       {snapshot?.state === 'failed' && <ErrorCard title="Import failed" error={snapshot.error} />}
       {result && (
         <div className="import-result" role="status">
-          <p>Imported <strong>{result.className}</strong> with <code>{result.image}</code>; preview preset: <code>{result.presetFile}</code></p>
+          <p>
+            Imported <strong>{result.className}</strong> with <code>{result.image}</code>; preview preset: <code>{result.presetFile}</code>
+          </p>
           <ul>
-            {result.layers.map((l) => <li key={l.name}><strong>{l.name}</strong>: {l.nComponents} components, input {l.xshape.join('×')}</li>)}
+            {result.layers.map((l) => (
+              <li key={l.name}>
+                <strong>{l.name}</strong>: {l.nComponents} components, input {l.xshape.join('×')}
+              </li>
+            ))}
           </ul>
-          {result.warnings.map((w) => <p key={w} className="muted">Note: {w}</p>)}
+          {result.warnings.map((w) => (
+            <p key={w} className="muted">
+              Note: {w}
+            </p>
+          ))}
         </div>
       )}
       {lines.length > 0 && <LogView lines={lines} label="Extraction output" />}
@@ -81,8 +114,12 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
             </p>
             <p className="muted">Nothing is replaced until the new import is complete.</p>
             <div className="modal-actions">
-              <button className="button" onClick={() => setConfirmReplace(null)}>Keep it</button>
-              <button className="button danger" onClick={() => void start(true)}>Replace</button>
+              <button className="button" onClick={() => setConfirmReplace(null)}>
+                Keep it
+              </button>
+              <button className="button danger" onClick={() => void start(true)}>
+                Replace
+              </button>
             </div>
           </div>
         </div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { useApi } from '../../api/ApiContext';
-import { reportError, useAppStore } from '../../store/app-store';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { reportError, useAppStore } from '@/renderer/src/store/app-store';
 import { ProjectPicker } from './ProjectPicker';
 import { ImportJoblibCard } from './ImportJoblibCard';
 
@@ -25,21 +25,37 @@ export function ModelStep() {
     <section className="step model-step">
       <header className="step-header">
         <h1>Model</h1>
-        <p className="muted">A project is the folder that holds your model code, weights and <code>template.yaml</code>.</p>
+        <p className="muted">
+          A project is the folder that holds your model code, weights and <code>template.yaml</code>.
+        </p>
       </header>
       {project ? (
         <div className="card project-card">
           <h2>{project.isDemo ? 'Demo project' : project.name}</h2>
-          <p><code className="path">{project.dir}</code></p>
-          {project.isDemo && <p>Generated sample: synthetic BPix2–4 maps with labelled anomalies, NMF models, OMS metadata and a pixel-NMF template.</p>}
+          <p>
+            <code className="path">{project.dir}</code>
+          </p>
+          {project.isDemo && (
+            <p>Generated sample: synthetic BPix2–4 maps with labelled anomalies, NMF models, OMS metadata and a pixel-NMF template.</p>
+          )}
           <h3>Templates found</h3>
           {project.templates.length ? (
-            <ul className="template-list">{project.templates.map((t) => <li key={t}><code>{t}</code></li>)}</ul>
+            <ul className="template-list">
+              {project.templates.map((t) => (
+                <li key={t}>
+                  <code>{t}</code>
+                </li>
+              ))}
+            </ul>
           ) : (
-            <p className="muted">No <code>template.yaml</code> yet — create one in the Template step.</p>
+            <p className="muted">
+              No <code>template.yaml</code> yet — create one in the Template step.
+            </p>
           )}
           <div className="actions">
-            <button className="button primary" onClick={() => setStep('template')}>Continue to Template →</button>
+            <button className="button primary" onClick={() => setStep('template')}>
+              Continue to Template →
+            </button>
           </div>
         </div>
       ) : null}

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { useApi } from '../../api/ApiContext';
-import type { AppInfo, RecentProject } from '../../../../shared/api/contract';
-import { reportError } from '../../store/app-store';
-import { FolderBrowser } from '../../components/FolderBrowser';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import type { AppInfo, RecentProject } from '@/shared/api/contract';
+import { reportError } from '@/renderer/src/store/app-store';
+import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
 import { useOpenProject } from './use-open-project';
 
 /** Open a folder (native picker in Electron, folder browser otherwise) or a recent project. */
@@ -41,7 +41,9 @@ export function ProjectPicker({ compact = false }: { compact?: boolean }) {
 
   return (
     <div className={`project-picker${compact ? ' compact' : ''}`}>
-      <button className="button primary" onClick={openFolder}>Open project folder…</button>
+      <button className="button primary" onClick={openFolder}>
+        Open project folder…
+      </button>
       {recent.length > 0 && (
         <div className="recent-projects">
           <h3>Recent projects</h3>
@@ -51,7 +53,9 @@ export function ProjectPicker({ compact = false }: { compact?: boolean }) {
                 <button className="link-button" onClick={() => void openProject(r.dir)} title={r.dir}>
                   <strong>{r.name}</strong> <span className="muted">{r.dir}</span>
                 </button>
-                <button className="icon-button" aria-label={`Remove ${r.name} from recent projects`} onClick={() => void forget(r.dir)}>×</button>
+                <button className="icon-button" aria-label={`Remove ${r.name} from recent projects`} onClick={() => void forget(r.dir)}>
+                  ×
+                </button>
               </li>
             ))}
           </ul>

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useApi } from '../../api/ApiContext';
-import { EmptyState } from '../../components/EmptyState';
-import { Spinner } from '../../components/Spinner';
-import { reportError, useAppStore } from '../../store/app-store';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { EmptyState } from '@/renderer/src/components/EmptyState';
+import { Spinner } from '@/renderer/src/components/Spinner';
+import { reportError, useAppStore } from '@/renderer/src/store/app-store';
 import { StageHeatmaps, type ExportFigure } from './figure/StageHeatmaps';
 import { createApiPreviewBackend } from './preview-backend-api';
 import {
@@ -46,7 +46,15 @@ function GoToLs({ onGo }: { onGo(run: number | null, ls: number): boolean }) {
         if (ok) (document.activeElement as HTMLElement | null)?.blur();
       }}
     >
-      <input aria-label="Go to lumisection (run:LS)" placeholder="run:LS" value={text} aria-invalid={bad || undefined} onChange={(e) => setText(e.target.value)} size={12} title={bad ? 'No such lumisection in this data' : 'Type run:LS or LS and press Enter'} />
+      <input
+        aria-label="Go to lumisection (run:LS)"
+        placeholder="run:LS"
+        value={text}
+        aria-invalid={bad || undefined}
+        onChange={(e) => setText(e.target.value)}
+        size={12}
+        title={bad ? 'No such lumisection in this data' : 'Type run:LS or LS and press Enter'}
+      />
     </form>
   );
 }
@@ -80,7 +88,9 @@ export function PreviewStep() {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target instanceof Element ? e.target : null;
       // Arrow keys belong to text fields and selects while they have the focus (not to checkboxes or buttons).
-      const typing = t?.closest('textarea, select, [contenteditable="true"], input:not([type="checkbox"]):not([type="radio"]):not([type="button"])');
+      const typing = t?.closest(
+        'textarea, select, [contenteditable="true"], input:not([type="checkbox"]):not([type="radio"]):not([type="button"])',
+      );
       if (typing || e.altKey || e.ctrlKey || e.metaKey) return;
       if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
         e.preventDefault();
@@ -107,7 +117,10 @@ export function PreviewStep() {
   const shownItem = shownWhatIf?.item ?? item;
   const mapsItem = shownWhatIf?.item ?? (st.stages ? st.items[st.stages.position] : null);
   const why = useMemo(
-    () => (mapsAreCurrent && shownMaps && st.draftPreset && st.combinedGeometry ? explainLumisection(shownMaps, st.draftPreset, st.geometries, st.combinedGeometry) : null),
+    () =>
+      mapsAreCurrent && shownMaps && st.draftPreset && st.combinedGeometry
+        ? explainLumisection(shownMaps, st.draftPreset, st.geometries, st.combinedGeometry)
+        : null,
     [mapsAreCurrent, shownMaps, st.draftPreset, st.geometries, st.combinedGeometry],
   );
   // The regions the what-if would change (or did change), outlined on every stage of each layer.
@@ -121,7 +134,9 @@ export function PreviewStep() {
       return undefined;
     }
   }, [shownWhatIf, st.whatIfDraft, st.geometries]);
-  const figureTitle = mapsItem ? `Run ${mapsItem.run} · LS ${mapsItem.ls} — ${mapsItem.flagged ? 'flagged' : mapsItem.flaggedBeforeFilter ? 'flagged, cleared by filter' : 'not flagged'}${shownWhatIf ? ` — what-if: ${describeWhatIf(shownWhatIf.spec)}` : ''}` : undefined;
+  const figureTitle = mapsItem
+    ? `Run ${mapsItem.run} · LS ${mapsItem.ls} — ${mapsItem.flagged ? 'flagged' : mapsItem.flaggedBeforeFilter ? 'flagged, cleared by filter' : 'not flagged'}${shownWhatIf ? ` — what-if: ${describeWhatIf(shownWhatIf.spec)}` : ''}`
+    : undefined;
 
   if (!project) {
     return <EmptyState title="No project open" message="Open a project (or the demo) in the Model step to preview its NMF model." />;
@@ -161,7 +176,11 @@ export function PreviewStep() {
                       disabled={st.phase === 'starting'}
                       onChange={(e) => void startPreview(backend, project.dir, e.target.value)}
                     >
-                      {presets.map((p) => <option key={p.file} value={p.file}>{p.label}</option>)}
+                      {presets.map((p) => (
+                        <option key={p.file} value={p.file}>
+                          {p.label}
+                        </option>
+                      ))}
                     </select>
                   ) : (
                     <span className="mono">{st.info.presetFile}</span>
@@ -201,18 +220,34 @@ export function PreviewStep() {
           <button type="button" className="button" onClick={exportPng} disabled={!shownMaps || exporting}>
             {exporting ? 'Exporting…' : 'Export PNG'}
           </button>
-          <button type="button" className="button" disabled={!st.items.length} onClick={() => download(`${exportName}.csv`, resultsCsv(st.items, st.info?.layerNames ?? []), 'text/csv')}>
+          <button
+            type="button"
+            className="button"
+            disabled={!st.items.length}
+            onClick={() => download(`${exportName}.csv`, resultsCsv(st.items, st.info?.layerNames ?? []), 'text/csv')}
+          >
             Export CSV
           </button>
           <button
             type="button"
             className="button"
             disabled={!st.items.length || !st.draftPreset}
-            onClick={() => download(`${exportName}.json`, `${JSON.stringify(resultsJson(st.items, st.draftPreset!, st.info?.source ?? ''), null, 2)}\n`, 'application/json')}
+            onClick={() =>
+              download(
+                `${exportName}.json`,
+                `${JSON.stringify(resultsJson(st.items, st.draftPreset!, st.info?.source ?? ''), null, 2)}\n`,
+                'application/json',
+              )
+            }
           >
             Export JSON
           </button>
-          <button type="button" className="button" disabled={st.phase === 'starting' || st.phase === 'running'} onClick={() => void startPreview(backend, project.dir, st.info?.presetFile ?? undefined)}>
+          <button
+            type="button"
+            className="button"
+            disabled={st.phase === 'starting' || st.phase === 'running'}
+            onClick={() => void startPreview(backend, project.dir, st.info?.presetFile ?? undefined)}
+          >
             Re-run
           </button>
         </div>
@@ -241,11 +276,20 @@ export function PreviewStep() {
             {st.error.code === 'NOT_FOUND' && /no model preset/.test(st.error.message) && (
               <>
                 {presets.map((p) => (
-                  <button key={p.file} type="button" className="button primary" onClick={() => void startPreview(backend, project.dir, p.file)}>
+                  <button
+                    key={p.file}
+                    type="button"
+                    className="button primary"
+                    onClick={() => void startPreview(backend, project.dir, p.file)}
+                  >
                     Preview with {p.label}
                   </button>
                 ))}
-                <button type="button" className={`button${presets.length ? '' : ' primary'}`} onClick={() => void createDefaultPresetAndRun(backend, project.dir)}>
+                <button
+                  type="button"
+                  className={`button${presets.length ? '' : ' primary'}`}
+                  onClick={() => void createDefaultPresetAndRun(backend, project.dir)}
+                >
                   Create preset.json from the “pixel barrel” preset
                 </button>
               </>
@@ -275,40 +319,74 @@ export function PreviewStep() {
             <h2>Lumisections</h2>
             <div className="preview-toolbar">
               <label className="check">
-                <input type="checkbox" checked={st.toggles.flaggedOnly} onChange={(e) => st.set({ toggles: { ...st.toggles, flaggedOnly: e.target.checked } })} /> Flagged only
+                <input
+                  type="checkbox"
+                  checked={st.toggles.flaggedOnly}
+                  onChange={(e) => st.set({ toggles: { ...st.toggles, flaggedOnly: e.target.checked } })}
+                />{' '}
+                Flagged only
               </label>
               <label className="check">
-                <input type="checkbox" checked={st.toggles.filteredOnly} onChange={(e) => st.set({ toggles: { ...st.toggles, filteredOnly: e.target.checked } })} /> Filtered only
+                <input
+                  type="checkbox"
+                  checked={st.toggles.filteredOnly}
+                  onChange={(e) => st.set({ toggles: { ...st.toggles, filteredOnly: e.target.checked } })}
+                />{' '}
+                Filtered only
               </label>
               <span className="muted">{visible} shown</span>
-              <GoToLs onGo={(run, ls) => {
-                const i = st.items.findIndex((it) => it.ls === ls && (run === null || it.run === run));
-                if (i >= 0) void select(backend, i);
-                return i >= 0;
-              }} />
-              <button type="button" className="button small" aria-label="Previous lumisection" onClick={() => step(backend, -1)} disabled={st.selected === null}>
+              <GoToLs
+                onGo={(run, ls) => {
+                  const i = st.items.findIndex((it) => it.ls === ls && (run === null || it.run === run));
+                  if (i >= 0) void select(backend, i);
+                  return i >= 0;
+                }}
+              />
+              <button
+                type="button"
+                className="button small"
+                aria-label="Previous lumisection"
+                onClick={() => step(backend, -1)}
+                disabled={st.selected === null}
+              >
                 ←
               </button>
               <span className="mono" data-testid="selected-ls">
                 {item ? `Run ${item.run} · LS ${item.ls}` : '—'}
               </span>
-              <button type="button" className="button small" aria-label="Next lumisection" onClick={() => step(backend, 1)} disabled={st.selected === null}>
+              <button
+                type="button"
+                className="button small"
+                aria-label="Next lumisection"
+                onClick={() => step(backend, 1)}
+                disabled={st.selected === null}
+              >
                 →
               </button>
             </div>
           </div>
-          <Timeline items={st.items} selected={st.selected} toggles={st.toggles} changed={changedSet} onSelect={(p) => void select(backend, p)} />
+          <Timeline
+            items={st.items}
+            selected={st.selected}
+            toggles={st.toggles}
+            changed={changedSet}
+            onSelect={(p) => void select(backend, p)}
+          />
         </div>
       )}
 
-      {ready && st.items.length === 0 && st.phase === 'ready' && <EmptyState title="No lumisections" message="The sample data of this project has no lumisections to preview." />}
+      {ready && st.items.length === 0 && st.phase === 'ready' && (
+        <EmptyState title="No lumisections" message="The sample data of this project has no lumisections to preview." />
+      )}
 
       {item && (
         <div className="preview-body">
           <div className="card preview-maps">
             <div className="maps-head">
               <h2>Stage maps</h2>
-              <span className="muted">Click a map to place a what-if anomaly · zoom is linked across a layer's stages · double-click resets</span>
+              <span className="muted">
+                Click a map to place a what-if anomaly · zoom is linked across a layer's stages · double-click resets
+              </span>
             </div>
             {st.stagesError && (
               <p className="field-error" role="alert">
@@ -357,7 +435,14 @@ export function PreviewStep() {
                 </button>
               ))}
             </div>
-            {st.tab === 'why' && shownItem && <WhyPanel item={shownItem} why={why} minLayers={st.draftPreset?.combine.minLayers ?? 2} whatIf={shownWhatIf ? describeWhatIf(shownWhatIf.spec) : null} />}
+            {st.tab === 'why' && shownItem && (
+              <WhyPanel
+                item={shownItem}
+                why={why}
+                minLayers={st.draftPreset?.combine.minLayers ?? 2}
+                whatIf={shownWhatIf ? describeWhatIf(shownWhatIf.spec) : null}
+              />
+            )}
             {st.tab === 'tuning' && st.draftPreset && (
               <TuningPanel
                 draft={st.draftPreset}
@@ -384,7 +469,12 @@ export function PreviewStep() {
                 error={st.whatIfError}
                 outcome={
                   shownWhatIf && item
-                    ? { description: describeWhatIf(shownWhatIf.spec), flaggedBefore: item.flagged, flaggedAfter: shownWhatIf.item.flagged, finalBinsAfter: shownWhatIf.item.score.finalBins }
+                    ? {
+                        description: describeWhatIf(shownWhatIf.spec),
+                        flaggedBefore: item.flagged,
+                        flaggedAfter: shownWhatIf.item.flagged,
+                        finalBinsAfter: shownWhatIf.item.score.finalBins,
+                      }
                     : null
                 }
                 onChange={(d) => st.set({ whatIfDraft: d, pickError: null })}

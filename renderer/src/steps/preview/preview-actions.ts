@@ -1,6 +1,6 @@
-import { layerGeometry, type LayerGeometry } from '../../../../shared/pixel-geometry';
-import { errorText } from '../../components/error-text';
-import type { ModelPreset } from '../../../../shared/preset/model-preset';
+import { layerGeometry, type LayerGeometry } from '@/shared/pixel-geometry';
+import { errorText } from '@/renderer/src/components/error-text';
+import type { ModelPreset } from '@/shared/preset/model-preset';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { PreviewBackend } from './preview-backend';
 import { usePreviewStore } from './preview-store';
@@ -30,7 +30,10 @@ function cachedStages(backend: PreviewBackend, sessionId: string, position: numb
   }
   const t0 = performance.now();
   p = backend.stages(sessionId, position);
-  p.then(() => performance.measure('preview:stages-fetch', { start: t0 }), () => stageCache.delete(key));
+  p.then(
+    () => performance.measure('preview:stages-fetch', { start: t0 }),
+    () => stageCache.delete(key),
+  );
   stageCache.set(key, p);
   while (stageCache.size > CACHE_SIZE) stageCache.delete(stageCache.keys().next().value!);
   return p;
@@ -54,22 +57,34 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
   store().set({ ...keep, phase: 'starting', progress: { fraction: null, message: 'Loading the model preset and sample maps…' } });
   const items: TimelineLs[] = [];
   try {
-    const run = await backend.start(projectDir, {
-      onProgress: (fraction, msg) => seq === runSeq && store().set({ progress: { fraction, message: msg } }),
-      onChunk: (chunk) => {
-        if (seq !== runSeq) return;
-        for (const it of chunk) items[it.index] = it;
-        const dense = items.filter(Boolean);
-        store().set({ items: dense, savedItems: dense });
-        if (store().selected === null && dense.length) void select(backend, firstInteresting(dense));
+    const run = await backend.start(
+      projectDir,
+      {
+        onProgress: (fraction, msg) => seq === runSeq && store().set({ progress: { fraction, message: msg } }),
+        onChunk: (chunk) => {
+          if (seq !== runSeq) return;
+          for (const it of chunk) items[it.index] = it;
+          const dense = items.filter(Boolean);
+          store().set({ items: dense, savedItems: dense });
+          if (store().selected === null && dense.length) void select(backend, firstInteresting(dense));
+        },
       },
-    }, presetFile);
+      presetFile,
+    );
     if (seq !== runSeq) return;
     const { geometries, combined } = geometriesOf(run.preset);
     store().set({
       phase: 'running',
       jobId: run.jobId,
-      info: { sessionId: run.sessionId, projectDir, presetFile: run.presetFile, layerNames: run.layerNames, source: run.source, warnings: run.warnings, total: run.total },
+      info: {
+        sessionId: run.sessionId,
+        projectDir,
+        presetFile: run.presetFile,
+        layerNames: run.layerNames,
+        source: run.source,
+        warnings: run.warnings,
+        total: run.total,
+      },
       geometries,
       combinedGeometry: combined,
       savedPreset: run.preset,
@@ -213,7 +228,13 @@ export async function savePreset(backend: PreviewBackend): Promise<void> {
   s.set({ saving: true, tuningError: null });
   try {
     const r = await backend.savePreset(s.info.sessionId, s.draftPreset);
-    store().set({ saving: false, savedPreset: r.preset, draftPreset: r.preset, savedItems: store().items, info: { ...store().info!, presetFile: r.file } });
+    store().set({
+      saving: false,
+      savedPreset: r.preset,
+      draftPreset: r.preset,
+      savedItems: store().items,
+      info: { ...store().info!, presetFile: r.file },
+    });
   } catch (err) {
     store().set({ saving: false, tuningError: errorText(err) });
   }

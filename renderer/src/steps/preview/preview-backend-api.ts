@@ -1,10 +1,10 @@
-import type { DismApi } from '../../../../shared/api/client';
-import type { JobSnapshot } from '../../../../shared/api/contract';
-import type { LumisectionResult, LumisectionStages } from '../../../../shared/api/contract/pipeline';
-import { ApiError } from '../../../../shared/api/errors';
-import { followJob, isFinished } from '../../api/use-job';
-import { decodeArray } from '../../../../shared/pipeline/encoded-array';
-import { PRESET_FILE_NAME } from '../../../../shared/preset/model-preset';
+import type { DismApi } from '@/shared/api/client';
+import type { JobSnapshot } from '@/shared/api/contract';
+import type { LumisectionResult, LumisectionStages } from '@/shared/api/contract/pipeline';
+import { ApiError } from '@/shared/api/errors';
+import { followJob, isFinished } from '@/renderer/src/api/use-job';
+import { decodeArray } from '@/shared/pipeline/encoded-array';
+import { PRESET_FILE_NAME } from '@/shared/preset/model-preset';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { PreviewBackend, RunHandlers, StartedRun } from './preview-backend';
 import type { TimelineLs } from './timeline/timeline-model';
@@ -12,7 +12,16 @@ import type { TimelineLs } from './timeline/timeline-model';
 /** The Preview screen's back end over the typed API (`pipeline.*`, its job followed like every other: api/use-job.ts). */
 
 function toItem(r: LumisectionResult): TimelineLs {
-  return { index: r.index, run: r.run, ls: r.ls, flaggedBeforeFilter: r.flaggedBeforeFilter, flagged: r.flagged, passedFilter: r.passedFilter, reasons: r.reasons, score: r.score };
+  return {
+    index: r.index,
+    run: r.run,
+    ls: r.ls,
+    flaggedBeforeFilter: r.flaggedBeforeFilter,
+    flagged: r.flagged,
+    passedFilter: r.passedFilter,
+    reasons: r.reasons,
+    score: r.score,
+  };
 }
 
 export function decodeStages(s: LumisectionStages): LumisectionStageMaps {
@@ -76,7 +85,11 @@ export function createApiPreviewBackend(api: DismApi): PreviewBackend {
               if (finished) return;
               if (!isFinished(snap)) return handlers.onProgress(snap.progress, snap.message);
               // The authoritative list (chunks are a preview of it).
-              end(() => (snap.state === 'succeeded' ? api.invoke('pipeline.results', { sessionId: run.sessionId }).then((r) => resolve(r.items.map(toItem)), reject) : reject(jobError(snap))));
+              end(() =>
+                snap.state === 'succeeded'
+                  ? api.invoke('pipeline.results', { sessionId: run.sessionId }).then((r) => resolve(r.items.map(toItem)), reject)
+                  : reject(jobError(snap)),
+              );
             },
             chunks: (chunks) => {
               if (!finished) for (const c of chunks) handlers.onChunk(c.data.items.map(toItem));

@@ -1,4 +1,4 @@
-import type { ModelPreset } from '../../../../shared/preset/model-preset';
+import type { ModelPreset } from '@/shared/preset/model-preset';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { TimelineLs } from './timeline/timeline-model';
 import type { InjectionRegion } from './whatif/injection';
@@ -20,7 +20,12 @@ export interface PreviewBackend {
   /** Re-decide every LS with a changed preset, from cached losses (no NMF inference for decision-only changes). */
   reflag(sessionId: string, preset: ModelPreset): Promise<{ items: TimelineLs[]; stage: PipelineStage | null; ms: number }>;
   /** Run one LS with synthetic changes to its raw maps (in memory only). */
-  whatIf(sessionId: string, position: number, preset: ModelPreset, regions: InjectionRegion[]): Promise<{ item: TimelineLs; maps: LumisectionStageMaps }>;
+  whatIf(
+    sessionId: string,
+    position: number,
+    preset: ModelPreset,
+    regions: InjectionRegion[],
+  ): Promise<{ item: TimelineLs; maps: LumisectionStageMaps }>;
   savePreset(sessionId: string, preset: ModelPreset): Promise<{ file: string; preset: ModelPreset }>;
   /** Write the "pixel barrel" preset as the project's preset.json (only when it has none). */
   createDefaultPreset(projectDir: string): Promise<string>;

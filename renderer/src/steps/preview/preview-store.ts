@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { ModelPreset } from '../../../../shared/preset/model-preset';
-import type { LayerGeometry } from '../../../../shared/pixel-geometry';
+import type { ModelPreset } from '@/shared/preset/model-preset';
+import type { LayerGeometry } from '@/shared/pixel-geometry';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { ColourMode } from './figure/stage-specs';
 import type { TimelineLs, Toggles } from './timeline/timeline-model';

@@ -1,4 +1,4 @@
-import { cappedNote } from '../../../../shared/template/limits';
+import { cappedNote } from '@/shared/template/limits';
 import { applyFix } from './fixes';
 import { revealRange } from './editor-bridge';
 import { useTemplateStore } from './template-store';
@@ -13,22 +13,37 @@ export function ProblemsList() {
   const warnings = total - errors;
   const reveal = (from: number, to: number, path: string) => {
     revealRange(from, to);
-    const field = document.querySelector(`[data-path="${CSS.escape(path)}"]`) ?? document.querySelector(`[data-path^="${CSS.escape(path)}"]`);
+    const field =
+      document.querySelector(`[data-path="${CSS.escape(path)}"]`) ?? document.querySelector(`[data-path^="${CSS.escape(path)}"]`);
     field?.scrollIntoView({ block: 'center', behavior: 'smooth' });
   };
   return (
     <section className="problems-panel" aria-label="Problems">
       <header className="problems-head">
         <strong>Problems</strong>
-        <span className={errors ? 'count-error' : 'count-ok'} data-testid="error-count">{errors} error{errors === 1 ? '' : 's'}</span>
-        <span className="count-warning">{warnings} warning{warnings === 1 ? '' : 's'}</span>
+        <span className={errors ? 'count-error' : 'count-ok'} data-testid="error-count">
+          {errors} error{errors === 1 ? '' : 's'}
+        </span>
+        <span className="count-warning">
+          {warnings} warning{warnings === 1 ? '' : 's'}
+        </span>
         {errors === 0 && <span className="count-ok">✓ DISM will accept this template</span>}
       </header>
       <ul className="problems-list">
-        {capped && <li className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{capped}</span></li>}
+        {capped && (
+          <li className="problem problem-note">
+            <span className="problem-sev">note</span>
+            <span className="problem-text">{capped}</span>
+          </li>
+        )}
         {problems.map((p, i) => (
           <li key={`${p.rule}-${p.from}-${i}`} className={`problem problem-${p.severity}`}>
-            <button type="button" className="problem-loc link-button" onClick={() => reveal(p.from, p.to, p.segments.map(String).join('.'))} title="Show in YAML">
+            <button
+              type="button"
+              className="problem-loc link-button"
+              onClick={() => reveal(p.from, p.to, p.segments.map(String).join('.'))}
+              title="Show in YAML"
+            >
               {p.line}:{p.column}
             </button>
             <span className="problem-sev">{p.severity}</span>
@@ -36,10 +51,21 @@ export function ProblemsList() {
               {p.message}
               {p.path && <code className="problem-path">{p.path}</code>}
             </span>
-            {p.fix && (p.fix.kind !== 'migrate-legacy-datatypes' || problems.findIndex((q) => q.fix?.kind === 'migrate-legacy-datatypes') === i) && <button type="button" className="button small" onClick={() => applyFix(p.fix!)}>{p.fix.label}</button>}
+            {p.fix &&
+              (p.fix.kind !== 'migrate-legacy-datatypes' ||
+                problems.findIndex((q) => q.fix?.kind === 'migrate-legacy-datatypes') === i) && (
+                <button type="button" className="button small" onClick={() => applyFix(p.fix!)}>
+                  {p.fix.label}
+                </button>
+              )}
           </li>
         ))}
-        {notes.map((n) => <li key={n} className="problem problem-note"><span className="problem-sev">note</span><span className="problem-text">{n}</span></li>)}
+        {notes.map((n) => (
+          <li key={n} className="problem problem-note">
+            <span className="problem-sev">note</span>
+            <span className="problem-text">{n}</span>
+          </li>
+        ))}
       </ul>
     </section>
   );

@@ -5,7 +5,7 @@ import { EditorState } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
-import { pathAtOffset } from '../../../../shared/template/document';
+import { pathAtOffset } from '@/shared/template/document';
 import { registerEditorView } from './editor-bridge';
 import { useTemplateStore } from './template-store';
 

@@ -1,6 +1,6 @@
 import { redo as cmRedo, undo as cmUndo } from '@codemirror/commands';
 import { EditorView } from '@codemirror/view';
-import { diffText, type EditResult } from '../../../../shared/template/edit';
+import { diffText, type EditResult } from '@/shared/template/edit';
 import { useTemplateStore } from './template-store';
 
 /**

@@ -1,6 +1,6 @@
-import { renameKey, setValue } from '../../../../shared/template/edit';
-import { migrateLegacyDataTypes } from '../../../../shared/template/legacy';
-import type { ProblemFix } from '../../../../shared/template/problems';
+import { renameKey, setValue } from '@/shared/template/edit';
+import { migrateLegacyDataTypes } from '@/shared/template/legacy';
+import type { ProblemFix } from '@/shared/template/problems';
 import { edits } from './form/field-hooks';
 
 /** Apply a problem's one-click fix as an ordinary (undoable) edit. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { duplicatePair } from '../../../../shared/template/edit';
+import { duplicatePair } from '@/shared/template/edit';
 import { edits } from './form/field-hooks';
 import { applyFix } from './fixes';
 import { diskText, selectDirty, useTemplateStore } from './template-store';
@@ -9,7 +9,9 @@ const FIXTURE = readFileSync('test/fixtures/templates/pixel-barrel-nmf.template.
 const P = ['Resources', 'PixelNMF', 'Properties'];
 
 function load(text: string) {
-  useTemplateStore.getState().loaded({ projectDir: '/p', relPath: 'template.yaml', text, disk: { hash: 'h', mtimeMs: 0, size: text.length }, draft: null });
+  useTemplateStore
+    .getState()
+    .loaded({ projectDir: '/p', relPath: 'template.yaml', text, disk: { hash: 'h', mtimeMs: 0, size: text.length }, draft: null });
 }
 
 beforeEach(() => load(FIXTURE));
@@ -34,7 +36,24 @@ describe('template editor store (no editor view mounted)', () => {
   it('filesystem problems from the back end follow their node when lines move', () => {
     const s = useTemplateStore.getState();
     const modelUri = s.parsed.doc.getIn([...P, 'ModelUri'], true) as { range: number[] };
-    s.setFsResult([{ severity: 'error', message: 'missing', path: 'Resources.PixelNMF.Properties.ModelUri', segments: [...P, 'ModelUri'], line: 141, column: 17, endLine: 141, endColumn: 20, from: modelUri.range[0], to: modelUri.range[1], rule: 'path-missing' }], []);
+    s.setFsResult(
+      [
+        {
+          severity: 'error',
+          message: 'missing',
+          path: 'Resources.PixelNMF.Properties.ModelUri',
+          segments: [...P, 'ModelUri'],
+          line: 141,
+          column: 17,
+          endLine: 141,
+          endColumn: 20,
+          from: modelUri.range[0],
+          to: modelUri.range[1],
+          rule: 'path-missing',
+        },
+      ],
+      [],
+    );
     edits.set([...P, 'Tags'], [{ Name: 'a', Value: 'b' }]);
     const moved = useTemplateStore.getState().problems.find((p) => p.rule === 'path-missing')!;
     expect(moved.line).toBe(144);
@@ -43,7 +62,24 @@ describe('template editor store (no editor view mounted)', () => {
   it('keeps a link-loop problem from the back end (a filesystem rule like the others)', () => {
     const s = useTemplateStore.getState();
     const codeUri = s.parsed.doc.getIn([...P, 'CodeUri'], true) as { range: number[] };
-    s.setFsResult([{ severity: 'error', message: 'CodeUri: x is a link to a folder that contains it', path: 'Resources.PixelNMF.Properties.CodeUri', segments: [...P, 'CodeUri'], line: 1, column: 1, endLine: 1, endColumn: 2, from: codeUri.range[0], to: codeUri.range[1], rule: 'path-loop' }], []);
+    s.setFsResult(
+      [
+        {
+          severity: 'error',
+          message: 'CodeUri: x is a link to a folder that contains it',
+          path: 'Resources.PixelNMF.Properties.CodeUri',
+          segments: [...P, 'CodeUri'],
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 2,
+          from: codeUri.range[0],
+          to: codeUri.range[1],
+          rule: 'path-loop',
+        },
+      ],
+      [],
+    );
     expect(useTemplateStore.getState().problems.map((p) => p.rule)).toContain('path-loop');
   });
 
@@ -51,7 +87,10 @@ describe('template editor store (no editor view mounted)', () => {
     let big = FIXTURE;
     for (let i = 2; i <= 12; i++) big = duplicatePair(big, ['Resources', 'PixelNMF'], `PixelNMF${i}`).text;
     load(big);
-    const typed = big.replace('  PixelNMF5:\n    Type: InferenceService::MLServer::SKLearn\n    Workspace: global', '  PixelNMF5:\n    Type: InferenceService::MLServer::SKLearn\n    Workspace: tracker');
+    const typed = big.replace(
+      '  PixelNMF5:\n    Type: InferenceService::MLServer::SKLearn\n    Workspace: global',
+      '  PixelNMF5:\n    Type: InferenceService::MLServer::SKLearn\n    Workspace: tracker',
+    );
     useTemplateStore.getState().setText(typed);
     expect(useTemplateStore.getState().parsed.text).toBe(big);
     edits.set(['Resources', 'PixelNMF9', 'Properties', 'Name'], 'nine');

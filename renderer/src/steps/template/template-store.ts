@@ -1,10 +1,10 @@
 import { create } from 'zustand';
-import type { TemplateDiskState, TemplateDraft } from '../../../../shared/api/contract/template';
-import { nodeAtPath, type ParsedTemplate } from '../../../../shared/template/document';
-import { capProblems, isCappedNote } from '../../../../shared/template/limits';
-import { formatPath, sortProblems, type TemplateProblem } from '../../../../shared/template/problems';
-import { parseTemplateWithinLimits, validateParsed } from '../../../../shared/template/validate/index';
-import { isFsRule } from '../../../../shared/template/fs-rules';
+import type { TemplateDiskState, TemplateDraft } from '@/shared/api/contract/template';
+import { nodeAtPath, type ParsedTemplate } from '@/shared/template/document';
+import { capProblems, isCappedNote } from '@/shared/template/limits';
+import { formatPath, sortProblems, type TemplateProblem } from '@/shared/template/problems';
+import { parseTemplateWithinLimits, validateParsed } from '@/shared/template/validate/index';
+import { isFsRule } from '@/shared/template/fs-rules';
 
 /** Rules only the back end can check (they need the filesystem). */
 
@@ -124,7 +124,19 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
     clearTimeout(deferred);
     const eol = raw.includes('\r\n') ? '\r\n' : '\n';
     const text = toLf(raw);
-    set({ projectDir, relPath, eol, savedText: text, baseHash: disk?.hash ?? null, text, fsProblems: [], notes: [], draftOffer: draft ? { ...draft, text: toLf(draft.text) } : null, diskChange: null, ...analyse(text, []) });
+    set({
+      projectDir,
+      relPath,
+      eol,
+      savedText: text,
+      baseHash: disk?.hash ?? null,
+      text,
+      fsProblems: [],
+      notes: [],
+      draftOffer: draft ? { ...draft, text: toLf(draft.text) } : null,
+      diskChange: null,
+      ...analyse(text, []),
+    });
   },
   setText: (text) => {
     if (text === get().text) return;
@@ -158,7 +170,20 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   },
   setDraftOffer: (draftOffer) => set({ draftOffer }),
   setSaving: (saving) => set({ saving }),
-  close: () => set({ projectDir: null, relPath: null, eol: '\n', savedText: '', text: '', baseHash: null, fsProblems: [], notes: [], draftOffer: null, diskChange: null, ...analyse('', []) }),
+  close: () =>
+    set({
+      projectDir: null,
+      relPath: null,
+      eol: '\n',
+      savedText: '',
+      text: '',
+      baseHash: null,
+      fsProblems: [],
+      notes: [],
+      draftOffer: null,
+      diskChange: null,
+      ...analyse('', []),
+    }),
 }));
 
 /** Text as it goes to disk (the file's own line endings). */

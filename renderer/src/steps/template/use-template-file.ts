@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef } from 'react';
-import type { DismApi } from '../../../../shared/api/client';
-import { reportError, useAppStore } from '../../store/app-store';
+import type { DismApi } from '@/shared/api/client';
+import { reportError, useAppStore } from '@/renderer/src/store/app-store';
 import { diskText, selectDirty, useTemplateStore } from './template-store';
 
 const POLL_MS = 2000;
@@ -16,7 +16,13 @@ export function useSaveTemplate(api: DismApi) {
       const text = s.text;
       s.setSaving(true);
       try {
-        const r = await api.invoke('template.save', { projectDir: s.projectDir, path: s.relPath, text: diskText(text), baseHash: s.baseHash, force });
+        const r = await api.invoke('template.save', {
+          projectDir: s.projectDir,
+          path: s.relPath,
+          text: diskText(text),
+          baseHash: s.baseHash,
+          force,
+        });
         useTemplateStore.getState().markSaved(text, r.disk);
         const backup = r.backupPath ? `; the previous version is in ${r.backupPath.split(/[\\/]/).pop()}` : '';
         useAppStore.getState().notify({ kind: 'success', title: 'Saved', message: `${s.relPath} saved${backup}.` });
@@ -64,7 +70,9 @@ export function useTemplateBackgroundSync(api: DismApi, projectDir: string | nul
       if (!s.relPath) return;
       if (dirty) {
         hadDraft.current = true;
-        api.invoke('template.saveDraft', { projectDir: projectDir, path: s.relPath, text: diskText(s.text), baseHash: s.baseHash }).catch(() => undefined);
+        api
+          .invoke('template.saveDraft', { projectDir: projectDir, path: s.relPath, text: diskText(s.text), baseHash: s.baseHash })
+          .catch(() => undefined);
       } else if (hadDraft.current) {
         hadDraft.current = false;
         api.invoke('template.discardDraft', { projectDir: projectDir, path: s.relPath }).catch(() => undefined);

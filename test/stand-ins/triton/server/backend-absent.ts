@@ -14,7 +14,12 @@ import { str, TritonError } from './model-config';
 /** Backends present in nvcr.io/nvidia/tritonserver:23.05-py3 that the stand-in does not have. */
 export const ABSENT_BACKENDS = ['pytorch', 'tensorflow', 'tensorrt', 'openvino', 'fil', 'dali'];
 
-const DEFAULT_FILE: Record<string, string> = { pytorch: 'model.pt', tensorflow: 'model.savedmodel', tensorrt: 'model.plan', openvino: 'model.xml' };
+const DEFAULT_FILE: Record<string, string> = {
+  pytorch: 'model.pt',
+  tensorflow: 'model.savedmodel',
+  tensorrt: 'model.plan',
+  openvino: 'model.xml',
+};
 
 export function absentBackend(name: string): Backend {
   return {
@@ -24,13 +29,20 @@ export function absentBackend(name: string): Backend {
       info('backend_model.cc:183', `TRITONBACKEND_ModelInitialize: ${ctx.name} (version ${ctx.version})`);
       return {
         async initInstances(instances) {
-          const file = path.join(ctx.repositoryPath, String(ctx.version), str(ctx.config, 'default_model_filename') || DEFAULT_FILE[name] || `model.${name}`);
+          const file = path.join(
+            ctx.repositoryPath,
+            String(ctx.version),
+            str(ctx.config, 'default_model_filename') || DEFAULT_FILE[name] || `model.${name}`,
+          );
           const st = await fs.stat(file).catch(() => undefined);
           const instance = instances[0]?.name ?? ctx.name;
           if (!st) throw new TritonError('Unavailable', `unable to find '${file}' for model instance '${instance}'`);
           const savedModel = name === 'tensorflow' && str(ctx.config, 'platform') === 'tensorflow_savedmodel';
           if (savedModel && !(await fs.stat(path.join(file, 'saved_model.pb')).catch(() => undefined))) {
-            throw new TritonError('Unavailable', `unable to find '${path.join(file, 'saved_model.pb')}' for model instance '${instance}' (a SavedModel folder holds saved_model.pb)`);
+            throw new TritonError(
+              'Unavailable',
+              `unable to find '${path.join(file, 'saved_model.pb')}' for model instance '${instance}' (a SavedModel folder holds saved_model.pb)`,
+            );
           }
           throw new TritonError(
             'Unsupported',

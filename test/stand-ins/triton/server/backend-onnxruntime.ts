@@ -67,7 +67,10 @@ function infos(meta: readonly Ort.InferenceSession.ValueMetadata[]): Map<string,
   for (const m of meta) {
     if (!m.isTensor) continue;
     // symbolic and unknown dimensions are -1, as ORT's C API reports them
-    out.set(m.name, { type: ORT_TO_CONFIG[m.type] ?? `TYPE_${m.type.toUpperCase()}`, dims: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) });
+    out.set(m.name, {
+      type: ORT_TO_CONFIG[m.type] ?? `TYPE_${m.type.toUpperCase()}`,
+      dims: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)),
+    });
   }
   return out;
 }
@@ -106,8 +109,20 @@ function sorted(names: Iterable<string>): string {
 
 async function createSession(ctx: ModelContext, instanceName: string): Promise<Ort.InferenceSession> {
   let file = path.join(ctx.repositoryPath, String(ctx.version), str(ctx.config, 'default_model_filename') || 'model.onnx');
-  if (await fs.stat(file).then((s) => s.isDirectory(), () => false)) file = path.join(file, 'model.onnx');
-  if (!(await fs.stat(file).then(() => true, () => false))) throw new TritonError('Unavailable', `unable to find '${file}' for model instance '${instanceName}'`);
+  if (
+    await fs.stat(file).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  )
+    file = path.join(file, 'model.onnx');
+  if (
+    !(await fs.stat(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new TritonError('Unavailable', `unable to find '${file}' for model instance '${instanceName}'`);
   try {
     return await ort().InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
   } catch (err) {
@@ -139,12 +154,17 @@ async function autoComplete(ctx: ModelContext): Promise<void> {
       }
       if (maxBatchSize(cfg) > 1 && cfg.dynamic_batching === undefined && cfg.sequence_batching === undefined) cfg.dynamic_batching = {};
     } else if (maxBatchSize(cfg) !== 0) {
-      throw new TritonError('Invalid argument', `autofill failed for model '${ctx.name}': model does not support batching while non-zero max_batch_size is specified`);
+      throw new TritonError(
+        'Invalid argument',
+        `autofill failed for model '${ctx.name}': model does not support batching while non-zero max_batch_size is specified`,
+      );
     }
     const complete = (m: Map<string, TensorInfo>): PbMessage[] =>
       [...m.entries()].map(([name, t]) => {
         const dims = t.dims.slice(maxBatchSize(cfg) > 0 ? 1 : 0);
-        const entry: PbMessage = dims.length ? { name, data_type: t.type, dims } : { name, data_type: t.type, dims: [1], reshape: { shape: [] } };
+        const entry: PbMessage = dims.length
+          ? { name, data_type: t.type, dims }
+          : { name, data_type: t.type, dims: [1], reshape: { shape: [] } };
         return entry;
       });
     if (!haveInputs) cfg.input = complete(ins);
@@ -161,14 +181,25 @@ function validate(name: string, cfg: PbMessage, session: Ort.InferenceSession): 
   const configInputs = inputs(cfg);
   const maxBatch = maxBatchSize(cfg);
   if (ins.size !== configInputs.length) {
-    throw new TritonError('Invalid argument', `unable to load model '${name}', configuration expects ${configInputs.length} inputs, model provides ${ins.size}`);
+    throw new TritonError(
+      'Invalid argument',
+      `unable to load model '${name}', configuration expects ${configInputs.length} inputs, model provides ${ins.size}`,
+    );
   }
   const check = (x: ModelIO, model: Map<string, TensorInfo>, kind: 'input' | 'output') => {
-    if (kind === 'input' && x.optional && maxBatch !== 0) throw new TritonError('Invalid argument', `unable to load model '${name}', optional input '${x.name}' is not supported for models that support batching`);
+    if (kind === 'input' && x.optional && maxBatch !== 0)
+      throw new TritonError(
+        'Invalid argument',
+        `unable to load model '${name}', optional input '${x.name}' is not supported for models that support batching`,
+      );
     const t = model.get(x.name);
-    if (!t) throw new TritonError('Invalid argument', `unexpected inference ${kind} '${x.name}', allowed ${kind}s are: ${sorted(model.keys())}`);
+    if (!t)
+      throw new TritonError('Invalid argument', `unexpected inference ${kind} '${x.name}', allowed ${kind}s are: ${sorted(model.keys())}`);
     if (x.data_type !== t.type) {
-      throw new TritonError('Invalid argument', `unable to load model '${name}', configuration expects datatype ${x.data_type} for ${kind} '${x.name}', model provides TYPE_${protocolDataType(t.type)}`);
+      throw new TritonError(
+        'Invalid argument',
+        `unable to load model '${name}', configuration expects datatype ${x.data_type} for ${kind} '${x.name}', model provides TYPE_${protocolDataType(t.type)}`,
+      );
     }
     compareDims(name, x.name, t.dims, x.reshape ? x.reshape.shape : x.dims, maxBatch, kind === 'output');
   };
@@ -178,7 +209,11 @@ function validate(name: string, cfg: PbMessage, session: Ort.InferenceSession): 
 
 function ortTensor(t: Tensor): Ort.Tensor {
   const type = PROTOCOL_TO_ORT[t.datatype];
-  if (!type) throw new TritonError('Invalid argument', `TEST STAND-IN: data type ${t.datatype} of input '${t.name}' is not supported by the stand-in's ONNX Runtime backend`);
+  if (!type)
+    throw new TritonError(
+      'Invalid argument',
+      `TEST STAND-IN: data type ${t.datatype} of input '${t.name}' is not supported by the stand-in's ONNX Runtime backend`,
+    );
   const Tensor = ort().Tensor;
   return new Tensor(type, t.data as never, t.shape);
 }
@@ -196,7 +231,10 @@ class OnnxModel implements BackendModel {
 
   async initInstances(instances: Array<{ name: string; kind: string }>): Promise<void> {
     for (const inst of instances) {
-      info('onnxruntime.cc:2653', `TRITONBACKEND_ModelInstanceInitialize: ${inst.name} (${inst.kind === 'KIND_GPU' ? 'GPU' : 'CPU'} device 0)`);
+      info(
+        'onnxruntime.cc:2653',
+        `TRITONBACKEND_ModelInstanceInitialize: ${inst.name} (${inst.kind === 'KIND_GPU' ? 'GPU' : 'CPU'} device 0)`,
+      );
       // One session serves every instance of the model (the real backend creates one per instance).
       this.session ??= await createSession(this.ctx, inst.name);
       validate(this.ctx.name, this.ctx.config, this.session);

@@ -46,7 +46,12 @@ function encode(header: Record<string, unknown>, tensors: Tensor[] = []): Buffer
 }
 
 function decodeTensors(list: WireTensor[] | undefined, payload: Buffer): Tensor[] {
-  return (list ?? []).map((w) => ({ name: w.name, datatype: w.datatype, shape: w.shape, data: tensorFromBytes(w.name, w.datatype, w.shape, payload.subarray(w.offset, w.offset + w.length)) }));
+  return (list ?? []).map((w) => ({
+    name: w.name,
+    datatype: w.datatype,
+    shape: w.shape,
+    data: tensorFromBytes(w.name, w.datatype, w.shape, payload.subarray(w.offset, w.offset + w.length)),
+  }));
 }
 
 interface Reply {
@@ -78,7 +83,8 @@ class Stub {
     this.toStub.on('error', () => undefined);
     this.proc.on('exit', (code, signal) => {
       this.exited = `the Python stub process of '${instanceName}' exited (${signal ?? `code ${code}`})`;
-      for (const w of this.waiting.splice(0)) w.reject(new TritonError('Internal', `Stub process '${instanceName}' is not healthy. ${this.exited}`));
+      for (const w of this.waiting.splice(0))
+        w.reject(new TritonError('Internal', `Stub process '${instanceName}' is not healthy. ${this.exited}`));
     });
   }
 
@@ -131,7 +137,10 @@ class PythonModel implements BackendModel {
   async initInstances(instances: Array<{ name: string; kind: string }>): Promise<void> {
     await this.autoCompleteStub?.stop();
     for (const inst of instances) {
-      info('python_be.cc:2062', `TRITONBACKEND_ModelInstanceInitialize: ${inst.name} (${inst.kind === 'KIND_GPU' ? 'GPU' : 'CPU'} device 0)`);
+      info(
+        'python_be.cc:2062',
+        `TRITONBACKEND_ModelInstanceInitialize: ${inst.name} (${inst.kind === 'KIND_GPU' ? 'GPU' : 'CPU'} device 0)`,
+      );
       const stub = new Stub(inst.name, this.modelFile, this.ctx.version);
       this.stubs.push(stub);
       const args = {
@@ -154,7 +163,10 @@ class PythonModel implements BackendModel {
   async execute(req: NormalizedRequest): Promise<Tensor[]> {
     const stub = this.stubs[this.next++ % this.stubs.length];
     if (!stub) throw new TritonError('Internal', `model '${this.ctx.name}' has no instance`);
-    const r = await stub.call({ cmd: 'execute', request_id: req.id, requested_output_names: req.requestedOutputs, parameters: req.parameters }, req.inputs);
+    const r = await stub.call(
+      { cmd: 'execute', request_id: req.id, requested_output_names: req.requestedOutputs, parameters: req.parameters },
+      req.inputs,
+    );
     if (r.header.error) {
       const message = String(r.header.error);
       info('pb_stub.cc:663', `Failed to process the request(s) for model '${stub.instanceName}', message: ${message}`);
@@ -178,7 +190,12 @@ export function pythonBackend(): Backend {
     async initModel(ctx: ModelContext): Promise<BackendModel> {
       info('python_be.cc:1890', `TRITONBACKEND_ModelInitialize: ${ctx.name} (version ${ctx.version})`);
       const modelFile = path.join(ctx.repositoryPath, String(ctx.version), str(ctx.config, 'default_model_filename') || 'model.py');
-      if (!(await fs.stat(modelFile).then(() => true, () => false))) {
+      if (
+        !(await fs.stat(modelFile).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         throw new TritonError('Internal', `model.py does not exist in the model repository path: ${modelFile}`);
       }
       if (!ctx.autoCompleteConfig) return new PythonModel(ctx, modelFile);
@@ -199,7 +216,8 @@ export function pythonBackend(): Backend {
 /** Takes back what auto_complete_config may change: max_batch_size, inputs, outputs, dynamic_batching. */
 function configFromJson(json: Record<string, unknown>, current: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (typeof json.max_batch_size === 'number' && json.max_batch_size !== (current.max_batch_size ?? 0)) out.max_batch_size = json.max_batch_size;
+  if (typeof json.max_batch_size === 'number' && json.max_batch_size !== (current.max_batch_size ?? 0))
+    out.max_batch_size = json.max_batch_size;
   for (const key of ['input', 'output'] as const) {
     const list = json[key];
     if (Array.isArray(list) && list.length !== ((current[key] as unknown[] | undefined)?.length ?? 0)) {

@@ -96,7 +96,11 @@ async function handle(s: ServerState, req: http.IncomingMessage, res: http.Serve
         if (kind === 'config') return json(res, 200, modelConfigJson(cfg));
         const ready = [...entry.versions.entries()].filter(([, v]) => v.state === 'READY').map(([v]) => String(v));
         const batch = maxBatchSize(cfg) >= 1 ? [-1] : [];
-        const io = (x: ReturnType<typeof inputs>[number]) => ({ name: x.name, datatype: protocolDataType(x.data_type), shape: [...batch, ...x.dims] });
+        const io = (x: ReturnType<typeof inputs>[number]) => ({
+          name: x.name,
+          datatype: protocolDataType(x.data_type),
+          shape: [...batch, ...x.dims],
+        });
         return json(res, 200, {
           name,
           versions: version !== undefined ? [String(version)] : ready,
@@ -119,7 +123,10 @@ async function handle(s: ServerState, req: http.IncomingMessage, res: http.Serve
         if (!state.model) throw new TritonError('Unavailable', `'${name}' version ${v} is not at ready state`);
         const outs = reshapeOutputs(state.config, await state.model.execute(normalized));
         const reply = inferResponse(entry.name, String(v), parsed, outs);
-        const headers: Record<string, string | number> = { 'Content-Type': reply.headerLength === undefined ? 'application/json' : 'application/octet-stream', 'Content-Length': reply.body.length };
+        const headers: Record<string, string | number> = {
+          'Content-Type': reply.headerLength === undefined ? 'application/json' : 'application/octet-stream',
+          'Content-Length': reply.body.length,
+        };
         if (reply.headerLength !== undefined) headers['Inference-Header-Content-Length'] = reply.headerLength;
         res.writeHead(200, headers);
         res.end(reply.body);
@@ -145,7 +152,8 @@ async function handle(s: ServerState, req: http.IncomingMessage, res: http.Serve
     const out: unknown[] = [];
     for (const mdl of s.repo.states()) {
       if (!mdl.versions.length) out.push({ name: mdl.name });
-      for (const [v, st] of mdl.versions) out.push({ name: mdl.name, version: String(v), state: st.state, ...(st.reason ? { reason: st.reason } : {}) });
+      for (const [v, st] of mdl.versions)
+        out.push({ name: mdl.name, version: String(v), state: st.state, ...(st.reason ? { reason: st.reason } : {}) });
     }
     return json(res, 200, out);
   }

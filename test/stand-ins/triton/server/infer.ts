@@ -7,7 +7,18 @@
 import { configDataType, DATA_TYPES, inputs, maxBatchSize, outputs, protocolDataType, TritonError, type ModelIO } from './model-config';
 import type { PbMessage } from './pbtxt';
 
-export type TensorData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array | string[];
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | string[];
 
 export interface Tensor {
   name: string;
@@ -71,9 +82,13 @@ export function parseTritonJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (m, lit: string | undefined) => (lit ? JSON.stringify(NON_FINITE_MARK + lit) : m));
+    const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (m, lit: string | undefined) =>
+      lit ? JSON.stringify(NON_FINITE_MARK + lit) : m,
+    );
     if (marked === text) throw err;
-    return JSON.parse(marked, (_k, v) => (typeof v === 'string' && v.startsWith(NON_FINITE_MARK) ? new NonFinite(Number(v.slice(NON_FINITE_MARK.length))) : v));
+    return JSON.parse(marked, (_k, v) =>
+      typeof v === 'string' && v.startsWith(NON_FINITE_MARK) ? new NonFinite(Number(v.slice(NON_FINITE_MARK.length))) : v,
+    );
   }
 }
 
@@ -107,7 +122,8 @@ function element(datatype: string, v: unknown): number | bigint | string {
     case 'INT16':
     case 'INT32':
     case 'INT64':
-      if (t !== 'unsigned-integer' && t !== 'signed-integer') throw new Error('attempt to access JSON non-signed-integer as signed-integer');
+      if (t !== 'unsigned-integer' && t !== 'signed-integer')
+        throw new Error('attempt to access JSON non-signed-integer as signed-integer');
       return datatype === 'INT64' ? BigInt(v as number) : (v as number);
     case 'FP32':
     case 'FP64':
@@ -125,7 +141,10 @@ function element(datatype: string, v: unknown): number | bigint | string {
 /** ReadDataFromJson: nested or flat `data`, element count checked against the shape. */
 function readJsonData(name: string, datatype: string, shape: number[], data: unknown): TensorData {
   if (datatype === 'FP16' || datatype === 'BF16') {
-    throw new TritonError('Invalid argument', `receiving ${datatype} data via JSON is not supported. Please use the binary data format for input ${name}`);
+    throw new TritonError(
+      'Invalid argument',
+      `receiving ${datatype} data via JSON is not supported. Please use the binary data format for input ${name}`,
+    );
   }
   if (!ARRAYS[datatype]) throw new TritonError('Invalid argument', `invalid datatype for input ${name}`);
   const expected = elementCount(shape);
@@ -164,7 +183,8 @@ export function tensorFromBytes(name: string, datatype: string, shape: number[],
       out.push(buf.subarray(p + 4, p + 4 + len).toString('utf8'));
       p += 4 + len;
     }
-    if (out.length !== n || p !== buf.length) throw new TritonError('Invalid argument', `unexpected size ${buf.length} for BYTES input '${name}'`);
+    if (out.length !== n || p !== buf.length)
+      throw new TritonError('Invalid argument', `unexpected size ${buf.length} for BYTES input '${name}'`);
     return out;
   }
   const size = DATA_TYPES[configDataType(datatype) ?? '']?.bytes;
@@ -219,7 +239,8 @@ export function parseInferRequest(body: Buffer, headerLength: number | undefined
   } catch (err) {
     throw new TritonError('Invalid argument', `failed to parse the request JSON buffer: ${(err as Error).message}`);
   }
-  if (!req || typeof req !== 'object' || Array.isArray(req)) throw new TritonError('Invalid argument', 'failed to parse the request JSON buffer: the request must be a JSON object');
+  if (!req || typeof req !== 'object' || Array.isArray(req))
+    throw new TritonError('Invalid argument', 'failed to parse the request JSON buffer: the request must be a JSON object');
   const id = req.id === undefined ? '' : memberString(req, 'id');
   let binaryDefault = false;
   const parameters: Record<string, unknown> = {};
@@ -229,9 +250,14 @@ export function parseInferRequest(body: Buffer, headerLength: number | undefined
       if (k === 'binary_data_output') {
         if (typeof v !== 'boolean') parseError(k, 'attempt to access JSON non-boolean as boolean');
         binaryDefault = v;
-      } else if (k.startsWith('triton_')) throw new TritonError('Invalid argument', "parameter keys starting with 'triton_' are reserved for Triton usage and should not be specified.");
+      } else if (k.startsWith('triton_'))
+        throw new TritonError(
+          'Invalid argument',
+          "parameter keys starting with 'triton_' are reserved for Triton usage and should not be specified.",
+        );
       else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v))) parameters[k] = v;
-      else if (!['sequence_id', 'sequence_start', 'sequence_end', 'priority', 'timeout'].includes(k)) throw new TritonError('Invalid argument', `parameter '${k}' has invalid type. It should be either 'int', 'bool', or 'string'.`);
+      else if (!['sequence_id', 'sequence_start', 'sequence_end', 'priority', 'timeout'].includes(k))
+        throw new TritonError('Invalid argument', `parameter '${k}' has invalid type. It should be either 'int', 'bool', or 'string'.`);
     }
   }
   const inputsJson = memberArray(req, 'inputs');
@@ -242,17 +268,22 @@ export function parseInferRequest(body: Buffer, headerLength: number | undefined
     const name = memberString(x, 'name');
     const datatype = memberString(x, 'datatype');
     const shape = memberArray(x, 'shape').map((d) => {
-      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) parseError('shape', 'attempt to access JSON non-unsigned-integer as unsigned-integer');
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+        parseError('shape', 'attempt to access JSON non-unsigned-integer as unsigned-integer');
       return d;
     });
     const params = (x.parameters ?? {}) as Record<string, unknown>;
     let data: TensorData;
     if (params.binary_data_size !== undefined) {
       if (headerLength === undefined) {
-        throw new TritonError('Invalid argument', "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format");
+        throw new TritonError(
+          'Invalid argument',
+          "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format",
+        );
       }
       const size = Number(params.binary_data_size);
-      if (offset + size > body.length) throw new TritonError('Invalid argument', `unexpected size for input '${name}', expecting ${size} bytes for model`);
+      if (offset + size > body.length)
+        throw new TritonError('Invalid argument', `unexpected size for input '${name}', expecting ${size} bytes for model`);
       data = tensorFromBytes(name, datatype, shape, body.subarray(offset, offset + size));
       offset += size;
     } else {
@@ -261,14 +292,16 @@ export function parseInferRequest(body: Buffer, headerLength: number | undefined
     }
     tensors.push({ name, datatype, shape, data });
   }
-  if (offset < body.length && headerLength !== undefined) throw new TritonError('Invalid argument', 'unexpected additional input data for model');
+  if (offset < body.length && headerLength !== undefined)
+    throw new TritonError('Invalid argument', 'unexpected additional input data for model');
   const outs: ParsedRequest['outputs'] = [];
   if (req.outputs !== undefined) {
     for (const raw of memberArray(req, 'outputs')) {
       const o = (raw ?? {}) as Record<string, unknown>;
       const name = memberString(o, 'name');
       const p = (o.parameters ?? {}) as Record<string, unknown>;
-      if (p.classification !== undefined) throw new TritonError('Unsupported', `TEST STAND-IN: the classification extension is not implemented (output '${name}')`);
+      if (p.classification !== undefined)
+        throw new TritonError('Unsupported', `TEST STAND-IN: the classification extension is not implemented (output '${name}')`);
       outs.push({ name, binary: p.binary_data === undefined ? binaryDefault : p.binary_data === true });
     }
   }
@@ -293,15 +326,23 @@ export function normalizeRequest(cfg: PbMessage, modelName: string, req: ParsedR
   let requestedOutputs: string[];
   if (req.outputs.length === 0) requestedOutputs = configOutputs.map((o) => o.name);
   else {
-    for (const o of req.outputs) if (!configOutputs.some((c) => c.name === o.name)) throw new TritonError('Invalid argument', `unexpected inference output '${o.name}' for model '${modelName}'`);
+    for (const o of req.outputs)
+      if (!configOutputs.some((c) => c.name === o.name))
+        throw new TritonError('Invalid argument', `unexpected inference output '${o.name}' for model '${modelName}'`);
     requestedOutputs = req.outputs.map((o) => o.name);
   }
   const required = configInputs.filter((x) => !x.optional).length;
   if (req.inputs.length > configInputs.length || req.inputs.length < required) {
     if (configInputs.length === required) {
-      throw new TritonError('Invalid argument', `${logId}expected ${configInputs.length} inputs but got ${req.inputs.length} inputs for model '${modelName}'`);
+      throw new TritonError(
+        'Invalid argument',
+        `${logId}expected ${configInputs.length} inputs but got ${req.inputs.length} inputs for model '${modelName}'`,
+      );
     }
-    throw new TritonError('Invalid argument', `${logId}expected number of inputs between ${required} and ${configInputs.length} but got ${req.inputs.length} inputs for model '${modelName}'`);
+    throw new TritonError(
+      'Invalid argument',
+      `${logId}expected number of inputs between ${required} and ${configInputs.length} but got ${req.inputs.length} inputs for model '${modelName}'`,
+    );
   }
   const maxBatch = maxBatchSize(cfg);
   let batchSize = 0;
@@ -312,19 +353,28 @@ export function normalizeRequest(cfg: PbMessage, modelName: string, req: ParsedR
       continue;
     }
     getInput(t.name);
-    if (t.shape.length === 0) throw new TritonError('Invalid argument', `${logId}input '${t.name}' has no shape but model requires batch dimension for '${modelName}'`);
+    if (t.shape.length === 0)
+      throw new TritonError(
+        'Invalid argument',
+        `${logId}input '${t.name}' has no shape but model requires batch dimension for '${modelName}'`,
+      );
     if (batchSize === 0) batchSize = t.shape[0];
-    else if (t.shape[0] !== batchSize) throw new TritonError('Invalid argument', `${logId}input '${t.name}' batch size does not match other inputs for '${modelName}'`);
+    else if (t.shape[0] !== batchSize)
+      throw new TritonError('Invalid argument', `${logId}input '${t.name}' batch size does not match other inputs for '${modelName}'`);
     shapes.set(t, t.shape.slice(1));
   }
-  if (batchSize > maxBatch) throw new TritonError('Invalid argument', `${logId}inference request batch-size must be <= ${maxBatch} for '${modelName}'`);
+  if (batchSize > maxBatch)
+    throw new TritonError('Invalid argument', `${logId}inference request batch-size must be <= ${maxBatch} for '${modelName}'`);
   const normalized: Tensor[] = [];
   for (const t of req.inputs) {
     const x = getInput(t.name);
     const shape = shapes.get(t) ?? [];
     const expectedType = protocolDataType(x.data_type);
     if (t.datatype !== expectedType) {
-      throw new TritonError('Invalid argument', `${logId}inference input data-type is '${t.datatype}', model expects '${expectedType}' for '${modelName}'`);
+      throw new TritonError(
+        'Invalid argument',
+        `${logId}inference input data-type is '${t.datatype}', model expects '${expectedType}' for '${modelName}'`,
+      );
     }
     const matches = x.dims.length === shape.length && x.dims.every((d, i) => d === -1 || d === shape[i]);
     if (!matches) {
@@ -333,7 +383,10 @@ export function normalizeRequest(cfg: PbMessage, modelName: string, req: ParsedR
         maxBatch > 0
           ? 'NOTE: Setting a non-zero max_batch_size in the model config requires a batch dimension to be prepended to each input shape. If you want to specify the full shape including the batch dim in your input dims config, try setting max_batch_size to zero. See the model configuration docs for more info on max_batch_size.'
           : '';
-      throw new TritonError('Invalid argument', `${logId}unexpected shape for input '${t.name}' for model '${modelName}'. Expected ${dimsText(full)}, got ${dimsText(t.shape)}. ${note}`);
+      throw new TritonError(
+        'Invalid argument',
+        `${logId}unexpected shape for input '${t.name}' for model '${modelName}'. Expected ${dimsText(full)}, got ${dimsText(t.shape)}. ${note}`,
+      );
     }
     let modelShape = shape;
     if (x.reshape) {
@@ -357,7 +410,10 @@ export function reshapeOutputs(cfg: PbMessage, tensors: Tensor[]): Tensor[] {
     if (!o?.reshape) return t;
     const offset = hasBatch ? 1 : 0;
     const variable = o.reshape.shape.flatMap((d, i) => (d === -1 ? [t.shape[i + offset]] : []));
-    const shape = [...(hasBatch && t.shape.length > 0 ? [t.shape[0]] : []), ...o.dims.map((d) => (d === -1 ? (variable.shift() ?? -1) : d))];
+    const shape = [
+      ...(hasBatch && t.shape.length > 0 ? [t.shape[0]] : []),
+      ...o.dims.map((d) => (d === -1 ? (variable.shift() ?? -1) : d)),
+    ];
     return { ...t, shape };
   });
 }
@@ -371,7 +427,12 @@ function jsonData(t: Tensor): unknown[] {
 }
 
 /** The HTTP response: JSON only, or JSON header + binary tensors (returns the header length). */
-export function inferResponse(modelName: string, version: string, req: ParsedRequest, outputsOut: Tensor[]): { body: Buffer; headerLength?: number } {
+export function inferResponse(
+  modelName: string,
+  version: string,
+  req: ParsedRequest,
+  outputsOut: Tensor[],
+): { body: Buffer; headerLength?: number } {
   const binary: Buffer[] = [];
   const outs = outputsOut.map((t) => {
     const wantBinary = req.outputs.find((o) => o.name === t.name)?.binary ?? req.binaryDefault;
@@ -382,7 +443,10 @@ export function inferResponse(modelName: string, version: string, req: ParsedReq
     }
     return { name: t.name, datatype: t.datatype, shape: t.shape, data: jsonData(t) };
   });
-  const header = Buffer.from(stringifyTritonJson({ ...(req.id ? { id: req.id } : {}), model_name: modelName, model_version: version, outputs: outs }), 'utf8');
+  const header = Buffer.from(
+    stringifyTritonJson({ ...(req.id ? { id: req.id } : {}), model_name: modelName, model_version: version, outputs: outs }),
+    'utf8',
+  );
   if (!binary.length) return { body: header };
   return { body: Buffer.concat([header, ...binary]), headerLength: header.length };
 }

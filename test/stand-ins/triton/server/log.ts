@@ -73,7 +73,11 @@ export function table(headers: string[], rows: string[][]): string {
     }
   });
   for (let i = 0; i < n; i++) shares[i] = Math.floor(shares[i]);
-  const wrapped = cells.map((row) => row.map((lines, j) => lines.flatMap((l) => (l.length > shares[j] && shares[j] > 0 ? l.match(new RegExp(`.{1,${shares[j]}}`, 'g')) ?? [''] : [l]))));
+  const wrapped = cells.map((row) =>
+    row.map((lines, j) =>
+      lines.flatMap((l) => (l.length > shares[j] && shares[j] > 0 ? (l.match(new RegExp(`.{1,${shares[j]}}`, 'g')) ?? ['']) : [l])),
+    ),
+  );
   const divider = `+${shares.map((s) => '-'.repeat(s + 2)).join('+')}+\n`;
   const rowText = (row: string[][]) => {
     const height = Math.max(1, ...row.map((c) => c.length));

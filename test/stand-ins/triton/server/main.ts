@@ -32,21 +32,112 @@ interface Params {
 
 class UsageError extends Error {}
 
-const BOOL_OPTIONS = new Set(['strict-model-config', 'exit-on-error', 'strict-readiness', 'allow-http', 'allow-grpc', 'allow-metrics', 'allow-gpu-metrics', 'allow-cpu-metrics', 'log-info', 'log-warning', 'log-error', 'reuse-http-port', 'reuse-grpc-port', 'allow-sagemaker', 'allow-vertex-ai', 'model-namespacing', 'grpc-use-ssl', 'grpc-use-ssl-mutual']);
+const BOOL_OPTIONS = new Set([
+  'strict-model-config',
+  'exit-on-error',
+  'strict-readiness',
+  'allow-http',
+  'allow-grpc',
+  'allow-metrics',
+  'allow-gpu-metrics',
+  'allow-cpu-metrics',
+  'log-info',
+  'log-warning',
+  'log-error',
+  'reuse-http-port',
+  'reuse-grpc-port',
+  'allow-sagemaker',
+  'allow-vertex-ai',
+  'model-namespacing',
+  'grpc-use-ssl',
+  'grpc-use-ssl-mutual',
+]);
 /** Options the real server takes that change nothing the stand-in does (GPU, gRPC, metrics, tracing, caches, tuning). */
 const ACCEPTED_WITHOUT_EFFECT = new Set([
-  'grpc-port', 'grpc-address', 'grpc-header-forward-pattern', 'grpc-infer-allocation-pool-size', 'grpc-use-ssl', 'grpc-use-ssl-mutual', 'grpc-server-cert', 'grpc-server-key', 'grpc-root-cert',
-  'grpc-keepalive-time', 'grpc-keepalive-timeout', 'grpc-keepalive-permit-without-calls', 'grpc-http2-max-pings-without-data', 'grpc-http2-min-recv-ping-interval-without-data',
-  'grpc-http2-max-ping-strikes', 'grpc-restricted-protocol', 'grpc-compression-level', 'allow-grpc', 'reuse-grpc-port',
-  'metrics-port', 'metrics-address', 'metrics-interval-ms', 'metrics-config', 'allow-metrics', 'allow-gpu-metrics', 'allow-cpu-metrics',
-  'http-thread-count', 'http-header-forward-pattern', 'http-restricted-api', 'reuse-http-port', 'allow-sagemaker', 'sagemaker-port', 'sagemaker-safe-port-range', 'sagemaker-thread-count',
-  'allow-vertex-ai', 'vertex-ai-port', 'vertex-ai-thread-count', 'vertex-ai-default-model',
-  'trace-file', 'trace-level', 'trace-rate', 'trace-count', 'trace-log-frequency', 'trace-config',
-  'pinned-memory-pool-byte-size', 'cuda-memory-pool-byte-size', 'cuda-virtual-address-size', 'min-supported-compute-capability', 'buffer-manager-thread-count', 'model-load-thread-count',
-  'model-load-gpu-limit', 'rate-limit', 'rate-limit-resource', 'response-cache-byte-size', 'cache-config', 'cache-directory', 'backend-directory', 'repoagent-directory',
-  'host-policy', 'model-namespacing', 'log-file', 'log-format', 'repository-poll-secs',
+  'grpc-port',
+  'grpc-address',
+  'grpc-header-forward-pattern',
+  'grpc-infer-allocation-pool-size',
+  'grpc-use-ssl',
+  'grpc-use-ssl-mutual',
+  'grpc-server-cert',
+  'grpc-server-key',
+  'grpc-root-cert',
+  'grpc-keepalive-time',
+  'grpc-keepalive-timeout',
+  'grpc-keepalive-permit-without-calls',
+  'grpc-http2-max-pings-without-data',
+  'grpc-http2-min-recv-ping-interval-without-data',
+  'grpc-http2-max-ping-strikes',
+  'grpc-restricted-protocol',
+  'grpc-compression-level',
+  'allow-grpc',
+  'reuse-grpc-port',
+  'metrics-port',
+  'metrics-address',
+  'metrics-interval-ms',
+  'metrics-config',
+  'allow-metrics',
+  'allow-gpu-metrics',
+  'allow-cpu-metrics',
+  'http-thread-count',
+  'http-header-forward-pattern',
+  'http-restricted-api',
+  'reuse-http-port',
+  'allow-sagemaker',
+  'sagemaker-port',
+  'sagemaker-safe-port-range',
+  'sagemaker-thread-count',
+  'allow-vertex-ai',
+  'vertex-ai-port',
+  'vertex-ai-thread-count',
+  'vertex-ai-default-model',
+  'trace-file',
+  'trace-level',
+  'trace-rate',
+  'trace-count',
+  'trace-log-frequency',
+  'trace-config',
+  'pinned-memory-pool-byte-size',
+  'cuda-memory-pool-byte-size',
+  'cuda-virtual-address-size',
+  'min-supported-compute-capability',
+  'buffer-manager-thread-count',
+  'model-load-thread-count',
+  'model-load-gpu-limit',
+  'rate-limit',
+  'rate-limit-resource',
+  'response-cache-byte-size',
+  'cache-config',
+  'cache-directory',
+  'backend-directory',
+  'repoagent-directory',
+  'host-policy',
+  'model-namespacing',
+  'log-file',
+  'log-format',
+  'repository-poll-secs',
 ]);
-const VALUE_OPTIONS = new Set([...ACCEPTED_WITHOUT_EFFECT, 'model-repository', 'model-store', 'model-control-mode', 'load-model', 'exit-on-error', 'strict-readiness', 'strict-model-config', 'http-port', 'http-address', 'allow-http', 'log-verbose', 'log-info', 'log-warning', 'log-error', 'exit-timeout-secs', 'id', 'backend-config']);
+const VALUE_OPTIONS = new Set([
+  ...ACCEPTED_WITHOUT_EFFECT,
+  'model-repository',
+  'model-store',
+  'model-control-mode',
+  'load-model',
+  'exit-on-error',
+  'strict-readiness',
+  'strict-model-config',
+  'http-port',
+  'http-address',
+  'allow-http',
+  'log-verbose',
+  'log-info',
+  'log-warning',
+  'log-error',
+  'exit-timeout-secs',
+  'id',
+  'backend-config',
+]);
 
 function parseBool(v: string): boolean {
   const l = v.toLowerCase();
@@ -106,7 +197,9 @@ function parseArgs(argv: string[]): Params {
         break;
       case 'strict-model-config':
         strictPresent = true;
-        process.stderr.write("Warning: '--strict-model-config' has been deprecated! Please use '--disable-auto-complete-config' instead.\n");
+        process.stderr.write(
+          "Warning: '--strict-model-config' has been deprecated! Please use '--disable-auto-complete-config' instead.\n",
+        );
         p.strictModelConfig = parseBool(value);
         break;
       case 'model-control-mode':
@@ -157,7 +250,10 @@ function parseArgs(argv: string[]): Params {
     }
   }
   if (disableAutoComplete) {
-    if (strictPresent && !p.strictModelConfig) process.stderr.write("Warning: Overriding deprecated '--strict-model-config' from False to True in favor of '--disable-auto-complete-config'!\n");
+    if (strictPresent && !p.strictModelConfig)
+      process.stderr.write(
+        "Warning: Overriding deprecated '--strict-model-config' from False to True in favor of '--disable-auto-complete-config'!\n",
+      );
     p.strictModelConfig = true;
   }
   return p;
@@ -187,7 +283,13 @@ function printSummary(repo: ModelRepository, p: Params): void {
       'default-max-batch-size': '4',
     },
   });
-  info('server.cc:609', table(['Backend', 'Path', 'Config'], [...repo.backends.values()].map((b) => [b.name, b.path, cmdline])));
+  info(
+    'server.cc:609',
+    table(
+      ['Backend', 'Path', 'Config'],
+      [...repo.backends.values()].map((b) => [b.name, b.path, cmdline]),
+    ),
+  );
   const rows: string[][] = [];
   for (const m of repo.states()) {
     if (!m.versions.length) rows.push([m.name, '-', 'Not loaded: No model version was found']);
@@ -236,10 +338,20 @@ async function main(): Promise<void> {
     'tritonserver.cc:1',
     'TEST STAND-IN: this is dism-test/tritonserver, a stand-in for nvcr.io/nvidia/tritonserver built for DISM Studio tests (ONNX Runtime and Python backends only, HTTP only); see test/stand-ins/triton/README.md',
   );
-  if (p.backendConfig.length) warn('tritonserver.cc:1', `TEST STAND-IN: --backend-config is accepted and ignored (${p.backendConfig.join(', ')})`);
-  if (p.controlMode === 'poll') warn('tritonserver.cc:1', 'TEST STAND-IN: --model-control-mode=poll loads the repository once at start-up; later changes are not picked up');
+  if (p.backendConfig.length)
+    warn('tritonserver.cc:1', `TEST STAND-IN: --backend-config is accepted and ignored (${p.backendConfig.join(', ')})`);
+  if (p.controlMode === 'poll')
+    warn(
+      'tritonserver.cc:1',
+      'TEST STAND-IN: --model-control-mode=poll loads the repository once at start-up; later changes are not picked up',
+    );
 
-  const repo = new ModelRepository({ repositories: p.repositories, strictModelConfig: p.strictModelConfig, controlMode: p.controlMode, startupModels: p.startupModels });
+  const repo = new ModelRepository({
+    repositories: p.repositories,
+    strictModelConfig: p.strictModelConfig,
+    controlMode: p.controlMode,
+    startupModels: p.startupModels,
+  });
   let serverReady = false;
   let failure: string | undefined;
   if (p.repositories.length === 0) {
@@ -267,7 +379,10 @@ async function main(): Promise<void> {
       server = await startHttp(state, p.httpPort, p.httpAddress);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      logError('main.cc:253', `failed to start HTTP service: Unavailable - ${code === 'EADDRINUSE' ? `Socket '${p.httpAddress}:${p.httpPort}' already in use ` : (err as Error).message}`);
+      logError(
+        'main.cc:253',
+        `failed to start HTTP service: Unavailable - ${code === 'EADDRINUSE' ? `Socket '${p.httpAddress}:${p.httpPort}' already in use ` : (err as Error).message}`,
+      );
       process.exit(1);
     }
     info('http_server.cc:3555', `Started HTTPService at ${p.httpAddress}:${p.httpPort}`);

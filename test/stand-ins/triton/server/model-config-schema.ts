@@ -44,14 +44,25 @@ function parseType(t: string): FieldType {
   if (t.startsWith('map:')) {
     const [, key, ...rest] = t.split(':');
     const v = rest.join(':');
-    return { kind: 'map', key: key as ScalarType, value: v.startsWith('msg:') ? { kind: 'message', messageName: v.slice(4) } : { kind: 'scalar', scalar: v as ScalarType } };
+    return {
+      kind: 'map',
+      key: key as ScalarType,
+      value: v.startsWith('msg:') ? { kind: 'message', messageName: v.slice(4) } : { kind: 'scalar', scalar: v as ScalarType },
+    };
   }
   return { kind: 'scalar', scalar: t as ScalarType };
 }
 
 const MESSAGES: Record<string, FieldNotation[]> = {
-  'inference.ModelRateLimiter': [['resources', 'msg:inference.ModelRateLimiter.Resource[]'], ['priority', 'uint32']],
-  'inference.ModelRateLimiter.Resource': [['name', 'string'], ['global', 'bool'], ['count', 'uint32']],
+  'inference.ModelRateLimiter': [
+    ['resources', 'msg:inference.ModelRateLimiter.Resource[]'],
+    ['priority', 'uint32'],
+  ],
+  'inference.ModelRateLimiter.Resource': [
+    ['name', 'string'],
+    ['global', 'bool'],
+    ['count', 'uint32'],
+  ],
   'inference.ModelInstanceGroup': [
     ['name', 'string'],
     ['kind', 'enum:inference.ModelInstanceGroup.Kind'],
@@ -63,7 +74,10 @@ const MESSAGES: Record<string, FieldNotation[]> = {
     ['passive', 'bool'],
     ['host_policy', 'string'],
   ],
-  'inference.ModelInstanceGroup.SecondaryDevice': [['kind', 'enum:inference.ModelInstanceGroup.SecondaryDevice.SecondaryDeviceKind'], ['device_id', 'int64']],
+  'inference.ModelInstanceGroup.SecondaryDevice': [
+    ['kind', 'enum:inference.ModelInstanceGroup.SecondaryDevice.SecondaryDeviceKind'],
+    ['device_id', 'int64'],
+  ],
   'inference.ModelTensorReshape': [['shape', 'int64[]']],
   'inference.ModelInput': [
     ['name', 'string'],
@@ -83,8 +97,17 @@ const MESSAGES: Record<string, FieldNotation[]> = {
     ['label_filename', 'string'],
     ['is_shape_tensor', 'bool'],
   ],
-  'inference.BatchInput': [['kind', 'enum:inference.BatchInput.Kind'], ['target_name', 'string[]'], ['data_type', 'enum:inference.DataType'], ['source_input', 'string[]']],
-  'inference.BatchOutput': [['target_name', 'string[]'], ['kind', 'enum:inference.BatchOutput.Kind'], ['source_input', 'string[]']],
+  'inference.BatchInput': [
+    ['kind', 'enum:inference.BatchInput.Kind'],
+    ['target_name', 'string[]'],
+    ['data_type', 'enum:inference.DataType'],
+    ['source_input', 'string[]'],
+  ],
+  'inference.BatchOutput': [
+    ['target_name', 'string[]'],
+    ['kind', 'enum:inference.BatchOutput.Kind'],
+    ['source_input', 'string[]'],
+  ],
   'inference.ModelVersionPolicy': [
     ['latest', 'msg:inference.ModelVersionPolicy.Latest', 'policy_choice'],
     ['all', 'msg:inference.ModelVersionPolicy.All', 'policy_choice'],
@@ -116,12 +139,18 @@ const MESSAGES: Record<string, FieldNotation[]> = {
     ['graph_lower_bound', 'msg:inference.ModelOptimizationPolicy.Cuda.GraphSpec.LowerBound'],
   ],
   'inference.ModelOptimizationPolicy.Cuda.GraphSpec.Shape': [['dim', 'int64[]']],
-  'inference.ModelOptimizationPolicy.Cuda.GraphSpec.LowerBound': [['batch_size', 'int32'], ['input', 'map:string:msg:inference.ModelOptimizationPolicy.Cuda.GraphSpec.Shape']],
+  'inference.ModelOptimizationPolicy.Cuda.GraphSpec.LowerBound': [
+    ['batch_size', 'int32'],
+    ['input', 'map:string:msg:inference.ModelOptimizationPolicy.Cuda.GraphSpec.Shape'],
+  ],
   'inference.ModelOptimizationPolicy.ExecutionAccelerators': [
     ['gpu_execution_accelerator', 'msg:inference.ModelOptimizationPolicy.ExecutionAccelerators.Accelerator[]'],
     ['cpu_execution_accelerator', 'msg:inference.ModelOptimizationPolicy.ExecutionAccelerators.Accelerator[]'],
   ],
-  'inference.ModelOptimizationPolicy.ExecutionAccelerators.Accelerator': [['name', 'string'], ['parameters', 'map:string:string']],
+  'inference.ModelOptimizationPolicy.ExecutionAccelerators.Accelerator': [
+    ['name', 'string'],
+    ['parameters', 'map:string:string'],
+  ],
   'inference.ModelOptimizationPolicy.PinnedMemoryBuffer': [['enable', 'bool']],
   'inference.ModelQueuePolicy': [
     ['timeout_action', 'enum:inference.ModelQueuePolicy.TimeoutAction'],
@@ -152,7 +181,10 @@ const MESSAGES: Record<string, FieldNotation[]> = {
     ['bool_false_true', 'bool[]'],
     ['data_type', 'enum:inference.DataType'],
   ],
-  'inference.ModelSequenceBatching.ControlInput': [['name', 'string'], ['control', 'msg:inference.ModelSequenceBatching.Control[]']],
+  'inference.ModelSequenceBatching.ControlInput': [
+    ['name', 'string'],
+    ['control', 'msg:inference.ModelSequenceBatching.Control[]'],
+  ],
   'inference.ModelSequenceBatching.InitialState': [
     ['data_type', 'enum:inference.DataType'],
     ['dims', 'int64[]'],
@@ -167,8 +199,15 @@ const MESSAGES: Record<string, FieldNotation[]> = {
     ['dims', 'int64[]'],
     ['initial_state', 'msg:inference.ModelSequenceBatching.InitialState[]'],
   ],
-  'inference.ModelSequenceBatching.StrategyDirect': [['max_queue_delay_microseconds', 'uint64'], ['minimum_slot_utilization', 'float']],
-  'inference.ModelSequenceBatching.StrategyOldest': [['max_candidate_sequences', 'int32'], ['preferred_batch_size', 'int32[]'], ['max_queue_delay_microseconds', 'uint64']],
+  'inference.ModelSequenceBatching.StrategyDirect': [
+    ['max_queue_delay_microseconds', 'uint64'],
+    ['minimum_slot_utilization', 'float'],
+  ],
+  'inference.ModelSequenceBatching.StrategyOldest': [
+    ['max_candidate_sequences', 'int32'],
+    ['preferred_batch_size', 'int32[]'],
+    ['max_queue_delay_microseconds', 'uint64'],
+  ],
   'inference.ModelEnsembling': [['step', 'msg:inference.ModelEnsembling.Step[]']],
   'inference.ModelEnsembling.Step': [
     ['model_name', 'string'],
@@ -178,7 +217,12 @@ const MESSAGES: Record<string, FieldNotation[]> = {
     ['model_namespace', 'string'],
   ],
   'inference.ModelParameter': [['string_value', 'string']],
-  'inference.ModelWarmup': [['name', 'string'], ['batch_size', 'uint32'], ['inputs', 'map:string:msg:inference.ModelWarmup.Input'], ['count', 'uint32']],
+  'inference.ModelWarmup': [
+    ['name', 'string'],
+    ['batch_size', 'uint32'],
+    ['inputs', 'map:string:msg:inference.ModelWarmup.Input'],
+    ['count', 'uint32'],
+  ],
   'inference.ModelWarmup.Input': [
     ['data_type', 'enum:inference.DataType'],
     ['dims', 'int64[]'],
@@ -189,7 +233,10 @@ const MESSAGES: Record<string, FieldNotation[]> = {
   'inference.ModelOperations': [['op_library_filename', 'string[]']],
   'inference.ModelTransactionPolicy': [['decoupled', 'bool']],
   'inference.ModelRepositoryAgents': [['agents', 'msg:inference.ModelRepositoryAgents.Agent[]']],
-  'inference.ModelRepositoryAgents.Agent': [['name', 'string'], ['parameters', 'map:string:string']],
+  'inference.ModelRepositoryAgents.Agent': [
+    ['name', 'string'],
+    ['parameters', 'map:string:string'],
+  ],
   'inference.ModelResponseCache': [['enable', 'bool']],
   'inference.ModelConfig': [
     ['name', 'string'],
@@ -219,15 +266,43 @@ const MESSAGES: Record<string, FieldNotation[]> = {
 };
 
 const ENUMS: Record<string, string[]> = {
-  'inference.DataType': ['TYPE_INVALID', 'TYPE_BOOL', 'TYPE_UINT8', 'TYPE_UINT16', 'TYPE_UINT32', 'TYPE_UINT64', 'TYPE_INT8', 'TYPE_INT16', 'TYPE_INT32', 'TYPE_INT64', 'TYPE_FP16', 'TYPE_FP32', 'TYPE_FP64', 'TYPE_STRING', 'TYPE_BF16'],
+  'inference.DataType': [
+    'TYPE_INVALID',
+    'TYPE_BOOL',
+    'TYPE_UINT8',
+    'TYPE_UINT16',
+    'TYPE_UINT32',
+    'TYPE_UINT64',
+    'TYPE_INT8',
+    'TYPE_INT16',
+    'TYPE_INT32',
+    'TYPE_INT64',
+    'TYPE_FP16',
+    'TYPE_FP32',
+    'TYPE_FP64',
+    'TYPE_STRING',
+    'TYPE_BF16',
+  ],
   'inference.ModelInstanceGroup.Kind': ['KIND_AUTO', 'KIND_GPU', 'KIND_CPU', 'KIND_MODEL'],
   'inference.ModelInstanceGroup.SecondaryDevice.SecondaryDeviceKind': ['KIND_NVDLA'],
   'inference.ModelInput.Format': ['FORMAT_NONE', 'FORMAT_NHWC', 'FORMAT_NCHW'],
-  'inference.BatchInput.Kind': ['BATCH_ELEMENT_COUNT', 'BATCH_ACCUMULATED_ELEMENT_COUNT', 'BATCH_ACCUMULATED_ELEMENT_COUNT_WITH_ZERO', 'BATCH_MAX_ELEMENT_COUNT_AS_SHAPE', 'BATCH_ITEM_SHAPE', 'BATCH_ITEM_SHAPE_FLATTEN'],
+  'inference.BatchInput.Kind': [
+    'BATCH_ELEMENT_COUNT',
+    'BATCH_ACCUMULATED_ELEMENT_COUNT',
+    'BATCH_ACCUMULATED_ELEMENT_COUNT_WITH_ZERO',
+    'BATCH_MAX_ELEMENT_COUNT_AS_SHAPE',
+    'BATCH_ITEM_SHAPE',
+    'BATCH_ITEM_SHAPE_FLATTEN',
+  ],
   'inference.BatchOutput.Kind': ['BATCH_SCATTER_WITH_INPUT_SHAPE'],
   'inference.ModelOptimizationPolicy.ModelPriority': ['PRIORITY_DEFAULT', 'PRIORITY_MAX', 'PRIORITY_MIN'],
   'inference.ModelQueuePolicy.TimeoutAction': ['REJECT', 'DELAY'],
-  'inference.ModelSequenceBatching.Control.Kind': ['CONTROL_SEQUENCE_START', 'CONTROL_SEQUENCE_READY', 'CONTROL_SEQUENCE_END', 'CONTROL_SEQUENCE_CORRID'],
+  'inference.ModelSequenceBatching.Control.Kind': [
+    'CONTROL_SEQUENCE_START',
+    'CONTROL_SEQUENCE_READY',
+    'CONTROL_SEQUENCE_END',
+    'CONTROL_SEQUENCE_CORRID',
+  ],
 };
 
 export const MESSAGE_SPECS: Record<string, MessageSpec> = Object.fromEntries(
@@ -246,11 +321,16 @@ export const MESSAGE_SPECS: Record<string, MessageSpec> = Object.fromEntries(
 );
 
 /** Enum values are numbered in declaration order in model_config.proto (all start at 0, no gaps). */
-export const ENUM_SPECS: Record<string, EnumSpec> = Object.fromEntries(Object.entries(ENUMS).map(([fullName, names]) => [fullName, { fullName, values: names.map((n, i) => [n, i] as [string, number]) }]));
+export const ENUM_SPECS: Record<string, EnumSpec> = Object.fromEntries(
+  Object.entries(ENUMS).map(([fullName, names]) => [fullName, { fullName, values: names.map((n, i) => [n, i] as [string, number]) }]),
+);
 
 export const MODEL_CONFIG = 'inference.ModelConfig';
 
 /** The synthetic message protobuf generates for a map field (`<Field>Entry`, CamelCased), for error messages. */
 export function mapEntryName(parent: string, field: string): string {
-  return `${parent}.${field.split('_').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}Entry`;
+  return `${parent}.${field
+    .split('_')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('')}Entry`;
 }

@@ -47,7 +47,14 @@ export const FILENAME = {
   python: 'model.py',
 } as const;
 
-export const BACKEND = { tensorflow: 'tensorflow', tensorrt: 'tensorrt', onnxruntime: 'onnxruntime', openvino: 'openvino', pytorch: 'pytorch', python: 'python' } as const;
+export const BACKEND = {
+  tensorflow: 'tensorflow',
+  tensorrt: 'tensorrt',
+  onnxruntime: 'onnxruntime',
+  openvino: 'openvino',
+  pytorch: 'pytorch',
+  python: 'python',
+} as const;
 
 /** Config data types and their KServe v2 names (TYPE_STRING is BYTES on the wire). */
 export const DATA_TYPES: Record<string, { protocol: string; bytes: number }> = {
@@ -162,14 +169,20 @@ export function parameters(cfg: PbMessage): Record<string, string> {
 
 async function subdirs(dir: string): Promise<string[]> {
   try {
-    return (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return (await fs.readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isDirectory(), () => false);
+  return fs.stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /**
@@ -191,18 +204,29 @@ export async function autoCompleteBackendFields(modelName: string, modelPath: st
     if (filename() === FILENAME.tensorflowSavedmodel) cfg.platform = PLATFORM.tensorflowSavedmodel;
     else if (filename() === FILENAME.tensorflowGraphdef) cfg.platform = PLATFORM.tensorflowGraphdef;
     else if (!filename() && hasVersion) {
-      if (content.has(FILENAME.tensorflowSavedmodel) && (await isDir(path.join(versionPath, FILENAME.tensorflowSavedmodel)))) cfg.platform = PLATFORM.tensorflowSavedmodel;
-      if (content.has(FILENAME.tensorflowGraphdef) && !(await isDir(path.join(versionPath, FILENAME.tensorflowGraphdef)))) cfg.platform = PLATFORM.tensorflowGraphdef;
+      if (content.has(FILENAME.tensorflowSavedmodel) && (await isDir(path.join(versionPath, FILENAME.tensorflowSavedmodel))))
+        cfg.platform = PLATFORM.tensorflowSavedmodel;
+      if (content.has(FILENAME.tensorflowGraphdef) && !(await isDir(path.join(versionPath, FILENAME.tensorflowGraphdef))))
+        cfg.platform = PLATFORM.tensorflowGraphdef;
     }
   }
   if (platform() === PLATFORM.tensorflowSavedmodel || platform() === PLATFORM.tensorflowGraphdef) {
     if (!backend()) cfg.backend = BACKEND.tensorflow;
-    if (!filename()) cfg.default_model_filename = platform() === PLATFORM.tensorflowSavedmodel ? FILENAME.tensorflowSavedmodel : FILENAME.tensorflowGraphdef;
+    if (!filename())
+      cfg.default_model_filename =
+        platform() === PLATFORM.tensorflowSavedmodel ? FILENAME.tensorflowSavedmodel : FILENAME.tensorflowGraphdef;
     return;
   }
   if (!backend()) {
     if (platform() === PLATFORM.tensorrt || filename() === FILENAME.tensorrt) cfg.backend = BACKEND.tensorrt;
-    else if (!platform() && !filename() && hasVersion && content.has(FILENAME.tensorrt) && !(await isDir(path.join(versionPath, FILENAME.tensorrt)))) cfg.backend = BACKEND.tensorrt;
+    else if (
+      !platform() &&
+      !filename() &&
+      hasVersion &&
+      content.has(FILENAME.tensorrt) &&
+      !(await isDir(path.join(versionPath, FILENAME.tensorrt)))
+    )
+      cfg.backend = BACKEND.tensorrt;
   }
   if (backend() === BACKEND.tensorrt) {
     if (!platform()) cfg.platform = PLATFORM.tensorrt;
@@ -228,7 +252,14 @@ export async function autoCompleteBackendFields(modelName: string, modelPath: st
   }
   if (!backend()) {
     if (platform() === PLATFORM.pytorch || filename() === FILENAME.pytorch) cfg.backend = BACKEND.pytorch;
-    else if (!platform() && !filename() && hasVersion && content.has(FILENAME.pytorch) && !(await isDir(path.join(versionPath, FILENAME.pytorch)))) cfg.backend = BACKEND.pytorch;
+    else if (
+      !platform() &&
+      !filename() &&
+      hasVersion &&
+      content.has(FILENAME.pytorch) &&
+      !(await isDir(path.join(versionPath, FILENAME.pytorch)))
+    )
+      cfg.backend = BACKEND.pytorch;
   }
   if (backend() === BACKEND.pytorch) {
     if (!platform()) cfg.platform = PLATFORM.pytorch;
@@ -294,23 +325,29 @@ export function validateModelConfig(cfg: PbMessage): void {
     throw new TritonError('Invalid argument', `Ensemble model '${name}' must have platform type '${platform}' and empty backend type`);
   }
   if (!platform && !backend) throw new TritonError('Invalid argument', `must specify 'platform' or 'backend' for '${name}'`);
-  if (backendTypeFromPlatform(platform) !== backendType(backend)) throw new TritonError('Invalid argument', `unexpected 'platform' and 'backend' pair, got:${platform}, ${backend}`);
+  if (backendTypeFromPlatform(platform) !== backendType(backend))
+    throw new TritonError('Invalid argument', `unexpected 'platform' and 'backend' pair, got:${platform}, ${backend}`);
   if (maxBatchSize(cfg) < 0) throw new TritonError('Invalid argument', `'max_batch_size' must be non-negative value for ${name}`);
   if (cfg.version_policy === undefined) throw new TritonError('Invalid argument', `must specify 'version policy' for ${name}`);
   if (cfg.dynamic_batching !== undefined) {
     const db = asMsg(cfg.dynamic_batching);
     for (const size of list<number>(db, 'preferred_batch_size')) {
       if (size <= 0) throw new TritonError('Invalid argument', `dynamic batching preferred size must be positive for ${name}`);
-      if (size > maxBatchSize(cfg)) throw new TritonError('Invalid argument', `dynamic batching preferred size must be <= max batch size for ${name}`);
+      if (size > maxBatchSize(cfg))
+        throw new TritonError('Invalid argument', `dynamic batching preferred size must be <= max batch size for ${name}`);
     }
     const levels = num(db, 'priority_levels');
     if (levels !== 0) {
       const def = num(db, 'default_priority_level');
-      if (def === 0 || def > levels) throw new TritonError('Invalid argument', `default priority level must be in range [1, ${levels}] for ${name}`);
+      if (def === 0 || def > levels)
+        throw new TritonError('Invalid argument', `default priority level must be in range [1, ${levels}] for ${name}`);
     }
   }
   if (cfg.ensemble_scheduling === undefined && platform === PLATFORM.ensemble) {
-    throw new TritonError('Invalid argument', `ensemble scheduling must be set for ensemble ${name} whose platform is ${PLATFORM.ensemble}`);
+    throw new TritonError(
+      'Invalid argument',
+      `ensemble scheduling must be set for ensemble ${name} whose platform is ${PLATFORM.ensemble}`,
+    );
   }
 }
 
@@ -324,18 +361,30 @@ function elementCount(dims: number[]): number {
 function validateIOShape(x: ModelIO, maxBatch: number, prefix: string): void {
   if (!x.name) throw new TritonError('Invalid argument', `${prefix}must specify 'name'`);
   // Triton says "model output" here for inputs too.
-  if (x.data_type === 'TYPE_INVALID' || typeof x.data_type !== 'string') throw new TritonError('Invalid argument', "model output must specify 'data_type'");
+  if (x.data_type === 'TYPE_INVALID' || typeof x.data_type !== 'string')
+    throw new TritonError('Invalid argument', "model output must specify 'data_type'");
   if (x.dims.length === 0) throw new TritonError('Invalid argument', `${prefix}must specify 'dims'`);
   if (x.reshape && x.reshape.shape.length === 0 && maxBatch === 0) {
-    throw new TritonError('Invalid argument', `${prefix}cannot have empty reshape for non-batching model as scalar tensors are not supported`);
+    throw new TritonError(
+      'Invalid argument',
+      `${prefix}cannot have empty reshape for non-batching model as scalar tensors are not supported`,
+    );
   }
-  for (const d of x.dims) if (d < 1 && d !== -1) throw new TritonError('Invalid argument', `${prefix}dimension must be integer >= 1, or -1 to indicate a variable-size dimension`);
+  for (const d of x.dims)
+    if (d < 1 && d !== -1)
+      throw new TritonError('Invalid argument', `${prefix}dimension must be integer >= 1, or -1 to indicate a variable-size dimension`);
   if (!x.reshape) return;
-  for (const d of x.reshape.shape) if (d < 1 && d !== -1) throw new TritonError('Invalid argument', `${prefix}reshape dimensions must be integer >= 1, or -1 to indicate a variable-size dimension`);
+  for (const d of x.reshape.shape)
+    if (d < 1 && d !== -1)
+      throw new TritonError(
+        'Invalid argument',
+        `${prefix}reshape dimensions must be integer >= 1, or -1 to indicate a variable-size dimension`,
+      );
   const dimsSize = elementCount(x.dims);
   const reshapeSize = elementCount(x.reshape.shape);
   // an empty reshape means a scalar: dims must then hold one element
-  if (dimsSize !== reshapeSize && (reshapeSize !== 0 || dimsSize !== 1)) throw new TritonError('Invalid argument', `${prefix}has different size for dims and reshape`);
+  if (dimsSize !== reshapeSize && (reshapeSize !== 0 || dimsSize !== 1))
+    throw new TritonError('Invalid argument', `${prefix}has different size for dims and reshape`);
   if (dimsSize === -1) {
     const chunks = (dims: number[]) => {
       const out: number[] = [];
@@ -352,7 +401,8 @@ function validateIOShape(x: ModelIO, maxBatch: number, prefix: string): void {
     };
     const a = chunks(x.dims);
     const b = chunks(x.reshape.shape);
-    if (a.length !== b.length) throw new TritonError('Invalid argument', `${prefix}has different number of variable-size dimensions for dims and reshape`);
+    if (a.length !== b.length)
+      throw new TritonError('Invalid argument', `${prefix}has different number of variable-size dimensions for dims and reshape`);
     if (a.some((v, i) => v !== b[i])) throw new TritonError('Invalid argument', `${prefix}has different size for dims and reshape`);
   }
 }
@@ -372,14 +422,17 @@ export function validateModelIOConfig(cfg: PbMessage): void {
   for (const x of inputs(cfg)) {
     wrap(() => {
       validateIOShape(x, maxBatchSize(cfg), 'model input ');
-      if ((x.format === 'FORMAT_NHWC' || x.format === 'FORMAT_NCHW') && x.dims.length !== 3) throw new TritonError('Invalid argument', 'model input NHWC/NCHW require 3 dims');
-      if (platform !== PLATFORM.tensorrt && x.is_shape_tensor) throw new TritonError('Invalid argument', 'shape tensors are only supported for TensorRT platform');
+      if ((x.format === 'FORMAT_NHWC' || x.format === 'FORMAT_NCHW') && x.dims.length !== 3)
+        throw new TritonError('Invalid argument', 'model input NHWC/NCHW require 3 dims');
+      if (platform !== PLATFORM.tensorrt && x.is_shape_tensor)
+        throw new TritonError('Invalid argument', 'shape tensors are only supported for TensorRT platform');
     });
   }
   for (const x of outputs(cfg)) {
     wrap(() => {
       validateIOShape(x, maxBatchSize(cfg), 'model output ');
-      if (platform !== PLATFORM.tensorrt && x.is_shape_tensor) throw new TritonError('Invalid argument', 'shape tensors are only supported for TensorRT platform');
+      if (platform !== PLATFORM.tensorrt && x.is_shape_tensor)
+        throw new TritonError('Invalid argument', 'shape tensors are only supported for TensorRT platform');
     });
   }
 }
@@ -411,15 +464,24 @@ export function validateInstanceGroup(cfg: PbMessage): void {
   if (groups.length === 0) throw new TritonError('Invalid argument', `must specify one or more 'instance group's for ${name}`);
   for (const g of groups) {
     if (g.kind === 'KIND_MODEL') {
-      if (g.gpus.length) throw new TritonError('Invalid argument', `instance group ${g.name} of model ${name} has kind KIND_MODEL but specifies one or more GPUs`);
+      if (g.gpus.length)
+        throw new TritonError(
+          'Invalid argument',
+          `instance group ${g.name} of model ${name} has kind KIND_MODEL but specifies one or more GPUs`,
+        );
     } else if (g.kind === 'KIND_GPU') {
-      if (g.gpus.length === 0) throw new TritonError('Invalid argument', `instance group ${g.name} of model ${name} has kind KIND_GPU but no GPUs are available`);
+      if (g.gpus.length === 0)
+        throw new TritonError('Invalid argument', `instance group ${g.name} of model ${name} has kind KIND_GPU but no GPUs are available`);
       throw new TritonError(
         'Invalid argument',
         `instance group ${g.name} of model ${name} specifies invalid or unsupported gpu id ${g.gpus[0]}. GPUs with at least the minimum required CUDA compute compatibility of 6.000000 are: `,
       );
     } else if (g.kind === 'KIND_CPU') {
-      if (g.gpus.length) throw new TritonError('Invalid argument', `instance group ${g.name} of model ${name} has kind KIND_CPU but specifies one or more GPUs`);
+      if (g.gpus.length)
+        throw new TritonError(
+          'Invalid argument',
+          `instance group ${g.name} of model ${name} has kind KIND_CPU but specifies one or more GPUs`,
+        );
     } else {
       throw new TritonError('Internal', `instance group ${g.name} of model ${name} has unexpected kind KIND_AUTO`);
     }
@@ -434,7 +496,9 @@ export function validateInstanceGroup(cfg: PbMessage): void {
 
 /** Instance names as Triton makes them: the group name, with `_<i>` when the group has more than one. */
 export function instanceNames(cfg: PbMessage): Array<{ name: string; kind: string }> {
-  return instanceGroups(cfg).flatMap((g) => Array.from({ length: g.count }, (_, c) => ({ name: g.count > 1 ? `${g.name}_${c}` : g.name, kind: g.kind })));
+  return instanceGroups(cfg).flatMap((g) =>
+    Array.from({ length: g.count }, (_, c) => ({ name: g.count > 1 ? `${g.name}_${c}` : g.name, kind: g.kind })),
+  );
 }
 
 // ---- JSON form (ModelConfigToJson: proto field names, every primitive printed, int64 as numbers) ----
@@ -443,7 +507,9 @@ function fieldJson(f: FieldSpec, v: PbValue | undefined): unknown {
   const t = f.type;
   if (t.kind === 'map') {
     const m = (v ?? {}) as Record<string, PbValue>;
-    return Object.fromEntries(Object.entries(m).map(([k, x]) => [k, t.value.kind === 'message' ? messageJson(t.value.messageName, asMsg(x)) : x]));
+    return Object.fromEntries(
+      Object.entries(m).map(([k, x]) => [k, t.value.kind === 'message' ? messageJson(t.value.messageName, asMsg(x)) : x]),
+    );
   }
   const one = (x: PbValue | undefined): unknown => {
     if (t.kind === 'message') return messageJson(t.messageName, asMsg(x));

@@ -119,7 +119,8 @@ class Tokenizer {
       }
     }
     if (this.isLetter(this.peek())) this.error('Need space between number and identifier.');
-    else if (this.peek() === '.') this.error(isFloat ? "Already saw decimal point or exponent; can't have another one." : 'Hex and octal numbers must be integers.');
+    else if (this.peek() === '.')
+      this.error(isFloat ? "Already saw decimal point or exponent; can't have another one." : 'Hex and octal numbers must be integers.');
     return isFloat ? 'float' : 'integer';
   }
 
@@ -428,7 +429,8 @@ class Parser {
 
   private parseFieldValue(field: FieldSpec, msg: PbMessage): void {
     const t = field.type;
-    const v = t.kind === 'enum' ? this.enumValue(t.enumName, field.name) : this.scalarValue((t as { scalar: ScalarType }).scalar, field.name);
+    const v =
+      t.kind === 'enum' ? this.enumValue(t.enumName, field.name) : this.scalarValue((t as { scalar: ScalarType }).scalar, field.name);
     this.store(field, msg, v);
   }
 

@@ -52,16 +52,25 @@ export interface RepositoryOptions {
 }
 
 /** Where the real image has the protobuf library that reports text-format errors. */
-const PROTOBUF_SOURCE = '/tmp/tritonbuild/tritonserver/build/_deps/repo-third-party-build/grpc-repo/src/grpc/third_party/protobuf/src/google/protobuf/text_format.cc:335';
+const PROTOBUF_SOURCE =
+  '/tmp/tritonbuild/tritonserver/build/_deps/repo-third-party-build/grpc-repo/src/grpc/third_party/protobuf/src/google/protobuf/text_format.cc:335';
 
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const out: string[] = [];
   for (const e of entries) {
-    if (e.isDirectory() || (e.isSymbolicLink() && (await fs.stat(path.join(dir, e.name)).then((s) => s.isDirectory(), () => false)))) out.push(e.name);
+    if (
+      e.isDirectory() ||
+      (e.isSymbolicLink() &&
+        (await fs.stat(path.join(dir, e.name)).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )))
+    )
+      out.push(e.name);
   }
   // std::set<std::string> order
-  return out.sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b)) as number));
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)) as number);
 }
 
 export class ModelRepository {
@@ -85,19 +94,28 @@ export class ModelRepository {
   /** InitializeModelInfo: read config.pbtxt (or autofill), normalise, validate, check the folder name. */
   private async modelInfo(name: string, modelPath: string): Promise<PbMessage> {
     const configPath = path.join(modelPath, 'config.pbtxt');
-    const exists = await fs.stat(configPath).then(() => true, () => false);
+    const exists = await fs.stat(configPath).then(
+      () => true,
+      () => false,
+    );
     let cfg: PbMessage = {};
     if (exists || this.opts.strictModelConfig) {
       let text: string;
       try {
         text = await fs.readFile(configPath, 'utf8');
       } catch (err) {
-        throw new TritonError('Internal', `failed to open text file for read ${configPath}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}`);
+        throw new TritonError(
+          'Internal',
+          `failed to open text file for read ${configPath}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}`,
+        );
       }
       const parsed = parseTextProto(text, MODEL_CONFIG);
       if (!parsed.message) {
         // protobuf logs each problem itself, then Triton reports that the file could not be read
-        for (const e of parsed.errors) process.stdout.write(`[libprotobuf ERROR ${PROTOBUF_SOURCE}] Error parsing text-format ${MODEL_CONFIG}: ${e.line}:${e.column}: ${e.message}\n`);
+        for (const e of parsed.errors)
+          process.stdout.write(
+            `[libprotobuf ERROR ${PROTOBUF_SOURCE}] Error parsing text-format ${MODEL_CONFIG}: ${e.line}:${e.column}: ${e.message}\n`,
+          );
         throw new TritonError('Internal', `failed to read text proto from ${configPath}`);
       }
       cfg = parsed.message;
@@ -106,7 +124,11 @@ export class ModelRepository {
     normalizeModelConfig(cfg);
     validateModelConfig(cfg);
     if (this.opts.strictModelConfig) validateModelIOConfig(cfg);
-    if (str(cfg, 'name') !== name) throw new TritonError('Invalid argument', `unexpected directory name '${name}' for model '${str(cfg, 'name')}', directory name must equal model name`);
+    if (str(cfg, 'name') !== name)
+      throw new TritonError(
+        'Invalid argument',
+        `unexpected directory name '${name}' for model '${str(cfg, 'name')}', directory name must equal model name`,
+      );
     return cfg;
   }
 
@@ -180,7 +202,8 @@ export class ModelRepository {
       const out: number[] = [];
       for (const v of wanted) {
         if (unique.includes(v)) out.push(v);
-        else error('model_lifecycle.cc:120', `version ${v} is specified for model '${entry.name}', but the version directory is not present`);
+        else
+          error('model_lifecycle.cc:120', `version ${v} is specified for model '${entry.name}', but the version directory is not present`);
       }
       return [...new Set(out)].sort((a, b) => a - b);
     }
@@ -205,7 +228,13 @@ export class ModelRepository {
     }
     normalizeInstanceGroup(config);
     validateInstanceGroup(config);
-    const model = await backend.initModel({ name: entry.name, version, repositoryPath: entry.path, config, autoCompleteConfig: !this.opts.strictModelConfig });
+    const model = await backend.initModel({
+      name: entry.name,
+      version,
+      repositoryPath: entry.path,
+      config,
+      autoCompleteConfig: !this.opts.strictModelConfig,
+    });
     // TritonModel::UpdateModelConfig normalises what the backend auto-completed
     if (!this.opts.strictModelConfig) normalizeModelConfig(config);
     try {
@@ -226,7 +255,10 @@ export class ModelRepository {
     for (const entry of added) {
       const versions = await this.versionsToLoad(entry);
       if (versions.length === 0) {
-        error('model_repository_manager.cc:583', `failed to load model '${entry.name}': at least one version must be available under the version policy of model '${entry.name}'`);
+        error(
+          'model_repository_manager.cc:583',
+          `failed to load model '${entry.name}': at least one version must be available under the version policy of model '${entry.name}'`,
+        );
         ok = false;
         continue;
       }
@@ -269,7 +301,9 @@ export class ModelRepository {
 
   /** Model states for the table and for strict readiness. */
   states(): Array<{ name: string; versions: Array<[number, VersionState]> }> {
-    return [...this.models.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((m) => ({ name: m.name, versions: [...m.versions.entries()].sort((a, b) => a[0] - b[0]) }));
+    return [...this.models.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((m) => ({ name: m.name, versions: [...m.versions.entries()].sort((a, b) => a[0] - b[0]) }));
   }
 
   /** ModelLifeCycle::GetModel: a ready version (the latest ready one when none is asked for). */
@@ -283,7 +317,8 @@ export class ModelRepository {
     }
     const st = entry.versions.get(version);
     if (!st) throw new TritonError('Not found', `Request for unknown model: '${name}' version ${version} is not found`);
-    if (st.state !== 'READY') throw new TritonError('Unavailable', `Request for unknown model: '${name}' version ${version} is not at ready state`);
+    if (st.state !== 'READY')
+      throw new TritonError('Unavailable', `Request for unknown model: '${name}' version ${version} is not at ready state`);
     return { entry, version, state: st };
   }
 

@@ -1,10 +1,18 @@
-import type { ModelPreset } from '../../../../../shared/preset/model-preset';
+import type { ModelPreset } from '@/shared/preset/model-preset';
 import type { TimelineLs } from '../timeline/timeline-model';
 import { countTimeline } from '../timeline/timeline-model';
 
 /** Per-LS results as the CLI's `preview --json` writes them, plus the preset they came from. */
 export interface ResultsJson {
-  lumisections: Array<{ run: number; ls: number; flaggedBeforeFilter: boolean; flagged: boolean; passedFilter: boolean; reasons: string[]; score: TimelineLs['score'] }>;
+  lumisections: Array<{
+    run: number;
+    ls: number;
+    flaggedBeforeFilter: boolean;
+    flagged: boolean;
+    passedFilter: boolean;
+    reasons: string[];
+    score: TimelineLs['score'];
+  }>;
   summary: { lumisections: number; flagged: number; flaggedBeforeFilter: number; filtered: number };
   preset: ModelPreset;
   source: string;
@@ -35,12 +43,32 @@ function csvCell(v: unknown): string {
 
 /** One row per LS; per-layer max loss columns follow the layer order. */
 export function resultsCsv(items: readonly TimelineLs[], layerNames: string[]): string {
-  const header = ['run', 'ls', 'flagged_before_filter', 'flagged', 'passed_filter', 'filter_reasons', 'final_bins', 'max_loss', ...layerNames.map((l) => `max_loss_${l}`)];
+  const header = [
+    'run',
+    'ls',
+    'flagged_before_filter',
+    'flagged',
+    'passed_filter',
+    'filter_reasons',
+    'final_bins',
+    'max_loss',
+    ...layerNames.map((l) => `max_loss_${l}`),
+  ];
   const lines = [header.join(',')];
   for (const it of items) {
     const perLayer = it.score.maxLossPerLayer ?? {};
     lines.push(
-      [it.run, it.ls, it.flaggedBeforeFilter ? 1 : 0, it.flagged ? 1 : 0, it.passedFilter ? 1 : 0, it.reasons.map((r) => r.message).join('; '), it.score.finalBins, it.score.maxLoss, ...layerNames.map((l) => perLayer[l])]
+      [
+        it.run,
+        it.ls,
+        it.flaggedBeforeFilter ? 1 : 0,
+        it.flagged ? 1 : 0,
+        it.passedFilter ? 1 : 0,
+        it.reasons.map((r) => r.message).join('; '),
+        it.score.finalBins,
+        it.score.maxLoss,
+        ...layerNames.map((l) => perLayer[l]),
+      ]
         .map(csvCell)
         .join(','),
     );

@@ -1,7 +1,15 @@
 import { useLayoutEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
-import { binLabel, describeBin, type LayerGeometry } from '../../../../../shared/pixel-geometry';
+import { binLabel, describeBin, type LayerGeometry } from '@/shared/pixel-geometry';
 import { Plot, Plotly } from '../Plot';
-import { buildPanels, buildStageFigure, type ColourBar, type FigureOptions, type LumisectionStageMaps, type MarkedRegion, type RowZoom } from './build-figure';
+import {
+  buildPanels,
+  buildStageFigure,
+  type ColourBar,
+  type FigureOptions,
+  type LumisectionStageMaps,
+  type MarkedRegion,
+  type RowZoom,
+} from './build-figure';
 import { niceTicks, tickLabel } from './nice-ticks';
 import { panelImage } from './raster';
 import type { ColourMode } from './stage-specs';
@@ -68,7 +76,18 @@ function formatValue(v: number | null, integer: boolean): string {
   return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toPrecision(4);
 }
 
-export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, marks, outlines, zoomRevision, title, onPick, exportRef }: Props) {
+export function StageHeatmaps({
+  maps,
+  geometries,
+  combinedGeometry,
+  colourMode,
+  marks,
+  outlines,
+  zoomRevision,
+  title,
+  onPick,
+  exportRef,
+}: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const [tip, setTip] = useState<Tip | null>(null);
@@ -100,7 +119,10 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
   const zoom = useRef<{ revision: number; rows: Array<RowZoom | undefined> }>({ revision: zoomRevision, rows: [] });
   if (zoom.current.revision !== zoomRevision) zoom.current = { revision: zoomRevision, rows: [] };
   const figure = useMemo(
-    () => (width > 0 ? buildStageFigure(rasters.panels, { width, images: rasters.images, marks, outlines, zoomRevision, title, zoom: zoom.current.rows }) : null),
+    () =>
+      width > 0
+        ? buildStageFigure(rasters.panels, { width, images: rasters.images, marks, outlines, zoomRevision, title, zoom: zoom.current.rows })
+        : null,
     [rasters, width, marks, outlines, zoomRevision, title],
   );
   const onRelayout = (e: Record<string, unknown>) => {
@@ -125,8 +147,22 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
     exportRef.current = async () => {
       if (!figure) throw new Error('The figure is not drawn yet');
       const sharp = rasters.panels.map((p) => panelImage(p, 6));
-      const hi = buildStageFigure(rasters.panels, { width, images: sharp, marks, outlines, zoomRevision, title, zoom: zoom.current.rows, plotlyColourBars: true });
-      return Plotly.toImage({ data: hi.data, layout: hi.layout } as never, { format: 'png', width: Math.floor(width), height: hi.height, scale: 2 });
+      const hi = buildStageFigure(rasters.panels, {
+        width,
+        images: sharp,
+        marks,
+        outlines,
+        zoomRevision,
+        title,
+        zoom: zoom.current.rows,
+        plotlyColourBars: true,
+      });
+      return Plotly.toImage({ data: hi.data, layout: hi.layout } as never, {
+        format: 'png',
+        width: Math.floor(width),
+        height: hi.height,
+        scale: 2,
+      });
     };
   }
 
@@ -152,7 +188,13 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
         <Plot
           data={figure.data}
           layout={figure.layout}
-          config={{ displaylogo: false, responsive: false, scrollZoom: false, doubleClick: 'reset', modeBarButtonsToRemove: ['lasso2d', 'select2d', 'autoScale2d', 'toImage'] }}
+          config={{
+            displaylogo: false,
+            responsive: false,
+            scrollZoom: false,
+            doubleClick: 'reset',
+            modeBarButtonsToRemove: ['lasso2d', 'select2d', 'autoScale2d', 'toImage'],
+          }}
           style={{ width: '100%', height: figure.height }}
           onInitialized={measured}
           onUpdate={measured}
@@ -177,9 +219,16 @@ export function StageHeatmaps({ maps, geometries, combinedGeometry, colourMode, 
           }}
         />
       )}
-      {figure?.colourBars.map((b, i) => <ColourBarStrip key={i} bar={b} />)}
+      {figure?.colourBars.map((b, i) => (
+        <ColourBarStrip key={i} bar={b} />
+      ))}
       {tip && (
-        <div className="map-tooltip" role="tooltip" data-testid="map-tooltip" style={{ left: Math.min(tip.x + 14, width - 250), top: tip.y + 14 }}>
+        <div
+          className="map-tooltip"
+          role="tooltip"
+          data-testid="map-tooltip"
+          style={{ left: Math.min(tip.x + 14, width - 250), top: tip.y + 14 }}
+        >
           <strong>{tip.title}</strong>
           <div>{tip.where}</div>
           <div>

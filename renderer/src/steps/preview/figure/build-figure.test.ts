@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { layerGeometry } from '../../../../../shared/pixel-geometry';
-import { pixelBarrelPreset } from '../../../../../shared/preset/pixel-barrel';
+import { layerGeometry } from '@/shared/pixel-geometry';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { buildPanels, buildStageFigure, type LumisectionStageMaps } from './build-figure';
 
 const preset = pixelBarrelPreset();
@@ -30,7 +30,13 @@ describe('stage figure', () => {
 
   it('draws five stages per layer and three combined maps', () => {
     expect(fig.data).toHaveLength(18);
-    expect(fig.data.map((d) => d.name).slice(0, 5)).toEqual(['BPix2 Raw', 'BPix2 Input (preprocessed)', 'BPix2 Reconstruction', 'BPix2 Loss (input − reco)²', 'BPix2 Binary loss']);
+    expect(fig.data.map((d) => d.name).slice(0, 5)).toEqual([
+      'BPix2 Raw',
+      'BPix2 Input (preprocessed)',
+      'BPix2 Reconstruction',
+      'BPix2 Loss (input − reco)²',
+      'BPix2 Binary loss',
+    ]);
     expect(fig.data[17].name).toBe('combined (BPix2 binning) Final binary map');
   });
 
@@ -44,7 +50,9 @@ describe('stage figure', () => {
     expect(axis(7, 'y').scaleanchor).toBeUndefined();
     expect(y.scaleratio).toBe(0.25);
     // Grid: one dotted path per subplot, 8 inner module edges and 44 inner ladder edges for BPix3.
-    const grid = (fig.layout.shapes as Array<{ type: string; xref: string; path?: string; line: { dash: string } }>).find((sh) => sh.type === 'path' && sh.xref === 'x6')!;
+    const grid = (fig.layout.shapes as Array<{ type: string; xref: string; path?: string; line: { dash: string } }>).find(
+      (sh) => sh.type === 'path' && sh.xref === 'x6',
+    )!;
     expect(grid.line.dash).toBe('dot');
     expect(grid.path!.match(/V/g)).toHaveLength(8);
     expect(grid.path!.match(/H/g)).toHaveLength(44);
@@ -92,7 +100,12 @@ describe('stage figure', () => {
   });
 
   it('keeps the hover target constant between lumisections and the map values per panel', () => {
-    const other = buildPanels(maps(() => 1), geometries, geometries[0], 'fixed');
+    const other = buildPanels(
+      maps(() => 1),
+      geometries,
+      geometries[0],
+      'fixed',
+    );
     const fig2 = buildStageFigure(other, { width: 1000, images: other.map(() => ''), zoomRevision: 0 });
     expect(fig2.data[8].z).toBe(fig.data[8].z);
     expect(fig.data[8]).toMatchObject({ opacity: 0, hoverinfo: 'none', showscale: false });

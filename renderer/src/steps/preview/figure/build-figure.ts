@@ -12,7 +12,7 @@ import {
   SQUARE_BIN_SCALE_RATIO,
   type HeatmapRows,
   type LayerGeometry,
-} from '../../../../../shared/pixel-geometry';
+} from '@/shared/pixel-geometry';
 import { COMBINED_STAGES, LAYER_STAGES, type ColourMode, type LayerStageKey, type StageSpec } from './stage-specs';
 
 /** One lumisection's maps, flat row-major; every layer map but `raw` is cropped (cross removed). */
@@ -60,21 +60,45 @@ export interface Panel {
  * data of that stage over all layers, so one colour bar per stage column stays valid.
  */
 /** Axis frame shared by every map subplot: a thin box, no plotly grid (the DQM grid is drawn as shapes). */
-const MAP_AXIS_FRAME = { showgrid: false, zeroline: false, showline: true, linecolor: '#8a94a3', mirror: true, constrain: 'domain' } as const;
+const MAP_AXIS_FRAME = {
+  showgrid: false,
+  zeroline: false,
+  showline: true,
+  linecolor: '#8a94a3',
+  mirror: true,
+  constrain: 'domain',
+} as const;
 
-export function buildPanels(maps: LumisectionStageMaps, geometries: LayerGeometry[], combinedGeometry: LayerGeometry, mode: ColourMode): Panel[] {
+export function buildPanels(
+  maps: LumisectionStageMaps,
+  geometries: LayerGeometry[],
+  combinedGeometry: LayerGeometry,
+  mode: ColourMode,
+): Panel[] {
   const nLayers = maps.layers.length;
   const panels: Panel[] = [];
   for (const spec of LAYER_STAGES) {
-    const values = maps.layers.map((l, i) => (spec.key === 'raw' ? fullMapRows(geometries[i], l.raw) : croppedMapRows(geometries[i], l[spec.key as Exclude<LayerStageKey, 'raw'>])));
+    const values = maps.layers.map((l, i) =>
+      spec.key === 'raw' ? fullMapRows(geometries[i], l.raw) : croppedMapRows(geometries[i], l[spec.key as Exclude<LayerStageKey, 'raw'>]),
+    );
     const { range, auto } = stageRange(spec, mode, values, nLayers);
-    values.forEach((v, i) => panels.push({ layer: i, layerName: geometries[i].name, geometry: geometries[i], stage: spec, values: v, range, autoRange: auto }));
+    values.forEach((v, i) =>
+      panels.push({ layer: i, layerName: geometries[i].name, geometry: geometries[i], stage: spec, values: v, range, autoRange: auto }),
+    );
   }
   const combined = [maps.combined, maps.lossMask, maps.final];
   COMBINED_STAGES.forEach((spec, k) => {
     const values = croppedMapRows(combinedGeometry, combined[k]);
     const { range, auto } = stageRange(spec, mode, [values], nLayers);
-    panels.push({ layer: -1, layerName: `combined (${combinedGeometry.name} binning)`, geometry: combinedGeometry, stage: spec, values, range, autoRange: auto });
+    panels.push({
+      layer: -1,
+      layerName: `combined (${combinedGeometry.name} binning)`,
+      geometry: combinedGeometry,
+      stage: spec,
+      values,
+      range,
+      autoRange: auto,
+    });
   });
   // Row-major order of the figure: each layer's stages, then the combined row.
   return panels.sort((a, b) => rowKey(a) - rowKey(b) || columnOf(a) - columnOf(b));
@@ -218,7 +242,9 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
   const heights = rows.map((r) => (plotWidth * r[0].geometry.rows) / r[0].geometry.cols);
   // The combined row has its own colour bars; layer rows share the bars above the first row.
   const bandBefore = rows.map((r, i): number => (i === 0 || r[0].layer < 0 ? COLOURBAR_BAND : 0));
-  const height = Math.ceil(MARGIN.t + MARGIN.b + heights.reduce((a, b) => a + b, 0) + bandBefore.reduce((a, b) => a + b, 0) + ROW_GAP * rows.length);
+  const height = Math.ceil(
+    MARGIN.t + MARGIN.b + heights.reduce((a, b) => a + b, 0) + bandBefore.reduce((a, b) => a + b, 0) + ROW_GAP * rows.length,
+  );
   const yFrac = (px: number) => 1 - px / height;
 
   const data: Figure['data'] = [];
@@ -244,7 +270,17 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
     images,
   };
   if (opts.title) {
-    annotations.push({ text: opts.title, xref: 'paper', yref: 'paper', x: 0, y: 1, yanchor: 'bottom', xanchor: 'left', showarrow: false, font: { size: 12, color: '#5f6b7a' } });
+    annotations.push({
+      text: opts.title,
+      xref: 'paper',
+      yref: 'paper',
+      x: 0,
+      y: 1,
+      yanchor: 'bottom',
+      xanchor: 'left',
+      showarrow: false,
+      font: { size: 12, color: '#5f6b7a' },
+    });
   }
 
   let axis = 0;
@@ -317,7 +353,14 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
       let grid = '';
       for (const x of mg.positions.slice(1, -1)) grid += `M${x},${ranges.y[0]}V${ranges.y[1]}`;
       for (const y of lg.positions.slice(1, -1)) grid += `M${ranges.x[0]},${y}H${ranges.x[1]}`;
-      shapes.push({ type: 'path', path: grid, xref: xRef, yref: yRef, line: { color: 'rgba(40,40,40,0.35)', width: 0.6, dash: 'dot' }, layer: 'above' });
+      shapes.push({
+        type: 'path',
+        path: grid,
+        xref: xRef,
+        yref: yRef,
+        line: { color: 'rgba(40,40,40,0.35)', width: 0.6, dash: 'dot' },
+        layer: 'above',
+      });
       data.push({
         type: 'heatmap',
         xaxis: xRef,
@@ -349,7 +392,8 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
         shapes.push({ type: 'rect', xref: xRef, yref: yRef, ...binBox(centres, o), line: { color: '#00b4ff', width: 1.5, dash: 'dot' } });
       }
       if (isCombined && panel.stage.key === 'final') {
-        for (const m of opts.marks ?? []) shapes.push({ type: 'rect', xref: xRef, yref: yRef, ...binBox(centres, m), line: { color: '#00b4ff', width: 2 } });
+        for (const m of opts.marks ?? [])
+          shapes.push({ type: 'rect', xref: xRef, yref: yRef, ...binBox(centres, m), line: { color: '#00b4ff', width: 2 } });
       }
       panelIndex++;
     });
@@ -377,7 +421,11 @@ export function buildStageFigure(panels: Panel[], opts: FigureOptions): Figure {
             ticklen: 2,
             tickfont: { size: 9 },
             nticks: 5,
-            title: { text: `<b>${panel.stage.title}</b>${panel.autoRange ? ' <span style="color:#5f6b7a">(auto)</span>' : ''}`, side: 'top', font: { size: 11 } },
+            title: {
+              text: `<b>${panel.stage.title}</b>${panel.autoRange ? ' <span style="color:#5f6b7a">(auto)</span>' : ''}`,
+              side: 'top',
+              font: { size: 11 },
+            },
           },
         };
       });

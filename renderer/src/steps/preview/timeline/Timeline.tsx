@@ -192,7 +192,8 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
     ctx.fillRect(GUTTER, overviewTop + 2, pw, OVERVIEW_H - 2);
     ctx.fillStyle = FLAG;
     if (n > 0) {
-      for (let i = 0; i < n; i++) if (all[i].flagged) ctx.fillRect(GUTTER + (i / n) * pw, overviewTop + 2, Math.max(1, pw / n), OVERVIEW_H - 2);
+      for (let i = 0; i < n; i++)
+        if (all[i].flagged) ctx.fillRect(GUTTER + (i / n) * pw, overviewTop + 2, Math.max(1, pw / n), OVERVIEW_H - 2);
       ctx.strokeStyle = SELECT;
       ctx.lineWidth = 1.5;
       ctx.strokeRect(GUTTER + (v.start / n) * pw, overviewTop + 1.5, Math.max(3, (v.span / n) * pw), OVERVIEW_H - 1);
@@ -327,10 +328,17 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
             Run {h.run} · LS {h.ls}
           </strong>
           <div>
-            {h.flagged ? <span className="tag tag-flag">flagged</span> : h.flaggedBeforeFilter ? <span className="tag tag-before">flagged, cleared by filter</span> : <span className="tag">not flagged</span>}
+            {h.flagged ? (
+              <span className="tag tag-flag">flagged</span>
+            ) : h.flaggedBeforeFilter ? (
+              <span className="tag tag-before">flagged, cleared by filter</span>
+            ) : (
+              <span className="tag">not flagged</span>
+            )}
           </div>
           <div>
-            score: {h.score.finalBins} final bins · max loss {h.score.maxLoss !== null && Number.isFinite(h.score.maxLoss) ? h.score.maxLoss.toPrecision(3) : "—"}
+            score: {h.score.finalBins} final bins · max loss{' '}
+            {h.score.maxLoss !== null && Number.isFinite(h.score.maxLoss) ? h.score.maxLoss.toPrecision(3) : '—'}
           </div>
           {h.reasons.map((r, i) => (
             <div key={i} className="timeline-reason" style={{ color: REASON_COLOUR[reasonCategory(r.code)] }}>
@@ -340,12 +348,22 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
         </div>
       )}
       <div className="timeline-legend">
-        <span><i style={{ background: BEFORE }} /> flagged before filter</span>
-        <span><i style={{ background: FLAG }} /> flagged</span>
+        <span>
+          <i style={{ background: BEFORE }} /> flagged before filter
+        </span>
+        <span>
+          <i style={{ background: FLAG }} /> flagged
+        </span>
         {(Object.keys(REASON_LABEL) as ReasonCategory[]).map((c) => (
-          <span key={c}><i style={{ background: REASON_COLOUR[c] }} /> filtered: {REASON_LABEL[c]}</span>
+          <span key={c}>
+            <i style={{ background: REASON_COLOUR[c] }} /> filtered: {REASON_LABEL[c]}
+          </span>
         ))}
-        {changed && changed.size > 0 && <span><i className="outlined" /> flag changed vs saved preset</span>}
+        {changed && changed.size > 0 && (
+          <span>
+            <i className="outlined" /> flag changed vs saved preset
+          </span>
+        )}
         <span className="muted">wheel: zoom · drag: pan · double-click: all · ←/→: previous/next</span>
       </div>
     </div>

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { clampWindow, countTimeline, passesToggles, revealPosition, runSpans, stepSelection, tickPositions, zoomWindow, type TimelineLs } from './timeline-model';
+import {
+  clampWindow,
+  countTimeline,
+  passesToggles,
+  revealPosition,
+  runSpans,
+  stepSelection,
+  tickPositions,
+  zoomWindow,
+  type TimelineLs,
+} from './timeline-model';
 
 const ls = (i: number, run: number, p: Partial<TimelineLs> = {}): TimelineLs => ({
   index: i,

@@ -2,7 +2,7 @@
  * What the lumisection timeline draws, computed without the DOM: run boundaries, the visible index
  * window, which LS pass the "flagged only" / "filtered only" toggles, and keyboard navigation.
  */
-import type { LumisectionResult } from '../../../../../shared/api/contract/pipeline';
+import type { LumisectionResult } from '@/shared/api/contract/pipeline';
 
 /** One LS as the back end streams it (per-layer entries are not needed on the timeline). */
 export type TimelineLs = Omit<LumisectionResult, 'entries'>;

@@ -38,7 +38,15 @@ export function NumberField({ label, value, onChange, min, integer, unit, disabl
     <label className="number-field" htmlFor={id} title={title}>
       <span className="number-field-label">{label}</span>
       <span className="number-field-input">
-        <input id={id} type="text" inputMode="decimal" value={text} disabled={disabled} aria-invalid={error ? true : undefined} onChange={(e) => commit(e.target.value)} />
+        <input
+          id={id}
+          type="text"
+          inputMode="decimal"
+          value={text}
+          disabled={disabled}
+          aria-invalid={error ? true : undefined}
+          onChange={(e) => commit(e.target.value)}
+        />
         {unit && <span className="muted">{unit}</span>}
       </span>
       {error && <span className="field-error">{error}</span>}

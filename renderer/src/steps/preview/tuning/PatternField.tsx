@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PatternSpec } from '../../../../../shared/preset/model-preset';
+import type { PatternSpec } from '@/shared/preset/model-preset';
 import { NumberField } from './NumberField';
 
 /** "1 1 1\n0 1 0" → [[1,1,1],[0,1,0]], or the reason it is not a rectangular matrix of numbers. */

@@ -1,5 +1,5 @@
-import type { ModelPreset, ThresholdEntry } from '../../../../../shared/preset/model-preset';
-import { Spinner } from '../../../components/Spinner';
+import type { ModelPreset, ThresholdEntry } from '@/shared/preset/model-preset';
+import { Spinner } from '@/renderer/src/components/Spinner';
 import { NumberField } from './NumberField';
 import { PatternField } from './PatternField';
 import { STAGE_LABEL, type FlagChange, type PipelineStage } from './preset-diff';
@@ -35,9 +35,24 @@ interface Props {
  * applied at once to all lumisections from cached losses; the diff lists LS whose flag changed
  * against the saved preset.
  */
-export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, saving, error, presetFile, onChange, onSave, onRevert, onSelect }: Props) {
+export function TuningPanel({
+  draft,
+  dirty,
+  affected,
+  changes,
+  reflag,
+  busy,
+  saving,
+  error,
+  presetFile,
+  onChange,
+  onSave,
+  onRevert,
+  onSelect,
+}: Props) {
   const set = (patch: Partial<ModelPreset>) => onChange({ ...draft, ...patch });
-  const setThreshold = (i: number, patch: Partial<ThresholdEntry>) => set({ thresholds: draft.thresholds.map((t, k) => (k === i ? { ...t, ...patch } : t)) });
+  const setThreshold = (i: number, patch: Partial<ThresholdEntry>) =>
+    set({ thresholds: draft.thresholds.map((t, k) => (k === i ? { ...t, ...patch } : t)) });
   const f = draft.filters;
   const setFilters = (patch: Partial<ModelPreset['filters']>) => set({ filters: { ...f, ...patch } });
   const omsFlags = [...new Set([...KNOWN_OMS_FLAGS, ...f.omsBooleans])];
@@ -51,7 +66,9 @@ export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, sav
           <Spinner label="Re-flagging…" />
         ) : reflag ? (
           <span className="muted" data-testid="reflag-info">
-            {reflag.stage ? `Re-flagged ${reflag.count} LS in ${reflag.ms.toFixed(0)} ms from ${STAGE_LABEL[reflag.stage]}.` : `Back to the saved decisions for ${reflag.count} LS (${reflag.ms.toFixed(0)} ms).`}
+            {reflag.stage
+              ? `Re-flagged ${reflag.count} LS in ${reflag.ms.toFixed(0)} ms from ${STAGE_LABEL[reflag.stage]}.`
+              : `Back to the saved decisions for ${reflag.count} LS (${reflag.ms.toFixed(0)} ms).`}
           </span>
         ) : (
           <span className="muted">Edits apply to every lumisection at once.</span>
@@ -63,10 +80,27 @@ export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, sav
       {draft.thresholds.map((t, i) => (
         <div className="tuning-entry" key={i} data-testid={`threshold-entry-${i}`}>
           <div className="field-row">
-            <NumberField label="Loss threshold" value={t.lossThreshold} min={0} onChange={(v) => setThreshold(i, { lossThreshold: v })} title="A bin is anomalous when (input − reconstruction)² exceeds this" />
-            <NumberField label="Match below" value={t.filterThreshold} min={0} onChange={(v) => setThreshold(i, { filterThreshold: v })} title="TM_SQDIFF of a window to the pattern below which the window is kept" />
+            <NumberField
+              label="Loss threshold"
+              value={t.lossThreshold}
+              min={0}
+              onChange={(v) => setThreshold(i, { lossThreshold: v })}
+              title="A bin is anomalous when (input − reconstruction)² exceeds this"
+            />
+            <NumberField
+              label="Match below"
+              value={t.filterThreshold}
+              min={0}
+              onChange={(v) => setThreshold(i, { filterThreshold: v })}
+              title="TM_SQDIFF of a window to the pattern below which the window is kept"
+            />
             {draft.thresholds.length > 1 && (
-              <button type="button" className="icon-button" aria-label={`Remove threshold entry ${i + 1}`} onClick={() => set({ thresholds: draft.thresholds.filter((_, k) => k !== i) })}>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Remove threshold entry ${i + 1}`}
+                onClick={() => set({ thresholds: draft.thresholds.filter((_, k) => k !== i) })}
+              >
                 ×
               </button>
             )}
@@ -74,52 +108,103 @@ export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, sav
           <PatternField label="Cluster pattern" value={t.pattern} onChange={(p) => setThreshold(i, { pattern: p })} />
         </div>
       ))}
-      <button type="button" className="button small" onClick={() => set({ thresholds: [...draft.thresholds, { ...draft.thresholds[draft.thresholds.length - 1] }] })}>
+      <button
+        type="button"
+        className="button small"
+        onClick={() => set({ thresholds: [...draft.thresholds, { ...draft.thresholds[draft.thresholds.length - 1] }] })}
+      >
         + threshold entry
       </button>
 
       <h3>Combination and flagging</h3>
       <div className="field-row">
-        <NumberField label="Min. layers agreeing" value={draft.combine.minLayers} min={1} integer onChange={(v) => set({ combine: { minLayers: v } })} />
-        <NumberField label="Pattern match below" value={draft.flagging.threshold} min={0} onChange={(v) => set({ flagging: { ...draft.flagging, threshold: v } })} />
+        <NumberField
+          label="Min. layers agreeing"
+          value={draft.combine.minLayers}
+          min={1}
+          integer
+          onChange={(v) => set({ combine: { minLayers: v } })}
+        />
+        <NumberField
+          label="Pattern match below"
+          value={draft.flagging.threshold}
+          min={0}
+          onChange={(v) => set({ flagging: { ...draft.flagging, threshold: v } })}
+        />
       </div>
       {draft.flagging.patterns.map((p, i) => (
         <div className="tuning-entry" key={i}>
-          <PatternField label={`Flagging pattern ${i + 1}`} value={p} onChange={(np) => set({ flagging: { ...draft.flagging, patterns: draft.flagging.patterns.map((q, k) => (k === i ? np : q)) } })} />
+          <PatternField
+            label={`Flagging pattern ${i + 1}`}
+            value={p}
+            onChange={(np) => set({ flagging: { ...draft.flagging, patterns: draft.flagging.patterns.map((q, k) => (k === i ? np : q)) } })}
+          />
           {draft.flagging.patterns.length > 1 && (
-            <button type="button" className="link-button small-link" onClick={() => set({ flagging: { ...draft.flagging, patterns: draft.flagging.patterns.filter((_, k) => k !== i) } })}>
+            <button
+              type="button"
+              className="link-button small-link"
+              onClick={() => set({ flagging: { ...draft.flagging, patterns: draft.flagging.patterns.filter((_, k) => k !== i) } })}
+            >
               remove pattern {i + 1}
             </button>
           )}
         </div>
       ))}
-      <button type="button" className="button small" onClick={() => set({ flagging: { ...draft.flagging, patterns: [...draft.flagging.patterns, { ones: [1, 8] }] } })}>
+      <button
+        type="button"
+        className="button small"
+        onClick={() => set({ flagging: { ...draft.flagging, patterns: [...draft.flagging.patterns, { ones: [1, 8] }] } })}
+      >
         + flagging pattern
       </button>
 
       <h3>Filters</h3>
       <div className="field-row">
         {Object.entries(f.minEntries).map(([layer, v]) => (
-          <NumberField key={layer} label={`${layer} min. entries`} value={v} min={0} onChange={(nv) => setFilters({ minEntries: { ...f.minEntries, [layer]: nv } })} />
+          <NumberField
+            key={layer}
+            label={`${layer} min. entries`}
+            value={v}
+            min={0}
+            onChange={(nv) => setFilters({ minEntries: { ...f.minEntries, [layer]: nv } })}
+          />
         ))}
       </div>
       <div className="field-row">
         <label className="check">
-          <input type="checkbox" checked={f.minPileup !== null} onChange={(e) => setFilters({ minPileup: e.target.checked ? 25 : null })} /> pileup cut
+          <input type="checkbox" checked={f.minPileup !== null} onChange={(e) => setFilters({ minPileup: e.target.checked ? 25 : null })} />{' '}
+          pileup cut
         </label>
-        {f.minPileup !== null && <NumberField label="Min. pileup" value={f.minPileup} min={0} onChange={(v) => setFilters({ minPileup: v })} />}
+        {f.minPileup !== null && (
+          <NumberField label="Min. pileup" value={f.minPileup} min={0} onChange={(v) => setFilters({ minPileup: v })} />
+        )}
       </div>
       <div className="field-row">
         <label className="check">
-          <input type="checkbox" checked={f.hlt !== null} onChange={(e) => setFilters({ hlt: e.target.checked ? { triggerGlob: 'HLT_ZeroBias_v*', minRate: 5 } : null })} /> HLT rate cut
+          <input
+            type="checkbox"
+            checked={f.hlt !== null}
+            onChange={(e) => setFilters({ hlt: e.target.checked ? { triggerGlob: 'HLT_ZeroBias_v*', minRate: 5 } : null })}
+          />{' '}
+          HLT rate cut
         </label>
         {f.hlt !== null && (
           <>
             <label className="number-field">
               <span className="number-field-label">Trigger</span>
-              <input className="mono" value={f.hlt.triggerGlob} onChange={(e) => e.target.value.trim() && setFilters({ hlt: { ...f.hlt!, triggerGlob: e.target.value.trim() } })} />
+              <input
+                className="mono"
+                value={f.hlt.triggerGlob}
+                onChange={(e) => e.target.value.trim() && setFilters({ hlt: { ...f.hlt!, triggerGlob: e.target.value.trim() } })}
+              />
             </label>
-            <NumberField label="Min. rate" unit="Hz" value={f.hlt.minRate} min={0} onChange={(v) => setFilters({ hlt: { ...f.hlt!, minRate: v } })} />
+            <NumberField
+              label="Min. rate"
+              unit="Hz"
+              value={f.hlt.minRate}
+              min={0}
+              onChange={(v) => setFilters({ hlt: { ...f.hlt!, minRate: v } })}
+            />
           </>
         )}
       </div>
@@ -130,7 +215,9 @@ export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, sav
             <input
               type="checkbox"
               checked={f.omsBooleans.includes(flag)}
-              onChange={(e) => setFilters({ omsBooleans: e.target.checked ? [...f.omsBooleans, flag] : f.omsBooleans.filter((x) => x !== flag) })}
+              onChange={(e) =>
+                setFilters({ omsBooleans: e.target.checked ? [...f.omsBooleans, flag] : f.omsBooleans.filter((x) => x !== flag) })
+              }
             />{' '}
             <code>{flag}</code>
           </label>
@@ -138,7 +225,10 @@ export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, sav
       </fieldset>
 
       <h3>
-        Changed vs saved preset <span className="count-badge" data-testid="diff-count">{changes.length}</span>
+        Changed vs saved preset{' '}
+        <span className="count-badge" data-testid="diff-count">
+          {changes.length}
+        </span>
       </h3>
       {changes.length === 0 ? (
         <p className="muted">{dirty ? 'No lumisection changes its flag.' : 'The saved preset is in use.'}</p>
@@ -153,7 +243,9 @@ export function TuningPanel({ draft, dirty, affected, changes, reflag, busy, sav
                 <button type="button" className="link-button" onClick={() => onSelect(c.position)}>
                   Run {c.run} LS {c.ls}
                 </button>{' '}
-                <span className={c.after ? 'tag tag-flag' : 'tag'}>{c.before ? 'flagged' : 'clean'} → {c.after ? 'flagged' : 'clean'}</span>
+                <span className={c.after ? 'tag tag-flag' : 'tag'}>
+                  {c.before ? 'flagged' : 'clean'} → {c.after ? 'flagged' : 'clean'}
+                </span>
               </li>
             ))}
           </ul>

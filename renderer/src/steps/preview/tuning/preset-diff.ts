@@ -1,8 +1,8 @@
-import type { PipelineStage } from '../../../../../shared/pipeline/model';
+import type { PipelineStage } from '@/shared/pipeline/model';
 import type { TimelineLs } from '../timeline/timeline-model';
 
 // The stage logic lives with the pipeline; the UI only labels it.
-export { firstAffectedStage, type PipelineStage } from '../../../../../shared/pipeline/model';
+export { firstAffectedStage, type PipelineStage } from '@/shared/pipeline/model';
 
 export const STAGE_LABEL: Record<PipelineStage, string> = {
   inference: 'preprocessing + NMF inference',
@@ -25,7 +25,8 @@ export function flagChanges(saved: readonly TimelineLs[], current: readonly Time
   const out: FlagChange[] = [];
   const n = Math.min(saved.length, current.length);
   for (let i = 0; i < n; i++) {
-    if (saved[i].flagged !== current[i].flagged) out.push({ position: i, run: current[i].run, ls: current[i].ls, before: saved[i].flagged, after: current[i].flagged });
+    if (saved[i].flagged !== current[i].flagged)
+      out.push({ position: i, run: current[i].run, ls: current[i].ls, before: saved[i].flagged, after: current[i].flagged });
   }
   return out;
 }

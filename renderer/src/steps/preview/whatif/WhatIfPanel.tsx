@@ -1,5 +1,5 @@
-import { signed } from '../../../../../shared/pixel-geometry';
-import { Spinner } from '../../../components/Spinner';
+import { signed } from '@/shared/pixel-geometry';
+import { Spinner } from '@/renderer/src/components/Spinner';
 import { NumberField } from '../tuning/NumberField';
 import { WHATIF_LABEL, type PickedPosition, type WhatIfKind, type WhatIfSpec } from './injection';
 
@@ -51,8 +51,12 @@ export function WhatIfPanel({ layerNames, draft, pickError, busy, outcome, error
         </label>
       </div>
       <div className="field-row">
-        {draft.kind === 'hot-region' && <NumberField label="Factor" value={draft.factor} min={0} onChange={(v) => set({ factor: v })} unit="×" />}
-        {draft.kind !== 'dead-roc-row' && <NumberField label="Ladders" value={draft.ladders} min={1} integer onChange={(v) => set({ ladders: v })} />}
+        {draft.kind === 'hot-region' && (
+          <NumberField label="Factor" value={draft.factor} min={0} onChange={(v) => set({ factor: v })} unit="×" />
+        )}
+        {draft.kind !== 'dead-roc-row' && (
+          <NumberField label="Ladders" value={draft.ladders} min={1} integer onChange={(v) => set({ ladders: v })} />
+        )}
         <NumberField label="Modules (along z)" value={draft.modules} min={1} integer onChange={(v) => set({ modules: v })} />
       </div>
       <div className="whatif-position" data-testid="whatif-position">
@@ -74,7 +78,13 @@ export function WhatIfPanel({ layerNames, draft, pickError, busy, outcome, error
             <input
               type="checkbox"
               checked={draft.layers.includes(name)}
-              onChange={(e) => set({ layers: e.target.checked ? layerNames.filter((n) => n === name || draft.layers.includes(n)) : draft.layers.filter((n) => n !== name) })}
+              onChange={(e) =>
+                set({
+                  layers: e.target.checked
+                    ? layerNames.filter((n) => n === name || draft.layers.includes(n))
+                    : draft.layers.filter((n) => n !== name),
+                })
+              }
             />{' '}
             {name}
           </label>
@@ -85,7 +95,17 @@ export function WhatIfPanel({ layerNames, draft, pickError, busy, outcome, error
           type="button"
           className="button primary"
           disabled={!ready || busy}
-          onClick={() => draft.position && onApply({ kind: draft.kind, position: draft.position, layers: draft.layers, factor: draft.factor, ladders: draft.ladders, modules: draft.modules })}
+          onClick={() =>
+            draft.position &&
+            onApply({
+              kind: draft.kind,
+              position: draft.position,
+              layers: draft.layers,
+              factor: draft.factor,
+              ladders: draft.ladders,
+              modules: draft.modules,
+            })
+          }
         >
           Inject
         </button>
@@ -104,7 +124,8 @@ export function WhatIfPanel({ layerNames, draft, pickError, busy, outcome, error
           <p>{outcome.description}</p>
           <p>
             Before: <strong>{outcome.flaggedBefore ? 'flagged' : 'not flagged'}</strong> → with injection:{' '}
-            <strong className={outcome.flaggedAfter ? 'verdict-flagged' : ''}>{outcome.flaggedAfter ? 'flagged' : 'not flagged'}</strong> ({outcome.finalBinsAfter} bins in the final map)
+            <strong className={outcome.flaggedAfter ? 'verdict-flagged' : ''}>{outcome.flaggedAfter ? 'flagged' : 'not flagged'}</strong> (
+            {outcome.finalBinsAfter} bins in the final map)
           </p>
         </div>
       )}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layerGeometry, ladderOfRow, moduleOfColumn } from '../../../../../shared/pixel-geometry';
+import { layerGeometry, ladderOfRow, moduleOfColumn } from '@/shared/pixel-geometry';
 import { describeWhatIf, injectionRegions, pickAt, PickError } from './injection';
 
 const geoms = [
@@ -17,7 +17,14 @@ describe('what-if injection', () => {
   });
 
   it('kills the same module at the same φ in every chosen layer', () => {
-    const spec = { kind: 'dead-module' as const, position: { layer: 'BPix2', ladder: -6, module: 1, rocRow: 0 }, layers: ['BPix2', 'BPix3', 'BPix4'], factor: 3, ladders: 1, modules: 1 };
+    const spec = {
+      kind: 'dead-module' as const,
+      position: { layer: 'BPix2', ladder: -6, module: 1, rocRow: 0 },
+      layers: ['BPix2', 'BPix3', 'BPix4'],
+      factor: 3,
+      ladders: 1,
+      modules: 1,
+    };
     const regions = injectionRegions(spec, geoms);
     expect(regions).toHaveLength(3);
     regions.forEach((r, i) => {
@@ -33,9 +40,29 @@ describe('what-if injection', () => {
   });
 
   it('sizes outages and hot regions in ladders × modules and keeps them on the map', () => {
-    const hot = injectionRegions({ kind: 'hot-region', position: { layer: 'BPix2', ladder: 14, module: 4, rocRow: 1 }, layers: ['BPix2'], factor: 3, ladders: 2, modules: 2 }, geoms)[0];
+    const hot = injectionRegions(
+      {
+        kind: 'hot-region',
+        position: { layer: 'BPix2', ladder: 14, module: 4, rocRow: 1 },
+        layers: ['BPix2'],
+        factor: 3,
+        ladders: 2,
+        modules: 2,
+      },
+      geoms,
+    )[0];
     expect(hot).toEqual({ layer: 'BPix2', row0: 54, row1: 58, col0: 56, col1: 72, factor: 3 });
-    const row = injectionRegions({ kind: 'dead-roc-row', position: { layer: 'BPix2', ladder: -14, module: -4, rocRow: 1 }, layers: ['BPix2'], factor: 3, ladders: 5, modules: 1 }, geoms)[0];
+    const row = injectionRegions(
+      {
+        kind: 'dead-roc-row',
+        position: { layer: 'BPix2', ladder: -14, module: -4, rocRow: 1 },
+        layers: ['BPix2'],
+        factor: 3,
+        ladders: 5,
+        modules: 1,
+      },
+      geoms,
+    )[0];
     expect(row).toEqual({ layer: 'BPix2', row0: 1, row1: 2, col0: 0, col1: 8, factor: 0 });
   });
 });

@@ -8,7 +8,7 @@ import {
   rowsOfLadder,
   signed,
   type LayerGeometry,
-} from '../../../../../shared/pixel-geometry';
+} from '@/shared/pixel-geometry';
 
 /** Synthetic anomalies a physicist can add to one LS to see whether the model would catch them. */
 export type WhatIfKind = 'dead-module' | 'dead-roc-row' | 'hot-region';
@@ -60,7 +60,8 @@ export function pickAt(g: LayerGeometry, x: number, y: number): PickedPosition {
   const col = columnAt(g, x);
   const ladder = ladderOfRow(g, row);
   const module = moduleOfColumn(g, col);
-  if (ladder === 0 || module === 0) throw new PickError('That is the empty centre gap between the half-barrels: pick a position on a module.');
+  if (ladder === 0 || module === 0)
+    throw new PickError('That is the empty centre gap between the half-barrels: pick a position on a module.');
   return { layer: g.name, ladder, module, rocRow: row % 2 };
 }
 
@@ -80,7 +81,8 @@ export function injectionRegions(spec: WhatIfSpec, geometries: LayerGeometry[]):
       const modules = Math.max(1, Math.min(spec.modules, 2 * g.maxModule + 1));
       const c0 = Math.min((spec.position.module + g.maxModule) * BINS_PER_MODULE, g.cols - modules * BINS_PER_MODULE);
       const col1 = c0 + modules * BINS_PER_MODULE;
-      if (spec.kind === 'dead-roc-row') return { layer: g.name, row0: r0 + spec.position.rocRow, row1: r0 + spec.position.rocRow + 1, col0: c0, col1, factor: 0 };
+      if (spec.kind === 'dead-roc-row')
+        return { layer: g.name, row0: r0 + spec.position.rocRow, row1: r0 + spec.position.rocRow + 1, col0: c0, col1, factor: 0 };
       const rows = Math.max(1, Math.min(spec.ladders, 2 * g.maxLadder + 1)) * 2;
       const row0 = Math.min(r0, g.rows - rows);
       return { layer: g.name, row0, row1: row0 + rows, col0: c0, col1, factor: spec.kind === 'dead-module' ? 0 : spec.factor };

@@ -1,13 +1,6 @@
-import type { ModelPreset, PatternSpec } from '../../../../../shared/preset/model-preset';
-import { compilePattern, markMatches, MatchScratch } from '../../../../../shared/pipeline/pattern-match';
-import {
-  fullColumnOfCropped,
-  fullRowOfCropped,
-  ladderOfRow,
-  moduleOfColumn,
-  signed,
-  type LayerGeometry,
-} from '../../../../../shared/pixel-geometry';
+import type { ModelPreset, PatternSpec } from '@/shared/preset/model-preset';
+import { compilePattern, markMatches, MatchScratch } from '@/shared/pipeline/pattern-match';
+import { fullColumnOfCropped, fullRowOfCropped, ladderOfRow, moduleOfColumn, signed, type LayerGeometry } from '@/shared/pixel-geometry';
 import type { LumisectionStageMaps, MarkedRegion } from '../figure/build-figure';
 
 /**
@@ -98,7 +91,12 @@ export function clustersOf(g: LayerGeometry, cropped: ArrayLike<number>): Region
         }
       }
     }
-    const box = { row0: fullRowOfCropped(g, r0), row1: fullRowOfCropped(g, r1) + 1, col0: fullColumnOfCropped(g, c0), col1: fullColumnOfCropped(g, c1) + 1 };
+    const box = {
+      row0: fullRowOfCropped(g, r0),
+      row1: fullRowOfCropped(g, r1) + 1,
+      col0: fullColumnOfCropped(g, c0),
+      col1: fullColumnOfCropped(g, c1) + 1,
+    };
     out.push({ ...box, bins, where: describeRegion(g, box) });
   }
   return out.sort((a, b) => b.bins - a.bins);
@@ -109,7 +107,12 @@ export function patternLabel(p: PatternSpec): string {
   return `${p.length}×${p[0]?.length ?? 0} pattern`;
 }
 
-export function explainLumisection(maps: LumisectionStageMaps, preset: ModelPreset, geometries: LayerGeometry[], combinedGeometry: LayerGeometry): WhyExplanation {
+export function explainLumisection(
+  maps: LumisectionStageMaps,
+  preset: ModelPreset,
+  geometries: LayerGeometry[],
+  combinedGeometry: LayerGeometry,
+): WhyExplanation {
   const layers = maps.layers.map((l, i) => {
     let bins = 0;
     for (let k = 0; k < l.lossBinary.length; k++) if (l.lossBinary[k] > 0) bins++;
@@ -125,11 +128,14 @@ export function explainLumisection(maps: LumisectionStageMaps, preset: ModelPres
   const scratch = new MatchScratch(g.croppedRows, g.croppedCols);
   const patterns = preset.flagging.patterns.map((spec) => {
     const matched = new Uint8Array(g.croppedRows * g.croppedCols);
-    if (finalBins > 0) markMatches(maps.final, 0, g.croppedRows, g.croppedCols, compilePattern(spec), preset.flagging.threshold, matched, 0, scratch);
+    if (finalBins > 0)
+      markMatches(maps.final, 0, g.croppedRows, g.croppedCols, compilePattern(spec), preset.flagging.threshold, matched, 0, scratch);
     // The final map is in the first layer's binning: say so, its ladders are that layer's.
     const regions = clustersOf(g, matched).map((r) => ({ ...r, where: `${g.name} ${r.where}` }));
     return { label: patternLabel(spec), fired: regions.length > 0, regions };
   });
-  const marks: MarkedRegion[] = patterns.flatMap((p) => p.regions.map((r) => ({ row0: r.row0, row1: r.row1, col0: r.col0, col1: r.col1, label: p.label })));
+  const marks: MarkedRegion[] = patterns.flatMap((p) =>
+    p.regions.map((r) => ({ row0: r.row0, row1: r.row1, col0: r.col0, col1: r.col1, label: p.label })),
+  );
   return { layers, agreeingBins: agreeing, finalBins, patterns, marks };
 }

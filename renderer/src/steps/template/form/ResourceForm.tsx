@@ -1,5 +1,12 @@
 import { useState, type ReactNode } from 'react';
-import { CONDITION_FIELDS, FILTER_OPERATIONS, METADATA_ENDPOINTS, METADATA_SOURCES, RESOURCE_TYPES, resourceTypeSpec } from '../../../../../shared/template/schema';
+import {
+  CONDITION_FIELDS,
+  FILTER_OPERATIONS,
+  METADATA_ENDPOINTS,
+  METADATA_SOURCES,
+  RESOURCE_TYPES,
+  resourceTypeSpec,
+} from '@/shared/template/schema';
 import { BoolField, DataTypeField, DimsEditor, ListSection, NumberField, SelectField, StringListField, TextField } from './fields';
 import { useProblemCount, useValue, type Path } from './field-hooks';
 
@@ -13,15 +20,35 @@ const PATH_HELP: Record<string, string> = {
   Handler: 'module.Class — CodeUri/module.py must define the class',
 };
 
-function Section({ title, paths, children, defaultOpen = true }: { title: string; paths: Path[]; children: ReactNode; defaultOpen?: boolean }) {
+function Section({
+  title,
+  paths,
+  children,
+  defaultOpen = true,
+}: {
+  title: string;
+  paths: Path[];
+  children: ReactNode;
+  defaultOpen?: boolean;
+}) {
   const counts = useProblemCount(paths);
   const [open, setOpen] = useState(defaultOpen);
   return (
     <section className={`tf-section${open ? ' open' : ''}`}>
       <button type="button" className="tf-section-head" aria-expanded={open} onClick={() => setOpen(!open)}>
-        <span>{open ? '▾' : '▸'} {title}</span>
-        {counts.errors > 0 && <span className="badge badge-error">{counts.errors} error{counts.errors > 1 ? 's' : ''}</span>}
-        {counts.warnings > 0 && <span className="badge badge-warning">{counts.warnings} warning{counts.warnings > 1 ? 's' : ''}</span>}
+        <span>
+          {open ? '▾' : '▸'} {title}
+        </span>
+        {counts.errors > 0 && (
+          <span className="badge badge-error">
+            {counts.errors} error{counts.errors > 1 ? 's' : ''}
+          </span>
+        )}
+        {counts.warnings > 0 && (
+          <span className="badge badge-warning">
+            {counts.warnings} warning{counts.warnings > 1 ? 's' : ''}
+          </span>
+        )}
       </button>
       {open && <div className="tf-section-body">{children}</div>}
     </section>
@@ -32,7 +59,15 @@ function SignatureFields({ path, withMe }: { path: Path; withMe: boolean }) {
   return (
     <>
       <TextField path={[...path, 'Name']} label="Name" required />
-      {withMe && <TextField path={[...path, 'MonitoringElement']} label="Monitoring element" required mono help="Full ME path, e.g. PixelPhase1/Phase1_MechanicalView/PXBarrel/…" />}
+      {withMe && (
+        <TextField
+          path={[...path, 'MonitoringElement']}
+          label="Monitoring element"
+          required
+          mono
+          help="Full ME path, e.g. PixelPhase1/Phase1_MechanicalView/PXBarrel/…"
+        />
+      )}
       <DataTypeField path={[...path, 'DataType']} />
       <DimsEditor path={[...path, 'Dims']} />
     </>
@@ -45,7 +80,9 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
   const type = useValue([...base, 'Type']);
   const spec = resourceTypeSpec(type);
   const outputs = useValue([...P, 'OutputSignature']);
-  const outputNames = Array.isArray(outputs) ? outputs.map((o) => (o && typeof o === 'object' ? String((o as Record<string, unknown>).Name ?? '') : '')).filter(Boolean) : [];
+  const outputNames = Array.isArray(outputs)
+    ? outputs.map((o) => (o && typeof o === 'object' ? String((o as Record<string, unknown>).Name ?? '') : '')).filter(Boolean)
+    : [];
   const builtin = useValue([...P, 'BuiltinThreshold']);
   // A key the chosen mode forbids stays visible while it is set, so the user can clear it here.
   const anomaly = useValue([...P, 'AnomalyThreshold']);
@@ -53,7 +90,13 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
 
   return (
     <div className="resource-form">
-      <Section title="Resource" paths={[[...base, 'Type'], [...base, 'Workspace']]}>
+      <Section
+        title="Resource"
+        paths={[
+          [...base, 'Type'],
+          [...base, 'Workspace'],
+        ]}
+      >
         <SelectField path={[...base, 'Type']} label="Type" required options={RESOURCE_TYPES.map((t) => t.type)} labels={TYPE_LABELS} />
         <TextField path={[...base, 'Workspace']} label="Workspace" required help="DIALS workspace, e.g. global, tracker, jetmet" />
       </Section>
@@ -77,9 +120,16 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
       </Section>
 
       <Section title="Threshold" paths={['BuiltinThreshold', 'AnomalyThreshold', 'FlaggingKey', 'MetricKey'].map((k) => [...P, k])}>
-        <BoolField path={[...P, 'BuiltinThreshold']} label="BuiltinThreshold" required help="true: the model flags (FlaggingKey). false: DIALS compares MetricKey with AnomalyThreshold." />
+        <BoolField
+          path={[...P, 'BuiltinThreshold']}
+          label="BuiltinThreshold"
+          required
+          help="true: the model flags (FlaggingKey). false: DIALS compares MetricKey with AnomalyThreshold."
+        />
         {(builtin !== true || anomaly !== undefined) && <NumberField path={[...P, 'AnomalyThreshold']} label="AnomalyThreshold" />}
-        {(builtin !== false || flagging !== undefined) && <TextField path={[...P, 'FlaggingKey']} label="FlaggingKey" options={outputNames} help="Name of the boolean output" />}
+        {(builtin !== false || flagging !== undefined) && (
+          <TextField path={[...P, 'FlaggingKey']} label="FlaggingKey" options={outputNames} help="Name of the boolean output" />
+        )}
         <TextField path={[...P, 'MetricKey']} label="MetricKey" options={outputNames} help="Name of the score output" />
       </Section>
 
@@ -124,7 +174,8 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
         {CONDITION_FIELDS.map((f) => {
           const path = [...P, 'InferenceOnConditions', f.key];
           if (f.kind === 'bool') return <BoolField key={f.key} path={path} label={f.key} help={f.help} />;
-          if (f.kind === 'int' || f.kind === 'number') return <NumberField key={f.key} path={path} label={f.key} integer={f.kind === 'int'} help={f.help} />;
+          if (f.kind === 'int' || f.kind === 'number')
+            return <NumberField key={f.key} path={path} label={f.key} integer={f.kind === 'int'} help={f.help} />;
           if (f.kind === 'stringList') return <StringListField key={f.key} path={path} label={f.key} help={f.help} />;
           return <TextField key={f.key} path={path} label={f.key} help={f.help} mono={f.kind === 'regex'} />;
         })}
@@ -135,7 +186,12 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
           path={[...P, 'InputMetadata']}
           title="InputMetadata"
           itemTitle={(m, i) => String(m.Name ?? `metadata ${i}`)}
-          newItem={(n) => ({ Name: `oms_${n}`, Source: 'OMS', Endpoint: 'lumisections', Attributes: [{ Name: 'pileup', DataType: 'FP32', Dims: [-1] }] })}
+          newItem={(n) => ({
+            Name: `oms_${n}`,
+            Source: 'OMS',
+            Endpoint: 'lumisections',
+            Attributes: [{ Name: 'pileup', DataType: 'FP32', Dims: [-1] }],
+          })}
           render={(p) => (
             <>
               <TextField path={[...p, 'Name']} label="Name" required />

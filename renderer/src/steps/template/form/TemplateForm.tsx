@@ -1,9 +1,9 @@
 import { useEffect, useState, type KeyboardEvent } from 'react';
 import { isMap, isScalar } from 'yaml';
-import { duplicatePair, insertRawPair, setValue } from '../../../../../shared/template/edit';
-import { parseTemplate } from '../../../../../shared/template/document';
-import { RESOURCE_KEY_PATTERN, RESOURCE_TYPES, TEMPLATE_FORMAT_VERSION } from '../../../../../shared/template/schema';
-import { resourceSkeleton } from '../../../../../shared/template/skeletons';
+import { duplicatePair, insertRawPair, setValue } from '@/shared/template/edit';
+import { parseTemplate } from '@/shared/template/document';
+import { RESOURCE_KEY_PATTERN, RESOURCE_TYPES, TEMPLATE_FORMAT_VERSION } from '@/shared/template/schema';
+import { resourceSkeleton } from '@/shared/template/skeletons';
 import { redo, undo } from '../editor-bridge';
 import { useTemplateStore } from '../template-store';
 import { ProblemLines, TextField } from './fields';
@@ -69,7 +69,7 @@ export function TemplateForm() {
   const [selected, setSelected] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const active = selected && keys.includes(selected) ? selected : keys[0] ?? null;
+  const active = selected && keys.includes(selected) ? selected : (keys[0] ?? null);
   const resourcesProblems = useProblems(['Resources']);
   const keyProblems = useProblems(active ? ['Resources', active] : ['Resources']);
 
@@ -99,26 +99,51 @@ export function TemplateForm() {
       <div className="resources-head">
         <h3>Resources</h3>
         <div role="tablist" aria-label="Resources" className="resource-tabs">
-          {keys.map((k) => <ResourceTab key={k} k={k} active={k === active} onSelect={() => setSelected(k)} />)}
+          {keys.map((k) => (
+            <ResourceTab key={k} k={k} active={k === active} onSelect={() => setSelected(k)} />
+          ))}
         </div>
-        <button type="button" className="button small" onClick={() => setAdding(true)}>+ Resource</button>
+        <button type="button" className="button small" onClick={() => setAdding(true)}>
+          + Resource
+        </button>
       </div>
       <ProblemLines problems={resourcesProblems} />
-      {adding && <AddResource taken={keys} onDone={(k) => { setAdding(false); if (k) setSelected(k); }} />}
+      {adding && (
+        <AddResource
+          taken={keys}
+          onDone={(k) => {
+            setAdding(false);
+            if (k) setSelected(k);
+          }}
+        />
+      )}
       {active && (
         <div className="resource-panel">
           <div className="resource-actions">
             {renaming === active ? (
-              <RenameKey current={active} taken={keys} onDone={(k) => { setRenaming(null); if (k) setSelected(k); }} />
+              <RenameKey
+                current={active}
+                taken={keys}
+                onDone={(k) => {
+                  setRenaming(null);
+                  if (k) setSelected(k);
+                }}
+              />
             ) : (
               <>
                 <span className="muted">ResourceKey</span> <code data-testid="resource-key">{active}</code>
-                <button type="button" className="link-button" onClick={() => setRenaming(active)}>rename</button>
+                <button type="button" className="link-button" onClick={() => setRenaming(active)}>
+                  rename
+                </button>
               </>
             )}
             <span className="spacer" />
-            <button type="button" className="button small" onClick={() => duplicate(active)}>Duplicate</button>
-            <button type="button" className="button small danger" onClick={() => remove(active)}>Remove</button>
+            <button type="button" className="button small" onClick={() => duplicate(active)}>
+              Duplicate
+            </button>
+            <button type="button" className="button small danger" onClick={() => remove(active)}>
+              Remove
+            </button>
           </div>
           <ProblemLines problems={keyProblems.filter((p) => p.rule === 'resource-key' || p.rule === 'type')} />
           <ResourceForm key={active} resourceKey={active} />
@@ -131,12 +156,28 @@ export function TemplateForm() {
 
 function RenameKey({ current, taken, onDone }: { current: string; taken: string[]; onDone(k: string | null): void }) {
   const [value, setValue_] = useState(current);
-  const bad = !KEY_RE.test(value) ? 'Use letters, digits, - _ . (it becomes a folder name)' : value !== current && taken.includes(value) ? 'That key already exists' : null;
+  const bad = !KEY_RE.test(value)
+    ? 'Use letters, digits, - _ . (it becomes a folder name)'
+    : value !== current && taken.includes(value)
+      ? 'That key already exists'
+      : null;
   return (
     <span className="rename-key">
       <input aria-label="New resource key" value={value} autoFocus onChange={(e) => setValue_(e.target.value)} aria-invalid={!!bad} />
-      <button type="button" className="button small" disabled={!!bad} onClick={() => { if (value !== current) edits.rename(['Resources', current], value); onDone(value); }}>OK</button>
-      <button type="button" className="button small" onClick={() => onDone(null)}>Cancel</button>
+      <button
+        type="button"
+        className="button small"
+        disabled={!!bad}
+        onClick={() => {
+          if (value !== current) edits.rename(['Resources', current], value);
+          onDone(value);
+        }}
+      >
+        OK
+      </button>
+      <button type="button" className="button small" onClick={() => onDone(null)}>
+        Cancel
+      </button>
       {bad && <span className="field-error">{bad}</span>}
     </span>
   );
@@ -145,18 +186,45 @@ function RenameKey({ current, taken, onDone }: { current: string; taken: string[
 function AddResource({ taken, onDone }: { taken: string[]; onDone(k: string | null): void }) {
   const [type, setType] = useState(RESOURCE_TYPES[0].type);
   const [key, setKey] = useState(uniqueKey('Model', taken));
-  const bad = !KEY_RE.test(key) ? 'Use letters, digits, - _ . (it becomes a folder name)' : taken.includes(key) ? 'That key already exists' : null;
+  const bad = !KEY_RE.test(key)
+    ? 'Use letters, digits, - _ . (it becomes a folder name)'
+    : taken.includes(key)
+      ? 'That key already exists'
+      : null;
   const add = () => {
-    const raw = resourceSkeleton({ type, resourceKey: key, name: key.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'model' });
+    const raw = resourceSkeleton({
+      type,
+      resourceKey: key,
+      name:
+        key
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^-+|-+$/g, '') || 'model',
+    });
     edits.apply((p) => insertRawPair(p, ['Resources'], key, raw));
     onDone(key);
   };
   return (
     <div className="card add-resource" role="group" aria-label="Add resource">
-      <label>Type <select value={type} onChange={(e) => setType(e.target.value)}>{RESOURCE_TYPES.map((t) => <option key={t.type} value={t.type}>{t.label}</option>)}</select></label>
-      <label>ResourceKey <input value={key} onChange={(e) => setKey(e.target.value)} aria-invalid={!!bad} /></label>
-      <button type="button" className="button primary small" disabled={!!bad} onClick={add}>Add</button>
-      <button type="button" className="button small" onClick={() => onDone(null)}>Cancel</button>
+      <label>
+        Type{' '}
+        <select value={type} onChange={(e) => setType(e.target.value)}>
+          {RESOURCE_TYPES.map((t) => (
+            <option key={t.type} value={t.type}>
+              {t.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        ResourceKey <input value={key} onChange={(e) => setKey(e.target.value)} aria-invalid={!!bad} />
+      </label>
+      <button type="button" className="button primary small" disabled={!!bad} onClick={add}>
+        Add
+      </button>
+      <button type="button" className="button small" onClick={() => onDone(null)}>
+        Cancel
+      </button>
       {bad && <div className="field-error">{bad}</div>}
     </div>
   );

@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
-import { jsValue, nodeAtPath } from '../../../../../shared/template/document';
-import { deleteAt, insertItem, moveItem, renameKey, setValue, type EditResult } from '../../../../../shared/template/edit';
-import { formatPath, type PathSegment, type TemplateProblem } from '../../../../../shared/template/problems';
-import { reportError } from '../../../store/app-store';
+import { jsValue, nodeAtPath } from '@/shared/template/document';
+import { deleteAt, insertItem, moveItem, renameKey, setValue, type EditResult } from '@/shared/template/edit';
+import { formatPath, type PathSegment, type TemplateProblem } from '@/shared/template/problems';
+import { reportError } from '@/renderer/src/store/app-store';
 import { applyEdit } from '../editor-bridge';
 import { useTemplateStore } from '../template-store';
 

@@ -1,7 +1,7 @@
 import { useId, useState, type ReactNode } from 'react';
-import { DATA_TYPES } from '../../../../../shared/template/schema';
-import { modernDataType } from '../../../../../shared/template/legacy';
-import type { TemplateProblem } from '../../../../../shared/template/problems';
+import { DATA_TYPES } from '@/shared/template/schema';
+import { modernDataType } from '@/shared/template/legacy';
+import type { TemplateProblem } from '@/shared/template/problems';
 import { applyFix } from '../fixes';
 import { edits, fieldId, useProblems, useValue, type Path } from './field-hooks';
 
@@ -17,7 +17,11 @@ export function ProblemLines({ problems, id }: { problems: TemplateProblem[]; id
   return (
     <div className="field-problems" id={id}>
       {problems.map((p, i) => (
-        <div key={i} className={p.severity === 'error' ? 'field-error' : 'field-warning'} role={p.severity === 'error' ? 'alert' : undefined}>
+        <div
+          key={i}
+          className={p.severity === 'error' ? 'field-error' : 'field-warning'}
+          role={p.severity === 'error' ? 'alert' : undefined}
+        >
           <span className="problem-message">{p.message}</span>
           {p.fix && (
             <button type="button" className="link-button fix-button" onClick={() => applyFix(p.fix!)}>
@@ -30,12 +34,25 @@ export function ProblemLines({ problems, id }: { problems: TemplateProblem[]; id
   );
 }
 
-function FieldShell({ path, label, help, required, children, problems, inputId }: BaseProps & { children: ReactNode; problems: TemplateProblem[]; inputId: string }) {
+function FieldShell({
+  path,
+  label,
+  help,
+  required,
+  children,
+  problems,
+  inputId,
+}: BaseProps & { children: ReactNode; problems: TemplateProblem[]; inputId: string }) {
   return (
     <div className="tf-field" data-path={path.map(String).join('.')}>
       <label htmlFor={inputId} className="tf-label">
         {label}
-        {required && <span className="tf-required" title="required"> *</span>}
+        {required && (
+          <span className="tf-required" title="required">
+            {' '}
+            *
+          </span>
+        )}
       </label>
       <div className="tf-control">
         {children}
@@ -75,7 +92,9 @@ export function TextField(props: BaseProps & { placeholder?: string; mono?: bool
       />
       {options && (
         <datalist id={listId}>
-          {options.map((o) => <option key={o} value={o} />)}
+          {options.map((o) => (
+            <option key={o} value={o} />
+          ))}
         </datalist>
       )}
     </FieldShell>
@@ -144,7 +163,12 @@ export function SelectField(props: BaseProps & { options: readonly string[]; lab
   const current = display(value);
   return (
     <FieldShell {...props} problems={problems} inputId={id}>
-      <select id={id} value={current} aria-invalid={problems.some((p) => p.severity === 'error')} onChange={(e) => edits.set(path, e.target.value === '' ? (required ? null : undefined) : e.target.value)}>
+      <select
+        id={id}
+        value={current}
+        aria-invalid={problems.some((p) => p.severity === 'error')}
+        onChange={(e) => edits.set(path, e.target.value === '' ? (required ? null : undefined) : e.target.value)}
+      >
         {(!required || current === '') && <option value="">{required ? '— choose —' : 'not set'}</option>}
         {current !== '' && !options.includes(current) && <option value={current}>{current} (not valid)</option>}
         {options.map((o) => (
@@ -165,10 +189,21 @@ export function DataTypeField({ path }: { path: Path }) {
   const legacy = modernDataType(current);
   return (
     <FieldShell path={path} label="DataType" required problems={problems} inputId={id}>
-      <select id={id} value={current} aria-invalid={problems.some((p) => p.severity === 'error')} onChange={(e) => edits.set(path, e.target.value)}>
+      <select
+        id={id}
+        value={current}
+        aria-invalid={problems.some((p) => p.severity === 'error')}
+        onChange={(e) => edits.set(path, e.target.value)}
+      >
         {current === '' && <option value="">— choose —</option>}
-        {current !== '' && !(DATA_TYPES as readonly string[]).includes(current) && <option value={current}>{legacy ? `${current} (legacy spelling of ${legacy})` : `${current} (not valid)`}</option>}
-        {DATA_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
+        {current !== '' && !(DATA_TYPES as readonly string[]).includes(current) && (
+          <option value={current}>{legacy ? `${current} (legacy spelling of ${legacy})` : `${current} (not valid)`}</option>
+        )}
+        {DATA_TYPES.map((t) => (
+          <option key={t} value={t}>
+            {t}
+          </option>
+        ))}
       </select>
     </FieldShell>
   );
@@ -181,14 +216,35 @@ export function DimsEditor({ path }: { path: Path }) {
   const dims = Array.isArray(value) ? value : [];
   const id = fieldId(path);
   return (
-    <FieldShell path={path} label="Dims" required help="−1 = batch (one row per lumisection), then the histogram's bins" problems={problems} inputId={id}>
+    <FieldShell
+      path={path}
+      label="Dims"
+      required
+      help="−1 = batch (one row per lumisection), then the histogram's bins"
+      problems={problems}
+      inputId={id}
+    >
       <div className="dims-editor" role="group" aria-label="Dims">
         {dims.map((d, i) => (
           <DimInput key={i} path={[...path, i]} value={d} first={i === 0} id={i === 0 ? id : undefined} />
         ))}
-        <button type="button" className="button small" onClick={() => edits.insert(path, dims.length, dims.length === 0 ? -1 : 1)} title="Add a dimension">+ dim</button>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => edits.insert(path, dims.length, dims.length === 0 ? -1 : 1)}
+          title="Add a dimension"
+        >
+          + dim
+        </button>
         {dims.length > 1 && (
-          <button type="button" className="button small" onClick={() => edits.remove([...path, dims.length - 1])} title="Remove the last dimension">− dim</button>
+          <button
+            type="button"
+            className="button small"
+            onClick={() => edits.remove([...path, dims.length - 1])}
+            title="Remove the last dimension"
+          >
+            − dim
+          </button>
         )}
       </div>
     </FieldShell>
@@ -231,18 +287,41 @@ export function StringListField(props: BaseProps & { placeholder?: string }) {
       <div className="string-list">
         {items.map((item, i) => (
           <div key={i} className="string-list-item">
-            <input id={i === 0 ? id : undefined} aria-label={`${props.label} ${i + 1}`} value={display(item)} placeholder={placeholder} onChange={(e) => edits.set([...path, i], e.target.value, true)} />
-            <button type="button" className="icon-button" aria-label={`Remove ${display(item)}`} onClick={() => (items.length === 1 ? edits.remove(path) : edits.remove([...path, i]))}>✕</button>
+            <input
+              id={i === 0 ? id : undefined}
+              aria-label={`${props.label} ${i + 1}`}
+              value={display(item)}
+              placeholder={placeholder}
+              onChange={(e) => edits.set([...path, i], e.target.value, true)}
+            />
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Remove ${display(item)}`}
+              onClick={() => (items.length === 1 ? edits.remove(path) : edits.remove([...path, i]))}
+            >
+              ✕
+            </button>
           </div>
         ))}
-        <button type="button" className="button small" onClick={() => edits.insert(path, items.length, '')}>+ Add</button>
+        <button type="button" className="button small" onClick={() => edits.insert(path, items.length, '')}>
+          + Add
+        </button>
       </div>
     </FieldShell>
   );
 }
 
 /** A list of mappings with add / remove / reorder. */
-export function ListSection({ path, title, itemTitle, newItem, render, help, required }: {
+export function ListSection({
+  path,
+  title,
+  itemTitle,
+  newItem,
+  render,
+  help,
+  required,
+}: {
   path: Path;
   title: string;
   itemTitle(item: Record<string, unknown>, index: number): string;
@@ -261,7 +340,9 @@ export function ListSection({ path, title, itemTitle, newItem, render, help, req
           {title} <span className="muted">({items.length})</span>
           {required && <span className="tf-required"> *</span>}
         </h4>
-        <button type="button" className="button small" onClick={() => edits.insert(path, items.length, newItem(items.length))}>+ Add</button>
+        <button type="button" className="button small" onClick={() => edits.insert(path, items.length, newItem(items.length))}>
+          + Add
+        </button>
       </div>
       {help && <div className="tf-help">{help}</div>}
       <ProblemLines problems={problems} />
@@ -270,9 +351,27 @@ export function ListSection({ path, title, itemTitle, newItem, render, help, req
           <div className="tf-list-item-head">
             <strong>{itemTitle(item && typeof item === 'object' ? item : {}, i)}</strong>
             <span className="tf-list-item-actions">
-              <button type="button" className="icon-button" aria-label="Move up" disabled={i === 0} onClick={() => edits.move(path, i, i - 1)}>↑</button>
-              <button type="button" className="icon-button" aria-label="Move down" disabled={i === items.length - 1} onClick={() => edits.move(path, i, i + 1)}>↓</button>
-              <button type="button" className="icon-button" aria-label="Remove" onClick={() => edits.remove([...path, i])}>✕</button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label="Move up"
+                disabled={i === 0}
+                onClick={() => edits.move(path, i, i - 1)}
+              >
+                ↑
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label="Move down"
+                disabled={i === items.length - 1}
+                onClick={() => edits.move(path, i, i + 1)}
+              >
+                ↓
+              </button>
+              <button type="button" className="icon-button" aria-label="Remove" onClick={() => edits.remove([...path, i])}>
+                ✕
+              </button>
             </span>
           </div>
           {render([...path, i], i)}

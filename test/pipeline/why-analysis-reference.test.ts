@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readNpyFile } from '../../../../../backend/pipeline/npy';
-import { layerGeometry } from '../../../../../shared/pixel-geometry';
-import { pixelBarrelPreset } from '../../../../../shared/preset/pixel-barrel';
-import type { LumisectionStageMaps } from '../figure/build-figure';
-import { clustersOf, explainLumisection } from './why-analysis';
+import { readNpyFile } from '@/backend/pipeline/npy';
+import { layerGeometry } from '@/shared/pixel-geometry';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
+import type { LumisectionStageMaps } from '@/renderer/src/steps/preview/figure/build-figure';
+import { clustersOf, explainLumisection } from '@/renderer/src/steps/preview/why/why-analysis';
 
-const REF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/pixelnmf-reference');
+const REF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/pixelnmf-reference');
 const LAYERS = ['BPix2', 'BPix3', 'BPix4'];
 const preset = pixelBarrelPreset(LAYERS);
 const geometries = preset.layers.map((l) => layerGeometry(l.name, l.shape, l.cross));
