@@ -172,12 +172,15 @@ async function buildTriton(t: TemplateView, r: ResourceView, out: string, props:
     const modelFile = await projectPath(t, r, 'ModelUri', 'file');
     await copyEntries(codeDir, version, await copyContext(t, r, 'CodeUri'));
     await copyInto(modelFile, path.join(version, path.basename(modelFile)), await copyContext(t, r, 'ModelUri'));
-    props.CodeUri = `${name}/1`;
-    props.ModelUri = `${name}/1/${path.basename(modelFile)}`;
+    // as dismcli rewrites them: CodeUri is the model repository (build/<Key>), ModelUri the bare file name
+    props.CodeUri = r.key;
+    props.ModelUri = path.basename(modelFile);
   } else {
     await copyInto(await projectPath(t, r, 'ModelUri', 'file'), path.join(version, m.file), await copyContext(t, r, 'ModelUri'));
     props.ModelUri = `${name}/1/${m.file}`;
   }
+  // dismcli records the model repository (build/<Key>, what start-api mounts) in the built template
+  props.ModelRepositoryUri = r.key;
   await fs.writeFile(path.join(dest, name, 'config.pbtxt'), configPbtxt(r));
 }
 

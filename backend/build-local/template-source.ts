@@ -5,6 +5,8 @@ import { readTemplateText } from '../template/read-template-text';
 import { validateTemplateText } from '@/shared/template/validate';
 import { modernDataType } from '@/shared/template/legacy';
 import { resourceTypeSpec } from '@/shared/template/schema';
+import { nodeAtPath } from '@/shared/template/document';
+import { formatPath, type PathSegment } from '@/shared/template/problems';
 
 /** What the build, start-api and inference need from a template resource (plain JS values). */
 export interface ResourceView {
@@ -23,6 +25,14 @@ export interface TemplateView {
   data: Record<string, unknown>;
   resources: ResourceView[];
   warnings: string[];
+  /** Where a field is in the file: its dotted path and 1-based line (undefined when the template has no such field). */
+  locate(segments: readonly PathSegment[]): TemplateField | undefined;
+}
+
+export interface TemplateField {
+  /** e.g. `Resources.PixelNMF.Properties.InputSignature[0].Dims` */
+  path: string;
+  line: number;
 }
 
 export async function readTemplate(file: string): Promise<TemplateView> {
@@ -63,6 +73,11 @@ export async function readTemplate(file: string): Promise<TemplateView> {
     data,
     resources,
     warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${p.path}: ${p.message}`),
+    locate(segments) {
+      const node = nodeAtPath(parsed.doc, segments);
+      if (!node?.range) return undefined;
+      return { path: formatPath(segments), line: parsed.lineCounter.linePos(node.range[0]).line };
+    },
   };
 }
 

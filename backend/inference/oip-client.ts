@@ -12,6 +12,54 @@ export interface OipResponse {
   outputs: OipOutput[];
 }
 
+/**
+ * JSON.parse that also reads the bare `NaN`, `Infinity` and `-Infinity` Triton writes for
+ * non-finite floats (its JSON writer is rapidjson with kWriteNanAndInfFlag), which JSON.parse
+ * refuses. Plain JSON takes the fast path; only a text with such a literal outside a string is
+ * rewritten (the literals become marker strings, revived as numbers).
+ */
+export function parseServerJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    if (!/NaN|Infinity/.test(text)) throw err;
+  }
+  const id = Math.random().toString(36).slice(2);
+  // in the rewritten text the marker starts with the escape \u0000; JSON.parse turns it into a NUL
+  const escaped = `\\u0000nonfinite-${id}-`;
+  const decoded = `\u0000nonfinite-${id}-`;
+  const literals: Array<[string, number]> = [
+    ['-Infinity', -Infinity],
+    ['Infinity', Infinity],
+    ['NaN', NaN],
+  ];
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    if (c !== 45 && c !== 73 && c !== 78) continue; // '-', 'I', 'N'
+    const hit = literals.find(([lit]) => text.startsWith(lit, i));
+    if (!hit) continue;
+    out += `${text.slice(from, i)}"${escaped}${hit[0]}"`;
+    i += hit[0].length - 1;
+    from = i + 1;
+  }
+  out += text.slice(from);
+  const values = new Map(literals.map(([lit, v]) => [`${decoded}${lit}`, v]));
+  return JSON.parse(out, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(decoded) ? (values.get(v) ?? v) : v));
+}
+
 /** POST /v2/models/<model>/infer with clear errors for the cases users meet. */
 export async function postInfer(
   baseUrl: string,
@@ -43,7 +91,7 @@ export async function postInfer(
   const text = await res.text();
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseServerJson(text);
   } catch {
     json = undefined;
   }
@@ -55,7 +103,7 @@ export async function postInfer(
     throw new ApiError(
       'INFER_FAILED',
       `The model server answered HTTP ${res.status} to the inference request${hint}: ${msg}`,
-      { url, status: res.status, body: text.slice(0, 4000) },
+      { url, status: res.status, body: text.slice(0, 4000), serverMessage: typeof msg === 'string' ? msg : String(msg) },
       'InferenceError',
     );
   }

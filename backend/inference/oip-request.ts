@@ -22,10 +22,29 @@ export interface RequestBatch {
   inputs: Array<{ name: string; datatype: string; shape: number[] }>;
 }
 
-/** LS per request so a request stays around `maxValues` numbers (≈ 10 MB of JSON for 2 M). */
-export function batchSize(signature: SignatureEntry[], maxValues: number): number {
+/**
+ * LS per request: a request stays around `maxValues` numbers (≈ 10 MB of JSON for 2 M), and holds at
+ * most `maxBatchSize` LS when the model declares one (Triton's MaxBatchSize > 0): Triton refuses a
+ * request whose batch is larger ("inference request batch-size must be <= 8"), before it looks at
+ * anything else, so a larger request would hide every other answer.
+ */
+export function batchSize(signature: SignatureEntry[], maxValues: number, maxBatchSize = 0): number {
   const perLs = signature.reduce((a, s) => a + s.dims.slice(1).reduce((x, d) => x * Math.max(1, d), 1), 0) || 1;
-  return Math.max(1, Math.floor(maxValues / perLs));
+  const byValues = Math.max(1, Math.floor(maxValues / perLs));
+  return maxBatchSize > 0 ? Math.min(byValues, maxBatchSize) : byValues;
+}
+
+/**
+ * A float as Python's json.dumps writes it (DIALS is Python): non-finite values as the bare
+ * literals NaN, Infinity and -Infinity. Not JSON, but what Python clients send and what both model
+ * servers read: Triton's parser (rapidjson with kParseNanAndInfFlag) and MLServer's (Python's json).
+ * `null` would be refused by Triton ("attempt to access JSON non-number as double").
+ */
+export function floatText(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return String(v);
 }
 
 function valueText(datatype: string, v: number | boolean | string | null): string {
@@ -33,8 +52,7 @@ function valueText(datatype: string, v: number | boolean | string | null): strin
   if (datatype === 'BYTES') return JSON.stringify(v === null ? '' : String(v));
   const num = typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : v === null ? 0 : Number(v);
   if (/^U?INT/.test(datatype)) return String(Math.trunc(Number.isFinite(num) ? num : 0));
-  // JSON has no NaN: send null as numpy's tolist()+json would refuse; DIALS sends numbers only.
-  return Number.isFinite(num) ? String(num) : 'null';
+  return floatText(num);
 }
 
 /**
@@ -76,10 +94,11 @@ export function buildRequests(
   metadataInputs: MetadataInput[],
   data: InferenceInputs,
   maxValues = 2_000_000,
+  maxBatchSize = 0,
 ): RequestBatch[] {
   if (data.maps.length !== signature.length)
     throw new Error(`expected ${signature.length} map stacks (one per InputSignature entry), got ${data.maps.length}`);
-  const per = batchSize(signature, maxValues);
+  const per = batchSize(signature, maxValues, maxBatchSize);
   const batches: RequestBatch[] = [];
   for (let start = 0; start < data.n; start += per) {
     const n = Math.min(per, data.n - start);

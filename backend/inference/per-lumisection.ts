@@ -1,8 +1,17 @@
 import type { OipOutput } from './oip-client';
 
+/**
+ * A non-finite float as the text NaN / Infinity / -Infinity: the result travels as JSON (the API,
+ * the saved inference file), where NaN would silently become null.
+ */
+export function finiteOrText(v: unknown): unknown {
+  if (typeof v !== 'number' || Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
 /** Reshape a flat C-order list to nested arrays of `shape`. */
 function nest(data: unknown[], shape: number[], offset = 0): unknown {
-  if (shape.length === 0) return data[offset];
+  if (shape.length === 0) return finiteOrText(data[offset]);
   const [d, ...rest] = shape;
   const size = rest.reduce((a, b) => a * b, 1);
   return Array.from({ length: d }, (_, i) => nest(data, rest, offset + i * size));
@@ -23,7 +32,7 @@ export function splitOutputs(outputs: OipOutput[], n: number): { perLs: Array<Re
     }
     const rest = shape.slice(1);
     const size = rest.reduce((a, b) => a * b, 1);
-    for (let i = 0; i < n; i++) perLs[i][o.name] = rest.length === 0 ? o.data[i] : nest(o.data, rest, i * size);
+    for (let i = 0; i < n; i++) perLs[i][o.name] = rest.length === 0 ? finiteOrText(o.data[i]) : nest(o.data, rest, i * size);
   }
   return { perLs, unbatched };
 }

@@ -1,7 +1,16 @@
 import path from 'node:path';
 import type { InferenceData, InferenceResult } from '@/shared/api/contract/model-server';
 import { ApiError } from '@/shared/api/errors';
-import { inputSignature, metadataInputs, modelName, outputSignature, type ResourceView } from '../build-local/template-source';
+import {
+  inputSignature,
+  metadataInputs,
+  modelName,
+  outputSignature,
+  type ResourceView,
+  type TemplateView,
+} from '../build-local/template-source';
+import { explainInferError } from '../model-server/triton-messages';
+import { formatPath } from '@/shared/template/problems';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { loadInferenceInputs } from './load-inputs';
 import { postInfer } from './oip-client';
@@ -11,6 +20,8 @@ import { compareFlags, splitOutputs } from './per-lumisection';
 export interface RunInferenceOptions {
   url: string;
   resource: ResourceView;
+  /** The template the resource is from: a refused request is traced to the field (and its line) that caused it. */
+  template?: Pick<TemplateView, 'locate'>;
   /** Folder relative data paths are resolved against (the project folder / CLI cwd). */
   baseDir: string;
   data: InferenceData;
@@ -27,13 +38,23 @@ export interface RunInferenceOptions {
 export async function runInference(opts: RunInferenceOptions): Promise<InferenceResult & { warnings: string[] }> {
   const t0 = Date.now();
   const inputs = await loadInferenceInputs(opts.resource, opts.data, opts.baseDir);
-  const batches = buildRequests(inputSignature(opts.resource), metadataInputs(opts.resource), inputs, opts.maxValuesPerRequest);
+  // Triton refuses a request larger than max_batch_size (MLServer has no such limit)
+  const maxBatchSize = opts.resource.framework === 'Tritonserver' ? Number(opts.resource.properties.MaxBatchSize ?? 0) || 0 : 0;
+  const batches = buildRequests(
+    inputSignature(opts.resource),
+    metadataInputs(opts.resource),
+    inputs,
+    opts.maxValuesPerRequest,
+    maxBatchSize,
+  );
   const model = opts.model ?? modelName(opts.resource);
   const lumisections: InferenceResult['lumisections'] = [];
   const outputNames = new Set<string>();
   const warnings = [...inputs.warnings];
   for (const [k, b] of batches.entries()) {
-    const res = await postInfer(opts.url, model, b.body, { signal: opts.signal });
+    const res = await postInfer(opts.url, model, b.body, { signal: opts.signal }).catch((err: unknown) => {
+      throw explainRefusal(err, opts, b, k, batches.length);
+    });
     const { perLs, unbatched } = splitOutputs(res.outputs, b.n);
     if (unbatched.length) warnings.push(`outputs ${unbatched.join(', ')} do not have one value per lumisection; not shown per LS`);
     perLs.forEach((outputs, i) => {
@@ -99,4 +120,32 @@ export async function runInference(opts: RunInferenceOptions): Promise<Inference
     result.savedTo = file;
   }
   return result;
+}
+
+/**
+ * A Triton 400 (a shape, data type or batch size the model refuses, a Python model's error) told in
+ * the template's terms, with the field that caused it and the server's words; other errors as they are.
+ */
+function explainRefusal(
+  err: unknown,
+  opts: RunInferenceOptions,
+  batch: { start: number; n: number; inputs: Array<{ name: string; datatype: string; shape: number[] }> },
+  k: number,
+  total: number,
+): unknown {
+  if (!(err instanceof ApiError) || err.code !== 'INFER_FAILED' || opts.resource.framework !== 'Tritonserver') return err;
+  const details = (err.details ?? {}) as Record<string, unknown>;
+  const server = typeof details.serverMessage === 'string' ? details.serverMessage : undefined;
+  if (!server) return err;
+  const template = opts.template ?? { locate: (segments) => ({ path: formatPath(segments), line: 0 }) };
+  const p = explainInferError({ template, resource: opts.resource }, server, batch.inputs);
+  if (!p) return err;
+  const problem = p.line === 0 ? { ...p, line: undefined } : p;
+  const where = problem.path ? `${problem.path}${problem.line ? ` (template.yaml line ${problem.line})` : ''}: ` : '';
+  return new ApiError(
+    'INFER_REFUSED',
+    `${where}${problem.explanation}\nThe server said (request ${k + 1} of ${total}, lumisections ${batch.start + 1}–${batch.start + batch.n}): ${server}`,
+    { ...details, problems: [problem] },
+    'InferenceError',
+  );
 }

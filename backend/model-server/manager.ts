@@ -5,7 +5,11 @@ import type Docker from 'dockerode';
 import type { ServerRun } from '@/shared/api/contract/model-server';
 import { ApiError } from '@/shared/api/errors';
 import { buildLocal } from '../build-local/local-build';
-import { readTemplate, requireResource } from '../build-local/template-source';
+import { readTemplate, requireResource, type ResourceView, type TemplateView } from '../build-local/template-source';
+import { validateTemplateFile } from '../template/validate-file';
+import { formatPath } from '@/shared/template/problems';
+import { tritonLoadProblems } from './triton-messages';
+import type { ModelProblem } from '@/shared/api/contract/model-server';
 import { findStudioContainers, OWNER_LABEL, ownerIsAlive, studioLabels } from '../engine/labels';
 import { removeContainerQuietly } from '../engine/run-container';
 import { demuxDockerStream, tailContainerLogs } from '../engine/streams';
@@ -59,6 +63,9 @@ function deferred<T>(): Deferred<T> {
 
 interface RunRecord {
   run: ServerRun;
+  /** The template as it was started, to trace the server's messages back to its fields. */
+  template: TemplateView;
+  resource: ResourceView;
   stop: Deferred<void>;
   ready: Deferred<ServerRun>;
   ended: Deferred<ServerRun>;
@@ -69,6 +76,12 @@ function lastLinesText(lines: ServerRun['lastLines']): string {
   return lines?.length
     ? `\nLast log lines:\n${lines.map((l) => `  ${l.stream === 'stderr' ? '!' : ' '} ${l.text}`).join('\n')}`
     : '\n(The container printed nothing.)';
+}
+
+/** A model problem as one block of text: the field and its line, what it means, the server's words. */
+export function problemText(p: ModelProblem): string {
+  const where = p.path ? `${p.path}${p.line ? ` (template.yaml line ${p.line})` : ''}: ` : '';
+  return `${where}${p.explanation}\n  The server said: ${p.server.replace(/\n/g, '\n    ')}`;
 }
 
 function isPortConflict(err: unknown): boolean {
@@ -126,6 +139,7 @@ export class ModelServerManager {
   async start(opts: StartOptions): Promise<ServerRun> {
     const template = await readTemplate(opts.templateFile);
     const resource = requireResource(template, opts.resourceKey);
+    await this.checkTemplateFiles(template, resource);
     const spec = serverSpec(template.dir, resource, opts.image);
     const requestedPort = opts.port ?? spec.defaultHostPort;
     const busy = this.list(template.dir).find((r) => r.resourceKey === resource.key && !r.endedAt);
@@ -136,7 +150,14 @@ export class ModelServerManager {
         { id: busy.id },
         'AlreadyRunningError',
       );
-    const rec: RunRecord = { run: undefined as unknown as ServerRun, stop: deferred(), ready: deferred(), ended: deferred() };
+    const rec: RunRecord = {
+      run: undefined as unknown as ServerRun,
+      template,
+      resource,
+      stop: deferred(),
+      ready: deferred(),
+      ended: deferred(),
+    };
     const snapshot = this.deps.jobs.start({
       kind: MODEL_SERVER_JOB_KIND,
       title: `Model server ${spec.modelName} (${resource.key})`,
@@ -161,6 +182,28 @@ export class ModelServerManager {
     };
     this.records.set(snapshot.id, rec);
     return rec.run;
+  }
+
+  /**
+   * The file checks `validate` runs (files exist, Handler/TritonPythonModel classes, SavedModel
+   * contents, the ONNX model against InputSignature, InputMetadata and OutputSignature as Triton
+   * compares them): an error in this resource would only show up as a server that does not load,
+   * so it is refused here, before a container starts, with each problem at its field.
+   */
+  private async checkTemplateFiles(template: TemplateView, resource: ResourceView): Promise<void> {
+    const v = await validateTemplateFile(template.dir, template.file);
+    const prefix = formatPath(['Resources', resource.key]);
+    const errors = v.problems.filter((p) => p.severity === 'error' && (p.path === prefix || p.path.startsWith(`${prefix}.`)));
+    if (!errors.length) return;
+    throw new ApiError(
+      'TEMPLATE_CHECK_FAILED',
+      `${resource.key} cannot be served as the template stands (${errors.length} problem${errors.length > 1 ? 's' : ''}); fix ${errors.length > 1 ? 'them' : 'it'} in the Template step and start again:\n${errors
+        .slice(0, 12)
+        .map((p) => `  ${p.path} (template.yaml line ${p.line}): ${p.message}`)
+        .join('\n')}`,
+      { problems: errors },
+      'TemplateCheckError',
+    );
   }
 
   private require(id: string): RunRecord {
@@ -459,7 +502,23 @@ export class ModelServerManager {
 
   private async exitError(rec: RunRecord, container: Docker.Container, code: number, when: string): Promise<ApiError> {
     const lastLines = await tailContainerLogs(container, 30).catch(() => []);
-    this.update(rec, { state: 'exited', exitCode: code, lastLines });
+    // Triton stops when a model fails to load (--exit-on-error): say which field caused it
+    // (read from the engine, which keeps the whole output of the exited container: the attached stream may lag)
+    const problems =
+      rec.run.framework === 'Tritonserver'
+        ? tritonLoadProblems(
+            (await tailContainerLogs(container, 20_000).catch(() => [])).map((l) => l.text),
+            { template: rec.template, resource: rec.resource },
+          )
+        : [];
+    this.update(rec, { state: 'exited', exitCode: code, lastLines, ...(problems.length ? { problems } : {}) });
+    if (problems.length)
+      return new ApiError(
+        'MODEL_LOAD_FAILED',
+        `Triton could not load the model ${rec.run.modelName} and stopped (exit code ${code}):\n${problems.map(problemText).join('\n')}`,
+        { exitCode: code, lastLines, problems },
+        'ModelLoadError',
+      );
     return new ApiError(
       'CONTAINER_EXITED',
       `The model server container exited with code ${code} ${when}.${lastLinesText(lastLines)}`,

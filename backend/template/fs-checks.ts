@@ -6,6 +6,7 @@ import type { FsRule } from '@/shared/template/fs-rules';
 import type { PathSegment } from '@/shared/template/problems';
 import { resourceTypeSpec, type PathKind } from '@/shared/template/schema';
 import { HANDLER_RE } from '@/shared/template/validate/properties';
+import { modernDataType } from '@/shared/template/legacy';
 import { ValidationContext } from '@/shared/template/validate/context';
 import { dimsMismatch, formatShape, readOnnxShapes } from './onnx-shapes';
 import { findSampleShapes, type SampleShape } from './sample-shapes';
@@ -170,6 +171,11 @@ async function checkSavedModel(ctx: FsContext, props: Node, base: PathSegment[],
     );
 }
 
+/** A DataType as DISM reads it (TYPE_FP32 → FP32). */
+function plainDataType(v: string): string {
+  return modernDataType(v) ?? v;
+}
+
 function dimsOf(item: Node): number[] | undefined {
   const d = findPair(item, 'Dims')?.value;
   if (!isSeq(d)) return undefined;
@@ -177,44 +183,140 @@ function dimsOf(item: Node): number[] | undefined {
   return out.every(Number.isInteger) ? out : undefined;
 }
 
+interface TritonTensor {
+  /** The tensor name in config.pbtxt (an InputMetadata attribute is `<Meta>__<Attr>`). */
+  name: string;
+  kind: 'input' | 'output';
+  /** The template entry (InputSignature[i], InputMetadata[j].Attributes[k], OutputSignature[i]) and its path. */
+  item: Node;
+  seg: PathSegment[];
+  metadata: boolean;
+}
+
+function scalarOf(node: Node | null | undefined): string {
+  return isScalar(node) ? String(node.value) : '';
+}
+
+/** The tensors DISM writes into config.pbtxt, in its order: InputSignature, InputMetadata attributes, OutputSignature. */
+function tritonTensors(props: Node, base: PathSegment[]): TritonTensor[] {
+  const out: TritonTensor[] = [];
+  seqItems(findPair(props, 'InputSignature')?.value).forEach((item, i) => {
+    if (isMap(item))
+      out.push({
+        name: scalarOf(findPair(item, 'Name')?.value),
+        kind: 'input',
+        item,
+        seg: [...base, 'InputSignature', i],
+        metadata: false,
+      });
+  });
+  seqItems(findPair(props, 'InputMetadata')?.value).forEach((meta, j) => {
+    if (!isMap(meta)) return;
+    const metaName = scalarOf(findPair(meta, 'Name')?.value);
+    seqItems(findPair(meta, 'Attributes')?.value).forEach((item, k) => {
+      if (isMap(item))
+        out.push({
+          name: `${metaName}__${scalarOf(findPair(item, 'Name')?.value)}`,
+          kind: 'input',
+          item,
+          seg: [...base, 'InputMetadata', j, 'Attributes', k],
+          metadata: true,
+        });
+    });
+  });
+  seqItems(findPair(props, 'OutputSignature')?.value).forEach((item, i) => {
+    if (isMap(item))
+      out.push({
+        name: scalarOf(findPair(item, 'Name')?.value),
+        kind: 'output',
+        item,
+        seg: [...base, 'OutputSignature', i],
+        metadata: false,
+      });
+  });
+  return out;
+}
+
+/**
+ * The ONNX model against the template, with the checks Triton's ONNX Runtime backend makes when it
+ * loads the model (onnxruntime_backend ValidateInputs/ValidateOutputs, r23.05) on the config.pbtxt
+ * DISM writes from the template (backend/build-local/config-pbtxt.ts): the same number of inputs
+ * (every InputMetadata attribute is an input too), every config tensor present by name, the same
+ * data type, and dims that agree — with MaxBatchSize > 0 after Triton's own batch dimension put
+ * in front of Dims. Each difference is an error (Triton would refuse to load the model), at the field.
+ */
 async function checkOnnxDims(ctx: FsContext, props: Node, base: PathSegment[], modelFile: string, notes: string[]): Promise<void> {
   const shapes = await readOnnxShapes(modelFile);
   if ('note' in shapes) {
     notes.push(shapes.note);
     return;
   }
-  for (const [key, tensors] of [
-    ['InputSignature', shapes.inputs],
-    ['OutputSignature', shapes.outputs],
-  ] as const) {
-    const list = findPair(props, key)?.value;
-    const items = seqItems(list).filter(isMap) as Node[];
-    items.forEach((item, i) => {
-      const nameNode = findPair(item, 'Name')?.value;
-      const name = isScalar(nameNode) ? String(nameNode.value) : '';
-      const byName = tensors.find((t) => t.name === name);
-      const tensor = byName ?? (items.length === tensors.length ? tensors[i] : undefined);
-      const seg = [...base, key, i];
-      if (!byName) {
-        ctx.warn(
-          'onnx-name',
-          `${key} "${name}" has no ${key === 'InputSignature' ? 'input' : 'output'} of that name in ${path.basename(modelFile)} (it has: ${tensors.map((t) => t.name).join(', ') || 'none'}); Triton matches tensors by name.`,
-          [...seg, 'Name'],
-          nameNode ?? item,
-        );
-      }
-      const dims = dimsOf(item);
-      if (!tensor || !dims) return;
-      const diff = dimsMismatch(dims, tensor.shape);
-      const dimsNode = findPair(item, 'Dims')?.value;
-      if (diff)
-        ctx.error(
-          'onnx-dims',
-          `Dims [${dims.join(', ')}] do not match ${path.basename(modelFile)}'s ${key === 'InputSignature' ? 'input' : 'output'} "${tensor.name}" of shape ${formatShape(tensor.shape)}: ${diff}.`,
-          [...seg, 'Dims'],
-          dimsNode ?? item,
-        );
-    });
+  const file = path.basename(modelFile);
+  const mbsNode = findPair(props, 'MaxBatchSize')?.value;
+  const maxBatchSize = isScalar(mbsNode) && Number.isInteger(Number(mbsNode.value)) ? Number(mbsNode.value) : 0;
+  const tensors = tritonTensors(props, base);
+  const configInputs = tensors.filter((t) => t.kind === 'input');
+  const names = (list: Array<{ name: string }>) => list.map((t) => t.name).join(', ') || 'none';
+
+  if (configInputs.length !== shapes.inputs.length) {
+    const metas = configInputs.filter((t) => t.metadata);
+    const at = metas.length ? [...base, 'InputMetadata'] : [...base, 'InputSignature'];
+    ctx.error(
+      'onnx-inputs',
+      `Triton will refuse to load ${file}: config.pbtxt gets ${configInputs.length} input${configInputs.length === 1 ? '' : 's'} (${names(configInputs)}) but the model takes ${shapes.inputs.length} (${names(shapes.inputs)}). DISM makes every InputSignature entry and every InputMetadata attribute (named <Meta>__<Attr>) a model input, and Triton loads the model only when they are exactly the model's inputs.`,
+      at,
+      findPair(props, at.at(-1) as string)?.value ?? props,
+    );
+  }
+
+  for (const t of tensors) {
+    const model = t.kind === 'input' ? shapes.inputs : shapes.outputs;
+    const tensor = model.find((x) => x.name === t.name);
+    const nameNode = findPair(t.item, 'Name')?.value;
+    if (!tensor) {
+      ctx.error(
+        'onnx-name',
+        t.metadata
+          ? `Triton will refuse to load ${file}: this InputMetadata attribute is sent to the model as input "${t.name}", and the model has no input of that name (it has: ${names(shapes.inputs)}).`
+          : `${t.kind === 'input' ? 'InputSignature' : 'OutputSignature'} "${t.name}" has no ${t.kind} of that name in ${file} (it has: ${names(model)}); Triton matches tensors by name and will refuse to load the model.`,
+        [...t.seg, 'Name'],
+        nameNode ?? t.item,
+      );
+      continue;
+    }
+    const dtNode = findPair(t.item, 'DataType')?.value;
+    const dataType = plainDataType(scalarOf(dtNode));
+    if (tensor.dataType && dataType && dataType !== tensor.dataType) {
+      ctx.error(
+        'onnx-datatype',
+        `DataType ${dataType} does not match ${file}'s ${t.kind} "${t.name}", which is ${tensor.dataType}: Triton will refuse to load the model. Set DataType: ${tensor.dataType}${t.kind === 'input' ? ' (the type the data is sent as)' : ''}, or change the model.`,
+        [...t.seg, 'DataType'],
+        dtNode ?? t.item,
+      );
+    }
+    const dims = dimsOf(t.item);
+    if (!dims) continue;
+    const dimsNode = findPair(t.item, 'Dims')?.value;
+    if (maxBatchSize > 0 && (tensor.shape.length === 0 || (typeof tensor.shape[0] === 'number' && tensor.shape[0] >= 0))) {
+      ctx.error(
+        'onnx-dims',
+        `MaxBatchSize ${maxBatchSize} makes Triton batch, which needs every model tensor to start with a batch dimension that varies; ${file}'s ${t.kind} "${t.name}" has shape ${formatShape(tensor.shape)}. Set MaxBatchSize: 0.`,
+        [...base, 'MaxBatchSize'],
+        mbsNode ?? props,
+      );
+      continue;
+    }
+    const full = maxBatchSize > 0 ? [-1, ...dims] : dims;
+    const diff = dimsMismatch(full, tensor.shape, t.kind === 'output');
+    if (!diff) continue;
+    ctx.error(
+      'onnx-dims',
+      maxBatchSize > 0
+        ? `Dims [${dims.join(', ')}] with MaxBatchSize ${maxBatchSize} make Triton expect ${t.kind} "${t.name}" as [${full.join(', ')}] (its own batch dimension, then Dims), but ${file} has ${formatShape(tensor.shape)}: ${diff}. DISM writes Dims into config.pbtxt as they are, batch dimension included, so Triton sees two. Set MaxBatchSize: 0: DIALS sends a request's lumisections along the first dimension of Dims (-1).`
+        : `Dims [${dims.join(', ')}] do not match ${file}'s ${t.kind} "${t.name}" of shape ${formatShape(tensor.shape)}: ${diff}. Triton will refuse to load the model.`,
+      [...t.seg, 'Dims'],
+      dimsNode ?? t.item,
+    );
   }
 }
 

@@ -14,6 +14,8 @@ export const FS_RULES = [
   'saved-model',
   'onnx-dims',
   'onnx-name',
+  'onnx-inputs',
+  'onnx-datatype',
   'sample-dims',
 ] as const;
 export type FsRule = (typeof FS_RULES)[number];

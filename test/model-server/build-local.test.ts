@@ -162,48 +162,48 @@ Resources:
     const build = path.join(dir, '.dism-artifacts/build');
     expect(await listTree(build)).toEqual(['Nmf2/nmf-bpix2/1/model.onnx', 'Nmf2/nmf-bpix2/config.pbtxt', 'template.yaml']);
     expect(res.resources[0].files).toEqual(['nmf-bpix2/1/model.onnx', 'nmf-bpix2/config.pbtxt']);
+    // byte for byte what dismcli's generate_configpbtxt writes: Dims as they are (no reshape), platform and backend
     expect(await fs.readFile(path.join(build, 'Nmf2/nmf-bpix2/config.pbtxt'), 'utf8')).toBe(`name: "nmf-bpix2"
 platform: "onnxruntime_onnx"
+backend: "onnxruntime"
 max_batch_size: 8
 input [
   {
     name: "BPix2"
     data_type: TYPE_INT32
-    dims: [ 58, 72 ]
+    dims: [-1, 58, 72]
   },
   {
     name: "oms_lumisection_info__pileup"
     data_type: TYPE_FP32
-    dims: [ 1 ]
-    reshape: { shape: [ ] }
+    dims: [-1]
   }
 ]
 output [
   {
     name: "score"
     data_type: TYPE_FP32
-    dims: [ 1 ]
-    reshape: { shape: [ ] }
+    dims: [-1]
   },
   {
     name: "label"
     data_type: TYPE_STRING
-    dims: [ 1 ]
-    reshape: { shape: [ ] }
+    dims: [-1]
   }
 ]
 instance_group [
-  {
-    kind: KIND_GPU
-  }
-]
+   { 
+     kind: KIND_GPU
+   }
+ ]
 `);
     const t = parse(await fs.readFile(path.join(build, 'template.yaml'), 'utf8'), { version: '1.1' }) as any;
     expect(t.Resources.Nmf2.Properties.ModelUri).toBe('nmf-bpix2/1/model.onnx');
+    expect(t.Resources.Nmf2.Properties.ModelRepositoryUri).toBe('Nmf2');
     expect(t.Resources.Nmf2.Properties.Resources.Requests).toEqual({ gpu: '1' });
   });
 
-  it('config.pbtxt: no max_batch_size when 0, Dims kept, KIND_CPU when gpu is "0"', async () => {
+  it('config.pbtxt: no max_batch_size when 0, Dims kept, KIND_CPU when gpu is "0" or only a limit', async () => {
     const dir = await tmp();
     await fs.writeFile(path.join(dir, 'm.onnx'), 'x');
     await fs.writeFile(
@@ -231,14 +231,17 @@ Resources:
           DataType: BOOL
           Dims: [-1]
       Resources:
-        Limits:
+        Requests:
           gpu: "0"
+        Limits:
+          gpu: "1"
 `,
     );
     const r = requireResource(await readTemplate(path.join(dir, 'template.yaml')));
     const text = configPbtxt(r);
     expect(text).not.toContain('max_batch_size');
-    expect(text).toContain('dims: [ -1, 4 ]');
+    expect(text).toContain('dims: [-1, 4]');
+    // dismcli looks at Resources.Requests.gpu only
     expect(text).toContain('kind: KIND_CPU');
   });
 

@@ -56,6 +56,7 @@ export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
     return runInference({
       url,
       resource,
+      template,
       baseDir: path.dirname(template.file),
       data,
       previewFlags: input.previewFlags,

@@ -76,7 +76,7 @@ export const inferCommand: CliCommand = {
     );
     if (!values.url || !values.model) throw new UsageError('--url and --model are required');
     const files = Object.fromEntries(Object.entries(parseDataFiles(values.data)).map(([name, file]) => [name, path.resolve(io.cwd, file)]));
-    const { resource, file: templateFile } = await templateFor(values.model, values.template, io.cwd);
+    const { template, resource, file: templateFile } = await templateFor(values.model, values.template, io.cwd);
     const abs = (p?: string) => (p ? path.resolve(io.cwd, p) : undefined);
     const jsonFile = abs(values.json);
     // Before the request: the output may not replace an input, nor an existing file without --overwrite.
@@ -99,6 +99,7 @@ export const inferCommand: CliCommand = {
       url: values.url,
       model: values.model,
       resource,
+      template,
       baseDir: io.cwd,
       data: { files, oms: abs(values.oms), hlt: abs(values.hlt), runs: abs(values.runs), lumis: abs(values.lumis) },
       previewFlags: values.preview ? await readPreviewFlags(path.resolve(io.cwd, values.preview)) : undefined,

@@ -26,6 +26,22 @@ export const LocalBuildResult = z.object({
 });
 export type LocalBuildResult = z.infer<typeof LocalBuildResult>;
 
+/**
+ * A problem the model server reported about the model (a load failure, a refused request), traced
+ * back to the template field it comes from: the server's own words and what they mean.
+ */
+export const ModelProblem = z.object({
+  /** Template field, e.g. `Resources.Demo.Properties.InputSignature[0].Dims`, when one field is the cause. */
+  path: z.string().optional(),
+  /** That field's 1-based line in template.yaml. */
+  line: z.number().int().optional(),
+  /** The server's message, verbatim. */
+  server: z.string(),
+  /** What it means for the template, and what to do. */
+  explanation: z.string(),
+});
+export type ModelProblem = z.infer<typeof ModelProblem>;
+
 export const ServerState = z.enum(['preparing', 'pulling', 'starting', 'waiting', 'ready', 'stopping', 'stopped', 'exited', 'failed']);
 export type ServerState = z.infer<typeof ServerState>;
 
@@ -66,6 +82,8 @@ export const ServerRun = z.object({
   readyMs: z.number().optional(),
   endedAt: z.string().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Why the server could not load the model (Triton's load failures), each traced to its template field. */
+  problems: z.array(ModelProblem).optional(),
   /** Folder in the project where this run's logs (and test inferences) are saved. */
   runDir: z.string().optional(),
 });
@@ -104,7 +122,10 @@ export const LumisectionOutput = z.object({
   index: z.number().int(),
   run: z.number().optional(),
   ls: z.number().optional(),
-  /** Output name → this LS's value (a scalar, or a nested array for multi-dimensional outputs). */
+  /**
+   * Output name → this LS's value (a scalar, or a nested array for multi-dimensional outputs). A
+   * non-finite float is the text "NaN", "Infinity" or "-Infinity" (JSON has no such numbers).
+   */
   outputs: z.record(z.string(), z.unknown()),
 });
 export type LumisectionOutput = z.infer<typeof LumisectionOutput>;

@@ -1,4 +1,4 @@
-import { isMap, isScalar, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, isNullNode, mapItems, seqItems, type YNode } from '../document';
 import type { PathSegment } from '../problems';
 import {
@@ -56,6 +56,7 @@ export function validateProperties(
       else required(ctx, props, key, base, 'string', propsPair);
     }
     for (const key of spec.accepted.filter((k) => !spec.required.includes(k))) optional(ctx, props, key, base, 'string');
+    if (spec.framework === 'Tritonserver') validateBatchDims(ctx, props, base);
     const handler = findPair(props, 'Handler');
     const handlerValue = scalarString(handler?.value);
     if (spec.accepted.includes('Handler') && handlerValue !== undefined && !HANDLER_RE.test(handlerValue)) {
@@ -72,6 +73,36 @@ export function validateProperties(
     !kindError('bool', builtin) && [anomaly, flagging, metric].every((n, i) => !n || !kindError(i === 0 ? 'number' : 'string', n));
   if (builtin !== undefined && typesOk) validateThreshold(ctx, props, base, { builtin, anomaly, flagging, metric });
   if (outputsOk) validateOutputKeys(ctx, props, base, flagging, metric);
+}
+
+/**
+ * Triton with MaxBatchSize > 0 puts its own batch dimension in front of the dims of config.pbtxt,
+ * and DISM writes Dims there as they are (dismcli's generate_configpbtxt), batch dimension -1
+ * included: [-1, 58, 72] becomes [-1, -1, 58, 72]. A model made for the [N, 58, 72] maps DIALS
+ * sends then fails to load or refuses the request. Said once, at MaxBatchSize, with the fix.
+ */
+function validateBatchDims(ctx: ValidationContext, props: Node, base: PathSegment[]): void {
+  const node = findPair(props, 'MaxBatchSize')?.value;
+  const mbs = isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value) ? node.value : 0;
+  if (mbs <= 0) return;
+  const dimsOf = (item: unknown): number[] | undefined => {
+    const d = findPair(item, 'Dims')?.value;
+    return isSeq(d) ? seqItems(d).map((x) => (isScalar(x) ? Number(x.value) : NaN)) : undefined;
+  };
+  const items = [
+    ...seqItems(findPair(props, 'InputSignature')?.value),
+    ...seqItems(findPair(props, 'InputMetadata')?.value).flatMap((m) => seqItems(findPair(m, 'Attributes')?.value)),
+    ...seqItems(findPair(props, 'OutputSignature')?.value),
+  ];
+  const first = items.map(dimsOf).find((d) => d && d[0] === -1);
+  if (!first) return;
+  ctx.warn(
+    'triton-batch-dims',
+    `MaxBatchSize ${mbs}: Triton then puts its own batch dimension in front of the dims of config.pbtxt, and DISM writes Dims there as they are, so Dims [${first.join(', ')}] become [-1, ${first.join(', ')}]. The model must take that extra dimension, and requests sent as DIALS sends them ([N, ${first.slice(1).join(', ')}]) do not fit it. Set MaxBatchSize: 0 unless the model is built for it.`,
+    [...base, 'MaxBatchSize'],
+    node,
+    { kind: 'set-value', label: 'Set MaxBatchSize to 0', path: [...base, 'MaxBatchSize'], value: 0 },
+  );
 }
 
 function validateName(ctx: ValidationContext, node: YNode, seg: PathSegment[]): void {
