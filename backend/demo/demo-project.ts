@@ -10,24 +10,35 @@ import { swapInFolder } from '../fs/swap-folder';
 import { DEMO_MARKER } from '../projects/project-folder';
 import { DEMO_RUNS, LABELS, labelEdits, LS_PER_RUN, PLACED_LABELS, type DemoLabel } from './demo-labels';
 import { demoTemplateYaml } from './demo-template';
+import { tritonDemoFiles, tritonDemoReadme } from './triton-demo';
 import { trainNmf } from './nmf-train';
 import { encodeNmfOnnx } from '../onnx/nmf-onnx';
 import { Rng } from './rng';
 import { DEMO_LAYERS, drawMap, makeLayerTruth, type LayerTruth } from './synthetic-maps';
 
 /** Bump when the generated content changes: older demo folders are regenerated. */
-const DEMO_GENERATOR_VERSION = 1;
+const DEMO_GENERATOR_VERSION = 2;
 const DEMO_ERA = 'Run2025X-demo';
 const NMF_COMPONENTS = 5;
+
+/**
+ * The two demo projects: the same synthetic maps, preset and preview files, served two ways —
+ * `mlserver`: the production pixel-NMF setup (MLServer, numpy handler, OMS/HLT metadata);
+ * `triton`: an ONNX NMF autoencoder on the three maps, served by Triton (backend/demo/triton-demo.ts).
+ */
+export const DEMO_VARIANTS = ['mlserver', 'triton'] as const;
+export type DemoVariant = (typeof DEMO_VARIANTS)[number];
 
 /**
  * Another part of the app adds its files to a generated demo project (e.g. the MLServer handler
  * `mlserver-model/app.py`). A contributor runs after the demo files are written, before the
  * project is moved into place; it must be deterministic and only write inside `dir`.
  */
-export type DemoContributor = (dir: string) => Promise<void>;
+export type DemoContributor = (dir: string, demo: { variant: DemoVariant }) => Promise<void>;
 
 export interface DemoOptions {
+  /** Which demo (default `mlserver`). */
+  variant?: DemoVariant;
   /**
    * Required, so no caller can forget a part: the app passes its list (createBackend), a test that
    * needs only the preview files passes [].
@@ -41,6 +52,7 @@ export interface DemoOptions {
 export interface DemoMarker {
   generator: 'dism-studio demo';
   version: number;
+  variant: DemoVariant;
   seed: number;
   layers: string[];
   lumisections: number;
@@ -75,6 +87,7 @@ function pileupAt(runIndex: number, ls: number): number {
  */
 export async function generateDemoProject(dir: string, opts: DemoOptions): Promise<{ dir: string; labels: DemoLumiLabel[] }> {
   const seed = opts.seed ?? 2025;
+  const variant = opts.variant ?? 'mlserver';
   const trainingLs = opts.trainingLs ?? 96;
   const iterations = opts.iterations ?? 60;
   const rng = new Rng(seed);
@@ -215,13 +228,20 @@ export async function generateDemoProject(dir: string, opts: DemoOptions): Promi
   files[`data/hltrate_${DEMO_ERA}.json`] = JSON.stringify(hlt);
   files['data/labels.json'] =
     `${JSON.stringify({ description: 'Ground truth of the demo lumisections (see docs/demo-project.md)', lumisections: labels }, null, 1)}\n`;
-  files['mlserver-model/model.npz'] = encodeNpz(npz);
   files[PRESET_FILE_NAME] = `${JSON.stringify(preset, null, 2)}\n`;
-  files['template.yaml'] = demoTemplateYaml(preset);
-  files['README.md'] = demoReadme(n);
+  if (variant === 'mlserver') {
+    files['mlserver-model/model.npz'] = encodeNpz(npz);
+    files['template.yaml'] = demoTemplateYaml(preset);
+    files['README.md'] = demoReadme(n);
+  } else {
+    const triton = tritonDemoFiles({ preset, training, trainingLs, seed, iterations });
+    Object.assign(files, triton.files);
+    files['README.md'] = tritonDemoReadme(n, triton.threshold);
+  }
   const marker: DemoMarker = {
     generator: 'dism-studio demo',
     version: DEMO_GENERATOR_VERSION,
+    variant,
     seed,
     layers: [...DEMO_LAYERS],
     lumisections: n,
@@ -233,7 +253,7 @@ export async function generateDemoProject(dir: string, opts: DemoOptions): Promi
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, content);
   }
-  for (const contribute of opts.contributors) await contribute(dir);
+  for (const contribute of opts.contributors) await contribute(dir, { variant });
   return { dir, labels };
 }
 
@@ -256,9 +276,20 @@ Preview from the command line:
 `;
 }
 
-/** Folder of the demo project in the user-data dir. */
-export function demoDir(userDataDir: string): string {
-  return path.join(userDataDir, 'demo-project');
+/** Folder of a demo project in the user-data dir. */
+export function demoDir(userDataDir: string, variant: DemoVariant = 'mlserver'): string {
+  return path.join(userDataDir, variant === 'mlserver' ? 'demo-project' : `demo-project-${variant}`);
+}
+
+/** Every demo project folder (each may be opened, and written, as a project). */
+export function demoDirs(userDataDir: string): string[] {
+  return DEMO_VARIANTS.map((v) => demoDir(userDataDir, v));
+}
+
+/** Which demo a folder holds (from its marker), or null when it is not a generated demo. */
+export async function demoVariantOf(dir: string): Promise<DemoVariant | null> {
+  const marker = await readMarker(dir);
+  return marker ? (marker.variant ?? 'mlserver') : null;
 }
 
 async function readMarker(dir: string): Promise<DemoMarker | null> {
@@ -276,7 +307,7 @@ async function readMarker(dir: string): Promise<DemoMarker | null> {
  */
 export function ensureDemoProject(userDataDir: string, opts: DemoOptions): Promise<{ dir: string; generated: boolean }> {
   // Concurrent calls (two windows, a double click) share one generation.
-  const dir = demoDir(userDataDir);
+  const dir = demoDir(userDataDir, opts.variant);
   let pending = inFlight.get(dir);
   if (!pending) {
     pending = ensureDemoProjectOnce(dir, opts).finally(() => inFlight.delete(dir));

@@ -37,7 +37,7 @@ export function splitOutputs(outputs: OipOutput[], n: number): { perLs: Array<Re
   return { perLs, unbatched };
 }
 
-function truthy(v: unknown): boolean {
+export function truthy(v: unknown): boolean {
   return v === true || (typeof v === 'number' && v !== 0) || v === 'true' || v === 'True';
 }
 

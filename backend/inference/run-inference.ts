@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../fs/atomic-write';
 import { loadInferenceInputs } from './load-inputs';
 import { postInfer } from './oip-client';
 import { buildRequests } from './oip-request';
-import { compareFlags, splitOutputs } from './per-lumisection';
+import { compareFlags, splitOutputs, truthy } from './per-lumisection';
 
 export interface RunInferenceOptions {
   url: string;
@@ -68,6 +68,7 @@ export async function runInference(opts: RunInferenceOptions): Promise<Inference
   const missing = declared.filter((o) => !outputNames.has(o));
   if (missing.length) warnings.push(`the server did not return ${missing.join(', ')} declared in OutputSignature`);
   const flaggingKey = typeof opts.resource.properties.FlaggingKey === 'string' ? opts.resource.properties.FlaggingKey : undefined;
+  const decision = dialsDecision(opts.resource, lumisections, outputNames);
   let comparison: InferenceResult['comparison'];
   if (opts.previewFlags) {
     if (!flaggingKey) {
@@ -110,6 +111,7 @@ export async function runInference(opts: RunInferenceOptions): Promise<Inference
     batches: batches.length,
     elapsedMs: Date.now() - t0,
     ...(flaggingKey ? { flaggingKey } : {}),
+    ...(decision ? { decision } : {}),
     ...(comparison ? { comparison } : {}),
     data: opts.data,
     warnings,
@@ -148,4 +150,28 @@ function explainRefusal(
     { ...details, problems: [problem] },
     'InferenceError',
   );
+}
+
+/**
+ * What DIALS decides from the outputs, per the template: BuiltinThreshold true → the FlaggingKey
+ * output is the flag; false → the MetricKey output above AnomalyThreshold (a NaN is not above).
+ * Sets `flagged` on each LS; undefined when the server did not return the output the rule reads.
+ */
+function dialsDecision(
+  r: ResourceView,
+  lumisections: InferenceResult['lumisections'],
+  outputNames: Set<string>,
+): InferenceResult['decision'] | undefined {
+  const p = r.properties;
+  const builtin = p.BuiltinThreshold === true;
+  const output = builtin ? p.FlaggingKey : p.MetricKey;
+  const threshold = typeof p.AnomalyThreshold === 'number' ? p.AnomalyThreshold : Number(p.AnomalyThreshold);
+  if (typeof output !== 'string' || !outputNames.has(output) || (!builtin && !Number.isFinite(threshold))) return undefined;
+  let flagged = 0;
+  for (const l of lumisections) {
+    const v = l.outputs[output];
+    l.flagged = builtin ? truthy(v) : typeof v === 'number' && v > threshold;
+    if (l.flagged) flagged++;
+  }
+  return builtin ? { rule: 'FlaggingKey', output, flagged } : { rule: 'AnomalyThreshold', output, threshold, flagged };
 }

@@ -14,8 +14,9 @@ function demoHandlerDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../demo-assets/mlserver-model');
 }
 
-/** Demo contributor: adds the model server handler next to the generated model.npz. */
-export const demoModelServerContributor: DemoContributor = async (dir) => {
+/** Demo contributor: adds the model server handler next to the generated model.npz (the MLServer demo only). */
+export const demoModelServerContributor: DemoContributor = async (dir, { variant }) => {
+  if (variant !== 'mlserver') return;
   const src = demoHandlerDir();
   const dest = path.join(dir, 'mlserver-model');
   await fs.mkdir(dest, { recursive: true });

@@ -33,7 +33,8 @@ export interface NmfOnnxSpec {
   producer?: string;
 }
 
-type Node = { op: string; inputs: string[]; output: string };
+/** A graph node; attributes are INT (a number) or INTS (a list). */
+export type OnnxNode = { op: string; inputs: string[]; output: string; attrs?: Record<string, number | number[]> };
 
 function tensor(w: ProtoWriter, name: string, dims: number[], type: number, raw: Uint8Array): void {
   for (const d of dims) w.int(1, d);
@@ -42,13 +43,79 @@ function tensor(w: ProtoWriter, name: string, dims: number[], type: number, raw:
   w.bytes(9, raw);
 }
 
-function floatTensor(name: string, dims: number[], values: Float32Array) {
+export function floatTensor(name: string, dims: number[], values: Float32Array) {
   return (w: ProtoWriter) => tensor(w, name, dims, FLOAT, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
-function int64Tensor(name: string, values: number[]) {
+export function int64Tensor(name: string, values: number[]) {
   const raw = new BigInt64Array(values.map((v) => BigInt(v)));
   return (w: ProtoWriter) => tensor(w, name, [values.length], INT64, new Uint8Array(raw.buffer));
+}
+
+/** NodeProto fields: inputs, output, a name unique in the graph, the op, attributes (AttributeProto: name 1, i 3, ints 8, type 20). */
+export function writeNode(g: ProtoWriter, n: OnnxNode, name: string): void {
+  g.message(1, (w) => {
+    for (const input of n.inputs) w.string(1, input);
+    w.string(2, n.output);
+    w.string(3, name);
+    w.string(4, n.op);
+    for (const [attr, v] of Object.entries(n.attrs ?? {}))
+      w.message(5, (a) => {
+        a.string(1, attr);
+        if (Array.isArray(v)) {
+          for (const x of v) a.int(8, x);
+          a.int(20, 7); // INTS
+        } else {
+          a.int(3, v);
+          a.int(20, 2); // INT
+        }
+      });
+  });
+}
+
+/**
+ * The NMF transform and reconstruction on a float [N, d] tensor `X`, with initializers H (k × d),
+ * H_T (d × k) and HH_T (k × k) and `eps` ([1]) named by `names`: W₀ = ReLU(X·Hᵀ), then `steps`
+ * multiplicative updates W ← W ⊙ (X·Hᵀ) / (W·H·Hᵀ + ε), then X̂ = W·H (named `output`).
+ */
+export function nmfReconstructionNodes(opts: {
+  X: string;
+  names: { H: string; H_T: string; HH_T: string; eps: string };
+  steps: number;
+  output: string;
+  /** Prefix of the intermediate tensors (two NMF in one graph need different ones). */
+  prefix?: string;
+}): OnnxNode[] {
+  const p = opts.prefix ?? '';
+  const { H, H_T, HH_T, eps } = opts.names;
+  const nodes: OnnxNode[] = [
+    { op: 'MatMul', inputs: [opts.X, H_T], output: `${p}XH_T` },
+    { op: 'Relu', inputs: [`${p}XH_T`], output: `${p}W0` },
+  ];
+  let W = `${p}W0`;
+  for (let s = 0; s < opts.steps; s++) {
+    nodes.push(
+      { op: 'MatMul', inputs: [W, HH_T], output: `${p}den_${s}` },
+      { op: 'Add', inputs: [`${p}den_${s}`, eps], output: `${p}dene_${s}` },
+      { op: 'Div', inputs: [`${p}XH_T`, `${p}dene_${s}`], output: `${p}frac_${s}` },
+      { op: 'Mul', inputs: [W, `${p}frac_${s}`], output: `${p}W_${s}` },
+    );
+    W = `${p}W_${s}`;
+  }
+  nodes.push({ op: 'MatMul', inputs: [W, H], output: opts.output });
+  return nodes;
+}
+
+/** Hᵀ (d × k) and H·Hᵀ (k × k, sums in float64) of H (k × d), as float32. */
+export function nmfConstants(
+  components: ArrayLike<number>,
+  k: number,
+  d: number,
+): { H: Float32Array; HT: Float32Array; HHT: Float32Array } {
+  const H = Float32Array.from(components);
+  const HT = new Float32Array(d * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) HT[j * k + i] = H[i * d + j];
+  return { H, HT, HHT: gramRows(H, k, d, new Float32Array(k * k)) };
 }
 
 /** float32 [N, rows, cols] with a symbolic batch dimension. */
@@ -81,41 +148,20 @@ export function encodeNmfOnnx(spec: NmfOnnxSpec): Uint8Array {
   if (spec.components.length !== k * d)
     throw new Error(`NMF components have ${spec.components.length} values, expected ${k} × ${rows}·${cols} = ${k * d}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
-  const H = Float32Array.from(spec.components);
-  const HT = new Float32Array(d * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) HT[j * k + i] = H[i * d + j];
-  // Accumulated in float64, as numpy would for float32 inputs with pairwise sums.
-  const HHT = gramRows(H, k, d, new Float32Array(k * k));
+  // H·Hᵀ accumulated in float64, as numpy would for float32 inputs with pairwise sums.
+  const { H, HT, HHT } = nmfConstants(spec.components, k, d);
 
-  const nodes: Node[] = [
+  const nodes: OnnxNode[] = [
     { op: 'Reshape', inputs: ['input', 'flat_shape'], output: 'X_flat' },
-    { op: 'MatMul', inputs: ['X_flat', 'H_T'], output: 'XH_T' },
-    { op: 'Relu', inputs: ['XH_T'], output: 'W0' },
+    ...nmfReconstructionNodes({ X: 'X_flat', names: { H: 'H', H_T: 'H_T', HH_T: 'HH_T', eps: 'eps' }, steps, output: 'X_hat' }),
+    { op: 'Reshape', inputs: ['X_hat', 'out_shape'], output: 'variable' },
   ];
-  let W = 'W0';
-  for (let s = 0; s < steps; s++) {
-    nodes.push(
-      { op: 'MatMul', inputs: [W, 'HH_T'], output: `den_${s}` },
-      { op: 'Add', inputs: [`den_${s}`, 'eps'], output: `dene_${s}` },
-      { op: 'Div', inputs: ['XH_T', `dene_${s}`], output: `frac_${s}` },
-      { op: 'Mul', inputs: [W, `frac_${s}`], output: `W_${s}` },
-    );
-    W = `W_${s}`;
-  }
-  nodes.push({ op: 'MatMul', inputs: [W, 'H'], output: 'X_hat' }, { op: 'Reshape', inputs: ['X_hat', 'out_shape'], output: 'variable' });
 
   const model = new ProtoWriter();
   model.int(1, IR_VERSION);
   model.string(2, spec.producer ?? 'dism-studio');
   model.message(7, (g) => {
-    nodes.forEach((n, i) =>
-      g.message(1, (w) => {
-        for (const input of n.inputs) w.string(1, input);
-        w.string(2, n.output);
-        w.string(3, `${n.op.toLowerCase()}_${i}`);
-        w.string(4, n.op);
-      }),
-    );
+    nodes.forEach((n, i) => writeNode(g, n, `${n.op.toLowerCase()}_${i}`));
     g.string(2, 'nmf2d');
     g.message(5, floatTensor('H', [k, d], H));
     g.message(5, floatTensor('H_T', [d, k], HT));

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '@/shared/api/errors';
-import { demoDir } from '../demo/demo-project';
+import { demoDirs } from '../demo/demo-project';
 import { isInside as isInsideOrSame, realPathAllowMissing as realPathOf } from '../fs/paths';
 import type { AppSettingsStore } from './app-settings';
 
@@ -45,12 +45,12 @@ export class OpenedFolders {
   async refusalToOpen(dir: string): Promise<string | null> {
     const real = await realPathOf(dir);
     const userData = await realPathOf(this.userDataDir);
-    const demo = await realPathOf(demoDir(this.userDataDir));
+    const demos = await Promise.all(demoDirs(this.userDataDir).map(realPathOf));
     if (real === path.parse(real).root)
       return `${dir} is the root of the file system. Open the folder of one project (the one holding its template.yaml).`;
     if (real === (await realPathOf(os.homedir())))
       return `${dir} is your home folder. Open the folder of one project (the one holding its template.yaml).`;
-    if (!isInsideOrSame(demo, real) && (isInsideOrSame(real, userData) || isInsideOrSame(userData, real))) {
+    if (!demos.some((demo) => isInsideOrSame(demo, real)) && (isInsideOrSame(real, userData) || isInsideOrSame(userData, real))) {
       return `${dir} holds DISM Studio's own settings (${this.userDataDir}), so it cannot be opened as a project. Open the folder of one project.`;
     }
     return null;
@@ -67,7 +67,8 @@ export class OpenedFolders {
 
   async roots(): Promise<string[]> {
     const recent = await Promise.all((await this.settings.recent()).map((p) => realPathOf(p.dir)));
-    return [...new Set([...recent, ...this.thisSession, await realPathOf(demoDir(this.userDataDir))])];
+    const demos = await Promise.all(demoDirs(this.userDataDir).map(realPathOf));
+    return [...new Set([...recent, ...this.thisSession, ...demos])];
   }
 
   async assertWritable(target: WriteTarget): Promise<void> {

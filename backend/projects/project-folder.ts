@@ -43,11 +43,20 @@ export async function findTemplates(dir: string): Promise<string[]> {
 
 export async function summarizeProject(dir: string): Promise<ProjectSummary> {
   const abs = await requireDirectory(dir);
-  const isDemo = await fs.access(path.join(abs, DEMO_MARKER)).then(
-    () => true,
-    () => false,
+  // the marker says which demo (markers written before there were two have no variant: the MLServer one)
+  const marker = await fs.readFile(path.join(abs, DEMO_MARKER), 'utf8').then(
+    (t) => {
+      try {
+        return JSON.parse(t) as { variant?: unknown };
+      } catch {
+        return {};
+      }
+    },
+    () => null,
   );
-  return { dir: abs, name: path.basename(abs), templates: await findTemplates(abs), isDemo };
+  const isDemo = marker !== null;
+  const demoVariant = marker?.variant === 'triton' ? ('triton' as const) : ('mlserver' as const);
+  return { dir: abs, name: path.basename(abs), templates: await findTemplates(abs), isDemo, ...(isDemo ? { demoVariant } : {}) };
 }
 
 export async function listDir(

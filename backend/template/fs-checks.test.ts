@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setValue } from '@/shared/template/edit';
 import { templateSkeleton } from '@/shared/template/skeletons';
 import { validateTemplateFile } from './validate-file';
+import { encodeAutoencoderOnnx } from '@/backend/onnx/autoencoder-onnx';
 
 const FIXTURE = 'test/fixtures/templates/pixel-barrel-nmf.template.yaml';
 const ONNX = 'test/fixtures/pixelnmf-reference/model/nmf_BPix2.onnx';
@@ -144,8 +145,9 @@ describe('filesystem checks', () => {
     const dims = result.problems.find((p) => p.rule === 'onnx-dims')!;
     expect(dims).toMatchObject({ severity: 'error', path: 'Resources.M.Properties.InputSignature[0].Dims' });
     expect(dims.message).toBe(
-      'Dims [-1, 58, 72] do not match model.onnx\'s input "input" of shape [?, 56, 64]: dimension 1 is 58 in the template but 56 in the model.',
+      'Dims [-1, 58, 72] do not match model.onnx\'s input "input" of shape [?, 56, 64]: dimension 1 is 58 in the template but 56 in the model. Triton will refuse to load the model.',
     );
+    expect(result.problems.find((p) => p.rule === 'onnx-name')).toMatchObject({ severity: 'error' });
     expect(result.problems.find((p) => p.rule === 'onnx-name')?.message).toMatch(
       /^OutputSignature "Metric" has no output of that name in model\.onnx \(it has: variable\)/,
     );
@@ -154,5 +156,87 @@ describe('filesystem checks', () => {
     const ok = await validateTemplateFile(project, 'template.yaml', text);
     expect(ok.problems.filter((p) => p.rule === 'onnx-dims')).toEqual([]);
     expect(ok.notes).toEqual([]);
+  });
+
+  describe('the ONNX model against the template, as Triton loads it (real onnxruntime session)', () => {
+    // inputs x (INT32 [N, 2, 3]); outputs anomaly_score and score_x (FP32 [N])
+    const model = () =>
+      encodeAutoencoderOnnx({
+        layers: [{ name: 'x', rows: 2, cols: 3, components: Float32Array.from({ length: 6 }, (_, i) => 1 + i) }],
+        nComponents: 1,
+        steps: 2,
+        scoreName: 'anomaly_score',
+      });
+    const MP = ['Resources', 'M', 'Properties'];
+    const template = (edit: (t: string) => string = (t) => t) => {
+      let t = templateSkeleton({ type: 'InferenceService::Tritonserver::ONNX', resourceKey: 'M' });
+      t = setValue(t, [...MP, 'InputSignature', 0, 'Name'], 'x').text;
+      t = setValue(t, [...MP, 'InputSignature', 0, 'DataType'], 'INT32').text;
+      t = setValue(t, [...MP, 'InputSignature', 0, 'Dims'], [-1, 2, 3]).text;
+      t = setValue(t, [...MP, 'OutputSignature'], [{ Name: 'anomaly_score', DataType: 'FP32', Dims: [-1] }]).text;
+      return edit(t);
+    };
+    const onnxProblems = async (text: string) =>
+      (await validateTemplateFile(project, 'template.yaml', text)).problems.filter((p) => p.rule.startsWith('onnx-'));
+
+    beforeEach(async () => {
+      await write('model/model.onnx', Buffer.from(model()));
+    });
+
+    it('a template that matches (MaxBatchSize 0, Dims with the batch dimension) has no problem', async () => {
+      expect(await onnxProblems(template())).toEqual([]);
+    });
+
+    it('every InputMetadata attribute is a model input too: the count and the <Meta>__<Attr> name', async () => {
+      const text = template(
+        (t) =>
+          setValue(
+            t,
+            [...MP, 'InputMetadata'],
+            [{ Name: 'oms', Source: 'OMS', Endpoint: 'lumisections', Attributes: [{ Name: 'pileup', DataType: 'FP32', Dims: [-1] }] }],
+          ).text,
+      );
+      const problems = await onnxProblems(text);
+      expect(problems.map((p) => [p.rule, p.path, p.severity])).toEqual([
+        ['onnx-inputs', 'Resources.M.Properties.InputMetadata', 'error'],
+        ['onnx-name', 'Resources.M.Properties.InputMetadata[0].Attributes[0].Name', 'error'],
+      ]);
+      expect(problems[0].message).toBe(
+        "Triton will refuse to load model.onnx: config.pbtxt gets 2 inputs (x, oms__pileup) but the model takes 1 (x). DISM makes every InputSignature entry and every InputMetadata attribute (named <Meta>__<Attr>) a model input, and Triton loads the model only when they are exactly the model's inputs.",
+      );
+      expect(problems[1].message).toBe(
+        'Triton will refuse to load model.onnx: this InputMetadata attribute is sent to the model as input "oms__pileup", and the model has no input of that name (it has: x).',
+      );
+    });
+
+    it('a DataType the model does not take', async () => {
+      const [p] = await onnxProblems(template((t) => setValue(t, [...MP, 'InputSignature', 0, 'DataType'], 'FP32').text));
+      expect(p).toMatchObject({ rule: 'onnx-datatype', path: 'Resources.M.Properties.InputSignature[0].DataType', severity: 'error' });
+      expect(p.message).toBe(
+        'DataType FP32 does not match model.onnx\'s input "x", which is INT32: Triton will refuse to load the model. Set DataType: INT32 (the type the data is sent as), or change the model.',
+      );
+    });
+
+    it('MaxBatchSize > 0 puts a second batch dimension in front of Dims: the model does not have it', async () => {
+      const text = template((t) => setValue(t, [...MP, 'MaxBatchSize'], 8).text);
+      const problems = await onnxProblems(text);
+      expect(problems.map((p) => p.path)).toEqual([
+        'Resources.M.Properties.InputSignature[0].Dims',
+        'Resources.M.Properties.OutputSignature[0].Dims',
+      ]);
+      expect(problems[0].message).toBe(
+        'Dims [-1, 2, 3] with MaxBatchSize 8 make Triton expect input "x" as [-1, -1, 2, 3] (its own batch dimension, then Dims), but model.onnx has [N, 2, 3]: the model\'s tensor has 3 dimensions, not 4. DISM writes Dims into config.pbtxt as they are, batch dimension included, so Triton sees two. Set MaxBatchSize: 0: DIALS sends a request\'s lumisections along the first dimension of Dims (-1).',
+      );
+      // and the pure rule says it once at MaxBatchSize, with the fix
+      const batch = (await validateTemplateFile(project, 'template.yaml', text)).problems.find((p) => p.rule === 'triton-batch-dims')!;
+      expect(batch).toMatchObject({ severity: 'warning', path: 'Resources.M.Properties.MaxBatchSize', fix: { value: 0 } });
+    });
+
+    it('a fixed size where the model varies: inputs take any size there, outputs must say -1 (Triton compares outputs exactly)', async () => {
+      expect(await onnxProblems(template((t) => setValue(t, [...MP, 'InputSignature', 0, 'Dims'], [4, 2, 3]).text))).toEqual([]);
+      const [p] = await onnxProblems(template((t) => setValue(t, [...MP, 'OutputSignature', 0, 'Dims'], [4]).text));
+      expect(p).toMatchObject({ rule: 'onnx-dims', path: 'Resources.M.Properties.OutputSignature[0].Dims' });
+      expect(p.message).toContain('dimension 0 varies in the model (N) but is 4 in the template');
+    });
   });
 });

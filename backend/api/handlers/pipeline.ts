@@ -34,8 +34,8 @@ export const pipelineHandlers: HandlerMap<
   },
   'preset.save': async ({ file, preset }) => ({ file: path.resolve(file), preset: await savePresetFile(file, preset) }),
   'preset.default': () => pixelBarrelPreset(),
-  'demo.open': async (_input, ctx) => {
-    const { dir, generated } = await ensureDemoProject(ctx.userDataDir, { contributors: ctx.demoContributors });
+  'demo.open': async ({ variant }, ctx) => {
+    const { dir, generated } = await ensureDemoProject(ctx.userDataDir, { contributors: ctx.demoContributors, variant });
     await ctx.opened.opened(dir);
     return { project: await summarizeProject(dir), generated };
   },

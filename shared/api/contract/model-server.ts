@@ -127,6 +127,8 @@ export const LumisectionOutput = z.object({
    * non-finite float is the text "NaN", "Infinity" or "-Infinity" (JSON has no such numbers).
    */
   outputs: z.record(z.string(), z.unknown()),
+  /** What DIALS decides for this LS from the outputs: the FlaggingKey output, or the MetricKey output above AnomalyThreshold. */
+  flagged: z.boolean().optional(),
 });
 export type LumisectionOutput = z.infer<typeof LumisectionOutput>;
 
@@ -149,6 +151,16 @@ export const InferenceResult = z.object({
   batches: z.number().int(),
   elapsedMs: z.number(),
   flaggingKey: z.string().optional(),
+  /** How DIALS turns the outputs into a flag (the template's rule), and how many LS it flags. */
+  decision: z
+    .object({
+      rule: z.enum(['FlaggingKey', 'AnomalyThreshold']),
+      /** The output it reads (FlaggingKey or MetricKey). */
+      output: z.string(),
+      threshold: z.number().optional(),
+      flagged: z.number().int(),
+    })
+    .optional(),
   comparison: z
     .object({ compared: z.number().int(), agree: z.number().int(), disagreements: z.array(FlagDisagreement), note: z.string().optional() })
     .optional(),

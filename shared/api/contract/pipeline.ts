@@ -209,8 +209,13 @@ export const pipelineMethods = {
     'Model presets in a project: preset.json and the preview-<KEY>/preset.json written by a joblib import',
   ),
   'demo.open': method(
-    z.object({}).strict(),
+    z
+      .object({
+        /** Which demo: the pixel-NMF model on MLServer (default) or an ONNX autoencoder on Triton, on the same maps. */
+        variant: z.enum(['mlserver', 'triton']).optional(),
+      })
+      .strict(),
     z.object({ project: ProjectSummary, generated: z.boolean() }),
-    'Open the demo project, generating it into the user-data folder when absent',
+    'Open a demo project (MLServer or Triton), generating it into the user-data folder when absent',
   ),
 };

@@ -13,6 +13,8 @@ export const ProjectSummary = z.object({
   /** Template files found in the folder (relative paths). */
   templates: z.array(z.string()),
   isDemo: z.boolean(),
+  /** Which generated demo it is (set when isDemo): the pixel-NMF model on MLServer, or the ONNX autoencoder on Triton. */
+  demoVariant: z.enum(['mlserver', 'triton']).optional(),
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 

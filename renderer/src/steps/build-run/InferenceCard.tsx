@@ -4,6 +4,7 @@ import { useApi } from '@/renderer/src/api/ApiContext';
 import { Spinner } from '@/renderer/src/components/Spinner';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { previewFlagsFor } from './preview-flags';
+import { firstLineWhenListed, ModelProblems, problemsOf } from './ModelProblems';
 
 const ROWS = 300;
 
@@ -67,8 +68,9 @@ export function InferenceCard({
     <div className="card inference-card">
       <h2>Test inference</h2>
       <p className="muted">
-        Sends the project’s sample maps and OMS metadata as DIALS does (one INT32 [N, ny, nx] input per InputSignature entry, one input per
-        metadata attribute named <code>&lt;Meta&gt;__&lt;Attr&gt;</code>), in batches.
+        Sends the project’s sample maps and OMS metadata as DIALS does (one [N, ny, nx] input per InputSignature entry, one input per
+        metadata attribute named <code>&lt;Meta&gt;__&lt;Attr&gt;</code>, each with its DataType), in batches (for Triton at most
+        MaxBatchSize lumisections each, when it is set).
       </p>
       <div className="actions">
         <button type="button" className="button primary" onClick={send} disabled={!ready || busy !== null}>
@@ -81,7 +83,11 @@ export function InferenceCard({
         {!ready && <span className="muted">Start the model server first.</span>}
         {busy && <Spinner label={busy} />}
       </div>
-      {error !== null && <ErrorCard title="Test inference failed" error={error} />}
+      {error !== null && (
+        <ErrorCard title="Test inference failed" error={firstLineWhenListed(error, problemsOf((error as { details?: unknown }).details))}>
+          <ModelProblems problems={problemsOf((error as { details?: unknown }).details)} />
+        </ErrorCard>
+      )}
       {result && (
         <>
           <p data-testid="inference-summary">
@@ -94,6 +100,21 @@ export function InferenceCard({
               </span>
             )}
           </p>
+          {result.decision && (
+            <p className="decision" data-testid="inference-decision">
+              DIALS would flag <strong>{result.decision.flagged}</strong> of {result.lumisections.length} lumisections:{' '}
+              {result.decision.rule === 'FlaggingKey' ? (
+                <>
+                  FlaggingKey output <code>{result.decision.output}</code> true
+                </>
+              ) : (
+                <>
+                  MetricKey output <code>{result.decision.output}</code> above AnomalyThreshold {result.decision.threshold}
+                </>
+              )}
+              .
+            </p>
+          )}
           {result.warnings && result.warnings.length > 0 && (
             <ul className="warnings">
               {result.warnings.map((w) => (
@@ -154,6 +175,7 @@ export function InferenceCard({
                     {n === result.flaggingKey ? ' (FlaggingKey)' : ''}
                   </th>
                 ))}
+                {result.decision && <th>DIALS flag</th>}
                 {preview && <th>preview flag</th>}
               </tr>
             </thead>
@@ -165,6 +187,7 @@ export function InferenceCard({
                   {result.outputNames.map((n) => (
                     <td key={n}>{cell(l.outputs[n])}</td>
                   ))}
+                  {result.decision && <td>{String(l.flagged ?? '')}</td>}
                   {preview && <td>{String(preview[l.index])}</td>}
                 </tr>
               ))}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { LocalImage, ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { firstLineWhenListed, ModelProblems, problemsOf } from './ModelProblems';
 
 /** A run in these states has (or is getting) a container: Stop instead of Start. */
 const ACTIVE_STATES: ReadonlyArray<ServerRun['state']> = ['preparing', 'pulling', 'starting', 'waiting', 'ready', 'stopping'];
@@ -140,17 +141,27 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
           </button>
         )}
       </div>
-      {startError !== null && <ErrorCard title="Could not start the model server" error={startError} />}
+      {startError !== null && (
+        <ErrorCard
+          title="Could not start the model server"
+          error={firstLineWhenListed(startError, problemsOf((startError as { details?: unknown }).details))}
+        >
+          <ModelProblems problems={problemsOf((startError as { details?: unknown }).details)} />
+        </ErrorCard>
+      )}
       {run && <RunStatus run={run} />}
       {run?.error && !active && (
         <ErrorCard
           title={
-            run.state === 'exited'
-              ? `The container exited${run.exitCode !== undefined ? ` with code ${run.exitCode}` : ''}`
-              : 'The model server did not start'
+            run.error.code === 'MODEL_LOAD_FAILED'
+              ? `${run.framework === 'Tritonserver' ? 'Triton' : 'The model server'} could not load the model`
+              : run.state === 'exited'
+                ? `The container exited${run.exitCode !== undefined ? ` with code ${run.exitCode}` : ''}`
+                : 'The model server did not start'
           }
-          error={{ message: run.error.message, code: run.error.code }}
+          error={firstLineWhenListed({ message: run.error.message, code: run.error.code }, run.problems ?? [])}
         >
+          <ModelProblems problems={run.problems ?? []} />
           {run.error.code === 'IMAGE_NOT_AVAILABLE' && (
             <div className="image-choices">
               {localImages === null ? (

@@ -4,23 +4,43 @@ import { reportError, useAppStore } from '@/renderer/src/store/app-store';
 import { ProjectPicker } from './ProjectPicker';
 import { ImportJoblibCard } from './ImportJoblibCard';
 
+type DemoVariant = 'mlserver' | 'triton';
+
+/** How each demo project is offered and described. */
+const DEMO_TEXT: Record<DemoVariant, { open: string; short: string; about: string; offer: string }> = {
+  mlserver: {
+    open: 'Open the demo project',
+    short: 'the pixel-NMF model on MLServer, as the pixel team runs it in production.',
+    about: 'Generated sample: synthetic BPix2–4 maps with labelled anomalies, NMF models, OMS metadata and a pixel-NMF template.',
+    offer: 'The same maps with the production pixel-NMF model on MLServer:',
+  },
+  triton: {
+    open: 'Open the Triton demo',
+    short: 'an ONNX autoencoder on the same maps, served by Triton.',
+    about:
+      'Generated sample: the same synthetic BPix2–4 maps with an ONNX autoencoder served by Triton (Triton · ONNX template, anomaly score against AnomalyThreshold). The Preview shows the pixel-NMF pipeline on these maps.',
+    offer: 'The same maps served by Triton, with an ONNX autoencoder:',
+  },
+};
+
 /** Step 1: which project (model folder) we work on, and what was found in it. */
 export function ModelStep() {
   const project = useAppStore((s) => s.project);
   const setStep = useAppStore((s) => s.setStep);
   const api = useApi();
-  const [openingDemo, setOpeningDemo] = useState(false);
-  const openDemo = async () => {
-    setOpeningDemo(true);
+  const [openingDemo, setOpeningDemo] = useState<DemoVariant | null>(null);
+  const openDemo = async (variant: DemoVariant) => {
+    setOpeningDemo(variant);
     try {
-      const { project: demo } = await api.invoke('demo.open', {});
+      const { project: demo } = await api.invoke('demo.open', { variant });
       useAppStore.getState().setProject(demo);
     } catch (err) {
       reportError('Could not open the demo project', err);
     } finally {
-      setOpeningDemo(false);
+      setOpeningDemo(null);
     }
   };
+  const otherDemo: DemoVariant | null = project?.isDemo ? (project.demoVariant === 'triton' ? 'mlserver' : 'triton') : null;
   return (
     <section className="step model-step">
       <header className="step-header">
@@ -31,12 +51,18 @@ export function ModelStep() {
       </header>
       {project ? (
         <div className="card project-card">
-          <h2>{project.isDemo ? 'Demo project' : project.name}</h2>
+          <h2>{project.isDemo ? (project.demoVariant === 'triton' ? 'Demo project (Triton)' : 'Demo project') : project.name}</h2>
           <p>
             <code className="path">{project.dir}</code>
           </p>
-          {project.isDemo && (
-            <p>Generated sample: synthetic BPix2–4 maps with labelled anomalies, NMF models, OMS metadata and a pixel-NMF template.</p>
+          {project.isDemo && <p>{DEMO_TEXT[project.demoVariant ?? 'mlserver'].about}</p>}
+          {otherDemo && (
+            <p className="muted demo-offer">
+              {DEMO_TEXT[otherDemo].offer}{' '}
+              <button className="link-button" onClick={() => openDemo(otherDemo)} disabled={openingDemo !== null}>
+                {openingDemo === otherDemo ? 'Preparing it…' : DEMO_TEXT[otherDemo].open}
+              </button>
+            </p>
           )}
           <h3>Templates found</h3>
           {project.templates.length ? (
@@ -64,13 +90,19 @@ export function ModelStep() {
         <h2>{project ? 'Open another project' : 'Open a project'}</h2>
         <ProjectPicker compact={Boolean(project)} />
         {!project?.isDemo && (
-          <p className="muted demo-offer">
-            No model at hand?{' '}
-            <button className="link-button" onClick={openDemo} disabled={openingDemo}>
-              {openingDemo ? 'Preparing the demo project…' : 'Open the demo project'}
-            </button>{' '}
-            — synthetic BPix2–4 maps with labelled anomalies and a ready NMF model.
-          </p>
+          <div className="muted demo-offer">
+            <p>No model at hand? Open a demo project: synthetic BPix2–4 maps with labelled anomalies and a ready model.</p>
+            <ul>
+              {(['mlserver', 'triton'] as const).map((v) => (
+                <li key={v}>
+                  <button className="link-button" onClick={() => openDemo(v)} disabled={openingDemo !== null}>
+                    {openingDemo === v ? 'Preparing the demo project…' : DEMO_TEXT[v].open}
+                  </button>{' '}
+                  — {DEMO_TEXT[v].short}
+                </li>
+              ))}
+            </ul>
+          </div>
         )}
       </div>
     </section>
