@@ -170,7 +170,9 @@ function dialsDecision(
   let flagged = 0;
   for (const l of lumisections) {
     const v = l.outputs[output];
-    l.flagged = builtin ? truthy(v) : typeof v === 'number' && v > threshold;
+    // a non-finite output travels as text (finiteOrText): Infinity is above any threshold, NaN above none
+    const num = typeof v === 'number' ? v : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : NaN;
+    l.flagged = builtin ? truthy(v) : num > threshold;
     if (l.flagged) flagged++;
   }
   return builtin ? { rule: 'FlaggingKey', output, flagged } : { rule: 'AnomalyThreshold', output, threshold, flagged };

@@ -23,7 +23,8 @@ import {
 
 /** A Triton log record: `E0523 14:03:07.123456 1 model_lifecycle.cc:626] message`. */
 const RECORD = /^([IWE])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [^\]\s]+\] (.*)$/;
-const PROTOBUF = /Error parsing text-format inference\.ModelConfig: (\d+):(\d+): (.*)$/;
+const RECORD_PREFIX = /^[IWE]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [^\]\s]+\] /;
+const PROTOBUF = /Error parsing text-format inference\.ModelConfig: (\d+):(\d+): (.*)$/m;
 
 interface Entry {
   kind: 'input' | 'output';
@@ -247,7 +248,8 @@ export function tritonLoadProblems(lines: readonly string[], ctx: ExplainContext
   for (const rec of records) {
     const m = RECORD.exec(rec.split('\n')[0]);
     if (!m || m[1] !== 'E') continue;
-    const text = rec.replace(RECORD, '$2').trimEnd();
+    // the message: the first line after the record's prefix, and any continuation lines
+    const text = rec.replace(RECORD_PREFIX, '').trimEnd();
     let hit: RegExpExecArray | null;
     if ((hit = new RegExp(`^Poll failed for model directory '${esc}': ([\\s\\S]*)$`).exec(text))) {
       // a config.pbtxt protobuf could not parse: its own error lines say where

@@ -31,7 +31,11 @@ function dims(values: number[], indent: string): string[] {
 function typeSpecificLines(spec: ResourceTypeSpec, base: string): string[] {
   const lines: string[] = [];
   if (spec.framework === 'Tritonserver') {
-    lines.push(`${base}# Triton batches requests up to this size (0 disables batching)`, `${base}MaxBatchSize: 0`);
+    lines.push(
+      `${base}# 0: each request carries its lumisections along the first Dims entry (-1). With MaxBatchSize > 0`,
+      `${base}# Triton puts a second batch dimension in front of Dims (DISM writes Dims into config.pbtxt as they are)`,
+      `${base}MaxBatchSize: 0`,
+    );
   }
   switch (spec.model) {
     case 'TensorflowSavedModel':
