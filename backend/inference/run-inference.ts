@@ -76,7 +76,7 @@ export async function runInference(opts: RunInferenceOptions): Promise<Inference
         compared: 0,
         agree: 0,
         disagreements: [],
-        note: 'The template has no FlaggingKey (BuiltinThreshold: false): nothing to compare.',
+        note: 'Not compared with the preview: the template has no FlaggingKey (BuiltinThreshold: false, so DIALS flags by the MetricKey output above AnomalyThreshold, shown above).',
       };
     } else if (!outputNames.has(flaggingKey)) {
       throw new ApiError(

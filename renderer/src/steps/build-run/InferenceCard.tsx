@@ -123,7 +123,11 @@ export function InferenceCard({
             </ul>
           )}
           {result.comparison &&
-            (result.comparison.disagreements.length === 0 ? (
+            (result.comparison.compared === 0 ? (
+              <p className="muted" data-testid="flags-not-compared">
+                {result.comparison.note ?? 'Nothing to compare with the preview.'}
+              </p>
+            ) : result.comparison.disagreements.length === 0 ? (
               <div className="success-card" data-testid="flags-agree">
                 {result.flaggingKey} agrees with the preview on all {result.comparison.compared} lumisections.
                 {result.comparison.note ? ` ${result.comparison.note}` : ''}

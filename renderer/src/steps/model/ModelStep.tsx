@@ -9,7 +9,7 @@ type DemoVariant = 'mlserver' | 'triton';
 /** How each demo project is offered and described. */
 const DEMO_TEXT: Record<DemoVariant, { open: string; short: string; about: string; offer: string }> = {
   mlserver: {
-    open: 'Open the demo project',
+    open: 'Open the MLServer demo',
     short: 'the pixel-NMF model on MLServer, as the pixel team runs it in production.',
     about: 'Generated sample: synthetic BPix2–4 maps with labelled anomalies, NMF models, OMS metadata and a pixel-NMF template.',
     offer: 'The same maps with the production pixel-NMF model on MLServer:',
