@@ -251,7 +251,9 @@ export class ModelServerManager {
           )
           .then(async (code) => {
             if (!tearingDown)
-              resolve(await this.exitError(rec, c, code, rec.run.state === 'ready' ? 'while serving' : 'before it was ready'));
+              resolve(
+                await this.exitError(rec, c, code, rec.run.state === 'ready' ? 'while serving' : 'before it was ready', started.logs),
+              );
           })
           .catch((err: Error) => {
             if (!tearingDown)
@@ -500,14 +502,32 @@ export class ModelServerManager {
     }
   }
 
-  private async exitError(rec: RunRecord, container: Docker.Container, code: number, when: string): Promise<ApiError> {
-    const lastLines = await tailContainerLogs(container, 30).catch(() => []);
+  private async exitError(
+    rec: RunRecord,
+    container: Docker.Container,
+    code: number,
+    when: string,
+    attached: Promise<void>,
+  ): Promise<ApiError> {
+    // The container's whole output is in the job log once the attached stream has ended (it ends
+    // with the container; a short wait covers an engine that is slow to close it). Asking the
+    // engine for the logs of a container that has just exited can hang without keeping the process
+    // alive (seen with dockerode on Docker 20.10: the CLI then quit with exit code 0).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([attached, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+    clearTimeout(timer);
+    const output = rec.job
+      ? this.deps.jobs
+          .logs(rec.job.id, 0, 100_000)
+          .filter((l): l is typeof l & { stream: 'stdout' | 'stderr' } => l.stream === 'stdout' || l.stream === 'stderr')
+          .map((l) => ({ stream: l.stream, text: l.text }))
+      : await tailContainerLogs(container, 30).catch(() => []);
+    const lastLines = output.slice(-30);
     // Triton stops when a model fails to load (--exit-on-error): say which field caused it
-    // (read from the engine, which keeps the whole output of the exited container: the attached stream may lag)
     const problems =
       rec.run.framework === 'Tritonserver'
         ? tritonLoadProblems(
-            (await tailContainerLogs(container, 20_000).catch(() => [])).map((l) => l.text),
+            output.map((l) => l.text),
             { template: rec.template, resource: rec.resource },
           )
         : [];

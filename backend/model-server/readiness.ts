@@ -53,10 +53,17 @@ export async function waitUntilReady(
   const t0 = Date.now();
   let stopped: Error | undefined;
   void opts.stop?.then((e) => (stopped = e));
+  // A poll must not outlive a stop: a connection the engine's port proxy accepted for a container
+  // that then exits can stay pending with no socket left (fetch's timeout timer does not keep the
+  // process alive), and the CLI would quit silently with exit code 0.
+  const stoppedPoll = opts.stop?.then((e): never => {
+    throw e;
+  });
+  stoppedPoll?.catch(() => undefined);
   for (;;) {
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('Cancelled');
     if (stopped) throw stopped;
-    const last = await checkReady(baseUrl, modelName);
+    const last = await (stoppedPoll ? Promise.race([checkReady(baseUrl, modelName), stoppedPoll]) : checkReady(baseUrl, modelName));
     const elapsed = Date.now() - t0;
     if (last.server && last.model) return elapsed;
     if (stopped) throw stopped;

@@ -5,6 +5,7 @@
  * TEST STAND-IN for nvcr.io/nvidia/tritonserver:23.05-py3, which cannot be pulled here; see
  * test/stand-ins/triton/README.md): real ONNX Runtime sessions, real Python processes, real HTTP.
  */
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,6 +136,71 @@ describe('the Triton demo project on the stand-in image: build → start-api →
       `successfully loaded '${TRITON_DEMO.name}'`,
     );
   }, 300_000);
+});
+
+describe('the CLI with Triton: start-api and infer on the demo, a load failure explained', () => {
+  /** `dism-studio …` in `cwd`: resolves with its exit code and output; `until` lets the test act while it runs. */
+  function cli(args: string[], cwd: string) {
+    const child = spawn(process.execPath, [path.resolve('dist/node/cli.mjs'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    return {
+      child,
+      exited,
+      output: () => out,
+      async until(text: string | RegExp, timeoutMs = 120_000) {
+        const t0 = Date.now();
+        const seen = () => (typeof text === 'string' ? out.includes(text) : text.test(out));
+        while (!seen() && child.exitCode === null && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 100));
+        if (!seen()) throw new Error(`no "${String(text)}" in:\n${out}`);
+      },
+    };
+  }
+
+  it('start-api serves the Triton demo until Ctrl+C; infer answers every LS and says what DIALS would flag', async () => {
+    const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'dism-triton-cli-')), 'demo');
+    dirs.push(path.dirname(dir));
+    await generateDemoProject(dir, { variant: 'triton', contributors: APP_DEMO_CONTRIBUTORS });
+    const server = cli(['start-api', 'template.yaml', '--resource', TRITON_DEMO.resourceKey, '--image', TRITON_STAND_IN_IMAGE], dir);
+    await server.until(/Ready: (http:\/\/127\.0\.0\.1:\d+)/);
+    const url = /Ready: (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())![1];
+    expect(server.output()).toContain(`successfully loaded '${TRITON_DEMO.name}'`);
+    const data = ['BPix2', 'BPix3', 'BPix4'].flatMap((l) => ['--data', `${l}=data/raw_${l}.npy`]);
+    const infer = cli(
+      ['infer', '--url', url, '--model', TRITON_DEMO.name, ...data, '--runs', 'data/run_number.npy', '--lumis', 'data/ls_number.npy'],
+      dir,
+    );
+    expect(await infer.exited).toBe(0);
+    const lines = infer.output().split('\n');
+    expect(lines[0]).toMatch(/^ +run +LS +anomaly_score +score_BPix2 +score_BPix3 +score_BPix4$/);
+    expect(lines.filter((l) => /^ +39810[01] +\d+ /.test(l))).toHaveLength(120);
+    expect(infer.output()).toContain('120 lumisections in 2 request(s)');
+    expect(infer.output()).toMatch(
+      /DIALS would flag 8 of 120 lumisections \(MetricKey output anomaly_score above AnomalyThreshold [\d.]+\): 398100:7, 398100:15, /,
+    );
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('Stopped and removed the container');
+    expect(await studioContainersFor(dir)).toHaveLength(0);
+  }, 300_000);
+
+  it("start-api on a model Triton cannot load exits 1 with the field and the server's words", async () => {
+    const p = await project({
+      'template.yaml': pythonTemplate({ name: 'py-cli-init', metadata: false }),
+      'code/model.py': FAILING_INIT_PY,
+      'code/scale.txt': '1',
+    });
+    const run = cli(['start-api', 'template.yaml', '--image', TRITON_STAND_IN_IMAGE], p.dir);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('Triton could not load the model py-cli-init and stopped (exit code 1):');
+    expect(run.output()).toContain(
+      'Resources.Py.Properties.CodeUri (template.yaml line 14): model.py failed while running initialize() (model.py line 6): ValueError: cannot open the calibration file py-cli-init.npz.',
+    );
+    expect(run.output()).toContain('The server said: Internal: ValueError: cannot open the calibration file py-cli-init.npz');
+    expect(await studioContainersFor(p.dir)).toHaveLength(0);
+  }, 180_000);
 });
 
 describe('a Triton Python-backend model on the stand-in image: build → start-api → ready → test inference → stop', () => {

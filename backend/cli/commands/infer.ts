@@ -114,6 +114,18 @@ export const inferCommand: CliCommand = {
         `${String(l.run ?? '').padStart(8)} ${String(l.ls ?? l.index).padStart(6)}  ${names.map((n) => show(l.outputs[n]).padStart(10)).join(' ')}`,
       );
     io.out(`${result.lumisections.length} lumisections in ${result.batches} request(s), ${result.elapsedMs} ms`);
+    const d = result.decision;
+    if (d)
+      io.out(
+        `DIALS would flag ${d.flagged} of ${result.lumisections.length} lumisections (${d.rule === 'FlaggingKey' ? `FlaggingKey output ${d.output} true` : `MetricKey output ${d.output} above AnomalyThreshold ${d.threshold}`})${
+          d.flagged
+            ? `: ${result.lumisections
+                .filter((l) => l.flagged)
+                .map((l) => `${l.run ?? ''}:${l.ls ?? l.index}`)
+                .join(', ')}`
+            : ''
+        }`,
+      );
     if (result.comparison) {
       const c = result.comparison;
       io.out(`${result.flaggingKey} vs preview: ${c.agree}/${c.compared} agree${c.note ? ` (${c.note})` : ''}`);
