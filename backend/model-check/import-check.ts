@@ -195,7 +195,14 @@ export async function checkImports(input: ImportCheckInput): Promise<ImportCheck
           edges.set(mod, set);
           continue;
         }
-        if (r.where === 'stdlib' || r.where === 'installed' || r.where === 'unknown') continue;
+        if (r.where === 'stdlib' || r.where === 'installed') continue;
+        // Without the image listing, a name is judged only when the project tree has it (then it is a local module).
+        if (
+          r.where === 'unknown' &&
+          !projectHas(rq.name) &&
+          !(st.kind === 'from' && st.names.some((n) => projectHas(`${rq.name}.${n.name}`)))
+        )
+          continue;
         // `from X import n`: n is an attribute of X when X itself resolves.
         if (
           rq.attributeOf &&
@@ -206,11 +213,11 @@ export async function checkImports(input: ImportCheckInput): Promise<ImportCheck
         if (rq.attributeOf) continue; // X itself is reported by its own request
         // `from tools import dftools` with tools missing: what is really needed is the module tools.dftools
         // when the project has it; report that (one per name) instead of the bare package.
-        if (r.where === 'missing' && st.kind === 'from' && rq.name !== st.module) {
+        if (r.where !== 'missing-submodule' && st.kind === 'from' && rq.name !== st.module) {
           problems.push({ module: rq.name, rel, st, kind: 'missing' });
           continue;
         }
-        if (r.where === 'missing' && st.kind === 'from') {
+        if (r.where !== 'missing-submodule' && st.kind === 'from') {
           const subs = st.names.filter((n) => n.name !== '*').map((n) => `${rq.name}.${n.name}`);
           const found = subs.filter((s) => projectHas(s));
           if (found.length) {
