@@ -223,6 +223,8 @@ try:
         obj = joblib.load(cfg["modelFile"])
         numpy_pickle.NumpyUnpickler.find_class = original
         compress = cfg.get("compress") or 0
+        if isinstance(compress, list):
+            compress = tuple(compress)  # joblib wants ("zlib", 3), JSON has a list
         joblib.dump(obj, os.path.join(out_dir, "model.out"), compress=compress)
     else:
         class Renaming(pickle.Unpickler):
