@@ -241,8 +241,10 @@ async function checkPickle(
       // The class must still be defined there (a renamed class unpickles with AttributeError).
       if (r.module.kind === 'module' || r.module.kind === 'package') {
         const src = await fs.readFile(r.module.file, 'utf8').catch(() => '');
-        const names = parsePythonSource(src).topLevelNames;
-        if (!names.has(ref.name))
+        const parsed = parsePythonSource(src);
+        // A module that star-imports or replaces itself in sys.modules (an alias) can provide any name.
+        const open = parsed.imports.some((i) => i.names.some((n) => n.name === '*')) || /sys\.modules\[__name__\]\s*=/.test(src);
+        if (!open && !parsed.topLevelNames.has(ref.name))
           findings.push({
             severity: 'error',
             message: `The pickle needs ${full}, but ${rel(t.template.dir, r.module.file)} defines no ${ref.name} at its top level (renamed or moved?)${needed}.`,
