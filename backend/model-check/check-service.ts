@@ -78,12 +78,12 @@ export class ModelCheckService {
     });
   }
 
-  async plan(templateFile: string, resourceKey?: string): Promise<VendorPlan> {
-    return vendorPlan(templateFile, resourceKey, await this.engineDeps());
+  async plan(templateFile: string, resourceKey?: string, image?: string): Promise<VendorPlan> {
+    return vendorPlan(templateFile, resourceKey, await this.engineDeps(), image);
   }
 
-  async apply(templateFile: string, resourceKey: string | undefined, planId: string): Promise<VendorResult> {
-    return vendorApply(templateFile, resourceKey, planId, await this.engineDeps());
+  async apply(templateFile: string, resourceKey: string | undefined, planId: string, image?: string): Promise<VendorResult> {
+    return vendorApply(templateFile, resourceKey, planId, await this.engineDeps(), image);
   }
 
   async aliases(templateFile: string, resourceKey?: string): Promise<VendorResult> {

@@ -184,3 +184,12 @@ describe('python source reader', () => {
     expect(dottedUses(p, 'tools.dftools')[0].start).toBe(src.indexOf('tools.dftools.load'));
   });
 });
+
+describe('standard library fallback', () => {
+  it('is a set of module names', async () => {
+    const { FALLBACK_STDLIB } = await import('./stdlib-fallback');
+    expect(FALLBACK_STDLIB.has('json')).toBe(true);
+    expect(FALLBACK_STDLIB.has('collections')).toBe(true);
+    expect(FALLBACK_STDLIB.has('numpy')).toBe(false);
+  });
+});

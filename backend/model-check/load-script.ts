@@ -51,6 +51,11 @@ def keep_warnings(caught):
     for w in caught:
         entry = {"category": w.category.__name__, "message": str(w.message)}
         original = getattr(w.message, "original_sklearn_version", None)
+        if original is None:
+            # scikit-learn < 1.3 warns with a plain UserWarning: "... from version X when using version Y ..."
+            import re
+            m = re.search(r"from version (\S+) when using version", str(w.message))
+            original = m.group(1) if m else None
         if original is not None:
             entry["pickledWith"] = str(original)
         if entry not in result["warnings"]:

@@ -139,6 +139,8 @@ interface PickleCheck {
   result: CheckResult;
   scan: PickleScan | null;
   localModules: string[];
+  /** ModelUri is a pickle/joblib stream (so the load check unpickles it). */
+  pickled?: boolean;
 }
 
 async function pickleStreams(
@@ -286,6 +288,7 @@ async function checkPickle(
   return {
     scan,
     localModules,
+    pickled: streams.compression !== 'zip',
     result: {
       ...result,
       status: errors.length ? 'error' : findings.length ? 'warning' : 'ok',
@@ -630,7 +633,7 @@ export async function runModelCheck(deps: CheckDeps, opts: CheckOptions): Promis
   if (imagePresent) {
     progress(`Loading the model in ${t.image} (no network, model folder read-only)…`);
     const output: string[] = [];
-    const a = t.modelFile ? await runStage(deps, t, 'unpickle', {}, opts) : null;
+    const a = t.modelFile && pickle.pickled ? await runStage(deps, t, 'unpickle', {}, opts) : null;
     unpickle = a?.result ?? null;
     output.push(...(a?.output ?? []));
     const b = await runStage(deps, t, 'handler', {}, opts);

@@ -3,7 +3,8 @@
  * when the runtime image is not on this machine; with the image, its own list is used.
  */
 export const FALLBACK_STDLIB: ReadonlySet<string> = new Set(
-  '__future__ _abc _aix_support _ast _asyncio _bisect _blake2 _bootsubprocess _bz2 _codecs _codecs_cn _codecs_hk ' +
+  (
+    '__future__ _abc _aix_support _ast _asyncio _bisect _blake2 _bootsubprocess _bz2 _codecs _codecs_cn _codecs_hk ' +
     '_codecs_iso2022 _codecs_jp _codecs_kr _codecs_tw _collections _collections_abc _compat_pickle _compression _contextvars ' +
     '_crypt _csv _ctypes _curses _curses_panel _datetime _dbm _decimal _elementtree _frozen_importlib ' +
     '_frozen_importlib_external _functools _gdbm _hashlib _heapq _imp _io _json _locale _lsprof _lzma _markupbase _md5 _msi ' +
@@ -24,5 +25,8 @@ export const FALLBACK_STDLIB: ReadonlySet<string> = new Set(
     'statistics string stringprep struct subprocess sunau symtable sys sysconfig syslog tabnanny tarfile telnetlib tempfile ' +
     'termios textwrap this threading time timeit tkinter token tokenize tomllib trace traceback tracemalloc tty turtle ' +
     'turtledemo types typing unicodedata unittest urllib uu uuid venv warnings wave weakref webbrowser winreg winsound ' +
-    'wsgiref xdrlib xml xmlrpc zipapp zipfile zipimport zlib zoneinfo '.trim().split(' '),
+    'wsgiref xdrlib xml xmlrpc zipapp zipfile zipimport zlib zoneinfo '
+  )
+    .trim()
+    .split(' '),
 );

@@ -132,8 +132,13 @@ interface PlanState {
   writes: Array<{ file: string; text: string }>;
 }
 
-async function buildPlan(templateFile: string, resourceKey: string | undefined, deps: VendorDeps): Promise<PlanState> {
-  const t = await checkTarget(templateFile, resourceKey);
+async function buildPlan(
+  templateFile: string,
+  resourceKey: string | undefined,
+  deps: VendorDeps,
+  imageOverride?: string,
+): Promise<PlanState> {
+  const t = await checkTarget(templateFile, resourceKey, imageOverride);
   const image = await imageOf(t, deps);
   const scan = await pickleOf(t);
   const pickleLocal = scan?.references.map((r) => r.module) ?? [];
@@ -300,8 +305,13 @@ async function buildPlan(templateFile: string, resourceKey: string | undefined, 
   };
 }
 
-export async function vendorPlan(templateFile: string, resourceKey: string | undefined, deps: VendorDeps): Promise<VendorPlan> {
-  return (await buildPlan(templateFile, resourceKey, deps)).plan;
+export async function vendorPlan(
+  templateFile: string,
+  resourceKey: string | undefined,
+  deps: VendorDeps,
+  image?: string,
+): Promise<VendorPlan> {
+  return (await buildPlan(templateFile, resourceKey, deps, image)).plan;
 }
 
 export async function vendorApply(
@@ -309,8 +319,9 @@ export async function vendorApply(
   resourceKey: string | undefined,
   planId: string,
   deps: VendorDeps,
+  image?: string,
 ): Promise<VendorResult> {
-  const { plan, writes } = await buildPlan(templateFile, resourceKey, deps);
+  const { plan, writes } = await buildPlan(templateFile, resourceKey, deps, image);
   if (plan.refusals.length)
     throw new ApiError(
       'VENDOR_REFUSED',

@@ -64,7 +64,7 @@ describe('the pixel NMF case: check → vendor → re-dump → check → start-a
 
   it('vendor: the diff first (nothing written), then the files copied with flat imports, .dism-studio.bak kept', async () => {
     const before = await fs.readFile(path.join(c.dir, 'mlserver-model/pixelnmf.py'), 'utf8');
-    const plan = await vendorPlan(c.template, undefined, deps());
+    const plan = await vendorPlan(c.template, undefined, deps(), STAND_IN_IMAGE);
     expect(plan.refusals).toEqual([]);
     expect(plan.modules.map((m) => [m.module, m.flatName, m.from])).toEqual([
       ['tools.dftools', 'dftools', 'tools/dftools.py'],
@@ -109,7 +109,7 @@ describe('the pixel NMF case: check → vendor → re-dump → check → start-a
     expect(out.join('\n')).toContain('dry run: nothing was written');
     await expect(fs.stat(path.join(c.dir, 'mlserver-model/dftools.py'))).rejects.toThrow();
 
-    const res = await vendorApply(c.template, undefined, plan.planId, deps());
+    const res = await vendorApply(c.template, undefined, plan.planId, deps(), STAND_IN_IMAGE);
     expect(res.written.map((f) => path.relative(c.dir, f)).sort()).toEqual([
       'mlserver-model/dftools.py',
       'mlserver-model/nmfpipeline.py',
@@ -122,7 +122,7 @@ describe('the pixel NMF case: check → vendor → re-dump → check → start-a
     // the originals outside are untouched
     expect(await fs.readFile(path.join(c.dir, 'tools/nmfpipeline.py'), 'utf8')).toContain('from tools.patterns import pattern_matrix');
     // the same plan cannot be applied twice
-    await expect(vendorApply(c.template, undefined, plan.planId, deps())).rejects.toMatchObject({
+    await expect(vendorApply(c.template, undefined, plan.planId, deps(), STAND_IN_IMAGE)).rejects.toMatchObject({
       code: expect.stringMatching(/PLAN_CHANGED|NOTHING_TO_VENDOR/),
     });
   }, 180_000);

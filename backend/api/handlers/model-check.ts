@@ -10,8 +10,9 @@ export const modelCheckHandlers: HandlerMap<
 > = {
   'modelCheck.targets': ({ projectDir }, ctx) => ctx.modelCheck.targets(projectDir),
   'modelCheck.run': (input, ctx) => ctx.modelCheck.start(input),
-  'modelCheck.vendorPlan': ({ templateFile, resourceKey }, ctx) => ctx.modelCheck.plan(templateFile, resourceKey),
-  'modelCheck.vendorApply': ({ templateFile, resourceKey, planId }, ctx) => ctx.modelCheck.apply(templateFile, resourceKey, planId),
+  'modelCheck.vendorPlan': ({ templateFile, resourceKey, image }, ctx) => ctx.modelCheck.plan(templateFile, resourceKey, image),
+  'modelCheck.vendorApply': ({ templateFile, resourceKey, planId, image }, ctx) =>
+    ctx.modelCheck.apply(templateFile, resourceKey, planId, image),
   'modelCheck.addAliases': ({ templateFile, resourceKey }, ctx) => ctx.modelCheck.aliases(templateFile, resourceKey),
   'modelCheck.redump': (input, ctx) => ctx.modelCheck.redump(input),
 };

@@ -144,7 +144,7 @@ export const vendorCommand: CliCommand = {
       );
       return 0;
     }
-    const plan = await vendorPlan(templateFile, values.resource, deps);
+    const plan = await vendorPlan(templateFile, values.resource, deps, values.image);
     if (values['dry-run'] || plan.refusals.length) {
       io.out(
         values.json
@@ -158,7 +158,7 @@ export const vendorCommand: CliCommand = {
       return 0;
     }
     if (!values.json) io.out(formatPlan(plan));
-    const r = await vendorApply(templateFile, values.resource, plan.planId, deps);
+    const r = await vendorApply(templateFile, values.resource, plan.planId, deps, values.image);
     if (values.json) io.out(JSON.stringify({ plan, result: r }, null, 2));
     else {
       io.out(r.written.map((f) => `wrote ${path.relative(io.cwd, f)}`).join('\n'));

@@ -165,12 +165,12 @@ export const modelCheckMethods = {
     'Check that DIALS can load the model: imports, pickle, load in the runtime image, versions (job; result: ModelCheckReport)',
   ),
   'modelCheck.vendorPlan': method(
-    z.object({ ...Target }).strict(),
+    z.object({ ...Target, image: z.string().min(1).optional() }).strict(),
     VendorPlan,
     'What vendoring would copy and rewrite into CodeUri, as diffs; nothing is written',
   ),
   'modelCheck.vendorApply': method(
-    z.object({ ...Target, planId: z.string().min(1) }).strict(),
+    z.object({ ...Target, planId: z.string().min(1), image: z.string().min(1).optional() }).strict(),
     VendorResult,
     'Write the vendoring plan the user saw (refused with PLAN_CHANGED if the files changed since); keeps <file>.dism-studio.bak of every replaced file',
   ),
