@@ -30,7 +30,7 @@ import { serverSpec } from '../model-server/server-spec';
 import { checkImports, ModuleResolver, type Framework, type ImportCheck } from './import-check';
 import { CHECK_ROLE, extraPathsFor, PYTHON_ENTRYPOINT, type ImageModules, type ImageModulesCache } from './image-modules';
 import { LOAD_SCRIPT } from './load-script';
-import { IN_IMAGE_COMPRESSIONS, readModelFile, type Compression } from './model-file';
+import { readModelFile, type Compression } from './model-file';
 import { indexFolder, ProjectModuleSearch } from './module-index';
 import { scanPickle, PickleScanError, type PickleScan } from './pickle-scan';
 import { parsePythonSource } from './python-source';
@@ -234,6 +234,7 @@ async function checkPickle(
   const findings: CheckFinding[] = [];
   const search = await ProjectModuleSearch.build(t.searchRoot, t.codeDir);
   const localModules: string[] = [];
+  const renamed: string[] = [];
   for (const ref of scan.references) {
     const full = `${ref.module}.${ref.name}`;
     const r = resolver.resolve(ref.module);
@@ -257,6 +258,18 @@ async function checkPickle(
       continue;
     }
     if (r.where === 'stdlib' || r.where === 'installed' || r.where === 'unknown') continue;
+    // Vendored already (dftools.py says it came from tools.dftools): the pickle's old path is what fails.
+    const flat = resolver.local.get(ref.module.split('.').pop()!);
+    const head = flat?.kind === 'module' ? (await fs.readFile(flat.file, 'utf8').catch(() => '')).split('\n', 1)[0] : '';
+    if (flat && head.includes(`(module ${ref.module})`)) {
+      renamed.push(ref.module);
+      findings.push({
+        severity: 'error',
+        message: `The pickle names ${full}, but that module was vendored as ${rel(t.template.dir, flat.file)}: under its old path the model does not unpickle${needed}.`,
+        module: ref.module,
+      });
+      continue;
+    }
     const candidates = search.find(ref.module, t.codeDir);
     const foundAt = candidates.map((c) => rel(t.codeDir, c));
     if (r.where === 'missing-submodule') {
@@ -296,20 +309,31 @@ async function checkPickle(
         ? `${errors.length} of the ${scan.references.length} module.Class references in ${path.basename(t.modelFile)} cannot be imported by the server.`
         : `All ${scan.references.length} module.Class references in ${path.basename(t.modelFile)} (${kind}, protocol ${scan.protocol}, root ${scan.rootType}${scan.joblibArrays.count ? `, ${scan.joblibArrays.count} joblib arrays` : ''}) resolve.`,
       findings,
-      fixes: outside.length
+      fixes: renamed.length
         ? [
             {
-              text: 'Vendor the modules into the model folder; the pickle then needs its module paths mapped (re-dump the model, or add alias modules).',
-              action: 'vendor',
+              text: 'Re-dump the model from the vendored code in the runtime image (recommended; the old file is kept as .dism-studio.bak).',
+              action: 'redump',
+            },
+            {
+              text: `Or add alias modules so ${renamed.join(', ')} import${renamed.length > 1 ? '' : 's'} the vendored code.`,
+              action: 'alias',
             },
           ]
-        : errors.length
+        : outside.length
           ? [
               {
-                text: 'Use a runtime image with the libraries the model was saved with, or save the model again with the image’s versions.',
+                text: 'Vendor the modules into the model folder; the pickle then needs its module paths mapped (re-dump the model, or add alias modules).',
+                action: 'vendor',
               },
             ]
-          : [],
+          : errors.length
+            ? [
+                {
+                  text: 'Use a runtime image with the libraries the model was saved with, or save the model again with the image’s versions.',
+                },
+              ]
+            : [],
     },
   };
 }
@@ -400,7 +424,7 @@ function checkVersions(scan: PickleScan | null, image: ImageModules | null, unpi
     fixes: mism.length
       ? [
           { text: 'Use a runtime image (Properties.Image) with the versions the model was saved with.', action: 'edit' },
-          { text: 'Or save the model again in the runtime image (train or re-dump it there) so both agree.', action: 'redump' },
+          { text: 'Or save the model again in the runtime image (train it there, or load and joblib.dump it there) so both agree.' },
         ]
       : [],
   };

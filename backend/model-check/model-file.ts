@@ -23,8 +23,6 @@ const MAGIC: Array<[Compression, number[]]> = [
   ['zlib', [0x78]],
 ];
 
-export const IN_IMAGE_COMPRESSIONS: ReadonlySet<Compression> = new Set(['bz2', 'lzma', 'xz', 'lz4']);
-
 export function detectCompression(head: Uint8Array): Compression {
   for (const [kind, magic] of MAGIC) if (magic.every((b, i) => head[i] === b)) return kind;
   return 'none';
