@@ -41,8 +41,8 @@ export function hostPath(p: string, t: CheckTarget): string {
 }
 
 function lastUserFrame(frames: StageResult['error'] extends infer E ? (E extends { frames: infer F } ? F : never) : never, t: CheckTarget) {
-  const mine = [...frames].reverse().find((f) => hostPath(f[0], t) !== f[0]);
-  return mine ?? frames[frames.length - 1];
+  // Only a frame in the user's own code says something to them; Python's and joblib's internals do not.
+  return [...frames].reverse().find((f) => hostPath(f[0], t) !== f[0]);
 }
 
 export function explainFailure(

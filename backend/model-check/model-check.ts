@@ -238,7 +238,9 @@ async function checkPickle(
   for (const ref of scan.references) {
     const full = `${ref.module}.${ref.name}`;
     const r = resolver.resolve(ref.module);
-    const needed = ref.paths.length ? ` — needed by ${ref.paths.join(', ')}` : '';
+    const needed = ref.paths.length
+      ? ` — needed by ${ref.paths.map((x) => (x === 'model' ? 'the model object itself' : x)).join(', ')}`
+      : '';
     if (r.where === 'local') {
       localModules.push(ref.module);
       // The class must still be defined there (a renamed class unpickles with AttributeError).
@@ -554,11 +556,13 @@ function loadCheck(
     return { ...base, summary: `In ${t.image}: ${parts.join('; ')}.` };
   }
   const explained = explainFailure(failed, { target: t, imports });
+  // When both stages fail, the second is said too (the summary already says the first).
+  const second = failed === unpickle && handler && !handler.ok ? explainFailure(handler, { target: t, imports }) : null;
   return {
     ...base,
     status: 'error',
     summary: explained.sentence,
-    findings: explained.finding ? [explained.finding] : [],
+    findings: second ? [{ severity: 'error', message: second.sentence }] : [],
     fixes: explained.fixes,
     traceback: explained.traceback,
   };
@@ -566,14 +570,16 @@ function loadCheck(
 
 function headlineOf(checks: CheckResult[]): string {
   const errors = checks.filter((c) => c.status === 'error');
-  const skipped = checks.filter((c) => c.status === 'skipped');
   if (errors.length)
     return `DIALS will not load it: ${errors[0].summary}${errors.length > 1 ? ` (and ${errors.length - 1} more check${errors.length > 2 ? 's' : ''} failed)` : ''}`;
+  const list = (ids: string[]) => (ids.length > 1 ? `${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}` : ids[0]);
+  const ok = checks.filter((c) => c.status === 'ok').map((c) => c.id);
+  const skipped = checks.filter((c) => c.status === 'skipped').map((c) => c.id);
+  const notRun = skipped.length ? `; ${list(skipped)} not checked` : '';
   const warnings = checks.filter((c) => c.status === 'warning');
-  const notRun = skipped.length ? ` (${skipped.map((c) => c.id).join(', ')} not checked)` : '';
   if (warnings.length)
     return `DIALS should load it, with ${warnings.length} warning${warnings.length > 1 ? 's' : ''}: ${warnings[0].summary}${notRun}`;
-  return `DIALS should load it: imports, pickle, load and versions check out${notRun}.`;
+  return `DIALS should load it: ${list(ok)} check${ok.length > 1 ? '' : 's'} out${notRun}.`;
 }
 
 export async function runModelCheck(deps: CheckDeps, opts: CheckOptions): Promise<ModelCheckReport> {

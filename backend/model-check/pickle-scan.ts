@@ -104,7 +104,6 @@ const RECONSTRUCTORS = new Set([
 const JOBLIB_WRAPPER = 'joblib.numpy_pickle.NumpyArrayWrapper';
 const OLD_JOBLIB_WRAPPERS = new Set(['joblib.numpy_pickle.NDArrayWrapper', 'joblib.numpy_pickle.ZNDArrayWrapper']);
 
-
 function globalName(v: PValue | undefined): string | null {
   return v && v.t === 'global' ? `${v.module}.${v.name}` : null;
 }

@@ -87,7 +87,8 @@ export function ModelCheckCard({ project }: { project: ProjectSummary }) {
       const r = await api.invoke('modelCheck.vendorApply', { ...target, planId: plan.planId });
       setVendored(r);
       setPlan(null);
-      if (!r.pickleChanges.length) await run();
+      // Check again at once: with moved module paths the report then shows the pickle's two ways out.
+      await run();
     } catch (err) {
       setError(err);
       setPlan(null);
@@ -173,6 +174,17 @@ export function ModelCheckCard({ project }: { project: ProjectSummary }) {
       )}
       {template?.error && <ErrorCard title="This template cannot be read" error={{ message: template.error }} />}
       {error !== null && <ErrorCard title="The check could not run" error={error} />}
+      {vendored && (
+        <div className="vendored" role="status">
+          <p>
+            Vendored: {vendored.written.map((f) => rel(f)).join(', ')}.
+            {vendored.backups.length > 0 && <> Previous versions kept as {vendored.backups.map((f) => rel(f)).join(', ')}.</>}
+          </p>
+          {vendored.pickleChanges.length > 0 && (
+            <PickleWaysOut changes={vendored.pickleChanges} onRedump={startRedump} onAlias={addAliases} busy={running} />
+          )}
+        </div>
+      )}
       {check.running && <p className="muted">{check.snapshot?.message || 'Checking…'}</p>}
       {check.snapshot?.state === 'failed' && <ErrorCard title="The check stopped" error={check.snapshot.error} />}
       {report && (
@@ -208,17 +220,6 @@ export function ModelCheckCard({ project }: { project: ProjectSummary }) {
           Saved the model again from the vendored code ({redump.snapshot.result.renamed.map((r) => `${r.from} → ${r.to}`).join(', ')}); the
           previous file is kept as <code>{rel(redump.snapshot.result.backup ?? '')}</code>.
         </p>
-      )}
-      {vendored && (
-        <div className="vendored" role="status">
-          <p>
-            Vendored: {vendored.written.map((f) => rel(f)).join(', ')}.
-            {vendored.backups.length > 0 && <> Previous versions kept as {vendored.backups.map((f) => rel(f)).join(', ')}.</>}
-          </p>
-          {vendored.pickleChanges.length > 0 && (
-            <PickleWaysOut changes={vendored.pickleChanges} onRedump={startRedump} onAlias={addAliases} busy={running} />
-          )}
-        </div>
       )}
       {(check.lines.length > 0 || redump.lines.length > 0) && (
         <details className="check-log">
