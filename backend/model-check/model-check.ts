@@ -516,6 +516,9 @@ export function tritonConfigJson(r: ResourceView): Record<string, unknown> {
     name: modelName(r),
     backend: 'python',
     max_batch_size: Number(r.properties.MaxBatchSize ?? 0) || 0,
+    default_model_filename: 'model.py',
+    parameters: {},
+    instance_group: [{ name: modelName(r), kind: 'KIND_CPU', count: 1 }],
     input: [...inputSignature(r), ...metadataInputs(r)].map(tensor),
     output: outputSignature(r).map(tensor),
   };
