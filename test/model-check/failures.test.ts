@@ -66,7 +66,7 @@ describe('model check: what else goes wrong', () => {
     expect(load.summary).toMatch(
       /^mlserver-model\/app\.py has a syntax error on line 8: expected ':' — “async def load\(self\)”\. Python stops before the handler exists/,
     );
-    expect(load.findings[0]).toMatchObject({ file: 'mlserver-model/app.py', line: 8 });
+    expect(load.findings).toEqual([]); // the summary says it all; no second stage failed
     expect(load.traceback!.at(-1)).toBe("SyntaxError: expected ':'");
     expect(load.fixes[0].text).toMatch(/Fix line 8 of mlserver-model\/app\.py/);
     expect(r.headline).toMatch(/^DIALS will not load it: mlserver-model\/app\.py has a syntax error/);
