@@ -23,6 +23,8 @@ import { templateHandlers } from './handlers/template';
 import { modelServerHandlers } from './handlers/model-server';
 import { pipelineHandlers } from './handlers/pipeline';
 import { modelHandlers } from './handlers/models';
+import { modelCheckHandlers } from './handlers/model-check';
+import { ModelCheckService } from '../model-check/check-service';
 import type { BackendContext, BackendServices, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -58,6 +60,7 @@ export function createServices(opts: ServiceOptions): BackendServices & { dispos
     templateValidator: new TemplateValidator(),
     drafts: new TemplateDrafts(opts.userDataDir),
     dismcli: new DismcliService({ jobs, engine, settings }),
+    modelCheck: new ModelCheckService({ jobs, engine, userDataDir: opts.userDataDir }),
     demoContributors: APP_DEMO_CONTRIBUTORS,
   };
   return {
@@ -102,6 +105,7 @@ function allHandlers(): AllHandlers {
     ...modelServerHandlers,
     ...pipelineHandlers,
     ...modelHandlers,
+    ...modelCheckHandlers,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { MethodInput, MethodName, MethodOutput, Methods } from '@/shared/api/contract';
 import type { DemoContributor } from '../demo/demo-project';
 import type { DismcliService } from '../dismcli/dismcli-service';
+import type { ModelCheckService } from '../model-check/check-service';
 import type { EngineService } from '../engine/engine-service';
 import type { JobManager } from '../jobs/job-manager';
 import type { ModelServerManager } from '../model-server/manager';
@@ -36,6 +37,8 @@ export interface BackendServices {
   drafts: TemplateDrafts;
   /** dismcli runner, DIALS choice and runs. */
   dismcli: DismcliService;
+  /** "Will DIALS load it?": checks, vendoring, re-dumps; the per-image module listings it caches. */
+  modelCheck: ModelCheckService;
   /** What every demo project this back end generates gets besides the demo files. */
   demoContributors: readonly DemoContributor[];
 }

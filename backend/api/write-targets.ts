@@ -68,6 +68,13 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'models.importJoblib': ({ projectDir, template }) =>
     templateFolder(path.resolve(projectDir, template), 'the imported model (preview-<resource>/)'),
 
+  'modelCheck.targets': 'nothing',
+  'modelCheck.run': 'nothing', // reads the project; the image module listing is cached in the user-data folder
+  'modelCheck.vendorPlan': 'nothing',
+  'modelCheck.vendorApply': ({ templateFile }) => templateFolder(templateFile, 'the vendored modules (CodeUri)'),
+  'modelCheck.addAliases': ({ templateFile }) => templateFolder(templateFile, 'the alias modules (CodeUri)'),
+  'modelCheck.redump': ({ templateFile }) => templateFolder(templateFile, 'the re-dumped model file (ModelUri)'),
+
   'pipeline.run': 'nothing',
   'pipeline.results': 'nothing',
   'pipeline.lumisection': 'nothing',

@@ -9,12 +9,13 @@ import {
   events,
   jobResultSchema,
   methods,
+  modelCheckScope,
   type EventName,
   type JobSnapshot,
   type MethodName,
   type MethodOutput,
 } from '@/shared/api/contract';
-import { cleanupProject, ensureStandInImage, makeToyProject, STAND_IN_IMAGE } from '../model-server/helpers';
+import { cleanupProject, ensureStandInImage, makeToyProject, STAND_IN_IMAGE, TOY_HANDLER } from '../model-server/helpers';
 
 /**
  * Every method's OUTPUT and every event checked against the contract, on real calls: the demo
@@ -181,6 +182,35 @@ describe('API contract: outputs and events', () => {
     expect((await jobEnd(joblib.id)).state).toBe('failed');
   }, 120_000);
 
+  it('the model check, vendoring, aliases and a re-dump on the real engine', async () => {
+    const p = await makeToyProject(`${TOY_HANDLER}\nfrom tools import dftools  # noqa: E402,F401\n`);
+    toyProjects.push(p.dir);
+    await fs.mkdir(path.join(p.dir, 'tools'));
+    await fs.writeFile(path.join(p.dir, 'tools', 'dftools.py'), 'class Thing(object):\n    pass\n');
+    // A protocol 2 pickle of a tools.dftools.Thing: GLOBAL, EMPTY_TUPLE, NEWOBJ, EMPTY_DICT, BUILD, STOP.
+    await fs.writeFile(
+      path.join(p.dir, 'mlserver-model', 'model.bin'),
+      Buffer.from('\x80\x02ctools.dftools\nThing\nq\x00)\x81q\x01}q\x02b.', 'latin1'),
+    );
+    await call('projects.open', { dir: p.dir });
+    const targets = await call('modelCheck.targets', { projectDir: p.dir });
+    expect(targets[0].resources).toMatchObject([{ key: 'Toy', checkable: true }]);
+    const check = await call('modelCheck.run', { templateFile: p.template, image: STAND_IN_IMAGE });
+    expect(await jobEnd(check.id)).toMatchObject({ state: 'succeeded', result: { errors: 3, canVendor: true } });
+    const plan = await call('modelCheck.vendorPlan', { templateFile: p.template, image: STAND_IN_IMAGE });
+    expect(plan.pickleChanges).toMatchObject([{ pickled: 'tools.dftools.Thing', becomes: 'dftools.Thing' }]);
+    await call('modelCheck.vendorApply', { templateFile: p.template, planId: plan.planId, image: STAND_IN_IMAGE });
+    const redump = await call('modelCheck.redump', { templateFile: p.template, image: STAND_IN_IMAGE });
+    expect(await jobEnd(redump.id)).toMatchObject({
+      state: 'succeeded',
+      result: { renamed: [{ from: 'tools.dftools.Thing', to: 'dftools.Thing' }] },
+    });
+    // the other way out, on the original pickle
+    await fs.copyFile(path.join(p.dir, 'mlserver-model', 'model.bin.dism-studio.bak'), path.join(p.dir, 'mlserver-model', 'model.bin'));
+    await call('modelCheck.addAliases', { templateFile: p.template });
+    await call('jobs.list', { kind: 'model-check', scope: modelCheckScope(p.template, 'Toy') });
+  }, 180_000);
+
   it('called every method of the contract', () => {
     expect(Object.keys(methods).filter((m) => !called.has(m as MethodName))).toEqual([]);
   });
@@ -198,7 +228,13 @@ describe('API contract: outputs and events', () => {
       (e): e is { event: 'job.update'; payload: JobSnapshot } =>
         e.event === 'job.update' && (e.payload as JobSnapshot).state === 'succeeded',
     );
-    expect([...new Set(finished.map((e) => e.payload.kind))].sort()).toEqual(['export', 'model-server', 'pipeline.run']);
+    expect([...new Set(finished.map((e) => e.payload.kind))].sort()).toEqual([
+      'export',
+      'model-check',
+      'model-redump',
+      'model-server',
+      'pipeline.run',
+    ]);
     for (const { payload } of finished) expect(jobResultSchema(payload.kind).safeParse(payload.result).success, payload.kind).toBe(true);
     const chunkKinds = new Set(seenEvents.filter((e) => e.event === 'job.chunk').map((e) => (e.payload as { kind: string }).kind));
     expect([...chunkKinds].sort()).toEqual(['model-server', 'pipeline.run']);

@@ -8,6 +8,7 @@ import { buildLocalCommand } from './build-local';
 import { startApiCommand } from './start-api';
 import { inferCommand } from './infer';
 import { previewCommand } from './preview';
+import { checkModelCommand, vendorCommand } from './check-model';
 
 /** Every `dism-studio <command>`; each domain adds its own file here. */
 export const commands: CliCommand[] = [
@@ -20,4 +21,6 @@ export const commands: CliCommand[] = [
   startApiCommand,
   inferCommand,
   previewCommand,
+  checkModelCommand,
+  vendorCommand,
 ];

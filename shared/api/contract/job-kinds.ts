@@ -5,6 +5,7 @@ import { ExportJob } from './export';
 import { JobKind, JobLogLine } from './jobs';
 import { ModelServerJob, ModelServerJobChunk } from './model-server';
 import { ImportJoblibJob } from './models';
+import { ModelCheckJob, ModelRedumpJob } from './model-check';
 import { PipelineJob, PipelineJobChunk } from './pipeline';
 
 /** A job's snapshot; `kind` says which result it carries. */
@@ -15,6 +16,8 @@ export const JobSnapshot = z.discriminatedUnion('kind', [
   DismcliJob,
   RunnerBuildJob,
   ModelServerJob,
+  ModelCheckJob,
+  ModelRedumpJob,
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 

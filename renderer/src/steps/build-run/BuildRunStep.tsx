@@ -7,6 +7,7 @@ import { LogView } from '@/renderer/src/components/LogView';
 import { useAppStore } from '@/renderer/src/store/app-store';
 import { InferenceCard } from './InferenceCard';
 import { LocalBuildCard } from './LocalBuildCard';
+import { ModelCheckLine } from './ModelCheckLine';
 import { PresetSyncNotice } from './PresetSyncNotice';
 import { ServerCard } from './ServerCard';
 import './build-run.css';
@@ -107,6 +108,7 @@ export function BuildRunStep() {
           )}
         </div>
       </header>
+      <ModelCheckLine projectDir={project.dir} templateFile={templateFile} resourceKey={resourceKey} />
       <PresetSyncNotice templateFile={templateFile} resourceKey={resourceKey} buildRevision={build?.builtAt ?? null} onBuilt={onBuilt} />
       <LocalBuildCard templateFile={templateFile} result={build} onBuilt={onBuilt} />
       <ServerCard templateFile={templateFile} resourceKey={resourceKey} run={run} onStarted={attach} />

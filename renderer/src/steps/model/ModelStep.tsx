@@ -3,6 +3,7 @@ import { useApi } from '@/renderer/src/api/ApiContext';
 import { reportError, useAppStore } from '@/renderer/src/store/app-store';
 import { ProjectPicker } from './ProjectPicker';
 import { ImportJoblibCard } from './ImportJoblibCard';
+import { ModelCheckCard } from './ModelCheckCard';
 
 type DemoVariant = 'mlserver' | 'triton';
 
@@ -85,6 +86,7 @@ export function ModelStep() {
           </div>
         </div>
       ) : null}
+      {project && <ModelCheckCard project={project} />}
       {project && !project.isDemo && <ImportJoblibCard project={project} />}
       <div className="card">
         <h2>{project ? 'Open another project' : 'Open a project'}</h2>
