@@ -6,6 +6,7 @@ import { JobKind, JobLogLine } from './jobs';
 import { ModelServerJob, ModelServerJobChunk } from './model-server';
 import { ImportJoblibJob } from './models';
 import { PipelineJob, PipelineJobChunk } from './pipeline';
+import { ProjectCopyJob } from './projects';
 
 /** A job's snapshot; `kind` says which result it carries. */
 export const JobSnapshot = z.discriminatedUnion('kind', [
@@ -15,6 +16,7 @@ export const JobSnapshot = z.discriminatedUnion('kind', [
   DismcliJob,
   RunnerBuildJob,
   ModelServerJob,
+  ProjectCopyJob,
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
