@@ -17,6 +17,7 @@ import {
   type DiscoveryHost,
 } from './candidates';
 import { EngineClient, parseHardLimits, type EngineProfile } from './engine-client';
+import { serviceLimits } from './socket-owner';
 
 export { candidateAddresses, realDiscoveryHost, type CandidateAddress, type DiscoveryHost } from './candidates';
 
@@ -77,11 +78,11 @@ export interface ProbeResult {
 }
 
 /** Podman's own view of itself (libpod /info): whether it runs rootless and with SELinux. */
-async function podmanSecurity(docker: Docker, timeoutMs: number): Promise<{ rootless?: boolean; selinux?: boolean }> {
+async function podmanSecurity(docker: Docker, apiVersion: string, timeoutMs: number): Promise<{ rootless?: boolean; selinux?: boolean }> {
   try {
     const info = await withTimeout(
       new Promise<{ host?: { security?: { rootless?: boolean; selinuxEnabled?: boolean } } }>((resolve, reject) =>
-        docker.modem.dial({ path: '/libpod/info', method: 'GET', statusCodes: { 200: true }, options: {} }, (err, data) =>
+        docker.modem.dial({ path: `/v${apiVersion}/libpod/info`, method: 'GET', statusCodes: { 200: true }, options: {} }, (err, data) =>
           err ? reject(err) : resolve(data as never),
         ),
       ),
@@ -117,15 +118,22 @@ export async function probe(c: CandidateAddress, host: DiscoveryHost, timeoutMs 
     const isPodman = (v.Components ?? []).some((comp) => /podman/i.test(comp.Name)) || /podman/i.test(JSON.stringify(v.Platform ?? ''));
     const info = (await withTimeout(probeClient.info(), timeoutMs).catch(() => ({}))) as { SecurityOptions?: string[] };
     const secOpts = info.SecurityOptions ?? [];
-    const podman = isPodman ? await podmanSecurity(probeClient, timeoutMs) : {};
+    // Podman's Docker API does not say whether it runs rootless; its own API (versioned like Podman) does.
+    const details = (v.Components ?? []).find((comp) => /podman/i.test(comp.Name))?.Details as { APIVersion?: string } | undefined;
+    const libpodVersion = details?.APIVersion ?? v.Version ?? '4.0.0';
+    const podman = isPodman ? await podmanSecurity(probeClient, String(libpodVersion), timeoutMs) : {};
     const local = host.platform === 'linux' && Boolean(socket) && c.podman !== 'machine';
     const profile: EngineProfile = {
       kind: isPodman ? 'podman' : 'docker',
       address: c.address,
       rootless: podman.rootless ?? secOpts.some((o) => o.includes('name=rootless')),
       selinux: podman.selinux ?? secOpts.some((o) => o.includes('name=selinux')),
-      // Podman asks runc for its own default nofile/nproc limits; Docker inherits the daemon's.
-      ...(isPodman && local ? { hostLimits: parseHardLimits((await host.readText('/proc/self/limits')) ?? '') } : {}),
+      // Podman asks runc for its own default nofile/nproc limits, which a host may refuse; the
+      // containers may ask for at most the hard limits of the Podman process serving the socket
+      // (it lowers its own, e.g. nproc to 32768). Docker inherits the daemon's limits: nothing asked.
+      ...(isPodman && local
+        ? { hostLimits: (await serviceLimits(socket!)) ?? parseHardLimits((await host.readText('/proc/self/limits')) ?? '') }
+        : {}),
     };
     return {
       candidate: { ...base, outcome: 'ok' },
