@@ -172,7 +172,7 @@ export function adviceFor(
     if (t.outcome === 'ok' || c?.studioPodman) continue;
     if (t.source === 'DOCKER_HOST') {
       advice.push(
-        `DOCKER_HOST is set to ${t.address}, which did not answer (${t.outcome}). Start the engine there${opts.offer ? ' (DISM Studio can start a Podman service there: Start Podman service)' : ''}, or unset DOCKER_HOST to use the local socket.`,
+        `DOCKER_HOST is set to ${t.address}, which did not answer (${t.outcome}). Start the engine there, or unset DOCKER_HOST to use the local socket.`,
       );
       continue;
     }
@@ -199,7 +199,7 @@ export function adviceFor(
       advice.push(
         opts.systemdUserSession || !opts.offer
           ? 'The Podman socket is not active. Start it with: systemctl --user enable --now podman.socket'
-          : 'The Podman API socket is not running and there is no systemd user session to start it. DISM Studio can start the service for you (Start Podman service), or run it yourself: podman system service --time=0 &',
+          : 'The Podman API socket is not running, and there is no systemd user session to start it with systemctl. Let DISM Studio start the service, or run it yourself and keep it running: podman system service --time=0 &',
       );
     } else if (c?.podman === 'rootful' && t.outcome === 'refused') {
       advice.push('The rootful Podman socket is not active. Start it with: sudo systemctl enable --now podman.socket');

@@ -73,6 +73,7 @@ export async function copyProject(projectDir: string, toIn: string, opts: CopyPr
   const skipped: string[] = [];
   const entries = await listProject(from, skipped);
   const total = entries.reduce((a, e) => a + e.size, 0) || 1;
+  const count = entries.filter((e) => e.kind === 'file').length;
   const staging = path.join(path.dirname(to), `.${path.basename(to)}.dism-copy-${process.pid}-${randomBytes(4).toString('hex')}`);
   await fs.mkdir(staging, { mode: 0o700 });
   let bytes = 0;
@@ -90,7 +91,10 @@ export async function copyProject(projectDir: string, toIn: string, opts: CopyPr
         await fs.utimes(dst, e.atime, e.mtime);
         bytes += e.size;
         files++;
-        opts.onProgress?.(bytes / total, `Copied ${files} file${files === 1 ? '' : 's'} (${(bytes / 1e6).toFixed(1)} MB)`);
+        opts.onProgress?.(
+          bytes / total,
+          `Copied ${files} of ${count} files (${(bytes / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB)`,
+        );
       }
     }
     // Folders last: their modes may forbid writing into them, and writing changes their times.

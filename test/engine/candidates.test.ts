@@ -299,7 +299,9 @@ describe('rootless Podman without a socket (lxplus)', () => {
     const { status } = await discoverEngine(podmanHost(h, { env: { XDG_RUNTIME_DIR: run }, pathKind: async () => 'missing' }));
     expect(status.state).toBe('unreachable');
     expect(status.podmanOffer?.socket).toBe(`${run}/dism-studio-podman.sock`);
-    expect(status.advice.join('\n')).toContain('DISM Studio can start the service for you (Start Podman service)');
+    expect(status.advice.join('\n')).toContain(
+      'Let DISM Studio start the service, or run it yourself and keep it running: podman system service --time=0 &',
+    );
     expect(status.tried.map((t) => t.source)).toEqual([
       'Docker Desktop (Linux)',
       'Docker system socket',

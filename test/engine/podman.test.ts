@@ -88,7 +88,7 @@ describe.skipIf(!HAVE_PODMAN || !HAVE_BUSYBOX)('rootful Podman started by DISM S
     expect(before.state).toBe('unreachable');
     const socket = path.join(runDir, 'dism-studio-podman.sock');
     expect(before.podmanOffer).toMatchObject({ command: `podman system service --time=0 unix://${socket}`, socket });
-    expect(before.advice.join('\n')).toContain('DISM Studio can start the service for you');
+    expect(before.advice.join('\n')).toContain('Let DISM Studio start the service');
 
     const after = await engine.startPodmanService();
     expect(after).toMatchObject({ state: 'connected', kind: 'podman', address: socket, rootless: false });
