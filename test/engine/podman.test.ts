@@ -18,6 +18,7 @@ import { runDismcli } from '@/backend/dismcli/run-dismcli';
 import { JobManager } from '@/backend/jobs/job-manager';
 import { ModelServerManager } from '@/backend/model-server/manager';
 import type { EngineStatus } from '@/shared/api/contract';
+import { callOnce, startServeProcess } from '../helpers/serve-process';
 import { ensureStandInImage, makeToyProject, STAND_IN_IMAGE } from '../model-server/helpers';
 import {
   asUser,
@@ -329,3 +330,32 @@ describe.skipIf(!rootless)('rootless Podman (as on lxplus): --userns=keep-id', (
     expect({ uid: st.uid, gid: st.gid }).toEqual({ uid: u.uid, gid: u.gid });
   }, 180_000);
 });
+
+describe.skipIf(!HAVE_PODMAN)('the Podman service DISM Studio starts is a child of the app', () => {
+  it('ends when the app is killed (SIGKILL): its watchdog sees DISM Studio’s pipe close and stops podman', async () => {
+    const socket = path.join(tmp, 'killed-app', 'podman.sock');
+    const server = await startServeProcess({ env: { DOCKER_HOST: `unix://${socket}` } });
+    let pid = 0;
+    try {
+      const reply = await callOnce(server.port, server.token, 'engine.startPodmanService', {});
+      expect(reply.ok, JSON.stringify(reply.error)).toBe(true);
+      pid = (reply.result as EngineStatus).podmanService!.pid;
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      server.child.kill('SIGKILL');
+      for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(pid)).toBe(false);
+    } finally {
+      if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
