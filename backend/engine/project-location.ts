@@ -141,7 +141,10 @@ export async function probeMount(
     };
   }
   try {
-    await container.infoArchive({ path: `${PROBE_MOUNT}/${entry}` });
+    // The answer is a bare HTTP response (the stat is in a header): read it to its end, so its
+    // connection is let go (an unread one keeps a CLI process alive).
+    const answer = (await container.infoArchive({ path: `${PROBE_MOUNT}/${entry}` })) as { resume?: () => void };
+    answer.resume?.();
     return { probe: { outcome: 'sees-the-folder', detail: `the engine sees ${entry} in the mounted folder` } };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
