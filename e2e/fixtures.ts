@@ -15,6 +15,8 @@ export interface BrowserHostProcess {
 export interface StartHostOptions {
   env?: Record<string, string | undefined>;
   userDataDir?: string;
+  /** A command line the server runs under (e.g. `unshare --mount … sh -c '…; exec "$@"' sh`); node and its arguments follow it. */
+  prefix?: string[];
 }
 
 /** Starts the real browser host (`dist/node/serve.mjs`) as its own process, as `npm run serve` does. */
@@ -26,7 +28,8 @@ export async function startBrowserHost(opts: StartHostOptions = {}): Promise<Bro
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child: ChildProcess = spawn(process.execPath, ['dist/node/serve.mjs', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...(opts.prefix ?? []), process.execPath, 'dist/node/serve.mjs', '--port', '0'];
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`browser host did not start:\n${output}`)), 30_000);

@@ -68,8 +68,9 @@ export function createServices(opts: ServiceOptions): BackendServices & { dispos
     async dispose() {
       engine.stopPolling();
       await jobs.cancelAll();
-      // Closing the app stops every container it started.
+      // Closing the app stops every container it started, then the Podman service it started (if any).
       await services.modelServers.stopAll();
+      await engine.dispose();
       await services.pipeline.dispose();
       await services.templateValidator.dispose();
     },

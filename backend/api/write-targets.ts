@@ -20,6 +20,8 @@ const templateFolder = (templateFile: string, what: string): WriteTarget[] => [{
 export const WRITES: { [M in MethodName]: Writes<M> } = {
   'app.info': 'nothing',
   'engine.status': 'nothing',
+  'engine.startPodmanService': 'nothing', // its socket goes to the user's runtime folder, not a project
+  'engine.checkProjectLocation': 'nothing', // the probe container is created, never started, and removed
   'jobs.list': 'nothing',
   'jobs.get': 'nothing',
   'jobs.cancel': 'nothing',
@@ -29,6 +31,7 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'projects.open': 'nothing',
   'projects.forget': 'nothing',
   'projects.pickFolder': 'nothing',
+  'projects.copy': ({ to }) => [{ path: to, what: 'the copy of the project', kind: 'new-folder' }],
   'fs.listDir': 'nothing',
   'demo.open': 'nothing',
 

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { RunnerInfo, RunnerRecipe } from '@/shared/api/contract/dismcli';
 import { ApiError } from '@/shared/api/errors';
 import { describeSystemError } from '@/shared/api/system-errors';
+import { localImageName, shortImageName } from '../engine/engine-client';
 import { buildContext, buildImage, imageExists, pullImage } from '../engine/images';
 import { PROJECT_LABEL, ROLE_LABEL, studioLabels } from '../engine/labels';
 import {
@@ -103,7 +104,7 @@ export async function ensureRunnerImage(
   }
   // A forced rebuild moves the tag; the image it pointed to would be left dangling.
   const previousId = await docker
-    .getImage(info.imageTag)
+    .getImage((await localImageName(docker, info.imageTag)) ?? info.imageTag)
     .inspect()
     .then(
       (i) => i.Id,
@@ -137,7 +138,7 @@ export async function ensureRunnerImage(
       'ImageBuildError',
     );
   }
-  const newId = (await docker.getImage(info.imageTag).inspect()).Id;
+  const newId = (await docker.getImage((await localImageName(docker, info.imageTag)) ?? info.imageTag).inspect()).Id;
   if (previousId && previousId !== newId)
     await docker
       .getImage(previousId)
@@ -153,7 +154,7 @@ async function removeOlderRunnerImages(docker: Docker, projectDir: string, keep:
   const images = await docker.listImages({ filters: { label: [`${ROLE_LABEL}=${RUNNER_ROLE}`, `${PROJECT_LABEL}=${projectDir}`] } });
   for (const img of images) {
     for (const tag of img.RepoTags ?? []) {
-      if (tag === keep || !tag.startsWith(`${IMAGE_REPO}:`)) continue;
+      if (shortImageName(tag) === keep || !shortImageName(tag).startsWith(`${IMAGE_REPO}:`)) continue;
       await docker
         .getImage(tag)
         .remove()

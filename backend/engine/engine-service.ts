@@ -1,21 +1,33 @@
 import type Docker from 'dockerode';
 import type { EngineStatus } from '@/shared/api/contract';
 import { ApiError } from '@/shared/api/errors';
+import { realDiscoveryHost, socketPathOf, type DiscoveryHost } from './candidates';
 import { discoverEngine } from './discovery';
+import { PodmanServiceChild } from './podman-service';
 
 const RECHECK_MS = 15_000;
 
-/** Owns the connection to the container engine; re-checks periodically and on demand. */
+/**
+ * Owns the connection to the container engine; re-checks periodically and on demand. When no
+ * engine answers on an lxplus-like host it can start a Podman service as its own child
+ * (startPodmanService), which it stops in dispose().
+ */
 export class EngineService {
   private status: EngineStatus = { state: 'checking', tried: [], advice: [], checkedAt: new Date().toISOString() };
   private docker: Docker | undefined;
   private inflight: Promise<EngineStatus> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly podman = new PodmanServiceChild();
+  private readonly host: DiscoveryHost;
 
+  /** `host` replaces what discovery reads of the machine (tests: fake homes, a machine without Docker). */
   constructor(
     private readonly onChange: (s: EngineStatus) => void,
     private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+    host?: Partial<DiscoveryHost>,
+  ) {
+    this.host = realDiscoveryHost(env, host);
+  }
 
   current(): EngineStatus {
     return this.status;
@@ -24,11 +36,19 @@ export class EngineService {
   refresh(): Promise<EngineStatus> {
     this.inflight ??= (async () => {
       try {
-        const { status, docker } = await discoverEngine(this.env);
+        const found = await discoverEngine(this.host);
+        const started = this.podman.info;
+        const status: EngineStatus =
+          started && socketPathOf(found.status.address ?? '') === started.socket
+            ? { ...found.status, podmanService: started }
+            : found.status;
         const changed =
-          status.state !== this.status.state || status.version !== this.status.version || status.address !== this.status.address;
+          status.state !== this.status.state ||
+          status.version !== this.status.version ||
+          status.address !== this.status.address ||
+          Boolean(status.podmanOffer) !== Boolean(this.status.podmanOffer);
         this.status = status;
-        this.docker = docker;
+        this.docker = found.docker;
         if (changed) this.onChange(status);
         return status;
       } finally {
@@ -36,6 +56,42 @@ export class EngineService {
       }
     })();
     return this.inflight;
+  }
+
+  /**
+   * Start the Podman service the current status offers (podman on PATH, no API socket, no systemd
+   * user session) as a child of this process, and connect to it.
+   */
+  async startPodmanService(): Promise<EngineStatus> {
+    const status = this.status.state === 'checking' ? await this.refresh() : this.status;
+    if (status.state === 'connected')
+      throw new ApiError(
+        'ENGINE_ALREADY_CONNECTED',
+        `A container engine already answers (${status.kind} at ${status.address}); no Podman service was started.`,
+        status,
+        'EngineAlreadyConnectedError',
+      );
+    const offer = status.podmanOffer;
+    if (!offer)
+      throw new ApiError(
+        'NO_PODMAN_OFFER',
+        `DISM Studio starts a Podman service only where podman is installed and no engine or systemd user session is there to start one. ${status.advice.join(' ')}`,
+        status,
+        'NoPodmanOfferError',
+      );
+    const podman = (await this.host.which('podman'))!;
+    await this.podman.start({ podman, socket: offer.socket, env: this.env });
+    const after = await this.refresh();
+    if (after.state !== 'connected') {
+      await this.podman.stop();
+      throw new ApiError(
+        'PODMAN_SERVICE_FAILED',
+        `${offer.command} started, but discovery did not find it at ${offer.socket}.`,
+        after,
+        'PodmanServiceError',
+      );
+    }
+    return after;
   }
 
   startPolling(intervalMs = RECHECK_MS): void {
@@ -48,6 +104,12 @@ export class EngineService {
   stopPolling(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Stop polling and the Podman service this process started (if any). */
+  async dispose(): Promise<void> {
+    this.stopPolling();
+    await this.podman.stop();
   }
 
   /** The engine client, or a clear error saying what was tried and what to do. */

@@ -11,17 +11,13 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { listFolder } from '../fs/list-folder';
 import { failureOf, trackFailure } from '../fs/stream-failure';
+import { builtImageName, localImageName, pullImageName } from './engine-client';
 import { STUDIO_LABEL } from './labels';
 import { readJsonLines } from './streams';
 
+/** Whether the engine has the image locally (on Podman also under localhost/… or docker.io/…, see engine-client.ts). */
 export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
-  try {
-    await docker.getImage(ref).inspect();
-    return true;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
-    throw err;
-  }
+  return (await localImageName(docker, ref)) !== null;
 }
 
 export interface LayerProgress {
@@ -60,18 +56,28 @@ export class PullError extends Error {
   }
 }
 
-/** Pull an image, reporting per-layer progress. Abort the signal to cancel the download. */
+/**
+ * Pull an image, reporting per-layer progress. Abort the signal to cancel the download. On Podman a
+ * short name is pulled as docker.io/… and says so (the first status line), never silently.
+ */
 export async function pullImage(
   docker: Docker,
   ref: string,
   opts: { signal?: AbortSignal; onProgress?: (p: PullProgress) => void; authconfig?: Docker.AuthConfig } = {},
 ): Promise<void> {
+  const name = pullImageName(docker, ref);
   let stream: Readable;
   try {
-    stream = (await docker.pull(ref, opts.authconfig ? { authconfig: opts.authconfig } : {})) as Readable;
+    if (name !== ref)
+      opts.onProgress?.({
+        layers: [],
+        fraction: null,
+        status: `${ref} has no registry in its name: Podman pulls it from Docker Hub as ${name}`,
+      });
+    stream = (await docker.pull(name, opts.authconfig ? { authconfig: opts.authconfig } : {})) as Readable;
   } catch (err) {
     const e = err as { json?: { message?: string }; message: string };
-    throw new PullError(ref, e.json?.message ?? e.message.replace(/^\(HTTP code \d+\)\s*[a-z ]*-\s*/i, ''));
+    throw new PullError(name, e.json?.message ?? e.message.replace(/^\(HTTP code \d+\)\s*[a-z ]*-\s*/i, ''));
   }
   const layers = new Map<string, LayerProgress>();
   let status = '';
@@ -90,7 +96,7 @@ export async function pullImage(
     },
     opts.signal,
   );
-  if (failure) throw new PullError(ref, failure);
+  if (failure) throw new PullError(name, failure);
 }
 
 /** One part of a build context: a file made here, or a folder from disk placed at `name` ('' for the context's root). */
@@ -143,12 +149,14 @@ export interface BuildImageOptions {
 
 /** Build an image from a tar context stream (see buildContext); resolves to the image id. */
 export async function buildImage(docker: Docker, context: Readable, opts: BuildImageOptions): Promise<string> {
+  // On Podman the image is named localhost/<tag>, as `podman build` names it (its Docker API would say docker.io/<tag>).
+  const tag = builtImageName(docker, opts.tag);
   // A context that fails (a file vanished, unreadable) ends the build with its error, even when it
   // failed before the engine started reading it.
   const contextFailed = failureOf(context);
   const stream = (await Promise.race([
     docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-      t: opts.tag,
+      t: tag,
       labels: { [STUDIO_LABEL]: '1', ...(opts.labels ?? {}) },
       ...(opts.dockerfile ? { dockerfile: opts.dockerfile } : {}),
       rm: true,
@@ -175,5 +183,5 @@ export async function buildImage(docker: Docker, context: Readable, opts: BuildI
     contextFailed,
   ]);
   if (failure) throw new Error(`Image build failed: ${failure}`);
-  return imageId ?? (await docker.getImage(opts.tag).inspect()).Id;
+  return imageId ?? (await docker.getImage(tag).inspect()).Id;
 }

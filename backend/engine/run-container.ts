@@ -73,11 +73,11 @@ export async function runOneShotContainer(
 
 /**
  * The UID:GID a container should run as so the files it writes into a bind mount belong to the
- * user. With Docker (and rootful Podman) that is the user's own IDs; with rootless Podman the
+ * user. With Docker and Podman that is the user's own IDs (on rootless Podman the engine client adds
+ * --userns=keep-id, which maps them to themselves: engine-client.ts); with rootless Docker the
  * container's root *is* the user (user namespace), and any other ID maps to a subordinate one.
  */
-export function containerUserFor(engine: { kind?: 'docker' | 'podman'; address?: string }): { uid: number; gid: number } {
-  const rootlessPodman = engine.kind === 'podman' && /\/run\/user\/\d+\//.test(engine.address ?? '');
-  if (rootlessPodman) return { uid: 0, gid: 0 };
+export function containerUserFor(engine: { kind?: 'docker' | 'podman'; rootless?: boolean }): { uid: number; gid: number } {
+  if (engine.kind === 'docker' && engine.rootless) return { uid: 0, gid: 0 };
   return { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 };
 }

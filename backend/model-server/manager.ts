@@ -470,14 +470,17 @@ export class ModelServerManager {
         },
       });
       this.update(rec, { containerId: container.id });
-      // Attach before start so no early output (e.g. an import traceback) is missed.
-      const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: true })) as unknown as Readable;
-      // The attach socket is cut when the container is removed: that ends the logs, it is not an error.
-      const logs = demuxDockerStream(stream, (s, text) => job.log(text, s)).catch(() => undefined);
+      let stream: Readable | undefined;
+      let logs: Promise<void> | undefined;
       try {
+        // Attach before start so no early output (e.g. an import traceback) is missed. Podman
+        // already prepares the container when attached to, so this fails as a start would.
+        stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: true })) as unknown as Readable;
+        // The attach socket is cut when the container is removed: that ends the logs, it is not an error.
+        logs = demuxDockerStream(stream, (s, text) => job.log(text, s)).catch(() => undefined);
         await container.start();
       } catch (err) {
-        stream.destroy();
+        stream?.destroy();
         await removeContainerQuietly(docker, container.id);
         if (isPortConflict(err) && attempt < PORT_RETRIES) {
           job.log(`Port ${hostPort} was taken while starting; trying the next one`, 'info');
@@ -498,7 +501,7 @@ export class ModelServerManager {
         'info',
       );
       if (portNote) job.log(portNote, 'info');
-      return { container, logs };
+      return { container, logs: logs! };
     }
   }
 

@@ -15,8 +15,10 @@ export interface WriteTarget {
    * 'export-target': the export destination the user picked in the Export step. It may lie anywhere;
    *   what may be there already is the export rule's to decide (backend/export/export-target.ts, which
    *   the export applies before it writes anything: never the project, only an earlier export replaced).
+   * 'new-folder': a folder created new (the copy of a project, projects.copy). It may lie anywhere;
+   *   the copy rule (backend/projects/copy-project.ts) refuses an existing non-empty folder, the project or a folder around it.
    */
-  kind?: 'inside-project' | 'export-target';
+  kind?: 'inside-project' | 'export-target' | 'new-folder';
 }
 
 /**
@@ -73,7 +75,7 @@ export class OpenedFolders {
 
   async assertWritable(target: WriteTarget): Promise<void> {
     const abs = path.resolve(target.path);
-    if (target.kind === 'export-target') return;
+    if (target.kind === 'export-target' || target.kind === 'new-folder') return;
     const real = await realPathOf(abs);
     for (const root of await this.roots()) if (isInsideOrSame(root, real)) return;
     throw new ApiError(

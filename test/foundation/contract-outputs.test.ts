@@ -34,8 +34,8 @@ const extraTag = `dism-test/contract-tag:${process.pid}`;
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
 
 /** Calls a method, expects success, checks its output against the contract. */
-async function call<M extends MethodName>(method: M, input: unknown): Promise<MethodOutput<M>> {
-  const reply = await backend.dispatch(method, input);
+async function call<M extends MethodName>(method: M, input: unknown, on: Backend = backend): Promise<MethodOutput<M>> {
+  const reply = await on.dispatch(method, input);
   if (!reply.ok) throw new Error(`${method} failed: ${reply.error.name}: ${reply.error.message}`);
   const checked = methods[method].output.safeParse(reply.result);
   expect(checked.success ? [] : checked.error.issues, `${method} output`).toEqual([]);
@@ -211,6 +211,33 @@ describe('API contract: outputs and events', () => {
     await call('jobs.list', { kind: 'model-check', scope: modelCheckScope(p.template, 'Toy') });
   }, 180_000);
 
+  it('the engine: the project location check, copying a project, and the Podman service DISM Studio starts (lxplus)', async () => {
+    const p = await makeToyProject();
+    toyProjects.push(p.dir);
+    await call('projects.open', { dir: p.dir });
+    const location = await call('engine.checkProjectLocation', { projectDir: p.dir });
+    expect(location.probe.outcome).toBe('sees-the-folder');
+    const copy = await call('projects.copy', { projectDir: p.dir, to: path.join(tmp, 'toy-copy') });
+    expect((await jobEnd(copy.id)).state).toBe('succeeded');
+
+    // A second back end as on lxplus: DOCKER_HOST names a Podman socket nobody serves yet.
+    const socket = path.join(tmp, 'podman-run', 'podman.sock');
+    const lxplus = await createBackend({
+      host: { kind: 'test' },
+      userDataDir: path.join(tmp, 'user-lxplus'),
+      env: { PATH: process.env.PATH, HOME: tmp, DOCKER_HOST: `unix://${socket}` },
+      pollEngine: false,
+    });
+    lxplus.onEvent((event, payload) => seenEvents.push({ event, payload: json(payload) }));
+    try {
+      expect((await call('engine.status', { refresh: true }, lxplus)).podmanOffer?.socket).toBe(socket);
+      const started = await call('engine.startPodmanService', {}, lxplus);
+      expect(started).toMatchObject({ state: 'connected', kind: 'podman', address: `unix://${socket}` });
+    } finally {
+      await lxplus.dispose();
+    }
+  }, 120_000);
+
   it('called every method of the contract', () => {
     expect(Object.keys(methods).filter((m) => !called.has(m as MethodName))).toEqual([]);
   });
@@ -234,6 +261,7 @@ describe('API contract: outputs and events', () => {
       'model-redump',
       'model-server',
       'pipeline.run',
+      'project.copy',
     ]);
     for (const { payload } of finished) expect(jobResultSchema(payload.kind).safeParse(payload.result).success, payload.kind).toBe(true);
     const chunkKinds = new Set(seenEvents.filter((e) => e.event === 'job.chunk').map((e) => (e.payload as { kind: string }).kind));

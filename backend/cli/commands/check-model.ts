@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CheckResult, ModelCheckReport, VendorPlan } from '@/shared/api/contract/model-check';
+import { realDiscoveryHost } from '@/backend/engine/candidates';
 import { discoverEngine } from '@/backend/engine/discovery';
 import { containerUserFor } from '@/backend/engine/run-container';
 import { defaultUserDataDir } from '@/backend/host/user-data-dir';
@@ -13,7 +14,7 @@ import { parseCommandArgs, UsageError } from '../command';
 const MARK: Record<CheckResult['status'], string> = { ok: '✔', warning: '!', error: '✖', skipped: '–' };
 
 async function engineAndCache(io: CliIO) {
-  const { status, docker } = await discoverEngine(io.env);
+  const { status, docker } = await discoverEngine(realDiscoveryHost(io.env));
   return {
     docker: docker ?? null,
     engineAdvice: docker ? undefined : status.advice.join(' '),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { containerUserFor } from '@/backend/engine/run-container';
-import { discoverEngine } from '@/backend/engine/discovery';
+import { discoverEngine, realDiscoveryHost } from '@/backend/engine/discovery';
 import { importJoblib, planImportOutputs } from '@/backend/import-joblib/import-joblib';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
@@ -27,7 +27,7 @@ export const importJoblibCommand: CliCommand = {
     const template = path.resolve(io.cwd, positionals[0]);
     // Before looking for an engine: an earlier import is replaced only with --overwrite.
     await planImportOutputs(template, values.resource, Boolean(values.overwrite));
-    const { status, docker } = await discoverEngine(io.env);
+    const { status, docker } = await discoverEngine(realDiscoveryHost(io.env));
     if (!docker) {
       io.err(`The extraction runs in a container, but no container engine is reachable. ${status.advice.join(' ')}`);
       return 1;

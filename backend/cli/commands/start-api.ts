@@ -3,6 +3,8 @@ import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
 import { createServices } from '@/backend/api/create-backend';
 import { defaultUserDataDir } from '@/backend/host/user-data-dir';
+import { checkProjectLocation } from '@/backend/engine/project-location';
+import { locationLines } from './engine';
 
 function intOption(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -45,9 +47,14 @@ export const startApiCommand: CliCommand = {
       },
     });
     const manager = services.modelServers;
+    const templateFile = path.resolve(io.cwd, positionals[0]);
     try {
+      // Before the start: a project the engine cannot mount (on /eos, or not shared with its VM) is explained now.
+      const docker = await services.engine.client().catch(() => null);
+      const location = docker ? await checkProjectLocation(path.dirname(templateFile), docker).catch(() => null) : null;
+      for (const line of location ? locationLines(location) : []) io.err(line);
       const run = await manager.start({
-        templateFile: path.resolve(io.cwd, positionals[0]),
+        templateFile,
         resourceKey: values.resource,
         image: values.image,
         port: intOption(values.port, 'port', 1, 65535),

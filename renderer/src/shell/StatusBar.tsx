@@ -1,6 +1,18 @@
 import { useState } from 'react';
+import type { EngineCandidate } from '@/shared/api/contract';
+import { PodmanServiceOffer } from '@/renderer/src/components/PodmanServiceOffer';
 import { useApi } from '../api/ApiContext';
 import { reportError, useAppStore } from '../store/app-store';
+
+/** What happened at each place discovery looked, in plain words. */
+const OUTCOME: Record<EngineCandidate['outcome'], string> = {
+  ok: 'answered — in use',
+  missing: 'not there',
+  'permission-denied': 'permission denied',
+  refused: 'there, but nothing answers',
+  timeout: 'no answer in time',
+  error: 'error',
+};
 
 export function StatusBar() {
   const api = useApi();
@@ -23,11 +35,12 @@ export function StatusBar() {
   };
 
   const state = checking ? 'checking' : (engine?.state ?? 'checking');
+  const tried = engine?.tried.length ?? 0;
   const label =
     state === 'connected'
-      ? `Engine: connected — ${engine?.kind ?? 'docker'} ${engine?.version ?? ''}`
+      ? `Engine: connected — ${engine?.kind ?? 'docker'} ${engine?.version ?? ''}${engine?.podmanService ? ' (started by DISM Studio)' : ''}`
       : state === 'unreachable'
-        ? `Engine: not reachable (tried ${engine?.tried.map((t) => `${t.address}: ${t.outcome}`).join(', ') || 'nothing'})`
+        ? `Engine: not reachable — ${tried} place${tried === 1 ? '' : 's'} tried${engine?.podmanOffer ? '; Podman can be started' : ''}`
         : 'Engine: checking…';
 
   return (
@@ -56,32 +69,28 @@ export function StatusBar() {
         <div className="engine-popover" role="dialog" aria-label="Container engine">
           <div className="engine-popover-head">
             <strong>{state === 'connected' ? 'Container engine connected' : 'Container engine not reachable'}</strong>
-            <button className="button small" onClick={recheck} disabled={checking}>
-              {checking ? 'Checking…' : 'Re-check'}
-            </button>
+            <span>
+              <button className="button small" onClick={recheck} disabled={checking}>
+                {checking ? 'Checking…' : 'Re-check'}
+              </button>{' '}
+              <button className="button small" onClick={() => setOpen(false)} aria-label="Close">
+                ✕
+              </button>
+            </span>
           </div>
           {engine.state === 'connected' && (
             <p>
               {engine.kind} {engine.version} (API {engine.apiVersion}) at <code>{engine.address}</code>
+              {engine.rootless ? ' · rootless: containers run as you' : ''}
+              {engine.selinux ? ' · SELinux: your folders are mounted with :z (relabelled)' : ''}
             </p>
           )}
-          <table className="engine-tried">
-            <caption>What was tried</caption>
-            <tbody>
-              {engine.tried.map((t) => (
-                <tr key={t.address}>
-                  <td>{t.source}</td>
-                  <td>
-                    <code>{t.address}</code>
-                  </td>
-                  <td className={`outcome outcome-${t.outcome}`}>
-                    {t.outcome}
-                    {t.detail ? ` — ${t.detail}` : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <PodmanServiceOffer engine={engine} />
+          {(engine.notes ?? []).map((n) => (
+            <p key={n} className="engine-note">
+              {n}
+            </p>
+          ))}
           {engine.advice.length > 0 && (
             <ul className="engine-advice">
               {engine.advice.map((a) => (
@@ -89,6 +98,23 @@ export function StatusBar() {
               ))}
             </ul>
           )}
+          <table className="engine-tried">
+            <caption>Where DISM Studio looked, in order (as the docker command does)</caption>
+            <tbody>
+              {engine.tried.map((t) => (
+                <tr key={`${t.source} ${t.address}`} data-outcome={t.outcome}>
+                  <td>{t.source}</td>
+                  <td>
+                    <code>{t.address}</code>
+                  </td>
+                  <td className={`outcome outcome-${t.outcome}`} title={t.detail}>
+                    {OUTCOME[t.outcome]}
+                    {t.detail && t.outcome !== 'ok' && t.detail !== 'no socket at this path' ? ` — ${t.detail}` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
           <p className="muted">Checked {new Date(engine.checkedAt).toLocaleTimeString()}; re-checked every 15 s.</p>
         </div>
       )}

@@ -7,6 +7,7 @@ import { ModelServerJob, ModelServerJobChunk } from './model-server';
 import { ImportJoblibJob } from './models';
 import { ModelCheckJob, ModelRedumpJob } from './model-check';
 import { PipelineJob, PipelineJobChunk } from './pipeline';
+import { ProjectCopyJob } from './projects';
 
 /** A job's snapshot; `kind` says which result it carries. */
 export const JobSnapshot = z.discriminatedUnion('kind', [
@@ -18,6 +19,7 @@ export const JobSnapshot = z.discriminatedUnion('kind', [
   ModelServerJob,
   ModelCheckJob,
   ModelRedumpJob,
+  ProjectCopyJob,
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 

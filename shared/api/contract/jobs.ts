@@ -20,6 +20,7 @@ export const JobKind = z.enum([
   'model-server',
   'model-check',
   'model-redump',
+  'project.copy',
 ]);
 export type JobKind = z.infer<typeof JobKind>;
 

@@ -3,6 +3,8 @@ import type { LocalBuildResult, ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { useJob } from '@/renderer/src/api/use-job';
 import { EmptyState } from '@/renderer/src/components/EmptyState';
+import { PodmanServiceOffer } from '@/renderer/src/components/PodmanServiceOffer';
+import { ProjectLocationNotice } from '@/renderer/src/components/ProjectLocationNotice';
 import { LogView } from '@/renderer/src/components/LogView';
 import { useAppStore } from '@/renderer/src/store/app-store';
 import { InferenceCard } from './InferenceCard';
@@ -73,8 +75,10 @@ export function BuildRunStep() {
                 <li key={a}>{a}</li>
               ))}
             </ul>
+            <PodmanServiceOffer engine={engine} />
           </div>
         )}
+        <ProjectLocationNotice projectDir={project.dir} doing="The model server runs in a container that mounts this folder." />
         <div className="template-picker">
           {project.templates.length > 1 && (
             <label>

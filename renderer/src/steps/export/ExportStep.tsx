@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ExportSummary } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { EmptyState } from '@/renderer/src/components/EmptyState';
+import { ProjectLocationNotice } from '@/renderer/src/components/ProjectLocationNotice';
 import { reportError, useAppStore } from '@/renderer/src/store/app-store';
 import { DismcliPanel } from './DismcliPanel';
 import { ExportForm } from './ExportForm';
@@ -39,6 +40,7 @@ export function ExportStep() {
           Run the official <code>dismcli build</code> and <code>dismcli package</code> (DIALS checks and login) in a container, then export{' '}
           <code>.dism-artifacts</code> and request the model registration.
         </p>
+        <ProjectLocationNotice projectDir={project.dir} doing="dismcli runs in a container that mounts this folder." />
       </header>
       <div className="card">
         <h2>Official build and package with dismcli</h2>

@@ -3,7 +3,7 @@ import { useApi } from '@/renderer/src/api/ApiContext';
 import type { AppInfo, RecentProject } from '@/shared/api/contract';
 import { reportError } from '@/renderer/src/store/app-store';
 import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
-import { useOpenProject } from './use-open-project';
+import { useOpenProject } from '@/renderer/src/components/use-open-project';
 
 /** Open a folder (native picker in Electron, folder browser otherwise) or a recent project. */
 export function ProjectPicker({ compact = false }: { compact?: boolean }) {
