@@ -237,7 +237,8 @@ async function buildPlan(
     const existing = imports.local.get(flat);
     if (existing) {
       const text = await fs.readFile(existing.file, 'utf8').catch(() => null);
-      if (existing.kind === 'module' && text === vs[0].text) vs[0].reuse = true;
+      // The same source, copied as it is or vendored by us earlier (our header names it): already there.
+      if (existing.kind === 'module' && (text === vs[0].text || text?.startsWith(vendoredHeader(t.codeDir, vs[0])))) vs[0].reuse = true;
       else
         refusals.push(
           `Name clash: the model folder already has ${rel(projectDir, existing.file)}, different from ${rel(projectDir, vs[0].source)} (${vs[0].module}). Rename one of them, then vendor again.`,
@@ -263,7 +264,7 @@ async function buildPlan(
       if (v.reuse) continue;
       const file = path.join(t.codeDir, `${v.flat}.py`);
       const next = rewriteSource(v.text, v.parsed, v.module, path.basename(v.source) === '__init__.py', map);
-      const header = `# Vendored by DISM Studio from ${rel(t.codeDir, v.source)} (module ${v.module}); imports made flat.\n`;
+      const header = vendoredHeader(t.codeDir, v);
       const shown = rel(projectDir, file);
       files.push({
         path: shown,
@@ -312,6 +313,11 @@ export async function vendorPlan(
   image?: string,
 ): Promise<VendorPlan> {
   return (await buildPlan(templateFile, resourceKey, deps, image)).plan;
+}
+
+/** The first line of a vendored copy: says where it came from, and lets a second vendoring recognise it. */
+function vendoredHeader(codeDir: string, v: Pick<Vendored, 'source' | 'module'>): string {
+  return `# Vendored by DISM Studio from ${rel(codeDir, v.source)} (module ${v.module}); imports made flat.\n`;
 }
 
 export async function vendorApply(
