@@ -14,7 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('template validation thread', () => {
   it('answers with at most 200 problems and the total, and says the list was cut', async () => {
-    const v = new TemplateValidator();
+    // A generous time limit: this test is about the cut, and a loaded CI machine once took 30 s here.
+    const v = new TemplateValidator({ timeoutMs: 300_000 });
     try {
       const r = await v.validate(dir, 'template.yaml', manySmallResources());
       expect(r.valid).toBe(false);
@@ -26,7 +27,7 @@ describe('template validation thread', () => {
     } finally {
       await v.dispose();
     }
-  });
+  }, 300_000);
 
   it('stops a check that overruns its time, says so, and answers the next one with a new thread', async () => {
     const v = new TemplateValidator({ timeoutMs: 1 });
