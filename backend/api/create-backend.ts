@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import type { EngineStatus, EventName, EventPayload } from '@/shared/api/contract';
 import type { DemoContributor } from '../demo/demo-project';
+import { DialsService } from '../dials/dials-service';
 import { DismcliService } from '../dismcli/dismcli-service';
 import { EngineService } from '../engine/engine-service';
 import { JobManager, type JobEvents } from '../jobs/job-manager';
@@ -23,6 +24,7 @@ import { templateHandlers } from './handlers/template';
 import { modelServerHandlers } from './handlers/model-server';
 import { pipelineHandlers } from './handlers/pipeline';
 import { modelHandlers } from './handlers/models';
+import { dialsHandlers } from './handlers/dials';
 import type { BackendContext, BackendServices, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -58,6 +60,7 @@ export function createServices(opts: ServiceOptions): BackendServices & { dispos
     templateValidator: new TemplateValidator(),
     drafts: new TemplateDrafts(opts.userDataDir),
     dismcli: new DismcliService({ jobs, engine, settings }),
+    dials: new DialsService({ jobs, settings, userDataDir: opts.userDataDir, version: APP_VERSION }),
     demoContributors: APP_DEMO_CONTRIBUTORS,
   };
   return {
@@ -102,6 +105,7 @@ function allHandlers(): AllHandlers {
     ...modelServerHandlers,
     ...pipelineHandlers,
     ...modelHandlers,
+    ...dialsHandlers,
   };
 }
 

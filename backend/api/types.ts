@@ -1,5 +1,6 @@
 import type { MethodInput, MethodName, MethodOutput, Methods } from '@/shared/api/contract';
 import type { DemoContributor } from '../demo/demo-project';
+import type { DialsService } from '../dials/dials-service';
 import type { DismcliService } from '../dismcli/dismcli-service';
 import type { EngineService } from '../engine/engine-service';
 import type { JobManager } from '../jobs/job-manager';
@@ -36,6 +37,8 @@ export interface BackendServices {
   drafts: TemplateDrafts;
   /** dismcli runner, DIALS choice and runs. */
   dismcli: DismcliService;
+  /** DIALS: sign-in, fetches into data/dials/, production flags. */
+  dials: DialsService;
   /** What every demo project this back end generates gets besides the demo files. */
   demoContributors: readonly DemoContributor[];
 }
