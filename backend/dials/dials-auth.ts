@@ -188,7 +188,8 @@ export async function deviceSignIn(http: DialsHttp, opts: DeviceFlowOptions): Pr
 export async function refreshToken(http: DialsHttp, token: CachedToken, signal?: AbortSignal, now = Date.now): Promise<CachedToken> {
   let body: unknown;
   try {
-    body = await http.post('auth/refresh-token/', { refresh_token: token.refreshToken }, { auth: false, workspace: false, signal });
+    // DIALS answers a refused refresh token with a 500 page: one more try is enough to tell it from a hiccup.
+    body = await http.post('auth/refresh-token/', { refresh_token: token.refreshToken }, { auth: false, workspace: false, signal, attempts: 2 });
   } catch (err) {
     if (err instanceof DialsError && err.code === 'DIALS_UNREACHABLE') throw err;
     if (signal?.aborted) throw err;

@@ -66,6 +66,8 @@ export interface RequestOptions {
   auth?: boolean;
   /** Send the Workspace header (default true; the OMS proxy and auth routes ignore it). */
   workspace?: boolean;
+  /** Tries for this request instead of the policy's (e.g. a token refresh DIALS answers 500 when refused). */
+  attempts?: number;
 }
 
 /** DIALS's authentication failures (all 403, see the stand-in's README): a new token or sign-in helps. */
@@ -187,6 +189,7 @@ export class DialsHttp {
     const url = this.url(route, params);
     const shown = this.describe(route, params);
     let renewed = false;
+    const attempts = opts.attempts ?? this.retry.attempts;
     for (let attempt = 1; ; attempt++) {
       opts.signal?.throwIfAborted();
       const headers: Record<string, string> = { accept: 'application/json' };
@@ -217,7 +220,7 @@ export class DialsHttp {
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason;
         const reason = networkReason(timeout.aborted ? new Error('timeout') : err);
-        if (attempt < this.retry.attempts) {
+        if (attempt < attempts) {
           await this.retryAfter(shown, attempt, this.backoff(attempt), reason, opts.signal);
           continue;
         }
@@ -239,14 +242,16 @@ export class DialsHttp {
         }
       }
       const info = bodyText(text);
-      if (RETRY_STATUSES.has(status) && attempt < this.retry.attempts) {
+      if (RETRY_STATUSES.has(status) && attempt < attempts) {
         const asked = retryAfterMs(retryAfter);
         const delay = asked !== null ? Math.min(asked, this.retry.maxRetryAfterMs) : this.backoff(attempt);
         await this.retryAfter(shown, attempt, delay, `HTTP ${status}`, opts.signal);
         continue;
       }
       if (status === 403 && info.code && AUTH_CODES.has(info.code)) {
-        if (!renewed && this.opts.credentials?.renew && (await this.opts.credentials.renew(opts.signal))) {
+        const renew = this.opts.credentials?.renew;
+        if (!renewed && renew) {
+          if (!(await renew.call(this.opts.credentials, opts.signal))) throw signInRequired(this.instance, 'Your DIALS session has ended.');
           renewed = true;
           attempt--;
           continue;
@@ -258,7 +263,7 @@ export class DialsHttp {
             : `DIALS refused the sign-in (${info.detail ?? info.code}): it has expired or is not valid for ${this.instance}.`,
         );
       }
-      throw this.statusError(status, info, shown);
+      throw this.statusError(status, info, shown, attempt);
     }
   }
 
@@ -268,7 +273,7 @@ export class DialsHttp {
     await this.sleep(delayMs, signal);
   }
 
-  private statusError(status: number, info: { detail: string | null; code: string | null; summary: string }, route: string): DialsHttpError {
+  private statusError(status: number, info: { detail: string | null; code: string | null; summary: string }, route: string, tries: number): DialsHttpError {
     const ws = this.workspace ?? 'your default workspace';
     if (status === 403)
       return new DialsHttpError(
@@ -289,7 +294,7 @@ export class DialsHttp {
     if (status === 429)
       return new DialsHttpError(
         'DIALS_SERVER_ERROR',
-        `DIALS is asking to slow down (429) and kept doing so after ${this.retry.attempts} tries. Wait a few minutes and fetch again: what was downloaded is kept.`,
+        `DIALS is asking to slow down (429) and kept doing so after ${tries} tries. Wait a few minutes and try again.`,
         status,
         info.detail,
         info.code,
@@ -297,7 +302,7 @@ export class DialsHttp {
     if (status >= 500)
       return new DialsHttpError(
         'DIALS_SERVER_ERROR',
-        `DIALS failed on ${route} (HTTP ${status}${info.summary ? `: ${info.summary}` : ''}), also after ${this.retry.attempts} tries. Try again later; what was downloaded is kept.`,
+        `DIALS failed on ${route} (HTTP ${status}${info.summary ? `: ${info.summary}` : ''})${tries > 1 ? `, also after ${tries} tries` : ''}. Try again later.`,
         status,
         info.detail,
         info.code,
