@@ -1,4 +1,5 @@
-import { DialsHttpError } from './dials-errors';
+import { closestNames } from '@/shared/template/suggest';
+import { DialsError, DialsHttpError } from './dials-errors';
 import type { DialsHttp, QueryParams } from './dials-http';
 import { badResponse, checkPage, checkRecord, type DialsRecord, type RecordModel } from './records';
 
@@ -57,6 +58,23 @@ export class DialsClient {
       if (token === null) return out;
     }
     throw badResponse(`${route} did not end after ${maxPages} pages`, { route });
+  }
+
+  /** A dataset of the index by its exact name; unknown: an error with the closest names DIALS has. */
+  async dataset(name: string, signal?: AbortSignal): Promise<DialsRecord<'DatasetIndex'>> {
+    const exact = await this.page('dataset-index/', 'DatasetIndex', { dataset: name, page_size: 10 }, null, signal);
+    const hit = exact.records.find((d) => d.dataset === name);
+    if (hit) return hit;
+    const primary = name.split('/').filter(Boolean)[0] ?? name;
+    const near = await this.page('dataset-index/', 'DatasetIndex', { dataset__regex: primary.replace(/[^A-Za-z0-9]/g, '.'), page_size: 200 }, null, signal).catch(
+      () => null,
+    );
+    const closest = closestNames(name, near?.records.map((d) => d.dataset) ?? [], 5);
+    throw new DialsError(
+      'DIALS_UNKNOWN_DATASET',
+      `DIALS (${this.http.workspace ?? 'your default workspace'}) has no dataset "${name}".${closest.length ? ` Closest: ${closest.join(', ')}.` : ''} Pick one from the dataset list.`,
+      { dataset: name, closest },
+    );
   }
 
   /** `mes/`: every ME of the workspace (a plain JSON array, not paginated). */

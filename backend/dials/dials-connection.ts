@@ -127,8 +127,20 @@ export class DialsConnection {
     return all.map((m) => ({ modelId: m.model_id, filename: m.filename, targetMe: m.target_me, active: m.active }));
   }
 
-  /** One model's production flags for runs of a dataset (ml-bad-lumisection/). */
-  async flags(opts: { modelId: number; datasetId: number; dataset: string; runs: number[]; workspace: string | null; signal?: AbortSignal }): Promise<DialsProductionFlags> {
+  /** The dataset_id of a dataset name (exact), with the closest names when DIALS has no such dataset. */
+  async datasetId(name: string, workspace: string | null, signal?: AbortSignal): Promise<number> {
+    return (await this.client(workspace).dataset(name, signal)).dataset_id;
+  }
+
+  /** One model's production flags for runs (of a dataset, or of every dataset the model ran on) — ml-bad-lumisection/. */
+  async flags(opts: {
+    modelId: number;
+    datasetId: number | null;
+    dataset: string | null;
+    runs: number[];
+    workspace: string | null;
+    signal?: AbortSignal;
+  }): Promise<DialsProductionFlags> {
     const models = await this.models(opts.workspace, opts.signal);
     const model = models.find((m) => m.modelId === opts.modelId);
     if (!model)
@@ -152,7 +164,7 @@ export class DialsConnection {
       datasetId: opts.datasetId,
       runs: [...opts.runs].sort((a, b) => a - b),
       flagged: records
-        .map((r) => ({ run: r.run_number, ls: r.ls_number, mse: r.mse, meId: r.me_id }))
+        .map((r) => ({ run: r.run_number, ls: r.ls_number, mse: r.mse, meId: r.me_id, datasetId: r.dataset_id }))
         .sort((a, b) => a.run - b.run || a.ls - b.ls),
       fetchedAt: new Date((this.opts.now ?? Date.now)()).toISOString(),
     };

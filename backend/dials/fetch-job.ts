@@ -410,25 +410,7 @@ async function makePlan(
   log: FetchOptions['log'],
 ): Promise<Progress['plan']> {
   const ws = req.workspace ?? 'your default workspace';
-  // Dataset
-  const exact = await client.page('dataset-index/', 'DatasetIndex', { dataset: req.dataset, page_size: 10 }, null, signal);
-  const dataset = exact.records.find((d) => d.dataset === req.dataset);
-  if (!dataset) {
-    const primary = req.dataset.split('/').filter(Boolean)[0] ?? req.dataset;
-    const near = await client
-      .page('dataset-index/', 'DatasetIndex', { dataset__regex: primary.replace(/[^A-Za-z0-9]/g, '.'), page_size: 200 }, null, signal)
-      .catch(() => ({ records: [] as Array<DialsRecord<'DatasetIndex'>> }));
-    const closest = closestNames(
-      req.dataset,
-      near.records.map((d) => d.dataset),
-      5,
-    );
-    throw new DialsError(
-      'DIALS_UNKNOWN_DATASET',
-      `DIALS (${ws}) has no dataset "${req.dataset}".${closest.length ? ` Closest: ${closest.join(', ')}.` : ''} Pick one from the dataset list.`,
-      { dataset: req.dataset, closest },
-    );
-  }
+  const dataset = await client.dataset(req.dataset, signal);
   log(`Dataset ${dataset.dataset}: dataset_id ${dataset.dataset_id}`);
   // Monitoring elements
   const all = await client.mes(signal);

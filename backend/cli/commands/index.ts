@@ -8,6 +8,7 @@ import { buildLocalCommand } from './build-local';
 import { startApiCommand } from './start-api';
 import { inferCommand } from './infer';
 import { previewCommand } from './preview';
+import { dialsCommand } from './dials';
 
 /** Every `dism-studio <command>`; each domain adds its own file here. */
 export const commands: CliCommand[] = [
@@ -20,4 +21,5 @@ export const commands: CliCommand[] = [
   startApiCommand,
   inferCommand,
   previewCommand,
+  dialsCommand,
 ];

@@ -146,11 +146,12 @@ export const DialsProductionFlags = z.object({
   instance: z.string(),
   workspace: z.string().nullable(),
   model: DialsModel,
-  dataset: z.string(),
-  datasetId: z.number().int(),
+  /** null: every dataset the model ran on (CLI without --dataset). */
+  dataset: z.string().nullable(),
+  datasetId: z.number().int().nullable(),
   /** The runs DIALS was asked about (every LS of them not listed in `flagged` is good by DIALS). */
   runs: z.array(z.number().int()),
-  flagged: z.array(z.object({ run: z.number().int(), ls: z.number().int(), mse: z.number(), meId: z.number().int() })),
+  flagged: z.array(z.object({ run: z.number().int(), ls: z.number().int(), mse: z.number(), meId: z.number().int(), datasetId: z.number().int() })),
   fetchedAt: z.string(),
 });
 export type DialsProductionFlags = z.infer<typeof DialsProductionFlags>;
