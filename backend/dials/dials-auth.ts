@@ -146,22 +146,38 @@ export interface DeviceFlowOptions {
 export async function deviceSignIn(http: DialsHttp, opts: DeviceFlowOptions): Promise<CachedToken> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? abortableSleep;
-  const d = checkRecord('Device', await http.get('auth/new-device/', {}, { auth: false, workspace: false, signal: opts.signal }), 'auth/new-device/');
+  const d = checkRecord(
+    'Device',
+    await http.get('auth/new-device/', {}, { auth: false, workspace: false, signal: opts.signal }),
+    'auth/new-device/',
+  );
   let userCode = '';
   try {
     userCode = new URL(d.verification_uri_complete).searchParams.get('user_code') ?? '';
   } catch {
     /* shown without a code */
   }
-  const device: DeviceCode = { deviceCode: d.device_code, url: d.verification_uri_complete, userCode, expiresAt: now() + d.expires_in * 1000 };
+  const device: DeviceCode = {
+    deviceCode: d.device_code,
+    url: d.verification_uri_complete,
+    userCode,
+    expiresAt: now() + d.expires_in * 1000,
+  };
   opts.onDevice(device);
   let interval = (opts.pollIntervalS ?? DEVICE_POLL_INTERVAL_S) * 1000;
   for (;;) {
     await sleep(interval, opts.signal);
     if (now() >= device.expiresAt)
-      throw new DialsError('DIALS_SIGN_IN_FAILED', 'The sign-in code expired before it was approved. Start the sign-in again and approve it within the time shown.');
+      throw new DialsError(
+        'DIALS_SIGN_IN_FAILED',
+        'The sign-in code expired before it was approved. Start the sign-in again and approve it within the time shown.',
+      );
     try {
-      const body = await http.post('auth/device-token/', { device_code: device.deviceCode }, { auth: false, workspace: false, signal: opts.signal });
+      const body = await http.post(
+        'auth/device-token/',
+        { device_code: device.deviceCode },
+        { auth: false, workspace: false, signal: opts.signal },
+      );
       return tokenFromAnswer(http.instance, body, 'auth/device-token/', now());
     } catch (err) {
       if (!(err instanceof DialsHttpError) || err.status !== 400) throw err;
@@ -176,10 +192,19 @@ export async function deviceSignIn(http: DialsHttp, opts: DeviceFlowOptions): Pr
         continue;
       }
       if (code === 'access_denied' || /denied/i.test(detail))
-        throw new DialsError('DIALS_SIGN_IN_FAILED', 'The sign-in was refused on the CERN page. Start the sign-in again if that was a mistake.');
+        throw new DialsError(
+          'DIALS_SIGN_IN_FAILED',
+          'The sign-in was refused on the CERN page. Start the sign-in again if that was a mistake.',
+        );
       if (code === 'expired_token' || /expired/i.test(detail))
-        throw new DialsError('DIALS_SIGN_IN_FAILED', 'The sign-in code expired before it was approved. Start the sign-in again and approve it within the time shown.');
-      throw new DialsError('DIALS_SIGN_IN_FAILED', `DIALS did not accept the sign-in (${detail || code || 'HTTP 400'}). Start the sign-in again.`);
+        throw new DialsError(
+          'DIALS_SIGN_IN_FAILED',
+          'The sign-in code expired before it was approved. Start the sign-in again and approve it within the time shown.',
+        );
+      throw new DialsError(
+        'DIALS_SIGN_IN_FAILED',
+        `DIALS did not accept the sign-in (${detail || code || 'HTTP 400'}). Start the sign-in again.`,
+      );
     }
   }
 }
@@ -189,7 +214,11 @@ export async function refreshToken(http: DialsHttp, token: CachedToken, signal?:
   let body: unknown;
   try {
     // DIALS answers a refused refresh token with a 500 page: one more try is enough to tell it from a hiccup.
-    body = await http.post('auth/refresh-token/', { refresh_token: token.refreshToken }, { auth: false, workspace: false, signal, attempts: 2 });
+    body = await http.post(
+      'auth/refresh-token/',
+      { refresh_token: token.refreshToken },
+      { auth: false, workspace: false, signal, attempts: 2 },
+    );
   } catch (err) {
     if (err instanceof DialsError && err.code === 'DIALS_UNREACHABLE') throw err;
     if (signal?.aborted) throw err;

@@ -48,7 +48,13 @@ export class DialsClient {
   }
 
   /** Every record of a list (small lists only: models, runs, flags). */
-  async all<M extends RecordModel>(route: string, model: M, filters: QueryParams, signal?: AbortSignal, maxPages = 1000): Promise<Array<DialsRecord<M>>> {
+  async all<M extends RecordModel>(
+    route: string,
+    model: M,
+    filters: QueryParams,
+    signal?: AbortSignal,
+    maxPages = 1000,
+  ): Promise<Array<DialsRecord<M>>> {
     const out: Array<DialsRecord<M>> = [];
     let token: string | null = null;
     for (let n = 0; n < maxPages; n++) {
@@ -66,9 +72,13 @@ export class DialsClient {
     const hit = exact.records.find((d) => d.dataset === name);
     if (hit) return hit;
     const primary = name.split('/').filter(Boolean)[0] ?? name;
-    const near = await this.page('dataset-index/', 'DatasetIndex', { dataset__regex: primary.replace(/[^A-Za-z0-9]/g, '.'), page_size: 200 }, null, signal).catch(
-      () => null,
-    );
+    const near = await this.page(
+      'dataset-index/',
+      'DatasetIndex',
+      { dataset__regex: primary.replace(/[^A-Za-z0-9]/g, '.'), page_size: 200 },
+      null,
+      signal,
+    ).catch(() => null);
     const closest = closestNames(name, near?.records.map((d) => d.dataset) ?? [], 5);
     throw new DialsError(
       'DIALS_UNKNOWN_DATASET',
@@ -112,14 +122,22 @@ export class DialsClient {
   }
 
   /** DIALS's OMS proxy: OMS's JSON:API document for `endpoint` (OMS query syntax, no Workspace). */
-  async oms(endpoint: string, params: QueryParams, signal?: AbortSignal): Promise<{ data: Array<{ attributes: Record<string, unknown> }>; total: number | null }> {
+  async oms(
+    endpoint: string,
+    params: QueryParams,
+    signal?: AbortSignal,
+  ): Promise<{ data: Array<{ attributes: Record<string, unknown> }>; total: number | null }> {
     const where = this.http.describe('oms-proxy/', { endpoint, ...params });
-    const body = (await this.http.get('oms-proxy/', { endpoint, ...params }, { signal, workspace: false })) as Record<string, unknown> | null;
+    const body = (await this.http.get('oms-proxy/', { endpoint, ...params }, { signal, workspace: false })) as Record<
+      string,
+      unknown
+    > | null;
     if (!body || typeof body !== 'object' || !Array.isArray(body.data))
       throw badResponse(`${where} has no list "data" (an OMS document)`, { where, field: 'data' });
     const data = body.data.map((d, i) => {
       const a = (d as { attributes?: unknown })?.attributes;
-      if (!a || typeof a !== 'object' || Array.isArray(a)) throw badResponse(`document ${i + 1} of ${where} has no "attributes"`, { where, field: 'attributes' });
+      if (!a || typeof a !== 'object' || Array.isArray(a))
+        throw badResponse(`document ${i + 1} of ${where} has no "attributes"`, { where, field: 'attributes' });
       return { attributes: a as Record<string, unknown> };
     });
     const meta = body.meta as { totalResourceCount?: unknown } | undefined;

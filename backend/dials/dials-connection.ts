@@ -38,7 +38,9 @@ export class DialsConnection {
     this.instance = instance.replace(/\/+$/, '');
     this.tokens = new DialsTokenStore(opts.userDataDir);
     this.usesClientSecret = Boolean(opts.clientSecret);
-    this.cached = opts.clientSecret ? null : new CachedTokenCredentials(this.instance, this.tokens, this.http(null, { auth: false }), opts.now);
+    this.cached = opts.clientSecret
+      ? null
+      : new CachedTokenCredentials(this.instance, this.tokens, this.http(null, { auth: false }), opts.now);
     this.credentials = opts.clientSecret ? new ClientSecretCredentials(opts.clientSecret) : this.cached!;
   }
 
@@ -70,7 +72,7 @@ export class DialsConnection {
       workspaces: null,
       defaultWorkspace: null,
     };
-    let user: string | null = null;
+    let user: string | null;
     if (this.cached) {
       const saved = await this.tokens.load(this.instance);
       if (!saved || (this.opts.now ?? Date.now)() >= saved.refreshExpiresAt) return base;
@@ -103,9 +105,17 @@ export class DialsConnection {
   }
 
   /** The device flow; the token is saved for this instance once approved. */
-  async signIn(opts: { signal?: AbortSignal; onDevice(d: DeviceCode): void; onPending?(): void; pollIntervalS?: number }): Promise<DialsAccount> {
+  async signIn(opts: {
+    signal?: AbortSignal;
+    onDevice(d: DeviceCode): void;
+    onPending?(): void;
+    pollIntervalS?: number;
+  }): Promise<DialsAccount> {
     if (this.usesClientSecret)
-      throw new DialsError('DIALS_BAD_REQUEST', 'DIALS_TOKEN (a client secret) is set: requests use it, no sign-in is needed. Unset DIALS_TOKEN to sign in as yourself.');
+      throw new DialsError(
+        'DIALS_BAD_REQUEST',
+        'DIALS_TOKEN (a client secret) is set: requests use it, no sign-in is needed. Unset DIALS_TOKEN to sign in as yourself.',
+      );
     const token = await deviceSignIn(this.http(null, { auth: false }), { ...opts, now: this.opts.now, sleep: this.opts.sleep });
     await this.tokens.save(token);
     return this.account(opts.signal);
@@ -116,9 +126,19 @@ export class DialsConnection {
     return this.tokens.remove(this.instance);
   }
 
-  async datasets(query: string, workspace: string | null, signal?: AbortSignal): Promise<Array<{ datasetId: number; dataset: string; era: string }>> {
+  async datasets(
+    query: string,
+    workspace: string | null,
+    signal?: AbortSignal,
+  ): Promise<Array<{ datasetId: number; dataset: string; era: string }>> {
     const q = query.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const page = await this.client(workspace).page('dataset-index/', 'DatasetIndex', { ...(q ? { dataset__regex: q } : {}), page_size: 50 }, null, signal);
+    const page = await this.client(workspace).page(
+      'dataset-index/',
+      'DatasetIndex',
+      { ...(q ? { dataset__regex: q } : {}), page_size: 50 },
+      null,
+      signal,
+    );
     return page.records.map((d) => ({ datasetId: d.dataset_id, dataset: d.dataset, era: d.era }));
   }
 

@@ -203,7 +203,7 @@ export class DialsHttp {
       const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
       let status: number;
       let text: string;
-      let retryAfter: string | null = null;
+      let retryAfter: string | null;
       this.stats.requests++;
       try {
         const res = await fetch(url, {
@@ -273,7 +273,12 @@ export class DialsHttp {
     await this.sleep(delayMs, signal);
   }
 
-  private statusError(status: number, info: { detail: string | null; code: string | null; summary: string }, route: string, tries: number): DialsHttpError {
+  private statusError(
+    status: number,
+    info: { detail: string | null; code: string | null; summary: string },
+    route: string,
+    tries: number,
+  ): DialsHttpError {
     const ws = this.workspace ?? 'your default workspace';
     if (status === 403)
       return new DialsHttpError(
@@ -316,7 +321,13 @@ export class DialsHttp {
         info.code,
       );
     if (status === 400)
-      return new DialsHttpError('DIALS_BAD_REQUEST', `DIALS did not accept ${route} (400: ${info.summary}).`, status, info.detail, info.code);
+      return new DialsHttpError(
+        'DIALS_BAD_REQUEST',
+        `DIALS did not accept ${route} (400: ${info.summary}).`,
+        status,
+        info.detail,
+        info.code,
+      );
     return new DialsHttpError(
       'DIALS_SERVER_ERROR',
       `DIALS answered ${route} with HTTP ${status}${info.summary ? ` (${info.summary})` : ''}.`,

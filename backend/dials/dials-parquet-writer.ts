@@ -34,7 +34,10 @@ const double = (name: string) => ({ name, type: 'DOUBLE', repetition_type: 'OPTI
 const utf8 = (name: string) => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }) as const;
 
 function schemaFor(dim: 1 | 2) {
-  const axes = dim === 2 ? [double('x_min'), double('x_max'), int64('x_bin'), double('y_min'), double('y_max'), int64('y_bin')] : [double('x_min'), double('x_max'), int64('x_bin')];
+  const axes =
+    dim === 2
+      ? [double('x_min'), double('x_max'), int64('x_bin'), double('y_min'), double('y_max'), int64('y_bin')]
+      : [double('x_min'), double('x_max'), int64('x_bin')];
   const data =
     dim === 2
       ? [
@@ -44,8 +47,22 @@ function schemaFor(dim: 1 | 2) {
           { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
           double('element'),
         ]
-      : [{ name: 'data', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 }, { name: 'list', repetition_type: 'REPEATED', num_children: 1 }, double('element')];
-  const columns = [utf8('dataset'), utf8('me'), int64('dataset_id'), int64('file_id'), int64('run_number'), int64('ls_number'), int64('me_id'), ...axes, double('entries')];
+      : [
+          { name: 'data', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+          double('element'),
+        ];
+  const columns = [
+    utf8('dataset'),
+    utf8('me'),
+    int64('dataset_id'),
+    int64('file_id'),
+    int64('run_number'),
+    int64('ls_number'),
+    int64('me_id'),
+    ...axes,
+    double('entries'),
+  ];
   return [{ name: 'schema', num_children: columns.length + 1 }, ...columns, ...data];
 }
 

@@ -1,11 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import {
-  DialsFetchManifest,
-  DialsPartialFetch,
-  DialsProductionFlags,
-  type DialsProjectData,
-} from '@/shared/api/contract/dials';
+import { DialsFetchManifest, DialsPartialFetch, DialsProductionFlags, type DialsProjectData } from '@/shared/api/contract/dials';
 import { DialsError } from './dials-errors';
 
 /**
@@ -36,7 +31,10 @@ export function partialFolderOf(folder: string): string {
 
 /** `/ZeroBias/Run2025F-PromptReco-v1/DQMIO` + `PixelPhase1/…/PXLayer_2` → `ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-…-PXLayer_2.parquet`. */
 export function parquetFileName(dataset: string, me: string): string {
-  return `${`${dataset}-${me}`.replace(/\/+/g, '-').replace(/^-+/, '').replace(/[^A-Za-z0-9._+-]/g, '_')}.parquet`;
+  return `${`${dataset}-${me}`
+    .replace(/\/+/g, '-')
+    .replace(/^-+/, '')
+    .replace(/[^A-Za-z0-9._+-]/g, '_')}.parquet`;
 }
 
 async function readJson(file: string): Promise<unknown> {

@@ -215,7 +215,8 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
   }
   const p = progress;
   const units = Object.values(p.units).sort((a, b) => a.run - b.run || a.meId - b.meId);
-  const pagesOf = (u: Unit) => (u.done ? u.pages : Math.max(u.pages + (u.nextToken || u.pages === 0 ? 1 : 0), Math.ceil(u.expectedLs / pageSize)));
+  const pagesOf = (u: Unit) =>
+    u.done ? u.pages : Math.max(u.pages + (u.nextToken || u.pages === 0 ? 1 : 0), Math.ceil(u.expectedLs / pageSize));
   const resumed = units.reduce((s, u) => s + u.pages, 0);
   p.summary.pagesTotal = units.reduce((s, u) => s + Math.max(1, pagesOf(u)), 0);
 
@@ -225,13 +226,17 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
   let pagesNow = 0;
   const counts = (phase: DialsFetchProgress['phase']): DialsFetchProgress => {
     const pagesDone = units.reduce((s, u) => s + u.pages, 0);
-    const pagesTotal = Math.max(pagesDone, units.reduce((s, u) => s + Math.max(1, pagesOf(u)), 0));
+    const pagesTotal = Math.max(
+      pagesDone,
+      units.reduce((s, u) => s + Math.max(1, pagesOf(u)), 0),
+    );
     const lsTotal = p.plan.runs.reduce((s, r) => s + lsInWindow(r.lsCount, req.ls), 0);
     let lsDone = 0;
     for (const r of p.plan.runs) lsDone += Math.min(...p.plan.mes.map((m) => p.units[unitKey(m.meId, r.run)]?.records ?? 0));
     const mesDone = p.plan.mes.filter((m) => units.every((u) => u.meId !== m.meId || u.done)).length;
     const elapsed = (now() - started) / 1000;
-    const etaSeconds = phase === 'maps' && pagesNow >= 2 && elapsed > 0 ? Math.round(((pagesTotal - pagesDone) * elapsed) / pagesNow) : null;
+    const etaSeconds =
+      phase === 'maps' && pagesNow >= 2 && elapsed > 0 ? Math.round(((pagesTotal - pagesDone) * elapsed) / pagesNow) : null;
     return {
       phase,
       pagesDone,
@@ -248,7 +253,8 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
   };
   const report = (phase: DialsFetchProgress['phase'], what?: string) => {
     const c = counts(phase);
-    const eta = c.etaSeconds === null ? '' : ` · about ${c.etaSeconds < 90 ? `${c.etaSeconds} s` : `${Math.round(c.etaSeconds / 60)} min`} left`;
+    const eta =
+      c.etaSeconds === null ? '' : ` · about ${c.etaSeconds < 90 ? `${c.etaSeconds} s` : `${Math.round(c.etaSeconds / 60)} min`} left`;
     opts.progress(
       c,
       what ?? `Maps: page ${c.pagesDone} of ${c.pagesTotal} · ${c.lsDone} of ${c.lsTotal} LS · ${c.mesDone} of ${c.mesTotal} MEs${eta}`,
@@ -259,7 +265,12 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
     p.summary.pagesDone = units.reduce((s, u) => s + u.pages, 0);
     p.summary.pagesTotal = counts('maps').pagesTotal;
     p.summary.updatedAt = new Date(now()).toISOString();
-    p.stats = { ...p.stats, requests: base.requests + http.stats.requests, bytes: base.bytes + http.stats.bytes, retries: base.retries + http.stats.retries };
+    p.stats = {
+      ...p.stats,
+      requests: base.requests + http.stats.requests,
+      bytes: base.bytes + http.stats.bytes,
+      retries: base.retries + http.stats.retries,
+    };
     const text = JSON.stringify(p);
     saving = saving.then(() => writeFileAtomic(progressFile, text).then(() => undefined));
     return saving;
@@ -352,7 +363,14 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
     // --- write ---------------------------------------------------------------------------------
     report('write', 'Writing the parquet files…');
     signal?.throwIfAborted();
-    const manifest = await writeFetch({ ...opts, progressData: p, partialDir, started: p.startedAt, now, report: () => report('write', 'Writing the parquet files…') });
+    const manifest = await writeFetch({
+      ...opts,
+      progressData: p,
+      partialDir,
+      started: p.startedAt,
+      now,
+      report: () => report('write', 'Writing the parquet files…'),
+    });
     await fs.rm(partialDir, { recursive: true, force: true });
     return manifest;
   } catch (err) {
@@ -367,7 +385,19 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
 }
 
 function emptyProgress(phase: DialsFetchProgress['phase']): DialsFetchProgress {
-  return { phase, pagesDone: 0, pagesTotal: 0, lsDone: 0, lsTotal: 0, mesDone: 0, mesTotal: 0, bytes: 0, etaSeconds: null, resumedPages: 0, retries: 0 };
+  return {
+    phase,
+    pagesDone: 0,
+    pagesTotal: 0,
+    lsDone: 0,
+    lsTotal: 0,
+    mesDone: 0,
+    mesTotal: 0,
+    bytes: 0,
+    etaSeconds: null,
+    resumedPages: 0,
+    retries: 0,
+  };
 }
 
 async function loadProgress(file: string): Promise<Progress | null> {
@@ -470,7 +500,10 @@ async function makePlan(
   }
   runs = runs.filter((r) => {
     if (lsInWindow(r.lsCount, req.ls) > 0) return true;
-    runsWithoutData.push({ run: r.run, reason: `has ${r.lsCount} lumisections, none in the LS range ${req.ls.first ?? 1}–${req.ls.last ?? '…'}` });
+    runsWithoutData.push({
+      run: r.run,
+      reason: `has ${r.lsCount} lumisections, none in the LS range ${req.ls.first ?? 1}–${req.ls.last ?? '…'}`,
+    });
     return false;
   });
   // MEs of each run: a run without one of them cannot be previewed (every layer needs a map per LS).
@@ -491,9 +524,10 @@ async function makePlan(
       { runsWithoutData },
     );
   }
-  if (runsWithoutData.length)
-    log(`Runs left out (no data): ${runsWithoutData.map((r) => `${r.run} (${r.reason})`).join('; ')}`, 'stderr');
-  log(`Runs with data: ${listText(runs.map((r) => r.run))} — ${runs.reduce((s, r) => s + lsInWindow(r.lsCount, req.ls), 0)} lumisections × ${mes.length} MEs`);
+  if (runsWithoutData.length) log(`Runs left out (no data): ${runsWithoutData.map((r) => `${r.run} (${r.reason})`).join('; ')}`, 'stderr');
+  log(
+    `Runs with data: ${listText(runs.map((r) => r.run))} — ${runs.reduce((s, r) => s + lsInWindow(r.lsCount, req.ls), 0)} lumisections × ${mes.length} MEs`,
+  );
   return { datasetId: dataset.dataset_id, dataset: dataset.dataset, mes, runs, runsWithoutData };
 }
 
@@ -509,25 +543,36 @@ function checkHistogram(rec: Histogram, i: number, where: string, u: Unit, me: P
   expect('run_number', rec.run_number, u.run);
   expect('me_id', rec.me_id, me.meId);
   if (rec.ls_number <= u.lastLs)
-    throw badResponse(`${at}: field "ls_number" is ${rec.ls_number} after ${u.lastLs} (pages must be in LS order without repeats)`, { where, field: 'ls_number' });
+    throw badResponse(`${at}: field "ls_number" is ${rec.ls_number} after ${u.lastLs} (pages must be in LS order without repeats)`, {
+      where,
+      field: 'ls_number',
+    });
   if ((ls.first !== undefined && rec.ls_number < ls.first) || (ls.last !== undefined && rec.ls_number > ls.last))
     throw badResponse(`${at}: field "ls_number" is ${rec.ls_number}, outside the LS range asked for`, { where, field: 'ls_number' });
   const is2d = 'y_bin' in rec;
   const shape = is2d ? [rec.y_bin, rec.x_bin] : [rec.x_bin];
   for (const [k, n] of shape.entries())
-    if (!Number.isInteger(n) || n <= 0) throw badResponse(`${at}: field "${is2d && k === 0 ? 'y_bin' : 'x_bin'}" is ${n}, not a bin count`, { where, field: is2d && k === 0 ? 'y_bin' : 'x_bin' });
+    if (!Number.isInteger(n) || n <= 0)
+      throw badResponse(`${at}: field "${is2d && k === 0 ? 'y_bin' : 'x_bin'}" is ${n}, not a bin count`, {
+        where,
+        field: is2d && k === 0 ? 'y_bin' : 'x_bin',
+      });
   const data = rec.data as number[] | number[][];
   if (is2d) {
     if (data.length !== shape[0] || (data as number[][]).some((row) => row.length !== shape[1]))
       throw badResponse(`${at}: field "data" is not ${shape[0]} rows of ${shape[1]} bins (y_bin × x_bin)`, { where, field: 'data' });
-  } else if (data.length !== shape[0]) throw badResponse(`${at}: field "data" has ${data.length} bins, x_bin says ${shape[0]}`, { where, field: 'data' });
+  } else if (data.length !== shape[0])
+    throw badResponse(`${at}: field "data" has ${data.length} bins, x_bin says ${shape[0]}`, { where, field: 'data' });
   if (me.shape && me.shape.join('×') !== shape.join('×'))
     throw badResponse(
       `${at}: the maps of ${me.me} are ${shape.join(' × ')} bins in DIALS, but the template's input ${me.input} has Dims ${me.shape.join(' × ')}`,
       { where, field: is2d ? 'y_bin' : 'x_bin' },
     );
   if (u.shape && u.shape.join('×') !== shape.join('×'))
-    throw badResponse(`${at}: ${shape.join(' × ')} bins, but earlier maps of this ME in run ${u.run} had ${u.shape.join(' × ')}`, { where, field: 'data' });
+    throw badResponse(`${at}: ${shape.join(' × ')} bins, but earlier maps of this ME in run ${u.run} had ${u.shape.join(' × ')}`, {
+      where,
+      field: 'data',
+    });
   u.shape ??= shape;
   u.lastLs = rec.ls_number;
   const r2 = rec as DialsRecord<'LumisectionHistogram2D'>;
@@ -571,7 +616,10 @@ async function writeFetch(
     if (dropped.size) {
       const lacking = perMe.filter((x) => [...dropped].some((l) => !x.ls.has(l))).map((x) => x.me.split('/').pop());
       warnings.push(
-        `run ${r.run}: ${dropped.size} lumisection(s) left out because DIALS has no map of ${lacking.join(', ')} for them (LS ${[...dropped].sort((a, b) => a - b).slice(0, 12).join(', ')}${dropped.size > 12 ? ', …' : ''})`,
+        `run ${r.run}: ${dropped.size} lumisection(s) left out because DIALS has no map of ${lacking.join(', ')} for them (LS ${[...dropped]
+          .sort((a, b) => a - b)
+          .slice(0, 12)
+          .join(', ')}${dropped.size > 12 ? ', …' : ''})`,
       );
     }
     if (c.size) keep.set(r.run, c);
@@ -579,7 +627,9 @@ async function writeFetch(
   }
   const runsFetched = p.plan.runs.map((r) => r.run).filter((r) => keep.has(r));
   if (!runsFetched.length)
-    throw new DialsError('DIALS_NO_DATA', `No lumisection of the runs has maps of every monitoring element; nothing to preview.`, { runsWithoutData });
+    throw new DialsError('DIALS_NO_DATA', `No lumisection of the runs has maps of every monitoring element; nothing to preview.`, {
+      runsWithoutData,
+    });
 
   const parent = path.dirname(folder);
   await fs.mkdir(parent, { recursive: true });
@@ -602,7 +652,12 @@ async function writeFetch(
           const u = p.units[unitKey(m.meId, run)];
           const bins = u.shape!.reduce((a, b) => a * b, 1);
           const wanted = keep.get(run)!;
-          for await (const recs of readSpool(path.join(opts.partialDir, 'maps', `${unitKey(m.meId, run)}.bin`), bins, u.records, ROW_GROUP)) {
+          for await (const recs of readSpool(
+            path.join(opts.partialDir, 'maps', `${unitKey(m.meId, run)}.bin`),
+            bins,
+            u.records,
+            ROW_GROUP,
+          )) {
             opts.signal?.throwIfAborted();
             for (const r of recs) {
               if (!wanted.has(r.ls)) continue;
@@ -624,7 +679,8 @@ async function writeFetch(
     // OMS and HLT, merged over runs
     const omsDir = path.join(opts.partialDir, 'oms');
     const omsParts: OmsColumns[] = [];
-    for (const run of runsFetched) omsParts.push(JSON.parse(await fs.readFile(path.join(omsDir, `lumisections-${run}.json`), 'utf8')) as OmsColumns);
+    for (const run of runsFetched)
+      omsParts.push(JSON.parse(await fs.readFile(path.join(omsDir, `lumisections-${run}.json`), 'utf8')) as OmsColumns);
     const oms = mergeOmsColumns(omsParts);
     await writeFileAtomic(path.join(ready, OMS_FILE), JSON.stringify(oms));
     let hlt: DialsFetchManifest['hlt'] = null;

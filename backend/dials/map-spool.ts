@@ -30,7 +30,10 @@ export function recordBytes(bins: number): number {
 }
 
 /** Records of one page (all of one shape) as one buffer. */
-export function encodeSpoolRecords(records: ReadonlyArray<Omit<SpoolRecord, 'data'> & { data: number[] | number[][] }>, bins: number): Buffer {
+export function encodeSpoolRecords(
+  records: ReadonlyArray<Omit<SpoolRecord, 'data'> & { data: number[] | number[][] }>,
+  bins: number,
+): Buffer {
   const per = SPOOL_HEADER + bins;
   const out = new Float64Array(records.length * per);
   records.forEach((r, i) => {

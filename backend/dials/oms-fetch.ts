@@ -45,9 +45,13 @@ export async function fetchOmsLumisections(client: DialsClient, run: number, win
     })
     .sort((a, b) => (a.lumisection_number as number) - (b.lumisection_number as number));
   const names = new Set<string>();
-  for (const r of rows) for (const [k, v] of Object.entries(r)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) names.add(k);
+  for (const r of rows)
+    for (const [k, v] of Object.entries(r)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) names.add(k);
   const cols: OmsColumns = {};
-  for (const n of names) cols[n] = rows.map((r) => (r[n] === undefined || (typeof r[n] === 'object' && r[n] !== null) ? null : (r[n] as string | number | boolean | null)));
+  for (const n of names)
+    cols[n] = rows.map((r) =>
+      r[n] === undefined || (typeof r[n] === 'object' && r[n] !== null) ? null : (r[n] as string | number | boolean | null),
+    );
   return cols;
 }
 
@@ -87,7 +91,13 @@ export function hltSelection(presetGlob: string | null, templateRegex: string | 
 }
 
 /** Per-LS rates of the selected HLT paths of one run. */
-export async function fetchHltRates(client: DialsClient, run: number, sel: HltSelection, window: LsWindow, signal?: AbortSignal): Promise<HltRates> {
+export async function fetchHltRates(
+  client: DialsClient,
+  run: number,
+  sel: HltSelection,
+  window: LsWindow,
+  signal?: AbortSignal,
+): Promise<HltRates> {
   const docs = await allDocuments(
     client,
     'hltpathrates',

@@ -56,7 +56,15 @@ export const RECORD_FIELDS = {
     data: 'list[list[number]]',
   },
   MLModelsIndex: { model_id: 'int', filename: 'str', target_me: 'str', active: 'bool' },
-  MLBadLumisection: { model_id: 'int', dataset_id: 'int', file_id: 'int', run_number: 'int', ls_number: 'int', me_id: 'int', mse: 'number' },
+  MLBadLumisection: {
+    model_id: 'int',
+    dataset_id: 'int',
+    file_id: 'int',
+    run_number: 'int',
+    ls_number: 'int',
+    me_id: 'int',
+    mse: 'number',
+  },
   Device: { device_code: 'str', verification_uri_complete: 'str', expires_in: 'int' },
   Token: { access_token: 'str', expires_in: 'int', refresh_expires_in: 'int', refresh_token: 'str', token_type: 'str' },
 } as const satisfies Record<string, Record<string, FieldType>>;
@@ -110,7 +118,8 @@ function mismatch(v: unknown, t: FieldType): string | null {
       for (let i = 0; i < v.length; i++) {
         const row = v[i] as unknown;
         if (!Array.isArray(row)) return `row ${i} is ${describe(row)}, expected a list of numbers`;
-        for (let j = 0; j < row.length; j++) if (typeof row[j] !== 'number') return `bin [${i}][${j}] is ${describe(row[j])}, expected a number`;
+        for (let j = 0; j < row.length; j++)
+          if (typeof row[j] !== 'number') return `bin [${i}][${j}] is ${describe(row[j])}, expected a number`;
       }
       return null;
     }
@@ -128,7 +137,11 @@ export function checkRecord<M extends RecordModel>(model: M, record: unknown, wh
   const r = record as Record<string, unknown>;
   for (const [field, type] of Object.entries(fields)) {
     if (!(field in r))
-      throw badResponse(`${where} has no field "${field}" (a ${model} record has ${Object.keys(fields).join(', ')})`, { model, where, field });
+      throw badResponse(`${where} has no field "${field}" (a ${model} record has ${Object.keys(fields).join(', ')})`, {
+        model,
+        where,
+        field,
+      });
     const problem = mismatch(r[field], type);
     if (problem) throw badResponse(`${where}: field "${field}" ${problem}`, { model, where, field });
   }
@@ -145,9 +158,12 @@ export function badResponse(what: string, details: Record<string, unknown>): Dia
 
 /** A paginated list body: `{next, previous, results}`. */
 export function checkPage(body: unknown, where: string): { next: string | null; results: unknown[] } {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badResponse(`${where} is ${describe(body)}, expected a page {next, previous, results}`, { where });
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw badResponse(`${where} is ${describe(body)}, expected a page {next, previous, results}`, { where });
   const b = body as Record<string, unknown>;
-  if (!Array.isArray(b.results)) throw badResponse(`${where} has no list "results" (got ${describe(b.results)})`, { where, field: 'results' });
-  if (b.next !== null && typeof b.next !== 'string') throw badResponse(`${where}: field "next" is ${describe(b.next)}, expected a URL or null`, { where, field: 'next' });
+  if (!Array.isArray(b.results))
+    throw badResponse(`${where} has no list "results" (got ${describe(b.results)})`, { where, field: 'results' });
+  if (b.next !== null && typeof b.next !== 'string')
+    throw badResponse(`${where}: field "next" is ${describe(b.next)}, expected a URL or null`, { where, field: 'next' });
   return { next: (b.next as string | null) ?? null, results: b.results };
 }

@@ -15,7 +15,10 @@ export async function readTemplateText(file: string): Promise<string> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new DialsError('DIALS_BAD_REQUEST', `Cannot read the template ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+    throw new DialsError(
+      'DIALS_BAD_REQUEST',
+      `Cannot read the template ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+    );
   }
 }
 

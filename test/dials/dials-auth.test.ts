@@ -60,7 +60,12 @@ describe('DIALS sign-in (device flow)', () => {
     const job = await service.signIn(w.projectDir);
     const end = await jobs.wait(job.id);
     expect(end.state).toBe('succeeded');
-    expect(end.result).toMatchObject({ signedIn: true, user: 'Stand-in Physicist (standin)', workspaces: expect.arrayContaining(['tracker']), defaultWorkspace: 'tracker' });
+    expect(end.result).toMatchObject({
+      signedIn: true,
+      user: 'Stand-in Physicist (standin)',
+      workspaces: expect.arrayContaining(['tracker']),
+      defaultWorkspace: 'tracker',
+    });
     expect(deviceTokenAnswers(w)).toEqual([400, 400, 200]);
     const device = events.get(job.id)![0] as Extract<DialsSignInEvent, { type: 'device' }>;
     expect(device.url).toMatch(/\/auth\/realms\/cern\/device\?user_code=[A-Z]{4}-[A-Z]{4}$/);
@@ -117,7 +122,10 @@ describe('DIALS sign-in (device flow)', () => {
     });
     const expired = await service.signIn(w.projectDir);
     const end = await jobs.wait(expired.id);
-    expect(end.error).toMatchObject({ code: 'DIALS_SIGN_IN_FAILED', message: expect.stringContaining('The sign-in code expired before it was approved') });
+    expect(end.error).toMatchObject({
+      code: 'DIALS_SIGN_IN_FAILED',
+      message: expect.stringContaining('The sign-in code expired before it was approved'),
+    });
     // it gave up when the device expired (600 s), not earlier
     expect(clock.t).toBeGreaterThanOrEqual(Date.now() + 600_000 - 60_000);
   });
@@ -241,7 +249,12 @@ describe('credentials go only to the chosen instance', () => {
     await new Promise<void>((r) => instance.listen(0, '127.0.0.1', r));
     try {
       const { DialsClient } = await import('@/backend/dials/dials-client');
-      const c = new DialsClient(new DialsHttp({ instance: `http://127.0.0.1:${(instance.address() as AddressInfo).port}`, credentials: { headers: async () => ({}) } }));
+      const c = new DialsClient(
+        new DialsHttp({
+          instance: `http://127.0.0.1:${(instance.address() as AddressInfo).port}`,
+          credentials: { headers: async () => ({}) },
+        }),
+      );
       const all = await c.all('run/', 'Run', { page_size: 1, dataset_id: 1 });
       expect(all.map((r) => r.run_number)).toEqual([1, 2]);
       expect(asked).toEqual(['/api/v1/run/?page_size=1&dataset_id=1', '/api/v1/run/?page_size=1&dataset_id=1&next_token=abc%3D']);

@@ -50,7 +50,19 @@ describe('dism-studio dials', () => {
     const env = { ...process.env, DISM_STUDIO_USER_DATA: path.join(root, 'user-data'), DIALS_TOKEN: dials.secretKey };
     const { stdout, stderr } = await run(
       process.execPath,
-      ['bin/dism-studio.mjs', 'dials', 'fetch', path.join(demo, 'template.yaml'), '--dataset', EXPRESS_2025F, '--runs', '398100-398101', '--instance', dials.url, '--json'],
+      [
+        'bin/dism-studio.mjs',
+        'dials',
+        'fetch',
+        path.join(demo, 'template.yaml'),
+        '--dataset',
+        EXPRESS_2025F,
+        '--runs',
+        '398100-398101',
+        '--instance',
+        dials.url,
+        '--json',
+      ],
       { env, timeout: 120_000 },
     );
     const result = JSON.parse(stdout);
@@ -63,11 +75,16 @@ describe('dism-studio dials', () => {
     expect(data.length).toBeGreaterThan(0);
     expect(data.every((r) => r.headers['x-client-secret'] === '[redacted]' && !r.headers.authorization)).toBe(true);
 
-    const preview = await run(process.execPath, ['bin/dism-studio.mjs', 'preview', '--project', demo, '--json', '-'], { env, timeout: 180_000 });
+    const preview = await run(process.execPath, ['bin/dism-studio.mjs', 'preview', '--project', demo, '--json', '-'], {
+      env,
+      timeout: 180_000,
+    });
     const p = JSON.parse(preview.stdout);
     expect(p.summary.lumisections).toBe(120);
     expect(p.summary.sources.every((s: string) => s.startsWith(path.join(demo, 'data', 'dials')))).toBe(true);
-    const flagged = p.lumisections.filter((l: { flagged: boolean }) => l.flagged).map((l: { run: number; ls: number }) => `${l.run}:${l.ls}`);
+    const flagged = p.lumisections
+      .filter((l: { flagged: boolean }) => l.flagged)
+      .map((l: { run: number; ls: number }) => `${l.run}:${l.ls}`);
     // the demo model on the stand-in's maps flags the anomalies the demo placed there (labels of runs 398100/398101)
     for (const ls of ['398100:7', '398100:15', '398100:30', '398101:12', '398101:20']) expect(flagged).toContain(ls);
   }, 300_000);
@@ -75,7 +92,9 @@ describe('dism-studio dials', () => {
   it('login (device flow), status and logout', async () => {
     const login = await cli(['dials', 'login', '--instance', dials.url, '--json']);
     expect(login.code).toBe(0);
-    expect(login.err).toMatch(/Open this address in a browser, sign in and approve DISM Studio \(code [A-Z]{4}-[A-Z]{4}\):\n {2}http:\/\/127\.0\.0\.1:\d+\/auth\/realms\/cern\/device\?user_code=/);
+    expect(login.err).toMatch(
+      /Open this address in a browser, sign in and approve DISM Studio \(code [A-Z]{4}-[A-Z]{4}\):\n {2}http:\/\/127\.0\.0\.1:\d+\/auth\/realms\/cern\/device\?user_code=/,
+    );
     expect(JSON.parse(login.out)).toMatchObject({ signedIn: true, user: 'Stand-in Physicist (standin)' });
     const files = await fs.readdir(path.join(root, 'user-data', 'dials', 'credentials'));
     expect(files).toHaveLength(1);
@@ -91,7 +110,10 @@ describe('dism-studio dials', () => {
     const env = { DIALS_TOKEN: dials.secretKey };
     const models = await cli(['dials', 'models', '--instance', dials.url, '--json'], env);
     expect(JSON.parse(models.out).map((m: { modelId: number }) => m.modelId)).toEqual([20, 21, 22]);
-    const flags = await cli(['dials', 'flags', '--model', '21', '--runs', '398100-398101', '--dataset', EXPRESS_2025F, '--instance', dials.url, '--json', '-'], env);
+    const flags = await cli(
+      ['dials', 'flags', '--model', '21', '--runs', '398100-398101', '--dataset', EXPRESS_2025F, '--instance', dials.url, '--json', '-'],
+      env,
+    );
     expect(flags.code).toBe(0);
     expect(JSON.parse(flags.out).flagged.map((f: { run: number; ls: number }) => `${f.run}:${f.ls}`)).toEqual([
       '398100:7',
@@ -102,7 +124,9 @@ describe('dism-studio dials', () => {
     ]);
     const out = path.join(root, 'flags.json');
     const args = ['dials', 'flags', '--model', '21', '--runs', '398100,398101', '--instance', dials.url, '--json', out];
-    expect((await cli(args, env)).out).toContain('Model 21 model_PixelNMF_BPix2-4_checkpoint_20250610.onnx (active): 5 flagged lumisection(s) in 2 run(s)');
+    expect((await cli(args, env)).out).toContain(
+      'Model 21 model_PixelNMF_BPix2-4_checkpoint_20250610.onnx (active): 5 flagged lumisection(s) in 2 run(s)',
+    );
     const again = await cli(args, env);
     expect(again.code).toBe(1);
     expect(again.err).toContain(`${out} already exists; add --overwrite to replace it. Nothing was written.`);
@@ -111,7 +135,19 @@ describe('dism-studio dials', () => {
 
   it('says what to do: not signed in, bad runs, unknown ME', async () => {
     const template = path.join(demo, 'template.yaml');
-    const notSigned = await cli(['dials', 'fetch', template, '--dataset', EXPRESS_2025F, '--runs', '398100', '--instance', dials.url, '--out', path.join(root, 'x')]);
+    const notSigned = await cli([
+      'dials',
+      'fetch',
+      template,
+      '--dataset',
+      EXPRESS_2025F,
+      '--runs',
+      '398100',
+      '--instance',
+      dials.url,
+      '--out',
+      path.join(root, 'x'),
+    ]);
     expect(notSigned.code).toBe(1);
     expect(notSigned.err).toContain(`DialsError: You are not signed in to DIALS. Sign in to DIALS (${dials.url.replace(/\/$/, '')})`);
     expect(notSigned.err).toContain(`dism-studio dials login --instance ${dials.url.replace(/\/$/, '')}`);

@@ -93,7 +93,9 @@ describe('DIALS fetch', () => {
       for (let k = 0; k < maps.n; k++) {
         const size = maps.rows * maps.cols;
         const got = Array.from(maps.maps.subarray(k * size, (k + 1) * size));
-        expect(got, `${layer} run ${maps.runs[k]} LS ${maps.lumis[k]}`).toEqual(await servedMap(w, maps.runs[k], maps.lumis[k], BARREL_ME_IDS[layer]));
+        expect(got, `${layer} run ${maps.runs[k]} LS ${maps.lumis[k]}`).toEqual(
+          await servedMap(w, maps.runs[k], maps.lumis[k], BARREL_ME_IDS[layer]),
+        );
       }
     }
     // The other columns as DIALS has them, the types of DIALS's own exports (integers as INT64).
@@ -180,7 +182,9 @@ describe('DIALS fetch', () => {
     const err = await fetchFails(w);
     expect(err.code).toBe('DIALS_UNREACHABLE');
     expect(err.message).toMatch(/Cannot reach DIALS .*connection dropped/);
-    expect(err.message).toMatch(/The download so far is kept \(10 of 36 pages in .*\.dials\.partial\); fetch again with the same dataset, runs and MEs to continue/);
+    expect(err.message).toMatch(
+      /The download so far is kept \(10 of 36 pages in .*\.dials\.partial\); fetch again with the same dataset, runs and MEs to continue/,
+    );
     const data = await w.service.projectData(w.projectDir);
     expect(data.manifest).toBeNull();
     expect(data.partial).toMatchObject({ dataset: EXPRESS_2025F, pagesDone: 10, pagesTotal: 36 });
@@ -201,7 +205,12 @@ describe('DIALS fetch', () => {
   it('cancel keeps what was saved; the same request continues from there', async () => {
     w = await dialsTestWorld({ standIn: { latencyMs: 30 }, service: { pageSize: 5, concurrency: 1 } });
     await w.signIn();
-    const job = await w.service.fetch({ projectDir: w.projectDir, template: 'template.yaml', dataset: EXPRESS_2025F, runs: { kind: 'range', first: 398100, last: 398101 } });
+    const job = await w.service.fetch({
+      projectDir: w.projectDir,
+      template: 'template.yaml',
+      dataset: EXPRESS_2025F,
+      runs: { kind: 'range', first: 398100, last: 398101 },
+    });
     for (let i = 0; i < 400 && th2Requests(w).filter((r) => r.status === 200).length < 4; i++) await new Promise((r) => setTimeout(r, 20));
     await w.jobs.cancel(job.id);
     expect((await w.waitJob(job.id)).state).toBe('cancelled');
@@ -236,7 +245,9 @@ describe('DIALS fetch', () => {
     await w.signIn();
     const err = await fetchFails(w);
     expect(err.code).toBe('DIALS_UNKNOWN_ME');
-    expect(err.message).toContain(`has no monitoring element "${PIXEL_BARREL_ME.replace('PXLayer_', 'PXLayr_')}3" (template input BPix3). Closest: ${PIXEL_BARREL_ME}3,`);
+    expect(err.message).toContain(
+      `has no monitoring element "${PIXEL_BARREL_ME.replace('PXLayer_', 'PXLayr_')}3" (template input BPix3). Closest: ${PIXEL_BARREL_ME}3,`,
+    );
   });
 
   it('an unknown dataset is named with the closest datasets', async () => {
@@ -251,7 +262,9 @@ describe('DIALS fetch', () => {
     w = await dialsTestWorld();
     const notSigned = await fetchFails(w);
     expect(notSigned.code).toBe('DIALS_SIGN_IN_REQUIRED');
-    expect(notSigned.message).toMatch(/^You are not signed in to DIALS\. Sign in to DIALS \(http:\/\/127\.0\.0\.1:\d+\) — in the app with "Sign in to DIALS"/);
+    expect(notSigned.message).toMatch(
+      /^You are not signed in to DIALS\. Sign in to DIALS \(http:\/\/127\.0\.0\.1:\d+\) — in the app with "Sign in to DIALS"/,
+    );
     await w.signIn();
     const ws = await fetchFails(w, { workspace: 'trackr' });
     expect(ws.code).toBe('DIALS_UNKNOWN_WORKSPACE');
@@ -308,7 +321,11 @@ describe('DIALS fetch', () => {
     await w.signIn();
     await fetchOk(w);
     await expect(
-      projectSampleData(w.projectDir, [...pixelBarrelPreset().layers, { name: 'BPix1', monitoringElement: `${PIXEL_BARREL_ME}1` }], 'dials'),
+      projectSampleData(
+        w.projectDir,
+        [...pixelBarrelPreset().layers, { name: 'BPix1', monitoringElement: `${PIXEL_BARREL_ME}1` }],
+        'dials',
+      ),
     ).rejects.toThrow(/has no maps of BPix1/);
   });
 });
