@@ -140,6 +140,35 @@ describe('DIALS fetch', () => {
     await expect(projectSampleData(w.projectDir, preset.layers, 'project-files')).rejects.toThrow(/No sample data/);
   });
 
+  it('no token in the job log, the manifest, the interrupted-fetch files or anything else written', async () => {
+    w = await dialsTestWorld({ service: { pageSize: 10 } });
+    await w.signIn();
+    const conn = w.service.connection(w.dials.url);
+    const token = (await conn.tokens.load(conn.instance))!;
+    // an interruption first, so the partial files exist too, then a refresh mid-fetch (a second token)
+    w.dials.faults.dropMidPage('th2', Infinity, 0.5, 4);
+    await fetchFails(w);
+    const partial = partialFolderOf(projectFetchFolder(w.projectDir));
+    const partialText = await fs.readFile(path.join(partial, 'progress.json'), 'utf8');
+    w.dials.faults.clear();
+    w.dials.auth.expireAccessTokens();
+    await fetchOk(w);
+    const refreshed = (await conn.tokens.load(conn.instance))!;
+    expect(refreshed.accessToken).not.toBe(token.accessToken);
+    const secrets = [token.accessToken, token.refreshToken, refreshed.accessToken, refreshed.refreshToken];
+    const logs = [...w.logs.values()].flat().join('\n');
+    expect(logs).toContain('th2/?');
+    const written: string[] = [partialText];
+    for (const f of await fs.readdir(w.projectDir, { recursive: true })) {
+      const full = path.join(w.projectDir, f);
+      if ((await fs.stat(full)).isFile()) written.push((await fs.readFile(full)).toString('latin1'));
+    }
+    for (const s of secrets) {
+      expect(logs).not.toContain(s);
+      for (const text of written) expect(text).not.toContain(s);
+    }
+  });
+
   it('sends the real filter names (ls_number__lte, not the client class typo) and keeps to the LS range', async () => {
     w = await dialsTestWorld();
     await w.signIn();
