@@ -43,9 +43,10 @@ function schemaFor(dim: 1 | 2) {
       ? [
           { name: 'data', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
           { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-          { name: 'element', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+          // every row of a map and every bin is there: REQUIRED saves a definition level per bin
+          { name: 'element', repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 },
           { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-          double('element'),
+          { name: 'element', type: 'DOUBLE', repetition_type: 'REQUIRED' },
         ]
       : [
           { name: 'data', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
@@ -96,7 +97,8 @@ export class DialsParquetWriter {
     private readonly dim: 1 | 2,
     createdBy: string,
   ) {
-    this.pq = new ParquetWriter({ writer: new FileHandleWriter(handle), schema: schemaFor(dim) as never, codec: 'SNAPPY', createdBy });
+    // Column statistics (min/max of every bin) would take most of the writing time and serve no reader here.
+    this.pq = new ParquetWriter({ writer: new FileHandleWriter(handle), schema: schemaFor(dim) as never, codec: 'SNAPPY', statistics: false, createdBy });
   }
 
   get rowCount(): number {

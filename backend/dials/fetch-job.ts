@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DialsFetchManifest, DialsFetchProgress, DialsPartialFetch, LsRange, TemplateMe } from '@/shared/api/contract/dials';
@@ -9,9 +9,9 @@ import { swapInFolder } from '../fs/swap-folder';
 import { DialsClient } from './dials-client';
 import { DialsError } from './dials-errors';
 import type { DialsHttp } from './dials-http';
-import { DialsParquetWriter, type HistogramRow } from './dials-parquet-writer';
-import { HLT_FILE, MANIFEST_FILE, OMS_FILE, parquetFileName, partialFolderOf, readManifest } from './fetch-folder';
-import { encodeSpoolRecords, readSpool, spoolKeys } from './map-spool';
+import { HLT_FILE, MANIFEST_FILE, OMS_FILE, partialFolderOf, readManifest } from './fetch-folder';
+import { encodeSpoolRecords } from './map-spool';
+import { ParquetAssembly } from './parquet-assembly';
 import { fetchHltRates, fetchOmsLumisections, mergeOmsColumns, type HltRates, type HltSelection, type OmsColumns } from './oms-fetch';
 import { badResponse, type DialsRecord } from './records';
 
@@ -63,8 +63,6 @@ export interface FetchOptions {
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const DEFAULT_CONCURRENCY = 4;
-/** Rows per parquet row group (a BPix4 group is ~5 MB before compression). */
-const ROW_GROUP = 32;
 
 interface PlannedMe extends TemplateMe {
   meId: number;
@@ -282,22 +280,34 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
     return `The download so far is kept (${c.pagesDone} of ${c.pagesTotal} pages in ${partialDir}); fetch again with the same dataset, runs and MEs to continue from there.`;
   };
 
+  const spoolFile = (meId: number, run: number) => path.join(partialDir, 'maps', `${unitKey(meId, run)}.bin`);
+  let assembly: ParquetAssembly | null = null;
   try {
-    // --- maps ----------------------------------------------------------------------------------
+    // --- maps, written to parquet run by run as they complete ---------------------------------
     report('maps');
+    assembly = await ParquetAssembly.open(
+      folder,
+      { dataset: p.plan.dataset, datasetId: p.plan.datasetId, mes: p.plan.mes, runs: p.plan.runs.map((r) => r.run) },
+      (meId, run) => p.units[unitKey(meId, run)],
+      spoolFile,
+      opts.createdBy,
+      signal,
+    );
+    const writing = assembly;
+    writing.schedule(); // runs finished before an interruption
     const meOf = new Map(p.plan.mes.map((m) => [m.meId, m]));
     await pool(
       units.filter((u) => !u.done),
       concurrency,
       async (u) => {
         const me = meOf.get(u.meId)!;
-        const file = path.join(partialDir, 'maps', `${unitKey(u.meId, u.run)}.bin`);
-        const handle = await fs.open(file, 'a+');
+        const handle = await fs.open(spoolFile(u.meId, u.run), 'a+');
         try {
           // Bytes written after the last saved page (an interruption mid-write) are dropped.
           await handle.truncate(u.spoolBytes);
           while (!u.done) {
             signal?.throwIfAborted();
+            if (writing.failed) throw writing.failed;
             const route = me.dim === 2 ? 'th2/' : 'th1/';
             const filters = {
               dataset_id: p.plan.datasetId,
@@ -330,6 +340,7 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
         } finally {
           await handle.close();
         }
+        writing.schedule();
       },
     );
 
@@ -360,20 +371,14 @@ export async function runDialsFetch(opts: FetchOptions): Promise<DialsFetchManif
     } else opts.log('No HLT rate cut in the preset or the template: HLT rates are not fetched.');
     await saving;
 
-    // --- write ---------------------------------------------------------------------------------
+    // --- the last parquet rows, OMS/HLT files, manifest, swap ------------------------------------
     report('write', 'Writing the parquet files…');
     signal?.throwIfAborted();
-    const manifest = await writeFetch({
-      ...opts,
-      progressData: p,
-      partialDir,
-      started: p.startedAt,
-      now,
-      report: () => report('write', 'Writing the parquet files…'),
-    });
+    const manifest = await writeFetch({ ...opts, progressData: p, assembly, partialDir, started: p.startedAt, now });
     await fs.rm(partialDir, { recursive: true, force: true });
     return manifest;
   } catch (err) {
+    await assembly?.abort();
     await saving.catch(() => undefined);
     if (signal?.aborted) {
       opts.log(kept());
@@ -592,142 +597,57 @@ function checkHistogram(rec: Histogram, i: number, where: string, u: Unit, me: P
 }
 
 async function writeFetch(
-  opts: FetchOptions & { progressData: Progress; partialDir: string; started: string; now: () => number; report(): void },
+  opts: FetchOptions & { progressData: Progress; assembly: ParquetAssembly; partialDir: string; started: string; now: () => number },
 ): Promise<DialsFetchManifest> {
-  const { progressData: p, folder, request: req, http } = opts;
-  const warnings: string[] = [];
-  const runsWithoutData = [...p.plan.runsWithoutData];
-  // Lumisections with a map of every ME (the Preview needs all layers of a LS).
-  const keep = new Map<number, Set<number>>();
-  for (const r of p.plan.runs) {
-    let common = null as Set<number> | null;
-    const perMe: Array<{ me: string; ls: Set<number> }> = [];
-    for (const m of p.plan.mes) {
-      const u = p.units[unitKey(m.meId, r.run)];
-      const bins = u.shape ? u.shape.reduce((a, b) => a * b, 1) : 0;
-      const keys = u.records ? await spoolKeys(path.join(opts.partialDir, 'maps', `${unitKey(m.meId, r.run)}.bin`), bins, u.records) : [];
-      const ls = new Set(keys.map(([, l]) => l));
-      perMe.push({ me: m.me, ls });
-      const before: Set<number> | null = common;
-      common = before === null ? new Set(ls) : new Set([...before].filter((x) => ls.has(x)));
-    }
-    const c = common ?? new Set<number>();
-    const dropped = new Set(perMe.flatMap((x) => [...x.ls].filter((l) => !c.has(l))));
-    if (dropped.size) {
-      const lacking = perMe.filter((x) => [...dropped].some((l) => !x.ls.has(l))).map((x) => x.me.split('/').pop());
-      warnings.push(
-        `run ${r.run}: ${dropped.size} lumisection(s) left out because DIALS has no map of ${lacking.join(', ')} for them (LS ${[...dropped]
-          .sort((a, b) => a - b)
-          .slice(0, 12)
-          .join(', ')}${dropped.size > 12 ? ', …' : ''})`,
-      );
-    }
-    if (c.size) keep.set(r.run, c);
-    else runsWithoutData.push({ run: r.run, reason: 'no lumisection has a map of every monitoring element' });
-  }
-  const runsFetched = p.plan.runs.map((r) => r.run).filter((r) => keep.has(r));
+  const { progressData: p, assembly, folder, request: req, http } = opts;
+  const files = await assembly.finish();
+  const warnings = [...assembly.warnings];
+  const runsWithoutData = [...p.plan.runsWithoutData, ...assembly.runsWithoutData].sort((a, b) => a.run - b.run);
+  const runsFetched = [...assembly.runsWritten];
   if (!runsFetched.length)
-    throw new DialsError('DIALS_NO_DATA', `No lumisection of the runs has maps of every monitoring element; nothing to preview.`, {
-      runsWithoutData,
-    });
-
-  const parent = path.dirname(folder);
-  await fs.mkdir(parent, { recursive: true });
-  const ready = path.join(parent, `.${path.basename(folder)}.new-${randomBytes(4).toString('hex')}`);
-  await fs.mkdir(ready);
-  try {
-    const mes: DialsFetchManifest['mes'] = [];
-    for (const m of p.plan.mes) {
-      const file = parquetFileName(p.plan.dataset, m.me);
-      const handle = await fs.open(path.join(ready, file), 'wx');
-      let rowsWritten = 0;
-      try {
-        const writer = new DialsParquetWriter(handle, m.dim === 1 ? 1 : 2, opts.createdBy);
-        let batch: HistogramRow[] = [];
-        const flush = async () => {
-          await writer.write(batch);
-          batch = [];
-        };
-        for (const run of runsFetched) {
-          const u = p.units[unitKey(m.meId, run)];
-          const bins = u.shape!.reduce((a, b) => a * b, 1);
-          const wanted = keep.get(run)!;
-          for await (const recs of readSpool(
-            path.join(opts.partialDir, 'maps', `${unitKey(m.meId, run)}.bin`),
-            bins,
-            u.records,
-            ROW_GROUP,
-          )) {
-            opts.signal?.throwIfAborted();
-            for (const r of recs) {
-              if (!wanted.has(r.ls)) continue;
-              batch.push({ ...r, dataset: p.plan.dataset, me: m.me, datasetId: p.plan.datasetId, meId: m.meId });
-              if (batch.length >= ROW_GROUP) await flush();
-            }
-          }
-        }
-        await flush();
-        await writer.finish();
-        rowsWritten = writer.rowCount;
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      mes.push({ me: m.me, meId: m.meId, dim: m.dim, file, lumisections: rowsWritten });
-      opts.report();
+    throw new DialsError('DIALS_NO_DATA', 'No lumisection of the runs has maps of every monitoring element; nothing to preview.', { runsWithoutData });
+  const ready = assembly.ready;
+  // OMS and HLT, merged over runs
+  const omsDir = path.join(opts.partialDir, 'oms');
+  const omsParts: OmsColumns[] = [];
+  for (const run of runsFetched) omsParts.push(JSON.parse(await fs.readFile(path.join(omsDir, `lumisections-${run}.json`), 'utf8')) as OmsColumns);
+  await writeFileAtomic(path.join(ready, OMS_FILE), JSON.stringify(mergeOmsColumns(omsParts)));
+  let hlt: DialsFetchManifest['hlt'] = null;
+  if (opts.hlt) {
+    const rates: Record<string, HltRates> = {};
+    const paths = new Set<string>();
+    for (const run of runsFetched) {
+      rates[String(run)] = JSON.parse(await fs.readFile(path.join(omsDir, `hlt-${run}.json`), 'utf8')) as HltRates;
+      for (const k of Object.keys(rates[String(run)])) paths.add(k);
+      if (!Object.keys(rates[String(run)]).length) warnings.push(`run ${run}: OMS has no HLT path matching ${opts.hlt.describe}`);
     }
-    // OMS and HLT, merged over runs
-    const omsDir = path.join(opts.partialDir, 'oms');
-    const omsParts: OmsColumns[] = [];
-    for (const run of runsFetched)
-      omsParts.push(JSON.parse(await fs.readFile(path.join(omsDir, `lumisections-${run}.json`), 'utf8')) as OmsColumns);
-    const oms = mergeOmsColumns(omsParts);
-    await writeFileAtomic(path.join(ready, OMS_FILE), JSON.stringify(oms));
-    let hlt: DialsFetchManifest['hlt'] = null;
-    if (opts.hlt) {
-      const rates: Record<string, HltRates> = {};
-      const paths = new Set<string>();
-      for (const run of runsFetched) {
-        rates[String(run)] = JSON.parse(await fs.readFile(path.join(omsDir, `hlt-${run}.json`), 'utf8')) as HltRates;
-        for (const k of Object.keys(rates[String(run)])) paths.add(k);
-        if (!Object.keys(rates[String(run)]).length) warnings.push(`run ${run}: OMS has no HLT path matching ${opts.hlt.describe}`);
-      }
-      await writeFileAtomic(path.join(ready, HLT_FILE), JSON.stringify(rates));
-      hlt = { file: HLT_FILE, paths: [...paths].sort() };
-    }
-    const lumisections = mes.length ? Math.min(...mes.map((m) => m.lumisections)) : 0;
-    const stats = {
-      ...p.stats,
-      requests: p.stats.requests,
-      pages: Object.values(p.units).reduce((s, u) => s + u.pages, 0),
-    };
-    const manifest: DialsFetchManifest = {
-      kind: 'dism-studio.dials-fetch',
-      version: 1,
-      instance: http.instance,
-      workspace: req.workspace,
-      dataset: p.plan.dataset,
-      datasetId: p.plan.datasetId,
-      runs: req.runs,
-      ls: req.ls,
-      template: req.template,
-      runsFetched,
-      runsWithoutData: runsWithoutData.sort((a, b) => a.run - b.run),
-      mes,
-      lumisections,
-      oms: OMS_FILE,
-      hlt,
-      warnings,
-      startedAt: opts.started,
-      finishedAt: new Date(opts.now()).toISOString(),
-      stats,
-    };
-    for (const w of warnings) opts.log(w, 'stderr');
-    await writeFileAtomic(path.join(ready, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    await swapInFolder(ready, folder);
-    return manifest;
-  } catch (err) {
-    await fs.rm(ready, { recursive: true, force: true });
-    throw err;
+    await writeFileAtomic(path.join(ready, HLT_FILE), JSON.stringify(rates));
+    hlt = { file: HLT_FILE, paths: [...paths].sort() };
   }
+  const mes = files.map((f) => ({ me: f.me.me, meId: f.me.meId, dim: f.me.dim, file: f.file, lumisections: f.lumisections }));
+  const manifest: DialsFetchManifest = {
+    kind: 'dism-studio.dials-fetch',
+    version: 1,
+    instance: http.instance,
+    workspace: req.workspace,
+    dataset: p.plan.dataset,
+    datasetId: p.plan.datasetId,
+    runs: req.runs,
+    ls: req.ls,
+    template: req.template,
+    runsFetched,
+    runsWithoutData,
+    mes,
+    lumisections: mes.length ? Math.min(...mes.map((m) => m.lumisections)) : 0,
+    oms: OMS_FILE,
+    hlt,
+    warnings,
+    startedAt: opts.started,
+    finishedAt: new Date(opts.now()).toISOString(),
+    stats: { ...p.stats, pages: Object.values(p.units).reduce((s, u) => s + u.pages, 0) },
+  };
+  for (const w of warnings) opts.log(w, 'stderr');
+  await writeFileAtomic(path.join(ready, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  await swapInFolder(ready, folder);
+  return manifest;
 }
