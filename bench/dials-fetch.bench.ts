@@ -105,15 +105,23 @@ async function main() {
     clearInterval(sampler);
     const maxRss = process.resourceUsage().maxRSS * 1024;
     const sizes = await Promise.all(manifest.mes.map((m) => fs.stat(path.join(folder, m.file)).then((s) => s.size)));
-    console.log(`lumisections: ${manifest.lumisections} × ${manifest.mes.length} MEs (${manifest.lumisections * manifest.mes.length} maps)`);
+    console.log(
+      `lumisections: ${manifest.lumisections} × ${manifest.mes.length} MEs (${manifest.lumisections * manifest.mes.length} maps)`,
+    );
     console.log(`pages: ${manifest.stats.pages} map pages, ${manifest.stats.requests} requests in all, ${manifest.stats.retries} retries`);
     console.log(`downloaded: ${mb(manifest.stats.bytes)} of JSON`);
-    console.log(`time: ${total.toFixed(1)} s in all — ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
+    console.log(
+      `time: ${total.toFixed(1)} s in all — ${Object.entries(phases)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+        .join(', ')}`,
+    );
     console.log(
       `throughput: ${((manifest.lumisections * manifest.mes.length) / total).toFixed(0)} maps/s, ${(manifest.lumisections / total).toFixed(0)} LS/s, ` +
         `${(manifest.stats.bytes / 2 ** 20 / (phases.maps ?? total)).toFixed(1)} MB/s while fetching maps`,
     );
-    console.log(`peak RSS: ${mb(peak)} sampled every 100 ms, ${mb(maxRss)} high-water mark (target < 500 MB); ${mb(baseline)} before the fetch`);
+    console.log(
+      `peak RSS: ${mb(peak)} sampled every 100 ms, ${mb(maxRss)} high-water mark (target < 500 MB); ${mb(baseline)} before the fetch`,
+    );
     console.log(`parquet: ${manifest.mes.map((m, i) => `${m.me.split('_').pop()} ${mb(sizes[i])}`).join(', ')}`);
   } finally {
     clearInterval(sampler);

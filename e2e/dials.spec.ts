@@ -64,7 +64,10 @@ test('sign in, fetch two runs for the demo template, preview them and compare wi
   expect(code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
   await expect(banner.getByTestId('login-countdown')).toHaveText(/^(9|10):\d\d left$/);
   await shot(page, 'e2e-dials-sign-in');
-  const [cern] = await Promise.all([context.waitForEvent('page'), banner.getByRole('button', { name: 'Open the CERN sign-in page' }).click()]);
+  const [cern] = await Promise.all([
+    context.waitForEvent('page'),
+    banner.getByRole('button', { name: 'Open the CERN sign-in page' }).click(),
+  ]);
   await cern.waitForLoadState();
   await expect(cern.locator('body')).toContainText(`Code ${code}`);
   await cern.getByRole('button', { name: 'Yes, sign in' }).click();
@@ -96,9 +99,7 @@ test('sign in, fetch two runs for the demo template, preview them and compare wi
   await production.getByRole('button', { name: 'Choose a DIALS model…' }).click();
   await expect(production.getByLabel('DIALS model')).toHaveValue('21');
   await production.getByRole('button', { name: 'Get DIALS flags' }).click();
-  await expect(production.getByTestId('dials-agreement')).toHaveText(
-    'Preview agrees with DIALS on 118 of 120 lumisections — 2 disagree:',
-  );
+  await expect(production.getByTestId('dials-agreement')).toHaveText('Preview agrees with DIALS on 118 of 120 lumisections — 2 disagree:');
   const disagreements = production.getByTestId('dials-disagreements').getByRole('listitem');
   await expect(disagreements).toHaveCount(2);
   await expect(disagreements.nth(0)).toContainText('Run 398100 · LS 22 DIALS flagged');

@@ -98,7 +98,13 @@ export class DialsParquetWriter {
     createdBy: string,
   ) {
     // Column statistics (min/max of every bin) would take most of the writing time and serve no reader here.
-    this.pq = new ParquetWriter({ writer: new FileHandleWriter(handle), schema: schemaFor(dim) as never, codec: 'SNAPPY', statistics: false, createdBy });
+    this.pq = new ParquetWriter({
+      writer: new FileHandleWriter(handle),
+      schema: schemaFor(dim) as never,
+      codec: 'SNAPPY',
+      statistics: false,
+      createdBy,
+    });
   }
 
   get rowCount(): number {

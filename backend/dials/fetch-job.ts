@@ -605,12 +605,15 @@ async function writeFetch(
   const runsWithoutData = [...p.plan.runsWithoutData, ...assembly.runsWithoutData].sort((a, b) => a.run - b.run);
   const runsFetched = [...assembly.runsWritten];
   if (!runsFetched.length)
-    throw new DialsError('DIALS_NO_DATA', 'No lumisection of the runs has maps of every monitoring element; nothing to preview.', { runsWithoutData });
+    throw new DialsError('DIALS_NO_DATA', 'No lumisection of the runs has maps of every monitoring element; nothing to preview.', {
+      runsWithoutData,
+    });
   const ready = assembly.ready;
   // OMS and HLT, merged over runs
   const omsDir = path.join(opts.partialDir, 'oms');
   const omsParts: OmsColumns[] = [];
-  for (const run of runsFetched) omsParts.push(JSON.parse(await fs.readFile(path.join(omsDir, `lumisections-${run}.json`), 'utf8')) as OmsColumns);
+  for (const run of runsFetched)
+    omsParts.push(JSON.parse(await fs.readFile(path.join(omsDir, `lumisections-${run}.json`), 'utf8')) as OmsColumns);
   await writeFileAtomic(path.join(ready, OMS_FILE), JSON.stringify(mergeOmsColumns(omsParts)));
   let hlt: DialsFetchManifest['hlt'] = null;
   if (opts.hlt) {

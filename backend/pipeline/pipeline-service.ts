@@ -179,7 +179,9 @@ export class PipelineService {
     if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);
     const cp = await compilePresetFiles(loaded);
     const baseDir = input.projectDir ? path.resolve(input.projectDir) : loaded.dir;
-    const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await projectSampleData(baseDir, loaded.preset.layers, input.dataSource);
+    const spec: DataInputSpec = input.data
+      ? { ...input.data, baseDir }
+      : await projectSampleData(baseDir, loaded.preset.layers, input.dataSource);
     const params: RunParams = {
       presetFile: loaded.file,
       preset: loaded.preset,

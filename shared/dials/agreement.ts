@@ -39,7 +39,11 @@ export interface Agreement {
 
 const key = (run: number, ls: number) => `${run}:${ls}`;
 
-export function compareWithProduction(items: readonly PreviewLs[], judgedRuns: readonly number[], flags: readonly ProductionFlag[]): Agreement {
+export function compareWithProduction(
+  items: readonly PreviewLs[],
+  judgedRuns: readonly number[],
+  flags: readonly ProductionFlag[],
+): Agreement {
   const runs = new Set(judgedRuns);
   const flagged = new Map(flags.map((f) => [key(f.run, f.ls), f]));
   const seen = new Set<string>();
@@ -61,7 +65,11 @@ export function compareWithProduction(items: readonly PreviewLs[], judgedRuns: r
 }
 
 /** Per preview position: null (run not judged by DIALS), true (DIALS flagged it) or false. */
-export function productionMarks(items: readonly PreviewLs[], judgedRuns: readonly number[], flags: readonly ProductionFlag[]): Array<boolean | null> {
+export function productionMarks(
+  items: readonly PreviewLs[],
+  judgedRuns: readonly number[],
+  flags: readonly ProductionFlag[],
+): Array<boolean | null> {
   const runs = new Set(judgedRuns);
   const flagged = new Set(flags.map((f) => key(f.run, f.ls)));
   return items.map((it) => (runs.has(it.run) ? flagged.has(key(it.run, it.ls)) : null));

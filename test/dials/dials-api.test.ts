@@ -63,6 +63,8 @@ describe('DIALS methods through the API', () => {
     await backend.dispatch('projects.open', { dir: project });
     const r = await backend.dispatch('dials.fetch', { ...fetchInput(), mes: ['PixelPhase1/Tracks/PXBarrel/charge_PXLayer_2'] });
     expect(r).toMatchObject({ ok: false, error: { code: 'DIALS_BAD_REQUEST' } });
-    expect(r.ok ? '' : r.error.message).toMatch(/^PixelPhase1\/Tracks\/PXBarrel\/charge_PXLayer_2 is not in the InputSignature of template\.yaml \(it has PixelPhase1\/Phase1_MechanicalView/);
+    expect(r.ok ? '' : r.error.message).toMatch(
+      /^PixelPhase1\/Tracks\/PXBarrel\/charge_PXLayer_2 is not in the InputSignature of template\.yaml \(it has PixelPhase1\/Phase1_MechanicalView/,
+    );
   });
 });

@@ -15,7 +15,22 @@ afterEach(async () => {
 });
 
 function rec(run: number, ls: number, v: number) {
-  return { run, ls, fileId: 7, entries: 6 * v, xMin: -1, xMax: 1, xBin: 3, yMin: -1, yMax: 1, yBin: 2, data: [[v, v, v], [v, v, v]] };
+  return {
+    run,
+    ls,
+    fileId: 7,
+    entries: 6 * v,
+    xMin: -1,
+    xMax: 1,
+    xBin: 3,
+    yMin: -1,
+    yMax: 1,
+    yBin: 2,
+    data: [
+      [v, v, v],
+      [v, v, v],
+    ],
+  };
 }
 
 describe('parquet assembly', () => {
@@ -26,12 +41,26 @@ describe('parquet assembly', () => {
     const units: Record<string, UnitState> = {};
     for (const [key, lumis] of Object.entries(have)) {
       const [meId, run] = key.split('-').map(Number);
-      await fs.writeFile(path.join(root, `${key}.bin`), encodeSpoolRecords(lumis.map((ls) => rec(run, ls, meId * 100 + ls)), 6));
+      await fs.writeFile(
+        path.join(root, `${key}.bin`),
+        encodeSpoolRecords(
+          lumis.map((ls) => rec(run, ls, meId * 100 + ls)),
+          6,
+        ),
+      );
       units[key] = { done: true, records: lumis.length, shape: [2, 3] };
     }
     const a = await ParquetAssembly.open(
       folder,
-      { dataset: '/A/B/DQMIO', datasetId: 1, mes: [{ me: 'X/me1', meId: 1, dim: 2 }, { me: 'X/me2', meId: 2, dim: 2 }], runs: [5, 6] },
+      {
+        dataset: '/A/B/DQMIO',
+        datasetId: 1,
+        mes: [
+          { me: 'X/me1', meId: 1, dim: 2 },
+          { me: 'X/me2', meId: 2, dim: 2 },
+        ],
+        runs: [5, 6],
+      },
       (meId, run) => units[`${meId}-${run}`],
       (meId, run) => path.join(root!, `${meId}-${run}.bin`),
       'test',

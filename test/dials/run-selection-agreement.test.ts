@@ -40,11 +40,15 @@ describe('agreement of the preview with DIALS production', () => {
     { run: 2, ls: 1, flagged: true },
   ];
   it('compares only the runs DIALS judged; every unlisted LS of them is good by DIALS', () => {
-    const a = compareWithProduction(items, [1], [
-      { run: 1, ls: 2, mse: 0.1 },
-      { run: 1, ls: 3, mse: 0.2 },
-      { run: 1, ls: 9, mse: 0.3 },
-    ]);
+    const a = compareWithProduction(
+      items,
+      [1],
+      [
+        { run: 1, ls: 2, mse: 0.1 },
+        { run: 1, ls: 3, mse: 0.2 },
+        { run: 1, ls: 9, mse: 0.3 },
+      ],
+    );
     expect(a).toEqual({
       compared: 3,
       agree: 2,

@@ -236,7 +236,13 @@ describe('API contract: outputs and events', () => {
       (e): e is { event: 'job.update'; payload: JobSnapshot } =>
         e.event === 'job.update' && (e.payload as JobSnapshot).state === 'succeeded',
     );
-    expect([...new Set(finished.map((e) => e.payload.kind))].sort()).toEqual(['dials.fetch', 'dials.sign-in', 'export', 'model-server', 'pipeline.run']);
+    expect([...new Set(finished.map((e) => e.payload.kind))].sort()).toEqual([
+      'dials.fetch',
+      'dials.sign-in',
+      'export',
+      'model-server',
+      'pipeline.run',
+    ]);
     for (const { payload } of finished) expect(jobResultSchema(payload.kind).safeParse(payload.result).success, payload.kind).toBe(true);
     const chunkKinds = new Set(seenEvents.filter((e) => e.event === 'job.chunk').map((e) => (e.payload as { kind: string }).kind));
     expect([...chunkKinds].sort()).toEqual(['dials.fetch', 'dials.sign-in', 'model-server', 'pipeline.run']);

@@ -18,7 +18,8 @@ export const dialsHandlers: HandlerMap<
   'dials.signInEvents': ({ jobId }, ctx) => ctx.dials.signInEventsOf(jobId),
   'dials.signOut': async ({ projectDir }, ctx) => ctx.dials.signOut(await requireDirectory(projectDir)),
   'dials.templateMes': async ({ projectDir, template }, ctx) => ctx.dials.templateMes(await requireDirectory(projectDir), template),
-  'dials.datasets': async ({ projectDir, query, workspace }, ctx) => ctx.dials.datasets(await requireDirectory(projectDir), query, workspace),
+  'dials.datasets': async ({ projectDir, query, workspace }, ctx) =>
+    ctx.dials.datasets(await requireDirectory(projectDir), query, workspace),
   'dials.fetch': async (input, ctx) => ctx.dials.fetch({ ...input, projectDir: await requireDirectory(input.projectDir) }),
   'dials.projectData': async ({ projectDir }, ctx) => ctx.dials.projectData(await requireDirectory(projectDir)),
   'dials.models': async ({ projectDir, workspace }, ctx) => ctx.dials.models(await requireDirectory(projectDir), workspace),

@@ -90,7 +90,9 @@ export const dialsCommand: CliCommand = {
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub))
-      throw new UsageError(sub ? `unknown subcommand "${sub}" (${SUBCOMMANDS.join(', ')})` : `give a subcommand: ${SUBCOMMANDS.join(', ')}`);
+      throw new UsageError(
+        sub ? `unknown subcommand "${sub}" (${SUBCOMMANDS.join(', ')})` : `give a subcommand: ${SUBCOMMANDS.join(', ')}`,
+      );
 
     if (sub === 'login' || sub === 'logout' || sub === 'status') {
       const { values } = parseCommandArgs(rest, { instance: { type: 'string' }, json: { type: 'boolean' } }, false);
@@ -114,7 +116,10 @@ export const dialsCommand: CliCommand = {
       if (sub === 'logout') {
         const removed = await conn.signOut();
         if (values.json) io.out(JSON.stringify({ instance: conn.instance, signedOut: true, hadTokens: removed }, null, 2));
-        else io.out(removed ? `Signed out of ${conn.instance}: its cached tokens are deleted.` : `No sign-in was cached for ${conn.instance}.`);
+        else
+          io.out(
+            removed ? `Signed out of ${conn.instance}: its cached tokens are deleted.` : `No sign-in was cached for ${conn.instance}.`,
+          );
         return 0;
       }
       const account = await conn.account(io.signal);
@@ -128,12 +133,17 @@ export const dialsCommand: CliCommand = {
     }
 
     if (sub === 'models') {
-      const { values } = parseCommandArgs(rest, { instance: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } }, false);
+      const { values } = parseCommandArgs(
+        rest,
+        { instance: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } },
+        false,
+      );
       const models = await connectionFor(values.instance, io).models(values.workspace ?? null, io.signal);
       if (values.json) io.out(JSON.stringify(models, null, 2));
       else {
         if (!models.length) io.out('No models are registered in this workspace.');
-        for (const m of models) io.out(`${String(m.modelId).padStart(5)}  ${m.active ? 'active  ' : 'inactive'}  ${m.filename}  (${m.targetMe})`);
+        for (const m of models)
+          io.out(`${String(m.modelId).padStart(5)}  ${m.active ? 'active  ' : 'inactive'}  ${m.filename}  (${m.targetMe})`);
       }
       return 0;
     }
@@ -168,7 +178,9 @@ export const dialsCommand: CliCommand = {
       if (values.json === '-') io.out(text.trimEnd());
       else {
         if (out) await writeFileAtomic(out, text);
-        io.out(`Model ${flags.model.modelId} ${flags.model.filename}${flags.model.active ? ' (active)' : ''}: ${flags.flagged.length} flagged lumisection(s) in ${runs.length} run(s)`);
+        io.out(
+          `Model ${flags.model.modelId} ${flags.model.filename}${flags.model.active ? ' (active)' : ''}: ${flags.flagged.length} flagged lumisection(s) in ${runs.length} run(s)`,
+        );
         for (const f of flags.flagged) io.out(`  run ${f.run}  LS ${String(f.ls).padStart(4)}  mse ${f.mse}`);
         if (out) io.out(`written to ${out}`);
       }
@@ -240,7 +252,9 @@ export const dialsCommand: CliCommand = {
       );
       for (const r of manifest.runsWithoutData) io.out(`  left out: run ${r.run} (${r.reason})`);
       for (const w of manifest.warnings) io.out(`  warning: ${w}`);
-      io.out(`  ${manifest.stats.pages} pages, ${(manifest.stats.bytes / 2 ** 20).toFixed(1)} MB${manifest.stats.resumedPages ? `, ${manifest.stats.resumedPages} pages from the interrupted fetch` : ''}${manifest.stats.retries ? `, ${manifest.stats.retries} retries` : ''}`);
+      io.out(
+        `  ${manifest.stats.pages} pages, ${(manifest.stats.bytes / 2 ** 20).toFixed(1)} MB${manifest.stats.resumedPages ? `, ${manifest.stats.resumedPages} pages from the interrupted fetch` : ''}${manifest.stats.retries ? `, ${manifest.stats.retries} retries` : ''}`,
+      );
     }
     return 0;
   },

@@ -128,7 +128,13 @@ export const DialsFetchManifest = z.object({
   warnings: z.array(z.string()),
   startedAt: z.string(),
   finishedAt: z.string(),
-  stats: z.object({ requests: z.number().int(), pages: z.number().int(), bytes: z.number(), retries: z.number().int(), resumedPages: z.number().int() }),
+  stats: z.object({
+    requests: z.number().int(),
+    pages: z.number().int(),
+    bytes: z.number(),
+    retries: z.number().int(),
+    resumedPages: z.number().int(),
+  }),
 });
 export type DialsFetchManifest = z.infer<typeof DialsFetchManifest>;
 
@@ -151,7 +157,9 @@ export const DialsProductionFlags = z.object({
   datasetId: z.number().int().nullable(),
   /** The runs DIALS was asked about (every LS of them not listed in `flagged` is good by DIALS). */
   runs: z.array(z.number().int()),
-  flagged: z.array(z.object({ run: z.number().int(), ls: z.number().int(), mse: z.number(), meId: z.number().int(), datasetId: z.number().int() })),
+  flagged: z.array(
+    z.object({ run: z.number().int(), ls: z.number().int(), mse: z.number(), meId: z.number().int(), datasetId: z.number().int() }),
+  ),
   fetchedAt: z.string(),
 });
 export type DialsProductionFlags = z.infer<typeof DialsProductionFlags>;
@@ -220,7 +228,7 @@ export const dialsMethods = {
   'dials.projectData': method(
     z.object({ projectDir: ProjectDir }).strict(),
     DialsProjectData,
-    "What the project holds from DIALS: the fetch manifest, an interrupted fetch, production flags",
+    'What the project holds from DIALS: the fetch manifest, an interrupted fetch, production flags',
   ),
   'dials.models': method(
     z.object({ projectDir: ProjectDir, workspace: z.string().min(1).optional() }).strict(),
