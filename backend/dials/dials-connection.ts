@@ -1,11 +1,20 @@
 import path from 'node:path';
-import type { DialsAccount, DialsFetchManifest, DialsModel, DialsProductionFlags } from '@/shared/api/contract/dials';
+import type { z } from 'zod';
+import {
+  DialsCertJson,
+  DialsGoldenJson,
+  type DialsAccount,
+  type DialsFetchManifest,
+  type DialsModel,
+  type DialsProductionFlags,
+} from '@/shared/api/contract/dials';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { CachedTokenCredentials, ClientSecretCredentials, deviceSignIn, DialsTokenStore, type DeviceCode } from './dials-auth';
 import { DialsClient } from './dials-client';
 import { DialsError } from './dials-errors';
 import { DialsHttp, type DialsCredentials, type RetryNotice, type RetryPolicy } from './dials-http';
 import { PRODUCTION_FILE } from './fetch-folder';
+import { badResponse } from './records';
 
 /**
  * One DIALS instance as the app and the CLI use it: its credentials (the cached device sign-in, or
@@ -174,6 +183,27 @@ export class DialsConnection {
       { model_id: opts.modelId, dataset_id: opts.datasetId, run_number__in: opts.runs.join(','), page_size: 500 },
       opts.signal,
     );
+    const flagged = records
+      .map((r) => ({ run: r.run_number, ls: r.ls_number, mse: r.mse, meId: r.me_id, datasetId: r.dataset_id }))
+      .sort((a, b) => a.run - b.run || a.ls - b.ls);
+    const runs = [...opts.runs].sort((a, b) => a - b);
+    // The certification and golden JSON the Python client's cert_json()/golden_json() return; DIALS needs a dataset for them.
+    let certJson: DialsCertJson | null = null;
+    let goldenJson: DialsGoldenJson | null = null;
+    if (opts.datasetId !== null) {
+      const params = { model_id__in: String(opts.modelId), dataset_id__in: String(opts.datasetId), run_number__in: runs.join(',') };
+      const http = this.http(opts.workspace);
+      certJson = checkJson(
+        DialsCertJson,
+        await http.get('ml-bad-lumisection/cert-json/', params, { signal: opts.signal }),
+        http.describe('ml-bad-lumisection/cert-json/', params),
+      );
+      goldenJson = checkJson(
+        DialsGoldenJson,
+        await http.get('ml-bad-lumisection/golden-json/', params, { signal: opts.signal }),
+        http.describe('ml-bad-lumisection/golden-json/', params),
+      );
+    }
     return {
       kind: 'dism-studio.dials-production',
       version: 1,
@@ -182,10 +212,11 @@ export class DialsConnection {
       model,
       dataset: opts.dataset,
       datasetId: opts.datasetId,
-      runs: [...opts.runs].sort((a, b) => a - b),
-      flagged: records
-        .map((r) => ({ run: r.run_number, ls: r.ls_number, mse: r.mse, meId: r.me_id, datasetId: r.dataset_id }))
-        .sort((a, b) => a.run - b.run || a.ls - b.ls),
+      runs,
+      flagged,
+      certJson,
+      goldenJson,
+      warnings: productionConsistency(flagged, certJson, goldenJson),
       fetchedAt: new Date((this.opts.now ?? Date.now)()).toISOString(),
     };
   }
@@ -203,4 +234,51 @@ export class DialsConnection {
     await writeFileAtomic(path.join(folder, PRODUCTION_FILE), `${JSON.stringify(flags, null, 2)}\n`);
     return flags;
   }
+}
+
+/** A raw JSON answer checked against its schema; a mismatch names the field (never silently skipped). */
+function checkJson<S extends z.ZodTypeAny>(schema: S, body: unknown, where: string): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data as z.infer<S>;
+  const issue = r.error.issues[0];
+  const field = issue.path.join('.');
+  throw badResponse(`${where}${field ? ` at "${field}"` : ''}: ${issue.message}`, { where, field });
+}
+
+/**
+ * DIALS answers the same question three ways (the list of bad lumisections, the cert JSON, the golden
+ * JSON); they come from one table, so a difference means DIALS changed underneath us — said, not hidden.
+ */
+export function productionConsistency(
+  flagged: ReadonlyArray<{ run: number; ls: number }>,
+  cert: DialsCertJson | null,
+  golden: DialsGoldenJson | null,
+): string[] {
+  const warnings: string[] = [];
+  const listed = new Set(flagged.map((f) => `${f.run}:${f.ls}`));
+  if (cert) {
+    const inCert = new Set(Object.entries(cert).flatMap(([run, byLs]) => Object.keys(byLs).map((ls) => `${run}:${ls}`)));
+    const onlyList = [...listed].filter((k) => !inCert.has(k));
+    const onlyCert = [...inCert].filter((k) => !listed.has(k));
+    if (onlyList.length || onlyCert.length)
+      warnings.push(
+        `DIALS's cert JSON and its list of bad lumisections differ (${[
+          onlyList.length ? `only in the list: ${onlyList.slice(0, 10).join(', ')}` : '',
+          onlyCert.length ? `only in the cert JSON: ${onlyCert.slice(0, 10).join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ')}); the list is used.`,
+      );
+  }
+  if (golden) {
+    const goodButFlagged = [...listed].filter((k) => {
+      const [run, ls] = k.split(':').map(Number);
+      return (golden[String(run)] ?? []).some(([a, b]) => ls >= a && ls <= b);
+    });
+    if (goodButFlagged.length)
+      warnings.push(
+        `DIALS's golden JSON calls lumisections good that its model flagged (${goodButFlagged.slice(0, 10).join(', ')}); the flags are used.`,
+      );
+  }
+  return warnings;
 }

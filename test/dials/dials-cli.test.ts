@@ -127,6 +127,10 @@ describe('dism-studio dials', () => {
     expect((await cli(args, env)).out).toContain(
       'Model 21 model_PixelNMF_BPix2-4_checkpoint_20250610.onnx (active): 5 flagged lumisection(s) in 2 run(s)',
     );
+    expect(JSON.parse(flags.out).goldenJson['398101'][0]).toEqual([1, 11]);
+    expect(
+      (await cli(['dials', 'flags', '--model', '21', '--runs', '398101', '--dataset', EXPRESS_2025F, '--instance', dials.url], env)).out,
+    ).toMatch(/^golden JSON \(good by this model\): \d+ lumisection\(s\) in 1 run\(s\)$/m);
     const again = await cli(args, env);
     expect(again.code).toBe(1);
     expect(again.err).toContain(`${out} already exists; add --overwrite to replace it. Nothing was written.`);

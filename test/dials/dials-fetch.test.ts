@@ -240,7 +240,9 @@ describe('DIALS fetch', () => {
       dataset: EXPRESS_2025F,
       runs: { kind: 'range', first: 398100, last: 398101 },
     });
-    for (let i = 0; i < 400 && th2Requests(w).filter((r) => r.status === 200).length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    // cancel once four pages are saved (a page DIALS has answered may still be on its way to disk: that one is asked again)
+    const saved = async () => (await w.service.projectData(w.projectDir)).partial?.pagesDone ?? 0;
+    for (let i = 0; i < 400 && (await saved()) < 4; i++) await new Promise((r) => setTimeout(r, 20));
     await w.jobs.cancel(job.id);
     expect((await w.waitJob(job.id)).state).toBe('cancelled');
     const partial = (await w.service.projectData(w.projectDir)).partial!;
@@ -343,6 +345,35 @@ describe('DIALS fetch', () => {
     const flags = await w.service.flags(w.projectDir, 21);
     expect(flags.flagged.map((f) => `${f.run}:${f.ls}`)).toEqual(['398100:7', '398100:15', '398100:22', '398100:30', '398101:12']);
     expect((await w.service.projectData(w.projectDir)).production).toEqual(flags);
+    // asked once each, with the client's cert_json()/golden_json() parameters, in the fetch's workspace (the user's default: tracker)
+    expect(
+      w.dials.requests
+        .filter((r) => /json$/.test(r.routeId ?? ''))
+        .map((r) => [r.routeId, r.status, r.workspace ?? null, r.query.map(([k]) => k)]),
+    ).toEqual([
+      ['ml-bad-lumisection:cert-json', 200, 'tracker', ['model_id__in', 'dataset_id__in', 'run_number__in']],
+      ['ml-bad-lumisection:golden-json', 200, 'tracker', ['model_id__in', 'dataset_id__in', 'run_number__in']],
+    ]);
+    // DIALS's cert and golden JSON of the model for the fetched runs, exactly as DIALS serves them
+    const query = { model_id__in: 21, dataset_id__in: flags.datasetId!, run_number__in: '398100,398101' };
+    const ws = flags.workspace ?? undefined;
+    const cert = await call(w.dials, 'ml-bad-lumisection/cert-json/', { query, workspace: ws });
+    const golden = await call(w.dials, 'ml-bad-lumisection/golden-json/', { query, workspace: ws });
+    expect(flags.certJson).toEqual(cert.json);
+    expect(flags.goldenJson).toEqual(golden.json);
+    expect(Object.entries(flags.certJson!).flatMap(([run, byLs]) => Object.keys(byLs).map((ls) => `${run}:${ls}`))).toEqual([
+      '398100:7',
+      '398100:15',
+      '398100:22',
+      '398100:30',
+      '398101:12',
+    ]);
+    expect(flags.goldenJson!['398100'].slice(0, 3)).toEqual([
+      [1, 6],
+      [8, 14],
+      [16, 21],
+    ]);
+    expect(flags.warnings).toEqual([]);
   });
 
   it("a Preview that asks for the DIALS data when the fetch lacks a layer's ME says which", async () => {

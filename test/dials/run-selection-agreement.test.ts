@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithProduction, productionMarks } from '@/shared/dials/agreement';
 import { formatRunSelection, MAX_LISTED_RUNS, parseRunSelection, runSelected } from '@/shared/dials/run-selection';
+import { productionConsistency } from '@/backend/dials/dials-connection';
 
 describe('run selection (UI and CLI)', () => {
   it('reads ranges and lists as physicists type them', () => {
@@ -61,6 +62,37 @@ describe('agreement of the preview with DIALS production', () => {
     expect(compareWithProduction(items, [1, 2], []).disagreements.map((d) => [d.run, d.ls, d.preview, d.dials])).toEqual([
       [1, 2, true, false],
       [2, 1, true, false],
+    ]);
+  });
+});
+
+describe("DIALS's three answers about one model (the bad-lumisection list, cert JSON, golden JSON) checked against each other", () => {
+  const flagged = [
+    { run: 398100, ls: 7 },
+    { run: 398101, ls: 12 },
+  ];
+  const entry = { model_id: 21, me_id: 250, filename: 'm.onnx', me: 'PXLayer_2', mse: 0.2 };
+  it('agreeing answers give no warning; a golden range ending just before a flagged LS is fine', () => {
+    expect(
+      productionConsistency(
+        flagged,
+        { '398100': { '7': [entry] }, '398101': { '12': [entry] } },
+        {
+          '398100': [
+            [1, 6],
+            [8, 30],
+          ],
+          '398101': [[1, 11]],
+        },
+      ),
+    ).toEqual([]);
+  });
+  it('a golden range that reaches a flagged LS, or a cert JSON with other LS, is reported', () => {
+    expect(productionConsistency(flagged, null, { '398101': [[12, 12]] })).toEqual([
+      "DIALS's golden JSON calls lumisections good that its model flagged (398101:12); the flags are used.",
+    ]);
+    expect(productionConsistency(flagged, { '398100': { '7': [entry], '8': [entry] } }, null)).toEqual([
+      "DIALS's cert JSON and its list of bad lumisections differ (only in the list: 398101:12; only in the cert JSON: 398100:8); the list is used.",
     ]);
   });
 });

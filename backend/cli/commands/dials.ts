@@ -36,7 +36,8 @@ const USAGE = `dism-studio dials <subcommand> [options]
       The models registered in DIALS (ml-models-index).
   dials flags   --model ID --runs A-B|A,B,C [--dataset NAME] [--instance URL] [--workspace W]
                 [--json OUT] [--overwrite]
-      DIALS's production flags (ml-bad-lumisection) of a model for the runs; --json - prints JSON.
+      DIALS's production flags (ml-bad-lumisection) of a model for the runs, with --dataset also its
+      cert and golden JSON (ml-bad-lumisection/cert-json/, golden-json/); --json - prints JSON.
 
   --instance  production (default), development, or any base URL (e.g. http://localhost:8000)
   DIALS_TOKEN a DIALS client secret: sent as X-CLIENT-SECRET (the Python client's secret-key
@@ -182,6 +183,13 @@ export const dialsCommand: CliCommand = {
           `Model ${flags.model.modelId} ${flags.model.filename}${flags.model.active ? ' (active)' : ''}: ${flags.flagged.length} flagged lumisection(s) in ${runs.length} run(s)`,
         );
         for (const f of flags.flagged) io.out(`  run ${f.run}  LS ${String(f.ls).padStart(4)}  mse ${f.mse}`);
+        if (flags.goldenJson) {
+          const good = Object.values(flags.goldenJson)
+            .flat()
+            .reduce((n, [a, b]) => n + b - a + 1, 0);
+          io.out(`golden JSON (good by this model): ${good} lumisection(s) in ${Object.keys(flags.goldenJson).length} run(s)`);
+        } else io.out('(give --dataset NAME to get the cert and golden JSON too: DIALS needs the dataset for them)');
+        for (const w of flags.warnings) io.out(`warning: ${w}`);
         if (out) io.out(`written to ${out}`);
       }
       return 0;
@@ -210,6 +218,7 @@ export const dialsCommand: CliCommand = {
     const folder = values.out ? path.resolve(io.cwd, values.out) : path.join(projectDir, DIALS_FETCH_DIR);
     const conn = connectionFor(values.instance, io);
     let last = 0;
+    let lastPhase = '';
     const manifest = await runDialsFetch({
       folder,
       request: {
@@ -233,8 +242,10 @@ export const dialsCommand: CliCommand = {
       },
       progress: (p, message) => {
         const now = Date.now();
-        if (p.phase !== 'maps' || now - last > 2000) {
+        // every phase change and the last page are shown; pages in between at most every 2 s
+        if (p.phase !== 'maps' || p.phase !== lastPhase || p.pagesDone === p.pagesTotal || now - last > 2000) {
           last = now;
+          lastPhase = p.phase;
           io.err(progressLine(p, message));
         }
       },

@@ -145,6 +145,20 @@ export const DialsFetchJobChunk = jobChunkOf('dials.fetch', DialsFetchProgress);
 export const DialsModel = z.object({ modelId: z.number().int(), filename: z.string(), targetMe: z.string(), active: z.boolean() });
 export type DialsModel = z.infer<typeof DialsModel>;
 
+/** `ml-bad-lumisection/cert-json/` as DIALS serves it: {run: {ls: [{model_id, me_id, filename, me, mse}]}}. */
+export const DialsCertJson = z.record(
+  z.string().regex(/^\d+$/),
+  z.record(
+    z.string().regex(/^\d+$/),
+    z.array(z.object({ model_id: z.number().int(), me_id: z.number().int(), filename: z.string(), me: z.string(), mse: z.number() })),
+  ),
+);
+export type DialsCertJson = z.infer<typeof DialsCertJson>;
+
+/** `ml-bad-lumisection/golden-json/` as DIALS serves it (the usual golden JSON): {run: [[first, last], …]}. */
+export const DialsGoldenJson = z.record(z.string().regex(/^\d+$/), z.array(z.tuple([z.number().int(), z.number().int()])));
+export type DialsGoldenJson = z.infer<typeof DialsGoldenJson>;
+
 /** `data/dials/dials-production.json`: one model's flags for the fetched runs. */
 export const DialsProductionFlags = z.object({
   kind: z.literal('dism-studio.dials-production'),
@@ -160,6 +174,15 @@ export const DialsProductionFlags = z.object({
   flagged: z.array(
     z.object({ run: z.number().int(), ls: z.number().int(), mse: z.number(), meId: z.number().int(), datasetId: z.number().int() }),
   ),
+  /**
+   * DIALS's certification JSON of the model for the runs (`ml-bad-lumisection/cert-json/`) as DIALS
+   * serves it: run → LS → the flagging predictions. null when no dataset was given (DIALS needs one).
+   */
+  certJson: DialsCertJson.nullable().default(null),
+  /** DIALS's golden JSON (`ml-bad-lumisection/golden-json/`): run → good LS ranges [[first, last], …]. null without a dataset. */
+  goldenJson: DialsGoldenJson.nullable().default(null),
+  /** Where DIALS's own answers disagree with each other (the list of bad lumisections, its cert and golden JSON). */
+  warnings: z.array(z.string()).default([]),
   fetchedAt: z.string(),
 });
 export type DialsProductionFlags = z.infer<typeof DialsProductionFlags>;

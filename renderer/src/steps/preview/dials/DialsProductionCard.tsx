@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { DialsModel } from '@/shared/api/contract/dials';
+import type { DialsGoldenJson, DialsModel } from '@/shared/api/contract/dials';
 import type { Agreement } from '@/shared/dials/agreement';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
@@ -94,6 +94,17 @@ export function DialsProductionCard({
       </div>
       {models !== null && models.length === 0 && <p className="muted">No model is registered in this DIALS workspace.</p>}
       {error !== null && <ErrorCard title="DIALS production flags" error={error} />}
+      {production && production.goldenJson && (
+        <p className="muted" data-testid="dials-golden">
+          DIALS's cert and golden JSON of this model for these runs ({goodCount(production.goldenJson)} lumisections good by it) are saved
+          with the flags in <span className="mono">data/dials/dials-production.json</span>.
+        </p>
+      )}
+      {production?.warnings.map((w) => (
+        <p key={w} className="dials-warning">
+          {w}
+        </p>
+      ))}
       {production && agreement && (
         <div className="dials-agreement">
           <p data-testid="dials-agreement">
@@ -131,4 +142,10 @@ export function DialsProductionCard({
       )}
     </div>
   );
+}
+
+function goodCount(golden: DialsGoldenJson): number {
+  return Object.values(golden)
+    .flat()
+    .reduce((n, [a, b]) => n + b - a + 1, 0);
 }
