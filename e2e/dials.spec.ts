@@ -104,6 +104,9 @@ test('sign in, fetch two runs for the demo template, preview them and compare wi
   await expect(disagreements).toHaveCount(2);
   await expect(disagreements.nth(0)).toContainText('Run 398100 · LS 22 DIALS flagged');
   await expect(disagreements.nth(1)).toContainText('Run 398101 · LS 20 preview flagged, DIALS not');
+  await expect(production.getByTestId('dials-golden')).toContainText(
+    "DIALS's cert and golden JSON of this model for these runs (115 lumisections good by it)",
+  );
   await expect(page.locator('.timeline-legend')).toContainText('flagged by DIALS production');
   await disagreements.nth(0).getByRole('button').click();
   await expect(page.getByTestId('selected-ls')).toHaveText('Run 398100 · LS 22');

@@ -182,6 +182,37 @@ describe('DIALS fetch', () => {
     expect(Math.max(...maps.lumis)).toBe(14);
   });
 
+  it('keeps to the concurrency bound: never more requests open at DIALS than asked for', async () => {
+    let open = 0;
+    let most = 0;
+    const counted = new WeakSet<object>();
+    w = await dialsTestWorld({
+      standIn: {
+        latencyMs: 40,
+        onRequest: (r) => {
+          if (counted.has(r)) open--; // its end
+        },
+      },
+      service: { pageSize: 5, concurrency: 3 },
+    });
+    await w.signIn();
+    // the start of each th2 request, seen when it is logged (onRequest is called at its end)
+    const requests = w.dials.requests;
+    const push = requests.push.bind(requests);
+    requests.push = (...items) => {
+      for (const r of items)
+        if (r.path.includes('/th2/')) {
+          counted.add(r);
+          most = Math.max(most, ++open);
+        }
+      return push(...items);
+    };
+    // 6 (ME, run) walks that could run at once
+    const m = await fetchOk(w, { runs: { kind: 'list', runs: [398100, 398101] } });
+    expect(m.stats.pages).toBe(72); // 3 MEs × 2 runs × 60 LS / 5 per page
+    expect(most).toBe(3);
+  });
+
   it('retries 429 (honouring Retry-After), 5xx, resets and connections dropped mid-page, and gets every record once', async () => {
     const delays: number[] = [];
     const { fastRetry } = await import('./helpers');
