@@ -272,7 +272,8 @@ describe('DIALS fetch', () => {
       runs: { kind: 'range', first: 398100, last: 398101 },
     });
     // cancel once four pages are saved (a page DIALS has answered may still be on its way to disk: that one is asked again)
-    const saved = async () => (await w.service.projectData(w.projectDir)).partial?.pagesDone ?? 0;
+    const world = w;
+    const saved = async () => (await world.service.projectData(world.projectDir)).partial?.pagesDone ?? 0;
     for (let i = 0; i < 400 && (await saved()) < 4; i++) await new Promise((r) => setTimeout(r, 20));
     await w.jobs.cancel(job.id);
     expect((await w.waitJob(job.id)).state).toBe('cancelled');
