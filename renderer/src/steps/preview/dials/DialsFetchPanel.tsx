@@ -12,11 +12,6 @@ import { useDialsData } from './dials-data-store';
 
 const short = (me: string) => me.split('/').pop() ?? me;
 
-function eta(s: number | null): string {
-  if (s === null) return '';
-  return s < 90 ? `about ${s} s left` : `about ${Math.round(s / 60)} min left`;
-}
-
 function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MB`;
 }
@@ -391,13 +386,13 @@ export function DialsFetchPanel({
               <div className="progress-bar" aria-hidden>
                 <span style={{ width: `${Math.round((fetchJob.snapshot.progress ?? 0) * 100)}%` }} />
               </div>
+              {/* the job's message has pages, LS, MEs and the time left (the CLI prints the same line) */}
               <span>{fetchJob.snapshot.message}</span>
               {progress && progress.phase === 'maps' && (
                 <span className="muted">
                   {mb(progress.bytes)}
                   {progress.resumedPages ? ` · ${progress.resumedPages} pages from the interrupted fetch` : ''}
                   {progress.retries ? ` · ${progress.retries} retries` : ''}
-                  {progress.etaSeconds !== null ? ` · ${eta(progress.etaSeconds)}` : ''}
                 </span>
               )}
               <button type="button" className="button small danger" onClick={() => void fetchJob.cancel()}>
