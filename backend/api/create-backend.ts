@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import type { EngineStatus, EventName, EventPayload } from '@/shared/api/contract';
 import type { DemoContributor } from '../demo/demo-project';
+import { DialsService } from '../dials/dials-service';
 import { DismcliService } from '../dismcli/dismcli-service';
 import { EngineService } from '../engine/engine-service';
 import { JobManager, type JobEvents } from '../jobs/job-manager';
@@ -25,6 +26,7 @@ import { pipelineHandlers } from './handlers/pipeline';
 import { modelHandlers } from './handlers/models';
 import { modelCheckHandlers } from './handlers/model-check';
 import { ModelCheckService } from '../model-check/check-service';
+import { dialsHandlers } from './handlers/dials';
 import type { BackendContext, BackendServices, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -61,6 +63,7 @@ export function createServices(opts: ServiceOptions): BackendServices & { dispos
     drafts: new TemplateDrafts(opts.userDataDir),
     dismcli: new DismcliService({ jobs, engine, settings }),
     modelCheck: new ModelCheckService({ jobs, engine, userDataDir: opts.userDataDir }),
+    dials: new DialsService({ jobs, settings, userDataDir: opts.userDataDir, version: APP_VERSION }),
     demoContributors: APP_DEMO_CONTRIBUTORS,
   };
   return {
@@ -107,6 +110,7 @@ function allHandlers(): AllHandlers {
     ...pipelineHandlers,
     ...modelHandlers,
     ...modelCheckHandlers,
+    ...dialsHandlers,
   };
 }
 

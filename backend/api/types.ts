@@ -1,5 +1,6 @@
 import type { MethodInput, MethodName, MethodOutput, Methods } from '@/shared/api/contract';
 import type { DemoContributor } from '../demo/demo-project';
+import type { DialsService } from '../dials/dials-service';
 import type { DismcliService } from '../dismcli/dismcli-service';
 import type { ModelCheckService } from '../model-check/check-service';
 import type { EngineService } from '../engine/engine-service';
@@ -39,6 +40,8 @@ export interface BackendServices {
   dismcli: DismcliService;
   /** "Will DIALS load it?": checks, vendoring, re-dumps; the per-image module listings it caches. */
   modelCheck: ModelCheckService;
+  /** DIALS: sign-in, fetches into data/dials/, production flags. */
+  dials: DialsService;
   /** What every demo project this back end generates gets besides the demo files. */
   demoContributors: readonly DemoContributor[];
 }

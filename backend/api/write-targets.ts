@@ -94,4 +94,16 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'preset.load': 'nothing',
   'preset.save': ({ file }) => [{ path: file, what: 'the model preset' }],
   'preset.default': 'nothing',
+
+  // Tokens live in the user-data folder; everything fetched goes into the project's data/ (data/dials/ and data/.dials.partial/).
+  'dials.account': 'nothing',
+  'dials.signIn': 'nothing',
+  'dials.signInEvents': 'nothing',
+  'dials.signOut': 'nothing',
+  'dials.templateMes': 'nothing',
+  'dials.datasets': 'nothing',
+  'dials.models': 'nothing',
+  'dials.projectData': 'nothing',
+  'dials.fetch': ({ projectDir }) => [{ path: path.join(projectDir, 'data'), what: 'the DIALS fetch (data/dials/)' }],
+  'dials.flags': ({ projectDir }) => [{ path: path.join(projectDir, 'data'), what: 'the DIALS production flags (data/dials/)' }],
 };

@@ -9,7 +9,7 @@ import { containerUserFor } from '../engine/run-container';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { JobManager } from '../jobs/job-manager';
 import type { AppSettingsStore } from '../projects/app-settings';
-import { loadDialsTarget, saveDialsTarget } from './dials';
+import { loadDialsTarget, saveDialsTarget } from '../dials/dials-instance';
 import { saveRecipe } from './recipe';
 import { runDismcli } from './run-dismcli';
 import { ensureRunnerImage, runnerInfo } from './runner-image';

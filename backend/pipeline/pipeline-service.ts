@@ -10,6 +10,7 @@ import type {
   PipelineChunk,
   PipelineDataInput,
   RunSummary,
+  SampleDataSource,
 } from '@/shared/api/contract/pipeline';
 import { ApiError, deserializeError, type SerializedError } from '@/shared/api/errors';
 import type { LumiConditions } from '@/shared/pipeline/filter';
@@ -90,6 +91,7 @@ export interface StartRunInput {
   projectDir?: string;
   presetFile?: string;
   data?: PipelineDataInput;
+  dataSource?: SampleDataSource;
   chunkSize?: number;
 }
 
@@ -177,7 +179,9 @@ export class PipelineService {
     if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);
     const cp = await compilePresetFiles(loaded);
     const baseDir = input.projectDir ? path.resolve(input.projectDir) : loaded.dir;
-    const spec: DataInputSpec = input.data ? { ...input.data, baseDir } : await projectSampleData(baseDir, loaded.preset.layers);
+    const spec: DataInputSpec = input.data
+      ? { ...input.data, baseDir }
+      : await projectSampleData(baseDir, loaded.preset.layers, input.dataSource);
     const params: RunParams = {
       presetFile: loaded.file,
       preset: loaded.preset,

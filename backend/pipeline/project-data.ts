@@ -1,18 +1,39 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PresetLayer } from '@/shared/preset/model-preset';
+import type { SampleDataSource } from '@/shared/api/contract/pipeline';
+import { fetchedSampleData, projectFetchFolder } from '../dials/fetch-folder';
 import type { DataInputSpec } from './data-inputs';
 import { inputError } from './input-error';
 
 /**
- * The sample data of a project, found by one rule for the Preview and for test inference: in
- * `data/`, per layer raw_<layer>.npy, <layer>.npy, raw_<layer>.npz or a DIALS parquet export of
- * its monitoring element; run_number.npy + ls_number.npy; the first omsdata*.json and hltrate*.json.
+ * The sample data of a project, found by one rule for the Preview and for test inference:
+ * - `dials`: what was fetched from DIALS into `data/dials/` (its manifest names the files);
+ * - `project-files`: in `data/`, per layer raw_<layer>.npy, <layer>.npy, raw_<layer>.npz or a DIALS
+ *   parquet export of its monitoring element; run_number.npy + ls_number.npy; the first
+ *   omsdata*.json and hltrate*.json;
+ * - `auto` (default): the DIALS fetch when there is a complete one with every layer's ME (the
+ *   user fetched it to look at it), else the project files.
  */
 export async function projectSampleData(
   dir: string,
   layers: ReadonlyArray<Pick<PresetLayer, 'name' | 'monitoringElement'>>,
+  source: SampleDataSource = 'auto',
 ): Promise<DataInputSpec> {
+  if (source !== 'project-files') {
+    const fetched = await fetchedSampleData(projectFetchFolder(dir), layers);
+    if (fetched && fetched.missing.length === 0) {
+      const { missing: _none, ...files } = fetched;
+      return { ...files, baseDir: dir };
+    }
+    if (source === 'dials') {
+      throw inputError(
+        fetched
+          ? `The DIALS fetch in ${projectFetchFolder(dir)} has no maps of ${fetched.missing.join(', ')}; fetch those monitoring elements too, or preview the project files.`
+          : `No DIALS fetch in ${projectFetchFolder(dir)}: fetch sample maps from DIALS first (Preview → Data from DIALS), or preview the project files.`,
+      );
+    }
+  }
   const dataDir = path.join(dir, 'data');
   let names: string[];
   try {

@@ -12,7 +12,7 @@ export interface TemplateInput {
 }
 
 /** InputSignature entries of the first resource that has one (null when the template has none). */
-function templateInputs(text: string, source: string): TemplateInput[] | null {
+export function templateInputs(text: string, source: string): TemplateInput[] | null {
   let doc: unknown;
   try {
     doc = parse(text);

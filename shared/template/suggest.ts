@@ -29,3 +29,12 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   const allowed = Math.max(1, Math.floor(Math.max(input.length, best.length) / 3));
   return bestDist <= allowed ? best : undefined;
 }
+
+/** The `n` candidates closest to `input` (edit distance, ties in the candidates' order) — for "did you mean one of …" lists. */
+export function closestNames(input: string, candidates: readonly string[], n = 3): string[] {
+  return candidates
+    .map((c, i) => ({ c, i, d: editDistance(input, c) }))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .slice(0, n)
+    .map((x) => x.c);
+}

@@ -16,6 +16,7 @@ import {
   type MethodOutput,
 } from '@/shared/api/contract';
 import { cleanupProject, ensureStandInImage, makeToyProject, STAND_IN_IMAGE, TOY_HANDLER } from '../model-server/helpers';
+import { startDialsStandIn } from '../stand-ins/dials-api/dials-stand-in';
 
 /**
  * Every method's OUTPUT and every event checked against the contract, on real calls: the demo
@@ -238,6 +239,43 @@ describe('API contract: outputs and events', () => {
     }
   }, 120_000);
 
+  it('DIALS against its API stand-in: sign-in, fetch, production flags, sign-out', async () => {
+    const dials = await startDialsStandIn();
+    try {
+      const { project } = await call('demo.open', {});
+      await call('dismcli.dials.set', { projectDir: project.dir, choice: 'custom', customUrl: dials.url });
+      await call('dials.account', { projectDir: project.dir });
+      const signIn = await call('dials.signIn', { projectDir: project.dir });
+      let events = await call('dials.signInEvents', { jobId: signIn.id });
+      for (let i = 0; i < 100 && !events.length; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        events = await call('dials.signInEvents', { jobId: signIn.id });
+      }
+      dials.auth.approve();
+      expect((await jobEnd(signIn.id)).state).toBe('succeeded');
+      await call('dials.templateMes', { projectDir: project.dir, template: 'template.yaml' });
+      await call('dials.datasets', { projectDir: project.dir, query: 'Express' });
+      const fetched = await call('dials.fetch', {
+        projectDir: project.dir,
+        template: 'template.yaml',
+        dataset: '/StreamExpress/Run2025F-Express-v1/DQMIO',
+        runs: { kind: 'list', runs: [398108] },
+        ls: { last: 6 },
+      });
+      expect((await jobEnd(fetched.id)).state).toBe('succeeded');
+      await call('dials.models', { projectDir: project.dir });
+      await call('dials.flags', { projectDir: project.dir, modelId: 21 });
+      await call('dials.projectData', { projectDir: project.dir });
+      const run = await call('pipeline.run', { projectDir: project.dir, dataSource: 'dials' });
+      expect(run.total).toBe(6);
+      expect((await jobEnd(run.jobId)).state).toBe('succeeded');
+      await call('pipeline.release', { sessionId: run.sessionId });
+      await call('dials.signOut', { projectDir: project.dir });
+    } finally {
+      await dials.close();
+    }
+  }, 120_000);
+
   it('called every method of the contract', () => {
     expect(Object.keys(methods).filter((m) => !called.has(m as MethodName))).toEqual([]);
   });
@@ -256,6 +294,8 @@ describe('API contract: outputs and events', () => {
         e.event === 'job.update' && (e.payload as JobSnapshot).state === 'succeeded',
     );
     expect([...new Set(finished.map((e) => e.payload.kind))].sort()).toEqual([
+      'dials.fetch',
+      'dials.sign-in',
       'export',
       'model-check',
       'model-redump',
@@ -265,6 +305,6 @@ describe('API contract: outputs and events', () => {
     ]);
     for (const { payload } of finished) expect(jobResultSchema(payload.kind).safeParse(payload.result).success, payload.kind).toBe(true);
     const chunkKinds = new Set(seenEvents.filter((e) => e.event === 'job.chunk').map((e) => (e.payload as { kind: string }).kind));
-    expect([...chunkKinds].sort()).toEqual(['model-server', 'pipeline.run']);
+    expect([...chunkKinds].sort()).toEqual(['dials.fetch', 'dials.sign-in', 'model-server', 'pipeline.run']);
   });
 });

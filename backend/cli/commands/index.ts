@@ -9,6 +9,7 @@ import { startApiCommand } from './start-api';
 import { inferCommand } from './infer';
 import { previewCommand } from './preview';
 import { checkModelCommand, vendorCommand } from './check-model';
+import { dialsCommand } from './dials';
 
 /** Every `dism-studio <command>`; each domain adds its own file here. */
 export const commands: CliCommand[] = [
@@ -23,4 +24,5 @@ export const commands: CliCommand[] = [
   previewCommand,
   checkModelCommand,
   vendorCommand,
+  dialsCommand,
 ];

@@ -11,6 +11,7 @@ import { modelServerMethods } from './model-server';
 import { pipelineMethods } from './pipeline';
 import { modelMethods } from './models';
 import { modelCheckMethods } from './model-check';
+import { dialsMethods } from './dials';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -29,6 +30,7 @@ export const methods = {
   ...pipelineMethods,
   ...modelMethods,
   ...modelCheckMethods,
+  ...dialsMethods,
 };
 
 /** Server → UI push events; the renderer checks each against its schema when it arrives (create-api.ts). */
@@ -59,3 +61,4 @@ export * from './template';
 export * from './model-server';
 export * from './models';
 export * from './model-check';
+export * from './dials';

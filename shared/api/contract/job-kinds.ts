@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { DialsFetchJob, DialsFetchJobChunk, DialsSignInJob, DialsSignInJobChunk } from './dials';
 import { DismcliJob, DismcliJobChunk, RunnerBuildJob } from './dismcli';
 import { ExportJob } from './export';
 import { JobKind, JobLogLine } from './jobs';
@@ -20,11 +21,19 @@ export const JobSnapshot = z.discriminatedUnion('kind', [
   ModelCheckJob,
   ModelRedumpJob,
   ProjectCopyJob,
+  DialsSignInJob,
+  DialsFetchJob,
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
 /** What the kinds that stream partial results send while they run; the other kinds send none. */
-export const JobChunk = z.discriminatedUnion('kind', [PipelineJobChunk, DismcliJobChunk, ModelServerJobChunk]);
+export const JobChunk = z.discriminatedUnion('kind', [
+  PipelineJobChunk,
+  DismcliJobChunk,
+  ModelServerJobChunk,
+  DialsSignInJobChunk,
+  DialsFetchJobChunk,
+]);
 export type JobChunk = z.infer<typeof JobChunk>;
 
 export type JobSnapshotOf<K extends JobKind> = Extract<JobSnapshot, { kind: K }>;

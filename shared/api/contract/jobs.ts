@@ -21,6 +21,8 @@ export const JobKind = z.enum([
   'model-check',
   'model-redump',
   'project.copy',
+  'dials.sign-in',
+  'dials.fetch',
 ]);
 export type JobKind = z.infer<typeof JobKind>;
 

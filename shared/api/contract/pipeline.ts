@@ -26,6 +26,13 @@ export const PipelineDataInput = z
   .strict();
 export type PipelineDataInput = z.infer<typeof PipelineDataInput>;
 
+/**
+ * Which sample data of a project a run uses: what was fetched from DIALS (data/dials/), the files
+ * in data/, or auto (the DIALS fetch when there is a complete one, else the files).
+ */
+export const SampleDataSource = z.enum(['auto', 'project-files', 'dials']);
+export type SampleDataSource = z.infer<typeof SampleDataSource>;
+
 export const FilterReasonSchema = z.object({ code: z.string(), message: z.string() });
 
 export const LumisectionResult = z.object({
@@ -129,6 +136,8 @@ export const pipelineMethods = {
         /** A preset file instead of the project's. */
         presetFile: z.string().min(1).optional(),
         data: PipelineDataInput.optional(),
+        /** Which of the project's sample data (ignored when `data` is given); default auto. */
+        dataSource: SampleDataSource.optional(),
         chunkSize: z.number().int().positive().max(10_000).optional(),
       })
       .strict()

@@ -538,7 +538,17 @@ export async function startDialsStandIn(options: DialsStandInOptions = {}): Prom
         if (res.destroyed) return;
         const buf = Buffer.from(pieceAt(i), 'utf8');
         stats.bytes += buf.length;
-        if (!out.write(buf)) await new Promise<void>((r) => (out.once('drain', r), res.once('close', r)));
+        if (!out.write(buf))
+          await new Promise<void>((r) => {
+            // whichever comes first; the other listener is removed so a long page does not pile them up
+            const done = () => {
+              out.off('drain', done);
+              res.off('close', done);
+              r();
+            };
+            out.once('drain', done);
+            res.once('close', done);
+          });
       }
       out.end();
     };

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { DialsChoice, DialsTarget, DismcliCommand, DismcliEvent, DismcliProblem } from '@/shared/api/contract';
+import { DialsInstanceChoice } from '@/renderer/src/components/DialsInstanceChoice';
+import type { DismcliCommand, DismcliEvent, DismcliProblem } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { reportError } from '@/renderer/src/store/app-store';
 import { LoginBanner } from './LoginBanner';
@@ -7,8 +8,6 @@ import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { LogView } from '@/renderer/src/components/LogView';
 import { RunnerRecipeEditor } from './RunnerRecipeEditor';
 import { useJob } from '@/renderer/src/api/use-job';
-
-const DIALS_LABELS: Record<DialsChoice, string> = { production: 'Production', development: 'Development', custom: 'Custom URL' };
 
 function ProblemCard({ problem }: { problem: DismcliProblem }) {
   return (
@@ -41,24 +40,12 @@ export function DismcliPanel({
   onFinished(): void;
 }) {
   const api = useApi();
-  const [dials, setDials] = useState<DialsTarget | null>(null);
-  const [customUrl, setCustomUrl] = useState('');
   const [showRunner, setShowRunner] = useState(false);
   // The events kept in the back end bring the login URL back when the step is shown again.
   const run = useJob('dismcli.run', {
     scope: projectDir,
     history: (id) => api.invoke('dismcli.events', { jobId: id }).then((es) => es.map((e) => ({ seq: e.seq, data: e.event }))),
   });
-
-  useEffect(() => {
-    api.invoke('dismcli.dials.get', { projectDir }).then(
-      (d) => {
-        setDials(d);
-        setCustomUrl(d.customUrl ?? '');
-      },
-      (e) => reportError('Could not read the DIALS choice', e),
-    );
-  }, [api, projectDir]);
 
   const events = run.chunks.map((c) => c.data);
   const login = useMemo(() => {
@@ -78,14 +65,6 @@ export function DismcliPanel({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [finishedState]);
 
-  async function choose(choice: DialsChoice, url = customUrl) {
-    try {
-      setDials(await api.invoke('dismcli.dials.set', { projectDir, choice, ...(url.trim() ? { customUrl: url.trim() } : {}) }));
-    } catch (e) {
-      reportError('DIALS URL not accepted', e);
-    }
-  }
-
   async function start(command: DismcliCommand) {
     try {
       const job = await api.invoke('dismcli.run', { projectDir, command, ...(template ? { template } : {}) });
@@ -97,36 +76,7 @@ export function DismcliPanel({
 
   return (
     <div className="dismcli-panel">
-      <fieldset className="radio-row" aria-label="DIALS instance">
-        <legend>DIALS instance</legend>
-        {(['production', 'development', 'custom'] as const).map((c) => (
-          <label key={c}>
-            <input
-              type="radio"
-              name="dials"
-              checked={dials?.choice === c}
-              onChange={() => void choose(c)}
-              disabled={c === 'custom' && !customUrl.trim()}
-            />
-            {DIALS_LABELS[c]}
-          </label>
-        ))}
-        <input
-          aria-label="Custom DIALS URL"
-          className="url-input"
-          placeholder="https://…"
-          value={customUrl}
-          onChange={(e) => setCustomUrl(e.target.value)}
-          onBlur={() => dials?.choice === 'custom' && customUrl.trim() && void choose('custom')}
-          onKeyDown={(e) => e.key === 'Enter' && customUrl.trim() && void choose('custom')}
-          spellCheck={false}
-        />
-      </fieldset>
-      {dials && (
-        <p className="muted">
-          dismcli talks to <code data-testid="dials-url">{dials.url}</code> (remembered for this project).
-        </p>
-      )}
+      <DialsInstanceChoice projectDir={projectDir} usedBy="dismcli talks to" />
 
       <div className="form-grid">
         <label htmlFor="dismcli-template">Template</label>

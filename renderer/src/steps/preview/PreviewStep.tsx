@@ -28,6 +28,10 @@ import { explainLumisection } from './why/why-analysis';
 import { WhyPanel } from './why/WhyPanel';
 import { injectionRegions } from './whatif/injection';
 import { WhatIfPanel } from './whatif/WhatIfPanel';
+import { compareWithProduction, productionMarks } from '@/shared/dials/agreement';
+import { DialsDataCard } from './dials/DialsDataCard';
+import { DialsProductionCard } from './dials/DialsProductionCard';
+import { useDialsData } from './dials/dials-data-store';
 import './preview.css';
 
 /** "398100:7" or "7" → select that LS; says so when there is no such LS. */
@@ -101,6 +105,19 @@ export function PreviewStep() {
     return () => window.removeEventListener('keydown', onKey);
   }, [backend]);
 
+  // DIALS: where the maps came from, and DIALS's own flags for them (only for maps fetched from DIALS).
+  const dialsData = useDialsData((d) => (project && d.projectDir === project.dir ? d.data : null));
+  const usingDials = st.info ? /^data[\\/]dials[\\/]/.test(st.info.source) : null;
+  const production = usingDials && dialsData?.manifest && dialsData.production ? dialsData.production : null;
+  const productionLane = useMemo(
+    () => (production ? productionMarks(st.items, production.runs, production.flagged) : null),
+    [production, st.items],
+  );
+  const agreement = useMemo(
+    () => (production && st.items.length ? compareWithProduction(st.items, production.runs, production.flagged) : null),
+    [production, st.items],
+  );
+
   const counts = useMemo(() => countTimeline(st.items), [st.items]);
   const changes = useMemo(() => flagChanges(st.savedItems, st.items), [st.savedItems, st.items]);
   const changedSet = useMemo(() => new Set(changes.map((c) => c.position)), [changes]);
@@ -164,7 +181,15 @@ export function PreviewStep() {
           <h1>Preview</h1>
           {st.info && (
             <p className="muted">
-              {st.info.total} lumisections from <span className="mono">{st.info.source}</span>
+              {st.info.total} lumisections from{' '}
+              {usingDials ? (
+                // the parquet names repeat dataset and ME paths: the Sample data card below says what they hold
+                <span className="mono" title={st.info.source}>
+                  data/dials/ (fetched from DIALS)
+                </span>
+              ) : (
+                <span className="mono">{st.info.source}</span>
+              )}
               {st.info.presetFile && (
                 <>
                   {' '}
@@ -252,6 +277,18 @@ export function PreviewStep() {
           </button>
         </div>
       </header>
+
+      <DialsDataCard
+        projectDir={project.dir}
+        templates={project.templates}
+        usingDials={usingDials}
+        source={st.info?.source ?? null}
+        busy={st.phase === 'starting'}
+        onPreview={(source) => {
+          st.set({ dataSource: source });
+          void startPreview(backend, project.dir, st.info?.presetFile ?? undefined);
+        }}
+      />
 
       {(st.phase === 'starting' || st.phase === 'running') && st.progress && (
         <div className="card preview-progress" role="status" data-testid="preview-progress">
@@ -370,9 +407,14 @@ export function PreviewStep() {
             selected={st.selected}
             toggles={st.toggles}
             changed={changedSet}
+            production={productionLane}
             onSelect={(p) => void select(backend, p)}
           />
         </div>
+      )}
+
+      {usingDials && dialsData?.manifest && st.items.length > 0 && (
+        <DialsProductionCard projectDir={project.dir} agreement={agreement} onSelect={(p) => void select(backend, p)} />
       )}
 
       {ready && st.items.length === 0 && st.phase === 'ready' && (

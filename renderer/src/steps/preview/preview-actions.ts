@@ -52,7 +52,7 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
   const prevSession = store().info?.sessionId;
   if (prevSession) void backend.release(prevSession).catch(() => undefined);
   clearStageCache();
-  const keep = { colourMode: store().colourMode, toggles: store().toggles };
+  const keep = { colourMode: store().colourMode, toggles: store().toggles, dataSource: store().dataSource };
   store().reset();
   store().set({ ...keep, phase: 'starting', progress: { fraction: null, message: 'Loading the model preset and sample maps…' } });
   const items: TimelineLs[] = [];
@@ -70,6 +70,7 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
         },
       },
       presetFile,
+      keep.dataSource,
     );
     if (seq !== runSeq) return;
     const { geometries, combined } = geometriesOf(run.preset);

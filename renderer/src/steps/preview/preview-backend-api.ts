@@ -1,6 +1,6 @@
 import type { DismApi } from '@/shared/api/client';
 import type { JobSnapshot } from '@/shared/api/contract';
-import type { LumisectionResult, LumisectionStages } from '@/shared/api/contract/pipeline';
+import type { LumisectionResult, LumisectionStages, SampleDataSource } from '@/shared/api/contract/pipeline';
 import { ApiError } from '@/shared/api/errors';
 import { followJob, isFinished } from '@/renderer/src/api/use-job';
 import { decodeArray } from '@/shared/pipeline/encoded-array';
@@ -61,8 +61,12 @@ function jobError(s: JobSnapshot): Error {
 
 export function createApiPreviewBackend(api: DismApi): PreviewBackend {
   return {
-    async start(projectDir: string, handlers: RunHandlers, presetFile?: string): Promise<StartedRun> {
-      const run = await api.invoke('pipeline.run', { projectDir, ...(presetFile ? { presetFile } : {}) });
+    async start(projectDir: string, handlers: RunHandlers, presetFile?: string, dataSource?: SampleDataSource): Promise<StartedRun> {
+      const run = await api.invoke('pipeline.run', {
+        projectDir,
+        ...(presetFile ? { presetFile } : {}),
+        ...(dataSource && dataSource !== 'auto' ? { dataSource } : {}),
+      });
       // The results so far stand in for the chunks sent before we followed the job.
       const resultsSoFar = async () => {
         const r = await api.invoke('pipeline.results', { sessionId: run.sessionId });

@@ -1,3 +1,4 @@
+import type { SampleDataSource } from '@/shared/api/contract/pipeline';
 import type { ModelPreset } from '@/shared/preset/model-preset';
 import type { LumisectionStageMaps } from './figure/build-figure';
 import type { TimelineLs } from './timeline/timeline-model';
@@ -10,8 +11,8 @@ import type { PipelineStage } from './tuning/preset-diff';
  * transport details of maps and jobs.
  */
 export interface PreviewBackend {
-  /** Load the project's preset (or `presetFile`) and sample data, start the run; results stream to `onChunk`. */
-  start(projectDir: string, handlers: RunHandlers, presetFile?: string): Promise<StartedRun>;
+  /** Load the project's preset (or `presetFile`) and sample data (from `dataSource`), start the run; results stream to `onChunk`. */
+  start(projectDir: string, handlers: RunHandlers, presetFile?: string, dataSource?: SampleDataSource): Promise<StartedRun>;
   cancel(jobId: string): Promise<void>;
   /** The back end may drop the run now (its results and stage maps; cancelled if still running). */
   release(sessionId: string): Promise<void>;

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { SampleDataSource } from '@/shared/api/contract/pipeline';
 import type { ModelPreset } from '@/shared/preset/model-preset';
 import type { LayerGeometry } from '@/shared/pixel-geometry';
 import type { LumisectionStageMaps } from './figure/build-figure';
@@ -59,6 +60,8 @@ export interface PreviewState {
   selected: number | null;
   toggles: Toggles;
   colourMode: ColourMode;
+  /** Which of the project's sample data the next run uses (auto: a DIALS fetch when there is one). */
+  dataSource: SampleDataSource;
   zoomRevision: number;
   tab: SideTab;
   stages: StageView | null;
@@ -91,6 +94,7 @@ const initial = (): Omit<PreviewState, 'set' | 'reset'> => ({
   selected: null,
   toggles: { flaggedOnly: false, filteredOnly: false },
   colourMode: 'fixed',
+  dataSource: 'auto',
   zoomRevision: 0,
   tab: 'why',
   stages: null,

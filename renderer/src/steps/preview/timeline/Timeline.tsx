@@ -30,7 +30,9 @@ const LANE_GAP = 3;
 const AXIS_H = 16;
 const OVERVIEW_H = 12;
 const LANES = ['Flagged before filter', 'Flagged', 'Filtered'] as const;
-const HEIGHT = RUN_BAND + SCORE_H + 6 + LANES.length * (LANE_H + LANE_GAP) + AXIS_H + OVERVIEW_H + 6;
+/** The optional lane with DIALS's own production flags (DialsProductionCard). */
+const PRODUCTION_LANE = 'DIALS production';
+const heightFor = (lanes: number) => RUN_BAND + SCORE_H + 6 + lanes * (LANE_H + LANE_GAP) + AXIS_H + OVERVIEW_H + 6;
 
 export const REASON_COLOUR: Record<ReasonCategory, string> = {
   statistics: '#7b4fb0',
@@ -39,6 +41,9 @@ export const REASON_COLOUR: Record<ReasonCategory, string> = {
   hlt: '#c2185b',
 };
 const FLAG = '#c53030';
+/** DIALS production flagged the LS / judged it good. */
+export const PRODUCTION_FLAG = '#7a1fa2';
+const PRODUCTION_GOOD = '#c9d1db';
 const BEFORE = '#e07b00';
 const SELECT = '#1f5fbf';
 const MUTED = '#5f6b7a';
@@ -50,6 +55,8 @@ interface Props {
   onSelect(position: number): void;
   /** LS positions whose flag differs from the saved preset (outlined). */
   changed?: ReadonlySet<number>;
+  /** Per LS position, DIALS's production verdict: true flagged, false judged good, null not judged (adds the "DIALS production" lane). */
+  production?: ReadonlyArray<boolean | null> | null;
 }
 
 interface Hover {
@@ -58,7 +65,9 @@ interface Hover {
   y: number;
 }
 
-export function Timeline({ items, selected, toggles, onSelect, changed }: Props) {
+export function Timeline({ items, selected, toggles, onSelect, changed, production }: Props) {
+  const lanes: readonly string[] = production ? [...LANES, PRODUCTION_LANE] : LANES;
+  const canvasHeight = heightFor(lanes.length);
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(800);
@@ -66,8 +75,8 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
   const view = useRef<ViewWindow>({ start: 0, span: Math.max(1, items.length) });
   const frame = useRef(0);
   const drag = useRef<{ x: number; start: number; moved: boolean } | null>(null);
-  const propsRef = useRef({ items, selected, toggles, changed, width });
-  propsRef.current = { items, selected, toggles, changed, width };
+  const propsRef = useRef({ items, selected, toggles, changed, width, production, lanes, canvasHeight });
+  propsRef.current = { items, selected, toggles, changed, width, production, lanes, canvasHeight };
 
   const plotWidth = () => Math.max(10, propsRef.current.width - GUTTER - RIGHT);
   const posAt = (clientX: number): number => {
@@ -80,15 +89,24 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
     frame.current = 0;
     const canvas = canvasRef.current;
     if (!canvas) return;
-    const { items: all, selected: sel, toggles: tg, changed: diff, width: w } = propsRef.current;
+    const {
+      items: all,
+      selected: sel,
+      toggles: tg,
+      changed: diff,
+      width: w,
+      production: prod,
+      lanes: laneNames,
+      canvasHeight,
+    } = propsRef.current;
     const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(HEIGHT * dpr)) {
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(canvasHeight * dpr)) {
       canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(HEIGHT * dpr);
+      canvas.height = Math.round(canvasHeight * dpr);
     }
     const ctx = canvas.getContext('2d')!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, HEIGHT);
+    ctx.clearRect(0, 0, w, canvasHeight);
     ctx.font = '11px system-ui, sans-serif';
     const n = all.length;
     const v = (view.current = clampWindow(view.current, Math.max(1, n)));
@@ -97,7 +115,7 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
     const xOf = (pos: number) => GUTTER + (pos - v.start) * colW;
     const scoreTop = RUN_BAND;
     const laneTop = (k: number) => RUN_BAND + SCORE_H + 6 + k * (LANE_H + LANE_GAP);
-    const axisTop = laneTop(LANES.length);
+    const axisTop = laneTop(laneNames.length);
     const overviewTop = axisTop + AXIS_H;
 
     // Lane labels and backgrounds.
@@ -105,7 +123,7 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
     ctx.fillText('Score (final bins)', GUTTER - 8, scoreTop + SCORE_H / 2);
-    LANES.forEach((label, k) => {
+    laneNames.forEach((label, k) => {
       ctx.fillStyle = '#f1f3f6';
       ctx.fillRect(GUTTER, laneTop(k), pw, LANE_H);
       ctx.fillStyle = MUTED;
@@ -140,6 +158,12 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
       if (!it.passedFilter) {
         ctx.fillStyle = REASON_COLOUR[reasonCategory(it.reasons[0]?.code ?? 'min_entries')];
         ctx.fillRect(x, laneTop(2), barW, LANE_H);
+      }
+      const verdict = prod?.[i];
+      if (verdict !== undefined && verdict !== null) {
+        ctx.fillStyle = verdict ? PRODUCTION_FLAG : PRODUCTION_GOOD;
+        const h = verdict ? LANE_H : 3;
+        ctx.fillRect(x, laneTop(3) + (LANE_H - h) / 2, barW, h);
       }
       if (diff?.has(i)) {
         ctx.globalAlpha = 1;
@@ -230,7 +254,7 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
       prevCount.current = items.length;
     }
     schedule();
-  }, [items, toggles, changed, width, schedule]);
+  }, [items, toggles, changed, width, production, schedule]);
   useEffect(() => {
     if (selected !== null) view.current = revealPosition(view.current, items.length, selected);
     schedule();
@@ -259,7 +283,7 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
 
   const overviewHit = (clientY: number) => {
     const rect = canvasRef.current!.getBoundingClientRect();
-    return clientY - rect.top >= HEIGHT - OVERVIEW_H - 6;
+    return clientY - rect.top >= propsRef.current.canvasHeight - OVERVIEW_H - 6;
   };
 
   const onPointerDown = (e: React.PointerEvent) => {
@@ -309,7 +333,7 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
       <canvas
         ref={canvasRef}
         className="timeline-canvas"
-        style={{ width: '100%', height: HEIGHT }}
+        style={{ width: '100%', height: canvasHeight }}
         role="img"
         aria-label={`Lumisection timeline, ${items.length} lumisections`}
         data-testid="ls-timeline"
@@ -340,6 +364,9 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
             score: {h.score.finalBins} final bins · max loss{' '}
             {h.score.maxLoss !== null && Number.isFinite(h.score.maxLoss) ? h.score.maxLoss.toPrecision(3) : '—'}
           </div>
+          {production && production[hover.pos] !== null && production[hover.pos] !== undefined && (
+            <div>DIALS production: {production[hover.pos] ? 'flagged' : 'not flagged'}</div>
+          )}
           {h.reasons.map((r, i) => (
             <div key={i} className="timeline-reason" style={{ color: REASON_COLOUR[reasonCategory(r.code)] }}>
               {r.message}
@@ -359,6 +386,11 @@ export function Timeline({ items, selected, toggles, onSelect, changed }: Props)
             <i style={{ background: REASON_COLOUR[c] }} /> filtered: {REASON_LABEL[c]}
           </span>
         ))}
+        {production && (
+          <span>
+            <i style={{ background: PRODUCTION_FLAG }} /> flagged by DIALS production
+          </span>
+        )}
         {changed && changed.size > 0 && (
           <span>
             <i className="outlined" /> flag changed vs saved preset

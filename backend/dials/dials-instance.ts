@@ -2,11 +2,17 @@ import type { DialsChoice, DialsTarget } from '@/shared/api/contract/dismcli';
 import { ApiError } from '@/shared/api/errors';
 import type { AppSettingsStore } from '../projects/app-settings';
 
-const DIALS_URLS = {
+/**
+ * The DIALS instance of a project: production, development or a custom base URL, chosen once per
+ * project and used by everything that talks to DIALS (dismcli in the Export step, sign-in, fetches
+ * and production flags). The API lives under `<base URL>/api/v1/`.
+ */
+export const DIALS_URLS = {
   production: 'https://cmsdials-api.web.cern.ch',
   development: 'https://dev-cmsdials-api.web.cern.ch',
 } as const;
 
+/** The setting's key predates the DIALS panel (the Export step introduced it); kept so existing choices stay. */
 const SETTING_KEY = 'dismcli.dials';
 
 function dialsTarget(choice: DialsChoice, customUrl?: string): DialsTarget {
@@ -50,4 +56,14 @@ export async function saveDialsTarget(
   // Keep the custom URL the user typed even while production/development is selected.
   await settings.setProjectSetting(projectDir, SETTING_KEY, { choice, customUrl: customUrl ?? previous?.customUrl });
   return target;
+}
+
+/**
+ * The CLI's `--instance`: `production` (the default, as in the DIALS Python client), `development`
+ * or any http(s) base URL, so scripts can point it anywhere.
+ */
+export function instanceFromArgument(arg: string | undefined): DialsTarget {
+  const v = (arg ?? 'production').trim();
+  if (v === 'production' || v === 'development') return dialsTarget(v);
+  return dialsTarget('custom', v);
 }
