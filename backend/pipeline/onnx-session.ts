@@ -3,6 +3,14 @@ import type * as OrtTypes from 'onnxruntime-node';
 import { ort } from './onnx-runtime';
 import { inputError, readFailure } from './input-error';
 
+/** How every NMF session is set up; chosen by measurement (`npm run bench onnx-settings`). */
+export const NMF_SESSION_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  enableMemPattern: true,
+} as const satisfies OrtTypes.InferenceSession.SessionOptions;
+
 /**
  * One layer's NMF model on onnxruntime-node. Input/output names and shapes are read from the
  * session and checked against the cropped map shape the preset implies.
@@ -28,9 +36,8 @@ export class NmfSession {
     let session: OrtTypes.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: opts.threads ?? 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
+        ...NMF_SESSION_OPTIONS,
+        intraOpNumThreads: opts.threads ?? NMF_SESSION_OPTIONS.intraOpNumThreads,
       });
     } catch (err) {
       throw inputError(`ONNX model of ${layer} (${file}) cannot be loaded by onnxruntime: ${(err as Error).message.split('\n')[0]}`);
