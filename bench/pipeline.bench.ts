@@ -61,7 +61,7 @@ async function benchService(cp: CompiledPipeline, base: LoadedData): Promise<voi
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'));
   try {
     const tiled = tiledSource(cp, base, n);
-    const raws = await tiled.read(0, n);
+    const raws = await tiled.read(0, n, 0);
     const layers: Record<string, string> = {};
     for (const [i, l] of cp.layers.entries()) {
       layers[l.name] = path.join(dir, `raw_${l.name}.npy`);
@@ -313,7 +313,7 @@ async function main(): Promise<void> {
     const tiled = tiledSource(cp, base, n);
     let source = tiled;
     if (inMemory) {
-      const raws = await tiled.read(0, n);
+      const raws = await tiled.read(0, n, 0);
       source = {
         ...tiled,
         read: (start, count) =>

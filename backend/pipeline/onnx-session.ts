@@ -71,14 +71,22 @@ export class NmfSession {
     return new NmfSession(file, layer, session, inMeta.name, outMeta.name, rows, cols);
   }
 
-  /** Reconstruct n clipped maps (n × rows × cols). */
-  async run(input: Float32Array, n: number): Promise<Float32Array> {
+  /**
+   * Reconstruct n clipped maps (n × rows × cols). With `out` (n × rows × cols, not in a
+   * SharedArrayBuffer: onnxruntime-node refuses those) onnxruntime writes the reconstruction there.
+   */
+  async run(input: Float32Array, n: number, out?: Float32Array): Promise<Float32Array> {
     const size = this.rows * this.cols;
     if (input.length !== n * size)
       throw new Error(`${this.layer}: input has ${input.length} values, expected ${n} × ${this.rows} × ${this.cols}`);
-    const feeds = { [this.inputName]: new ort.Tensor('float32', input, [n, this.rows, this.cols]) };
-    const out = await this.session.run(feeds);
-    const t = out[this.outputName];
+    const shape = [n, this.rows, this.cols];
+    const feeds = { [this.inputName]: new ort.Tensor('float32', input, shape) };
+    if (out && out.length === n * size && !(out.buffer instanceof SharedArrayBuffer)) {
+      await this.session.run(feeds, { [this.outputName]: new ort.Tensor('float32', out, shape) });
+      return out;
+    }
+    const result = await this.session.run(feeds);
+    const t = result[this.outputName];
     if (t.data.length !== n * size)
       throw inputError(`ONNX model of ${this.layer} (${this.file}) returned ${t.data.length} values for ${n} maps, expected ${n * size}`);
     const data = t.data as Float32Array;

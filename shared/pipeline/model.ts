@@ -18,6 +18,17 @@ export interface CropGeometry {
   /** Raw offset of every cropped bin (row-major), and of every removed (cross) bin. */
   keptIdx: Int32Array;
   crossIdx: Int32Array;
+  /** The kept raw columns as runs [start, end) (two for a centre cross), for contiguous inner loops. */
+  keptColumnRuns: Int32Array;
+}
+
+function columnRuns(colIdx: Int32Array): Int32Array {
+  const runs: number[] = [];
+  for (let j = 0; j < colIdx.length; j++) {
+    if (j > 0 && colIdx[j] === colIdx[j - 1] + 1) runs[runs.length - 1] = colIdx[j] + 1;
+    else runs.push(colIdx[j], colIdx[j] + 1);
+  }
+  return Int32Array.from(runs);
 }
 
 function keptIndices(size: number, [start, stop]: readonly [number, number]): Int32Array {
@@ -34,7 +45,18 @@ export function cropGeometry(layer: PresetLayer): CropGeometry {
   rowIdx.forEach((r, i) => colIdx.forEach((c, j) => (keptIdx[i * colIdx.length + j] = r * cols + c)));
   const kept = new Set(keptIdx);
   const crossIdx = Int32Array.from({ length: rows * cols }, (_, k) => k).filter((k) => !kept.has(k));
-  return { name: layer.name, rows, cols, outRows: rowIdx.length, outCols: colIdx.length, rowIdx, colIdx, keptIdx, crossIdx };
+  return {
+    name: layer.name,
+    rows,
+    cols,
+    outRows: rowIdx.length,
+    outCols: colIdx.length,
+    rowIdx,
+    colIdx,
+    keptIdx,
+    crossIdx,
+    keptColumnRuns: columnRuns(colIdx),
+  };
 }
 
 /** Crop one raw-shaped map (rows × cols) to the cropped shape. */
