@@ -37,6 +37,10 @@ await Promise.all([
     },
     outdir: 'dist/node',
     outExtension: { '.js': '.mjs' },
+    // Code shared by the entries, and everything a CLI command loads with import(), goes into chunks
+    // loaded on first use: `dism-studio --help` does not load onnxruntime, Docker or the parquet reader.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     // Some CJS dependencies call require(); give ESM bundles a real one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   }),

@@ -15,7 +15,7 @@ import { ApiError, deserializeError, type SerializedError } from '@/shared/api/e
 import type { LumiConditions } from '@/shared/pipeline/filter';
 import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '@/shared/pipeline/model';
 import type { NumericArray } from '@/shared/pipeline/ndarray';
-import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { finishChunk, runChunk, summarize, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import { decide, StageScratch, type DecisionBuffers } from '@/shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
@@ -32,6 +32,8 @@ import { executeRun, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
 import { projectSampleData } from './project-data';
 import { stageMapsOutput } from './stage-maps';
+
+export { summarize };
 
 /** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
 const PARALLEL_INPUT_MIN = 4 * 2 ** 20;
@@ -114,21 +116,6 @@ function layerInfo(cp: CompiledPipeline): LayerInfo[] {
     croppedCols: l.geom.outCols,
     cross: { rows: cp.preset.layers[i].cross.rows, columns: cp.preset.layers[i].cross.columns },
   }));
-}
-
-export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>, total: number): RunSummary {
-  let flagged = 0;
-  let before = 0;
-  let passed = 0;
-  let completed = 0;
-  for (const r of results) {
-    if (!r) continue;
-    completed++;
-    if (r.flagged) flagged++;
-    if (r.flaggedBeforeFilter) before++;
-    if (r.passedFilter) passed++;
-  }
-  return { lumisections: total, completed, flagged, flaggedBeforeFilter: before, passedFilter: passed };
 }
 
 /** Where a run's preset is saved: `file` relative to the run's preset folder, or the run's preset file itself. */

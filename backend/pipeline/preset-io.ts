@@ -75,13 +75,23 @@ export async function compilePresetFiles(loaded: LoadedPreset): Promise<Compiled
   }
 }
 
-export async function openSessions(loaded: LoadedPreset, cp: CompiledPipeline, threads = 1): Promise<NmfSession[]> {
-  // Created concurrently: session creation (graph parsing, optimisation) dominates a short run's start-up.
+/** Each layer's ONNX model file and the cropped map shape it must take. */
+export function presetModelFiles(
+  loaded: LoadedPreset,
+  cp: CompiledPipeline,
+): Array<{ file: string; layer: string; rows: number; cols: number }> {
+  return cp.layers.map((layer) => ({
+    file: resolvePresetPath(loaded, loaded.preset.layers.find((l) => l.name === layer.name)!.onnx),
+    layer: layer.name,
+    rows: layer.geom.outRows,
+    cols: layer.geom.outCols,
+  }));
+}
+
+export async function openSessions(loaded: LoadedPreset, cp: CompiledPipeline, threads?: number): Promise<NmfSession[]> {
+  // onnxruntime-node creates sessions synchronously on this thread: they are created one after the other
   const opened = await Promise.allSettled(
-    cp.layers.map((layer) => {
-      const file = resolvePresetPath(loaded, loaded.preset.layers.find((l) => l.name === layer.name)!.onnx);
-      return NmfSession.open(file, layer.name, layer.geom.outRows, layer.geom.outCols, { threads });
-    }),
+    presetModelFiles(loaded, cp).map((m) => NmfSession.open(m.file, m.layer, m.rows, m.cols, { threads })),
   );
   const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) {

@@ -1,4 +1,5 @@
 import { evaluateFilter, type FilterReason, type LumiConditions } from './filter';
+import type { RunSummary } from '../api/contract/pipeline';
 import type { CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { anomalyScore, type AnomalyScore } from './score';
@@ -214,4 +215,20 @@ export function summarizeChunk(cp: CompiledPipeline, c: ChunkOutcome, ids: LumiI
     };
   }
   return out;
+}
+
+/** Counts over a run's results (holes: LS not processed yet). */
+export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>, total: number): RunSummary {
+  let flagged = 0;
+  let before = 0;
+  let passed = 0;
+  let completed = 0;
+  for (const r of results) {
+    if (!r) continue;
+    completed++;
+    if (r.flagged) flagged++;
+    if (r.flaggedBeforeFilter) before++;
+    if (r.passedFilter) passed++;
+  }
+  return { lumisections: total, completed, flagged, flaggedBeforeFilter: before, passedFilter: passed };
 }

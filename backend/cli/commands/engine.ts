@@ -1,12 +1,12 @@
 import type { CliCommand } from '../command';
 import { parseCommandArgs } from '../command';
-import { discoverEngine } from '@/backend/engine/discovery';
 
 export const engineCommand: CliCommand = {
   name: 'engine',
   summary: 'Find the container engine and print its kind and version',
   usage: 'dism-studio engine [--json]',
   async run(argv, io) {
+    const { discoverEngine } = await import('@/backend/engine/discovery');
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } }, false);
     const { status } = await discoverEngine(io.env);
     if (values.json) {

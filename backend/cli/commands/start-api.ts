@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { createServices } from '@/backend/api/create-backend';
-import { defaultUserDataDir } from '@/backend/host/user-data-dir';
 
 function intOption(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -16,6 +14,8 @@ export const startApiCommand: CliCommand = {
   summary: 'Build, run the model server container, wait until ready, serve until interrupted, then stop and remove it',
   usage: 'dism-studio start-api <template.yaml> --resource KEY [--image IMAGE] [--port N] [--timeout SECONDS] [--fix-permissions] [--json]',
   async run(argv, io) {
+    const { createServices } = await import('@/backend/api/create-backend');
+    const { defaultUserDataDir } = await import('@/backend/host/user-data-dir');
     const { values, positionals } = parseCommandArgs(argv, {
       resource: { type: 'string' },
       image: { type: 'string' },
