@@ -2,7 +2,7 @@ import type { ModelPreset, PresetLayer } from '../preset/model-preset';
 import type { NdArray } from './ndarray';
 import { shapeText } from './ndarray';
 import { areaPlan, rebinKeepClip, type AreaPlan } from './rebin';
-import { compilePattern, type CompiledPattern } from './pattern-match';
+import { compilePattern, minOnesForBinaryMatch, type CompiledPattern } from './pattern-match';
 import { localNormProblem, lossMaskProblem } from './input-checks';
 
 /** Which raw bins survive the removal of the empty centre cross. */
@@ -85,6 +85,8 @@ export interface CompiledThreshold {
   lossThreshold: number;
   pattern: CompiledPattern;
   filterThreshold: number;
+  /** Ones a window needs to match (constant patterns of v > 0.5; null: the general matching path). */
+  minOnes: number | null;
 }
 
 /** The preset with its arrays, ready to run: everything derived once per model, not per LS. */
@@ -169,11 +171,15 @@ export function compilePipeline(preset: ModelPreset, arrays: Record<string, Laye
 /** The preset's decision rules (thresholds, patterns, flagging, combination), compiled. */
 function compileDecisions(preset: ModelPreset): Pick<CompiledPipeline, 'thresholds' | 'flagPatterns' | 'flagThreshold' | 'minLayers'> {
   return {
-    thresholds: preset.thresholds.map((t) => ({
-      lossThreshold: t.lossThreshold,
-      pattern: compilePattern(t.pattern),
-      filterThreshold: t.filterThreshold,
-    })),
+    thresholds: preset.thresholds.map((t) => {
+      const pattern = compilePattern(t.pattern);
+      return {
+        lossThreshold: t.lossThreshold,
+        pattern,
+        filterThreshold: t.filterThreshold,
+        minOnes: minOnesForBinaryMatch(pattern, t.filterThreshold),
+      };
+    }),
     flagPatterns: preset.flagging.patterns.map(compilePattern),
     flagThreshold: preset.flagging.threshold,
     minLayers: preset.combine.minLayers,

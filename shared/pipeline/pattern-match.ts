@@ -74,7 +74,7 @@ export class MatchScratch {
  * the window. Returns the smallest S a window needs to match, or null when no window can match
  * (or every window matches, which callers handle through the general path).
  */
-function minOnesForBinaryMatch(p: CompiledPattern, threshold: number): number | null {
+export function minOnesForBinaryMatch(p: CompiledPattern, threshold: number): number | null {
   const v = p.constant;
   if (v === null || !(v > 0.5)) return null;
   const n = p.rows * p.cols;
@@ -126,6 +126,20 @@ export function markBinaryMatches(
   scratch.ensure(h, w);
   const I = scratch.integralBin;
   binaryIntegral(src, 0, h, w, I);
+  markFromIntegral(I, h, w, pr, pc, minOnes, out, outOff);
+}
+
+/** Set every window (pr × pc) whose integral-image count is at least minOnes to 1 in out (h × w at outOff). */
+function markFromIntegral(
+  I: Int32Array,
+  h: number,
+  w: number,
+  pr: number,
+  pc: number,
+  minOnes: number,
+  out: Uint8Array,
+  outOff: number,
+): void {
   const W = w + 1;
   const rows = h - pr + 1;
   const cols = w - pc + 1;
@@ -141,6 +155,44 @@ export function markBinaryMatches(
       }
     }
   }
+}
+
+/**
+ * Clustering's hot path for a constant pattern (minOnes from minOnesForBinaryMatch, not null): the
+ * matches of the 0/1 map "values > thr" of values[off…] (h × w) marked in out, in one pass over the
+ * values (the 0/1 map goes straight into the integral image; NaN compares false).
+ */
+export function markThresholdMatches(
+  values: Float32Array,
+  off: number,
+  thr: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  minOnes: number,
+  out: Uint8Array,
+  outOff: number,
+  scratch: MatchScratch,
+): void {
+  const pr = p.rows;
+  const pc = p.cols;
+  if (pr > h || pc > w) return;
+  scratch.ensure(h, w);
+  const I = scratch.integralBin;
+  const W = w + 1;
+  I.fill(0, 0, W);
+  for (let i = 0; i < h; i++) {
+    let run = 0;
+    const r = (i + 1) * W;
+    I[r] = 0;
+    const s = off + i * w;
+    for (let j = 0; j < w; j++) {
+      if (values[s + j] > thr) run++;
+      I[r + j + 1] = I[r - W + j + 1] + run;
+    }
+  }
+  if (I[h * W + w] < minOnes) return;
+  markFromIntegral(I, h, w, pr, pc, minOnes, out, outOff);
 }
 
 /** Like containsPattern for a 0/1 map with a known number of ones. */

@@ -1,7 +1,7 @@
 import type { CompiledLayer, CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { addRebinnedBinary } from './rebin';
-import { containsBinaryPattern, markBinaryMatches, matchTemplateSqdiff, MatchScratch } from './pattern-match';
+import { containsBinaryPattern, markBinaryMatches, markThresholdMatches, matchTemplateSqdiff, MatchScratch } from './pattern-match';
 
 /**
  * The numeric stages of PixelNMF on a chunk of n lumisections. Maps are stored LS-major in flat
@@ -68,7 +68,11 @@ export function preprocessLayer(
     for (let k = 0; k < size; k++) {
       const v = scratch[k] * inv;
       preprocessed[pOff + k] = v;
-      modelInput[pOff + k] = v > max ? max : v === 0 ? zeroValue : v;
+      // three stores rather than one of a conditional value: merging the double v with max / zeroValue
+      // (small integers read from an object) made V8 box every value (~0.3 MB of garbage per LS)
+      if (v > max) modelInput[pOff + k] = max;
+      else if (v === 0) modelInput[pOff + k] = zeroValue;
+      else modelInput[pOff + k] = v;
     }
   }
 }
@@ -125,6 +129,10 @@ function clusterLoss(
     const t = thresholds[ti];
     // NaN losses (empty maps) compare false: never anomalous.
     const thr = t.lossThreshold;
+    if (t.minOnes !== null) {
+      markThresholdMatches(loss, off, thr, h, w, t.pattern, t.minOnes, out, outOff, scratch.match);
+      continue;
+    }
     let ones = 0;
     for (let k = 0; k < size; k++) {
       const b = loss[off + k] > thr ? 1 : 0;
