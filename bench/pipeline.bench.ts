@@ -4,7 +4,8 @@
  * tiled to many lumisections. Prints ms/LS and peak RSS:
  *   0. whole processes, 960 and 10 000 LS: `dism-studio preview` against a process that only creates
  *      the three ONNX sessions and runs them on the same LS in chunks of 32 (bench/onnx-only.process.ts);
- *      prints both times, their ratio, ms/LS and peak RSS (PIPELINE_BENCH_PROCESS_ONLY=1: only this)
+ *      prints both times, their ratio, ms/LS and peak RSS (PIPELINE_BENCH_PROCESS_ONLY=1: only this;
+ *      BENCH_CLI=FILE: the cli.mjs of another build, e.g. an older commit's)
  *   1. 1024 LS × 3 layers held in memory, chunks of 256 (the preview case)
  *   2. 10 000 LS streamed in chunks of 500, keeping only per-LS summaries (RSS must stay < 1 GB)
  *   3. the back-end service (worker thread, 1024 LS from .npy files) and re-flagging from cached
@@ -178,7 +179,8 @@ async function writeTiledData(dir: string, cp: CompiledPipeline, base: LoadedDat
  * against the ONNX-only floor, alternating, best of several runs (the machine is shared).
  */
 async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promise<void> {
-  const cli = path.resolve('dist/node/cli.mjs');
+  // BENCH_CLI: another build's CLI bundle (e.g. an older commit's, for before/after figures)
+  const cli = path.resolve(process.env.BENCH_CLI ?? 'dist/node/cli.mjs');
   const floor = path.resolve('dist/bench/onnx-only.process.mjs');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-process-bench-'));
   try {
@@ -219,6 +221,12 @@ async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promis
           lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
         })),
       ),
+    );
+    console.log(
+      `CLI bundle: ${cli}; load average before: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
     );
     const perLs: Record<number, number> = {};
     for (const [n, repeats] of [
