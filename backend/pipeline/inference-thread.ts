@@ -2,20 +2,14 @@ import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '@/shared/api/errors';
-import type { CompiledPipeline } from '@/shared/pipeline/model';
 import { workerUrl } from '../workers/worker-url';
 // sets ORT_DISABLE_TELEMETRY in this (main) thread before the inference thread loads onnxruntime
 import './onnx-runtime';
-import { openSessions, presetModelFiles, type LoadedPreset } from './preset-io';
+import { openModelSessions, presetModelFiles, type LoadedPreset, type PresetModelFile } from './preset-io';
 import { inThreadInference, type ChunkInference } from './runner';
 
 /** One layer's model as the inference thread opens it. */
-export interface InferenceModel {
-  file: string;
-  layer: string;
-  rows: number;
-  cols: number;
-}
+export type InferenceModel = PresetModelFile;
 
 export type InferenceRequest =
   { type: 'infer'; id: number; n: number; inputs: Float32Array[]; outputs: Float32Array[] } | { type: 'close' };
@@ -72,18 +66,21 @@ export class InferenceThread implements ChunkInference {
     else p?.resolve();
   }
 
-  /** Start creating the sessions of every layer of the preset; in this thread when no worker bundle exists. */
-  static async start(loaded: LoadedPreset, cp: CompiledPipeline): Promise<ChunkInference & { close(): Promise<void> }> {
+  /**
+   * Start creating the sessions of every layer of the preset (it need not be compiled yet: the thread
+   * starts while this one compiles it and reads the data); in this thread when no worker bundle exists.
+   */
+  static async start(loaded: LoadedPreset): Promise<ChunkInference & { close(): Promise<void> }> {
     const url = workerUrl('nmf-inference.worker');
     const hasWorker = await fs.access(fileURLToPath(url)).then(
       () => true,
       () => false,
     );
     if (!hasWorker) {
-      const sessions = await openSessions(loaded, cp);
+      const sessions = await openModelSessions(presetModelFiles(loaded));
       return { ...inThreadInference(sessions), close: async () => void (await Promise.all(sessions.map((s) => s.close()))) };
     }
-    const models: InferenceModel[] = presetModelFiles(loaded, cp).map((m) => ({ ...m }));
+    const models: InferenceModel[] = presetModelFiles(loaded);
     return new InferenceThread(new Worker(url, { workerData: { models } }));
   }
 

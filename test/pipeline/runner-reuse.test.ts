@@ -50,7 +50,7 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
 
   it('gives every chunk exactly the same stages; the buffers are the same two workspaces, taking turns', async () => {
     const data = await openDataInputs(loaded.preset, referenceData);
-    const inference = await InferenceThread.start(loaded, cp);
+    const inference = await InferenceThread.start(loaded);
     const got: number[][][] = [];
     const summaries: LumisectionSummary[] = [];
     const buffers: Float32Array[] = [];

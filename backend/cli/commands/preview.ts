@@ -146,21 +146,24 @@ export const previewCommand: CliCommand = {
       };
     } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
 
-    const cp = await compilePresetFiles(loaded);
-    const jsonFile = values.json && values.json !== '-' ? path.resolve(io.cwd, values.json) : null;
-    const dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
-    // Every output is checked against every input before anything runs or is written.
-    await checkOutputs({
-      outputs: [...(jsonFile ? [jsonFile] : []), ...(dumpDir ? stageFileNames(cp).map((n) => path.join(dumpDir, n)) : [])],
-      inputs: [...presetFiles(loaded), ...dataInputFiles(spec), ...(templateFile ? [templateFile] : [])],
-      overwrite: Boolean(values.overwrite),
-    });
-    // The sessions are created in the inference thread while this one reads and checks the data.
-    const inference = await InferenceThread.start(loaded, cp);
+    // The sessions are created in the inference thread while this one compiles the preset, checks the
+    // outputs and reads and checks the data; it is closed on every way out.
+    const inference = await InferenceThread.start(loaded);
     let data: Awaited<ReturnType<typeof openDataInputs>> | null = null;
     let warnings: string[];
+    let dumpDir: string | null;
+    let jsonFile: string | null;
     const results: LumisectionSummary[] = [];
     try {
+      const cp = await compilePresetFiles(loaded);
+      jsonFile = values.json && values.json !== '-' ? path.resolve(io.cwd, values.json) : null;
+      dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
+      // Every output is checked against every input before anything runs or is written.
+      await checkOutputs({
+        outputs: [...(jsonFile ? [jsonFile] : []), ...(dumpDir ? stageFileNames(cp).map((n) => path.join(dumpDir!, n)) : [])],
+        inputs: [...presetFiles(loaded), ...dataInputFiles(spec), ...(templateFile ? [templateFile] : [])],
+        overwrite: Boolean(values.overwrite),
+      });
       data = await openDataInputs(loaded.preset, spec);
       warnings = [...data.warnings];
       const cond = await loadConditions(loaded.preset, spec, data, warnings);
