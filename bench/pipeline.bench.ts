@@ -5,6 +5,7 @@
  *   0. whole processes, 960 and 10 000 LS: `dism-studio preview` against a process that only creates
  *      the three ONNX sessions and runs them on the same LS in chunks of 32 (bench/onnx-only.process.ts);
  *      prints both times, their ratio, ms/LS and peak RSS (PIPELINE_BENCH_PROCESS_ONLY=1: only this;
+ *      PIPELINE_BENCH_SKIP_PROCESSES=1: all but this;
  *      BENCH_CLI=FILE: the cli.mjs of another build, e.g. an older commit's)
  *   1. 1024 LS × 3 layers held in memory, chunks of 256 (the preview case)
  *   2. 10 000 LS streamed in chunks of 500, keeping only per-LS summaries (RSS must stay < 1 GB)
@@ -303,7 +304,7 @@ async function main(): Promise<void> {
     baseDir: FIXTURE,
   };
   const base = await loadDataInputs(loaded.preset, spec);
-  await benchWholeProcess(cp, base);
+  if (!process.env.PIPELINE_BENCH_SKIP_PROCESSES) await benchWholeProcess(cp, base);
   if (process.env.PIPELINE_BENCH_PROCESS_ONLY) {
     await Promise.all(sessions.map((s) => s.close()));
     clearInterval(sampler);
