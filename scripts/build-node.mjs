@@ -2,7 +2,7 @@
 // sandboxed preload into one CJS file. npm packages stay external (native addons, electron-builder
 // ships node_modules). Runs on `npm install` (prepare) so `npx dism-studio` works right away.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 function findWorkers(dir) {
@@ -34,9 +34,11 @@ const esm = {
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 };
 
-// the CLI's chunks of an earlier build (their names carry a hash of their content)
-for (const f of readdirSync(path.join(root, 'dist/node'), { withFileTypes: true }).filter((e) => e.isFile() && e.name.startsWith('cli-')))
-  rmSync(path.join(root, 'dist/node', f.name));
+// the CLI's chunks of an earlier build (their names carry a hash of their content); none on a fresh checkout
+const outDir = path.join(root, 'dist/node');
+if (existsSync(outDir))
+  for (const f of readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isFile() && e.name.startsWith('cli-')))
+    rmSync(path.join(outDir, f.name));
 
 await Promise.all([
   // The CLI is split: what a command loads with import() goes into chunks next to it, loaded on first
