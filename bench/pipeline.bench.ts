@@ -1,23 +1,31 @@
 /**
  * Full PixelNMF pipeline (preprocess → ONNX NMF → loss → clustering → combine → flag → filter) on the
- * reference fixture's models, tiled to many lumisections. Prints ms/LS and peak RSS:
+ * reference fixture's models (the ONNX graphs run 200 NMF update steps, as the real model does),
+ * tiled to many lumisections. Prints ms/LS and peak RSS:
+ *   0. whole processes, 960 and 10 000 LS: `dism-studio preview` against a process that only creates
+ *      the three ONNX sessions and runs them on the same LS in chunks of 32 (bench/onnx-only.process.ts);
+ *      prints both times, their ratio, ms/LS and peak RSS (PIPELINE_BENCH_PROCESS_ONLY=1: only this;
+ *      PIPELINE_BENCH_SKIP_PROCESSES=1: all but this;
+ *      BENCH_CLI=FILE: the cli.mjs of another build, e.g. an older commit's)
  *   1. 1024 LS × 3 layers held in memory, chunks of 256 (the preview case)
  *   2. 10 000 LS streamed in chunks of 500, keeping only per-LS summaries (RSS must stay < 1 GB)
  *   3. the back-end service (worker thread, 1024 LS from .npy files) and re-flagging from cached
  *      reconstructions after threshold / pattern / filter changes (target: 1000 LS < 300 ms)
  * Wall-clock figures depend on what else runs on the machine; CPU ms/LS is the process's own time.
  */
-import { promises as fs } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JobManager } from '@/backend/jobs/job-manager';
-import { encodeNpy } from '@/backend/pipeline/npy';
+import { encodeNpy, NpyStreamWriter } from '@/backend/pipeline/npy';
 import { PipelineService } from '@/backend/pipeline/pipeline-service';
 import { loadDataInputs, type LoadedData } from '@/backend/pipeline/data-inputs';
 import { compilePresetFiles, openSessions } from '@/backend/pipeline/preset-io';
 import { inMemorySource, loadConditions, runPipeline, type MapSource } from '@/backend/pipeline/runner';
 import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import type { CompiledPipeline } from '@/shared/pipeline/model';
+import { preprocessLayer } from '@/shared/pipeline/stages';
 import type { LumisectionSummary } from '@/shared/pipeline/run-chunk';
 
 // npm run bench runs from the repository root (the bench is bundled into dist/bench/).
@@ -55,7 +63,7 @@ async function benchService(cp: CompiledPipeline, base: LoadedData): Promise<voi
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'));
   try {
     const tiled = tiledSource(cp, base, n);
-    const raws = await tiled.read(0, n);
+    const raws = await tiled.read(0, n, 0);
     const layers: Record<string, string> = {};
     for (const [i, l] of cp.layers.entries()) {
       layers[l.name] = path.join(dir, `raw_${l.name}.npy`);
@@ -115,6 +123,173 @@ async function benchService(cp: CompiledPipeline, base: LoadedData): Promise<voi
   }
 }
 
+/** The original Python pipeline (numpy + OpenCV, same models, 960 LS, whole process), measured on this machine kind for issue 12. */
+const PYTHON_960_S = [7.4, 8.6] as const;
+/** The chunk size of the ONNX-only floor. */
+const FLOOR_CHUNK = 32;
+
+interface ProcessRun {
+  wallS: number;
+  cpuS: number;
+  peakRssMb: number;
+  stdout: string;
+}
+
+/** Run a Node process; its own peak RSS and CPU time come from a hook that writes process.resourceUsage() at exit. */
+function runProcess(args: string[], hook: string, usageFile: string, keepStdout: boolean): ProcessRun {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', hook, ...args], {
+    env: { ...process.env, BENCH_USAGE_FILE: usageFile, ORT_DISABLE_TELEMETRY: '1' },
+    stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const wallS = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  const u = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRSS: number; userCPUTime: number; systemCPUTime: number };
+  return { wallS, cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6, peakRssMb: u.maxRSS / 1024, stdout: r.stdout ?? '' };
+}
+
+/** Write the 24 reference LS tiled to n as int32 .npy files (chunk by chunk), with run / LS numbers. */
+async function writeTiledData(dir: string, cp: CompiledPipeline, base: LoadedData, n: number): Promise<Record<string, string>> {
+  const layers: Record<string, string> = {};
+  for (const [li, l] of cp.layers.entries()) {
+    const size = l.geom.rows * l.geom.cols;
+    const w = new NpyStreamWriter(path.join(dir, `raw_${l.name}.npy`), 'int32', [n, l.geom.rows, l.geom.cols]);
+    for (let start = 0; start < n; start += 1000) {
+      const k = Math.min(1000, n - start);
+      const out = new Int32Array(k * size);
+      for (let j = 0; j < k; j++) {
+        const src = (start + j) % base.n;
+        out.set(base.raws[li].subarray(src * size, (src + 1) * size), j * size);
+      }
+      await w.append(out);
+    }
+    await w.close();
+    layers[l.name] = w.file;
+  }
+  const ids = (a: ArrayLike<number>) =>
+    encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from({ length: n }, (_, i) => a[i % base.n]) });
+  await fs.writeFile(path.join(dir, 'runs.npy'), ids(base.runs));
+  await fs.writeFile(path.join(dir, 'lumis.npy'), ids(base.lumis));
+  return layers;
+}
+
+/**
+ * Whole processes on 960 and 10 000 LS: `dism-studio preview` (the CLI bundle, default settings)
+ * against the ONNX-only floor, alternating, best of several runs (the machine is shared).
+ */
+async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promise<void> {
+  // BENCH_CLI: another build's CLI bundle (e.g. an older commit's, for before/after figures)
+  const cli = path.resolve(process.env.BENCH_CLI ?? 'dist/node/cli.mjs');
+  const floor = path.resolve('dist/bench/onnx-only.process.mjs');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-process-bench-'));
+  try {
+    const hook = path.join(dir, 'usage-hook.mjs');
+    await fs.writeFile(
+      hook,
+      "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify(process.resourceUsage())));\n",
+    );
+    const usage = path.join(dir, 'usage.json');
+    // the floor's inputs: the 24 LS's model inputs (preprocessed and clipped, as the app feeds the NMF)
+    for (const [i, l] of cp.layers.entries()) {
+      const size = l.geom.outRows * l.geom.outCols;
+      const out = {
+        preprocessed: new Float32Array(base.n * size),
+        modelInput: new Float32Array(base.n * size),
+        entries: new Float64Array(base.n),
+      };
+      preprocessLayer(
+        l,
+        base.raws[i],
+        base.n,
+        out,
+        { max: cp.clipMax, zeroValue: cp.clipZeroValue },
+        new Float64Array(l.geom.rows * l.geom.cols),
+      );
+      await fs.writeFile(
+        path.join(dir, `input_${l.name}.npy`),
+        encodeNpy({ dtype: 'float32', shape: [base.n, l.geom.outRows, l.geom.outCols], data: out.modelInput }),
+      );
+    }
+    const presetFile = path.join(dir, 'preset.json');
+    await fs.writeFile(
+      presetFile,
+      JSON.stringify(
+        pixelBarrelPreset(LAYERS, (l) => ({
+          onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
+          localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
+          lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
+        })),
+      ),
+    );
+    console.log(
+      `CLI bundle: ${cli}; load average before: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
+    const perLs: Record<number, number> = {};
+    for (const [n, repeats] of [
+      [960, Number(process.env.PIPELINE_BENCH_REPEATS ?? 5)],
+      [10_000, 2],
+    ] as const) {
+      const dataDir = path.join(dir, `data-${n}`);
+      await fs.mkdir(dataDir);
+      const layers = await writeTiledData(dataDir, cp, base, n);
+      const cliArgs = [
+        cli,
+        'preview',
+        '--preset',
+        presetFile,
+        ...Object.entries(layers).map(([l, f]) => `--data=${l}=${f}`),
+        '--runs',
+        path.join(dataDir, 'runs.npy'),
+        '--lumis',
+        path.join(dataDir, 'lumis.npy'),
+        '--oms',
+        path.join(FIXTURE, 'data/omsdata_Run2025F-v1.json'),
+        '--hlt',
+        path.join(FIXTURE, 'data/hltrate_Run2025F-v1.json'),
+      ];
+      const floorArgs = [floor, String(n), String(FLOOR_CHUNK), dir, path.join(FIXTURE, 'model'), ...LAYERS];
+      const floors: ProcessRun[] = [];
+      const previews: ProcessRun[] = [];
+      for (let r = 0; r < repeats; r++) {
+        floors.push(runProcess(floorArgs, hook, usage, true));
+        previews.push(runProcess(cliArgs, hook, usage, false));
+      }
+      const best = (runs: ProcessRun[]) => runs.reduce((a, b) => (b.wallS < a.wallS ? b : a));
+      const f = best(floors);
+      const p = best(previews);
+      const inner = JSON.parse(f.stdout) as { sessionsMs: number; inferenceMs: number };
+      const list = (runs: ProcessRun[]) => runs.map((x) => x.wallS.toFixed(2)).join(' ');
+      console.log(`whole process, ${n} LS (fixture models, 200 NMF steps), best of ${repeats}:`);
+      console.log(
+        `  ONNX only (3 sessions, chunks of ${FLOOR_CHUNK}): ${f.wallS.toFixed(2)} s [${list(floors)}] (sessions ${(inner.sessionsMs / 1000).toFixed(2)} s, inference ${(inner.inferenceMs / 1000).toFixed(2)} s), ` +
+          `CPU ${f.cpuS.toFixed(2)} s, peak RSS ${f.peakRssMb.toFixed(0)} MB`,
+      );
+      console.log(
+        `  dism-studio preview (CLI):        ${p.wallS.toFixed(2)} s [${list(previews)}], CPU ${p.cpuS.toFixed(2)} s, peak RSS ${p.peakRssMb.toFixed(0)} MB`,
+      );
+      perLs[n] = (p.wallS * 1000) / n;
+      console.log(
+        `  ratio preview / ONNX only: ${(p.wallS / f.wallS).toFixed(2)} × (target ≤ 1.5 ×); preview ${perLs[n].toFixed(3)} ms/LS` +
+          (n === 960
+            ? `; vs the Python pipeline's ${PYTHON_960_S[0]}–${PYTHON_960_S[1]} s: ${(p.wallS / PYTHON_960_S[0]).toFixed(2)}–${(p.wallS / PYTHON_960_S[1]).toFixed(2)} × (target ≤ 0.33 ×)`
+            : `; peak RSS target < 600 MB`),
+      );
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+    console.log(
+      `  10 000 vs 960 LS: ${perLs[10_000].toFixed(3)} vs ${perLs[960].toFixed(3)} ms/LS whole process; ` +
+        `per additional LS ${(((perLs[10_000] * 10_000 - perLs[960] * 960) / (10_000 - 960)) as number).toFixed(3)} ms`,
+    );
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const loaded = { file: path.join(FIXTURE, 'preset.json'), dir: FIXTURE, preset: pixelBarrelPreset(LAYERS) };
   const cp = await compilePresetFiles(loaded);
@@ -129,6 +304,12 @@ async function main(): Promise<void> {
     baseDir: FIXTURE,
   };
   const base = await loadDataInputs(loaded.preset, spec);
+  if (!process.env.PIPELINE_BENCH_SKIP_PROCESSES) await benchWholeProcess(cp, base);
+  if (process.env.PIPELINE_BENCH_PROCESS_ONLY) {
+    await Promise.all(sessions.map((s) => s.close()));
+    clearInterval(sampler);
+    return;
+  }
 
   // warm-up (session init, JIT)
   await runPipeline(cp, sessions, inMemorySource(cp, base), await loadConditions(loaded.preset, spec, base, []), { onChunk: () => {} });
@@ -141,7 +322,7 @@ async function main(): Promise<void> {
     const tiled = tiledSource(cp, base, n);
     let source = tiled;
     if (inMemory) {
-      const raws = await tiled.read(0, n);
+      const raws = await tiled.read(0, n, 0);
       source = {
         ...tiled,
         read: (start, count) =>

@@ -2,7 +2,7 @@
 // sandboxed preload into one CJS file. npm packages stay external (native addons, electron-builder
 // ships node_modules). Runs on `npm install` (prepare) so `npx dism-studio` works right away.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 function findWorkers(dir) {
@@ -24,21 +24,36 @@ if (!versionTs.includes(`'${pkg.version}'`)) {
 const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root };
 const workers = findWorkers(path.join(root, 'backend')).map((w) => path.relative(root, w));
 
+const esm = {
+  ...common,
+  format: 'esm',
+  packages: 'external',
+  outdir: 'dist/node',
+  outExtension: { '.js': '.mjs' },
+  // Some CJS dependencies call require(); give ESM bundles a real one.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+};
+
+// the CLI's chunks of an earlier build (their names carry a hash of their content); none on a fresh checkout
+const outDir = path.join(root, 'dist/node');
+if (existsSync(outDir))
+  for (const f of readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isFile() && e.name.startsWith('cli-')))
+    rmSync(path.join(outDir, f.name));
+
 await Promise.all([
+  // The CLI is split: what a command loads with import() goes into chunks next to it, loaded on first
+  // use, so `dism-studio --help` or `validate` do not load onnxruntime, Docker or the parquet reader.
+  // (Chunks sit in dist/node/ itself: paths relative to a module's URL stay what they are unsplit.)
+  build({ ...esm, entryPoints: { cli: 'backend/cli/cli-entry.ts' }, splitting: true, chunkNames: 'cli-[name]-[hash]' }),
+  // The browser host, the Electron main process and the worker threads stay single files (workers
+  // are unpacked from the app's asar archive on their own).
   build({
-    ...common,
-    format: 'esm',
-    packages: 'external',
+    ...esm,
     entryPoints: {
-      cli: 'backend/cli/cli-entry.ts',
       serve: 'backend/host/serve-entry.ts',
       'electron-main': 'electron/main.ts',
       ...Object.fromEntries(workers.map((w) => [`workers/${path.basename(w, '.ts')}`, w])),
     },
-    outdir: 'dist/node',
-    outExtension: { '.js': '.mjs' },
-    // Some CJS dependencies call require(); give ESM bundles a real one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   }),
   build({
     ...common,

@@ -20,6 +20,19 @@ spawnSync(process.execPath, ['scripts/build-node.mjs'], { stdio: 'inherit' });
 mkdirSync('dist/bench', { recursive: true });
 rmSync('dist/bench/workers', { recursive: true, force: true });
 symlinkSync(path.resolve('dist/node/workers'), 'dist/bench/workers', 'junction');
+// Helper programs the benchmarks start as processes of their own (bench/*.process.ts), bundled next to them.
+for (const file of readdirSync('bench').filter((f) => f.endsWith('.process.ts'))) {
+  await build({
+    entryPoints: [path.join('bench', file)],
+    outfile: path.join('dist/bench', file.replace(/\.ts$/, '.mjs')),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
 let failed = 0;
 for (const file of benches) {
   const out = path.join('dist/bench', file.replace(/\.ts$/, '.mjs'));

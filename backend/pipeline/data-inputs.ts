@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { PresetLayer } from '@/shared/preset/model-preset';
+import type { CompiledPipeline } from '@/shared/pipeline/model';
 import type { NdArray, NumericArray } from '@/shared/pipeline/ndarray';
 import { shapeText } from '@/shared/pipeline/ndarray';
 import { loadDialsJson } from './dials-json';
 import { loadDialsParquet } from './dials-parquet';
 import { lumiIdsProblem, rawCountsProblem } from '@/shared/pipeline/input-checks';
 import { inputError } from './input-error';
-import { NpyFormatError, readNpyFile, readNpzFile } from './npy';
+import { NpyFormatError, NpyStackReader, readNpyFile, readNpzFile } from './npy';
 import { lumiKey } from './oms';
 
 /** What loading reads of a layer: a preset's layers, or a template's InputSignature (test inference). */
@@ -38,19 +39,24 @@ export interface LoadedData {
 interface LayerData {
   source: string;
   n: number;
-  data: NumericArray;
+  /** The maps in memory, or (streamed inputs) null and `reader`. */
+  data: NumericArray | null;
+  reader?: NpyStackReader;
   runs?: Float64Array;
   lumis?: Float64Array;
 }
 
-async function wrapNpy<T>(p: Promise<T>): Promise<T> {
+async function wrapNpy<T>(p: Promise<T> | (() => T)): Promise<T> {
   try {
-    return await p;
+    return await (typeof p === 'function' ? p() : p);
   } catch (err) {
     if (err instanceof NpyFormatError) throw inputError(err.message);
     throw err;
   }
 }
+
+/** Maps per block when a streamed input's values are checked (a few MB of buffer). */
+const CHECK_BLOCK = 128;
 
 function checkStack(arr: NdArray, layer: DataLayer, where: string): void {
   const [ny, nx] = layer.shape;
@@ -60,10 +66,22 @@ function checkStack(arr: NdArray, layer: DataLayer, where: string): void {
 }
 
 /** Every layer's counts and ids, whatever the file type: the rules live in shared/pipeline/input-checks. */
-function checkLayerValues(l: LayerData, layer: DataLayer): void {
+async function checkLayerValues(l: LayerData, layer: DataLayer): Promise<void> {
   const ids = l.runs && l.lumis ? { runs: l.runs, lumis: l.lumis } : undefined;
-  const counts = rawCountsProblem(l.data, layer.shape[0], layer.shape[1], ids);
-  if (counts) throw inputError(`${l.source}: ${layer.name} raw counts ${counts}`);
+  const fail = (counts: string | null) => {
+    if (counts) throw inputError(`${l.source}: ${layer.name} raw counts ${counts}`);
+  };
+  if (l.data) fail(rawCountsProblem(l.data, layer.shape[0], layer.shape[1], ids));
+  else if (l.reader) {
+    // a streamed input is read once here, block by block, so bad values stop the run before it starts
+    const reader = l.reader;
+    const bytes = new Uint8Array(reader.blockBytes(Math.min(CHECK_BLOCK, l.n)));
+    for (let start = 0; start < l.n; start += CHECK_BLOCK) {
+      const count = Math.min(CHECK_BLOCK, l.n - start);
+      const maps = await wrapNpy(() => reader.read(start, count, bytes));
+      fail(rawCountsProblem(maps, layer.shape[0], layer.shape[1], ids, start));
+    }
+  }
   if (ids) checkIds(l.source, ids.runs, ids.lumis);
 }
 
@@ -72,8 +90,20 @@ function checkIds(source: string, runs: ArrayLike<number>, lumis: ArrayLike<numb
   if (bad) throw inputError(`${source}: ${bad}`);
 }
 
-async function loadLayer(file: string, layer: DataLayer): Promise<LayerData> {
+async function loadLayer(file: string, layer: DataLayer, stream: boolean): Promise<LayerData> {
   const ext = path.extname(file).toLowerCase();
+  if (ext === '.npy' && stream) {
+    const reader = await wrapNpy(() => NpyStackReader.open(file));
+    if (reader) {
+      const [ny, nx] = layer.shape;
+      const shape = reader.layout.shape;
+      if (shape.length !== 3 || shape[1] !== ny || shape[2] !== nx) {
+        reader.close();
+        throw inputError(`${file}: ${layer.name} maps have shape ${shapeText(shape)}, expected (N, ${ny}, ${nx})`);
+      }
+      return { source: file, n: reader.n, data: null, reader };
+    }
+  }
   if (ext === '.npy') {
     const arr = await wrapNpy(readNpyFile(file));
     checkStack(arr, layer, file);
@@ -138,6 +168,80 @@ export function dataInputFiles(spec: DataInputSpec): string[] {
 
 /** Load and align the raw maps of every preset layer. */
 export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, spec: DataInputSpec): Promise<LoadedData> {
+  const opened = await openLayers(preset, spec, false);
+  return { ...opened, raws: opened.layers.map((l) => l.data!) };
+}
+
+/** Inputs opened for a run: .npy stacks are read chunk by chunk (see streamedSource), the others are in memory. */
+export interface OpenedData extends Omit<LoadedData, 'raws'> {
+  layers: Array<{ data: NumericArray | null; reader?: NpyStackReader }>;
+  close(): void;
+}
+
+/**
+ * Like loadDataInputs, but C-ordered .npy stacks stay on disk and are read a chunk at a time when
+ * the run needs them (memory stays at a few chunks however many LS the files hold). Every value is
+ * still checked before this returns (one streamed pass), so bad input stops the run before it starts.
+ */
+export async function openDataInputs(preset: { layers: readonly DataLayer[] }, spec: DataInputSpec): Promise<OpenedData> {
+  return openLayers(preset, spec, true);
+}
+
+/** The maps of opened inputs by chunk: streamed stacks are read into one buffer per slot (two slots take turns). */
+export function streamedSource(cp: CompiledPipeline, data: OpenedData): MapSourceLike {
+  const buffers: Array<Array<{ bytes: Uint8Array; into?: NumericArray }>> = [[], []];
+  return {
+    n: data.n,
+    runs: data.runs,
+    lumis: data.lumis,
+    read(start, n, slot) {
+      return cp.layers.map((l, i) => {
+        const size = l.geom.rows * l.geom.cols;
+        const layer = data.layers[i];
+        if (layer.data) return layer.data.subarray(start * size, (start + n) * size) as NumericArray;
+        const reader = layer.reader!;
+        let b = buffers[slot][i];
+        if (!b || b.bytes.length < reader.blockBytes(n)) b = buffers[slot][i] = { bytes: new Uint8Array(reader.blockBytes(n)) };
+        try {
+          const maps = reader.read(start, n, b.bytes, b.into);
+          // a converted block's array is kept for the next block of this slot
+          if (maps.buffer !== b.bytes.buffer) b.into = maps;
+          return maps;
+        } catch (err) {
+          if (err instanceof NpyFormatError) throw inputError(err.message);
+          throw err;
+        }
+      });
+    },
+  };
+}
+
+/** What runner.ts's MapSource is (declared here too, so this module does not import the runner). */
+interface MapSourceLike {
+  n: number;
+  runs: ArrayLike<number>;
+  lumis: ArrayLike<number>;
+  read(start: number, n: number, slot: number): NumericArray[];
+}
+
+async function openLayers(preset: { layers: readonly DataLayer[] }, spec: DataInputSpec, stream: boolean): Promise<OpenedData> {
+  const loaded: LayerData[] = [];
+  const close = () => loaded.forEach((l) => l.reader?.close());
+  try {
+    return await assemble(preset, spec, stream, loaded, close);
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+async function assemble(
+  preset: { layers: readonly DataLayer[] },
+  spec: DataInputSpec,
+  stream: boolean,
+  loaded: LayerData[],
+  close: () => void,
+): Promise<OpenedData> {
   const base = spec.baseDir ?? process.cwd();
   const abs = (p: string) => path.resolve(base, p);
   const unknown = Object.keys(spec.layers).filter((k) => !preset.layers.some((l) => l.name === k));
@@ -148,11 +252,10 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
   const missing = preset.layers.filter((l) => !spec.layers[l.name]);
   if (missing.length)
     throw inputError(`no data for layer(s) ${missing.map((l) => l.name).join(', ')}; give one file per layer (NAME=FILE)`);
-  const loaded: LayerData[] = [];
   for (const layer of preset.layers) {
-    const l = await loadLayer(abs(spec.layers[layer.name]), layer);
-    checkLayerValues(l, layer);
+    const l = await loadLayer(abs(spec.layers[layer.name]), layer, stream);
     loaded.push(l);
+    await checkLayerValues(l, layer);
   }
   const warnings: string[] = [];
   const first = loaded[0];
@@ -172,16 +275,18 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
     runs = new Float64Array(first.n);
     lumis = Float64Array.from({ length: first.n }, (_, i) => i);
   }
-  const raws: NumericArray[] = [];
+  const layers: OpenedData['layers'] = [];
   loaded.forEach((l, i) => {
     const layer = preset.layers[i];
     const size = layer.shape[0] * layer.shape[1];
     if (!l.runs || !l.lumis || l === first) {
       if (l.n !== first.n)
         throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
-      raws.push(l.data);
+      layers.push({ data: l.data, reader: l.reader });
       return;
     }
+    // only in-memory inputs carry their own (run, LS)
+    const data = l.data!;
     // Inputs that carry their own (run, LS) are reordered to the first layer's order.
     const pos = new Map<string, number>();
     for (let k = 0; k < l.n; k++) pos.set(lumiKey(l.runs[k], l.lumis[k]), k);
@@ -190,14 +295,14 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
     for (let k = 0; k < first.n; k++) {
       const p = pos.get(lumiKey(runs![k], lumis![k]));
       if (p === undefined) absent.push(`${runs![k]}:${lumis![k]}`);
-      else out.set(l.data.subarray(p * size, (p + 1) * size), k * size);
+      else out.set(data.subarray(p * size, (p + 1) * size), k * size);
     }
     if (absent.length)
       throw inputError(
         `${l.source}: no ${layer.name} map for ${absent.length} lumisection(s) that ${first.source} has (run:LS ${absent.slice(0, 8).join(', ')}${absent.length > 8 ? ', …' : ''})`,
       );
     if (l.n !== first.n) warnings.push(`${l.source}: ${l.n - first.n} lumisection(s) not in ${first.source} are ignored`);
-    raws.push(out);
+    layers.push({ data: out });
   });
-  return { n: first.n, runs, lumis, raws, sources: loaded.map((l) => l.source), warnings };
+  return { n: first.n, runs, lumis, layers, sources: loaded.map((l) => l.source), warnings, close };
 }

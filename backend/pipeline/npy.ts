@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, promises as fs } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import type { DType, NdArray, NumericArray } from '@/shared/pipeline/ndarray';
 import { shapeSize, shapeText } from '@/shared/pipeline/ndarray';
@@ -12,12 +12,23 @@ export class NpyFormatError extends Error {
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** dtypes that map 1:1 onto a typed array when the byte order matches the host. */
-const DIRECT: Partial<Record<DType, new (b: ArrayBuffer) => NumericArray>> = {
+/** Typed array per dtype as read: 64-bit integers become Float64Array, float16 Float32Array. */
+type ArrayCtor = {
+  new (length: number): NumericArray;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
+const READ_AS: Record<DType, ArrayCtor> = {
+  bool: Uint8Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
   int16: Int16Array,
   uint16: Uint16Array,
   int32: Int32Array,
   uint32: Uint32Array,
+  int64: Float64Array,
+  uint64: Float64Array,
+  float16: Float32Array,
   float32: Float32Array,
   float64: Float64Array,
 };
@@ -39,13 +50,19 @@ const KINDS: Record<string, { dtype: DType; size: number }> = {
   f8: { dtype: 'float64', size: 8 },
 };
 
-function float16(bits: number): number {
-  const s = bits & 0x8000 ? -1 : 1;
-  const e = (bits >> 10) & 0x1f;
-  const f = bits & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
+let float16Table: Float32Array | null = null;
+
+/** Every float16 bit pattern's value, built once (a table lookup per value instead of arithmetic). */
+function float16Values(): Float32Array {
+  if (float16Table) return float16Table;
+  const t = new Float32Array(65536);
+  for (let bits = 0; bits < 65536; bits++) {
+    const s = bits & 0x8000 ? -1 : 1;
+    const e = (bits >> 10) & 0x1f;
+    const f = bits & 0x3ff;
+    t[bits] = e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15);
+  }
+  return (float16Table = t);
 }
 
 function parseHeader(text: string, where: string): { descr: string; fortran: boolean; shape: number[] } {
@@ -87,14 +104,28 @@ function fortranToC<T extends NumericArray>(src: T, shape: number[]): T {
   return out;
 }
 
-/** Parse .npy bytes (every numeric and bool dtype, either endianness, C or Fortran order) into a C-ordered array. */
-export function parseNpy(bytes: Uint8Array, where = 'array'): NdArray {
+/** What a .npy header says and where its data starts. */
+export interface NpyLayout {
+  dtype: DType;
+  /** Bytes per stored value. */
+  itemSize: number;
+  /** Stored little-endian (or single bytes). */
+  little: boolean;
+  fortran: boolean;
+  shape: number[];
+  /** Byte offset of the data in the file. */
+  dataStart: number;
+}
+
+/** Parse the preamble and header of a .npy file (`bytes` holds at least the header). */
+export function parseNpyLayout(bytes: Uint8Array, where: string, fileLength = bytes.length): NpyLayout {
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m))
     throw new NpyFormatError(`${where}: not a .npy file (missing the \\x93NUMPY magic)`);
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
+  if (bytes.length < headerStart) throw new NpyFormatError(`${where}: truncated .npy header`);
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) throw new NpyFormatError(`${where}: truncated .npy header`);
   const header = parseHeader(new TextDecoder(major >= 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart)), where);
@@ -102,71 +133,96 @@ export function parseNpy(bytes: Uint8Array, where = 'array'): NdArray {
   const kind = m ? KINDS[`${m[2]}${m[3]}`] : undefined;
   if (!m || !kind)
     throw new NpyFormatError(`${where}: unsupported dtype "${header.descr}" (expected bool, int8–64, uint8–64 or float16/32/64)`);
-  const little = m[1] !== '>';
-  const count = shapeSize(header.shape);
-  const need = count * kind.size;
-  if (bytes.length - dataStart < need)
+  const need = shapeSize(header.shape) * kind.size;
+  if (fileLength - dataStart < need)
     throw new NpyFormatError(
-      `${where}: data ends after ${bytes.length - dataStart} bytes, shape ${shapeText(header.shape)} × ${header.descr} needs ${need}`,
+      `${where}: data ends after ${fileLength - dataStart} bytes, shape ${shapeText(header.shape)} × ${header.descr} needs ${need}`,
     );
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart, need);
-  let data: NumericArray;
-  const s = kind.size;
-  const direct = little && HOST_LITTLE_ENDIAN ? DIRECT[kind.dtype] : undefined;
-  if (direct) {
-    // same byte order as the host: one copy, no per-element decoding
-    data = new direct(bytes.slice(dataStart, dataStart + need).buffer);
-    if (header.fortran) data = fortranToC(data, header.shape);
-    return { dtype: kind.dtype, shape: header.shape, data };
+  return { dtype: kind.dtype, itemSize: kind.size, little: m[1] !== '>', fortran: header.fortran, shape: header.shape, dataStart };
+}
+
+/**
+ * The values of `count` items stored at `bytes[offset…]` as the typed array of their dtype. A view on
+ * the same memory when the bytes can be used as they are (host byte order, aligned, not 64-bit
+ * integers or float16); otherwise converted in bulk into `into` (when given and large enough) or a
+ * new array. Booleans other than 0/1 are normalised (in a copy).
+ */
+export function decodeNpyValues(
+  layout: Pick<NpyLayout, 'dtype' | 'itemSize' | 'little'>,
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  into?: NumericArray,
+): NumericArray {
+  const { dtype, itemSize: size } = layout;
+  const Ctor = READ_AS[dtype];
+  const out = () => (into && into.constructor === Ctor && into.length >= count ? into.subarray(0, count) : new Ctor(count)) as NumericArray;
+  const at = bytes.byteOffset + offset;
+  const swap = size > 1 && layout.little !== HOST_LITTLE_ENDIAN;
+  if (size === 1) {
+    const v = new Ctor(bytes.buffer, at, count);
+    if (dtype !== 'bool') return v;
+    let i = 0;
+    while (i < count && v[i] <= 1) i++;
+    if (i === count) return v;
+    const o = out();
+    for (let k = 0; k < count; k++) o[k] = v[k] ? 1 : 0;
+    return o;
   }
-  switch (kind.dtype) {
-    case 'bool':
-    case 'uint8':
-      data = bytes.slice(dataStart, dataStart + need);
-      if (kind.dtype === 'bool') for (let i = 0; i < count; i++) data[i] = data[i] ? 1 : 0;
-      break;
-    case 'int8':
-      data = new Int8Array(bytes.slice(dataStart, dataStart + need).buffer);
-      break;
-    case 'int16':
-      data = new Int16Array(count);
-      for (let i = 0; i < count; i++) data[i] = dv.getInt16(i * s, little);
-      break;
-    case 'uint16':
-      data = new Uint16Array(count);
-      for (let i = 0; i < count; i++) data[i] = dv.getUint16(i * s, little);
-      break;
-    case 'int32':
-      data = new Int32Array(count);
-      for (let i = 0; i < count; i++) data[i] = dv.getInt32(i * s, little);
-      break;
-    case 'uint32':
-      data = new Uint32Array(count);
-      for (let i = 0; i < count; i++) data[i] = dv.getUint32(i * s, little);
-      break;
+  // Bytes in host order, 8-byte aligned: a view on the input, or on one bulk copy of it (swapped in place).
+  let src = bytes;
+  let srcAt = at;
+  if (swap || at % size !== 0) {
+    src = new Uint8Array(count * size);
+    src.set(bytes.subarray(offset, offset + count * size));
+    srcAt = 0;
+    if (swap)
+      for (let i = 0; i < src.length; i += size)
+        for (let a = i, b = i + size - 1; a < b; a++, b--) {
+          const t = src[a];
+          src[a] = src[b];
+          src[b] = t;
+        }
+  }
+  const buffer = src.buffer;
+  switch (dtype) {
     case 'int64':
-      data = new Float64Array(count);
-      for (let i = 0; i < count; i++) data[i] = Number(dv.getBigInt64(i * s, little));
-      break;
-    case 'uint64':
-      data = new Float64Array(count);
-      for (let i = 0; i < count; i++) data[i] = Number(dv.getBigUint64(i * s, little));
-      break;
-    case 'float16':
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = float16(dv.getUint16(i * s, little));
-      break;
-    case 'float32':
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = dv.getFloat32(i * s, little);
-      break;
-    case 'float64':
-      data = new Float64Array(count);
-      for (let i = 0; i < count; i++) data[i] = dv.getFloat64(i * s, little);
-      break;
+    case 'uint64': {
+      // high · 2^32 + low: one rounding, the same double as Number(BigInt)
+      const lo = new Uint32Array(buffer, srcAt, count * 2);
+      const hi = dtype === 'int64' ? new Int32Array(buffer, srcAt, count * 2) : lo;
+      const o = out();
+      const l = HOST_LITTLE_ENDIAN ? 0 : 1;
+      for (let k = 0; k < count; k++) o[k] = hi[2 * k + 1 - l] * 4294967296 + lo[2 * k + l];
+      return o;
+    }
+    case 'float16': {
+      const bits = new Uint16Array(buffer, srcAt, count);
+      const table = float16Values();
+      const o = out();
+      for (let k = 0; k < count; k++) o[k] = table[bits[k]];
+      return o;
+    }
+    default: {
+      const v = new Ctor(buffer, srcAt, count);
+      // a view on the caller's bytes, or on our own copy
+      if (src === bytes || !into || into.constructor !== Ctor || into.length < count) return v;
+      const o = into.subarray(0, count) as NumericArray;
+      o.set(v);
+      return o;
+    }
   }
-  if (header.fortran) data = fortranToC(data, header.shape);
-  return { dtype: kind.dtype, shape: header.shape, data };
+}
+
+/**
+ * Parse .npy bytes (every numeric and bool dtype, either endianness, C or Fortran order) into a
+ * C-ordered array. The data is a view on `bytes` whenever the stored values can be used as they are.
+ */
+export function parseNpy(bytes: Uint8Array, where = 'array'): NdArray {
+  const layout = parseNpyLayout(bytes, where);
+  let data = decodeNpyValues(layout, bytes, layout.dataStart, shapeSize(layout.shape));
+  if (layout.fortran) data = fortranToC(data, layout.shape);
+  return { dtype: layout.dtype, shape: layout.shape, data };
 }
 
 const WRITE_DESCR: Partial<Record<DType, string>> = {
@@ -250,9 +306,94 @@ export async function readNpzFile(file: string): Promise<Record<string, NdArray>
 
 async function readBytes(file: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await fs.readFile(file));
+    // the Buffer's own memory: no copy (arrays parsed from it are views on it)
+    const b = await fs.readFile(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (err) {
     throw new NpyFormatError(`${file}: ${readFailure(err)}`);
+  }
+}
+
+/**
+ * A C-ordered .npy stack (N maps × …) read a block of maps at a time at disk speed: each block's bytes
+ * go into a buffer the caller reuses and the maps are a view on it whenever the stored values can be
+ * used as they are (see decodeNpyValues). Memory stays at one block however large the file is.
+ */
+export class NpyStackReader {
+  private constructor(
+    readonly file: string,
+    private fd: number | null,
+    readonly layout: NpyLayout,
+  ) {}
+
+  /** Maps in the file (the first dimension). */
+  get n(): number {
+    return this.layout.shape[0] ?? 0;
+  }
+
+  /** Values per map. */
+  get mapSize(): number {
+    return shapeSize(this.layout.shape.slice(1));
+  }
+
+  /** Bytes one block of `maps` maps needs in the caller's buffer. */
+  blockBytes(maps: number): number {
+    return maps * this.mapSize * this.layout.itemSize;
+  }
+
+  /** Opens the file and reads its header; null for a Fortran-ordered or 0-d array (read those whole). */
+  static open(file: string): NpyStackReader | null {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (err) {
+      throw new NpyFormatError(`${file}: ${readFailure(err)}`);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      let head = new Uint8Array(Math.min(size, 4096));
+      readSync(fd, head, 0, head.length, 0);
+      if (head.length >= 12 && head[6] !== 1) {
+        // version 2/3 headers can be longer than 4 kB
+        const len = 12 + new DataView(head.buffer).getUint32(8, true);
+        if (len > head.length && len <= size) {
+          head = new Uint8Array(len);
+          readSync(fd, head, 0, len, 0);
+        }
+      }
+      const layout = parseNpyLayout(head, file, size);
+      if (layout.fortran || layout.shape.length === 0) {
+        closeSync(fd);
+        return null;
+      }
+      return new NpyStackReader(file, fd, layout);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  /**
+   * Maps [start, start + count) as a typed array. `bytes` is the caller's buffer (at least
+   * blockBytes(count)); the result may be a view on it, valid until the buffer is filled again.
+   * `into` receives the values when they must be converted.
+   */
+  read(start: number, count: number, bytes: Uint8Array, into?: NumericArray): NumericArray {
+    if (this.fd === null) throw new Error(`${this.file}: read after close`);
+    const len = this.blockBytes(count);
+    let done = 0;
+    const pos = this.layout.dataStart + this.blockBytes(start);
+    while (done < len) {
+      const got = readSync(this.fd, bytes, done, len - done, pos + done);
+      if (got === 0) throw new NpyFormatError(`${this.file}: the file ended while reading maps ${start}–${start + count - 1}`);
+      done += got;
+    }
+    return decodeNpyValues(this.layout, bytes, 0, count * this.mapSize, into);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 

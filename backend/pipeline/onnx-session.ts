@@ -3,6 +3,14 @@ import type * as OrtTypes from 'onnxruntime-node';
 import { ort } from './onnx-runtime';
 import { inputError, readFailure } from './input-error';
 
+/** How every NMF session is set up; chosen by measurement (`npm run bench onnx-settings`). */
+export const NMF_SESSION_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  enableMemPattern: true,
+} as const satisfies OrtTypes.InferenceSession.SessionOptions;
+
 /**
  * One layer's NMF model on onnxruntime-node. Input/output names and shapes are read from the
  * session and checked against the cropped map shape the preset implies.
@@ -28,9 +36,8 @@ export class NmfSession {
     let session: OrtTypes.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: opts.threads ?? 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
+        ...NMF_SESSION_OPTIONS,
+        intraOpNumThreads: opts.threads ?? NMF_SESSION_OPTIONS.intraOpNumThreads,
       });
     } catch (err) {
       throw inputError(`ONNX model of ${layer} (${file}) cannot be loaded by onnxruntime: ${(err as Error).message.split('\n')[0]}`);
@@ -64,14 +71,22 @@ export class NmfSession {
     return new NmfSession(file, layer, session, inMeta.name, outMeta.name, rows, cols);
   }
 
-  /** Reconstruct n clipped maps (n × rows × cols). */
-  async run(input: Float32Array, n: number): Promise<Float32Array> {
+  /**
+   * Reconstruct n clipped maps (n × rows × cols). With `out` (n × rows × cols, not in a
+   * SharedArrayBuffer: onnxruntime-node refuses those) onnxruntime writes the reconstruction there.
+   */
+  async run(input: Float32Array, n: number, out?: Float32Array): Promise<Float32Array> {
     const size = this.rows * this.cols;
     if (input.length !== n * size)
       throw new Error(`${this.layer}: input has ${input.length} values, expected ${n} × ${this.rows} × ${this.cols}`);
-    const feeds = { [this.inputName]: new ort.Tensor('float32', input, [n, this.rows, this.cols]) };
-    const out = await this.session.run(feeds);
-    const t = out[this.outputName];
+    const shape = [n, this.rows, this.cols];
+    const feeds = { [this.inputName]: new ort.Tensor('float32', input, shape) };
+    if (out && out.length === n * size && !(out.buffer instanceof SharedArrayBuffer)) {
+      await this.session.run(feeds, { [this.outputName]: new ort.Tensor('float32', out, shape) });
+      return out;
+    }
+    const result = await this.session.run(feeds);
+    const t = result[this.outputName];
     if (t.data.length !== n * size)
       throw inputError(`ONNX model of ${this.layer} (${this.file}) returned ${t.data.length} values for ${n} maps, expected ${n * size}`);
     const data = t.data as Float32Array;

@@ -16,7 +16,7 @@ import { ApiError, deserializeError, type SerializedError } from '@/shared/api/e
 import type { LumiConditions } from '@/shared/pipeline/filter';
 import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '@/shared/pipeline/model';
 import type { NumericArray } from '@/shared/pipeline/ndarray';
-import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { finishChunk, runChunk, summarize, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import { decide, StageScratch, type DecisionBuffers } from '@/shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
@@ -29,10 +29,12 @@ import { compilePresetFiles, loadPresetFile, openSessions, savePresetFile, type 
 import { DEFAULT_RETENTION, RunRetention, type RetentionPolicy } from './run-retention';
 import { SlabCopies } from './slab-copies';
 import { checkProjectTemplate } from './template-inputs';
-import { executeRun, type RunMessage, type RunParams } from './run-job';
+import { executeRun, type RunControl, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
 import { projectSampleData } from './project-data';
 import { stageMapsOutput } from './stage-maps';
+
+export { summarize };
 
 /** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
 const PARALLEL_INPUT_MIN = 4 * 2 ** 20;
@@ -116,21 +118,6 @@ function layerInfo(cp: CompiledPipeline): LayerInfo[] {
     croppedCols: l.geom.outCols,
     cross: { rows: cp.preset.layers[i].cross.rows, columns: cp.preset.layers[i].cross.columns },
   }));
-}
-
-export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>, total: number): RunSummary {
-  let flagged = 0;
-  let before = 0;
-  let passed = 0;
-  let completed = 0;
-  for (const r of results) {
-    if (!r) continue;
-    completed++;
-    if (r.flagged) flagged++;
-    if (r.flaggedBeforeFilter) before++;
-    if (r.passedFilter) passed++;
-  }
-  return { lumisections: total, completed, flagged, flaggedBeforeFilter: before, passedFilter: passed };
 }
 
 /** Where a run's preset is saved: `file` relative to the run's preset folder, or the run's preset file itself. */
@@ -231,6 +218,7 @@ export class PipelineService {
     setStop: (fn: () => void) => void,
   ): Promise<{ summary: RunSummary }> {
     let session: Session | null = null;
+    let stopMaps: () => void = () => {};
     job.progress(null, 'Loading model and data…');
     const handle = async (msg: RunMessage): Promise<void> => {
       if (msg.type === 'meta' && session) {
@@ -269,18 +257,12 @@ export class PipelineService {
         onReady(session);
       } else if (msg.type === 'chunk' && session && this.retention.keeps(session)) {
         const s: Session = session;
-        const d = msg.decisions;
-        const mapBytes = bytesOf([
-          ...msg.raws,
-          ...msg.preprocessed,
-          ...msg.reconstruction,
-          ...msg.loss,
-          ...d.lossBinary,
-          d.combined,
-          d.final,
-        ]);
+        const m = msg.maps;
+        const mapBytes = m
+          ? bytesOf([...m.raws, ...m.preprocessed, ...m.reconstruction, ...m.loss, ...m.lossBinary, m.combined, m.final])
+          : 0;
         // once a chunk goes without maps, later ones do too, so the kept maps stay a prefix of the chunks
-        const keep = s.mapsMissing === null && this.retention.reserveMaps(s, mapBytes);
+        const keep = m !== null && s.mapsMissing === null && this.retention.reserveMaps(s, mapBytes);
         if (!keep && s.mapsMissing === null) {
           const mb = Math.round(this.retention.policy.mapsBudget / 2 ** 20);
           s.mapsMissing = {
@@ -292,24 +274,33 @@ export class PipelineService {
           );
           job.log(s.warnings[s.warnings.length - 1], 'stderr');
         }
+        // the workers stop copying maps that would not be kept (chunks already on their way still carry them)
+        if (!keep) stopMaps();
         const result = <T extends NumericArray>(a: T) => s.resultSlabs.copy(a);
         const chunk: StoredChunk = {
           start: msg.start,
           n: msg.n,
           // the maps are the worker's shared slabs as they are; the decisions get their own flags and bins for re-flagging
-          maps: keep
-            ? {
-                raws: msg.raws,
-                preprocessed: msg.preprocessed,
-                reconstruction: msg.reconstruction,
-                loss: msg.loss,
-                decisions: { ...d, flagsBeforeFilter: Uint8Array.from(d.flagsBeforeFilter), finalBins: Int32Array.from(d.finalBins) },
-              }
-            : null,
+          maps:
+            keep && m
+              ? {
+                  raws: m.raws,
+                  preprocessed: m.preprocessed,
+                  reconstruction: m.reconstruction,
+                  loss: m.loss,
+                  decisions: {
+                    lossBinary: m.lossBinary,
+                    combined: m.combined,
+                    final: m.final,
+                    flagsBeforeFilter: Uint8Array.from(msg.flagsBeforeFilter),
+                    finalBins: Int32Array.from(msg.finalBins),
+                  },
+                }
+              : null,
           entries: msg.entries.map(result),
           maxLoss: msg.maxLoss.map(result),
-          flagsBeforeFilter: result(d.flagsBeforeFilter),
-          finalBins: result(d.finalBins),
+          flagsBeforeFilter: result(msg.flagsBeforeFilter),
+          finalBins: result(msg.finalBins),
         };
         s.chunks.push(chunk);
         const items = summarizeChunk(
@@ -332,7 +323,15 @@ export class PipelineService {
       }
     };
     try {
-      await this.execute(params, await this.workerCount(spec), handle, job.signal, setStop, (text) => job.log(text));
+      await this.execute(
+        params,
+        await this.workerCount(spec),
+        handle,
+        job.signal,
+        setStop,
+        (fn) => (stopMaps = fn),
+        (text) => job.log(text),
+      );
     } finally {
       // a failed or cancelled run is kept as it is (its results so far) like a finished one
       const s = session as Session | null;
@@ -369,6 +368,7 @@ export class PipelineService {
     handle: (m: RunMessage) => Promise<void>,
     signal: AbortSignal,
     setStop: (fn: () => void) => void,
+    setStopMaps: (fn: () => void) => void,
     log: (text: string) => void,
   ): Promise<void> {
     let queue = Promise.resolve();
@@ -388,10 +388,12 @@ export class PipelineService {
         log(`pipeline worker bundle ${fileURLToPath(url)} not found (run npm run build); running in the back-end process`);
       const controller = new AbortController();
       setStop(() => controller.abort(new Error('Cancelled')));
+      const control: RunControl = { sendMaps: true };
+      setStopMaps(() => (control.sendMaps = false));
       const onAbort = () => controller.abort(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        await executeRun(params, enqueue, controller.signal);
+        await executeRun(params, enqueue, controller.signal, control);
       } finally {
         // the listener sees this run's message handler: it must not outlive the run
         signal.removeEventListener('abort', onAbort);
@@ -413,6 +415,12 @@ export class PipelineService {
       setTimeout(() => threads.forEach((w) => void w.terminate()), STOP_GRACE_MS).unref();
     };
     setStop(stopAll);
+    let mapsStopped = false;
+    setStopMaps(() => {
+      if (mapsStopped) return;
+      mapsStopped = true;
+      for (const w of threads) w.postMessage({ type: 'no-maps' });
+    });
     const finished = threads.map(
       (worker) =>
         new Promise<void>((resolve, reject) => {

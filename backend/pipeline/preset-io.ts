@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ModelPreset } from '@/shared/preset/model-preset';
-import { compilePipeline, PipelineConfigError, type CompiledPipeline } from '@/shared/pipeline/model';
+import { compilePipeline, cropGeometry, PipelineConfigError, type CompiledPipeline } from '@/shared/pipeline/model';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { inputError, readJsonInput } from './input-error';
 import { NpyFormatError, readNpyFile } from './npy';
@@ -75,14 +75,33 @@ export async function compilePresetFiles(loaded: LoadedPreset): Promise<Compiled
   }
 }
 
-export async function openSessions(loaded: LoadedPreset, cp: CompiledPipeline, threads = 1): Promise<NmfSession[]> {
-  // Created concurrently: session creation (graph parsing, optimisation) dominates a short run's start-up.
-  const opened = await Promise.allSettled(
-    cp.layers.map((layer) => {
-      const file = resolvePresetPath(loaded, loaded.preset.layers.find((l) => l.name === layer.name)!.onnx);
-      return NmfSession.open(file, layer.name, layer.geom.outRows, layer.geom.outCols, { threads });
-    }),
-  );
+/** One layer's ONNX model file and the cropped map shape it must take. */
+export interface PresetModelFile {
+  file: string;
+  layer: string;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Each layer's ONNX model file and the cropped map shape it must take: from the preset alone (the
+ * same crop geometry compilePipeline uses), so the sessions can be created while the rest compiles.
+ */
+export function presetModelFiles(loaded: LoadedPreset): PresetModelFile[] {
+  return loaded.preset.layers.map((layer) => {
+    const geom = cropGeometry(layer);
+    return { file: resolvePresetPath(loaded, layer.onnx), layer: layer.name, rows: geom.outRows, cols: geom.outCols };
+  });
+}
+
+/** The NMF sessions of a compiled preset (`cp`: the preset's arrays were read and checked), in this thread. */
+export async function openSessions(loaded: LoadedPreset, cp: CompiledPipeline, threads?: number): Promise<NmfSession[]> {
+  return openModelSessions(presetModelFiles(loaded), threads);
+}
+
+export async function openModelSessions(models: PresetModelFile[], threads?: number): Promise<NmfSession[]> {
+  // onnxruntime-node creates sessions synchronously on this thread: they are created one after the other
+  const opened = await Promise.allSettled(models.map((m) => NmfSession.open(m.file, m.layer, m.rows, m.cols, { threads })));
   const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) {
     await Promise.all(opened.map((o) => (o.status === 'fulfilled' ? o.value.close() : undefined)));

@@ -1,7 +1,5 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { ARTIFACTS_DIR } from '../projects/project-folder';
 
 /** Map shape of one monitoring element as found in a DIALS parquet export in the project. */
@@ -43,6 +41,9 @@ async function shapeOf(file: string): Promise<{ me: string | null; rows: number;
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === st.mtimeMs) return hit;
   try {
+    // loaded only when the project holds parquet files: `dism-studio validate` starts without the parquet reader
+    const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
+    const { compressors } = await import('hyparquet-compressors');
     const buffer = await asyncBufferFromFile(file);
     const md = await parquetMetadataAsync(buffer);
     const columns = md.schema.map((s) => s.name);

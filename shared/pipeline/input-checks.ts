@@ -16,20 +16,22 @@ function showValue(v: number): string {
 
 /**
  * Raw counts of n maps of rows × cols: finite and ≥ 0 (occupancy maps count hits). Returns the
- * problem for the first bad bin, or null. `ids` adds the run and LS to the map's position.
+ * problem for the first bad bin, or null. `ids` adds the run and LS to the map's position;
+ * `firstMap` is the position of data's first map (inputs checked block by block).
  */
 export function rawCountsProblem(
   data: NumericArray,
   rows: number,
   cols: number,
   ids?: { runs: ArrayLike<number>; lumis: ArrayLike<number> },
+  firstMap = 0,
 ): string | null {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // One comparison for the common case; NaN fails it too.
     if (v >= 0 && v !== Infinity) continue;
     const per = rows * cols;
-    const map = Math.floor(i / per);
+    const map = firstMap + Math.floor(i / per);
     const where = `map ${map}${ids ? ` = run ${ids.runs[map]} LS ${ids.lumis[map]}` : ''}, bin (${Math.floor((i % per) / cols)}, ${i % cols})`;
     if (v < 0 && v !== -Infinity) return `contain a negative count ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;
     return `contain ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;

@@ -2,7 +2,7 @@ import type { ModelPreset, PresetLayer } from '../preset/model-preset';
 import type { NdArray } from './ndarray';
 import { shapeText } from './ndarray';
 import { areaPlan, rebinKeepClip, type AreaPlan } from './rebin';
-import { compilePattern, type CompiledPattern } from './pattern-match';
+import { compilePattern, minOnesForBinaryMatch, type CompiledPattern } from './pattern-match';
 import { localNormProblem, lossMaskProblem } from './input-checks';
 
 /** Which raw bins survive the removal of the empty centre cross. */
@@ -18,6 +18,17 @@ export interface CropGeometry {
   /** Raw offset of every cropped bin (row-major), and of every removed (cross) bin. */
   keptIdx: Int32Array;
   crossIdx: Int32Array;
+  /** The kept raw columns as runs [start, end) (two for a centre cross), for contiguous inner loops. */
+  keptColumnRuns: Int32Array;
+}
+
+function columnRuns(colIdx: Int32Array): Int32Array {
+  const runs: number[] = [];
+  for (let j = 0; j < colIdx.length; j++) {
+    if (j > 0 && colIdx[j] === colIdx[j - 1] + 1) runs[runs.length - 1] = colIdx[j] + 1;
+    else runs.push(colIdx[j], colIdx[j] + 1);
+  }
+  return Int32Array.from(runs);
 }
 
 function keptIndices(size: number, [start, stop]: readonly [number, number]): Int32Array {
@@ -34,7 +45,18 @@ export function cropGeometry(layer: PresetLayer): CropGeometry {
   rowIdx.forEach((r, i) => colIdx.forEach((c, j) => (keptIdx[i * colIdx.length + j] = r * cols + c)));
   const kept = new Set(keptIdx);
   const crossIdx = Int32Array.from({ length: rows * cols }, (_, k) => k).filter((k) => !kept.has(k));
-  return { name: layer.name, rows, cols, outRows: rowIdx.length, outCols: colIdx.length, rowIdx, colIdx, keptIdx, crossIdx };
+  return {
+    name: layer.name,
+    rows,
+    cols,
+    outRows: rowIdx.length,
+    outCols: colIdx.length,
+    rowIdx,
+    colIdx,
+    keptIdx,
+    crossIdx,
+    keptColumnRuns: columnRuns(colIdx),
+  };
 }
 
 /** Crop one raw-shaped map (rows × cols) to the cropped shape. */
@@ -63,6 +85,8 @@ export interface CompiledThreshold {
   lossThreshold: number;
   pattern: CompiledPattern;
   filterThreshold: number;
+  /** Ones a window needs to match (constant patterns of v > 0.5; null: the general matching path). */
+  minOnes: number | null;
 }
 
 /** The preset with its arrays, ready to run: everything derived once per model, not per LS. */
@@ -147,11 +171,15 @@ export function compilePipeline(preset: ModelPreset, arrays: Record<string, Laye
 /** The preset's decision rules (thresholds, patterns, flagging, combination), compiled. */
 function compileDecisions(preset: ModelPreset): Pick<CompiledPipeline, 'thresholds' | 'flagPatterns' | 'flagThreshold' | 'minLayers'> {
   return {
-    thresholds: preset.thresholds.map((t) => ({
-      lossThreshold: t.lossThreshold,
-      pattern: compilePattern(t.pattern),
-      filterThreshold: t.filterThreshold,
-    })),
+    thresholds: preset.thresholds.map((t) => {
+      const pattern = compilePattern(t.pattern);
+      return {
+        lossThreshold: t.lossThreshold,
+        pattern,
+        filterThreshold: t.filterThreshold,
+        minOnes: minOnesForBinaryMatch(pattern, t.filterThreshold),
+      };
+    }),
     flagPatterns: preset.flagging.patterns.map(compilePattern),
     flagThreshold: preset.flagging.threshold,
     minLayers: preset.combine.minLayers,

@@ -74,7 +74,7 @@ export class MatchScratch {
  * the window. Returns the smallest S a window needs to match, or null when no window can match
  * (or every window matches, which callers handle through the general path).
  */
-function minOnesForBinaryMatch(p: CompiledPattern, threshold: number): number | null {
+export function minOnesForBinaryMatch(p: CompiledPattern, threshold: number): number | null {
   const v = p.constant;
   if (v === null || !(v > 0.5)) return null;
   const n = p.rows * p.cols;
@@ -83,24 +83,8 @@ function minOnesForBinaryMatch(p: CompiledPattern, threshold: number): number | 
   return Math.max(0, Math.floor(bound) + 1);
 }
 
-/**
- * Visit matching windows of a 0/1 map (`ones` = number of ones in it) for a constant pattern with
- * v > 0.5, using one Int32 integral image; skips maps with too few ones to match at all.
- */
-function forEachBinaryMatch(
-  src: Uint8Array,
-  off: number,
-  h: number,
-  w: number,
-  p: CompiledPattern,
-  minOnes: number,
-  ones: number,
-  scratch: MatchScratch,
-  visit: (i: number, j: number) => boolean,
-): void {
-  if (p.rows > h || p.cols > w || ones < minOnes) return;
-  scratch.ensure(h, w);
-  const I = scratch.integralBin;
+/** Int32 integral image of the 0/1 map src[off…] (h × w) into I ((h + 1) × (w + 1)). */
+function binaryIntegral(src: Uint8Array, off: number, h: number, w: number, I: Int32Array): void {
   const W = w + 1;
   I.fill(0, 0, W);
   for (let i = 0; i < h; i++) {
@@ -113,20 +97,13 @@ function forEachBinaryMatch(
       I[r + j + 1] = I[r - W + j + 1] + run;
     }
   }
-  const rows = h - p.rows + 1;
-  const cols = w - p.cols + 1;
-  const dr = p.rows * W;
-  const pc = p.cols;
-  for (let i = 0; i < rows; i++) {
-    const top = i * W;
-    for (let j = 0; j < cols; j++) {
-      const a = top + j;
-      if (I[a + dr + pc] - I[a + pc] - I[a + dr] + I[a] >= minOnes && visit(i, j)) return;
-    }
-  }
 }
 
-/** Like markMatches for a 0/1 map whose number of ones is known (the pipeline's hot path). */
+/**
+ * Like markMatches for a 0/1 map whose number of ones is known (the pipeline's hot path). A constant
+ * pattern with v > 0.5 matches where its window holds enough ones: one Int32 integral image, and maps
+ * with too few ones to match anywhere are skipped.
+ */
 export function markBinaryMatches(
   src: Uint8Array,
   ones: number,
@@ -143,10 +120,79 @@ export function markBinaryMatches(
     markMatches(src, 0, h, w, p, threshold, out, outOff, scratch);
     return;
   }
-  forEachBinaryMatch(src, 0, h, w, p, minOnes, ones, scratch, (i, j) => {
-    for (let a = 0; a < p.rows; a++) out.fill(1, outOff + (i + a) * w + j, outOff + (i + a) * w + j + p.cols);
-    return false;
-  });
+  const pr = p.rows;
+  const pc = p.cols;
+  if (pr > h || pc > w || ones < minOnes) return;
+  scratch.ensure(h, w);
+  const I = scratch.integralBin;
+  binaryIntegral(src, 0, h, w, I);
+  markFromIntegral(I, h, w, pr, pc, minOnes, out, outOff);
+}
+
+/** Set every window (pr × pc) whose integral-image count is at least minOnes to 1 in out (h × w at outOff). */
+function markFromIntegral(
+  I: Int32Array,
+  h: number,
+  w: number,
+  pr: number,
+  pc: number,
+  minOnes: number,
+  out: Uint8Array,
+  outOff: number,
+): void {
+  const W = w + 1;
+  const rows = h - pr + 1;
+  const cols = w - pc + 1;
+  const dr = pr * W;
+  for (let i = 0; i < rows; i++) {
+    const top = i * W;
+    for (let j = 0; j < cols; j++) {
+      const a = top + j;
+      if (I[a + dr + pc] - I[a + pc] - I[a + dr] + I[a] < minOnes) continue;
+      for (let r = 0; r < pr; r++) {
+        const o = outOff + (i + r) * w + j;
+        for (let c = 0; c < pc; c++) out[o + c] = 1;
+      }
+    }
+  }
+}
+
+/**
+ * Clustering's hot path for a constant pattern (minOnes from minOnesForBinaryMatch, not null): the
+ * matches of the 0/1 map "values > thr" of values[off…] (h × w) marked in out, in one pass over the
+ * values (the 0/1 map goes straight into the integral image; NaN compares false).
+ */
+export function markThresholdMatches(
+  values: Float32Array,
+  off: number,
+  thr: number,
+  h: number,
+  w: number,
+  p: CompiledPattern,
+  minOnes: number,
+  out: Uint8Array,
+  outOff: number,
+  scratch: MatchScratch,
+): void {
+  const pr = p.rows;
+  const pc = p.cols;
+  if (pr > h || pc > w) return;
+  scratch.ensure(h, w);
+  const I = scratch.integralBin;
+  const W = w + 1;
+  I.fill(0, 0, W);
+  for (let i = 0; i < h; i++) {
+    let run = 0;
+    const r = (i + 1) * W;
+    I[r] = 0;
+    const s = off + i * w;
+    for (let j = 0; j < w; j++) {
+      if (values[s + j] > thr) run++;
+      I[r + j + 1] = I[r - W + j + 1] + run;
+    }
+  }
+  if (I[h * W + w] < minOnes) return;
+  markFromIntegral(I, h, w, pr, pc, minOnes, out, outOff);
 }
 
 /** Like containsPattern for a 0/1 map with a known number of ones. */
@@ -162,9 +208,24 @@ export function containsBinaryPattern(
 ): boolean {
   const minOnes = minOnesForBinaryMatch(p, threshold);
   if (minOnes === null) return containsPattern(src, srcOff, h, w, p, threshold, scratch);
-  let found = false;
-  forEachBinaryMatch(src, srcOff, h, w, p, minOnes, ones, scratch, () => (found = true));
-  return found;
+  const pr = p.rows;
+  const pc = p.cols;
+  if (pr > h || pc > w || ones < minOnes) return false;
+  scratch.ensure(h, w);
+  const I = scratch.integralBin;
+  binaryIntegral(src, srcOff, h, w, I);
+  const W = w + 1;
+  const rows = h - pr + 1;
+  const cols = w - pc + 1;
+  const dr = pr * W;
+  for (let i = 0; i < rows; i++) {
+    const top = i * W;
+    for (let j = 0; j < cols; j++) {
+      const a = top + j;
+      if (I[a + dr + pc] - I[a + pc] - I[a + dr] + I[a] >= minOnes) return true;
+    }
+  }
+  return false;
 }
 
 /**

@@ -1,14 +1,18 @@
 import type { CompiledLayer, CompiledPipeline } from './model';
 import type { NumericArray } from './ndarray';
 import { addRebinnedBinary } from './rebin';
-import { containsBinaryPattern, markBinaryMatches, matchTemplateSqdiff, MatchScratch } from './pattern-match';
+import { containsBinaryPattern, markBinaryMatches, markThresholdMatches, matchTemplateSqdiff, MatchScratch } from './pattern-match';
 
 /**
  * The numeric stages of PixelNMF on a chunk of n lumisections. Maps are stored LS-major in flat
  * typed arrays (n × rows × cols); every function writes into caller-owned buffers.
  */
 
-/** Per-layer preprocessing: crop, divide by the local norm, negatives → 0, mean of non-zero bins → 1. */
+/**
+ * Per-layer preprocessing: crop, divide by the local norm, negatives → 0, mean of non-zero bins → 1.
+ * Also the model input (clipped: > max → max, 0 → zeroValue, an empty map → 0) and the entries (sum
+ * of the raw map, centre cross included). Row by row over contiguous runs of kept columns.
+ */
 export function preprocessLayer(
   layer: CompiledLayer,
   raw: NumericArray,
@@ -17,29 +21,41 @@ export function preprocessLayer(
   clip: { max: number; zeroValue: number },
   scratch: Float64Array,
 ): void {
-  const { rows, cols, outRows, outCols, keptIdx, crossIdx } = layer.geom;
-  const rawSize = rows * cols;
-  const size = outRows * outCols;
+  const g = layer.geom;
+  const cols = g.cols;
+  const rawSize = g.rows * cols;
+  const outRows = g.outRows;
+  const size = outRows * g.outCols;
+  const rowIdx = g.rowIdx;
+  const runs = g.keptColumnRuns;
+  const nRuns = runs.length;
   const invNorm = layer.invNorm;
-  const { preprocessed, modelInput } = out;
-  const { max, zeroValue } = clip;
+  const preprocessed = out.preprocessed;
+  const modelInput = out.modelInput;
+  const entriesOut = out.entries;
+  const max = clip.max;
+  const zeroValue = clip.zeroValue;
   for (let ls = 0; ls < n; ls++) {
     const rOff = ls * rawSize;
     let entries = 0;
-    for (let k = 0; k < crossIdx.length; k++) entries += raw[rOff + crossIdx[k]];
+    for (let k = rOff, end = rOff + rawSize; k < end; k++) entries += raw[k];
     let sum = 0;
     let count = 0;
-    for (let k = 0; k < size; k++) {
-      const raw_ = raw[rOff + keptIdx[k]];
-      entries += raw_;
-      const x = raw_ * invNorm[k];
-      // negatives (and bins whose norm was 0 → −1) become 0
-      const v = x > 0 ? x : 0;
-      sum += v;
-      count += x > 0 ? 1 : 0;
-      scratch[k] = v;
+    let o = 0;
+    for (let r = 0; r < outRows; r++) {
+      const base = rOff + rowIdx[r] * cols;
+      for (let q = 0; q < nRuns; q += 2) {
+        for (let c = base + runs[q], end = base + runs[q + 1]; c < end; c++, o++) {
+          const x = raw[c] * invNorm[o];
+          // negatives (and bins whose norm was 0 → −1) become 0
+          const v = x > 0 ? x : 0;
+          sum += v;
+          count += x > 0 ? 1 : 0;
+          scratch[o] = v;
+        }
+      }
     }
-    out.entries[ls] = entries;
+    entriesOut[ls] = entries;
     const pOff = ls * size;
     if (count === 0) {
       // An all-zero map has no non-zero mean: NaN everywhere, as numpy's mean of an empty selection;
@@ -52,7 +68,11 @@ export function preprocessLayer(
     for (let k = 0; k < size; k++) {
       const v = scratch[k] * inv;
       preprocessed[pOff + k] = v;
-      modelInput[pOff + k] = v > max ? max : v === 0 ? zeroValue : v;
+      // three stores rather than one of a conditional value: merging the double v with max / zeroValue
+      // (small integers read from an object) made V8 box every value (~0.3 MB of garbage per LS)
+      if (v > max) modelInput[pOff + k] = max;
+      else if (v === 0) modelInput[pOff + k] = zeroValue;
+      else modelInput[pOff + k] = v;
     }
   }
 }
@@ -104,9 +124,15 @@ function clusterLoss(
   const size = h * w;
   out.fill(0, outOff, outOff + size);
   const bin = scratch.binary;
-  for (const t of cp.thresholds) {
+  const thresholds = cp.thresholds;
+  for (let ti = 0; ti < thresholds.length; ti++) {
+    const t = thresholds[ti];
     // NaN losses (empty maps) compare false: never anomalous.
     const thr = t.lossThreshold;
+    if (t.minOnes !== null) {
+      markThresholdMatches(loss, off, thr, h, w, t.pattern, t.minOnes, out, outOff, scratch.match);
+      continue;
+    }
     let ones = 0;
     for (let k = 0; k < size; k++) {
       const b = loss[off + k] > thr ? 1 : 0;
@@ -177,8 +203,9 @@ export function decide(
     const bins = finalBins[ls];
     let flagged = 0;
     if (bins > 0) {
-      for (const p of cp.flagPatterns) {
-        if (containsBinaryPattern(final, cOff, bins, cp.targetRows, cp.targetCols, p, cp.flagThreshold, scratch.match)) {
+      const patterns = cp.flagPatterns;
+      for (let pi = 0; pi < patterns.length; pi++) {
+        if (containsBinaryPattern(final, cOff, bins, cp.targetRows, cp.targetCols, patterns[pi], cp.flagThreshold, scratch.match)) {
           flagged = 1;
           break;
         }

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { buildLocal } from '@/backend/build-local/local-build';
 
 export const buildLocalCommand: CliCommand = {
   name: 'build-local',
   summary: 'Build .dism-artifacts/build/ offline, laid out as dismcli build does (DIALS checks not run)',
   usage: 'dism-studio build-local <template.yaml> [--json]',
   async run(argv, io) {
+    const { buildLocal } = await import('@/backend/build-local/local-build');
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
     if (positionals.length !== 1) throw new UsageError('give exactly one template.yaml');
     const res = await buildLocal(path.resolve(io.cwd, positionals[0]));

@@ -1,19 +1,18 @@
 import path from 'node:path';
 import type { CheckResult, ModelCheckReport, VendorPlan } from '@/shared/api/contract/model-check';
-import { realDiscoveryHost } from '@/backend/engine/candidates';
-import { discoverEngine } from '@/backend/engine/discovery';
-import { containerUserFor } from '@/backend/engine/run-container';
-import { defaultUserDataDir } from '@/backend/host/user-data-dir';
-import { imageModulesDir } from '@/backend/model-check/check-service';
-import { ImageModulesCache } from '@/backend/model-check/image-modules';
-import { runModelCheck } from '@/backend/model-check/model-check';
-import { addAliases, redumpModel, vendorApply, vendorPlan } from '@/backend/model-check/vendor';
 import type { CliCommand, CliIO } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
 
 const MARK: Record<CheckResult['status'], string> = { ok: '✔', warning: '!', error: '✖', skipped: '–' };
 
+// The back-end modules are loaded when a command runs, so `dism-studio --help` loads none of them.
 async function engineAndCache(io: CliIO) {
+  const { realDiscoveryHost } = await import('@/backend/engine/candidates');
+  const { discoverEngine } = await import('@/backend/engine/discovery');
+  const { containerUserFor } = await import('@/backend/engine/run-container');
+  const { defaultUserDataDir } = await import('@/backend/host/user-data-dir');
+  const { imageModulesDir } = await import('@/backend/model-check/check-service');
+  const { ImageModulesCache } = await import('@/backend/model-check/image-modules');
   const { status, docker } = await discoverEngine(realDiscoveryHost(io.env));
   return {
     docker: docker ?? null,
@@ -66,6 +65,7 @@ export const checkModelCommand: CliCommand = {
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('Give exactly one template.yaml.');
+    const { runModelCheck } = await import('@/backend/model-check/model-check');
     const deps = await engineAndCache(io);
     const report = await runModelCheck(deps, {
       templateFile: path.resolve(io.cwd, positionals[0]),
@@ -114,6 +114,7 @@ export const vendorCommand: CliCommand = {
     });
     if (positionals.length !== 1) throw new UsageError('Give exactly one template.yaml.');
     const templateFile = path.resolve(io.cwd, positionals[0]);
+    const { addAliases, redumpModel, vendorApply, vendorPlan } = await import('@/backend/model-check/vendor');
     const deps = await engineAndCache(io);
     const fix = values['fix-pickle'];
     if (fix !== undefined) {

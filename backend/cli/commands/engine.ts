@@ -1,7 +1,5 @@
 import type { CliCommand } from '../command';
 import { parseCommandArgs } from '../command';
-import { discoverEngine, realDiscoveryHost } from '@/backend/engine/discovery';
-import { checkProjectLocation } from '@/backend/engine/project-location';
 import type { ProjectLocation } from '@/shared/api/contract';
 import path from 'node:path';
 
@@ -19,6 +17,9 @@ export const engineCommand: CliCommand = {
   summary: 'Find the container engine (every place tried, in order) and, with --project, check that it can mount a project folder',
   usage: 'dism-studio engine [--project DIR] [--json]',
   async run(argv, io) {
+    // Loaded when the command runs, so `dism-studio --help` does not load the engine client.
+    const { discoverEngine, realDiscoveryHost } = await import('@/backend/engine/discovery');
+    const { checkProjectLocation } = await import('@/backend/engine/project-location');
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, project: { type: 'string' } }, false);
     const { status, docker } = await discoverEngine(realDiscoveryHost(io.env));
     const location = values.project ? await checkProjectLocation(path.resolve(io.cwd, values.project), docker ?? null) : undefined;

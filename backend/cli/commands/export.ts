@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { ArtifactPart } from '@/shared/api/contract/export';
 import { ApiError } from '@/shared/api/errors';
-import { exportArtifacts } from '@/backend/export/export-artifacts';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
 
@@ -20,6 +19,7 @@ export const exportCommand: CliCommand = {
     '  --overwrite  replace an existing target (without it an existing target is never touched)',
   ].join('\n'),
   async run(argv, io) {
+    const { exportArtifacts } = await import('@/backend/export/export-artifacts');
     const { values, positionals } = parseCommandArgs(argv, {
       to: { type: 'string' },
       parts: { type: 'string' },

@@ -1,7 +1,4 @@
 import path from 'node:path';
-import { containerUserFor } from '@/backend/engine/run-container';
-import { discoverEngine, realDiscoveryHost } from '@/backend/engine/discovery';
-import { importJoblib, planImportOutputs } from '@/backend/import-joblib/import-joblib';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
 
@@ -16,6 +13,9 @@ export const importJoblibCommand: CliCommand = {
     '  --overwrite  replace an earlier import there (its preset.json is kept as preset.json.dism-studio.bak)',
   ].join('\n'),
   async run(argv, io) {
+    const { containerUserFor } = await import('@/backend/engine/run-container');
+    const { discoverEngine, realDiscoveryHost } = await import('@/backend/engine/discovery');
+    const { importJoblib, planImportOutputs } = await import('@/backend/import-joblib/import-joblib');
     const { values, positionals } = parseCommandArgs(argv, {
       resource: { type: 'string' },
       image: { type: 'string' },

@@ -1,12 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
+import type { ResourceView, TemplateView } from '@/backend/build-local/template-source';
 import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
-import { readTemplate, type ResourceView, type TemplateView } from '@/backend/build-local/template-source';
-import { findTemplates } from '@/backend/projects/project-folder';
-import { runInference } from '@/backend/inference/run-inference';
-import { writeFileAtomic } from '@/backend/fs/atomic-write';
-import { checkOutputs } from '@/backend/fs/output-target';
 import { readFailure } from '@/backend/pipeline/input-error';
 
 async function templateFor(
@@ -14,6 +10,8 @@ async function templateFor(
   explicit: string | undefined,
   cwd: string,
 ): Promise<{ template: TemplateView; resource: ResourceView; file: string }> {
+  const { readTemplate } = await import('@/backend/build-local/template-source');
+  const { findTemplates } = await import('@/backend/projects/project-folder');
   const files = explicit ? [path.resolve(cwd, explicit)] : (await findTemplates(cwd)).map((f) => path.join(cwd, f));
   if (!files.length)
     throw new UsageError('no template.yaml here; give --template FILE (it says which inputs and metadata the model takes)');
@@ -57,6 +55,9 @@ export const inferCommand: CliCommand = {
   usage:
     'dism-studio infer --url URL --model NAME [--data NAME=FILE …] [--oms FILE] [--hlt FILE] [--runs FILE --lumis FILE] [--template FILE] [--preview PREVIEW.json] [--json OUT [--overwrite]]',
   async run(argv, io) {
+    const { runInference } = await import('@/backend/inference/run-inference');
+    const { writeFileAtomic } = await import('@/backend/fs/atomic-write');
+    const { checkOutputs } = await import('@/backend/fs/output-target');
     const { values } = parseCommandArgs(
       argv,
       {

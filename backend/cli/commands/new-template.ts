@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { BACKUP_SUFFIX, writeFileAtomic } from '@/backend/fs/atomic-write';
-import { checkOutputs } from '@/backend/fs/output-target';
 import { PRESETS, presetText, templateSkeleton, type PresetId } from '@/shared/template/skeletons';
 import { SUPPORTED_TYPES } from '@/shared/template/schema';
 
@@ -16,6 +14,8 @@ export const newTemplateCommand: CliCommand = {
     `  presets: ${PRESETS.map((p) => `${p.id} (${p.label})`).join(', ')}`,
   ].join('\n'),
   async run(argv, io) {
+    const { BACKUP_SUFFIX, writeFileAtomic } = await import('@/backend/fs/atomic-write');
+    const { checkOutputs } = await import('@/backend/fs/output-target');
     const { values, positionals } = parseCommandArgs(argv, {
       type: { type: 'string' },
       preset: { type: 'string' },

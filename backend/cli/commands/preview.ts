@@ -1,20 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
+import type { DataInputSpec } from '@/backend/pipeline/data-inputs';
 import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
-import { dataInputFiles, loadDataInputs, type DataInputSpec } from '@/backend/pipeline/data-inputs';
-import { NpyStreamWriter } from '@/backend/pipeline/npy';
-import { summarize } from '@/backend/pipeline/pipeline-service';
-import { projectSampleData } from '@/backend/pipeline/project-data';
-import { compilePresetFiles, loadPresetFile, openSessions, presetFiles } from '@/backend/pipeline/preset-io';
-import { inMemorySource, loadConditions, runPipeline } from '@/backend/pipeline/runner';
-import { checkProjectTemplate } from '@/backend/pipeline/template-inputs';
-import { writeFileAtomic } from '@/backend/fs/atomic-write';
-import { checkOutputs } from '@/backend/fs/output-target';
+import type { NpyStreamWriter } from '@/backend/pipeline/npy';
 import type { LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import type { CompiledPipeline } from '@/shared/pipeline/model';
 import type { ChunkStages } from '@/shared/pipeline/run-chunk';
-import { PRESET_FILE_NAME } from '@/shared/preset/model-preset';
 
 const USAGE = `dism-studio preview [--project DIR | --preset FILE] [--data NAME=FILE …] [--runs FILE --lumis FILE]
                            [--oms FILE] [--hlt FILE] [--json OUT] [--dump-stages DIR] [--chunk-size N] [--overwrite]
@@ -50,13 +42,14 @@ class StageDumper {
     private readonly dir: string,
     private readonly cp: CompiledPipeline,
     private readonly n: number,
+    private readonly Writer: typeof NpyStreamWriter,
   ) {}
 
   private writer(name: string, dtype: NpyStreamWriter['dtype'], shape: number[]): NpyStreamWriter {
     // Only names checked before the run (stageFileNames) may be written.
     if (!stageFileNames(this.cp).includes(`${name}.npy`)) throw new Error(`internal: stage file ${name}.npy is not in stageFileNames`);
     let w = this.writers.get(name);
-    if (!w) this.writers.set(name, (w = new NpyStreamWriter(path.join(this.dir, `${name}.npy`), dtype, shape)));
+    if (!w) this.writers.set(name, (w = new this.Writer(path.join(this.dir, `${name}.npy`), dtype, shape)));
     return w;
   }
 
@@ -104,6 +97,17 @@ export const previewCommand: CliCommand = {
   summary: 'Run the NMF preview (PixelNMF pipeline) on sample maps and print the flags per lumisection',
   usage: USAGE,
   async run(argv, io) {
+    const { dataInputFiles, openDataInputs, streamedSource } = await import('@/backend/pipeline/data-inputs');
+    const { InferenceThread } = await import('@/backend/pipeline/inference-thread');
+    const { summarize } = await import('@/shared/pipeline/run-chunk');
+    const { NpyStreamWriter } = await import('@/backend/pipeline/npy');
+    const { PRESET_FILE_NAME } = await import('@/shared/preset/model-preset');
+    const { projectSampleData } = await import('@/backend/pipeline/project-data');
+    const { compilePresetFiles, loadPresetFile, presetFiles } = await import('@/backend/pipeline/preset-io');
+    const { loadConditions, runPipeline } = await import('@/backend/pipeline/runner');
+    const { checkProjectTemplate } = await import('@/backend/pipeline/template-inputs');
+    const { writeFileAtomic } = await import('@/backend/fs/atomic-write');
+    const { checkOutputs } = await import('@/backend/fs/output-target');
     const { values } = parseCommandArgs(
       argv,
       {
@@ -142,38 +146,49 @@ export const previewCommand: CliCommand = {
       };
     } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
 
-    const cp = await compilePresetFiles(loaded);
-    const jsonFile = values.json && values.json !== '-' ? path.resolve(io.cwd, values.json) : null;
-    const dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
-    // Every output is checked against every input before anything runs or is written.
-    await checkOutputs({
-      outputs: [...(jsonFile ? [jsonFile] : []), ...(dumpDir ? stageFileNames(cp).map((n) => path.join(dumpDir, n)) : [])],
-      inputs: [...presetFiles(loaded), ...dataInputFiles(spec), ...(templateFile ? [templateFile] : [])],
-      overwrite: Boolean(values.overwrite),
-    });
-    const data = await loadDataInputs(loaded.preset, spec);
-    const warnings = [...data.warnings];
-    const cond = await loadConditions(loaded.preset, spec, data, warnings);
-    for (const w of warnings) io.err(`warning: ${w}`);
-    const sessions = await openSessions(loaded, cp);
-    if (dumpDir) await fs.mkdir(dumpDir, { recursive: true });
-    const dumper = dumpDir ? new StageDumper(dumpDir, cp, data.n) : null;
+    // The sessions are created in the inference thread while this one compiles the preset, checks the
+    // outputs and reads and checks the data; it is closed on every way out.
+    const inference = await InferenceThread.start(loaded);
+    let data: Awaited<ReturnType<typeof openDataInputs>> | null = null;
+    let warnings: string[];
+    let dumpDir: string | null;
+    let jsonFile: string | null;
     const results: LumisectionSummary[] = [];
     try {
-      await runPipeline(cp, sessions, inMemorySource(cp, data), cond, {
-        chunkSize,
-        signal: io.signal,
-        onChunk: async (s, summaries) => {
-          results.push(...summaries);
-          await dumper?.chunk(s, summaries);
-        },
+      const cp = await compilePresetFiles(loaded);
+      jsonFile = values.json && values.json !== '-' ? path.resolve(io.cwd, values.json) : null;
+      dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
+      // Every output is checked against every input before anything runs or is written.
+      await checkOutputs({
+        outputs: [...(jsonFile ? [jsonFile] : []), ...(dumpDir ? stageFileNames(cp).map((n) => path.join(dumpDir!, n)) : [])],
+        inputs: [...presetFiles(loaded), ...dataInputFiles(spec), ...(templateFile ? [templateFile] : [])],
+        overwrite: Boolean(values.overwrite),
       });
-      await dumper?.close();
-    } catch (err) {
-      await dumper?.abort();
-      throw err;
+      data = await openDataInputs(loaded.preset, spec);
+      warnings = [...data.warnings];
+      const cond = await loadConditions(loaded.preset, spec, data, warnings);
+      for (const w of warnings) io.err(`warning: ${w}`);
+      if (dumpDir) await fs.mkdir(dumpDir, { recursive: true });
+      const dumper = dumpDir ? new StageDumper(dumpDir, cp, data.n, NpyStreamWriter) : null;
+      try {
+        await runPipeline(cp, inference, streamedSource(cp, data), cond, {
+          chunkSize,
+          signal: io.signal,
+          // every stage is written (or dropped) before the next chunk reuses the buffers
+          reuseBuffers: true,
+          onChunk: async (s, summaries) => {
+            for (const r of summaries) results.push(r);
+            await dumper?.chunk(s, summaries);
+          },
+        });
+        await dumper?.close();
+      } catch (err) {
+        await dumper?.abort();
+        throw err;
+      }
     } finally {
-      await Promise.all(sessions.map((s) => s.close()));
+      data?.close();
+      await inference.close();
     }
     const summary = { ...summarize(results, data.n), preset: loaded.file, sources: data.sources, warnings };
     const json = {

@@ -1,9 +1,6 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { createServices } from '@/backend/api/create-backend';
-import { defaultUserDataDir } from '@/backend/host/user-data-dir';
-import { checkProjectLocation } from '@/backend/engine/project-location';
 import { locationLines } from './engine';
 
 function intOption(v: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -18,6 +15,9 @@ export const startApiCommand: CliCommand = {
   summary: 'Build, run the model server container, wait until ready, serve until interrupted, then stop and remove it',
   usage: 'dism-studio start-api <template.yaml> --resource KEY [--image IMAGE] [--port N] [--timeout SECONDS] [--fix-permissions] [--json]',
   async run(argv, io) {
+    const { createServices } = await import('@/backend/api/create-backend');
+    const { defaultUserDataDir } = await import('@/backend/host/user-data-dir');
+    const { checkProjectLocation } = await import('@/backend/engine/project-location');
     const { values, positionals } = parseCommandArgs(argv, {
       resource: { type: 'string' },
       image: { type: 'string' },

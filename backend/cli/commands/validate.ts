@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { validateTemplateFile } from '@/backend/template/validate-file';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
@@ -9,6 +8,7 @@ export const validateCommand: CliCommand = {
   usage:
     "dism-studio validate <template.yaml> [--json] [--project <dir>]\n\n  --project  folder that paths may not leave (default: the template's folder, where dismcli runs)",
   async run(argv, io) {
+    const { validateTemplateFile } = await import('@/backend/template/validate-file');
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, project: { type: 'string' } });
     if (positionals.length !== 1) throw new UsageError('Give exactly one template file.');
     const file = path.resolve(io.cwd, positionals[0]);

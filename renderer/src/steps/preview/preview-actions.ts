@@ -64,7 +64,13 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
         onChunk: (chunk) => {
           if (seq !== runSeq) return;
           for (const it of chunk) items[it.index] = it;
-          const dense = items.filter(Boolean);
+          // Positions on screen are LS positions in the run: show the lumisections from the first one
+          // up to the first not yet processed (two back-end workers take alternate chunks, so a later
+          // chunk can arrive first; dropping the gap would shift every position after it).
+          let ready = 0;
+          while (ready < items.length && items[ready]) ready++;
+          if (ready === store().items.length) return;
+          const dense = items.slice(0, ready);
           store().set({ items: dense, savedItems: dense });
           if (store().selected === null && dense.length) void select(backend, firstInteresting(dense));
         },

@@ -1,0 +1,55 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '@/shared/api/errors';
+import { NmfSession } from './onnx-session';
+import type { InferenceModel, InferenceReply, InferenceRequest } from './inference-thread';
+
+/**
+ * NMF inference thread (see InferenceThread): opens the layers' sessions, then reconstructs chunks
+ * whose model inputs and reconstructions live in SharedArrayBuffers the caller fills and reads.
+ * onnxruntime-node takes no SharedArrayBuffer, so each chunk is copied into this thread's own
+ * buffers and back (a memcpy, small next to the inference).
+ */
+const port = parentPort;
+if (!port) throw new Error('nmf-inference.worker must run as a worker thread');
+const models = (workerData as { models: InferenceModel[] }).models;
+const post = (m: InferenceReply) => port.postMessage(m);
+
+async function main(): Promise<void> {
+  const sessions: NmfSession[] = [];
+  try {
+    for (const m of models) sessions.push(await NmfSession.open(m.file, m.layer, m.rows, m.cols));
+  } catch (err) {
+    await Promise.all(sessions.map((s) => s.close()));
+    post({ type: 'failed', error: serializeError(err) });
+    return;
+  }
+  const inputs: Float32Array[] = sessions.map(() => new Float32Array(0));
+  const outputs: Float32Array[] = sessions.map(() => new Float32Array(0));
+  post({ type: 'ready' });
+  port!.on('message', async (m: InferenceRequest) => {
+    if (m.type === 'close') {
+      await Promise.all(sessions.map((s) => s.close()));
+      post({ type: 'closed' });
+      port!.close();
+      return;
+    }
+    try {
+      for (let i = 0; i < sessions.length; i++) {
+        const len = m.inputs[i].length;
+        if (inputs[i].length < len) {
+          inputs[i] = new Float32Array(len);
+          outputs[i] = new Float32Array(len);
+        }
+        const input = inputs[i].subarray(0, len);
+        input.set(m.inputs[i]);
+        const out = await sessions[i].run(input, m.n, outputs[i].subarray(0, len));
+        m.outputs[i].set(out);
+      }
+      post({ type: 'inferred', id: m.id });
+    } catch (err) {
+      post({ type: 'failed', id: m.id, error: serializeError(err) });
+    }
+  });
+}
+
+void main();

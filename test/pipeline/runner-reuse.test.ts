@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataInputs, openDataInputs, streamedSource } from '@/backend/pipeline/data-inputs';
+import { InferenceThread } from '@/backend/pipeline/inference-thread';
+import type { NmfSession } from '@/backend/pipeline/onnx-session';
+import { compilePresetFiles, openSessions } from '@/backend/pipeline/preset-io';
+import { executeRun, type RunMessage } from '@/backend/pipeline/run-job';
+import { inMemorySource, runPipeline } from '@/backend/pipeline/runner';
+import type { CompiledPipeline } from '@/shared/pipeline/model';
+import type { ChunkStages, LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { LAYERS, referenceData, referencePreset } from './fixture';
+
+/** Every stage of a chunk as plain numbers (copied while the chunk's buffers are valid). */
+function snapshot(s: ChunkStages): number[][] {
+  const d = s.decisions;
+  return [
+    ...s.preprocessed,
+    ...s.reconstruction,
+    ...s.loss,
+    ...s.entries,
+    ...s.maxLoss,
+    ...d.lossBinary,
+    d.combined,
+    d.final,
+    d.flagsBeforeFilter,
+    d.finalBins,
+  ].map((a) => Array.from(a as ArrayLike<number>));
+}
+
+describe('runPipeline with reused buffers, streamed .npy stacks and the inference thread', () => {
+  const loaded = referencePreset();
+  let cp: CompiledPipeline;
+  let sessions: NmfSession[];
+  const reference: number[][][] = [];
+  const referenceSummaries: LumisectionSummary[] = [];
+  const cond = { oms: null, hlt: null };
+
+  beforeAll(async () => {
+    cp = await compilePresetFiles(loaded);
+    sessions = await openSessions(loaded, cp);
+    const data = await loadDataInputs(loaded.preset, referenceData);
+    // new arrays for every chunk, inference in this thread: the reference
+    await runPipeline(cp, sessions, inMemorySource(cp, data), cond, {
+      chunkSize: 5,
+      onChunk: (s, sum) => void (reference.push(snapshot(s)), referenceSummaries.push(...sum)),
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(sessions.map((s) => s.close()));
+  });
+
+  it('gives every chunk exactly the same stages; the buffers are the same two workspaces, taking turns', async () => {
+    const data = await openDataInputs(loaded.preset, referenceData);
+    const inference = await InferenceThread.start(loaded);
+    const got: number[][][] = [];
+    const summaries: LumisectionSummary[] = [];
+    const buffers: Float32Array[] = [];
+    try {
+      await runPipeline(cp, inference, streamedSource(cp, data), cond, {
+        chunkSize: 5,
+        reuseBuffers: true,
+        onChunk: async (s, sum) => {
+          // valid until this promise settles, also while the next chunk is being inferred
+          await new Promise((r) => setTimeout(r, 5));
+          got.push(snapshot(s));
+          summaries.push(...sum);
+          buffers.push(s.preprocessed[0]);
+        },
+      });
+    } finally {
+      data.close();
+      await inference.close();
+    }
+    expect(got.length).toBe(5);
+    expect(got).toEqual(reference);
+    expect(summaries).toEqual(referenceSummaries);
+    const distinct = new Set(buffers.map((b) => b.buffer));
+    expect(distinct.size).toBe(2);
+    expect(buffers[0].buffer).toBe(buffers[2].buffer);
+  });
+
+  it('the data are streamed from the .npy files (not loaded whole) and checked before anything runs', async () => {
+    const data = await openDataInputs(loaded.preset, referenceData);
+    try {
+      expect(data.layers.map((l) => [l.data, Boolean(l.reader)])).toEqual(LAYERS.map(() => [null, true]));
+      const source = streamedSource(cp, data);
+      const a = source.read(3, 4, 0);
+      const b = source.read(7, 2, 1);
+      const whole = await loadDataInputs(loaded.preset, referenceData);
+      cp.layers.forEach((l, i) => {
+        const size = l.geom.rows * l.geom.cols;
+        expect(Array.from(a[i])).toEqual(Array.from(whole.raws[i].subarray(3 * size, 7 * size)));
+        expect(Array.from(b[i])).toEqual(Array.from(whole.raws[i].subarray(7 * size, 9 * size)));
+      });
+    } finally {
+      data.close();
+    }
+  });
+});
+
+describe('executeRun (the pipeline worker)', () => {
+  it('posts chunks without stage maps once the back end says it keeps no more', async () => {
+    const loaded = referencePreset();
+    const control = { sendMaps: true };
+    const chunks: Array<Extract<RunMessage, { type: 'chunk' }>> = [];
+    await executeRun(
+      { presetFile: loaded.file, preset: loaded.preset, data: referenceData, chunkSize: 8 },
+      (m) => {
+        if (m.type !== 'chunk') return;
+        chunks.push(m);
+        // what the back end does when the maps budget is used up
+        control.sendMaps = false;
+      },
+      undefined,
+      control,
+    );
+    expect(chunks.map((c) => [c.start, c.n, c.maps !== null])).toEqual([
+      [0, 8, true],
+      [8, 8, false],
+      [16, 8, false],
+    ]);
+    // the per-LS results come with every chunk, as the worker's own copies
+    expect(chunks.map((c) => c.flagsBeforeFilter.length)).toEqual([8, 8, 8]);
+    expect(new Set(chunks.map((c) => c.entries[0].buffer)).size).toBe(3);
+  });
+});
