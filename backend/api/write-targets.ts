@@ -84,4 +84,9 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'preset.load': 'nothing',
   'preset.save': ({ file }) => [{ path: file, what: 'the model preset' }],
   'preset.default': 'nothing',
+
+  'preview.plotSettings': 'nothing',
+  'preview.savePlotSettings': 'nothing', // a per-project setting in the user-data folder
+  'pipeline.runAverage': 'nothing',
+  'preview.report': ({ file }) => [{ path: path.resolve(file), what: 'the PDF report' }],
 };

@@ -10,6 +10,7 @@ import { templateMethods } from './template';
 import { modelServerMethods } from './model-server';
 import { pipelineMethods } from './pipeline';
 import { modelMethods } from './models';
+import { inspectMethods } from './inspect';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -27,6 +28,7 @@ export const methods = {
   ...modelServerMethods,
   ...pipelineMethods,
   ...modelMethods,
+  ...inspectMethods,
 };
 
 /** Server → UI push events; the renderer checks each against its schema when it arrives (create-api.ts). */
@@ -56,3 +58,4 @@ export * from './export';
 export * from './template';
 export * from './model-server';
 export * from './models';
+export * from './inspect';

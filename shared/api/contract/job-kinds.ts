@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { method } from './define';
 import { DismcliJob, DismcliJobChunk, RunnerBuildJob } from './dismcli';
 import { ExportJob } from './export';
+import { ReportJob } from './inspect';
 import { JobKind, JobLogLine } from './jobs';
 import { ModelServerJob, ModelServerJobChunk } from './model-server';
 import { ImportJoblibJob } from './models';
@@ -15,6 +16,7 @@ export const JobSnapshot = z.discriminatedUnion('kind', [
   DismcliJob,
   RunnerBuildJob,
   ModelServerJob,
+  ReportJob,
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 

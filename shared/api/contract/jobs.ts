@@ -11,7 +11,15 @@ export type JobState = z.infer<typeof JobState>;
  * Every kind of job there is. Each has its result type (the snapshot's `result`) and, if it streams
  * partial results, its chunk type, both in the contract file of its domain and listed in job-kinds.ts.
  */
-export const JobKind = z.enum(['pipeline.run', 'import-joblib', 'export', 'dismcli.run', 'dismcli.runner-build', 'model-server']);
+export const JobKind = z.enum([
+  'pipeline.run',
+  'import-joblib',
+  'export',
+  'dismcli.run',
+  'dismcli.runner-build',
+  'model-server',
+  'preview.report',
+]);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobError = z.object({ name: z.string(), message: z.string(), code: z.string().optional(), details: z.unknown().optional() });

@@ -1,9 +1,10 @@
 import { layerGeometry, type LayerGeometry } from '@/shared/pixel-geometry';
 import { errorText } from '@/renderer/src/components/error-text';
 import type { ModelPreset } from '@/shared/preset/model-preset';
-import type { LumisectionStageMaps } from './figure/build-figure';
+import type { LumisectionStageMaps } from '@/shared/plot/panels';
+import type { PlotSettings } from '@/shared/plot/plot-settings';
 import type { PreviewBackend } from './preview-backend';
-import { usePreviewStore } from './preview-store';
+import { usePreviewStore, type CompareState } from './preview-store';
 import { stepSelection, type TimelineLs } from './timeline/timeline-model';
 import { firstAffectedStage } from './tuning/preset-diff';
 import { describeWhatIf, injectionRegions, pickAt, PickError, type WhatIfSpec } from './whatif/injection';
@@ -40,7 +41,10 @@ function cachedStages(backend: PreviewBackend, sessionId: string, position: numb
 }
 function clearStageCache(): void {
   stageCache.clear();
+  averageCache.clear();
 }
+/** Run averages, per session and run (they change with the preset too). */
+const averageCache = new Map<string, Promise<{ count: number; maps: LumisectionStageMaps }>>();
 
 let runSeq = 0;
 
@@ -52,7 +56,7 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
   const prevSession = store().info?.sessionId;
   if (prevSession) void backend.release(prevSession).catch(() => undefined);
   clearStageCache();
-  const keep = { colourMode: store().colourMode, toggles: store().toggles };
+  const keep = { plot: store().plot, plotProject: store().plotProject, compare: store().compare, toggles: store().toggles };
   store().reset();
   store().set({ ...keep, phase: 'starting', progress: { fraction: null, message: 'Loading the model preset and sample maps…' } });
   const items: TimelineLs[] = [];
@@ -152,6 +156,7 @@ export async function select(backend: PreviewBackend, position: number): Promise
     const maps = await cachedStages(backend, info.sessionId, position);
     if (seq !== selectSeq) return;
     store().set({ stages: { position, maps } });
+    if (store().compare) void loadCompare(backend);
     // Warm the neighbours the arrow keys go to next.
     const t = store().toggles;
     for (const n of [stepSelection(store().items, position, 1, t), stepSelection(store().items, position, -1, t)]) {
@@ -209,6 +214,7 @@ export async function reflag(backend: PreviewBackend, preset: ModelPreset): Prom
       store().set({ items: r.items, reflag: { stage: r.stage, ms: r.ms, count: r.items.length }, whatIf: null });
       // Edit → new flags painted (the frame after React has rendered them), for the UI benchmark.
       requestAnimationFrame(() => requestAnimationFrame(() => performance.measure('preview:reflag-painted', { start: t0 })));
+      store().set({ compareMaps: null });
       if (store().selected !== null) void select(backend, store().selected!);
     }
   } catch (err) {
@@ -283,3 +289,87 @@ export function clearWhatIf(): void {
 }
 
 export { describeWhatIf };
+
+// --- plot settings (per project) ----------------------------------------------------------------
+let plotSave: ReturnType<typeof setTimeout> | undefined;
+
+/** The project's plot settings, once per project (kept in DISM Studio's settings by the back end). */
+export async function loadPlotSettings(backend: PreviewBackend, projectDir: string): Promise<void> {
+  if (store().plotProject === projectDir) return;
+  try {
+    const plot = await backend.plotSettings(projectDir);
+    store().set({ plot, plotProject: projectDir });
+  } catch {
+    // Drawing works with the defaults; they are saved for this project on the next change.
+    store().set({ plotProject: projectDir });
+  }
+}
+
+/** Draw with changed settings at once; save them for the project shortly after the last change. */
+export function changePlot(backend: PreviewBackend, plot: PlotSettings): void {
+  store().set({ plot });
+  const project = store().plotProject;
+  if (!project) return;
+  clearTimeout(plotSave);
+  plotSave = setTimeout(() => void backend.savePlotSettings(project, plot).catch(() => undefined), 400);
+}
+
+// --- compare --------------------------------------------------------------------------------------
+let compareSeq = 0;
+
+export function setCompare(backend: PreviewBackend, compare: CompareState | null): void {
+  store().set({ compare, compareError: null, ...(compare ? {} : { compareMaps: null }) });
+  if (compare) void loadCompare(backend);
+}
+
+/** Load what the selected LS is compared with (another LS's maps, or its run's average). */
+export async function loadCompare(backend: PreviewBackend): Promise<void> {
+  const s = store();
+  const c = s.compare;
+  const pos = s.selected;
+  if (!c || pos === null || !s.info) return;
+  const seq = ++compareSeq;
+  const item = s.items[pos];
+  if (c.with.kind === 'ls' && !Number.isFinite(c.with.run)) {
+    store().set({ compareMaps: null, compareError: 'type the lumisection to compare with as run:LS and press Enter.' });
+    return;
+  }
+  try {
+    let key: string;
+    let label: string;
+    let maps: Promise<LumisectionStageMaps>;
+    if (c.with.kind === 'average') {
+      key = `run:${item.run}`;
+      const k = `${s.info.sessionId}:${item.run}`;
+      let avg = averageCache.get(k);
+      if (!avg) {
+        avg = backend.runAverage(s.info.sessionId, item.run);
+        averageCache.set(k, avg);
+        avg.catch(() => averageCache.delete(k));
+      }
+      const a = await avg;
+      label = `Run ${item.run} average (${a.count} LS)`;
+      maps = Promise.resolve(a.maps);
+    } else {
+      const other =
+        c.with.kind === 'previous'
+          ? pos - 1
+          : s.items.findIndex((it) => it.run === (c.with as { run: number }).run && it.ls === (c.with as { ls: number }).ls);
+      if (other < 0)
+        throw new Error(
+          c.with.kind === 'previous'
+            ? 'This is the first lumisection: there is no previous one.'
+            : `Run ${c.with.run}, LS ${c.with.ls} is not in this data.`,
+        );
+      key = `ls:${other}`;
+      label = `Run ${s.items[other].run} · LS ${s.items[other].ls}`;
+      maps = cachedStages(backend, s.info.sessionId, other);
+    }
+    const m = await maps;
+    if (seq !== compareSeq) return;
+    store().set({ compareMaps: { key, label, maps: m }, compareError: null });
+  } catch (err) {
+    if (seq !== compareSeq) return;
+    store().set({ compareMaps: null, compareError: errorText(err) });
+  }
+}

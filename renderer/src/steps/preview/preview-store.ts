@@ -1,8 +1,9 @@
 import { create } from 'zustand';
 import type { ModelPreset } from '@/shared/preset/model-preset';
 import type { LayerGeometry } from '@/shared/pixel-geometry';
-import type { LumisectionStageMaps } from './figure/build-figure';
-import type { ColourMode } from './figure/stage-specs';
+import type { LumisectionStageMaps } from '@/shared/plot/panels';
+import { DEFAULT_PLOT_SETTINGS, type PlotSettings } from '@/shared/plot/plot-settings';
+import type { StageKey } from '@/shared/plot/stage-specs';
 import type { TimelineLs, Toggles } from './timeline/timeline-model';
 import type { ReflagInfo } from './tuning/TuningPanel';
 import type { WhatIfSpec } from './whatif/injection';
@@ -42,6 +43,24 @@ export interface WhatIfResult {
   item: TimelineLs;
 }
 
+/** What the selected LS is compared with: another LS, the one before it, or its run's average. */
+export type CompareWith = { kind: 'previous' } | { kind: 'average' } | { kind: 'ls'; run: number; ls: number };
+
+export interface CompareState {
+  with: CompareWith;
+  /** The stage shown side by side (every layer, or the combined row for combined stages). */
+  stage: StageKey;
+}
+
+/** The maps the selected LS is compared with, once loaded. */
+export interface CompareMaps {
+  /** What they are, for titles: "Run 398100 · LS 6", "Run 398100 average (60 LS)". */
+  label: string;
+  /** The LS (position) or run they belong to, to know when they are stale. */
+  key: string;
+  maps: LumisectionStageMaps;
+}
+
 export interface PreviewState {
   phase: PreviewPhase;
   error: PreviewError | null;
@@ -58,7 +77,14 @@ export interface PreviewState {
   savedItems: TimelineLs[];
   selected: number | null;
   toggles: Toggles;
-  colourMode: ColourMode;
+  /** How the maps are drawn (per stage column), kept per project in the back end. */
+  plot: PlotSettings;
+  /** The project whose plot settings are loaded (they are saved only for it). */
+  plotProject: string | null;
+  /** Compare mode (null: the normal figure set). */
+  compare: CompareState | null;
+  compareMaps: CompareMaps | null;
+  compareError: string | null;
   zoomRevision: number;
   tab: SideTab;
   stages: StageView | null;
@@ -90,7 +116,11 @@ const initial = (): Omit<PreviewState, 'set' | 'reset'> => ({
   savedItems: [],
   selected: null,
   toggles: { flaggedOnly: false, filteredOnly: false },
-  colourMode: 'fixed',
+  plot: DEFAULT_PLOT_SETTINGS,
+  plotProject: null,
+  compare: null,
+  compareMaps: null,
+  compareError: null,
   zoomRevision: 0,
   tab: 'why',
   stages: null,
