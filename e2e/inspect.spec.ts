@@ -75,7 +75,9 @@ test('the maps’ toolbar has nothing that uploads, links out or shows the plotl
   await maps.hover();
   const titles = await maps.locator('.modebar-btn').evaluateAll((els) => els.map((e) => e.getAttribute('data-title')));
   expect(titles).toEqual(['Zoom', 'Pan', 'Zoom in', 'Zoom out', 'Reset axes']);
-  await expect(maps.locator('.modebar-btn--logo, [data-title*="Share"], [data-title*="Cloud"], [data-title*="Chart Studio"]')).toHaveCount(0);
+  await expect(maps.locator('.modebar-btn--logo, [data-title*="Share"], [data-title*="Cloud"], [data-title*="Chart Studio"]')).toHaveCount(
+    0,
+  );
   await expect(maps.locator('a[href]')).toHaveCount(0);
   // Every element Tab reaches on the whole page: none leads to plotly.com or a cloud.
   await page.locator('body').click({ position: { x: 2, y: 2 } });
@@ -167,17 +169,19 @@ test('axis titles and the grid: off, modules and ladders, every ROC', async ({ p
   await expect(svg.locator('.g-xtitle text').first()).toHaveText('signed module');
   await expect(svg.locator('.g-ytitle text').first()).toHaveText('signed ladder');
   // every map has its x title, the first map of each row its y title
-  await expect(svg.locator('[class*="xtitle"] text')).toHaveCount(18);
-  await expect(svg.locator('[class*="ytitle"] text')).toHaveCount(4);
+  // (plotly names them g-xtitle, g-x2title, …)
+  await expect(svg.locator('[class^="g-x"][class$="title"] text')).toHaveCount(18);
+  await expect(svg.locator('[class^="g-y"][class$="title"] text')).toHaveCount(4);
   const gridPaths = () =>
     plot(page).evaluate((gd) => {
       const shapes = (gd as unknown as { layout: { shapes: Array<{ type: string; path?: string; xref: string }> } }).layout.shapes;
       return shapes.filter((s) => s.type === 'path' && s.xref === 'x6').map((s) => (s.path!.match(/[VH]/g) ?? []).length);
     });
-  // BPix3: 8 module edges + 44 ladder edges; with ROCs also 64 columns and 45 rows inside modules / ladders.
+  // BPix3 (72 × 90 bins: 9 module slots of 8 columns with the empty 0 slot, 45 ladder slots of 2 rows):
+  // 8 module edges + 44 ladder edges; with ROCs also the 71 − 8 = 63 column and 89 − 44 = 45 row edges inside them.
   expect(await gridPaths()).toEqual([52]);
   await page.getByLabel('Grid').selectOption('rocs');
-  await expect.poll(gridPaths).toEqual([64 + 45, 52]);
+  await expect.poll(gridPaths).toEqual([63 + 45, 52]);
   await shot(page, 'inspect-roc-grid', page.getByTestId('stage-heatmaps'));
   await page.getByLabel('Grid').selectOption('off');
   await expect.poll(gridPaths).toEqual([]);
@@ -249,8 +253,8 @@ test('figures to keep: PNG and SVG of the grid and of one map, with an editable 
     const dialog = page.getByTestId('export-figure-dialog');
     if (opts.map) {
       await dialog.getByRole('radio', { name: /One map/ }).check();
-      await dialog.getByLabel('Stage').selectOption({ label: opts.map[0] });
-      await dialog.getByLabel('Layer').selectOption({ label: opts.map[1] });
+      await dialog.getByLabel('Stage', { exact: true }).selectOption({ label: opts.map[0] });
+      await dialog.getByLabel('Layer', { exact: true }).selectOption({ label: opts.map[1] });
     }
     await dialog.getByRole('radio', { name: new RegExp(`^\\s*${opts.format} \\(`) }).check();
     if (opts.title) await dialog.getByLabel('Figure title').fill(opts.title);
@@ -353,10 +357,19 @@ test.describe('at 1024×700', () => {
       const { labels, left, right } = await labelBoxes(page);
       expect(labels.length, what).toBeGreaterThan(100);
       expect(overlaps(labels), what).toEqual([]);
-      expect(labels.filter((l) => l.x0 < left - 0.5 || l.x1 > right + 0.5).map((l) => l.text), `${what}: cut off`).toEqual([]);
-      expect(labels.filter((l) => l.size < 9).map((l) => `${l.text} ${l.size}px`), `${what}: too small`).toEqual([]);
+      expect(
+        labels.filter((l) => l.x0 < left - 0.5 || l.x1 > right + 0.5).map((l) => l.text),
+        `${what}: cut off`,
+      ).toEqual([]);
+      expect(
+        labels.filter((l) => l.size < 9).map((l) => `${l.text} ${l.size}px`),
+        `${what}: too small`,
+      ).toEqual([]);
       // the module ticks are whole labels, not "−4−3−2…" run together
-      expect(labels.filter((l) => /\d[−+]\d/.test(l.text)), what).toEqual([]);
+      expect(
+        labels.filter((l) => /\d[−+]\d/.test(l.text)),
+        what,
+      ).toEqual([]);
     };
     await check('default figure');
     await shot(page, 'inspect-1024x700-maps');

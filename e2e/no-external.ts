@@ -24,7 +24,8 @@ export async function recordRequests(context: BrowserContext, page: Page, origin
     p.on('request', (r) => urls.push(r.url()));
     p.on('websocket', (ws) => urls.push(ws.url()));
     p.on('response', async (r) => {
-      if (r.request().resourceType() === 'document') documents.push({ url: r.url(), csp: (await r.allHeaders())['content-security-policy'] ?? null });
+      if (r.request().resourceType() === 'document')
+        documents.push({ url: r.url(), csp: (await r.allHeaders())['content-security-policy'] ?? null });
     });
   };
   watch(page);
@@ -51,7 +52,8 @@ export async function recordRequests(context: BrowserContext, page: Page, origin
       expect(pages, 'no other page (window) was opened').toHaveLength(1);
       const violations: string[] = [];
       for (const p of pages)
-        if (!p.isClosed()) violations.push(...(await p.evaluate((key) => (window as unknown as Record<string, string[]>)[key] ?? [], VIOLATIONS)));
+        if (!p.isClosed())
+          violations.push(...(await p.evaluate((key) => (window as unknown as Record<string, string[]>)[key] ?? [], VIOLATIONS)));
       expect(violations, 'requests the Content-Security-Policy blocked').toEqual([]);
       expect(documents.length).toBeGreaterThan(0);
       for (const d of documents) {
