@@ -1,11 +1,12 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { InferenceResult, ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { Spinner } from '@/renderer/src/components/Spinner';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { useAppStore } from '@/renderer/src/store/app-store';
+import { requestOpen } from '../preview/preview-actions';
 import { previewFlagsFor } from './preview-flags';
-
-const ROWS = 300;
+import { inferencePage, inferenceRows } from './inference-rows';
 
 function cell(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(5);
@@ -31,7 +32,6 @@ export function InferenceCard({
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<InferenceResult | null>(null);
   const [preview, setPreview] = useState<boolean[] | null>(null);
-  const [showAll, setShowAll] = useState(false);
   const ready = run?.state === 'ready';
 
   const send = async () => {
@@ -61,8 +61,6 @@ export function InferenceCard({
     }
   };
 
-  const differing = new Set(result?.comparison?.disagreements.map((d) => d.index));
-  const rows = result ? (showAll ? result.lumisections : result.lumisections.slice(0, ROWS)) : [];
   return (
     <div className="card inference-card">
       <h2>Test inference</h2>
@@ -121,62 +119,91 @@ export function InferenceCard({
                   The preview uses the project’s saved preset; the model server uses what its handler loads (the demo handler: the preset
                   embedded in mlserver-model/model.npz). A tuned preset that was not carried into the model files shows up here.
                 </p>
-                <table className="data-table">
-                  <thead>
-                    <tr>
-                      <th>run</th>
-                      <th>LS</th>
-                      <th>server</th>
-                      <th>preview</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {result.comparison.disagreements.map((d) => (
-                      <tr key={d.index}>
-                        <td>{d.run}</td>
-                        <td>{d.ls}</td>
-                        <td>{String(d.server)}</td>
-                        <td>{String(d.preview)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
               </div>
             ))}
-          <table className="data-table per-ls" aria-label="Outputs per lumisection">
-            <thead>
-              <tr>
-                <th>run</th>
-                <th>LS</th>
-                {result.outputNames.map((n) => (
-                  <th key={n}>
-                    {n}
-                    {n === result.flaggingKey ? ' (FlaggingKey)' : ''}
-                  </th>
-                ))}
-                {preview && <th>preview flag</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((l) => (
-                <tr key={l.index} className={differing.has(l.index) ? 'row-differs' : undefined}>
-                  <td>{l.run}</td>
-                  <td>{l.ls}</td>
-                  {result.outputNames.map((n) => (
-                    <td key={n}>{cell(l.outputs[n])}</td>
-                  ))}
-                  {preview && <td>{String(preview[l.index])}</td>}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {result.lumisections.length > ROWS && !showAll && (
-            <button type="button" className="link-button" onClick={() => setShowAll(true)}>
-              Show all {result.lumisections.length} lumisections
-            </button>
-          )}
+          <InferenceTable result={result} previewFlags={preview} />
         </>
       )}
+    </div>
+  );
+}
+
+/**
+ * Outputs per lumisection: the LS where the server and the preview disagree first, a filter to show
+ * only those, a page at a time; a row opens its LS in the Preview.
+ */
+function InferenceTable({ result, previewFlags }: { result: InferenceResult; previewFlags: boolean[] | null }) {
+  const [onlyDisagreements, setOnlyDisagreements] = useState(false);
+  const [page, setPage] = useState(0);
+  const rows = useMemo(() => inferenceRows(result, previewFlags, onlyDisagreements), [result, previewFlags, onlyDisagreements]);
+  const shown = inferencePage(rows, page);
+  const disagreements = result.comparison?.disagreements.length ?? 0;
+  const open = (run: number | undefined, ls: number | undefined) => {
+    if (run === undefined || ls === undefined) return;
+    requestOpen(run, ls);
+    useAppStore.getState().setStep('preview');
+  };
+  return (
+    <div className="inference-table" data-testid="inference-table">
+      <div className="inference-table-bar">
+        {result.comparison && (
+          <label className="inline-check">
+            <input
+              type="checkbox"
+              checked={onlyDisagreements}
+              disabled={disagreements === 0}
+              onChange={(e) => (setOnlyDisagreements(e.target.checked), setPage(0))}
+            />{' '}
+            only the {disagreements} lumisection{disagreements === 1 ? '' : 's'} where server and preview disagree
+          </label>
+        )}
+        <span className="muted" data-testid="inference-rows-shown">
+          {shown.first}–{shown.last} of {rows.length}
+        </span>
+        <button type="button" className="button" onClick={() => setPage(shown.page - 1)} disabled={shown.page === 0}>
+          ← Previous
+        </button>
+        <button type="button" className="button" onClick={() => setPage(shown.page + 1)} disabled={shown.page >= shown.pages - 1}>
+          Next →
+        </button>
+      </div>
+      <table className="data-table per-ls" aria-label="Outputs per lumisection">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>LS</th>
+            {result.outputNames.map((n) => (
+              <th key={n}>
+                {n}
+                {n === result.flaggingKey ? ' (FlaggingKey)' : ''}
+              </th>
+            ))}
+            {previewFlags && <th>preview flag</th>}
+            {result.comparison && <th>server vs preview</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {shown.rows.map((l) => (
+            <tr
+              key={l.index}
+              className={`clickable${l.disagrees ? ' row-differs' : ''}`}
+              tabIndex={0}
+              title={`Open run ${l.run} LS ${l.ls} in the Preview`}
+              onClick={() => open(l.run, l.ls)}
+              onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), open(l.run, l.ls))}
+            >
+              <td>{l.run}</td>
+              <td>{l.ls}</td>
+              {result.outputNames.map((n) => (
+                <td key={n}>{cell(l.outputs[n])}</td>
+              ))}
+              {previewFlags && <td>{l.preview === undefined ? '—' : String(l.preview)}</td>}
+              {result.comparison && <td>{l.disagrees ? 'disagree' : 'agree'}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">Click a row (or press Enter on it) to open that lumisection in the Preview.</p>
     </div>
   );
 }

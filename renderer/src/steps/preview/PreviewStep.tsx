@@ -19,6 +19,7 @@ import {
   pick,
   revertPreset,
   savePreset,
+  openPending,
   select,
   startPreview,
   step,
@@ -94,6 +95,11 @@ export function PreviewStep() {
     if (cur.phase === 'starting' && !cur.info) return;
     void startPreview(backend, project.dir);
   }, [backend, project]);
+
+  // A lumisection another step asked for (Build & Run's inference table), once the results have it.
+  useEffect(() => {
+    if (st.pendingOpen) openPending(backend);
+  }, [backend, st.pendingOpen, st.items, st.info, st.phase]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -416,6 +422,11 @@ export function PreviewStep() {
             {st.compareError && st.compare && (
               <p className="field-error" role="alert">
                 Cannot compare: {st.compareError}
+              </p>
+            )}
+            {st.openError && (
+              <p className="field-error" role="alert">
+                Could not open that lumisection: {st.openError}
               </p>
             )}
             {st.stagesError && (

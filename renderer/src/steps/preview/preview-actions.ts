@@ -5,7 +5,7 @@ import type { LumisectionStageMaps } from '@/shared/plot/panels';
 import type { PlotSettings } from '@/shared/plot/plot-settings';
 import type { PreviewBackend } from './preview-backend';
 import { usePreviewStore, type CompareState } from './preview-store';
-import { stepSelection, type TimelineLs } from './timeline/timeline-model';
+import { passesToggles, stepSelection, type TimelineLs } from './timeline/timeline-model';
 import { firstAffectedStage } from './tuning/preset-diff';
 import { describeWhatIf, injectionRegions, pickAt, PickError, type WhatIfSpec } from './whatif/injection';
 
@@ -56,7 +56,13 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
   const prevSession = store().info?.sessionId;
   if (prevSession) void backend.release(prevSession).catch(() => undefined);
   clearStageCache();
-  const keep = { plot: store().plot, plotProject: store().plotProject, compare: store().compare, toggles: store().toggles };
+  const keep = {
+    plot: store().plot,
+    plotProject: store().plotProject,
+    compare: store().compare,
+    toggles: store().toggles,
+    pendingOpen: store().pendingOpen,
+  };
   store().reset();
   store().set({ ...keep, phase: 'starting', progress: { fraction: null, message: 'Loading the model preset and sample maps…' } });
   const items: TimelineLs[] = [];
@@ -123,8 +129,13 @@ export function leavePreviewOf(backend: PreviewBackend, currentProjectDir: strin
   store().reset();
 }
 
-/** The first flagged LS, else the first one flagged before the filter, else the first. */
+/** The LS another step asked to open, else the first flagged LS, else the first one flagged before the filter, else the first. */
 function firstInteresting(items: readonly TimelineLs[]): number {
+  const pending = store().pendingOpen;
+  if (pending) {
+    const p = items.findIndex((i) => i.run === pending.run && i.ls === pending.ls);
+    if (p >= 0) return p;
+  }
   const f = items.findIndex((i) => i.flagged);
   if (f >= 0) return f;
   const b = items.findIndex((i) => i.flaggedBeforeFilter);
@@ -149,7 +160,7 @@ export async function select(backend: PreviewBackend, position: number): Promise
   performance.mark('preview:select');
   const seq = ++selectSeq;
   const keepWhatIf = s.whatIf && s.whatIf.position === position ? s.whatIf : null;
-  s.set({ selected: position, whatIf: keepWhatIf, whatIfError: null, stagesError: null });
+  s.set({ selected: position, whatIf: keepWhatIf, whatIfError: null, stagesError: null, openError: null });
   const info = s.info;
   if (!info) return;
   try {
@@ -166,6 +177,35 @@ export async function select(backend: PreviewBackend, position: number): Promise
     if (seq !== selectSeq) return;
     store().set({ stagesError: errorText(err) });
   }
+}
+
+/**
+ * Ask the Preview to show run:LS (from another step). It is selected as soon as its result is in
+ * (see openPending); the flagged/filtered toggles are cleared if they would hide it.
+ */
+export function requestOpen(run: number, ls: number): void {
+  store().set({ pendingOpen: { run, ls }, openError: null });
+}
+
+/** Select the requested LS if the results have it; true when it was handled. */
+export function openPending(backend: PreviewBackend): boolean {
+  const s = store();
+  const pending = s.pendingOpen;
+  if (!pending || !s.info) return false;
+  const position = s.items.findIndex((i) => i.run === pending.run && i.ls === pending.ls);
+  if (position < 0) {
+    // Every result is in and the LS is not among them: nothing to wait for.
+    if (s.phase === 'ready')
+      s.set({
+        pendingOpen: null,
+        openError: `Run ${pending.run}, LS ${pending.ls} is not in the data this preview reads (${s.info.source}).`,
+      });
+    return false;
+  }
+  const hidden = !passesToggles(s.items[position], s.toggles);
+  s.set({ pendingOpen: null, ...(hidden ? { toggles: { flaggedOnly: false, filteredOnly: false } } : {}) });
+  void select(backend, position);
+  return true;
 }
 
 export function step(backend: PreviewBackend, dir: 1 | -1): void {

@@ -76,6 +76,10 @@ export interface PreviewState {
   /** Per-LS results with the saved preset (for the diff). */
   savedItems: TimelineLs[];
   selected: number | null;
+  /** A lumisection another step asked to open (Build & Run's inference table): selected once its result is here. */
+  pendingOpen: { run: number; ls: number } | null;
+  /** Why the requested LS could not be opened. */
+  openError: string | null;
   toggles: Toggles;
   /** How the maps are drawn (per stage column), kept per project in the back end. */
   plot: PlotSettings;
@@ -115,6 +119,8 @@ const initial = (): Omit<PreviewState, 'set' | 'reset'> => ({
   items: [],
   savedItems: [],
   selected: null,
+  pendingOpen: null,
+  openError: null,
   toggles: { flaggedOnly: false, filteredOnly: false },
   plot: DEFAULT_PLOT_SETTINGS,
   plotProject: null,
