@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { InferenceResult, ServerRun } from '@/shared/api/contract';
+import type { ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { Spinner } from '@/renderer/src/components/Spinner';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
@@ -7,6 +7,7 @@ import { useAppStore } from '@/renderer/src/store/app-store';
 import { requestOpen } from '../preview/preview-actions';
 import { previewFlagsFor } from './preview-flags';
 import { inferencePage, inferenceRows } from './inference-rows';
+import { useInferenceStore, type InferenceView } from './inference-store';
 
 function cell(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(5);
@@ -30,30 +31,28 @@ export function InferenceCard({
   const [compare, setCompare] = useState(true);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState<InferenceResult | null>(null);
-  const [preview, setPreview] = useState<boolean[] | null>(null);
+  const last = useInferenceStore((s) => (s.last?.projectDir === projectDir ? s.last : null));
+  const result = last?.result ?? null;
   const ready = run?.state === 'ready';
 
   const send = async () => {
     if (!run) return;
     setError(null);
-    setResult(null);
+    useInferenceStore.getState().set(null);
     try {
       let flags: boolean[] | undefined;
       if (compare) {
         setBusy('Getting the preview’s flags…');
         flags = (await previewFlagsFor(api, projectDir)).flags;
-        setPreview(flags);
       }
       setBusy('Sending the inference request…');
-      setResult(
-        await api.invoke('modelServer.infer', {
-          templateFile,
-          ...(resourceKey ? { resourceKey } : {}),
-          runId: run.id,
-          ...(flags ? { previewFlags: flags } : {}),
-        }),
-      );
+      const inferred = await api.invoke('modelServer.infer', {
+        templateFile,
+        ...(resourceKey ? { resourceKey } : {}),
+        runId: run.id,
+        ...(flags ? { previewFlags: flags } : {}),
+      });
+      useInferenceStore.getState().set({ projectDir, result: inferred, preview: flags ?? null, onlyDisagreements: false, page: 0 });
     } catch (e) {
       setError(e);
     } finally {
@@ -121,7 +120,7 @@ export function InferenceCard({
                 </p>
               </div>
             ))}
-          <InferenceTable result={result} previewFlags={preview} />
+          <InferenceTable view={last!} />
         </>
       )}
     </div>
@@ -132,9 +131,9 @@ export function InferenceCard({
  * Outputs per lumisection: the LS where the server and the preview disagree first, a filter to show
  * only those, a page at a time; a row opens its LS in the Preview.
  */
-function InferenceTable({ result, previewFlags }: { result: InferenceResult; previewFlags: boolean[] | null }) {
-  const [onlyDisagreements, setOnlyDisagreements] = useState(false);
-  const [page, setPage] = useState(0);
+function InferenceTable({ view }: { view: InferenceView }) {
+  const { result, preview: previewFlags, onlyDisagreements, page } = view;
+  const { patch } = useInferenceStore.getState();
   const rows = useMemo(() => inferenceRows(result, previewFlags, onlyDisagreements), [result, previewFlags, onlyDisagreements]);
   const shown = inferencePage(rows, page);
   const disagreements = result.comparison?.disagreements.length ?? 0;
@@ -152,7 +151,7 @@ function InferenceTable({ result, previewFlags }: { result: InferenceResult; pre
               type="checkbox"
               checked={onlyDisagreements}
               disabled={disagreements === 0}
-              onChange={(e) => (setOnlyDisagreements(e.target.checked), setPage(0))}
+              onChange={(e) => patch({ onlyDisagreements: e.target.checked, page: 0 })}
             />{' '}
             only the {disagreements} lumisection{disagreements === 1 ? '' : 's'} where server and preview disagree
           </label>
@@ -160,10 +159,10 @@ function InferenceTable({ result, previewFlags }: { result: InferenceResult; pre
         <span className="muted" data-testid="inference-rows-shown">
           {shown.first}–{shown.last} of {rows.length}
         </span>
-        <button type="button" className="button" onClick={() => setPage(shown.page - 1)} disabled={shown.page === 0}>
+        <button type="button" className="button" onClick={() => patch({ page: shown.page - 1 })} disabled={shown.page === 0}>
           ← Previous
         </button>
-        <button type="button" className="button" onClick={() => setPage(shown.page + 1)} disabled={shown.page >= shown.pages - 1}>
+        <button type="button" className="button" onClick={() => patch({ page: shown.page + 1 })} disabled={shown.page >= shown.pages - 1}>
           Next →
         </button>
       </div>
