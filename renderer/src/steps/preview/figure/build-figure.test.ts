@@ -128,4 +128,14 @@ describe('stage figure', () => {
     expect(lossBpix3.values[44].every((v) => v === null)).toBe(true);
     expect(lossBpix3.values[0][0]).toBeCloseTo(0.01, 6);
   });
+
+  it('keeps its height when a column switches between linear and log (plotly then only swaps images)', () => {
+    const heightWith = (scale: 'linear' | 'log', width: number) => {
+      const columns = every('fixed');
+      columns.loss = { ...columns.loss, scale };
+      const p = buildPanels(m, geometries, geometries[0], columns);
+      return buildStageFigure(p, { width, images: p.map((_, i) => `img${i}`), zoomRevision: 0 }).height;
+    };
+    for (const width of [760, 1000, 1400]) expect(heightWith('log', width), `width ${width}`).toBe(heightWith('linear', width));
+  });
 });
