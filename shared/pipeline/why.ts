@@ -169,7 +169,10 @@ export function whyText(item: VerdictInput, why: WhyExplanation | null, minLayer
     { title: 'Filters', lines: item.passedFilter ? ['All filters passed.'] : item.reasons.map((r) => r.message) },
   ];
   if (!why) {
-    sections.push({ title: 'Stage maps', lines: ['The stage maps of this lumisection were not kept, so where the loss clusters are is not known.'] });
+    sections.push({
+      title: 'Stage maps',
+      lines: ['The stage maps of this lumisection were not kept, so where the loss clusters are is not known.'],
+    });
     return { verdict: verdictOf(item).text, sections };
   }
   sections.push({
@@ -190,7 +193,10 @@ export function whyText(item: VerdictInput, why: WhyExplanation | null, minLayer
   });
   sections.push({
     title: 'Flagging patterns',
-    lines: why.patterns.flatMap((p) => [`${p.label}: ${p.fired ? 'fired' : 'no match'}`, ...p.regions.slice(0, 3).map((r) => `    at ${r.where}`)]),
+    lines: why.patterns.flatMap((p) => [
+      `${p.label}: ${p.fired ? 'fired' : 'no match'}`,
+      ...p.regions.slice(0, 3).map((r) => `    at ${r.where}`),
+    ]),
   });
   return { verdict: verdictOf(item).text, sections };
 }

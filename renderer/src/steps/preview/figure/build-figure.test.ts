@@ -131,8 +131,7 @@ describe('stage figure', () => {
 
   it('keeps its height when a column switches between linear and log (plotly then only swaps images)', () => {
     const heightWith = (scale: 'linear' | 'log', width: number) => {
-      const columns = every('fixed');
-      columns.loss = { ...columns.loss, scale };
+      const columns: ColumnScales = { ...every('fixed'), loss: { scale, range: 'fixed', min: null, max: null, colourMap: 'default' } };
       const p = buildPanels(m, geometries, geometries[0], columns);
       return buildStageFigure(p, { width, images: p.map((_, i) => `img${i}`), zoomRevision: 0 }).height;
     };
