@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, gotoApp } from './fixtures';
+import { recordRequests, type RequestRecorder } from './no-external';
 
 /**
  * The Preview step on the generated demo project, in Chromium through the browser host. The flag
@@ -11,6 +12,15 @@ import { test, expect, gotoApp } from './fixtures';
  */
 
 const SCREENSHOTS = path.join('test-results', 'screenshots');
+
+// Nothing leaves the machine: every request of every Preview test goes to the app's own origin.
+let requests: RequestRecorder;
+test.beforeEach(async ({ context, page, host }) => {
+  requests = await recordRequests(context, page, host.origin);
+});
+test.afterEach(async () => {
+  await requests.assertLocal();
+});
 
 interface CliLs {
   run: number;
@@ -215,7 +225,8 @@ test('flagged-only toggle and arrow keys step through flagged LS only; CSV and J
   const parsed = JSON.parse(readFileSync((await (await json).path())!, 'utf8'));
   expect(parsed.lumisections).toHaveLength(lines.length - 1);
   const png = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Export PNG' }).click();
+  await page.getByRole('button', { name: 'Export figure…' }).click();
+  await page.getByRole('button', { name: 'Save PNG' }).click();
   const pngBytes = readFileSync((await (await png).path())!);
   expect(pngBytes.subarray(1, 4).toString()).toBe('PNG');
 });

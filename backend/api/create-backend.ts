@@ -9,6 +9,7 @@ import { JobManager, type JobEvents } from '../jobs/job-manager';
 import { demoModelServerContributor } from '../model-server/demo-handler';
 import { ModelServerManager } from '../model-server/manager';
 import { PipelineService } from '../pipeline/pipeline-service';
+import { PreviewReports } from '../inspect/preview-reports';
 import { AppSettingsStore } from '../projects/app-settings';
 import { OpenedFolders } from '../projects/opened-folders';
 import { TemplateDrafts } from '../template/drafts';
@@ -27,6 +28,7 @@ import { modelHandlers } from './handlers/models';
 import { modelCheckHandlers } from './handlers/model-check';
 import { ModelCheckService } from '../model-check/check-service';
 import { dialsHandlers } from './handlers/dials';
+import { inspectHandlers } from './handlers/inspect';
 import type { BackendContext, BackendServices, HostAdapter } from './types';
 import { APP_VERSION } from '../version';
 
@@ -52,12 +54,14 @@ export function createServices(opts: ServiceOptions): BackendServices & { dispos
   const jobs = new JobManager(opts.events.jobs);
   const engine = new EngineService(opts.events.engineStatus, opts.env ?? process.env);
   const settings = new AppSettingsStore(opts.userDataDir);
+  const pipeline = new PipelineService(jobs);
   const services: BackendServices = {
     jobs,
     engine,
     settings,
     opened: new OpenedFolders(settings, opts.userDataDir),
-    pipeline: new PipelineService(jobs),
+    pipeline,
+    reports: new PreviewReports(jobs, pipeline),
     modelServers: new ModelServerManager({ jobs, engine }),
     templateValidator: new TemplateValidator(),
     drafts: new TemplateDrafts(opts.userDataDir),
@@ -111,6 +115,7 @@ function allHandlers(): AllHandlers {
     ...modelHandlers,
     ...modelCheckHandlers,
     ...dialsHandlers,
+    ...inspectHandlers,
   };
 }
 

@@ -7,6 +7,7 @@ import type { EngineService } from '../engine/engine-service';
 import type { JobManager } from '../jobs/job-manager';
 import type { ModelServerManager } from '../model-server/manager';
 import type { PipelineService } from '../pipeline/pipeline-service';
+import type { PreviewReports } from '../inspect/preview-reports';
 import type { AppSettingsStore } from '../projects/app-settings';
 import type { OpenedFolders } from '../projects/opened-folders';
 import type { TemplateDrafts } from '../template/drafts';
@@ -30,6 +31,8 @@ export interface BackendServices {
   opened: OpenedFolders;
   /** NMF preview runs and what is kept of them. */
   pipeline: PipelineService;
+  /** PDF reports of preview runs (jobs). */
+  reports: PreviewReports;
   /** Model server containers this back end started (stopped when it shuts down). */
   modelServers: ModelServerManager;
   /** template.validate in a worker thread. */

@@ -106,4 +106,8 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'dials.projectData': 'nothing',
   'dials.fetch': ({ projectDir }) => [{ path: path.join(projectDir, 'data'), what: 'the DIALS fetch (data/dials/)' }],
   'dials.flags': ({ projectDir }) => [{ path: path.join(projectDir, 'data'), what: 'the DIALS production flags (data/dials/)' }],
+  'preview.plotSettings': 'nothing',
+  'preview.savePlotSettings': 'nothing', // a per-project setting in the user-data folder
+  'pipeline.runAverage': 'nothing',
+  'preview.report': ({ file }) => [{ path: path.resolve(file), what: 'the PDF report' }],
 };

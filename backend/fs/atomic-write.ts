@@ -169,6 +169,84 @@ export async function writeFileAtomic(
   return { file: target, backupPath };
 }
 
+/** A file being written as a stream (large outputs, e.g. the PDF report), with writeFileAtomic's guarantees. */
+export interface AtomicStream {
+  /** The file that will be written (a link's target when `file` is a link). */
+  file: string;
+  /** Write here; nothing is visible under `file` until commit(). */
+  write(data: Uint8Array): Promise<void>;
+  /** Sync and rename into place (an existing file keeps its permission bits). */
+  commit(): Promise<void>;
+  /** Remove what was written so far; `file` stays as it was. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Write a file atomically as a stream: the bytes go to a temp file next to it, commit() syncs and
+ * renames it into place, abort() removes it. write() waits while the disk is behind, so the caller
+ * never holds more than one chunk.
+ */
+export async function openAtomicStream(file: string, opts: { mode?: number } = {}): Promise<AtomicStream> {
+  const target = await resolveWriteTarget(file);
+  const dir = path.dirname(target);
+  await fs.mkdir(dir, { recursive: true });
+  await removeStaleTemps(target);
+  const current = await fs.stat(target).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  const mode = current ? current.mode & 0o7777 : (opts.mode ?? 0o666) & ~process.umask();
+  const owner = current && process.getuid?.() === 0 && current.uid !== 0 ? { uid: current.uid, gid: current.gid } : null;
+  const tmp = tempPathFor(target);
+  let handle: Awaited<ReturnType<typeof fs.open>> | null;
+  try {
+    handle = await fs.open(tmp, 'wx', mode);
+  } catch (err) {
+    inFlight.delete(tmp);
+    throw aboutTarget(err, tmp, target);
+  }
+  let done = false;
+  const cleanup = async () => {
+    await handle?.close().catch(() => undefined);
+    handle = null;
+    await fs.rm(tmp, { force: true });
+    inFlight.delete(tmp);
+  };
+  return {
+    file: target,
+    async write(data) {
+      try {
+        let off = 0;
+        while (off < data.length) off += (await handle!.write(data, off, data.length - off)).bytesWritten;
+      } catch (err) {
+        throw aboutTarget(err, tmp, target);
+      }
+    },
+    async commit() {
+      if (done) return;
+      done = true;
+      try {
+        await handle!.chmod(mode);
+        if (owner) await handle!.chown(owner.uid, owner.gid).catch(() => undefined);
+        await handle!.sync();
+        await handle!.close();
+        handle = null;
+        await fs.rename(tmp, target);
+        await syncDir(dir);
+        inFlight.delete(tmp);
+      } catch (err) {
+        await cleanup();
+        throw aboutTarget(err, tmp, target);
+      }
+    },
+    async abort() {
+      if (done) return;
+      done = true;
+      await cleanup();
+    },
+  };
+}
+
 /** Copy `src` to `dest` through a temp file and rename: a link at `dest` is replaced, never written through. */
 async function copyAtomic(src: string, dest: string, mode: number, owner: { uid: number; gid: number } | null): Promise<void> {
   await removeStaleTemps(dest);

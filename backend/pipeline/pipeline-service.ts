@@ -33,6 +33,9 @@ import { executeRun, type RunControl, type RunMessage, type RunParams } from './
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
 import { projectSampleData } from './project-data';
 import { stageMapsOutput } from './stage-maps';
+import type { LumisectionStageMaps } from '@/shared/plot/panels';
+import type { RunAverageStages } from '@/shared/api/contract/inspect';
+import { encodeArray } from '@/shared/pipeline/encoded-array';
 
 export { summarize };
 
@@ -555,6 +558,12 @@ export class PipelineService {
 
   lumisection(id: string, index: number): LumisectionStages {
     const s = this.session(id);
+    const { raws, stages } = this.lsStages(s, index);
+    return stageMapsOutput(s.cp, index, raws, stages, s.results[index]!, false);
+  }
+
+  /** Every stage of one LS from the cached maps (loss onwards recomputed with the run's current preset). */
+  private lsStages(s: Session, index: number) {
     const m = this.lsMaps(s, index);
     const { chunk, k } = this.chunkOf(s, index);
     const stages = finishChunk(s.cp, {
@@ -564,7 +573,136 @@ export class PipelineService {
       reconstruction: m.reconstruction,
       entries: chunk.entries.map((e) => e.slice(k, k + 1)),
     });
-    return stageMapsOutput(s.cp, index, m.raws, stages, s.results[index]!, false);
+    return { raws: m.raws, stages };
+  }
+
+  /**
+   * One LS's result and, when they were kept, its stage maps as typed arrays (for the PDF report,
+   * which draws them in the back end). `maps` is null when the retention policy dropped them.
+   */
+  lumisectionMaps(id: string, index: number): { result: LumisectionSummary; maps: LumisectionStageMaps | null } {
+    const s = this.session(id);
+    const { chunk } = this.chunkOf(s, index);
+    const result = s.results[index]!;
+    if (!chunk.maps) return { result, maps: null };
+    const { raws, stages } = this.lsStages(s, index);
+    return {
+      result,
+      maps: {
+        layers: s.cp.layers.map((l, i) => ({
+          name: l.name,
+          raw: raws[i],
+          preprocessed: stages.preprocessed[i],
+          reconstruction: stages.reconstruction[i],
+          loss: stages.loss[i],
+          lossBinary: stages.decisions.lossBinary[i],
+        })),
+        combined: stages.decisions.combined,
+        lossMask: s.cp.maskCombined,
+        final: stages.decisions.final,
+      },
+    };
+  }
+
+  /** What a report of a run names and draws: its preset (and whether it differs from the file), data sources and results. */
+  runOverview(id: string) {
+    const s = this.session(id);
+    return {
+      preset: s.preset,
+      presetFile: s.loaded.file,
+      /** The project folder (or the preset's folder when the run was started from a preset file). */
+      baseDir: s.spec.baseDir ?? s.loaded.dir,
+      presetEdited: JSON.stringify(s.preset) !== JSON.stringify(s.loaded.preset),
+      sources: [...s.sources],
+      warnings: [...s.warnings],
+      total: s.total,
+      done: s.done,
+      results: s.results.filter((r): r is LumisectionSummary => r !== undefined),
+    };
+  }
+
+  /**
+   * Every stage map averaged over the lumisections of `run` whose maps are kept: counts, inputs,
+   * reconstructions and losses become means, binary maps the fraction of lumisections with the bin
+   * set. NaN bins are left out of their bin's mean.
+   */
+  runAverage(id: string, run: number): RunAverageStages {
+    const s = this.session(id);
+    const cp = s.cp;
+    const t = cp.targetRows * cp.targetCols;
+    const acc = (size: number) => ({ sum: new Float64Array(size), n: new Uint32Array(size) });
+    const layers = cp.layers.map((l) => ({
+      raw: acc(l.geom.rows * l.geom.cols),
+      preprocessed: acc(l.geom.outRows * l.geom.outCols),
+      reconstruction: acc(l.geom.outRows * l.geom.outCols),
+      loss: acc(l.geom.outRows * l.geom.outCols),
+      lossBinary: acc(l.geom.outRows * l.geom.outCols),
+    }));
+    const combined = acc(t);
+    const final = acc(t);
+    const add = (a: { sum: Float64Array; n: Uint32Array }, src: ArrayLike<number>, off: number) => {
+      for (let q = 0; q < a.sum.length; q++) {
+        const v = src[off + q];
+        if (Number.isFinite(v)) {
+          a.sum[q] += v;
+          a.n[q]++;
+        }
+      }
+    };
+    let count = 0;
+    for (const c of s.chunks) {
+      if (!c.maps) continue;
+      for (let k = 0; k < c.n; k++) {
+        if (s.runs[c.start + k] !== run) continue;
+        count++;
+        cp.layers.forEach((l, i) => {
+          const raw = l.geom.rows * l.geom.cols;
+          const crop = l.geom.outRows * l.geom.outCols;
+          add(layers[i].raw, c.maps!.raws[i], k * raw);
+          add(layers[i].preprocessed, c.maps!.preprocessed[i], k * crop);
+          add(layers[i].reconstruction, c.maps!.reconstruction[i], k * crop);
+          add(layers[i].loss, c.maps!.loss[i], k * crop);
+          add(layers[i].lossBinary, c.maps!.decisions.lossBinary[i], k * crop);
+        });
+        add(combined, c.maps.decisions.combined, k * t);
+        add(final, c.maps.decisions.final, k * t);
+      }
+    }
+    if (!count) {
+      const known = s.results.some((r) => r?.run === run);
+      throw new ApiError(
+        known ? 'MAPS_NOT_KEPT' : 'NOT_FOUND',
+        known
+          ? `The stage maps of run ${run} were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo} to compare with its average.`
+          : `Run ${run} is not in this preview run's data.`,
+        undefined,
+        known ? 'MapsNotKeptError' : 'NotFoundError',
+      );
+    }
+    const mean = (a: { sum: Float64Array; n: Uint32Array }, shape: number[]) => {
+      const out = new Float64Array(a.sum.length);
+      for (let q = 0; q < out.length; q++) out[q] = a.n[q] ? a.sum[q] / a.n[q] : NaN;
+      return encodeArray(out, shape);
+    };
+    const target = [cp.targetRows, cp.targetCols];
+    return {
+      run,
+      count,
+      layers: cp.layers.map((l, i) => {
+        const cropped = [l.geom.outRows, l.geom.outCols];
+        return {
+          name: l.name,
+          raw: mean(layers[i].raw, [l.geom.rows, l.geom.cols]),
+          preprocessed: mean(layers[i].preprocessed, cropped),
+          reconstruction: mean(layers[i].reconstruction, cropped),
+          loss: mean(layers[i].loss, cropped),
+          lossBinary: mean(layers[i].lossBinary, cropped),
+        };
+      }),
+      combined: mean(combined, target),
+      lossMask: encodeArray(Float64Array.from(cp.maskCombined), target),
+      final: mean(final, target),
+    };
   }
 
   /** Re-decide every LS from the cached reconstructions with a changed preset. */

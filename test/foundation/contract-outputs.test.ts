@@ -15,6 +15,7 @@ import {
   type MethodName,
   type MethodOutput,
 } from '@/shared/api/contract';
+import { DEFAULT_PLOT_SETTINGS } from '@/shared/plot/plot-settings';
 import { cleanupProject, ensureStandInImage, makeToyProject, STAND_IN_IMAGE, TOY_HANDLER } from '../model-server/helpers';
 import { startDialsStandIn } from '../stand-ins/dials-api/dials-stand-in';
 
@@ -118,6 +119,18 @@ describe('API contract: outputs and events', () => {
       preset: results.preset,
       file: path.join(project.dir, 'contract-saved-preset.json'),
     });
+    await call('preview.savePlotSettings', { projectDir: project.dir, settings: DEFAULT_PLOT_SETTINGS });
+    const plot = await call('preview.plotSettings', { projectDir: project.dir });
+    await call('pipeline.runAverage', { sessionId: run.sessionId, run: results.items[0].run });
+    const report = await call('preview.report', {
+      sessionId: run.sessionId,
+      file: path.join(project.dir, 'reports', 'contract.pdf'),
+      select: { kind: 'positions', positions: [0] },
+      plot,
+      modelName: 'Demo project',
+      overwrite: true,
+    });
+    expect((await jobEnd(report.id)).state).toBe('succeeded');
     await call('jobs.list', { kind: 'pipeline.run', scope: project.dir });
     await call('jobs.logs', { id: run.jobId });
     await call('jobs.cancel', { id: run.jobId });
@@ -301,6 +314,7 @@ describe('API contract: outputs and events', () => {
       'model-redump',
       'model-server',
       'pipeline.run',
+      'preview.report',
       'project.copy',
     ]);
     for (const { payload } of finished) expect(jobResultSchema(payload.kind).safeParse(payload.result).success, payload.kind).toBe(true);

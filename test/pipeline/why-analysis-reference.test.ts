@@ -5,7 +5,7 @@ import { readNpyFile } from '@/backend/pipeline/npy';
 import { layerGeometry } from '@/shared/pixel-geometry';
 import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import type { LumisectionStageMaps } from '@/renderer/src/steps/preview/figure/build-figure';
-import { clustersOf, explainLumisection } from '@/renderer/src/steps/preview/why/why-analysis';
+import { clustersOf, explainLumisection } from '@/shared/pipeline/why';
 
 const REF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/pixelnmf-reference');
 const LAYERS = ['BPix2', 'BPix3', 'BPix4'];

@@ -12,6 +12,7 @@ import { pipelineMethods } from './pipeline';
 import { modelMethods } from './models';
 import { modelCheckMethods } from './model-check';
 import { dialsMethods } from './dials';
+import { inspectMethods } from './inspect';
 
 /**
  * The one API between UI and back end. Each domain contributes a `<domain>Methods` record in its
@@ -31,6 +32,7 @@ export const methods = {
   ...modelMethods,
   ...modelCheckMethods,
   ...dialsMethods,
+  ...inspectMethods,
 };
 
 /** Server → UI push events; the renderer checks each against its schema when it arrives (create-api.ts). */
@@ -62,3 +64,4 @@ export * from './model-server';
 export * from './models';
 export * from './model-check';
 export * from './dials';
+export * from './inspect';

@@ -3,6 +3,7 @@ import { method } from './define';
 import { DialsFetchJob, DialsFetchJobChunk, DialsSignInJob, DialsSignInJobChunk } from './dials';
 import { DismcliJob, DismcliJobChunk, RunnerBuildJob } from './dismcli';
 import { ExportJob } from './export';
+import { ReportJob } from './inspect';
 import { JobKind, JobLogLine } from './jobs';
 import { ModelServerJob, ModelServerJobChunk } from './model-server';
 import { ImportJoblibJob } from './models';
@@ -23,6 +24,7 @@ export const JobSnapshot = z.discriminatedUnion('kind', [
   ProjectCopyJob,
   DialsSignInJob,
   DialsFetchJob,
+  ReportJob,
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 

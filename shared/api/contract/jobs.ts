@@ -23,6 +23,7 @@ export const JobKind = z.enum([
   'project.copy',
   'dials.sign-in',
   'dials.fetch',
+  'preview.report',
 ]);
 export type JobKind = z.infer<typeof JobKind>;
 

@@ -1,12 +1,14 @@
-import { useState } from 'react';
-import type { InferenceResult, ServerRun } from '@/shared/api/contract';
+import { useMemo, useState } from 'react';
+import type { ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { Spinner } from '@/renderer/src/components/Spinner';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { useAppStore } from '@/renderer/src/store/app-store';
+import { requestOpen } from '../preview/preview-actions';
 import { previewFlagsFor } from './preview-flags';
 import { firstLineWhenListed, ModelProblems, problemsOf } from './ModelProblems';
-
-const ROWS = 300;
+import { inferencePage, inferenceRows } from './inference-rows';
+import { useInferenceStore, type InferenceView } from './inference-store';
 
 function cell(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(5);
@@ -30,31 +32,28 @@ export function InferenceCard({
   const [compare, setCompare] = useState(true);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState<InferenceResult | null>(null);
-  const [preview, setPreview] = useState<boolean[] | null>(null);
-  const [showAll, setShowAll] = useState(false);
+  const last = useInferenceStore((s) => (s.last?.projectDir === projectDir ? s.last : null));
+  const result = last?.result ?? null;
   const ready = run?.state === 'ready';
 
   const send = async () => {
     if (!run) return;
     setError(null);
-    setResult(null);
+    useInferenceStore.getState().set(null);
     try {
       let flags: boolean[] | undefined;
       if (compare) {
         setBusy('Getting the preview’s flags…');
         flags = (await previewFlagsFor(api, projectDir)).flags;
-        setPreview(flags);
       }
       setBusy('Sending the inference request…');
-      setResult(
-        await api.invoke('modelServer.infer', {
-          templateFile,
-          ...(resourceKey ? { resourceKey } : {}),
-          runId: run.id,
-          ...(flags ? { previewFlags: flags } : {}),
-        }),
-      );
+      const inferred = await api.invoke('modelServer.infer', {
+        templateFile,
+        ...(resourceKey ? { resourceKey } : {}),
+        runId: run.id,
+        ...(flags ? { previewFlags: flags } : {}),
+      });
+      useInferenceStore.getState().set({ projectDir, result: inferred, preview: flags ?? null, onlyDisagreements: false, page: 0 });
     } catch (e) {
       setError(e);
     } finally {
@@ -62,8 +61,6 @@ export function InferenceCard({
     }
   };
 
-  const differing = new Set(result?.comparison?.disagreements.map((d) => d.index));
-  const rows = result ? (showAll ? result.lumisections : result.lumisections.slice(0, ROWS)) : [];
   return (
     <div className="card inference-card">
       <h2>Test inference</h2>
@@ -146,64 +143,95 @@ export function InferenceCard({
                   The preview uses the project’s saved preset; the model server uses what its handler loads (the demo handler: the preset
                   embedded in mlserver-model/model.npz). A tuned preset that was not carried into the model files shows up here.
                 </p>
-                <table className="data-table">
-                  <thead>
-                    <tr>
-                      <th>run</th>
-                      <th>LS</th>
-                      <th>server</th>
-                      <th>preview</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {result.comparison.disagreements.map((d) => (
-                      <tr key={d.index}>
-                        <td>{d.run}</td>
-                        <td>{d.ls}</td>
-                        <td>{String(d.server)}</td>
-                        <td>{String(d.preview)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
               </div>
             ))}
-          <table className="data-table per-ls" aria-label="Outputs per lumisection">
-            <thead>
-              <tr>
-                <th>run</th>
-                <th>LS</th>
-                {result.outputNames.map((n) => (
-                  <th key={n}>
-                    {n}
-                    {n === result.flaggingKey ? ' (FlaggingKey)' : ''}
-                  </th>
-                ))}
-                {result.decision && <th>DIALS flag</th>}
-                {preview && <th>preview flag</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((l) => (
-                <tr key={l.index} className={differing.has(l.index) ? 'row-differs' : undefined}>
-                  <td>{l.run}</td>
-                  <td>{l.ls}</td>
-                  {result.outputNames.map((n) => (
-                    <td key={n}>{cell(l.outputs[n])}</td>
-                  ))}
-                  {result.decision && <td>{String(l.flagged ?? '')}</td>}
-                  {preview && <td>{String(preview[l.index])}</td>}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {result.lumisections.length > ROWS && !showAll && (
-            <button type="button" className="link-button" onClick={() => setShowAll(true)}>
-              Show all {result.lumisections.length} lumisections
-            </button>
-          )}
+          <InferenceTable view={last!} />
         </>
       )}
+    </div>
+  );
+}
+
+/**
+ * Outputs per lumisection: the LS where the server and the preview disagree first, a filter to show
+ * only those, a page at a time; a row opens its LS in the Preview.
+ */
+function InferenceTable({ view }: { view: InferenceView }) {
+  const { result, preview: previewFlags, onlyDisagreements, page } = view;
+  const { patch } = useInferenceStore.getState();
+  const rows = useMemo(() => inferenceRows(result, previewFlags, onlyDisagreements), [result, previewFlags, onlyDisagreements]);
+  const shown = inferencePage(rows, page);
+  const disagreements = result.comparison?.disagreements.length ?? 0;
+  // A comparison that could not be made (e.g. no FlaggingKey) has no agree/disagree column.
+  const compared = Boolean(result.comparison && result.comparison.compared > 0);
+  const open = (run: number | undefined, ls: number | undefined) => {
+    if (run === undefined || ls === undefined) return;
+    requestOpen(run, ls);
+    useAppStore.getState().setStep('preview');
+  };
+  return (
+    <div className="inference-table" data-testid="inference-table">
+      <div className="inference-table-bar">
+        {compared && (
+          <label className="inline-check">
+            <input
+              type="checkbox"
+              checked={onlyDisagreements}
+              disabled={disagreements === 0}
+              onChange={(e) => patch({ onlyDisagreements: e.target.checked, page: 0 })}
+            />{' '}
+            only the {disagreements} lumisection{disagreements === 1 ? '' : 's'} where server and preview disagree
+          </label>
+        )}
+        <span className="muted" data-testid="inference-rows-shown">
+          {shown.first}–{shown.last} of {rows.length}
+        </span>
+        <button type="button" className="button" onClick={() => patch({ page: shown.page - 1 })} disabled={shown.page === 0}>
+          ← Previous
+        </button>
+        <button type="button" className="button" onClick={() => patch({ page: shown.page + 1 })} disabled={shown.page >= shown.pages - 1}>
+          Next →
+        </button>
+      </div>
+      <table className="data-table per-ls" aria-label="Outputs per lumisection">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>LS</th>
+            {result.outputNames.map((n) => (
+              <th key={n}>
+                {n}
+                {n === result.flaggingKey ? ' (FlaggingKey)' : ''}
+              </th>
+            ))}
+            {result.decision && <th>DIALS flag</th>}
+            {previewFlags && <th>preview flag</th>}
+            {compared && <th>server vs preview</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {shown.rows.map((l) => (
+            <tr
+              key={l.index}
+              className={`clickable${l.disagrees ? ' row-differs' : ''}`}
+              tabIndex={0}
+              title={`Open run ${l.run} LS ${l.ls} in the Preview`}
+              onClick={() => open(l.run, l.ls)}
+              onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), open(l.run, l.ls))}
+            >
+              <td>{l.run}</td>
+              <td>{l.ls}</td>
+              {result.outputNames.map((n) => (
+                <td key={n}>{cell(l.outputs[n])}</td>
+              ))}
+              {result.decision && <td>{l.flagged === undefined ? '—' : String(l.flagged)}</td>}
+              {previewFlags && <td>{l.preview === undefined ? '—' : String(l.preview)}</td>}
+              {compared && <td>{l.disagrees ? 'disagree' : 'agree'}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">Click a row (or press Enter on it) to open that lumisection in the Preview.</p>
     </div>
   );
 }

@@ -2,18 +2,24 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { EmptyState } from '@/renderer/src/components/EmptyState';
 import { Spinner } from '@/renderer/src/components/Spinner';
-import { reportError, useAppStore } from '@/renderer/src/store/app-store';
-import { StageHeatmaps, type ExportFigure } from './figure/StageHeatmaps';
+import { useAppStore } from '@/renderer/src/store/app-store';
+import { StageHeatmaps, type FigureExporter } from './figure/StageHeatmaps';
+import { MapControls } from './figure/MapControls';
+import { ExportFigureDialog } from './export/ExportFigureDialog';
+import { ReportPanel } from './export/ReportPanel';
 import { createApiPreviewBackend } from './preview-backend-api';
 import {
   applyWhatIf,
+  changePlot,
   clearWhatIf,
+  loadPlotSettings,
   createDefaultPresetAndRun,
   describeWhatIf,
   editPreset,
   pick,
   revertPreset,
   savePreset,
+  openPending,
   select,
   startPreview,
   step,
@@ -24,7 +30,7 @@ import { Timeline } from './timeline/Timeline';
 import { countTimeline, passesToggles } from './timeline/timeline-model';
 import { TuningPanel } from './tuning/TuningPanel';
 import { firstAffectedStage, flagChanges } from './tuning/preset-diff';
-import { explainLumisection } from './why/why-analysis';
+import { explainLumisection } from '@/shared/pipeline/why';
 import { WhyPanel } from './why/WhyPanel';
 import { injectionRegions } from './whatif/injection';
 import { WhatIfPanel } from './whatif/WhatIfPanel';
@@ -69,8 +75,9 @@ export function PreviewStep() {
   const backend = useMemo(() => createApiPreviewBackend(api), [api]);
   const project = useAppStore((s) => s.project);
   const st = usePreviewStore();
-  const exportFigure = useRef<ExportFigure | null>(null);
-  const [exporting, setExporting] = useState(false);
+  const exportFigure = useRef<FigureExporter | null>(null);
+  const [exportOpen, setExportOpen] = useState(false);
+  const [reportOpen, setReportOpen] = useState(false);
   const [presets, setPresets] = useState<Array<{ file: string; label: string }>>([]);
 
   // Presets to choose from: the project's own and those written by a joblib import.
@@ -78,6 +85,11 @@ export function PreviewStep() {
     if (!project) return;
     api.invoke('pipeline.presets', { projectDir: project.dir }).then(setPresets, () => setPresets([]));
   }, [api, project, st.info?.presetFile]);
+
+  // How the maps are drawn, kept per project.
+  useEffect(() => {
+    if (project) void loadPlotSettings(backend, project.dir);
+  }, [backend, project]);
 
   // One preview session per project; coming back to the step keeps it.
   useEffect(() => {
@@ -87,6 +99,11 @@ export function PreviewStep() {
     if (cur.phase === 'starting' && !cur.info) return;
     void startPreview(backend, project.dir);
   }, [backend, project]);
+
+  // A lumisection another step asked for (Build & Run's inference table), once the results have it.
+  useEffect(() => {
+    if (st.pendingOpen) openPending(backend);
+  }, [backend, st.pendingOpen, st.items, st.info, st.phase]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -151,6 +168,17 @@ export function PreviewStep() {
       return undefined;
     }
   }, [shownWhatIf, st.whatIfDraft, st.geometries]);
+  const compareView = useMemo(
+    () =>
+      st.compare && st.compareMaps && mapsItem
+        ? {
+            other: st.compareMaps.maps,
+            stage: st.compare.stage,
+            labels: { a: `Run ${mapsItem.run} · LS ${mapsItem.ls}`, b: st.compareMaps.label },
+          }
+        : null,
+    [st.compare, st.compareMaps, mapsItem],
+  );
   const figureTitle = mapsItem
     ? `Run ${mapsItem.run} · LS ${mapsItem.ls} — ${mapsItem.flagged ? 'flagged' : mapsItem.flaggedBeforeFilter ? 'flagged, cleared by filter' : 'not flagged'}${shownWhatIf ? ` — what-if: ${describeWhatIf(shownWhatIf.spec)}` : ''}`
     : undefined;
@@ -159,17 +187,10 @@ export function PreviewStep() {
     return <EmptyState title="No project open" message="Open a project (or the demo) in the Model step to preview its NMF model." />;
   }
 
-  const exportPng = async () => {
-    if (!exportFigure.current || !mapsItem) return;
-    setExporting(true);
-    try {
-      const url = await exportFigure.current();
-      download(`preview_run${mapsItem!.run}_ls${mapsItem!.ls}${shownWhatIf ? '_whatif' : ''}.png`, dataUrlToBlob(url));
-    } catch (err) {
-      reportError('Could not export the figure', err);
-    } finally {
-      setExporting(false);
-    }
+  const saveFigure = async (r: Parameters<FigureExporter>[0], fileName: string) => {
+    if (!exportFigure.current) throw new Error('The figure is not drawn yet');
+    const url = await exportFigure.current(r);
+    download(fileName, dataUrlToBlob(url));
   };
   const exportName = `preview_${project.name}`;
   const ready = st.phase === 'ready' || st.phase === 'running';
@@ -231,19 +252,14 @@ export function PreviewStep() {
           )}
         </div>
         <div className="preview-toolbar">
-          <span className="segmented" role="group" aria-label="Colour range">
-            <button type="button" aria-pressed={st.colourMode === 'fixed'} onClick={() => st.set({ colourMode: 'fixed' })}>
-              Fixed ranges
-            </button>
-            <button type="button" aria-pressed={st.colourMode === 'auto'} onClick={() => st.set({ colourMode: 'auto' })}>
-              Auto
-            </button>
-          </span>
-          <button type="button" className="button" onClick={() => st.set({ zoomRevision: st.zoomRevision + 1 })} disabled={!shownMaps}>
-            Reset zoom
-          </button>
-          <button type="button" className="button" onClick={exportPng} disabled={!shownMaps || exporting}>
-            {exporting ? 'Exporting…' : 'Export PNG'}
+          <button
+            type="button"
+            className="button"
+            aria-expanded={reportOpen}
+            disabled={!st.items.length}
+            onClick={() => setReportOpen(!reportOpen)}
+          >
+            PDF report…
           </button>
           <button
             type="button"
@@ -289,6 +305,18 @@ export function PreviewStep() {
           void startPreview(backend, project.dir, st.info?.presetFile ?? undefined);
         }}
       />
+      {reportOpen && (
+        <ReportPanel
+          projectDir={project.dir}
+          sessionId={st.info?.sessionId ?? null}
+          ready={st.phase === 'ready'}
+          modelName={project.name}
+          plot={st.plot}
+          items={st.items}
+          shown={mapsItem}
+          onClose={() => setReportOpen(false)}
+        />
+      )}
 
       {(st.phase === 'starting' || st.phase === 'running') && st.progress && (
         <div className="card preview-progress" role="status" data-testid="preview-progress">
@@ -426,10 +454,22 @@ export function PreviewStep() {
           <div className="card preview-maps">
             <div className="maps-head">
               <h2>Stage maps</h2>
-              <span className="muted">
-                Click a map to place a what-if anomaly · zoom is linked across a layer's stages · double-click resets
-              </span>
+              <MapControls onExport={() => setExportOpen(true)} disabled={!shownMaps} backend={backend} />
             </div>
+            <p className="muted maps-hint">
+              Click a colour bar to change its scale · click a map to place a what-if anomaly · zoom is linked across a layer’s stages ·
+              double-click resets
+            </p>
+            {st.compareError && st.compare && (
+              <p className="field-error" role="alert">
+                Cannot compare: {st.compareError}
+              </p>
+            )}
+            {st.openError && (
+              <p className="field-error" role="alert">
+                Could not open that lumisection: {st.openError}
+              </p>
+            )}
             {st.stagesError && (
               <p className="field-error" role="alert">
                 Could not load the maps of this lumisection: {st.stagesError}
@@ -441,13 +481,15 @@ export function PreviewStep() {
                   maps={shownMaps}
                   geometries={st.geometries}
                   combinedGeometry={st.combinedGeometry}
-                  colourMode={st.colourMode}
-                  marks={why?.marks}
-                  outlines={outlines}
+                  plot={st.plot}
+                  onPlotChange={(p) => changePlot(backend, p)}
+                  marks={compareView ? undefined : why?.marks}
+                  outlines={compareView ? undefined : outlines}
                   zoomRevision={st.zoomRevision}
-                  title={figureTitle}
+                  title={compareView ? `${figureTitle} — compared with ${compareView.labels.b}` : figureTitle}
                   onPick={(e) => pick(e.layer, e.x, e.y)}
                   exportRef={exportFigure}
+                  compare={compareView ?? undefined}
                 />
                 {!mapsAreCurrent && (
                   <div className="maps-overlay" aria-hidden>
@@ -526,6 +568,17 @@ export function PreviewStep() {
             )}
           </aside>
         </div>
+      )}
+      {exportOpen && mapsItem && (
+        <ExportFigureDialog
+          layerNames={st.info?.layerNames ?? []}
+          lsLabel={`Run ${mapsItem.run} · LS ${mapsItem.ls}`}
+          modelName={project.name}
+          presetName={st.draftPreset?.name ?? ''}
+          initialStage={st.compare?.stage}
+          onExport={saveFigure}
+          onClose={() => setExportOpen(false)}
+        />
       )}
     </section>
   );

@@ -1,10 +1,11 @@
 import { layerGeometry, type LayerGeometry } from '@/shared/pixel-geometry';
 import { errorText } from '@/renderer/src/components/error-text';
 import type { ModelPreset } from '@/shared/preset/model-preset';
-import type { LumisectionStageMaps } from './figure/build-figure';
+import type { LumisectionStageMaps } from '@/shared/plot/panels';
+import type { PlotSettings } from '@/shared/plot/plot-settings';
 import type { PreviewBackend } from './preview-backend';
-import { usePreviewStore } from './preview-store';
-import { stepSelection, type TimelineLs } from './timeline/timeline-model';
+import { usePreviewStore, type CompareState } from './preview-store';
+import { passesToggles, stepSelection, type TimelineLs } from './timeline/timeline-model';
 import { firstAffectedStage } from './tuning/preset-diff';
 import { describeWhatIf, injectionRegions, pickAt, PickError, type WhatIfSpec } from './whatif/injection';
 
@@ -40,7 +41,10 @@ function cachedStages(backend: PreviewBackend, sessionId: string, position: numb
 }
 function clearStageCache(): void {
   stageCache.clear();
+  averageCache.clear();
 }
+/** Run averages, per session and run (they change with the preset too). */
+const averageCache = new Map<string, Promise<{ count: number; maps: LumisectionStageMaps }>>();
 
 let runSeq = 0;
 
@@ -52,7 +56,14 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
   const prevSession = store().info?.sessionId;
   if (prevSession) void backend.release(prevSession).catch(() => undefined);
   clearStageCache();
-  const keep = { colourMode: store().colourMode, toggles: store().toggles, dataSource: store().dataSource };
+  const keep = {
+    plot: store().plot,
+    plotProject: store().plotProject,
+    compare: store().compare,
+    toggles: store().toggles,
+    pendingOpen: store().pendingOpen,
+    dataSource: store().dataSource,
+  };
   store().reset();
   store().set({ ...keep, phase: 'starting', progress: { fraction: null, message: 'Loading the model preset and sample maps…' } });
   const items: TimelineLs[] = [];
@@ -126,8 +137,13 @@ export function leavePreviewOf(backend: PreviewBackend, currentProjectDir: strin
   store().reset();
 }
 
-/** The first flagged LS, else the first one flagged before the filter, else the first. */
+/** The LS another step asked to open, else the first flagged LS, else the first one flagged before the filter, else the first. */
 function firstInteresting(items: readonly TimelineLs[]): number {
+  const pending = store().pendingOpen;
+  if (pending) {
+    const p = items.findIndex((i) => i.run === pending.run && i.ls === pending.ls);
+    if (p >= 0) return p;
+  }
   const f = items.findIndex((i) => i.flagged);
   if (f >= 0) return f;
   const b = items.findIndex((i) => i.flaggedBeforeFilter);
@@ -152,13 +168,14 @@ export async function select(backend: PreviewBackend, position: number): Promise
   performance.mark('preview:select');
   const seq = ++selectSeq;
   const keepWhatIf = s.whatIf && s.whatIf.position === position ? s.whatIf : null;
-  s.set({ selected: position, whatIf: keepWhatIf, whatIfError: null, stagesError: null });
+  s.set({ selected: position, whatIf: keepWhatIf, whatIfError: null, stagesError: null, openError: null });
   const info = s.info;
   if (!info) return;
   try {
     const maps = await cachedStages(backend, info.sessionId, position);
     if (seq !== selectSeq) return;
     store().set({ stages: { position, maps } });
+    if (store().compare) void loadCompare(backend);
     // Warm the neighbours the arrow keys go to next.
     const t = store().toggles;
     for (const n of [stepSelection(store().items, position, 1, t), stepSelection(store().items, position, -1, t)]) {
@@ -168,6 +185,35 @@ export async function select(backend: PreviewBackend, position: number): Promise
     if (seq !== selectSeq) return;
     store().set({ stagesError: errorText(err) });
   }
+}
+
+/**
+ * Ask the Preview to show run:LS (from another step). It is selected as soon as its result is in
+ * (see openPending); the flagged/filtered toggles are cleared if they would hide it.
+ */
+export function requestOpen(run: number, ls: number): void {
+  store().set({ pendingOpen: { run, ls }, openError: null });
+}
+
+/** Select the requested LS if the results have it; true when it was handled. */
+export function openPending(backend: PreviewBackend): boolean {
+  const s = store();
+  const pending = s.pendingOpen;
+  if (!pending || !s.info) return false;
+  const position = s.items.findIndex((i) => i.run === pending.run && i.ls === pending.ls);
+  if (position < 0) {
+    // Every result is in and the LS is not among them: nothing to wait for.
+    if (s.phase === 'ready')
+      s.set({
+        pendingOpen: null,
+        openError: `Run ${pending.run}, LS ${pending.ls} is not in the data this preview reads (${s.info.source}).`,
+      });
+    return false;
+  }
+  const hidden = !passesToggles(s.items[position], s.toggles);
+  s.set({ pendingOpen: null, ...(hidden ? { toggles: { flaggedOnly: false, filteredOnly: false } } : {}) });
+  void select(backend, position);
+  return true;
 }
 
 export function step(backend: PreviewBackend, dir: 1 | -1): void {
@@ -216,6 +262,7 @@ export async function reflag(backend: PreviewBackend, preset: ModelPreset): Prom
       store().set({ items: r.items, reflag: { stage: r.stage, ms: r.ms, count: r.items.length }, whatIf: null });
       // Edit → new flags painted (the frame after React has rendered them), for the UI benchmark.
       requestAnimationFrame(() => requestAnimationFrame(() => performance.measure('preview:reflag-painted', { start: t0 })));
+      store().set({ compareMaps: null });
       if (store().selected !== null) void select(backend, store().selected!);
     }
   } catch (err) {
@@ -290,3 +337,87 @@ export function clearWhatIf(): void {
 }
 
 export { describeWhatIf };
+
+// --- plot settings (per project) ----------------------------------------------------------------
+let plotSave: ReturnType<typeof setTimeout> | undefined;
+
+/** The project's plot settings, once per project (kept in DISM Studio's settings by the back end). */
+export async function loadPlotSettings(backend: PreviewBackend, projectDir: string): Promise<void> {
+  if (store().plotProject === projectDir) return;
+  try {
+    const plot = await backend.plotSettings(projectDir);
+    store().set({ plot, plotProject: projectDir });
+  } catch {
+    // Drawing works with the defaults; they are saved for this project on the next change.
+    store().set({ plotProject: projectDir });
+  }
+}
+
+/** Draw with changed settings at once; save them for the project shortly after the last change. */
+export function changePlot(backend: PreviewBackend, plot: PlotSettings): void {
+  store().set({ plot });
+  const project = store().plotProject;
+  if (!project) return;
+  clearTimeout(plotSave);
+  plotSave = setTimeout(() => void backend.savePlotSettings(project, plot).catch(() => undefined), 400);
+}
+
+// --- compare --------------------------------------------------------------------------------------
+let compareSeq = 0;
+
+export function setCompare(backend: PreviewBackend, compare: CompareState | null): void {
+  store().set({ compare, compareError: null, ...(compare ? {} : { compareMaps: null }) });
+  if (compare) void loadCompare(backend);
+}
+
+/** Load what the selected LS is compared with (another LS's maps, or its run's average). */
+export async function loadCompare(backend: PreviewBackend): Promise<void> {
+  const s = store();
+  const c = s.compare;
+  const pos = s.selected;
+  if (!c || pos === null || !s.info) return;
+  const seq = ++compareSeq;
+  const item = s.items[pos];
+  if (c.with.kind === 'ls' && !Number.isFinite(c.with.run)) {
+    store().set({ compareMaps: null, compareError: 'type the lumisection to compare with as run:LS and press Enter.' });
+    return;
+  }
+  try {
+    let key: string;
+    let label: string;
+    let maps: Promise<LumisectionStageMaps>;
+    if (c.with.kind === 'average') {
+      key = `run:${item.run}`;
+      const k = `${s.info.sessionId}:${item.run}`;
+      let avg = averageCache.get(k);
+      if (!avg) {
+        avg = backend.runAverage(s.info.sessionId, item.run);
+        averageCache.set(k, avg);
+        avg.catch(() => averageCache.delete(k));
+      }
+      const a = await avg;
+      label = `Run ${item.run} average (${a.count} LS)`;
+      maps = Promise.resolve(a.maps);
+    } else {
+      const other =
+        c.with.kind === 'previous'
+          ? pos - 1
+          : s.items.findIndex((it) => it.run === (c.with as { run: number }).run && it.ls === (c.with as { ls: number }).ls);
+      if (other < 0)
+        throw new Error(
+          c.with.kind === 'previous'
+            ? 'This is the first lumisection: there is no previous one.'
+            : `Run ${c.with.run}, LS ${c.with.ls} is not in this data.`,
+        );
+      key = `ls:${other}`;
+      label = `Run ${s.items[other].run} · LS ${s.items[other].ls}`;
+      maps = cachedStages(backend, s.info.sessionId, other);
+    }
+    const m = await maps;
+    if (seq !== compareSeq) return;
+    store().set({ compareMaps: { key, label, maps: m }, compareError: null });
+  } catch (err) {
+    if (seq !== compareSeq) return;
+    store().set({ compareMaps: null, compareError: errorText(err) });
+  }
+}

@@ -5,7 +5,9 @@ import { ApiError } from '@/shared/api/errors';
 import { followJob, isFinished } from '@/renderer/src/api/use-job';
 import { decodeArray } from '@/shared/pipeline/encoded-array';
 import { PRESET_FILE_NAME } from '@/shared/preset/model-preset';
-import type { LumisectionStageMaps } from './figure/build-figure';
+import { describeSources } from '@/shared/pipeline/sources';
+import type { LumisectionStageMaps } from '@/shared/plot/panels';
+import type { RunAverageStages } from '@/shared/api/contract/inspect';
 import type { PreviewBackend, RunHandlers, StartedRun } from './preview-backend';
 import type { TimelineLs } from './timeline/timeline-model';
 
@@ -24,7 +26,9 @@ function toItem(r: LumisectionResult): TimelineLs {
   };
 }
 
-export function decodeStages(s: LumisectionStages): LumisectionStageMaps {
+export function decodeStages(
+  s: Pick<LumisectionStages | RunAverageStages, 'layers' | 'combined' | 'lossMask' | 'final'>,
+): LumisectionStageMaps {
   return {
     layers: s.layers.map((l) => ({
       name: l.name,
@@ -38,19 +42,6 @@ export function decodeStages(s: LumisectionStages): LumisectionStageMaps {
     lossMask: decodeArray(s.lossMask),
     final: decodeArray(s.final),
   };
-}
-
-/** "data/raw_BPix{2,3,4}.npy" style: paths relative to the project, common prefix folded. */
-export function describeSources(sources: string[], projectDir: string): string {
-  const rel = sources.map((s) => (s.startsWith(projectDir + '/') ? s.slice(projectDir.length + 1) : s));
-  if (rel.length <= 1) return rel.join('');
-  let pre = rel[0];
-  for (const r of rel) while (!r.startsWith(pre)) pre = pre.slice(0, -1);
-  let suf = rel[0];
-  for (const r of rel) while (!r.endsWith(suf)) suf = suf.slice(1);
-  if (pre.length + suf.length >= Math.min(...rel.map((r) => r.length))) return rel.join(', ');
-  const mids = rel.map((r) => r.slice(pre.length, r.length - suf.length));
-  return `${pre}{${mids.join(',')}}${suf}`;
 }
 
 function jobError(s: JobSnapshot): Error {
@@ -135,6 +126,16 @@ export function createApiPreviewBackend(api: DismApi): PreviewBackend {
     },
     async savePreset(sessionId, preset) {
       return api.invoke('pipeline.savePreset', { sessionId, preset });
+    },
+    async plotSettings(projectDir) {
+      return api.invoke('preview.plotSettings', { projectDir });
+    },
+    async savePlotSettings(projectDir, settings) {
+      await api.invoke('preview.savePlotSettings', { projectDir, settings });
+    },
+    async runAverage(sessionId, run) {
+      const a = await api.invoke('pipeline.runAverage', { sessionId, run });
+      return { count: a.count, maps: decodeStages(a) };
     },
     async createDefaultPreset(projectDir) {
       const preset = await api.invoke('preset.default', {});

@@ -1,6 +1,7 @@
 import type { SampleDataSource } from '@/shared/api/contract/pipeline';
 import type { ModelPreset } from '@/shared/preset/model-preset';
-import type { LumisectionStageMaps } from './figure/build-figure';
+import type { LumisectionStageMaps } from '@/shared/plot/panels';
+import type { PlotSettings } from '@/shared/plot/plot-settings';
 import type { TimelineLs } from './timeline/timeline-model';
 import type { InjectionRegion } from './whatif/injection';
 import type { PipelineStage } from './tuning/preset-diff';
@@ -30,6 +31,11 @@ export interface PreviewBackend {
   savePreset(sessionId: string, preset: ModelPreset): Promise<{ file: string; preset: ModelPreset }>;
   /** Write the "pixel barrel" preset as the project's preset.json (only when it has none). */
   createDefaultPreset(projectDir: string): Promise<string>;
+  /** How the maps are drawn for a project (defaults when never saved). */
+  plotSettings(projectDir: string): Promise<PlotSettings>;
+  savePlotSettings(projectDir: string, settings: PlotSettings): Promise<void>;
+  /** Every stage map averaged over one run's lumisections. */
+  runAverage(sessionId: string, run: number): Promise<{ count: number; maps: LumisectionStageMaps }>;
 }
 
 export interface RunHandlers {

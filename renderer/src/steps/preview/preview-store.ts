@@ -2,8 +2,9 @@ import { create } from 'zustand';
 import type { SampleDataSource } from '@/shared/api/contract/pipeline';
 import type { ModelPreset } from '@/shared/preset/model-preset';
 import type { LayerGeometry } from '@/shared/pixel-geometry';
-import type { LumisectionStageMaps } from './figure/build-figure';
-import type { ColourMode } from './figure/stage-specs';
+import type { LumisectionStageMaps } from '@/shared/plot/panels';
+import { DEFAULT_PLOT_SETTINGS, type PlotSettings } from '@/shared/plot/plot-settings';
+import type { StageKey } from '@/shared/plot/stage-specs';
 import type { TimelineLs, Toggles } from './timeline/timeline-model';
 import type { ReflagInfo } from './tuning/TuningPanel';
 import type { WhatIfSpec } from './whatif/injection';
@@ -43,6 +44,24 @@ export interface WhatIfResult {
   item: TimelineLs;
 }
 
+/** What the selected LS is compared with: another LS, the one before it, or its run's average. */
+export type CompareWith = { kind: 'previous' } | { kind: 'average' } | { kind: 'ls'; run: number; ls: number };
+
+export interface CompareState {
+  with: CompareWith;
+  /** The stage shown side by side (every layer, or the combined row for combined stages). */
+  stage: StageKey;
+}
+
+/** The maps the selected LS is compared with, once loaded. */
+export interface CompareMaps {
+  /** What they are, for titles: "Run 398100 · LS 6", "Run 398100 average (60 LS)". */
+  label: string;
+  /** The LS (position) or run they belong to, to know when they are stale. */
+  key: string;
+  maps: LumisectionStageMaps;
+}
+
 export interface PreviewState {
   phase: PreviewPhase;
   error: PreviewError | null;
@@ -58,8 +77,19 @@ export interface PreviewState {
   /** Per-LS results with the saved preset (for the diff). */
   savedItems: TimelineLs[];
   selected: number | null;
+  /** A lumisection another step asked to open (Build & Run's inference table): selected once its result is here. */
+  pendingOpen: { run: number; ls: number } | null;
+  /** Why the requested LS could not be opened. */
+  openError: string | null;
   toggles: Toggles;
-  colourMode: ColourMode;
+  /** How the maps are drawn (per stage column), kept per project in the back end. */
+  plot: PlotSettings;
+  /** The project whose plot settings are loaded (they are saved only for it). */
+  plotProject: string | null;
+  /** Compare mode (null: the normal figure set). */
+  compare: CompareState | null;
+  compareMaps: CompareMaps | null;
+  compareError: string | null;
   /** Which of the project's sample data the next run uses (auto: a DIALS fetch when there is one). */
   dataSource: SampleDataSource;
   zoomRevision: number;
@@ -92,8 +122,14 @@ const initial = (): Omit<PreviewState, 'set' | 'reset'> => ({
   items: [],
   savedItems: [],
   selected: null,
+  pendingOpen: null,
+  openError: null,
   toggles: { flaggedOnly: false, filteredOnly: false },
-  colourMode: 'fixed',
+  plot: DEFAULT_PLOT_SETTINGS,
+  plotProject: null,
+  compare: null,
+  compareMaps: null,
+  compareError: null,
   dataSource: 'auto',
   zoomRevision: 0,
   tab: 'why',

@@ -89,11 +89,17 @@ export function download(name: string, data: Blob | string, type = 'application/
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Decode a base64 data: URL by hand (fetching it would need `data:` in the CSP's connect-src). */
+/**
+ * Decode a data: URL by hand (fetching it would need `data:` in the CSP's connect-src). Plotly's
+ * toImage gives PNG as base64 but SVG percent-encoded (`data:image/svg+xml,%3Csvg…`): both are read.
+ */
 export function dataUrlToBlob(url: string): Blob {
   const comma = url.indexOf(',');
-  const type = url.slice(5, comma).split(';')[0] || 'application/octet-stream';
-  const bin = atob(url.slice(comma + 1));
+  const meta = url.slice(5, comma).split(';');
+  const type = meta[0] || 'application/octet-stream';
+  const body = url.slice(comma + 1);
+  if (!meta.includes('base64')) return new Blob([decodeURIComponent(body)], { type });
+  const bin = atob(body);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return new Blob([bytes], { type });

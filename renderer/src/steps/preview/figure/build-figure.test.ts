@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { layerGeometry } from '@/shared/pixel-geometry';
 import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
+import type { ColumnScales } from '@/shared/plot/panels';
+import { STAGE_KEYS } from '@/shared/plot/stage-specs';
 import { buildPanels, buildStageFigure, type LumisectionStageMaps } from './build-figure';
+
+const every = (range: 'fixed' | 'auto'): ColumnScales =>
+  Object.fromEntries(STAGE_KEYS.map((k) => [k, { scale: 'linear', range, min: null, max: null, colourMap: 'default' }]));
 
 const preset = pixelBarrelPreset();
 const geometries = preset.layers.map((l) => layerGeometry(l.name, l.shape, l.cross));
@@ -24,7 +29,7 @@ function maps(fill: (stage: string, k: number) => number): LumisectionStageMaps 
 
 describe('stage figure', () => {
   const m = maps((s, k) => (s === 'raw' ? k : k % 4));
-  const panels = buildPanels(m, geometries, geometries[0], 'fixed');
+  const panels = buildPanels(m, geometries, geometries[0], every('fixed'));
   const fig = buildStageFigure(panels, { width: 1000, images: panels.map((_, i) => `img${i}`), zoomRevision: 0 });
   const axis = (n: number, xy: 'x' | 'y') => fig.layout[n === 1 ? `${xy}axis` : `${xy}axis${n}`] as Record<string, unknown>;
 
@@ -75,7 +80,7 @@ describe('stage figure', () => {
   });
 
   it('has fixed colour ranges per stage, or ranges from the data in auto mode', () => {
-    const bars = (f: typeof fig) => f.colourBars.map((b) => [b.stage.key, ...b.range]);
+    const bars = (f: typeof fig) => f.colourBars.map((b) => [b.stage.key, b.range.lo, b.range.hi]);
     expect(bars(fig)).toEqual([
       ['raw', 0, 130 * 72 - 1],
       ['preprocessed', 0, 2],
@@ -86,17 +91,25 @@ describe('stage figure', () => {
       ['lossMask', 0, 3],
       ['final', 0, 1],
     ]);
-    expect(fig.colourBars[1].autoRange).toBe(false);
-    expect(fig.colourBars[0].autoRange).toBe(true);
-    const autoPanels = buildPanels(m, geometries, geometries[0], 'auto');
+    expect(fig.colourBars[1].range.source).toBe('fixed');
+    expect(fig.colourBars[0].range.source).toBe('auto');
+    const autoPanels = buildPanels(m, geometries, geometries[0], every('auto'));
     const auto = buildStageFigure(autoPanels, { width: 1000, images: autoPanels.map(() => ''), zoomRevision: 0 });
-    expect(auto.colourBars[1].range).toEqual([0, 3]);
-    expect(autoPanels.every((p) => p.autoRange)).toBe(true);
-    // The export figure carries the same ranges as plotly colour axes.
-    const exp = buildStageFigure(panels, { width: 1000, images: panels.map(() => ''), zoomRevision: 0, plotlyColourBars: true });
-    expect(exp.layout.coloraxis4).toMatchObject({ cmin: 0, cmax: 0.1 });
-    expect(exp.data[8].coloraxis).toBe('coloraxis4');
-    expect(fig.layout.coloraxis4).toBeUndefined();
+    expect([auto.colourBars[1].range.lo, auto.colourBars[1].range.hi]).toEqual([0, 3]);
+    expect(autoPanels.every((p) => p.range.source === 'auto')).toBe(true);
+    // The export figure draws the same colour bars into the figure: gradient image, range ends, ticks, title.
+    const exp = buildStageFigure(panels, {
+      width: 1000,
+      images: panels.map(() => ''),
+      zoomRevision: 0,
+      drawColourBars: true,
+      barImage: () => 'bar',
+    });
+    const texts = (exp.layout.annotations as Array<{ text: string }>).map((a) => a.text);
+    expect(texts).toContain('<b>Binary loss</b>');
+    expect(texts).toContain('0.1');
+    expect((exp.layout.images as Array<{ source: string }>).filter((i) => i.source === 'bar')).toHaveLength(8);
+    expect((fig.layout.images as unknown[]).length).toBe(18);
   });
 
   it('keeps the hover target constant between lumisections and the map values per panel', () => {
@@ -104,7 +117,7 @@ describe('stage figure', () => {
       maps(() => 1),
       geometries,
       geometries[0],
-      'fixed',
+      every('fixed'),
     );
     const fig2 = buildStageFigure(other, { width: 1000, images: other.map(() => ''), zoomRevision: 0 });
     expect(fig2.data[8].z).toBe(fig.data[8].z);
@@ -114,5 +127,14 @@ describe('stage figure', () => {
     expect(lossBpix3.stage.key).toBe('loss');
     expect(lossBpix3.values[44].every((v) => v === null)).toBe(true);
     expect(lossBpix3.values[0][0]).toBeCloseTo(0.01, 6);
+  });
+
+  it('keeps its height when a column switches between linear and log (plotly then only swaps images)', () => {
+    const heightWith = (scale: 'linear' | 'log', width: number) => {
+      const columns: ColumnScales = { ...every('fixed'), loss: { scale, range: 'fixed', min: null, max: null, colourMap: 'default' } };
+      const p = buildPanels(m, geometries, geometries[0], columns);
+      return buildStageFigure(p, { width, images: p.map((_, i) => `img${i}`), zoomRevision: 0 }).height;
+    };
+    for (const width of [760, 1000, 1400]) expect(heightWith('log', width), `width ${width}`).toBe(heightWith('linear', width));
   });
 });

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { REASON_COLOUR } from '@/shared/pipeline/filter-reasons';
 import {
   clampWindow,
   passesToggles,
@@ -34,12 +35,7 @@ const LANES = ['Flagged before filter', 'Flagged', 'Filtered'] as const;
 const PRODUCTION_LANE = 'DIALS production';
 const heightFor = (lanes: number) => RUN_BAND + SCORE_H + 6 + lanes * (LANE_H + LANE_GAP) + AXIS_H + OVERVIEW_H + 6;
 
-export const REASON_COLOUR: Record<ReasonCategory, string> = {
-  statistics: '#7b4fb0',
-  oms: '#8c6d1f',
-  pileup: '#1a8f8f',
-  hlt: '#c2185b',
-};
+export { REASON_COLOUR } from '@/shared/pipeline/filter-reasons';
 const FLAG = '#c53030';
 /** DIALS production flagged the LS / judged it good. */
 export const PRODUCTION_FLAG = '#7a1fa2';

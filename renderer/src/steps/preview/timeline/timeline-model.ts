@@ -32,21 +32,7 @@ export function runSpans(items: readonly TimelineLs[]): RunSpan[] {
   return out;
 }
 
-export type ReasonCategory = 'statistics' | 'oms' | 'pileup' | 'hlt';
-
-export function reasonCategory(code: string): ReasonCategory {
-  if (code.startsWith('pileup')) return 'pileup';
-  if (code.startsWith('hlt')) return 'hlt';
-  if (code.startsWith('oms')) return 'oms';
-  return 'statistics';
-}
-
-export const REASON_LABEL: Record<ReasonCategory, string> = {
-  statistics: 'too few entries',
-  oms: 'OMS not ready',
-  pileup: 'low pileup',
-  hlt: 'low HLT rate',
-};
+export { reasonCategory, REASON_LABEL, type ReasonCategory } from '@/shared/pipeline/filter-reasons';
 
 export interface Toggles {
   flaggedOnly: boolean;

@@ -1,7 +1,7 @@
 import type { TimelineLs } from '../timeline/timeline-model';
 import { reasonCategory } from '../timeline/timeline-model';
 import { REASON_COLOUR } from '../timeline/Timeline';
-import type { WhyExplanation } from './why-analysis';
+import { verdictOf, type WhyExplanation } from '@/shared/pipeline/why';
 
 interface Props {
   item: TimelineLs;
@@ -11,16 +11,17 @@ interface Props {
   whatIf?: string | null;
 }
 
-function verdict(item: TimelineLs): { text: string; className: string } {
-  if (item.flagged) return { text: 'Flagged', className: 'verdict-flagged' };
-  if (item.flaggedBeforeFilter) return { text: 'Flagged by the model, cleared by the filter', className: 'verdict-cleared' };
-  if (!item.passedFilter) return { text: 'Not flagged (and filtered)', className: 'verdict-filtered' };
-  return { text: 'Not flagged', className: 'verdict-clean' };
-}
+const VERDICT_CLASS = {
+  flagged: 'verdict-flagged',
+  cleared: 'verdict-cleared',
+  filtered: 'verdict-filtered',
+  clean: 'verdict-clean',
+} as const;
 
 /** Why the selected LS is or is not flagged: filters, per-layer clusters, the pattern that fired and where. */
 export function WhyPanel({ item, why, minLayers, whatIf }: Props) {
-  const v = verdict(item);
+  const verdict = verdictOf(item);
+  const v = { text: verdict.text, className: VERDICT_CLASS[verdict.kind] };
   return (
     <section className="why-panel" aria-label="Why" data-testid="why-panel">
       <h2>

@@ -1,7 +1,7 @@
 import type { ModelPreset, PatternSpec } from '@/shared/preset/model-preset';
-import { compilePattern, markMatches, MatchScratch } from '@/shared/pipeline/pattern-match';
+import { compilePattern, markMatches, MatchScratch } from './pattern-match';
 import { fullColumnOfCropped, fullRowOfCropped, ladderOfRow, moduleOfColumn, signed, type LayerGeometry } from '@/shared/pixel-geometry';
-import type { LumisectionStageMaps, MarkedRegion } from '../figure/build-figure';
+import type { LumisectionStageMaps, MarkedRegion } from '@/shared/plot/panels';
 
 /**
  * Why an LS is (not) flagged, from its stage maps: which layers' clustered loss maps have clusters
@@ -138,4 +138,65 @@ export function explainLumisection(
     p.regions.map((r) => ({ row0: r.row0, row1: r.row1, col0: r.col0, col1: r.col1, label: p.label })),
   );
   return { layers, agreeingBins: agreeing, finalBins, patterns, marks };
+}
+
+/** What the verdict of an LS depends on (a per-LS result of the preview). */
+export interface VerdictInput {
+  flagged: boolean;
+  flaggedBeforeFilter: boolean;
+  passedFilter: boolean;
+  reasons: ReadonlyArray<{ code: string; message: string }>;
+}
+
+export type VerdictKind = 'flagged' | 'cleared' | 'filtered' | 'clean';
+
+/** The one-line verdict of an LS, as the Why panel and the report state it. */
+export function verdictOf(item: VerdictInput): { kind: VerdictKind; text: string } {
+  if (item.flagged) return { kind: 'flagged', text: 'Flagged' };
+  if (item.flaggedBeforeFilter) return { kind: 'cleared', text: 'Flagged by the model, cleared by the filter' };
+  if (!item.passedFilter) return { kind: 'filtered', text: 'Not flagged (and filtered)' };
+  return { kind: 'clean', text: 'Not flagged' };
+}
+
+export interface WhySection {
+  title: string;
+  lines: string[];
+}
+
+/** The Why panel as text (for the PDF report): verdict, filters, layers with clusters, combined map, patterns. */
+export function whyText(item: VerdictInput, why: WhyExplanation | null, minLayers: number): { verdict: string; sections: WhySection[] } {
+  const sections: WhySection[] = [
+    { title: 'Filters', lines: item.passedFilter ? ['All filters passed.'] : item.reasons.map((r) => r.message) },
+  ];
+  if (!why) {
+    sections.push({
+      title: 'Stage maps',
+      lines: ['The stage maps of this lumisection were not kept, so where the loss clusters are is not known.'],
+    });
+    return { verdict: verdictOf(item).text, sections };
+  }
+  sections.push({
+    title: 'Layers with loss clusters',
+    lines: why.layers.flatMap((l) =>
+      l.binaryBins === 0
+        ? [`${l.name}: no clusters`]
+        : [
+            `${l.name}: ${l.binaryBins} bins in ${l.clusters.length} cluster${l.clusters.length === 1 ? '' : 's'}`,
+            ...l.clusters.slice(0, 3).map((c) => `    ${c.where} (${c.bins} bins)`),
+            ...(l.clusters.length > 3 ? [`    …and ${l.clusters.length - 3} more`] : []),
+          ],
+    ),
+  });
+  sections.push({
+    title: 'Combined',
+    lines: [`${why.agreeingBins} bins with clusters in ≥ ${minLayers} layers; ${why.finalBins} left in the final map after the loss mask.`],
+  });
+  sections.push({
+    title: 'Flagging patterns',
+    lines: why.patterns.flatMap((p) => [
+      `${p.label}: ${p.fired ? 'fired' : 'no match'}`,
+      ...p.regions.slice(0, 3).map((r) => `    at ${r.where}`),
+    ]),
+  });
+  return { verdict: verdictOf(item).text, sections };
 }
