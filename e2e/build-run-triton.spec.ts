@@ -87,8 +87,18 @@ test('the Triton demo: open it, build, start Triton, ready, test inference for e
     'preview flag',
   ]);
   const rows = table.locator('tbody tr');
-  await expect(rows).toHaveCount(120);
-  const cells = await rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
+  // The table shows 25 LS a page (issue 11): walk every page.
+  const inferenceTable = page.getByTestId('inference-table');
+  const cells: string[][] = [];
+  for (let p = 0; p < 5; p++) {
+    if (p) await inferenceTable.getByRole('button', { name: 'Next →' }).click();
+    await expect(page.getByTestId('inference-rows-shown')).toHaveText(`${p * 25 + 1}–${Math.min(120, (p + 1) * 25)} of 120`);
+    await expect(rows).toHaveCount(p < 4 ? 25 : 20);
+    cells.push(
+      ...(await rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')))),
+    );
+  }
+  expect(new Set(cells.map((c) => `${c[0]}:${c[1]}`)).size).toBe(120);
   for (const c of cells) {
     for (const v of c.slice(2, 6)) expect(Number.isFinite(Number(v))).toBe(true);
     expect(['true', 'false']).toContain(c[6]);
