@@ -44,3 +44,27 @@ export function hasErrors(problems: readonly TemplateProblem[]): boolean {
 export function sortProblems(problems: TemplateProblem[]): TemplateProblem[] {
   return problems.sort((a, b) => (a.severity === b.severity ? a.from - b.from : a.severity === 'error' ? -1 : 1));
 }
+
+/** The rule of a YAML syntax error (the text is not valid YAML). */
+export const YAML_SYNTAX_RULE = 'yaml-syntax';
+
+/**
+ * A YAML syntax error is the root cause of whatever else looks wrong: the parser recovers what it
+ * can, and a key it could not place shows up as "Field required" or as a value of the wrong type. So
+ * while there is one, only the syntax errors are listed; `hidden` counts the other problems.
+ */
+export function syntaxFirst(problems: TemplateProblem[]): { problems: TemplateProblem[]; hidden: number } {
+  const syntax = problems.filter((p) => p.rule === YAML_SYNTAX_RULE);
+  return syntax.length ? { problems: syntax, hidden: problems.length - syntax.length } : { problems, hidden: 0 };
+}
+
+/** What the list says about the problems `syntaxFirst` held back, or null when there are none. */
+export function syntaxHiddenNote(hidden: number): string | null {
+  if (hidden === 0) return null;
+  return `${hidden} other problem${hidden === 1 ? ' is' : 's are'} not listed until the YAML syntax error is fixed: they may only be consequences of it.`;
+}
+
+/** Whether a note is the one `syntaxHiddenNote` writes (a list merged from several answers counts again). */
+export function isSyntaxHiddenNote(note: string): boolean {
+  return / not listed until the YAML syntax error is fixed/.test(note);
+}

@@ -392,6 +392,15 @@ describe('one failing example per rule (message and path)', () => {
       'Input should be a valid dictionary of conditions',
     );
   });
+  it('a YAML syntax error is listed alone: what the parser could not place would otherwise read as "Field required"', () => {
+    // MetricKey indented one level too deep (what a re-indenting Tab did)
+    const { problems, hidden } = validateTemplateText(FIXTURE.replace('      MetricKey: Metric', '        MetricKey: Metric'));
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.map((p) => p.rule)).toEqual(problems.map(() => 'yaml-syntax'));
+    expect(problems[0].line).toBe(15);
+    expect(hidden).toBeGreaterThan(0);
+    expect(validateTemplateText(FIXTURE).hidden).toBe(0);
+  });
   it('YAML syntax errors and duplicate keys', () => {
     expectProblem(FIXTURE.replace('Name: pixel-barrel-nmf', 'Name: [pixel-barrel-nmf'), '', /^YAML syntax error/);
     const dup = expectProblem(

@@ -1,7 +1,7 @@
 import { isScalar, visit, type Node } from 'yaml';
 import { parseTemplate, type ParsedTemplate } from '../document';
 import { textLimitProblem, treeTooDeep } from '../limits';
-import { sortProblems, type TemplateProblem } from '../problems';
+import { sortProblems, syntaxFirst, YAML_SYNTAX_RULE, type TemplateProblem } from '../problems';
 import { ValidationContext } from './context';
 import { validateRoot } from './top';
 
@@ -14,7 +14,7 @@ function syntaxProblems(ctx: ValidationContext): void {
       e.code === 'DUPLICATE_KEY'
         ? `${e.message.split('\n')[0]} (DISM would silently keep only the last one)`
         : `YAML syntax error: ${e.message.split('\n')[0]}`;
-    ctx.error(e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', message, [], { from, to: Math.max(to, from) });
+    ctx.error(e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : YAML_SYNTAX_RULE, message, [], { from, to: Math.max(to, from) });
   }
   visit(doc, {
     Map(_, map) {
@@ -35,7 +35,10 @@ function syntaxProblems(ctx: ValidationContext): void {
   for (const w of doc.warnings) ctx.warn('yaml-warning', `YAML: ${w.message.split('\n')[0]}`, [], { from: w.pos[0], to: w.pos[1] });
 }
 
-/** Every problem dism_core would report, plus DISM Studio's extra checks (pure: no filesystem). */
+/**
+ * Every problem dism_core would report, plus DISM Studio's extra checks (pure: no filesystem). The
+ * caller lists them through `syntaxFirst` (together with its filesystem problems, if any).
+ */
 export function validateParsed(parsed: ParsedTemplate): TemplateProblem[] {
   const ctx = new ValidationContext(parsed);
   syntaxProblems(ctx);
@@ -57,8 +60,12 @@ export function parseTemplateWithinLimits(text: string): { parsed: ParsedTemplat
   return deep ? { parsed: unparsed(), limit: deep } : { parsed, limit: null };
 }
 
-/** Every problem of a template's text (only the limit's, when the text is over one). */
-export function validateTemplateText(text: string): { parsed: ParsedTemplate; problems: TemplateProblem[] } {
+/**
+ * The problems of a template's text as they are listed: only the limit's when the text is over one,
+ * only the syntax errors while there are any (`hidden` counts the others).
+ */
+export function validateTemplateText(text: string): { parsed: ParsedTemplate; problems: TemplateProblem[]; hidden: number } {
   const { parsed, limit } = parseTemplateWithinLimits(text);
-  return { parsed, problems: limit ? [limit] : validateParsed(parsed) };
+  if (limit) return { parsed, problems: [limit], hidden: 0 };
+  return { parsed, ...syntaxFirst(validateParsed(parsed)) };
 }

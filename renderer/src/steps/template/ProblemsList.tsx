@@ -1,4 +1,5 @@
 import { cappedNote } from '@/shared/template/limits';
+import { syntaxHiddenNote } from '@/shared/template/problems';
 import { applyFix } from './fixes';
 import { revealRange } from './editor-bridge';
 import { useTemplateStore } from './template-store';
@@ -10,6 +11,7 @@ export function ProblemsList() {
   const total = useTemplateStore((s) => s.problemsTotal);
   const errors = useTemplateStore((s) => s.errorsTotal);
   const capped = cappedNote(problems.length, total);
+  const hiddenNote = syntaxHiddenNote(useTemplateStore((s) => s.hiddenBySyntax));
   const warnings = total - errors;
   const reveal = (from: number, to: number, path: string) => {
     revealRange(from, to);
@@ -60,6 +62,12 @@ export function ProblemsList() {
               )}
           </li>
         ))}
+        {hiddenNote && (
+          <li className="problem problem-note" data-testid="syntax-hidden-note">
+            <span className="problem-sev">note</span>
+            <span className="problem-text">{hiddenNote}</span>
+          </li>
+        )}
         {notes.map((n) => (
           <li key={n} className="problem problem-note">
             <span className="problem-sev">note</span>

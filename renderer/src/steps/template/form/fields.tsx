@@ -4,6 +4,7 @@ import { modernDataType } from '@/shared/template/legacy';
 import type { TemplateProblem } from '@/shared/template/problems';
 import { applyFix } from '../fixes';
 import { edits, fieldId, useProblems, useValue, type Path } from './field-hooks';
+import { structuredPlaceholder, valueText } from './value-text';
 
 interface BaseProps {
   path: Path;
@@ -63,7 +64,7 @@ function FieldShell({
   );
 }
 
-const display = (v: unknown) => (v === undefined || v === null ? '' : v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const display = valueText;
 
 /** Text field; empty means: delete the key (optional), `null` (nullable) or "" (required). */
 export function TextField(props: BaseProps & { placeholder?: string; mono?: boolean; options?: string[]; empty?: 'delete' | 'null' }) {
@@ -79,7 +80,8 @@ export function TextField(props: BaseProps & { placeholder?: string; mono?: bool
         id={id}
         className={mono ? 'mono' : undefined}
         value={display(value)}
-        placeholder={placeholder}
+        placeholder={structuredPlaceholder(value) ?? placeholder}
+        disabled={structuredPlaceholder(value) !== undefined}
         spellCheck={false}
         list={options ? listId : undefined}
         aria-invalid={hasError}
@@ -115,6 +117,8 @@ export function NumberField(props: BaseProps & { integer?: boolean }) {
         id={id}
         inputMode={integer ? 'numeric' : 'decimal'}
         value={shown}
+        placeholder={structuredPlaceholder(value)}
+        disabled={structuredPlaceholder(value) !== undefined}
         aria-invalid={problems.some((p) => p.severity === 'error')}
         onBlur={() => setDraft(null)}
         onChange={(e) => {
