@@ -6,11 +6,15 @@ export type PathSegment = string | number;
 export type ProblemFix =
   | { kind: 'migrate-legacy-datatypes'; label: string }
   | { kind: 'set-value'; label: string; path: PathSegment[]; value: unknown }
-  | { kind: 'rename-key'; label: string; path: PathSegment[]; newKey: string };
+  | { kind: 'rename-key'; label: string; path: PathSegment[]; newKey: string }
+  | { kind: 'delete-key'; label: string; path: PathSegment[] };
 
 export interface TemplateProblem {
   severity: Severity;
+  /** In plain words: what is wrong and what to do. */
   message: string;
+  /** The technical form, when it says something else: DISM's own message ("DISM: …") or the YAML parser's. */
+  detail?: string;
   /** Dotted path, e.g. `Resources.PixelNMF.Properties.InputSignature[0].Name`. */
   path: string;
   segments: PathSegment[];
@@ -25,6 +29,17 @@ export interface TemplateProblem {
   /** Stable rule id, e.g. `name-format`; tests and the UI key on it. */
   rule: string;
   fix?: ProblemFix;
+}
+
+/** A rule's message: plain words first, and how DISM itself (or the YAML parser) puts it, when that differs. */
+export interface RuleMessage {
+  text: string;
+  detail?: string;
+}
+
+/** A message in plain words with DISM's (pydantic's) own wording as its detail. */
+export function dismSays(text: string, dismText: string): RuleMessage {
+  return { text, detail: `DISM: ${dismText}` };
 }
 
 export function formatPath(segments: readonly PathSegment[]): string {

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { errorName } from './error-text';
+import { MessageText } from './MessageText';
 
 /** A back-end error shown with its own name and message (messages say what to do); lines after the first as detail. */
 export function ErrorCard({ title, error, testId, children }: { title: string; error: unknown; testId?: string; children?: ReactNode }) {
@@ -12,8 +13,19 @@ export function ErrorCard({ title, error, testId, children }: { title: string; e
         <strong>{title}</strong>
         {name ? <span className="muted"> · {name}</span> : null}
       </p>
-      <p>{first}</p>
-      {rest.length > 0 && <pre className="error-detail">{rest.join('\n')}</pre>}
+      <p>
+        <MessageText text={first} />
+      </p>
+      {rest.length > 0 && (
+        <pre className="error-detail">
+          {rest.map((line, i) => (
+            <span key={i}>
+              <MessageText text={line} />
+              {'\n'}
+            </span>
+          ))}
+        </pre>
+      )}
       {children}
     </div>
   );

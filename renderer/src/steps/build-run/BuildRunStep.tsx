@@ -10,6 +10,7 @@ import { LocalBuildCard } from './LocalBuildCard';
 import { PresetSyncNotice } from './PresetSyncNotice';
 import { ServerCard } from './ServerCard';
 import './build-run.css';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 function joinPath(dir: string, rel: string): string {
   return `${dir.replace(/[\\/]+$/, '')}/${rel}`;
@@ -69,7 +70,9 @@ export function BuildRunStep() {
             </p>
             <ul>
               {engine.advice.map((a) => (
-                <li key={a}>{a}</li>
+                <li key={a}>
+                  <MessageText text={a} />
+                </li>
               ))}
             </ul>
           </div>

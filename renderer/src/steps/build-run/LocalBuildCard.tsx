@@ -3,6 +3,7 @@ import type { LocalBuildResult } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { Spinner } from '@/renderer/src/components/Spinner';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 /** Offline build of .dism-artifacts/build/, marked as a local build with what an official build adds. */
 export function LocalBuildCard({
@@ -76,7 +77,9 @@ export function LocalBuildCard({
               </summary>
               <ul>
                 {result.warnings.map((w) => (
-                  <li key={w}>{w}</li>
+                  <li key={w}>
+                    <MessageText text={w} />
+                  </li>
                 ))}
               </ul>
             </details>
@@ -87,7 +90,9 @@ export function LocalBuildCard({
             </strong>
             <ul>
               {result.officialBuildAdds.map((a) => (
-                <li key={a}>{a}</li>
+                <li key={a}>
+                  <MessageText text={a} />
+                </li>
               ))}
             </ul>
           </div>

@@ -7,6 +7,7 @@ import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { LogView } from '@/renderer/src/components/LogView';
 import { RunnerRecipeEditor } from './RunnerRecipeEditor';
 import { useJob } from '@/renderer/src/api/use-job';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 const DIALS_LABELS: Record<DialsChoice, string> = { production: 'Production', development: 'Development', custom: 'Custom URL' };
 
@@ -14,8 +15,14 @@ function ProblemCard({ problem }: { problem: DismcliProblem }) {
   return (
     <div className="problem-card" role="alert">
       <strong>{problem.title}</strong>
-      <p>{problem.message}</p>
-      {problem.hint && <p className="muted">{problem.hint}</p>}
+      <p>
+        <MessageText text={problem.message} />
+      </p>
+      {problem.hint && (
+        <p className="muted">
+          <MessageText text={problem.hint} />
+        </p>
+      )}
       {problem.lines.length > 1 && (
         <details>
           <summary>Output it was recognised from</summary>

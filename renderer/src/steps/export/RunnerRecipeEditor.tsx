@@ -5,6 +5,7 @@ import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
 import { reportError } from '@/renderer/src/store/app-store';
 import { LogView } from '@/renderer/src/components/LogView';
 import { useJob } from '@/renderer/src/api/use-job';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 const STATE_TEXT: Record<RunnerInfo['imageState'], string> = {
   'up-to-date': 'built from this recipe',
@@ -149,7 +150,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
         <ul className="problem-list">
           {info.problems.map((p) => (
             <li key={p} className="field-error">
-              {p}
+              <MessageText text={p} />
             </li>
           ))}
         </ul>
@@ -186,7 +187,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
         <div className="job-block">
           <p className="job-status" role="status">
             {build.snapshot?.state === 'failed' ? (
-              <span className="field-error">{build.snapshot.error?.message}</span>
+              <MessageText className="field-error" text={build.snapshot.error?.message ?? 'The image build failed.'} />
             ) : (
               build.snapshot?.message
             )}

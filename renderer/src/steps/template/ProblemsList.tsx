@@ -3,6 +3,7 @@ import { syntaxHiddenNote } from '@/shared/template/problems';
 import { applyFix } from './fixes';
 import { revealRange } from './editor-bridge';
 import { useTemplateStore } from './template-store';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 /** Every problem with its position; clicking one selects it in the YAML and scrolls the form to it. */
 export function ProblemsList() {
@@ -50,8 +51,9 @@ export function ProblemsList() {
             </button>
             <span className="problem-sev">{p.severity}</span>
             <span className="problem-text">
-              {p.message}
+              <MessageText className="problem-message" text={p.message} />
               {p.path && <code className="problem-path">{p.path}</code>}
+              {p.detail && <MessageText className="problem-detail" text={p.detail} />}
             </span>
             {p.fix &&
               (p.fix.kind !== 'migrate-legacy-datatypes' ||

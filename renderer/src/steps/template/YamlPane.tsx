@@ -66,7 +66,7 @@ export function YamlPane({ docKey }: { docKey: string }) {
         from: Math.min(p.from, text.length),
         to: Math.min(Math.max(p.to, p.from), text.length),
         severity: p.severity,
-        message: p.path ? `${p.message}\n(${p.path})` : p.message,
+        message: [p.message, p.path && `(${p.path})`, p.detail].filter(Boolean).join('\n'),
       }));
       view.dispatch(setDiagnostics(view.state, diagnostics));
     };

@@ -5,6 +5,7 @@ import type { TemplateProblem } from '@/shared/template/problems';
 import { applyFix } from '../fixes';
 import { edits, fieldId, useProblems, useValue, type Path } from './field-hooks';
 import { structuredPlaceholder, valueText } from './value-text';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 interface BaseProps {
   path: Path;
@@ -23,7 +24,7 @@ export function ProblemLines({ problems, id }: { problems: TemplateProblem[]; id
           className={p.severity === 'error' ? 'field-error' : 'field-warning'}
           role={p.severity === 'error' ? 'alert' : undefined}
         >
-          <span className="problem-message">{p.message}</span>
+          <MessageText className="problem-message" text={p.message} />
           {p.fix && (
             <button type="button" className="link-button fix-button" onClick={() => applyFix(p.fix!)}>
               {p.fix.label}
