@@ -55,6 +55,7 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'export.run': ({ to }) => [{ path: to, what: 'the export', kind: 'export-target' }],
 
   'modelServer.buildLocal': ({ templateFile }) => templateFolder(templateFile, 'the local build (.dism-artifacts/build)'),
+  'modelServer.buildState': 'nothing',
   'modelServer.start': ({ templateFile }) => templateFolder(templateFile, 'the model server run folder (.dism-studio/runs)'),
   'modelServer.stop': 'nothing', // its log goes to the run folder checked at start
   'modelServer.runs': 'nothing',

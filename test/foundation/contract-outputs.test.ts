@@ -155,6 +155,7 @@ describe('API contract: outputs and events', () => {
     toyProjects.push(p.dir);
     await call('projects.open', { dir: p.dir });
     await call('modelServer.buildLocal', { templateFile: p.template });
+    expect(await call('modelServer.buildState', { templateFile: p.template })).toMatchObject({ kind: 'local' });
     await call('export.summary', { projectDir: p.dir });
     const exported = await call('export.run', { projectDir: p.dir, to: path.join(tmp, 'toy-export.zip') });
     expect((await jobEnd(exported.id)).state).toBe('succeeded');

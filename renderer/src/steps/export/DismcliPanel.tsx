@@ -167,7 +167,7 @@ export function DismcliPanel({
       </div>
       {showRunner && (
         <div className="card inset">
-          <RunnerRecipeEditor projectDir={projectDir} />
+          <RunnerRecipeEditor projectDir={projectDir} runRevision={run.snapshot ? `${run.jobId}:${run.snapshot.state}` : null} />
         </div>
       )}
 

@@ -5,6 +5,7 @@ import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
 import { reportError } from '@/renderer/src/store/app-store';
 import { useJob } from '@/renderer/src/api/use-job';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 const EXT: Record<ExportFormat, string> = { folder: '', zip: '.zip', 'tar.gz': '.tar.gz' };
 
@@ -151,7 +152,9 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
       {refusal && (
         <div className="problem-card" role="alert" id="export-refusal" data-testid="export-refusal" ref={refusalRef}>
           <strong>Not exported</strong>
-          <p>{refusal}</p>
+          <p>
+            <MessageText text={refusal} />
+          </p>
         </div>
       )}
       <div className="actions">
