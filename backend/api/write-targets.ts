@@ -19,6 +19,7 @@ const templateFolder = (templateFile: string, what: string): WriteTarget[] => [{
 
 export const WRITES: { [M in MethodName]: Writes<M> } = {
   'app.info': 'nothing',
+  'app.copyText': 'nothing', // the clipboard, on the user's own machine (desktop app only)
   'engine.status': 'nothing',
   'jobs.list': 'nothing',
   'jobs.get': 'nothing',

@@ -25,6 +25,7 @@ import { cleanupProject, ensureStandInImage, makeToyProject, STAND_IN_IMAGE } fr
 
 let backend: Backend;
 let tmp: string;
+const copied: string[] = [];
 const toyProjects: string[] = [];
 const called = new Set<MethodName>();
 const seenEvents: Array<{ event: EventName; payload: unknown }> = [];
@@ -56,7 +57,7 @@ beforeAll(async () => {
   ensureStandInImage();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-contract-out-'));
   backend = await createBackend({
-    host: { kind: 'test', pickFolder: async () => tmp },
+    host: { kind: 'test', pickFolder: async () => tmp, writeClipboard: (text) => copied.push(text) },
     userDataDir: path.join(tmp, 'user'),
     pollEngine: false,
   });
@@ -83,6 +84,8 @@ describe('API contract: outputs and events', () => {
     await call('projects.recent', {});
     await call('projects.forget', { dir: path.join(tmp, 'never-opened') });
     expect(await call('projects.pickFolder', { title: 'Pick' })).toEqual({ dir: tmp });
+    expect(await call('app.copyText', { text: 'registration request' })).toEqual({ copied: true });
+    expect(copied).toEqual(['registration request']);
     await call('fs.listDir', { dir: project.dir, showFiles: true });
   });
 
