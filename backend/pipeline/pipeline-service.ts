@@ -18,6 +18,7 @@ import type { NumericArray } from '@/shared/pipeline/ndarray';
 import { finishChunk, runChunk, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import { decide, StageScratch, type DecisionBuffers } from '@/shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
 import { workerUrl } from '../workers/worker-url';
 import type { DataInputSpec } from './data-inputs';
@@ -31,6 +32,7 @@ import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
 import { projectSampleData } from './project-data';
+import { findProjectPresets } from './project-presets';
 import { stageMapsOutput } from './stage-maps';
 
 /** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
@@ -131,6 +133,43 @@ export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>
   return { lumisections: total, completed, flagged, flaggedBeforeFilter: before, passedFilter: passed };
 }
 
+/**
+ * Why a project without preset.json cannot run, and the way on. When the model files the "pixel
+ * barrel" preset names are all there, only the preset is missing (it can be written from that
+ * preset); otherwise writing it would only move the error to the first missing file, so the user
+ * is told which files are missing and where they come from (a joblib import writes them and a preset).
+ */
+async function missingPresetError(projectDir: string, presetFile: string): Promise<ApiError> {
+  const root = path.resolve(projectDir);
+  const files = pixelBarrelPreset().layers.flatMap((l) => [l.onnx, l.localNorm, l.lossMask]);
+  const missing: string[] = [];
+  for (const f of files) {
+    const there = await fs.access(path.join(root, f)).then(
+      () => true,
+      () => false,
+    );
+    if (!there) missing.push(f);
+  }
+  const imported = await findProjectPresets(root);
+  if (!missing.length || imported.length)
+    return new ApiError(
+      'NOT_FOUND',
+      `The project has no model preset: ${presetFile} does not exist. ${
+        imported.length ? 'Choose one of the imported presets' : 'Create one from the "pixel barrel" preset'
+      } or choose a preset file.`,
+      { missing: 'preset', canCreateDefault: !missing.length },
+      'NotFoundError',
+    );
+  return new ApiError(
+    'NOT_FOUND',
+    `This project has no model files yet: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing, and there is no ` +
+      `${PRESET_FILE_NAME} naming others. Import the trained PixelNMF (.joblib) in the Model step: it writes the model files and ` +
+      `a preset for the preview. Or copy the model files into the project's model folder and run the preview again.`,
+    { missing: 'model-files', files: missing },
+    'NotFoundError',
+  );
+}
+
 /** Where a run's preset is saved: `file` relative to the run's preset folder, or the run's preset file itself. */
 function presetTarget(s: Session, file?: string): string {
   return path.resolve(s.loaded.dir, file ?? s.loaded.file);
@@ -165,13 +204,7 @@ export class PipelineService {
         () => true,
         () => false,
       );
-      if (!exists)
-        throw new ApiError(
-          'NOT_FOUND',
-          `The project has no model preset: ${presetFile} does not exist. Create one from the "pixel barrel" preset or choose a preset file.`,
-          undefined,
-          'NotFoundError',
-        );
+      if (!exists) throw await missingPresetError(input.projectDir!, presetFile);
     }
     const loaded = await loadPresetFile(presetFile);
     if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);
