@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useApi } from '../api/ApiContext';
+import { useEscapeKey } from '../components/Modal';
 import { reportError, useAppStore } from '../store/app-store';
 
 export function StatusBar() {
@@ -10,6 +11,12 @@ export function StatusBar() {
   const project = useAppStore((s) => s.project);
   const [open, setOpen] = useState(false);
   const [checking, setChecking] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  // Escape closes the pop-up and gives the keyboard back to its button.
+  useEscapeKey(() => {
+    setOpen(false);
+    toggle.current?.focus();
+  }, open);
 
   const recheck = async () => {
     setChecking(true);
@@ -33,6 +40,7 @@ export function StatusBar() {
   return (
     <footer className="status-bar">
       <button
+        ref={toggle}
         className={`engine-status engine-${state}`}
         data-testid="engine-status"
         onClick={() => setOpen((o) => !o)}
