@@ -3,6 +3,21 @@ import { useApi } from '../api/ApiContext';
 import type { DirEntry } from '@/shared/api/contract';
 import { Modal } from './Modal';
 
+/** Folder / file / parent glyphs drawn inline (emoji fonts are missing on many Linux hosts). */
+function Icon({ kind }: { kind: 'dir' | 'file' | 'up' }) {
+  const d =
+    kind === 'dir'
+      ? 'M1.5 3.5h4l1.5 1.5h7.5v8h-13z'
+      : kind === 'file'
+        ? 'M3.5 1.5h6l3 3v10h-9z M9.5 1.5v3h3'
+        : 'M8 13.5v-10 M4 7.5l4-4 4 4';
+  return (
+    <svg className="folder-icon" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+      <path d={d} fill={kind === 'dir' ? 'currentColor' : 'none'} fillOpacity={kind === 'dir' ? 0.18 : undefined} stroke="currentColor" />
+    </svg>
+  );
+}
+
 /**
  * Folder chooser that browses the back end's file system. Used in the browser host (where the
  * files live on the remote host) and as a fallback in Electron. Files are listed greyed (so the
@@ -80,7 +95,7 @@ export function FolderBrowser({
         {listing?.parent && (
           <li>
             <button className="folder-entry" onClick={() => go(listing.parent!)}>
-              ⬑ ..
+              <Icon kind="up" /> ..
             </button>
           </li>
         )}
@@ -92,14 +107,14 @@ export function FolderBrowser({
                 onClick={() => go(`${listing.dir.replace(/\/$/, '')}/${e.name}`)}
                 title={e.hasTemplate ? 'Holds a DISM template' : undefined}
               >
-                📁 {e.name}
+                <Icon kind="dir" /> {e.name}
                 {e.hasTemplate && <span className="folder-template-tag">template</span>}
               </button>
             </li>
           ) : (
             // Files cannot be opened here (a project is a folder); they are shown so the user knows where they are.
             <li key={`f:${e.name}`} className="folder-file" aria-disabled="true">
-              📄 {e.name}
+              <Icon kind="file" /> {e.name}
               {e.isTemplate && <span className="folder-template-tag">template</span>}
             </li>
           ),

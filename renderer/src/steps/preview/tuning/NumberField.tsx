@@ -63,8 +63,11 @@ export function NumberField({ label, value, onChange, min, integer, unit, disabl
       </span>
       {error && <span className="field-error">{error}</span>}
       {hint && (
-        <span className="field-hint" role="tooltip" id={`${id}-hint`} hidden={!(hovered || focused)}>
-          {hint}
+        // The anchor marks where the hint starts (under the input); the hint itself spans the panel.
+        <span className="field-hint-anchor">
+          <span className="field-hint" role="tooltip" id={`${id}-hint`} hidden={!(hovered || focused)}>
+            {hint}
+          </span>
         </span>
       )}
     </div>
