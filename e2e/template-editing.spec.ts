@@ -102,7 +102,10 @@ test('problems read in plain words first: no regex, no "(not None)", no literal 
   const yaml = readFileSync(FIXTURE, 'utf8')
     .replace('Name: pixel-barrel-nmf', 'Name: Pixel_NMF')
     .replace('      FlaggingKey: Flag\n', '')
-    .replace('        MaxRunNumber: 999999\n', '        MaxRunNumber: 999999\n        NoComponentOut: true\n        AllowedComponentsOut: [ctpps]\n');
+    .replace(
+      '        MaxRunNumber: 999999\n',
+      '        MaxRunNumber: 999999\n        NoComponentOut: true\n        AllowedComponentsOut: [ctpps]\n',
+    );
   writeFileSync(path.join(project, 'template.yaml'), yaml);
   await page.getByTestId('disk-change').getByRole('button', { name: 'Reload from disk' }).click();
   const list = page.locator('.problems-list');

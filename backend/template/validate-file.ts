@@ -57,6 +57,8 @@ export async function validateTemplateFile(
   // A YAML syntax error is listed alone: the rest may only be consequences of it.
   const listed = syntaxFirst(sortProblems([...pure.problems, ...files.problems]));
   const { problems, total } = capProblems(listed.problems);
-  const notes = [...files.notes, cappedNote(problems.length, total), syntaxHiddenNote(listed.hidden)].filter((n): n is string => n !== null);
+  const notes = [...files.notes, cappedNote(problems.length, total), syntaxHiddenNote(listed.hidden)].filter(
+    (n): n is string => n !== null,
+  );
   return { valid: !hasErrors(problems), problems, problemsTotal: total, notes };
 }

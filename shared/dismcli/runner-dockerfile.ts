@@ -39,4 +39,3 @@ export function generatedDockerfile(recipe: RunnerRecipe): string {
     '',
   ].join('\n');
 }
-

@@ -78,10 +78,7 @@ export function presetDifferences(a: ModelPreset, b: ModelPreset, opts: CompareO
   const add = (part: PresetPart, path: string, text: string) => out.push({ part, path, text: `${path}: ${text}` });
   const values = (part: PresetPart, path: string, x: string, y: string) => x !== y && add(part, path, `${x} in ${la}, ${y} in ${lb}`);
   const only = (part: PresetPart, path: string, xs: string[], ys: string[]) => {
-    const said = [
-      ...(xs.length ? [`${xs.join(', ')} only in ${la}`] : []),
-      ...(ys.length ? [`${ys.join(', ')} only in ${lb}`] : []),
-    ];
+    const said = [...(xs.length ? [`${xs.join(', ')} only in ${la}`] : []), ...(ys.length ? [`${ys.join(', ')} only in ${lb}`] : [])];
     if (said.length) add(part, path, said.join('; '));
   };
 
@@ -101,7 +98,12 @@ export function presetDifferences(a: ModelPreset, b: ModelPreset, opts: CompareO
   }
   if (parts.includes('reconstructionInput')) {
     values('reconstructionInput', 'reconstructionInput.max', num(a.reconstructionInput.max), num(b.reconstructionInput.max));
-    values('reconstructionInput', 'reconstructionInput.zeroValue', num(a.reconstructionInput.zeroValue), num(b.reconstructionInput.zeroValue));
+    values(
+      'reconstructionInput',
+      'reconstructionInput.zeroValue',
+      num(a.reconstructionInput.zeroValue),
+      num(b.reconstructionInput.zeroValue),
+    );
   }
   if (parts.includes('thresholds')) {
     const { onlyA, onlyB } = unmatched(a.thresholds, b.thresholds, thresholdKey);
@@ -116,7 +118,8 @@ export function presetDifferences(a: ModelPreset, b: ModelPreset, opts: CompareO
         said.push(`filterThreshold ${x.filterThreshold} in ${la}, ${y.filterThreshold} in ${lb}`);
       add('thresholds', 'thresholds', said.join('; '));
     } else {
-      const entry = (t: ThresholdEntry) => `{lossThreshold ${t.lossThreshold}, ${describePattern(t.pattern)}, filterThreshold ${t.filterThreshold}}`;
+      const entry = (t: ThresholdEntry) =>
+        `{lossThreshold ${t.lossThreshold}, ${describePattern(t.pattern)}, filterThreshold ${t.filterThreshold}}`;
       only('thresholds', 'thresholds', onlyA.map(entry), onlyB.map(entry));
     }
   }
