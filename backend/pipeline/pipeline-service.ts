@@ -141,7 +141,8 @@ export function summarize(results: ReadonlyArray<LumisectionSummary | undefined>
  */
 async function missingPresetError(projectDir: string, presetFile: string): Promise<ApiError> {
   const root = path.resolve(projectDir);
-  const files = pixelBarrelPreset().layers.flatMap((l) => [l.onnx, l.localNorm, l.lossMask]);
+  const layers = pixelBarrelPreset().layers;
+  const files = layers.flatMap((l) => [l.onnx, l.localNorm, l.lossMask]);
   const missing: string[] = [];
   for (const f of files) {
     const there = await fs.access(path.join(root, f)).then(
@@ -160,9 +161,17 @@ async function missingPresetError(projectDir: string, presetFile: string): Promi
       { missing: 'preset', canCreateDefault: !missing.length },
       'NotFoundError',
     );
+  // All missing (the usual case: a folder with only template.yaml): the first layer's files and "the same for" the others.
+  const which =
+    missing.length === files.length
+      ? `${[layers[0].onnx, layers[0].localNorm, layers[0].lossMask].join(', ')} and the same for ${layers
+          .slice(1)
+          .map((l) => l.name)
+          .join(' and ')} are missing`
+      : `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`;
   return new ApiError(
     'NOT_FOUND',
-    `This project has no model files yet: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing, and there is no ` +
+    `This project has no model files yet: ${which}, and there is no ` +
       `${PRESET_FILE_NAME} naming others. Import the trained PixelNMF (.joblib) in the Model step: it writes the model files and ` +
       `a preset for the preview. Or copy the model files into the project's model folder and run the preview again.`,
     { missing: 'model-files', files: missing },

@@ -175,7 +175,7 @@ describe('pipeline service over the API (worker thread)', () => {
     await expect(call('pipeline.run', { projectDir: root })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringMatching(
-        /^This project has no model files yet: model\/nmf_BPix2\.onnx, model\/local_norm_BPix2\.npy, .*model\/loss_mask_BPix4\.npy are missing.*Import the trained PixelNMF \(\.joblib\)/s,
+        /^This project has no model files yet: model\/nmf_BPix2\.onnx, model\/local_norm_BPix2\.npy, model\/loss_mask_BPix2\.npy and the same for BPix3 and BPix4 are missing, .*Import the trained PixelNMF \(\.joblib\)/s,
       ),
       details: { missing: 'model-files' },
     });

@@ -114,7 +114,8 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
               : missing === 'preset'
                 ? 'No model preset yet'
                 : 'The preview could not run',
-        message: errorText(err),
+        // What is missing is already said in plain words: no error name in front of it.
+        message: missing && err instanceof Error ? err.message : errorText(err),
         code: e?.code,
         missing,
         canCreateDefault: e?.details?.canCreateDefault === true,
