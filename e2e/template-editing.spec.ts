@@ -76,6 +76,10 @@ test('saving a template with errors says how many and that dismcli will refuse i
   const notice = page.locator('.notice', { hasText: 'Saved with 1 error' });
   await expect(notice).toBeVisible();
   await expect(notice).toContainText('dismcli will refuse');
+  // Item 10: the notice has room of its own below the step; it covers none of the step's controls.
+  const noticeBox = (await notice.boundingBox())!;
+  const stepBox = (await page.locator('main.app-main').boundingBox())!;
+  expect(noticeBox.y).toBeGreaterThanOrEqual(stepBox.y + stepBox.height);
   await expect(page.locator('.saved-marker')).toContainText('1 error');
   expect(readFileSync(path.join(project, 'template.yaml'), 'utf8')).toContain('Name: Pixel_NMF');
 });
