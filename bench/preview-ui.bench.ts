@@ -58,7 +58,7 @@ async function goTo(page: Page, runLs: string): Promise<void> {
 
 async function reflagTimes(page: Page, values: number[]): Promise<{ screen: number[]; backend: number[] }> {
   await page.getByRole('tab', { name: /Tuning/ }).click();
-  const input = page.getByTestId('threshold-entry-0').getByLabel('Loss threshold');
+  const input = page.getByTestId('threshold-entry-0').getByLabel('Anomalous-bin threshold');
   const screen: number[] = [];
   const backend: number[] = [];
   for (const v of values) {

@@ -123,7 +123,7 @@ test('preview of the demo: flag count, Why panel, tuning diff and a what-if outa
 
   // Raising the loss threshold to 10 unflags everything; the diff lists every formerly flagged LS.
   await page.getByRole('tab', { name: /Tuning/ }).click();
-  const threshold = page.getByTestId('threshold-entry-0').getByLabel('Loss threshold');
+  const threshold = page.getByTestId('threshold-entry-0').getByLabel('Anomalous-bin threshold');
   await threshold.fill('10');
   await expect(page.getByTestId('flagged-count')).toHaveText('0');
   await expect(page.getByTestId('diff-count')).toHaveText(String(cliFlagged.length));

@@ -37,7 +37,7 @@ test('form edit updates the YAML, YAML errors show in the form, save keeps comme
   await page.keyboard.type('_');
   await expect(nameInput).toHaveValue('pixel-barrel-nmf-e2e_');
   await expect(nameInput).toHaveAttribute('aria-invalid', 'true');
-  await expect(page.locator(`${NAME_FIELD} .field-error`)).toContainText('String violates RFC 1123 subdomain naming conventions');
+  await expect(page.locator(`${NAME_FIELD} .field-error`)).toContainText('The Name must be lowercase letters, digits');
   await expect(page.getByTestId('error-count')).toHaveText('1 error');
 
   // One history for both panes: undo the YAML edit, then the form edit; redo the form edit.

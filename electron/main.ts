@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBackend, type Backend } from '@/backend/api/create-backend';
@@ -38,6 +38,8 @@ app.whenReady().then(async () => {
         const r = await dialog.showOpenDialog(mainWindow!, { title: title ?? 'Open project folder', properties: ['openDirectory'] });
         return r.canceled ? null : (r.filePaths[0] ?? null);
       },
+      // The renderer gets no clipboard permission (every permission is denied); Copy buttons come here.
+      writeClipboard: (text) => clipboard.writeText(text),
     },
     userDataDir: app.getPath('userData'),
   });

@@ -4,6 +4,7 @@ import type { ApiReply } from '@/shared/api/client';
 import type { BackendContext, HandlerMap } from './types';
 import { WRITES } from './write-targets';
 import type { WriteTarget } from '../projects/opened-folders';
+import { issuesText } from '@/shared/api/issue-text';
 
 export type AllHandlers = HandlerMap<MethodName>;
 
@@ -28,10 +29,6 @@ function inputDepth(value: unknown, limit: number): number {
   return deepest;
 }
 
-function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
-  return issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
-}
-
 /**
  * The single entry for every API call, whatever the transport. Validates the payload against the
  * contract, runs the handler, and always answers with an envelope (never throws).
@@ -54,7 +51,7 @@ export function createDispatcher(handlers: AllHandlers, ctx: BackendContext) {
       }
       const parsed = spec.input.safeParse(rawInput);
       if (!parsed.success) {
-        throw new SchemaError(`Invalid payload for ${name}: ${formatIssues(parsed.error.issues)}`, parsed.error.issues);
+        throw new SchemaError(`Invalid payload for ${name}: ${issuesText(parsed.error.issues)}`, parsed.error.issues);
       }
       // The one place API writes are checked: only inside folders the user opened (see OpenedFolders).
       const writes = WRITES[name] as 'nothing' | ((input: unknown, c: BackendContext) => WriteTarget[]);

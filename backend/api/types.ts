@@ -20,6 +20,8 @@ export interface HostAdapter {
   kind: HostKind;
   /** Native folder picker; absent in the browser host. */
   pickFolder?: (title?: string) => Promise<string | null>;
+  /** Writes text the user asked to copy to the clipboard (Electron's main process); absent in the browser host. */
+  writeClipboard?: (text: string) => void;
 }
 
 /** The back end's services, each created once by createServices (create-backend.ts), the composition root. */

@@ -19,6 +19,7 @@ const templateFolder = (templateFile: string, what: string): WriteTarget[] => [{
 
 export const WRITES: { [M in MethodName]: Writes<M> } = {
   'app.info': 'nothing',
+  'app.copyText': 'nothing', // the clipboard, on the user's own machine (desktop app only)
   'engine.status': 'nothing',
   'engine.startPodmanService': 'nothing', // its socket goes to the user's runtime folder, not a project
   'engine.checkProjectLocation': 'nothing', // the probe container is created, never started, and removed
@@ -58,6 +59,7 @@ export const WRITES: { [M in MethodName]: Writes<M> } = {
   'export.run': ({ to }) => [{ path: to, what: 'the export', kind: 'export-target' }],
 
   'modelServer.buildLocal': ({ templateFile }) => templateFolder(templateFile, 'the local build (.dism-artifacts/build)'),
+  'modelServer.buildState': 'nothing',
   'modelServer.start': ({ templateFile }) => templateFolder(templateFile, 'the model server run folder (.dism-studio/runs)'),
   'modelServer.stop': 'nothing', // its log goes to the run folder checked at start
   'modelServer.runs': 'nothing',

@@ -10,6 +10,7 @@ import { linkProblem, resolveProjectPath, type PathRule } from '../template/proj
 import { configPbtxt, TRITON_MODEL } from './config-pbtxt';
 import { modelName, plainDataType, readTemplate, type ResourceView, type TemplateView } from './template-source';
 import type { LocalBuildResult } from '@/shared/api/contract/model-server';
+import { recordLocalBuild } from './build-state';
 
 /** What an official `dismcli build` does that this offline build cannot (shown next to the result). */
 const OFFICIAL_BUILD_ADDS = [
@@ -244,7 +245,7 @@ export async function buildLocal(templateFile: string, opts: { onProgress?: (mes
     const dir = path.join(buildDir, r.key);
     resources.push({ key: r.key, type: r.type, framework: r.framework, name: modelName(r), dir, files: await listFiles(dir) });
   }
-  return {
+  const result: LocalBuildResult = {
     templateFile: t.file,
     projectDir: t.dir,
     buildDir,
@@ -255,4 +256,7 @@ export async function buildLocal(templateFile: string, opts: { onProgress?: (mes
     officialBuildAdds: OFFICIAL_BUILD_ADDS,
     builtAt: new Date().toISOString(),
   };
+  // Every screen (and a later session) reads back what the build folder holds (build-state.ts).
+  await recordLocalBuild(result);
+  return result;
 }

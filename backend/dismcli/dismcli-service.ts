@@ -6,13 +6,13 @@ import type { JobSnapshotOf } from '@/shared/api/contract/job-kinds';
 import { ApiError } from '@/shared/api/errors';
 import type { EngineService } from '../engine/engine-service';
 import { containerUserFor } from '../engine/run-container';
-import { writeFileAtomic } from '../fs/atomic-write';
 import type { JobManager } from '../jobs/job-manager';
 import type { AppSettingsStore } from '../projects/app-settings';
 import { loadDialsTarget, saveDialsTarget } from '../dials/dials-instance';
 import { saveRecipe } from './recipe';
 import { runDismcli } from './run-dismcli';
 import { ensureRunnerImage, runnerInfo } from './runner-image';
+import { recordOfficialBuild } from '../build-local/build-state';
 
 /** How many runs' events are kept; only the latest runs matter to a screen that re-attaches. */
 const KEPT_RUNS = 50;
@@ -122,10 +122,12 @@ export class DismcliService {
         }
         if (command === 'build' && template) {
           // Lets the Build & Run step tell an official build (DIALS checks passed) from a local one.
-          await writeFileAtomic(
-            path.join(path.dirname(path.resolve(dir, template)), '.dism-studio', 'official-build.json'),
-            `${JSON.stringify({ template, dialsUrl: dials.url, imageTag, finishedAt: new Date().toISOString() }, null, 2)}\n`,
-          );
+          await recordOfficialBuild(path.resolve(dir, template), {
+            template,
+            dialsUrl: dials.url,
+            imageTag,
+            finishedAt: new Date().toISOString(),
+          });
         }
         return result;
       },

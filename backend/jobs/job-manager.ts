@@ -11,6 +11,7 @@ import {
   type JobSnapshotOf,
 } from '@/shared/api/contract';
 import { serializeError } from '@/shared/api/errors';
+import { issuesText, type IssueLike } from '@/shared/api/issue-text';
 
 export interface JobHandle<K extends JobKind = JobKind> {
   readonly id: string;
@@ -56,11 +57,8 @@ function contractError(message: string): Error {
   return Object.assign(new Error(message), { name: 'ContractError', code: 'CONTRACT_BREACH' });
 }
 
-function issuesOf(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.map(String).join('.') || '(top)'}: ${i.message}`)
-    .join('; ');
+function issuesOf(error: { issues: ReadonlyArray<IssueLike> }): string {
+  return issuesText(error.issues, 3);
 }
 
 const MAX_LOG_LINES = 50_000;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { ApiError } from '@/shared/api/errors';
 import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
+import { presetDifferences } from '@/shared/preset/preset-compare';
 import { readTemplate, requireResource } from '../build-local/template-source';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { encodeNpy, parseNpy } from '../pipeline/npy';
@@ -16,13 +17,6 @@ import type { PresetSyncState } from '@/shared/api/contract/model-server';
  * from the preview. This finds out, and rewrites only that member on request.
  */
 const MEMBER = 'preset_json.npy';
-// Parts of the preset the handler uses (file paths of ONNX/norm/mask files are not).
-const PARTS = ['layers', 'reconstructionInput', 'thresholds', 'combine', 'flagging', 'filters'] as const;
-
-function decisionView(p: ModelPreset, part: (typeof PARTS)[number]): string {
-  if (part === 'layers') return JSON.stringify(p.layers.map((l) => ({ name: l.name, shape: l.shape, cross: l.cross })));
-  return JSON.stringify(p[part]);
-}
 
 async function locate(
   templateFile: string,
@@ -68,7 +62,11 @@ export async function presetSyncState(templateFile: string, resourceKey?: string
       differences: [`the embedded preset is unreadable: ${(err as Error).message}`],
     };
   }
-  const differences = PARTS.filter((part) => decisionView(embedded, part) !== decisionView(s.preset!, part));
+  // By meaning (list order, pattern spelling and number formatting do not count); the handler does not read file paths.
+  const differences = presetDifferences(embedded, s.preset!, {
+    labels: { a: path.basename(s.modelFile!), b: PRESET_FILE_NAME },
+    files: false,
+  }).map((d) => d.text);
   return { applicable: true, presetFile: s.presetFile, modelFile: s.modelFile, inSync: differences.length === 0, differences };
 }
 

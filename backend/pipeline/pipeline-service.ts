@@ -19,6 +19,7 @@ import type { NumericArray } from '@/shared/pipeline/ndarray';
 import { finishChunk, runChunk, summarize, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import { decide, StageScratch, type DecisionBuffers } from '@/shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
 import { workerUrl } from '../workers/worker-url';
 import type { DataInputSpec } from './data-inputs';
@@ -32,6 +33,7 @@ import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunControl, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
 import { projectSampleData } from './project-data';
+import { findProjectPresets } from './project-presets';
 import { stageMapsOutput } from './stage-maps';
 import type { LumisectionStageMaps } from '@/shared/plot/panels';
 import type { RunAverageStages } from '@/shared/api/contract/inspect';
@@ -123,6 +125,52 @@ function layerInfo(cp: CompiledPipeline): LayerInfo[] {
   }));
 }
 
+/**
+ * Why a project without preset.json cannot run, and the way on. When the model files the "pixel
+ * barrel" preset names are all there, only the preset is missing (it can be written from that
+ * preset); otherwise writing it would only move the error to the first missing file, so the user
+ * is told which files are missing and where they come from (a joblib import writes them and a preset).
+ */
+async function missingPresetError(projectDir: string, presetFile: string): Promise<ApiError> {
+  const root = path.resolve(projectDir);
+  const layers = pixelBarrelPreset().layers;
+  const files = layers.flatMap((l) => [l.onnx, l.localNorm, l.lossMask]);
+  const missing: string[] = [];
+  for (const f of files) {
+    const there = await fs.access(path.join(root, f)).then(
+      () => true,
+      () => false,
+    );
+    if (!there) missing.push(f);
+  }
+  const imported = await findProjectPresets(root);
+  if (!missing.length || imported.length)
+    return new ApiError(
+      'NOT_FOUND',
+      `The project has no model preset: ${presetFile} does not exist. ${
+        imported.length ? 'Choose one of the imported presets' : 'Create one from the "pixel barrel" preset'
+      } or choose a preset file.`,
+      { missing: 'preset', canCreateDefault: !missing.length },
+      'NotFoundError',
+    );
+  // All missing (the usual case: a folder with only template.yaml): the first layer's files and "the same for" the others.
+  const which =
+    missing.length === files.length
+      ? `${[layers[0].onnx, layers[0].localNorm, layers[0].lossMask].join(', ')} and the same for ${layers
+          .slice(1)
+          .map((l) => l.name)
+          .join(' and ')} are missing`
+      : `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`;
+  return new ApiError(
+    'NOT_FOUND',
+    `This project has no model files yet: ${which}, and there is no ` +
+      `${PRESET_FILE_NAME} naming others. Import the trained PixelNMF (.joblib) in the Model step: it writes the model files and ` +
+      `a preset for the preview. Or copy the model files into the project's model folder and run the preview again.`,
+    { missing: 'model-files', files: missing },
+    'NotFoundError',
+  );
+}
+
 /** Where a run's preset is saved: `file` relative to the run's preset folder, or the run's preset file itself. */
 function presetTarget(s: Session, file?: string): string {
   return path.resolve(s.loaded.dir, file ?? s.loaded.file);
@@ -157,13 +205,7 @@ export class PipelineService {
         () => true,
         () => false,
       );
-      if (!exists)
-        throw new ApiError(
-          'NOT_FOUND',
-          `The project has no model preset: ${presetFile} does not exist. Create one from the "pixel barrel" preset or choose a preset file.`,
-          undefined,
-          'NotFoundError',
-        );
+      if (!exists) throw await missingPresetError(input.projectDir!, presetFile);
     }
     const loaded = await loadPresetFile(presetFile);
     if (input.projectDir) await checkProjectTemplate(path.resolve(input.projectDir), loaded.preset);

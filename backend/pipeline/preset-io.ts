@@ -5,18 +5,12 @@ import { writeFileAtomic } from '../fs/atomic-write';
 import { inputError, readJsonInput } from './input-error';
 import { NpyFormatError, readNpyFile } from './npy';
 import { NmfSession } from './onnx-session';
+import { issuesText } from '@/shared/api/issue-text';
 
 export interface LoadedPreset {
   file: string;
   dir: string;
   preset: ModelPreset;
-}
-
-function issuesText(issues: Array<{ path: PropertyKey[]; message: string }>): string {
-  return issues
-    .slice(0, 8)
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`)
-    .join('; ');
 }
 
 /** Validate a preset object; errors list the keys that are wrong. */

@@ -22,10 +22,12 @@ export async function requireDirectory(dir: string): Promise<string> {
   return abs;
 }
 
+/** A file name DISM Studio takes for a template: template.yaml, pixel-nmf.template.yml, … */
+const isTemplate = (name: string) => /(^|[._-])template\.ya?ml$/i.test(name);
+
 /** Template files at the top of the project or one level down (e.g. model/template.yaml). */
 export async function findTemplates(dir: string): Promise<string[]> {
   const out: string[] = [];
-  const isTemplate = (name: string) => /(^|[._-])template\.ya?ml$/i.test(name);
   for (const e of await fs.readdir(dir, { withFileTypes: true })) {
     if (e.isFile() && isTemplate(e.name)) out.push(e.name);
     else if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') {
@@ -59,6 +61,19 @@ export async function summarizeProject(dir: string): Promise<ProjectSummary> {
   return { dir: abs, name: path.basename(abs), templates: await findTemplates(abs), isDemo, ...(isDemo ? { demoVariant } : {}) };
 }
 
+/** Whether a folder has a template file directly in it (one read per folder listed; unreadable = no). */
+async function holdsTemplate(dir: string): Promise<boolean> {
+  try {
+    return (await fs.readdir(dir, { withFileTypes: true })).some((f) => f.isFile() && isTemplate(f.name));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One folder for the folder browser: sub-folders (marked when they hold a template) and, when asked
+ * for, files (so the template the user is looking for can be seen, marked as such).
+ */
 export async function listDir(
   dir: string | undefined,
   showFiles: boolean,
@@ -67,8 +82,8 @@ export async function listDir(
   const entries: DirEntry[] = [];
   for (const e of await fs.readdir(abs, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
-    if (e.isDirectory()) entries.push({ name: e.name, kind: 'dir' });
-    else if (showFiles && e.isFile()) entries.push({ name: e.name, kind: 'file' });
+    if (e.isDirectory()) entries.push({ name: e.name, kind: 'dir', hasTemplate: await holdsTemplate(path.join(abs, e.name)) });
+    else if (showFiles && e.isFile()) entries.push({ name: e.name, kind: 'file', isTemplate: isTemplate(e.name) });
   }
   entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1));
   const parent = path.dirname(abs);

@@ -1,6 +1,6 @@
 import type { TemplateValidation } from '@/shared/api/contract/template';
 import { capProblems, cappedNote } from '@/shared/template/limits';
-import { hasErrors, sortProblems } from '@/shared/template/problems';
+import { hasErrors, sortProblems, syntaxFirst, syntaxHiddenNote } from '@/shared/template/problems';
 import { parseTemplateWithinLimits, validateParsed } from '@/shared/template/validate/index';
 import { checkTemplateFiles } from './fs-checks';
 import { readTemplateText, tooLargeProblemOf } from './read-template-text';
@@ -54,7 +54,11 @@ export async function validateTemplateFile(
   if (pure.limit) return overLimit(pure.limit);
   onFilesystemPhase?.();
   const files = await checkTemplateFiles(pure.parsed, { templateFile: loc.file, projectDir: loc.projectDir });
-  const { problems, total } = capProblems(sortProblems([...pure.problems, ...files.problems]));
-  const note = cappedNote(problems.length, total);
-  return { valid: !hasErrors(problems), problems, problemsTotal: total, notes: note ? [...files.notes, note] : files.notes };
+  // A YAML syntax error is listed alone: the rest may only be consequences of it.
+  const listed = syntaxFirst(sortProblems([...pure.problems, ...files.problems]));
+  const { problems, total } = capProblems(listed.problems);
+  const notes = [...files.notes, cappedNote(problems.length, total), syntaxHiddenNote(listed.hidden)].filter(
+    (n): n is string => n !== null,
+  );
+  return { valid: !hasErrors(problems), problems, problemsTotal: total, notes };
 }

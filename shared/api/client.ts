@@ -7,6 +7,12 @@ import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } f
 export interface DismApi {
   invoke<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /**
+   * Called when the transport lost the back end and reached it again: events sent in between are
+   * lost, so whoever follows back-end state fetches it again. Absent where the connection cannot
+   * drop (Electron's IPC).
+   */
+  onReconnect?(listener: () => void): () => void;
 }
 
 /** Envelope used by every transport so errors keep their name and message. */

@@ -1,4 +1,5 @@
 import type { ModelPreset, PresetLayer } from '../preset/model-preset';
+import { samePresetMeaning } from '../preset/preset-compare';
 import type { NdArray } from './ndarray';
 import { shapeText } from './ndarray';
 import { areaPlan, rebinKeepClip, type AreaPlan } from './rebin';
@@ -198,18 +199,17 @@ export function recompileDecisions(cp: CompiledPipeline, preset: ModelPreset): C
 /** Pipeline stages in order; a preset change re-runs from the first one it affects. */
 export type PipelineStage = 'inference' | 'clustering' | 'combine' | 'flagging' | 'filter';
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
 /**
  * First stage a preset change affects (null: nothing to re-run). 'inference' means new NMF
  * inference (layers, model files, crop or input clipping changed); every later stage can be
- * re-run from cached reconstructions.
+ * re-run from cached reconstructions. Presets are compared by meaning (preset-compare.ts): a flag
+ * unticked and ticked again changes nothing.
  */
 export function firstAffectedStage(a: ModelPreset, b: ModelPreset): PipelineStage | null {
-  if (!same(a.layers, b.layers) || !same(a.reconstructionInput, b.reconstructionInput)) return 'inference';
-  if (!same(a.thresholds, b.thresholds)) return 'clustering';
-  if (!same(a.combine, b.combine)) return 'combine';
-  if (!same(a.flagging, b.flagging)) return 'flagging';
-  if (!same(a.filters, b.filters)) return 'filter';
+  if (!samePresetMeaning(a, b, ['layers', 'reconstructionInput'])) return 'inference';
+  if (!samePresetMeaning(a, b, ['thresholds'])) return 'clustering';
+  if (!samePresetMeaning(a, b, ['combine'])) return 'combine';
+  if (!samePresetMeaning(a, b, ['flagging'])) return 'flagging';
+  if (!samePresetMeaning(a, b, ['filters'])) return 'filter';
   return null;
 }

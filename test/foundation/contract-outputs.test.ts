@@ -28,6 +28,7 @@ import { startDialsStandIn } from '../stand-ins/dials-api/dials-stand-in';
 
 let backend: Backend;
 let tmp: string;
+const copied: string[] = [];
 const toyProjects: string[] = [];
 const called = new Set<MethodName>();
 const seenEvents: Array<{ event: EventName; payload: unknown }> = [];
@@ -59,7 +60,7 @@ beforeAll(async () => {
   ensureStandInImage();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-contract-out-'));
   backend = await createBackend({
-    host: { kind: 'test', pickFolder: async () => tmp },
+    host: { kind: 'test', pickFolder: async () => tmp, writeClipboard: (text) => copied.push(text) },
     userDataDir: path.join(tmp, 'user'),
     pollEngine: false,
   });
@@ -86,6 +87,8 @@ describe('API contract: outputs and events', () => {
     await call('projects.recent', {});
     await call('projects.forget', { dir: path.join(tmp, 'never-opened') });
     expect(await call('projects.pickFolder', { title: 'Pick' })).toEqual({ dir: tmp });
+    expect(await call('app.copyText', { text: 'registration request' })).toEqual({ copied: true });
+    expect(copied).toEqual(['registration request']);
     await call('fs.listDir', { dir: project.dir, showFiles: true });
   });
 
@@ -170,6 +173,7 @@ describe('API contract: outputs and events', () => {
     toyProjects.push(p.dir);
     await call('projects.open', { dir: p.dir });
     await call('modelServer.buildLocal', { templateFile: p.template });
+    expect(await call('modelServer.buildState', { templateFile: p.template })).toMatchObject({ kind: 'local' });
     await call('export.summary', { projectDir: p.dir });
     const exported = await call('export.run', { projectDir: p.dir, to: path.join(tmp, 'toy-export.zip') });
     expect((await jobEnd(exported.id)).state).toBe('succeeded');

@@ -72,6 +72,7 @@ const fake = vi.hoisted(() => {
   const protocolHandlers = new Map<string, Listener>();
   const ipc = new Map<string, Listener>();
   const opened: string[] = [];
+  const clipboardTexts: string[] = [];
   const defaultSession = new FakeSession();
   const electron = {
     app: {
@@ -96,6 +97,7 @@ const fake = vi.hoisted(() => {
     ipcMain: { handle: (channel: string, fn: Listener) => ipc.set(channel, fn) },
     dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
     shell: { openExternal: async (url: string) => void opened.push(url) },
+    clipboard: { writeText: (text: string) => void clipboardTexts.push(text) },
   };
   return {
     electron,
@@ -104,6 +106,7 @@ const fake = vi.hoisted(() => {
     protocolHandlers,
     ipc,
     opened,
+    clipboardTexts,
     defaultSession,
     appListeners,
     ready: () => {
@@ -271,6 +274,13 @@ describe('Electron main process (stand-in electron module)', () => {
         error: { name: 'SecurityError', message: 'IPC from an untrusted frame was refused.' },
       });
     }
+    // Copy buttons: the renderer has no clipboard permission, so the main process writes the text.
+    expect(fromApp).toMatchObject({ result: { nativeClipboard: true } });
+    expect(await invoke({ senderFrame: { url: RENDERER_URL } }, 'app.copyText', { text: '[Request] Model registration' })).toEqual({
+      ok: true,
+      result: { copied: true },
+    });
+    expect(fake.clipboardTexts).toEqual(['[Request] Model registration']);
     const openExternal = fake.ipc.get('dism:openExternal')!;
     expect(await openExternal({ senderFrame: { url: 'https://evil.example/' } }, 'https://cmsdials.web.cern.ch/')).toBe(false);
     expect(await openExternal({ senderFrame: { url: RENDERER_URL } }, 'file:///etc/passwd')).toBe(false);

@@ -135,7 +135,9 @@ describe('JobManager', () => {
     expect(chunks).toEqual([]);
     expect(logs).toEqual(['cleaned up']);
     expect(done).toMatchObject({ state: 'failed', error: { name: 'ContractError', code: 'CONTRACT_BREACH' } });
-    expect(done.error?.message).toMatch(/^A model-server job sent a partial result that does not match the API contract \(run\.state: /);
+    expect(done.error?.message).toMatch(
+      /^A model-server job sent a partial result that does not match the API contract \(run\.state must be one of /,
+    );
     expect(done.result).toBeUndefined();
   });
 
@@ -165,7 +167,9 @@ describe('JobManager', () => {
     });
     const done = await jm.wait(s.id);
     expect(done).toMatchObject({ state: 'failed', error: { name: 'ContractError' } });
-    expect(done.error?.message).toMatch(/^A dismcli\.runner-build job returned a result that does not match the API contract \(built: /);
+    expect(done.error?.message).toMatch(
+      /^A dismcli\.runner-build job returned a result that does not match the API contract \(built must be true or false\)/,
+    );
     expect(done.result).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ afterAll(async () => {
   for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
 });
 
-async function project(embeddedLossThreshold: number) {
+async function project(embeddedLossThreshold: number, reshape: (p: ReturnType<typeof pixelBarrelPreset>) => typeof p = (p) => p) {
   const p = await makeToyProject();
   dirs.push(p.dir);
   const template = (await fs.readFile(p.template, 'utf8')).replace(
@@ -22,7 +22,7 @@ async function project(embeddedLossThreshold: number) {
   await fs.writeFile(p.template, template);
   const preset = pixelBarrelPreset();
   await fs.writeFile(path.join(p.dir, 'preset.json'), JSON.stringify(preset, null, 2));
-  const embedded = { ...preset, thresholds: [{ ...preset.thresholds[0], lossThreshold: embeddedLossThreshold }] };
+  const embedded = reshape({ ...preset, thresholds: [{ ...preset.thresholds[0], lossThreshold: embeddedLossThreshold }] });
   const json = new TextEncoder().encode(JSON.stringify(embedded));
   await fs.writeFile(
     path.join(p.dir, 'mlserver-model/model.npz'),
@@ -39,13 +39,26 @@ describe('preset embedded in the model server model.npz vs preset.json', () => {
     const p = await project(0.07);
     const before = unzipSync(await fs.readFile(path.join(p.dir, 'mlserver-model/model.npz')));
     const state = await presetSyncState(p.template);
-    expect(state).toMatchObject({ applicable: true, inSync: false, differences: ['thresholds'] });
+    expect(state).toMatchObject({
+      applicable: true,
+      inSync: false,
+      differences: ['thresholds: lossThreshold 0.07 in model.npz, 0.04 in preset.json'],
+    });
     const after = await syncModelPreset(p.template);
     expect(after).toMatchObject({ applicable: true, inSync: true, differences: [], updated: true });
     const members = unzipSync(await fs.readFile(path.join(p.dir, 'mlserver-model/model.npz')));
     expect(members['components_BPix2.npy']).toEqual(before['components_BPix2.npy']);
     expect(members['preset_json.npy']).not.toEqual(before['preset_json.npy']);
     await expect(fs.access(path.join(p.dir, 'mlserver-model/model.npz.dism-studio.bak'))).resolves.toBeUndefined();
+  });
+
+  it('is in sync when only list order differs (a flag unticked and ticked again) or a pattern is spelt out', async () => {
+    const p = await project(0.04, (e) => ({
+      ...e,
+      flagging: { ...e.flagging, patterns: [{ ones: [2, 4] }, [[1, 1, 1, 1, 1, 1, 1, 1]]] },
+      filters: { ...e.filters, omsBooleans: [...e.filters.omsBooleans.filter((f) => f !== 'bpix_ready'), 'bpix_ready'] },
+    }));
+    expect(await presetSyncState(p.template)).toMatchObject({ applicable: true, inSync: true, differences: [] });
   });
 
   it('is in sync when only file paths differ, and does not apply without preset.json or an npz', async () => {

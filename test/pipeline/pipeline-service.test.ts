@@ -22,7 +22,7 @@ const chunks: PipelineChunk[] = [];
 
 async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   const reply = await backend.dispatch(method, input);
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+  if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code, details: reply.error.details });
   return reply.result as MethodOutput<M>;
 }
 
@@ -171,9 +171,31 @@ describe('pipeline service over the API (worker thread)', () => {
   });
 
   it('reports bad input with the file and what is wrong', async () => {
-    await expect(call('pipeline.run', { projectDir: root })).rejects.toThrow(
-      `The project has no model preset: ${path.join(root, 'preset.json')} does not exist`,
-    );
+    // No preset and no model files (a folder with only template.yaml): what is missing and where it comes from.
+    await expect(call('pipeline.run', { projectDir: root })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(
+        /^This project has no model files yet: model\/nmf_BPix2\.onnx, model\/local_norm_BPix2\.npy, model\/loss_mask_BPix2\.npy and the same for BPix3 and BPix4 are missing, .*Import the trained PixelNMF \(\.joblib\)/s,
+      ),
+      details: { missing: 'model-files' },
+    });
+    // The model files are there and only the preset is missing: the "pixel barrel" preset can be written.
+    const filesOnly = path.join(root, 'files-only');
+    await fs.mkdir(path.join(filesOnly, 'model'), { recursive: true });
+    for (const l of ['BPix2', 'BPix3', 'BPix4'])
+      for (const f of [`nmf_${l}.onnx`, `local_norm_${l}.npy`, `loss_mask_${l}.npy`])
+        await fs.writeFile(path.join(filesOnly, 'model', f), '');
+    await expect(call('pipeline.run', { projectDir: filesOnly })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining(`The project has no model preset: ${path.join(filesOnly, 'preset.json')} does not exist`),
+      details: { missing: 'preset' },
+    });
+    // One model file short: still the model files are what is missing, named exactly.
+    await fs.rm(path.join(filesOnly, 'model', 'loss_mask_BPix3.npy'));
+    await expect(call('pipeline.run', { projectDir: filesOnly })).rejects.toMatchObject({
+      message: expect.stringMatching(/^This project has no model files yet: model\/loss_mask_BPix3\.npy is missing/),
+      details: { missing: 'model-files' },
+    });
     await expect(
       call('pipeline.run', {
         projectDir: demoDir,

@@ -8,9 +8,11 @@ import { parseImageRef } from '@/backend/model-server/image-ref';
 import { templateSampleData } from '@/backend/inference/load-inputs';
 import { presetSyncState, syncModelPreset } from '@/backend/model-server/preset-sync';
 import type { HandlerMap } from '../types';
+import { buildState } from '@/backend/build-local/build-state';
 
 type ModelServerMethod =
   | 'modelServer.buildLocal'
+  | 'modelServer.buildState'
   | 'modelServer.start'
   | 'modelServer.stop'
   | 'modelServer.runs'
@@ -22,6 +24,7 @@ type ModelServerMethod =
 
 export const modelServerHandlers: HandlerMap<ModelServerMethod> = {
   'modelServer.buildLocal': ({ templateFile }) => buildLocal(templateFile),
+  'modelServer.buildState': ({ templateFile }) => buildState(templateFile),
   'modelServer.start': (input, ctx) => ctx.modelServers.start(input),
   'modelServer.stop': ({ id }, ctx) => ctx.modelServers.stop(id),
   'modelServer.runs': ({ projectDir }, ctx) => ctx.modelServers.list(projectDir),

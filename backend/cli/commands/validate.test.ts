@@ -40,7 +40,7 @@ describe('dism-studio validate', () => {
     expect(r.out.split('\n').pop()).toBe('template.yaml: valid (17 warnings)');
   });
 
-  it('--json prints exactly {valid, problems[{severity,message,path,line,column}]}', async () => {
+  it('--json prints exactly {valid, problems[{severity,message,detail?,path,line,column}]}', async () => {
     const r = await cli('validate', 'template.yaml', '--json');
     const json = JSON.parse(r.out);
     expect(Object.keys(json)).toEqual(['valid', 'problems']);
@@ -59,13 +59,18 @@ describe('dism-studio validate', () => {
     expect(json.problems[0]).toEqual({
       severity: 'error',
       message:
-        'String violates RFC 1123 subdomain naming conventions. Validation is done by ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+        "The Name must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (it becomes part of a Kubernetes service name).",
+      detail:
+        'DISM: String violates RFC 1123 subdomain naming conventions. Validation is done by ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
       path: 'Resources.PixelNMF.Properties.Name',
       line: 11,
       column: 13,
     });
     const text2 = await cli('validate', 'template.yaml');
     expect(text2.out).toMatch(/template\.yaml: invalid: 1 error, 17 warnings$/);
+    expect(text2.out).toContain(
+      "template.yaml:11:13: error: The Name must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (it becomes part of a Kubernetes service name). [Resources.PixelNMF.Properties.Name]\n    DISM: String violates RFC 1123",
+    );
   });
 
   it('reports a missing file and wrong usage', async () => {

@@ -19,7 +19,14 @@ export const validateCommand: CliCommand = {
         JSON.stringify(
           {
             valid: result.valid,
-            problems: result.problems.map(({ severity, message, path: p, line, column }) => ({ severity, message, path: p, line, column })),
+            problems: result.problems.map(({ severity, message, detail, path: p, line, column }) => ({
+              severity,
+              message,
+              ...(detail ? { detail } : {}),
+              path: p,
+              line,
+              column,
+            })),
           },
           null,
           2,
@@ -32,6 +39,8 @@ export const validateCommand: CliCommand = {
       const [first, ...rest] = p.message.split('\n');
       io.out(`${shown}:${p.line}:${p.column}: ${p.severity}: ${first}${p.path ? ` [${p.path}]` : ''}`);
       for (const r of rest) io.out(`    ${r}`);
+      // DISM's own wording (as dismcli prints it) after the plain words.
+      if (p.detail) for (const d of p.detail.split('\n')) io.out(`    ${d}`);
     }
     for (const n of result.notes) io.out(`note: ${n}`);
     const errors = result.problems.filter((p) => p.severity === 'error').length;

@@ -46,6 +46,7 @@ export function checkedEvents(api: DismApi): DismApi {
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
   return {
     invoke: api.invoke.bind(api),
+    ...(api.onReconnect ? { onReconnect: api.onReconnect.bind(api) } : {}),
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) {

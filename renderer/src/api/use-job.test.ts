@@ -31,7 +31,14 @@ function fakeApi() {
     await new Promise((r) => setTimeout(r, 0));
   };
   const listening = () => [...listeners.values()].reduce((n, s) => n + s.size, 0);
-  return { api, emit, answer, fail, calls, listening };
+  // The transport lost the back end and reached it again: events in between are gone.
+  const reconnectListeners = new Set<() => void>();
+  (api as { onReconnect?: DismApi['onReconnect'] }).onReconnect = (l) => {
+    reconnectListeners.add(l);
+    return () => reconnectListeners.delete(l);
+  };
+  const reconnect = () => [...reconnectListeners].forEach((l) => l());
+  return { api, emit, answer, fail, calls, listening, reconnect, reconnectListeners };
 }
 
 const run: ServerRun = {
@@ -116,6 +123,59 @@ describe('followJob', () => {
     f.emit('job.update', snap('failed'));
     expect(seen).toEqual(['model-server:succeeded']);
     error.mockRestore();
+  });
+});
+
+describe('followJob after a reconnect', () => {
+  it('fetches the snapshot, log and chunks again: what happened during the gap is delivered once, newest last', async () => {
+    const f = fakeApi();
+    const lines: number[] = [];
+    const chunks: Array<KeptChunk<'model-server'>> = [];
+    const snapshots: string[] = [];
+    let current: ServerRun['state'] = 'preparing';
+    const stop = followJob(
+      f.api,
+      'model-server',
+      'j1',
+      {
+        snapshot: (s) => snapshots.push(s.state),
+        lines: (ls) => lines.push(...ls.map((l) => l.seq)),
+        chunks: (cs) => chunks.push(...cs),
+      },
+      async () => [{ seq: 0, data: { type: 'model-server', run: { ...run, state: current } } }],
+    );
+    await f.answer('jobs.get', snap('running'));
+    await f.answer('jobs.logs', [line(1)]);
+    f.emit('job.chunk', chunk(1, 'starting'));
+    f.emit('job.log', line(2));
+    expect(chunks.map((c) => c.data.run.state)).toEqual(['preparing', 'starting']);
+
+    // Gap: line 3, chunk 2 (ready) and the end of the job are never seen as events.
+    current = 'ready';
+    f.reconnect();
+    expect(f.calls.map((c) => c.method).sort()).toEqual(['jobs.get', 'jobs.logs']);
+    await f.answer('jobs.logs', [line(1), line(2), line(3)]);
+    await f.answer('jobs.get', snap('succeeded'));
+    expect(lines).toEqual([1, 2, 3]);
+    expect(snapshots).toEqual(['running', 'succeeded']);
+    // The refetched state counts as newer than every chunk seen before the gap.
+    const last = chunks.at(-1)!;
+    expect(last.data.run.state).toBe('ready');
+    expect(last.seq).toBe(1);
+    expect(chunks.filter((c) => c.data.run.state === 'ready')).toHaveLength(1);
+    stop();
+    expect(f.reconnectListeners.size).toBe(0);
+  });
+
+  it('a live update that arrives after the reconnect wins over the refetched snapshot', async () => {
+    const f = fakeApi();
+    const snapshots: string[] = [];
+    followJob(f.api, 'model-server', 'j1', { snapshot: (s) => snapshots.push(s.message) });
+    await f.answer('jobs.get', snap('running', 'first'));
+    f.reconnect();
+    f.emit('job.update', snap('running', 'live'));
+    await f.answer('jobs.get', snap('running', 'refetched'));
+    expect(snapshots).toEqual(['first', 'live']);
   });
 });
 

@@ -6,7 +6,11 @@ import { useApi } from './ApiContext';
 /** The log lines a screen keeps of one job (the back end keeps more, and the run folder all). */
 const MAX_LINES = 20_000;
 
-/** A chunk as the renderer keeps it. seq is its number in the job; 0 stands for what the back end had kept before we attached. */
+/**
+ * A chunk as the renderer keeps it. seq is its number in the job; 0 stands for what the back end had
+ * kept before we attached. After a reconnect, what it had kept then carries the number of the newest
+ * chunk seen before the gap, so it counts as newer than all of them.
+ */
 export interface KeptChunk<K extends JobKind> {
   seq: number;
   data: JobChunkData<K>;
@@ -30,8 +34,9 @@ export const isFinished = (s: { state: string }): boolean => s.state !== 'runnin
 /**
  * Follows one back-end job — the one way the renderer does: subscribes to its events first, then
  * fetches what happened before (snapshot, log, kept chunks), so nothing falls in between and
- * nothing is delivered twice. Events of another kind under the same id are a contract breach and
- * ignored. Returns the function that stops following.
+ * nothing is delivered twice. After the connection to the back end dropped and came back, it
+ * fetches all three again (events of the gap are lost). Events of another kind under the same id
+ * are a contract breach and ignored. Returns the function that stops following.
  */
 export function followJob<K extends JobKind>(
   api: DismApi,
@@ -44,6 +49,7 @@ export function followJob<K extends JobKind>(
   let liveSnapshot = false;
   const seenLines = new Set<number>();
   const seenChunks = new Set<number>();
+  let newestChunk = 0;
   const ofKind = (k: string, what: string): boolean => {
     if (k === kind) return true;
     console.error(`job ${jobId}: a ${what} of a ${k} job, expected ${kind}`);
@@ -54,9 +60,13 @@ export function followJob<K extends JobKind>(
     for (const l of fresh) seenLines.add(l.seq);
     if (fresh.length) on.lines!(fresh);
   };
-  const addChunks = (cs: Array<KeptChunk<K>>) => {
-    const fresh = cs.filter((c) => c.seq === 0 || !seenChunks.has(c.seq));
-    for (const c of fresh) seenChunks.add(c.seq);
+  /** `summarySeq`: the number a fetched summary (seq 0) gets: 0 when we attach, the newest seen after a reconnect. */
+  const addChunks = (cs: Array<KeptChunk<K>>, summarySeq = 0) => {
+    const fresh = cs.filter((c) => c.seq === 0 || !seenChunks.has(c.seq)).map((c) => (c.seq === 0 ? { ...c, seq: summarySeq } : c));
+    for (const c of fresh) {
+      seenChunks.add(c.seq);
+      newestChunk = Math.max(newestChunk, c.seq);
+    }
     if (fresh.length) on.chunks!(fresh);
   };
   const offs = [
@@ -74,24 +84,30 @@ export function followJob<K extends JobKind>(
         ]
       : []),
   ];
-  // A live snapshot wins over the fetched one: it is at least as new.
-  api.invoke('jobs.get', { id: jobId }).then(
-    (s) => alive && !liveSnapshot && ofKind(s.kind, 'snapshot') && on.snapshot?.(s as JobSnapshotOf<K>),
-    (err) => alive && on.lost?.(err),
-  );
-  if (on.lines)
-    api.invoke('jobs.logs', { id: jobId }).then(
-      (ls) => alive && addLines(ls),
-      () => undefined,
+  const fetchAll = (summarySeq: number) => {
+    // A live snapshot wins over the fetched one: it is at least as new.
+    liveSnapshot = false;
+    api.invoke('jobs.get', { id: jobId }).then(
+      (s) => alive && !liveSnapshot && ofKind(s.kind, 'snapshot') && on.snapshot?.(s as JobSnapshotOf<K>),
+      (err) => alive && on.lost?.(err),
     );
-  if (on.chunks && history)
-    history(jobId).then(
-      (cs) => alive && addChunks(cs),
-      () => undefined,
-    );
+    if (on.lines)
+      api.invoke('jobs.logs', { id: jobId }).then(
+        (ls) => alive && addLines(ls),
+        () => undefined,
+      );
+    if (on.chunks && history)
+      history(jobId).then(
+        (cs) => alive && addChunks(cs, summarySeq),
+        () => undefined,
+      );
+  };
+  fetchAll(0);
+  const offReconnect = api.onReconnect?.(() => alive && fetchAll(newestChunk));
   return () => {
     alive = false;
     offs.forEach((off) => off());
+    offReconnect?.();
   };
 }
 
@@ -144,12 +160,17 @@ export function useJob<K extends JobKind>(kind: K, opts: { scope: string | null 
     setJobId(null);
     if (!scope) return;
     let alive = true;
-    api.invoke('jobs.list', { kind, scope }).then(
-      (jobs) => alive && jobs[0] && setJobId((cur) => cur ?? jobs[0].id),
-      () => undefined,
-    );
+    const lookUp = () =>
+      api.invoke('jobs.list', { kind, scope }).then(
+        (jobs) => alive && jobs[0] && setJobId((cur) => cur ?? jobs[0].id),
+        () => undefined,
+      );
+    void lookUp();
+    // A job may have started (e.g. in another window) while the connection was down.
+    const off = api.onReconnect?.(() => void lookUp());
     return () => {
       alive = false;
+      off?.();
     };
   }, [api, kind, scope]);
 

@@ -14,6 +14,8 @@ export function createWebSocketApi(onConnection?: (connected: boolean) => void):
   let ready: Promise<WebSocket> | undefined;
   const pending = new Map<number, Pending>();
   const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const reconnectListeners = new Set<() => void>();
+  let everOpen = false;
   let retryMs = 250;
 
   const connect = (): Promise<WebSocket> => {
@@ -25,6 +27,9 @@ export function createWebSocketApi(onConnection?: (connected: boolean) => void):
         retryMs = 250;
         onConnection?.(true);
         resolve(sock);
+        // Back after a drop: events of the gap are lost; followers fetch what they show again.
+        if (everOpen) for (const l of [...reconnectListeners]) l();
+        everOpen = true;
       };
       sock.onmessage = (e) => {
         const msg = JSON.parse(String(e.data)) as ServerMessage;
@@ -86,6 +91,10 @@ export function createWebSocketApi(onConnection?: (connected: boolean) => void):
       const l = listener as (p: unknown) => void;
       set.add(l);
       return () => set.delete(l);
+    },
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => void reconnectListeners.delete(listener);
     },
   };
 }

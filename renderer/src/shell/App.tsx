@@ -82,8 +82,8 @@ export function App() {
       <main className="app-main" data-step={current.id}>
         <Step />
       </main>
-      <StatusBar />
       <Notices />
+      <StatusBar />
     </div>
   );
 }

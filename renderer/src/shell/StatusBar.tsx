@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { EngineCandidate } from '@/shared/api/contract';
 import { PodmanServiceOffer } from '@/renderer/src/components/PodmanServiceOffer';
 import { useApi } from '../api/ApiContext';
+import { useEscapeKey } from '../components/Modal';
 import { reportError, useAppStore } from '../store/app-store';
 
 /** What happened at each place discovery looked, in plain words. */
@@ -22,6 +23,12 @@ export function StatusBar() {
   const project = useAppStore((s) => s.project);
   const [open, setOpen] = useState(false);
   const [checking, setChecking] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  // Escape closes the pop-up and gives the keyboard back to its button.
+  useEscapeKey(() => {
+    setOpen(false);
+    toggle.current?.focus();
+  }, open);
 
   const recheck = async () => {
     setChecking(true);
@@ -46,6 +53,7 @@ export function StatusBar() {
   return (
     <footer className="status-bar">
       <button
+        ref={toggle}
         className={`engine-status engine-${state}`}
         data-testid="engine-status"
         onClick={() => setOpen((o) => !o)}

@@ -42,6 +42,18 @@ export const ModelProblem = z.object({
 });
 export type ModelProblem = z.infer<typeof ModelProblem>;
 
+/** What `.dism-artifacts/build` next to a template holds now. */
+export const BuildState = z.object({
+  /** none: no build; local: DISM Studio's local build; official: `dismcli build`; unknown: a build neither recorded. */
+  kind: z.enum(['none', 'local', 'official', 'unknown']),
+  buildDir: z.string(),
+  /** The local build, as modelServer.buildLocal answered it. */
+  local: LocalBuildResult.optional(),
+  /** The official build: when it finished and against which DIALS. */
+  official: z.object({ finishedAt: z.string(), dialsUrl: z.string(), template: z.string() }).optional(),
+});
+export type BuildState = z.infer<typeof BuildState>;
+
 export const ServerState = z.enum(['preparing', 'pulling', 'starting', 'waiting', 'ready', 'stopping', 'stopped', 'exited', 'failed']);
 export type ServerState = z.infer<typeof ServerState>;
 
@@ -189,6 +201,11 @@ export const modelServerMethods = {
     z.object({ templateFile: z.string().min(1) }).strict(),
     LocalBuildResult,
     'Offline build of .dism-artifacts/build/ as dismcli build lays it out',
+  ),
+  'modelServer.buildState': method(
+    z.object({ templateFile: z.string().min(1) }).strict(),
+    BuildState,
+    'What .dism-artifacts/build next to the template holds now: the local build, an official dismcli build, or none',
   ),
   'modelServer.start': method(
     z

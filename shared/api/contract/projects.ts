@@ -5,7 +5,15 @@ import { jobSnapshotOf } from './jobs';
 export const RecentProject = z.object({ dir: z.string(), name: z.string(), openedAt: z.string() });
 export type RecentProject = z.infer<typeof RecentProject>;
 
-export const DirEntry = z.object({ name: z.string(), kind: z.enum(['dir', 'file']), size: z.number().optional() });
+export const DirEntry = z.object({
+  name: z.string(),
+  kind: z.enum(['dir', 'file']),
+  size: z.number().optional(),
+  /** A folder with a DISM template (template.yaml, *.template.yml, …) directly in it. */
+  hasTemplate: z.boolean().optional(),
+  /** A file named like a DISM template. */
+  isTemplate: z.boolean().optional(),
+});
 export type DirEntry = z.infer<typeof DirEntry>;
 
 export const ProjectSummary = z.object({

@@ -6,7 +6,10 @@ const PathSegment = z.union([z.string(), z.number()]);
 
 export const TemplateProblemSchema = z.object({
   severity: z.enum(['error', 'warning']),
+  /** In plain words: what is wrong and what to do. */
   message: z.string(),
+  /** The technical form (DISM's own message, the YAML parser's), when it says something else. */
+  detail: z.string().optional(),
   path: z.string(),
   segments: z.array(PathSegment),
   line: z.number().int(),
@@ -21,6 +24,7 @@ export const TemplateProblemSchema = z.object({
       z.object({ kind: z.literal('migrate-legacy-datatypes'), label: z.string() }),
       z.object({ kind: z.literal('set-value'), label: z.string(), path: z.array(PathSegment), value: z.unknown() }),
       z.object({ kind: z.literal('rename-key'), label: z.string(), path: z.array(PathSegment), newKey: z.string() }),
+      z.object({ kind: z.literal('delete-key'), label: z.string(), path: z.array(PathSegment) }),
     ])
     .optional(),
 });

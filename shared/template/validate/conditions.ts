@@ -1,6 +1,6 @@
 import { isMap, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, isNullNode, seqItems } from '../document';
-import type { PathSegment } from '../problems';
+import { dismSays, type PathSegment } from '../problems';
 import { pythonRegexError, regexTooLongToCheck } from '../regex';
 import { CONDITION_FIELDS, KNOWN_KEYS } from '../schema';
 import type { ValidationContext } from './context';
@@ -11,7 +11,12 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
   if (!pair || isNullNode(pair.value)) return;
   const map = pair.value;
   if (!isMap(map)) {
-    ctx.error('type', 'Input should be a valid dictionary of conditions', seg, map);
+    ctx.error(
+      'type',
+      dismSays('InferenceOnConditions must be a mapping of conditions, e.g. StableBeams: true.', 'Input should be a valid dictionary'),
+      seg,
+      map,
+    );
     return;
   }
   ctx.unknownKeys(map.items as Pair[], seg, KNOWN_KEYS.conditions);
@@ -26,7 +31,13 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
       const tooLong = regexTooLongToCheck(value);
       if (tooLong) ctx.warn('regex-not-checked', `${field.key} ${tooLong}`, [...seg, field.key], node);
       const err = pythonRegexError(value);
-      if (err) ctx.error('regex', `${field.key} is not a valid regular expression: ${err}`, [...seg, field.key], node);
+      if (err)
+        ctx.error(
+          'regex',
+          `${field.key} is not a valid regular expression: ${err}. Check the brackets, and escape special characters with \\.`,
+          [...seg, field.key],
+          node,
+        );
     }
   }
   const noOut = findPair(map, 'NoComponentOut');
@@ -35,7 +46,10 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
   if (present(noOut) && present(allowedOut)) {
     ctx.error(
       'components-out',
-      'The `NoComponentOut` field cannot be declared if `AllowedComponentsOut` is provided.',
+      dismSays(
+        'NoComponentOut and AllowedComponentsOut cannot both be set: NoComponentOut: true runs only when no component is out, AllowedComponentsOut lists the components that may be out. Keep one.',
+        'The `NoComponentOut` field cannot be declared if `AllowedComponentsOut` is provided.',
+      ),
       [...seg, 'NoComponentOut'],
       noOut,
     );
@@ -45,7 +59,15 @@ export function validateConditions(ctx: ValidationContext, pair: Pair<Node, Node
 function validateStringList(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
   if (!pair || isNullNode(pair.value)) return;
   if (!isSeq(pair.value)) {
-    ctx.error('type', 'Input should be a valid list of strings', seg, pair.value);
+    ctx.error(
+      'type',
+      dismSays(
+        `${String(seg[seg.length - 1])} must be a list of names, e.g. [ZeroBias, StreamExpress].`,
+        'Input should be a valid list of strings',
+      ),
+      seg,
+      pair.value,
+    );
     return;
   }
   seqItems(pair.value).forEach((item, i) => {

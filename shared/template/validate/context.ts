@@ -1,6 +1,6 @@
 import { isPair, isScalar, type Node, type Pair } from 'yaml';
 import type { ParsedTemplate } from '../document';
-import { formatPath, type PathSegment, type ProblemFix, type Severity, type TemplateProblem } from '../problems';
+import { formatPath, type PathSegment, type ProblemFix, type RuleMessage, type Severity, type TemplateProblem } from '../problems';
 import { didYouMean } from '../suggest';
 
 /** Where a problem points: a node, a pair (its key), or an explicit offset range. */
@@ -10,13 +10,15 @@ export class ValidationContext {
   readonly problems: TemplateProblem[] = [];
   constructor(readonly parsed: ParsedTemplate) {}
 
-  report(severity: Severity, rule: string, message: string, segments: PathSegment[], at: At, fix?: ProblemFix): void {
+  report(severity: Severity, rule: string, message: string | RuleMessage, segments: PathSegment[], at: At, fix?: ProblemFix): void {
     const [from, to] = this.rangeOf(at);
+    const { text, detail } = typeof message === 'string' ? { text: message, detail: undefined } : message;
     const start = this.parsed.lineCounter.linePos(from);
     const end = this.parsed.lineCounter.linePos(to);
     this.problems.push({
       severity,
-      message,
+      message: text,
+      ...(detail ? { detail } : {}),
       path: formatPath(segments),
       segments: [...segments],
       line: start.line,
@@ -30,11 +32,11 @@ export class ValidationContext {
     });
   }
 
-  error(rule: string, message: string, segments: PathSegment[], at: At, fix?: ProblemFix): void {
+  error(rule: string, message: string | RuleMessage, segments: PathSegment[], at: At, fix?: ProblemFix): void {
     this.report('error', rule, message, segments, at, fix);
   }
 
-  warn(rule: string, message: string, segments: PathSegment[], at: At, fix?: ProblemFix): void {
+  warn(rule: string, message: string | RuleMessage, segments: PathSegment[], at: At, fix?: ProblemFix): void {
     this.report('warning', rule, message, segments, at, fix);
   }
 
@@ -62,12 +64,24 @@ export class ValidationContext {
         continue;
       }
       const suggestion = didYouMean(key, known);
+      const path = [...segments, key];
+      // Renaming onto a key that is already there would make a duplicate: offer the fix that applies.
+      if (suggestion && pairs.some((p) => isScalar(p.key) && p.key.value === suggestion)) {
+        this.warn(
+          'unknown-key',
+          `Unknown key "${key}" (DISM ignores it): it looks like a misspelt ${suggestion}, which is already set here. Remove it.`,
+          path,
+          pair,
+          { kind: 'delete-key', label: `Remove ${key}`, path },
+        );
+        continue;
+      }
       this.warn(
         'unknown-key',
         `Unknown key "${key}" (DISM ignores it).${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
-        [...segments, key],
+        path,
         pair,
-        suggestion ? { kind: 'rename-key', label: `Rename to ${suggestion}`, path: [...segments, key], newKey: suggestion } : undefined,
+        suggestion ? { kind: 'rename-key', label: `Rename to ${suggestion}`, path, newKey: suggestion } : undefined,
       );
     }
   }

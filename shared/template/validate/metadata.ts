@@ -1,13 +1,13 @@
 import type { Node, Pair } from 'yaml';
 import { findPair } from '../document';
-import type { PathSegment } from '../problems';
+import { dismSays, type PathSegment } from '../problems';
 import { pythonRegexError, regexTooLongToCheck } from '../regex';
 import { FILTER_OPERATIONS, KNOWN_KEYS, METADATA_ENDPOINTS, METADATA_SOURCES } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
 import { validateSignatures } from './signatures';
 import { forEachListedMapping, required } from './fields';
-import { enumMessage, scalarString } from './values';
+import { enumError, scalarString } from './values';
 
 export function validateMetadata(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
   forEachListedMapping(ctx, pair, seg, { list: 'metadata sources', item: 'InputMetadata', keys: KNOWN_KEYS.metadata }, (item, s) => {
@@ -27,7 +27,7 @@ function enumField(ctx: ValidationContext, map: Node, key: string, s: PathSegmen
   const suggestion = didYouMean(value, values);
   ctx.error(
     'enum',
-    `${enumMessage(values)}${suggestion ? `. Did you mean '${suggestion}'?` : ''}`,
+    enumError(key, value, values, suggestion),
     [...s, key],
     node,
     suggestion ? { kind: 'set-value', label: `Use ${suggestion}`, path: [...s, key], value: suggestion } : undefined,
@@ -54,9 +54,13 @@ function validateFilters(
     if (op !== 'LIST_AND_MATCH') return;
     if (endpoint !== undefined && (endpoint !== 'hltpathrates' || name !== 'path_name')) {
       const why = endpoint === 'hltpathrates' ? ` (and only with Filter Name 'path_name'; got '${name ?? ''}')` : '';
+      const here = endpoint === 'hltpathrates' ? `Filter Name ${name ?? '(none)'}` : `Endpoint ${endpoint}`;
       ctx.error(
         'list-and-match',
-        `LIST_AND_MATCH operation can only be used with Endpoint 'hltpathrates'. Got '${endpoint}' instead.${why}`,
+        dismSays(
+          `Operation LIST_AND_MATCH works only with Endpoint hltpathrates and Filter Name path_name (here: ${here}). Use Operation EQ, or change ${endpoint === 'hltpathrates' ? 'the Filter Name to path_name' : 'the Endpoint to hltpathrates'}.`,
+          `LIST_AND_MATCH operation can only be used with Endpoint 'hltpathrates'. Got '${endpoint}' instead.${why}`,
+        ),
         [...s, 'Operation'],
         opPair,
       );
@@ -69,7 +73,7 @@ function validateFilters(
       if (err)
         ctx.error(
           'regex',
-          `Filter Value is not a valid regular expression (LIST_AND_MATCH compiles it): ${err}`,
+          `The Filter Value is not a valid regular expression, which LIST_AND_MATCH needs: ${err}. Check the brackets, and escape special characters with \\.`,
           [...s, 'Value'],
           valueNode,
         );

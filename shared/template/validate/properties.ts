@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, isNullNode, mapItems, seqItems, type YNode } from '../document';
-import type { PathSegment } from '../problems';
+import { dismSays, type PathSegment } from '../problems';
 import {
   ALL_PROPERTY_KEYS,
   BASE_PROPERTY_KEYS,
@@ -62,7 +62,7 @@ export function validateProperties(
     if (spec.accepted.includes('Handler') && handlerValue !== undefined && !HANDLER_RE.test(handlerValue)) {
       ctx.error(
         'handler-format',
-        `Handler "${handlerValue}" must be 'module.Class': the file CodeUri/module.py must define class Class.`,
+        `Handler "${handlerValue}" must be module.Class, e.g. app.Handler: the file app.py in the CodeUri folder must define class Handler.`,
         [...base, 'Handler'],
         handler?.value,
       );
@@ -111,7 +111,10 @@ function validateName(ctx: ValidationContext, node: YNode, seg: PathSegment[]): 
   if (name.length > NAME_MAX_LENGTH) {
     ctx.error(
       'name-length',
-      `String should have at most ${NAME_MAX_LENGTH} characters (got ${name.length}): DISM composes the service name {stage}-{workspace}-{Name}-{version}, limited to 63 characters.`,
+      dismSays(
+        `The Name is ${name.length} characters long; at most ${NAME_MAX_LENGTH} fit, because DISM builds the service name {stage}-{workspace}-{Name}-{version} of at most 63 characters. Shorten it.`,
+        `String should have at most ${NAME_MAX_LENGTH} characters`,
+      ),
       seg,
       node,
     );
@@ -119,7 +122,10 @@ function validateName(ctx: ValidationContext, node: YNode, seg: PathSegment[]): 
   if (!NAME_RE.test(name)) {
     ctx.error(
       'name-format',
-      `String violates RFC 1123 subdomain naming conventions. Validation is done by ${NAME_PATTERN}`,
+      dismSays(
+        "The Name must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (it becomes part of a Kubernetes service name).",
+        `String violates RFC 1123 subdomain naming conventions. Validation is done by ${NAME_PATTERN}`,
+      ),
       seg,
       node,
       suggestName(name, seg),
@@ -149,14 +155,20 @@ function validateTags(ctx: ValidationContext, pair: Pair<Node, Node | null> | un
     if (name.length > TAG_NAME_MAX_LENGTH)
       ctx.error(
         'tag-name-length',
-        `String should have at most ${TAG_NAME_MAX_LENGTH} characters (got ${name.length})`,
+        dismSays(
+          `A tag Name has at most ${TAG_NAME_MAX_LENGTH} characters; this one has ${name.length}.`,
+          `String should have at most ${TAG_NAME_MAX_LENGTH} characters`,
+        ),
         [...s, 'Name'],
         nameNode,
       );
     if (!TAG_NAME_RE.test(name))
       ctx.error(
         'tag-name-format',
-        'String must contain only lowercase alphanumeric characters, hyphens, or underscores',
+        dismSays(
+          "A tag Name may only hold lowercase letters, digits, '-' and '_'.",
+          'String must contain only lowercase alphanumeric characters, hyphens, or underscores',
+        ),
         [...s, 'Name'],
         nameNode,
       );
@@ -178,7 +190,10 @@ function validateThreshold(ctx: ValidationContext, props: Node, base: PathSegmen
   if (optionA && has(n.flagging)) {
     ctx.error(
       'threshold',
-      'Invalid configuration.\nFlaggingKey cannot be set if BuiltinThreshold = false',
+      dismSays(
+        'FlaggingKey cannot be used with BuiltinThreshold: false (then DISM flags with AnomalyThreshold on the MetricKey output). Remove FlaggingKey, or set BuiltinThreshold: true and remove AnomalyThreshold.',
+        'Invalid configuration.\nFlaggingKey cannot be set if BuiltinThreshold = false',
+      ),
       [...base, 'FlaggingKey'],
       n.flagging,
     );
@@ -188,16 +203,27 @@ function validateThreshold(ctx: ValidationContext, props: Node, base: PathSegmen
   if (optionB && has(n.anomaly)) {
     ctx.error(
       'threshold',
-      'Invalid configuration.\nAnomalyThreshold cannot be set if BuiltinThreshold = true',
+      dismSays(
+        "AnomalyThreshold cannot be used with BuiltinThreshold: true (then the model's FlaggingKey output decides). Remove AnomalyThreshold, or set BuiltinThreshold: false and remove FlaggingKey.",
+        'Invalid configuration.\nAnomalyThreshold cannot be set if BuiltinThreshold = true',
+      ),
       [...base, 'AnomalyThreshold'],
       n.anomaly,
     );
     return;
   }
   if (!optionA && !optionB) {
+    const missingKeys = [...(has(n.anomaly) ? [] : ['AnomalyThreshold']), ...(has(n.metric) ? [] : ['MetricKey'])];
+    const said =
+      builtin === true
+        ? 'With BuiltinThreshold: true, DISM needs FlaggingKey: the name of the model output that says whether a lumisection is flagged. Add FlaggingKey, or set BuiltinThreshold: false and give AnomalyThreshold and MetricKey.'
+        : `With BuiltinThreshold: false, DISM needs AnomalyThreshold and MetricKey (missing: ${missingKeys.join(' and ')}): it flags a lumisection when the MetricKey output exceeds AnomalyThreshold. Add ${missingKeys.length > 1 ? 'them' : 'it'}, or set BuiltinThreshold: true and give FlaggingKey.`;
     ctx.error(
       'threshold',
-      'Invalid configuration. You must specify either:\n- AnomalyThreshold (not None) and MetricKey (not None) with BuiltinThreshold = False\nOR\n- BuiltinThreshold = True and FlaggingKey (not None).',
+      dismSays(
+        said,
+        'Invalid configuration. You must specify either:\n- AnomalyThreshold (not None) and MetricKey (not None) with BuiltinThreshold = False\nOR\n- BuiltinThreshold = True and FlaggingKey (not None).',
+      ),
       [...base, 'BuiltinThreshold'],
       n.builtin ?? props,
     );
@@ -216,7 +242,7 @@ function validateOutputKeys(ctx: ValidationContext, props: Node, base: PathSegme
       const known = names.filter((x): x is string => !!x);
       ctx.error(
         'output-key',
-        `${key} "${value}" not found in OutputSignature${known.length ? ` (outputs: ${known.join(', ')})` : ''}`,
+        `${key} names the output "${value}", but OutputSignature has no output of that name${known.length ? ` (it has ${known.join(', ')})` : ''}.`,
         [...base, key],
         node,
       );
@@ -227,7 +253,12 @@ function validateOutputKeys(ctx: ValidationContext, props: Node, base: PathSegme
 function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, seg: PathSegment[]): void {
   if (!pair || isNullNode(pair.value)) return;
   if (!isMap(pair.value)) {
-    ctx.error('type', 'Input should be a valid dictionary with Requests and/or Limits', seg, pair.value);
+    ctx.error(
+      'type',
+      dismSays('Resources must be a mapping with Requests and/or Limits.', 'Input should be a valid dictionary'),
+      seg,
+      pair.value,
+    );
     return;
   }
   ctx.unknownKeys(pair.value.items as Pair[], seg, KNOWN_KEYS.computeResources);
@@ -236,7 +267,12 @@ function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node 
     if (!p || isNullNode(p.value)) continue;
     const s = [...seg, which];
     if (!isMap(p.value)) {
-      ctx.error('type', 'Input should be a valid dictionary with cpu, memory and/or gpu', s, p.value);
+      ctx.error(
+        'type',
+        dismSays(`${which} must be a mapping with cpu, memory and/or gpu.`, 'Input should be a valid dictionary'),
+        s,
+        p.value,
+      );
       continue;
     }
     ctx.unknownKeys(p.value.items as Pair[], s, KNOWN_KEYS.resourceSpec);
@@ -250,7 +286,7 @@ function validateComputeResources(ctx: ValidationContext, pair: Pair<Node, Node 
         const shown = isScalar(v) ? String(v.value) : '';
         ctx.error(
           'type',
-          `Input should be a valid string: Kubernetes quantities are strings, write ${key}: "${shown}"`,
+          dismSays(`Write ${key} as text in quotes, ${key}: "${shown}": Kubernetes quantities are text.`, 'Input should be a valid string'),
           [...s, key],
           v,
           shown ? { kind: 'set-value', label: `Quote as "${shown}"`, path: [...s, key], value: shown } : undefined,

@@ -1,12 +1,12 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { findPair, seqItems, type YNode } from '../document';
-import type { PathSegment } from '../problems';
+import { dismSays, type PathSegment } from '../problems';
 import { modernDataType } from '../legacy';
 import { DATA_TYPES, KNOWN_KEYS, KNOWN_ME_SHAPES } from '../schema';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
-import { required } from './fields';
-import { enumMessage, kindError, scalarString } from './values';
+import { missing, required } from './fields';
+import { enumError, kindError, scalarString } from './values';
 
 type SignatureKind = 'InputSignature' | 'OutputSignature' | 'Attributes';
 
@@ -21,13 +21,16 @@ export function validateSignatures(
   const pair = isMap(parent) ? findPair(parent, key) : undefined;
   const seg = [...base, key];
   if (!pair) {
-    ctx.error('required', `Field required: ${key} is missing.`, seg, parentPair);
+    ctx.error('required', missing(key), seg, parentPair);
     return false;
   }
   if (!isSeq(pair.value)) {
     ctx.error(
       'type',
-      `Input should be a valid list: ${key} lists the ${key === 'OutputSignature' ? 'model outputs' : key === 'Attributes' ? 'attributes to fetch' : 'monitoring elements the model reads'}.`,
+      dismSays(
+        `${key} must be a list of the ${key === 'OutputSignature' ? 'model outputs' : key === 'Attributes' ? 'attributes to fetch' : 'monitoring elements the model reads'}.`,
+        'Input should be a valid list',
+      ),
       seg,
       pair.value ?? pair,
     );
@@ -39,7 +42,10 @@ export function validateSignatures(
     if (!isMap(item)) {
       ctx.error(
         'type',
-        `Input should be a valid dictionary or instance of ${key === 'InputSignature' ? 'InputSignature' : key === 'OutputSignature' ? 'OutputSignature' : 'BaseSignature'}`,
+        dismSays(
+          `Each ${key} entry must be a mapping (Name, ${key === 'InputSignature' ? 'MonitoringElement, ' : ''}DataType, Dims).`,
+          `Input should be a valid dictionary or instance of ${key === 'InputSignature' ? 'InputSignature' : key === 'OutputSignature' ? 'OutputSignature' : 'BaseSignature'}`,
+        ),
         s,
         item ?? pair.value,
       );
@@ -90,7 +96,7 @@ function validateDataType(ctx: ValidationContext, item: Node, s: PathSegment[]):
   const suggestion = didYouMean(value.toUpperCase().replace(/^TYPE_/, ''), DATA_TYPES);
   ctx.error(
     'datatype',
-    `${enumMessage(DATA_TYPES)}${suggestion ? `. Did you mean ${suggestion}?` : ''}`,
+    enumError('DataType', value, DATA_TYPES, suggestion),
     seg,
     node,
     suggestion ? { kind: 'set-value', label: `Use ${suggestion}`, path: seg, value: suggestion } : undefined,
@@ -101,11 +107,16 @@ function validateDims(ctx: ValidationContext, item: Node, s: PathSegment[], key:
   const pair = findPair(item, 'Dims');
   const seg = [...s, 'Dims'];
   if (!pair) {
-    ctx.error('required', 'Field required: Dims is missing (e.g. [-1, 58, 72]: batch, then the shape).', seg, item);
+    ctx.error('required', missing('Dims', "Give the batch dimension -1, then the histogram's bins, e.g. [-1, 58, 72]."), seg, item);
     return;
   }
   if (!isSeq(pair.value)) {
-    ctx.error('type', 'Input should be a valid list of integers, e.g. [-1, 58, 72]', seg, pair.value ?? pair);
+    ctx.error(
+      'type',
+      dismSays('Dims must be a list of whole numbers, e.g. [-1, 58, 72].', 'Input should be a valid list'),
+      seg,
+      pair.value ?? pair,
+    );
     return;
   }
   const dims: number[] = [];

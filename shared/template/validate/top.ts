@@ -1,6 +1,6 @@
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { findPair, isNullNode, mapItems, type YNode } from '../document';
-import type { PathSegment } from '../problems';
+import { dismSays, type PathSegment } from '../problems';
 import {
   KNOWN_KEYS,
   RESOURCE_KEY_PATTERN,
@@ -14,7 +14,7 @@ import {
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './context';
 import { validateProperties } from './properties';
-import { required } from './fields';
+import { missing, required } from './fields';
 import { scalarString } from './values';
 
 const RESOURCE_KEY_RE = new RegExp(RESOURCE_KEY_PATTERN);
@@ -31,7 +31,10 @@ export function validateRoot(ctx: ValidationContext): void {
   if (!isMap(root)) {
     ctx.error(
       'root-not-mapping',
-      'Input should be a valid dictionary: the template must be a mapping with TemplateFormatVersion, Description and Resources.',
+      dismSays(
+        'The template must be a mapping with TemplateFormatVersion, Description and Resources (keys with values, not a list or a single value).',
+        'Input should be a valid dictionary',
+      ),
       [],
       root,
     );
@@ -42,18 +45,13 @@ export function validateRoot(ctx: ValidationContext): void {
   required(ctx, root, 'Description', [], 'string', root);
   const resources = findPair(root, 'Resources');
   if (!resources) {
-    ctx.error(
-      'required',
-      'Field required: the template needs a Resources mapping (ResourceKey → resource).',
-      ['Resources'],
-      root.items[0] ?? root,
-    );
+    ctx.error('required', missing('Resources', 'It maps each ResourceKey to a resource.'), ['Resources'], root.items[0] ?? root);
     return;
   }
   if (!isMap(resources.value)) {
     ctx.error(
       'type',
-      'Input should be a valid dictionary: Resources maps each ResourceKey to a resource.',
+      dismSays('Resources must be a mapping from each ResourceKey to its resource.', 'Input should be a valid dictionary'),
       ['Resources'],
       resources.value ?? resources,
     );
@@ -69,7 +67,7 @@ function validateFormatVersion(ctx: ValidationContext, pair: Pair<Node, Node | n
   if (!pair) {
     ctx.error(
       'required',
-      `Field required: add TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}" (quoted).`,
+      missing('TemplateFormatVersion', `Add TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}" (in quotes).`),
       seg,
       (root as { items?: Pair[] }).items?.[0] ?? root,
       {
@@ -90,7 +88,10 @@ function validateFormatVersion(ctx: ValidationContext, pair: Pair<Node, Node | n
     const pyDate = `datetime.date(${value.getUTCFullYear()}, ${value.getUTCMonth() + 1}, ${value.getUTCDate()})`;
     ctx.error(
       'format-version',
-      `${pyDate} is not a valid TemplateFormatVersion: unquoted, YAML reads ${d} as a date. Write it quoted: TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}".`,
+      dismSays(
+        `TemplateFormatVersion must be text in quotes: unquoted, YAML reads ${d} as a date. Write TemplateFormatVersion: "${TEMPLATE_FORMAT_VERSION}".`,
+        `${pyDate} is not a valid TemplateFormatVersion`,
+      ),
       seg,
       node,
       fix,
@@ -99,7 +100,10 @@ function validateFormatVersion(ctx: ValidationContext, pair: Pair<Node, Node | n
   }
   ctx.error(
     'format-version',
-    `'${String(value)}' is not a valid TemplateFormatVersion. The supported version is "${TEMPLATE_FORMAT_VERSION}".`,
+    dismSays(
+      `TemplateFormatVersion "${String(value)}" is not one DISM supports: write "${TEMPLATE_FORMAT_VERSION}".`,
+      `'${String(value)}' is not a valid TemplateFormatVersion`,
+    ),
     seg,
     node ?? pair,
     fix,
@@ -120,7 +124,12 @@ function validateResource(ctx: ValidationContext, pair: Pair<Node, Node | null>)
   }
   const res = pair.value;
   if (!isMap(res)) {
-    ctx.error('type', `Input should be a valid dictionary: resource "${keyText}" needs Type, Workspace and Properties.`, base, res ?? pair);
+    ctx.error(
+      'type',
+      dismSays(`Resource "${keyText}" must be a mapping with Type, Workspace and Properties.`, 'Input should be a valid dictionary'),
+      base,
+      res ?? pair,
+    );
     return;
   }
   ctx.unknownKeys(res.items as Pair[], base, KNOWN_KEYS.resource);
@@ -130,13 +139,13 @@ function validateResource(ctx: ValidationContext, pair: Pair<Node, Node | null>)
   const typeOk = type !== undefined && validateType(ctx, type, [...base, 'Type'], typeNode as Node);
   const propsPair = findPair(res, 'Properties');
   if (!propsPair) {
-    ctx.error('required', 'Field required: Properties is missing.', [...base, 'Properties'], pair);
+    ctx.error('required', missing('Properties', "It holds the model's settings."), [...base, 'Properties'], pair);
     return;
   }
   if (!isMap(propsPair.value)) {
     ctx.error(
       'type',
-      'Input should be a valid dictionary: Properties holds the model settings.',
+      dismSays("Properties must be a mapping of the model's settings.", 'Input should be a valid dictionary'),
       [...base, 'Properties'],
       propsPair.value ?? propsPair,
     );
@@ -150,22 +159,38 @@ function validateType(ctx: ValidationContext, type: string, seg: PathSegment[], 
   const parts = type.split('::');
   const closest = didYouMean(type, SUPPORTED_TYPES);
   const hint = closest && closest !== type ? ` Did you mean ${closest}?` : '';
+  const dismFormat = `Invalid Type format: ${type}. Expected format: 'SuperType::Framework::Model'.`;
   const fix = closest && closest !== type ? { kind: 'set-value' as const, label: `Use ${closest}`, path: seg, value: closest } : undefined;
   if (parts.length !== 3) {
-    ctx.error('type-format', `Invalid Type format: ${type}. Expected format: 'SuperType::Framework::Model'.${hint}`, seg, node, fix);
+    ctx.error(
+      'type-format',
+      dismSays(
+        `Type "${type}" must have three parts, SuperType::Framework::Model, e.g. InferenceService::MLServer::SKLearn.${hint}`,
+        dismFormat,
+      ),
+      seg,
+      node,
+      fix,
+    );
     return false;
   }
   if (!SUPPORTED_TYPES.includes(type)) {
     const [sup, fw, model] = parts;
-    const detail =
+    const why =
       sup !== SUPER_TYPE
-        ? ` (unsupported SuperType: ${sup})`
+        ? `the first part must be ${SUPER_TYPE}, not ${sup}`
         : !(FRAMEWORKS as readonly string[]).includes(fw)
-          ? ` (unsupported ServingFramework: ${fw})`
+          ? `the serving framework must be ${FRAMEWORKS.join(' or ')}, not ${fw}`
           : !(MODEL_TYPES as readonly string[]).includes(model)
-            ? ` (unsupported ModelType: ${model})`
-            : '';
-    ctx.error('type-unsupported', `Resource of type ${type} is not supported.${detail}${hint}`, seg, node, fix);
+            ? `there is no model type ${model}`
+            : `${fw} does not serve ${model} models`;
+    ctx.error(
+      'type-unsupported',
+      dismSays(`DISM does not support Type ${type}: ${why}.${hint}`, `Resource of type ${type} is not supported.`),
+      seg,
+      node,
+      fix,
+    );
     return false;
   }
   return true;

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { LocalBuildResult, ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { useJob } from '@/renderer/src/api/use-job';
@@ -13,6 +13,8 @@ import { ModelCheckLine } from './ModelCheckLine';
 import { PresetSyncNotice } from './PresetSyncNotice';
 import { ServerCard } from './ServerCard';
 import './build-run.css';
+import { MessageText } from '@/renderer/src/components/MessageText';
+import { useBuildRunFields } from './build-run-store';
 
 function joinPath(dir: string, rel: string): string {
   return `${dir.replace(/[\\/]+$/, '')}/${rel}`;
@@ -22,9 +24,12 @@ function joinPath(dir: string, rel: string): string {
 export function BuildRunStep() {
   const project = useAppStore((s) => s.project);
   const engine = useAppStore((s) => s.engine);
-  const [templateRel, setTemplateRel] = useState<string | null>(null);
-  const [build, setBuild] = useState<LocalBuildResult | null>(null);
-  const [resourceKey, setResourceKey] = useState<string | undefined>(undefined);
+  // Kept per project while other steps are shown (build-run-store.ts); the build is re-read from the back end.
+  const [fields, setFields] = useBuildRunFields(project?.dir, project?.templates[0] ?? null);
+  const templateRel =
+    fields.templateRel && project?.templates.includes(fields.templateRel) ? fields.templateRel : (project?.templates[0] ?? null);
+  const { resourceKey, build } = fields;
+  const setResourceKey = (k: string | undefined) => setFields({ resourceKey: k });
   const api = useApi();
   // The model server runs as a job in the back end: the newest run of the project, re-attached
   // when the step is shown again; each change of the run is a chunk, its container log the job's log.
@@ -40,23 +45,32 @@ export function BuildRunStep() {
     server.attach(r.id);
   };
 
-  useEffect(() => {
-    setTemplateRel(project?.templates[0] ?? null);
-    setBuild(null);
-    setResourceKey(undefined);
-  }, [project]);
+  const templateFile = project && templateRel ? joinPath(project.dir, templateRel) : null;
+  // What .dism-artifacts/build holds now (a local build, an official one made in the Export step, none).
+  const refreshBuild = useCallback(() => {
+    if (!templateFile) return;
+    api.invoke('modelServer.buildState', { templateFile }).then(
+      (state) => setFields({ build: state }),
+      () => undefined,
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, templateFile]);
+  useEffect(refreshBuild, [refreshBuild]);
   useEffect(() => {
     if (run && !resourceKey) setResourceKey(run.resourceKey);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [run, resourceKey]);
 
   if (!project) return <EmptyState title="No project open" message="Open a project in the Model step first." />;
-  if (!templateRel) return <EmptyState title="No template.yaml in this project" message="Create one in the Template step." />;
-  const templateFile = joinPath(project.dir, templateRel);
+  if (!templateRel || !templateFile)
+    return <EmptyState title="No template.yaml in this project" message="Create one in the Template step." />;
   const onBuilt = (r: LocalBuildResult) => {
-    setBuild(r);
-    if (!resourceKey || !r.resources.some((x) => x.key === resourceKey)) setResourceKey(r.resources[0]?.key);
+    setFields({
+      build: { kind: 'local', buildDir: r.buildDir, local: r },
+      ...(!resourceKey || !r.resources.some((x) => x.key === resourceKey) ? { resourceKey: r.resources[0]?.key } : {}),
+    });
   };
-  const resources = build?.resources ?? [];
+  const resources = build?.local?.resources ?? [];
 
   return (
     <section className="step build-run-step">
@@ -72,7 +86,9 @@ export function BuildRunStep() {
             </p>
             <ul>
               {engine.advice.map((a) => (
-                <li key={a}>{a}</li>
+                <li key={a}>
+                  <MessageText text={a} />
+                </li>
               ))}
             </ul>
             <PodmanServiceOffer engine={engine} />
@@ -83,13 +99,7 @@ export function BuildRunStep() {
           {project.templates.length > 1 && (
             <label>
               Template{' '}
-              <select
-                value={templateRel}
-                onChange={(e) => {
-                  setTemplateRel(e.target.value);
-                  setBuild(null);
-                }}
-              >
+              <select value={templateRel} onChange={(e) => setFields({ templateRel: e.target.value, build: null })}>
                 {project.templates.map((t) => (
                   <option key={t} value={t}>
                     {t}
@@ -113,9 +123,22 @@ export function BuildRunStep() {
         </div>
       </header>
       <ModelCheckLine projectDir={project.dir} templateFile={templateFile} resourceKey={resourceKey} />
-      <PresetSyncNotice templateFile={templateFile} resourceKey={resourceKey} buildRevision={build?.builtAt ?? null} onBuilt={onBuilt} />
-      <LocalBuildCard templateFile={templateFile} result={build} onBuilt={onBuilt} />
-      <ServerCard templateFile={templateFile} resourceKey={resourceKey} run={run} onStarted={attach} />
+      <PresetSyncNotice
+        templateFile={templateFile}
+        resourceKey={resourceKey}
+        buildRevision={build?.local?.builtAt ?? build?.official?.finishedAt ?? null}
+        onBuilt={onBuilt}
+      />
+      <LocalBuildCard templateFile={templateFile} state={build} onBuilt={onBuilt} />
+      <ServerCard
+        templateFile={templateFile}
+        resourceKey={resourceKey}
+        run={run}
+        onStarted={attach}
+        fields={fields}
+        onFields={setFields}
+        onBuildChanged={refreshBuild}
+      />
       <div className="card">
         <h2>Container log</h2>
         {run ? (

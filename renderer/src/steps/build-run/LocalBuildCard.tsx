@@ -1,19 +1,24 @@
 import { useState } from 'react';
-import type { LocalBuildResult } from '@/shared/api/contract';
+import type { BuildState, LocalBuildResult } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { Spinner } from '@/renderer/src/components/Spinner';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
-/** Offline build of .dism-artifacts/build/, marked as a local build with what an official build adds. */
+/**
+ * Offline build of .dism-artifacts/build/, marked as a local build with what an official build adds;
+ * or the official build (Export step) when that is what the folder holds now.
+ */
 export function LocalBuildCard({
   templateFile,
-  result,
+  state,
   onBuilt,
 }: {
   templateFile: string;
-  result: LocalBuildResult | null;
+  state: BuildState | null;
   onBuilt(r: LocalBuildResult): void;
 }) {
+  const result = state?.kind === 'local' ? (state.local ?? null) : null;
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -36,11 +41,27 @@ export function LocalBuildCard({
       </p>
       <div className="actions">
         <button type="button" className="button primary" onClick={build} disabled={busy}>
-          {result ? 'Build again' : 'Build locally'}
+          {state && state.kind !== 'none' ? 'Build locally again' : 'Build locally'}
         </button>
         {busy && <Spinner label="Building…" />}
       </div>
       {error !== null && <ErrorCard title="Local build failed" error={error} />}
+      {state?.kind === 'official' && state.official && (
+        <p className="build-result">
+          <span className="official-build-mark" data-testid="official-build-mark">
+            official build — dismcli build, DIALS checks passed
+          </span>{' '}
+          <span className="muted">
+            {state.buildDir} · {new Date(state.official.finishedAt).toLocaleString()} · {state.official.dialsUrl}
+          </span>
+        </p>
+      )}
+      {state?.kind === 'unknown' && (
+        <p className="muted" data-testid="unknown-build">
+          <code>{state.buildDir}</code> holds a build DISM Studio did not make (e.g. <code>dismcli build</code> run in a terminal). Build
+          locally to replace it, or start the server with it as it is.
+        </p>
+      )}
       {result && (
         <div className="build-result">
           <p>
@@ -76,7 +97,9 @@ export function LocalBuildCard({
               </summary>
               <ul>
                 {result.warnings.map((w) => (
-                  <li key={w}>{w}</li>
+                  <li key={w}>
+                    <MessageText text={w} />
+                  </li>
                 ))}
               </ul>
             </details>
@@ -87,7 +110,9 @@ export function LocalBuildCard({
             </strong>
             <ul>
               {result.officialBuildAdds.map((a) => (
-                <li key={a}>{a}</li>
+                <li key={a}>
+                  <MessageText text={a} />
+                </li>
               ))}
             </ul>
           </div>

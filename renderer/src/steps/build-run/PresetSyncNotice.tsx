@@ -44,9 +44,16 @@ export function PresetSyncNotice({
   return (
     <div className="warning-card" role="status" data-testid="preset-out-of-sync">
       <p>
-        <strong>The model server’s model file embeds a different preset than the project’s preset.json</strong> (differs in:{' '}
-        {state.differences?.join(', ')}). The Preview uses preset.json, so the server would flag other lumisections.
+        <strong>The model server’s model file embeds a different preset than the project’s preset.json.</strong> The Preview uses
+        preset.json, so the server would flag other lumisections. What differs:
       </p>
+      <ul className="preset-differences" data-testid="preset-differences">
+        {(state.differences ?? []).map((d) => (
+          <li key={d} className="mono">
+            {d}
+          </li>
+        ))}
+      </ul>
       <p className="muted mono">{state.modelFile}</p>
       <button type="button" className="button small" onClick={apply} disabled={busy}>
         Update the model file from preset.json and build again

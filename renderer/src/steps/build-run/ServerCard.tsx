@@ -3,6 +3,7 @@ import type { LocalImage, ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { firstLineWhenListed, ModelProblems, problemsOf } from './ModelProblems';
+import { portProblem, timeoutProblem, type BuildRunFields } from './build-run-store';
 
 /** A run in these states has (or is getting) a container: Stop instead of Start. */
 const ACTIVE_STATES: ReadonlyArray<ServerRun['state']> = ['preparing', 'pulling', 'starting', 'waiting', 'ready', 'stopping'];
@@ -24,14 +25,22 @@ interface Props {
   resourceKey: string | undefined;
   run: ServerRun | null;
   onStarted(run: ServerRun): void;
+  /** Image, port and timeout as typed (kept by the step across navigation). */
+  fields: Pick<BuildRunFields, 'image' | 'port' | 'timeoutS'>;
+  onFields(patch: Partial<BuildRunFields>): void;
+  /** Starting may build first: the step re-reads the build. */
+  onBuildChanged(): void;
 }
 
 /** start-api: image, port, start/stop, readiness progress, pull progress, and specific errors with a way out. */
-export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props) {
+export function ServerCard({ templateFile, resourceKey, run, onStarted, fields, onFields, onBuildChanged }: Props) {
   const api = useApi();
-  const [image, setImage] = useState('');
-  const [port, setPort] = useState('');
-  const [timeoutS, setTimeoutS] = useState('180');
+  const { image, port, timeoutS } = fields;
+  const setImage = (v: string) => onFields({ image: v });
+  const setPort = (v: string) => onFields({ port: v });
+  const setTimeoutS = (v: string) => onFields({ timeoutS: v });
+  const badPort = portProblem(port);
+  const badTimeout = timeoutProblem(timeoutS);
   const [startError, setStartError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [localImages, setLocalImages] = useState<LocalImage[] | null>(null);
@@ -60,6 +69,7 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
       });
       if (opts.image) setImage(opts.image);
       onStarted(r);
+      onBuildChanged();
     } catch (e) {
       setStartError(e);
     } finally {
@@ -114,10 +124,17 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
             value={port}
             onChange={(e) => setPort(e.target.value)}
             disabled={active}
+            aria-invalid={badPort ? true : undefined}
+            aria-describedby={badPort ? 'ms-port-problem' : undefined}
           />{' '}
           <span className="muted">
             on 127.0.0.1 (default 8080 for MLServer, 8000 for Triton); the next free port is used if it is taken
           </span>
+          {badPort && (
+            <span className="field-error" id="ms-port-problem" data-testid="port-problem">
+              {badPort}
+            </span>
+          )}
         </span>
         <label htmlFor="ms-timeout">Ready timeout (s)</label>
         <input
@@ -128,11 +145,17 @@ export function ServerCard({ templateFile, resourceKey, run, onStarted }: Props)
           value={timeoutS}
           onChange={(e) => setTimeoutS(e.target.value)}
           disabled={active}
+          aria-invalid={badTimeout ? true : undefined}
         />
+        {badTimeout && (
+          <span className="field-error form-grid-wide" data-testid="timeout-problem">
+            {badTimeout}
+          </span>
+        )}
       </div>
       <div className="actions">
         {!active ? (
-          <button type="button" className="button primary" onClick={() => start()} disabled={busy}>
+          <button type="button" className="button primary" onClick={() => start()} disabled={busy || !!badPort || !!badTimeout}>
             Start
           </button>
         ) : (

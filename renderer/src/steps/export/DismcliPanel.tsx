@@ -8,13 +8,20 @@ import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { LogView } from '@/renderer/src/components/LogView';
 import { RunnerRecipeEditor } from './RunnerRecipeEditor';
 import { useJob } from '@/renderer/src/api/use-job';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 function ProblemCard({ problem }: { problem: DismcliProblem }) {
   return (
     <div className="problem-card" role="alert">
       <strong>{problem.title}</strong>
-      <p>{problem.message}</p>
-      {problem.hint && <p className="muted">{problem.hint}</p>}
+      <p>
+        <MessageText text={problem.message} />
+      </p>
+      {problem.hint && (
+        <p className="muted">
+          <MessageText text={problem.hint} />
+        </p>
+      )}
       {problem.lines.length > 1 && (
         <details>
           <summary>Output it was recognised from</summary>
@@ -110,7 +117,7 @@ export function DismcliPanel({
       </div>
       {showRunner && (
         <div className="card inset">
-          <RunnerRecipeEditor projectDir={projectDir} />
+          <RunnerRecipeEditor projectDir={projectDir} runRevision={run.snapshot ? `${run.jobId}:${run.snapshot.state}` : null} />
         </div>
       )}
 

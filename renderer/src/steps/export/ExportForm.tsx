@@ -5,6 +5,8 @@ import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
 import { reportError } from '@/renderer/src/store/app-store';
 import { useJob } from '@/renderer/src/api/use-job';
+import { MessageText } from '@/renderer/src/components/MessageText';
+import { Modal } from '@/renderer/src/components/Modal';
 
 const EXT: Record<ExportFormat, string> = { folder: '', zip: '.zip', 'tar.gz': '.tar.gz' };
 
@@ -151,7 +153,9 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
       {refusal && (
         <div className="problem-card" role="alert" id="export-refusal" data-testid="export-refusal" ref={refusalRef}>
           <strong>Not exported</strong>
-          <p>{refusal}</p>
+          <p>
+            <MessageText text={refusal} />
+          </p>
         </div>
       )}
       <div className="actions">
@@ -203,34 +207,32 @@ export function ExportForm({ summary }: { summary: ExportSummary }) {
         </div>
       )}
       {confirm && (
-        <div className="modal-backdrop" role="presentation">
-          <div className="modal" role="dialog" aria-label="Replace existing export">
-            <h2>Replace the existing export?</h2>
-            <p>
-              <code className="path">{confirm.target}</code> already exists:{' '}
-              {confirm.kind === 'folder' ? (
-                <>
-                  an earlier export folder{confirm.files !== undefined ? <> with {confirm.files} files</> : null}
-                  {confirm.createdAt ? <>, made {new Date(confirm.createdAt).toLocaleString()}</> : null}.
-                </>
-              ) : (
-                <>an archive{confirm.createdAt ? <>, last written {new Date(confirm.createdAt).toLocaleString()}</> : null}.</>
-              )}
-            </p>
-            <p>
-              Replacing it deletes it — but only once the new export is complete; if the export fails or you cancel it, the existing one
-              stays as it is.
-            </p>
-            <div className="modal-actions">
-              <button className="button" onClick={() => setConfirm(null)}>
-                Keep it
-              </button>
-              <button className="button danger" onClick={() => void exportNow(true)}>
-                Replace
-              </button>
-            </div>
+        <Modal label="Replace existing export" onClose={() => setConfirm(null)}>
+          <h2>Replace the existing export?</h2>
+          <p>
+            <code className="path">{confirm.target}</code> already exists:{' '}
+            {confirm.kind === 'folder' ? (
+              <>
+                an earlier export folder{confirm.files !== undefined ? <> with {confirm.files} files</> : null}
+                {confirm.createdAt ? <>, made {new Date(confirm.createdAt).toLocaleString()}</> : null}.
+              </>
+            ) : (
+              <>an archive{confirm.createdAt ? <>, last written {new Date(confirm.createdAt).toLocaleString()}</> : null}.</>
+            )}
+          </p>
+          <p>
+            Replacing it deletes it — but only once the new export is complete; if the export fails or you cancel it, the existing one stays
+            as it is.
+          </p>
+          <div className="modal-actions">
+            <button className="button" onClick={() => setConfirm(null)}>
+              Keep it
+            </button>
+            <button className="button danger" onClick={() => void exportNow(true)}>
+              Replace
+            </button>
           </div>
-        </div>
+        </Modal>
       )}
       {choosing && (
         <FolderBrowser

@@ -1,9 +1,12 @@
 import { useRef, useState } from 'react';
 import type { ExportSummary } from '@/shared/api/contract';
+import { useApi } from '@/renderer/src/api/ApiContext';
+import { copyText } from '@/renderer/src/api/copy-text';
 
 /** The packaged template and the model-registration request DIALS expects, ready to copy. */
 export function RegistrationPanel({ summary }: { summary: ExportSummary }) {
-  const [copied, setCopied] = useState(false);
+  const api = useApi();
+  const [copied, setCopied] = useState<'copied' | 'selected' | null>(null);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
   const reg = summary.registration;
   if (!reg || summary.packageTemplate === null) {
@@ -16,14 +19,15 @@ export function RegistrationPanel({ summary }: { summary: ExportSummary }) {
   const text = `${reg.title}\n\n${reg.body}`;
   async function copy() {
     try {
-      await navigator.clipboard.writeText(text);
+      await copyText(api, text);
+      setCopied('copied');
+      setTimeout(() => setCopied(null), 2500);
     } catch {
-      // No clipboard permission (e.g. plain http): select the text so Ctrl+C works.
+      // No clipboard here (e.g. a browser that refuses): select the text and say how to copy it.
+      bodyRef.current?.focus();
       bodyRef.current?.select();
-      document.execCommand('copy');
+      setCopied('selected');
     }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2500);
   }
   return (
     <div className="registration">
@@ -44,8 +48,13 @@ export function RegistrationPanel({ summary }: { summary: ExportSummary }) {
       />
       <div className="actions">
         <button className="button primary" onClick={() => void copy()}>
-          {copied ? 'Copied ✓' : 'Copy title and text'}
+          {copied === 'copied' ? 'Copied ✓' : 'Copy title and text'}
         </button>
+        {copied === 'selected' && (
+          <span className="muted" role="status">
+            The clipboard is not available here: the text is selected, press Ctrl+C (⌘C) to copy it, and copy the title above too.
+          </span>
+        )}
       </div>
       <details open>
         <summary>package/template.yaml</summary>

@@ -5,6 +5,8 @@ import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
 import { reportError } from '@/renderer/src/store/app-store';
 import { LogView } from '@/renderer/src/components/LogView';
 import { useJob } from '@/renderer/src/api/use-job';
+import { MessageText } from '@/renderer/src/components/MessageText';
+import { generatedDockerfile } from '@/shared/dismcli/runner-dockerfile';
 
 const STATE_TEXT: Record<RunnerInfo['imageState'], string> = {
   'up-to-date': 'built from this recipe',
@@ -12,11 +14,15 @@ const STATE_TEXT: Record<RunnerInfo['imageState'], string> = {
   stale: 'an older image exists; this recipe changed and will be rebuilt',
 };
 
-/** The Dockerfile DISM Studio builds to run dismcli, editable, with its image state and build log. */
-export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
+/**
+ * The Dockerfile DISM Studio builds to run dismcli, editable, with its image state and build log.
+ * `runRevision` changes when a dismcli run starts or ends (it builds the image first when needed):
+ * the image state is read again then.
+ */
+export function RunnerRecipeEditor({ projectDir, runRevision }: { projectDir: string; runRevision?: string | null }) {
   const api = useApi();
   const [info, setInfo] = useState<RunnerInfo | null>(null);
-  const [draft, setDraft] = useState<RunnerRecipe>({ kind: 'pip' });
+  const [draft, setDraftState] = useState<RunnerRecipe>({ kind: 'pip' });
   const [dockerfile, setDockerfile] = useState('');
   const [saving, setSaving] = useState(false);
   const [choosing, setChoosing] = useState(false);
@@ -24,7 +30,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
 
   const show = useCallback((i: RunnerInfo) => {
     setInfo(i);
-    setDraft(i.recipe);
+    setDraftState(i.recipe);
     setDockerfile(i.dockerfile);
   }, []);
 
@@ -32,13 +38,18 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
     api.invoke('dismcli.runner.get', { projectDir }).then(show, (e) => reportError('Could not read the dismcli runner recipe', e));
   }, [api, projectDir, show]);
 
-  // A finished build changes the image state.
+  // A finished image build, or a dismcli run (which builds the image first), changes the image state.
   useEffect(() => {
-    if (build.snapshot && build.snapshot.state !== 'running')
+    if ((build.snapshot && build.snapshot.state !== 'running') || runRevision)
       api.invoke('dismcli.runner.get', { projectDir }).then(setInfo, () => undefined);
-  }, [api, projectDir, build.snapshot]);
+  }, [api, projectDir, build.snapshot, runRevision]);
 
-  const customized = info !== null && dockerfile !== info.generatedDockerfile;
+  // The box shows the Dockerfile of the recipe as it is chosen now; one the user edited is kept.
+  const customized = info !== null && dockerfile !== generatedDockerfile(draft);
+  const setDraft = (next: RunnerRecipe) => {
+    if (dockerfile === generatedDockerfile(draft)) setDockerfile(generatedDockerfile(next));
+    setDraftState(next);
+  };
   const dirty =
     info !== null &&
     (dockerfile !== info.dockerfile ||
@@ -149,7 +160,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
         <ul className="problem-list">
           {info.problems.map((p) => (
             <li key={p} className="field-error">
-              {p}
+              <MessageText text={p} />
             </li>
           ))}
         </ul>
@@ -166,7 +177,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
             className="button"
             disabled={saving}
             onClick={() => {
-              setDockerfile(info.generatedDockerfile);
+              setDockerfile(generatedDockerfile(draft));
               void save(true);
             }}
           >
@@ -186,7 +197,7 @@ export function RunnerRecipeEditor({ projectDir }: { projectDir: string }) {
         <div className="job-block">
           <p className="job-status" role="status">
             {build.snapshot?.state === 'failed' ? (
-              <span className="field-error">{build.snapshot.error?.message}</span>
+              <MessageText className="field-error" text={build.snapshot.error?.message ?? 'The image build failed.'} />
             ) : (
               build.snapshot?.message
             )}

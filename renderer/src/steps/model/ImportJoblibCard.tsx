@@ -5,6 +5,7 @@ import { useJob } from '@/renderer/src/api/use-job';
 import { reportError } from '@/renderer/src/store/app-store';
 import { ErrorCard } from '@/renderer/src/components/ErrorCard';
 import { LogView } from '@/renderer/src/components/LogView';
+import { Modal } from '@/renderer/src/components/Modal';
 
 /**
  * Import a physicist's trained PixelNMF (.joblib) for the preview. The extraction runs in the
@@ -104,25 +105,23 @@ export function ImportJoblibCard({ project }: { project: ProjectSummary }) {
       )}
       {lines.length > 0 && <LogView lines={lines} label="Extraction output" />}
       {confirmReplace && (
-        <div className="modal-backdrop" role="presentation">
-          <div className="modal" role="dialog" aria-label="Replace the earlier import">
-            <h2>Replace the earlier import?</h2>
-            <p>
-              <code className="path">preview-{resource}/</code> next to the template already holds an imported model. Importing again
-              replaces its ONNX models and arrays, and its <code>preset.json</code> — thresholds or filters you tuned in the Preview are
-              lost from it (the current file is kept as <code>preset.json.dism-studio.bak</code>).
-            </p>
-            <p className="muted">Nothing is replaced until the new import is complete.</p>
-            <div className="modal-actions">
-              <button className="button" onClick={() => setConfirmReplace(null)}>
-                Keep it
-              </button>
-              <button className="button danger" onClick={() => void start(true)}>
-                Replace
-              </button>
-            </div>
+        <Modal label="Replace the earlier import" onClose={() => setConfirmReplace(null)}>
+          <h2>Replace the earlier import?</h2>
+          <p>
+            <code className="path">preview-{resource}/</code> next to the template already holds an imported model. Importing again replaces
+            its ONNX models and arrays, and its <code>preset.json</code> — thresholds or filters you tuned in the Preview are lost from it
+            (the current file is kept as <code>preset.json.dism-studio.bak</code>).
+          </p>
+          <p className="muted">Nothing is replaced until the new import is complete.</p>
+          <div className="modal-actions">
+            <button className="button" onClick={() => setConfirmReplace(null)}>
+              Keep it
+            </button>
+            <button className="button danger" onClick={() => void start(true)}>
+              Replace
+            </button>
           </div>
-        </div>
+        </Modal>
       )}
     </div>
   );

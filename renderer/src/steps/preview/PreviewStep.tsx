@@ -27,7 +27,7 @@ import {
 import { usePreviewStore, type SideTab } from './preview-store';
 import { download, dataUrlToBlob, resultsCsv, resultsJson } from './export/export-results';
 import { Timeline } from './timeline/Timeline';
-import { countTimeline, passesToggles } from './timeline/timeline-model';
+import { countTimeline, edgeSelection, findLumisection, passesToggles, type TimelineLs } from './timeline/timeline-model';
 import { TuningPanel } from './tuning/TuningPanel';
 import { firstAffectedStage, flagChanges } from './tuning/preset-diff';
 import { explainLumisection } from '@/shared/pipeline/why';
@@ -40,31 +40,43 @@ import { DialsProductionCard } from './dials/DialsProductionCard';
 import { useDialsData } from './dials/dials-data-store';
 import './preview.css';
 
-/** "398100:7" or "7" → select that LS; says so when there is no such LS. */
-function GoToLs({ onGo }: { onGo(run: number | null, ls: number): boolean }) {
+/** "398100:7" or "7" → select that LS; when there is none, says why next to the field until it is edited or cleared. */
+function GoToLs({ items, onGo }: { items: readonly TimelineLs[]; onGo(position: number): void }) {
   const [text, setText] = useState('');
-  const [bad, setBad] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
   return (
     <form
       className="goto-ls"
       onSubmit={(e) => {
         e.preventDefault();
-        const m = text.trim().match(/^(?:(\d+)\s*[:/ ]\s*)?(\d+)$/);
-        const ok = m ? onGo(m[1] ? Number(m[1]) : null, Number(m[2])) : false;
-        setBad(!ok);
+        if (!text.trim()) return setProblem(null);
+        const found = findLumisection(items, text);
+        if ('problem' in found) return setProblem(found.problem);
+        setProblem(null);
+        onGo(found.position);
         // Found: hand the keyboard back so ←/→ step on from there.
-        if (ok) (document.activeElement as HTMLElement | null)?.blur();
+        (document.activeElement as HTMLElement | null)?.blur();
       }}
     >
       <input
         aria-label="Go to lumisection (run:LS)"
         placeholder="run:LS"
         value={text}
-        aria-invalid={bad || undefined}
-        onChange={(e) => setText(e.target.value)}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? 'goto-ls-problem' : undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          // The message was about what was typed before: it goes as soon as the text changes.
+          setProblem(null);
+        }}
         size={12}
-        title={bad ? 'No such lumisection in this data' : 'Type run:LS or LS and press Enter'}
+        title="Type run:LS or LS and press Enter"
       />
+      {problem && (
+        <span className="goto-ls-problem field-error" id="goto-ls-problem" role="alert" data-testid="goto-ls-problem">
+          {problem}
+        </span>
+      )}
     </form>
   );
 }
@@ -116,6 +128,13 @@ export function PreviewStep() {
       if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
         e.preventDefault();
         step(backend, e.key === 'ArrowRight' ? 1 : -1);
+      } else if (e.key === 'Home' || e.key === 'End') {
+        // First / last lumisection the toggles keep, as in any list.
+        const s = usePreviewStore.getState();
+        const to = edgeSelection(s.items, e.key === 'Home' ? 'first' : 'last', s.toggles);
+        if (to === null) return;
+        e.preventDefault();
+        void select(backend, to);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -336,9 +355,15 @@ export function PreviewStep() {
       {st.phase === 'error' && st.error && (
         <div className="card preview-error" role="alert" data-testid="preview-error">
           <h2>{st.error.title}</h2>
-          <pre>{st.error.message}</pre>
+          {/* What is missing is said in sentences; other errors keep their exact text (paths, shapes). */}
+          {st.error.missing ? <p>{st.error.message}</p> : <pre>{st.error.message}</pre>}
           <div className="actions">
-            {st.error.code === 'NOT_FOUND' && /no model preset/.test(st.error.message) && (
+            {st.error.missing === 'model-files' && (
+              <button type="button" className="button primary" onClick={() => useAppStore.getState().setStep('model')}>
+                Import the trained model (.joblib)…
+              </button>
+            )}
+            {st.error.missing === 'preset' && (
               <>
                 {presets.map((p) => (
                   <button
@@ -350,21 +375,25 @@ export function PreviewStep() {
                     Preview with {p.label}
                   </button>
                 ))}
-                <button
-                  type="button"
-                  className={`button${presets.length ? '' : ' primary'}`}
-                  onClick={() => void createDefaultPresetAndRun(backend, project.dir)}
-                >
-                  Create preset.json from the “pixel barrel” preset
-                </button>
+                {st.error.canCreateDefault && (
+                  <button
+                    type="button"
+                    className={`button${presets.length ? '' : ' primary'}`}
+                    onClick={() => void createDefaultPresetAndRun(backend, project.dir)}
+                  >
+                    Create preset.json from the “pixel barrel” preset
+                  </button>
+                )}
               </>
             )}
             <button type="button" className="button" onClick={() => void startPreview(backend, project.dir)}>
               Try again
             </button>
-            <button type="button" className="button" onClick={() => useAppStore.getState().setStep('model')}>
-              Back to Model
-            </button>
+            {st.error.missing !== 'model-files' && (
+              <button type="button" className="button" onClick={() => useAppStore.getState().setStep('model')}>
+                Back to Model
+              </button>
+            )}
           </div>
         </div>
       )}
@@ -400,13 +429,7 @@ export function PreviewStep() {
                 Filtered only
               </label>
               <span className="muted">{visible} shown</span>
-              <GoToLs
-                onGo={(run, ls) => {
-                  const i = st.items.findIndex((it) => it.ls === ls && (run === null || it.run === run));
-                  if (i >= 0) void select(backend, i);
-                  return i >= 0;
-                }}
-              />
+              <GoToLs items={st.items} onGo={(i) => void select(backend, i)} />
               <button
                 type="button"
                 className="button small"
@@ -547,6 +570,7 @@ export function PreviewStep() {
             {st.tab === 'whatif' && (
               <WhatIfPanel
                 layerNames={st.info?.layerNames ?? []}
+                geometries={st.geometries}
                 draft={st.whatIfDraft}
                 pickError={st.pickError}
                 busy={st.whatIfBusy}

@@ -118,11 +118,26 @@ export async function startPreview(backend: PreviewBackend, projectDir: string, 
     if (store().selected === null && all.length) void select(backend, firstInteresting(all));
   } catch (err) {
     if (seq !== runSeq) return;
-    const e = err as { code?: string };
+    const e = err as { code?: string; details?: { missing?: unknown; canCreateDefault?: unknown } };
+    const missing = e?.details?.missing === 'preset' || e?.details?.missing === 'model-files' ? e.details.missing : undefined;
     store().set({
       phase: 'error',
       progress: null,
-      error: { title: e?.code === 'CANCELLED' ? 'Preview cancelled' : 'The preview could not run', message: errorText(err), code: e?.code },
+      error: {
+        title:
+          e?.code === 'CANCELLED'
+            ? 'Preview cancelled'
+            : missing === 'model-files'
+              ? 'No model to preview yet'
+              : missing === 'preset'
+                ? 'No model preset yet'
+                : 'The preview could not run',
+        // What is missing is already said in plain words: no error name in front of it.
+        message: missing && err instanceof Error ? err.message : errorText(err),
+        code: e?.code,
+        missing,
+        canCreateDefault: e?.details?.canCreateDefault === true,
+      },
     });
   }
 }
@@ -168,7 +183,16 @@ export async function select(backend: PreviewBackend, position: number): Promise
   performance.mark('preview:select');
   const seq = ++selectSeq;
   const keepWhatIf = s.whatIf && s.whatIf.position === position ? s.whatIf : null;
-  s.set({ selected: position, whatIf: keepWhatIf, whatIfError: null, stagesError: null, openError: null });
+  // A what-if position is chosen on one lumisection: it does not follow the user to another one.
+  const moved = s.selected !== position;
+  s.set({
+    selected: position,
+    whatIf: keepWhatIf,
+    whatIfError: null,
+    stagesError: null,
+    openError: null,
+    ...(moved ? { whatIfDraft: { ...s.whatIfDraft, position: null }, pickError: null } : {}),
+  });
   const info = s.info;
   if (!info) return;
   try {
@@ -332,8 +356,9 @@ export async function applyWhatIf(backend: PreviewBackend, spec: WhatIfSpec): Pr
   }
 }
 
+/** Clear takes the injection and the position it was placed at away (its outlines with it). */
 export function clearWhatIf(): void {
-  store().set({ whatIf: null, whatIfError: null });
+  store().set({ whatIf: null, whatIfError: null, pickError: null, whatIfDraft: { ...store().whatIfDraft, position: null } });
 }
 
 export { describeWhatIf };

@@ -18,6 +18,10 @@ export interface PreviewError {
   message: string;
   /** The back end's error code (NOT_FOUND, INPUT_INVALID, …). */
   code?: string;
+  /** What a project without preset.json lacks (the back end's error details): the way on differs. */
+  missing?: 'preset' | 'model-files';
+  /** Only the preset is missing and the model files are where the "pixel barrel" preset expects them. */
+  canCreateDefault?: boolean;
 }
 
 /** What the back end told us about the data and model of the preview session. */

@@ -1,7 +1,9 @@
 import { cappedNote } from '@/shared/template/limits';
+import { syntaxHiddenNote } from '@/shared/template/problems';
 import { applyFix } from './fixes';
 import { revealRange } from './editor-bridge';
 import { useTemplateStore } from './template-store';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 /** Every problem with its position; clicking one selects it in the YAML and scrolls the form to it. */
 export function ProblemsList() {
@@ -10,6 +12,7 @@ export function ProblemsList() {
   const total = useTemplateStore((s) => s.problemsTotal);
   const errors = useTemplateStore((s) => s.errorsTotal);
   const capped = cappedNote(problems.length, total);
+  const hiddenNote = syntaxHiddenNote(useTemplateStore((s) => s.hiddenBySyntax));
   const warnings = total - errors;
   const reveal = (from: number, to: number, path: string) => {
     revealRange(from, to);
@@ -48,8 +51,9 @@ export function ProblemsList() {
             </button>
             <span className="problem-sev">{p.severity}</span>
             <span className="problem-text">
-              {p.message}
+              <MessageText className="problem-message" text={p.message} />
               {p.path && <code className="problem-path">{p.path}</code>}
+              {p.detail && <MessageText className="problem-detail" text={p.detail} />}
             </span>
             {p.fix &&
               (p.fix.kind !== 'migrate-legacy-datatypes' ||
@@ -60,6 +64,12 @@ export function ProblemsList() {
               )}
           </li>
         ))}
+        {hiddenNote && (
+          <li className="problem problem-note" data-testid="syntax-hidden-note">
+            <span className="problem-sev">note</span>
+            <span className="problem-text">{hiddenNote}</span>
+          </li>
+        )}
         {notes.map((n) => (
           <li key={n} className="problem problem-note">
             <span className="problem-sev">note</span>

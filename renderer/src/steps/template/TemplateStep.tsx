@@ -9,7 +9,8 @@ import { TemplateForm } from './form/TemplateForm';
 import { NewTemplateWizard } from './NewTemplateWizard';
 import { ProblemsList } from './ProblemsList';
 import { selectDirty, useTemplateStore } from './template-store';
-import { useSaveTemplate, useTemplateBackgroundSync } from './use-template-file';
+import { YAML_SYNTAX_RULE } from '@/shared/template/problems';
+import { errorCount, useSaveTemplate, useTemplateBackgroundSync } from './use-template-file';
 import { YamlPane } from './YamlPane';
 import './template.css';
 
@@ -35,6 +36,9 @@ export function TemplateStep() {
   const dirty = useTemplateStore(selectDirty);
   // Over a limit the text is not parsed: a form of an empty document would mislead and edit wrongly.
   const limit = useTemplateStore((s) => s.limit);
+  const errorsTotal = useTemplateStore((s) => s.errorsTotal);
+  // While the YAML has a syntax error the form shows only what the parser could recover.
+  const syntaxError = useTemplateStore((s) => s.problems.find((p) => p.rule === YAML_SYNTAX_RULE) ?? null);
   const current = relPath ?? templates[0] ?? null;
   const loadedHere = store.projectDir === project?.dir && store.relPath === current;
 
@@ -117,7 +121,17 @@ export function TemplateStep() {
             ● Unsaved changes
           </span>
         )}
-        {!dirty && loadedHere && <span className="saved-marker muted">Saved</span>}
+        {!dirty && loadedHere && (
+          <span className="saved-marker muted">
+            Saved
+            {errorsTotal > 0 && (
+              <span className="count-error" title="dismcli refuses a template with errors">
+                {' '}
+                · {errorCount(errorsTotal)}
+              </span>
+            )}
+          </span>
+        )}
         <span className="spacer" />
         <button type="button" className="button small" onClick={() => undo()} title="Undo (Ctrl+Z), in either pane">
           Undo
@@ -212,7 +226,15 @@ export function TemplateStep() {
                   show it as a form (see Problems below). Its text is unchanged in the YAML pane.
                 </p>
               ) : (
-                <TemplateForm />
+                <>
+                  {syntaxError && (
+                    <p className="banner banner-warning" role="note" data-testid="form-syntax-banner">
+                      The YAML has a syntax error at line {syntaxError.line}: fix it in the YAML pane (see Problems below). Until then the
+                      form shows only what could be read.
+                    </p>
+                  )}
+                  <TemplateForm />
+                </>
               )}
             </div>
             <div className="pane source-pane">

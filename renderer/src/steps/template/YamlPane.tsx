@@ -1,4 +1,3 @@
-import { indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
@@ -7,6 +6,7 @@ import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
 import { pathAtOffset } from '@/shared/template/document';
 import { registerEditorView } from './editor-bridge';
+import { yamlTabKeymap } from './yaml-tab';
 import { useTemplateStore } from './template-store';
 
 /** Scroll the form to the field for the YAML under the cursor (the deepest one the form shows). */
@@ -36,7 +36,8 @@ export function YamlPane({ docKey }: { docKey: string }) {
       extensions: [
         // basicSetup brings history, the default and history keymaps, search and bracket matching.
         basicSetup,
-        keymap.of([indentWithTab]),
+        // Tab inserts spaces; it never re-indents the line (yaml-tab.ts).
+        keymap.of(yamlTabKeymap),
         yaml(),
         lintGutter(),
         EditorView.lineWrapping,
@@ -65,7 +66,7 @@ export function YamlPane({ docKey }: { docKey: string }) {
         from: Math.min(p.from, text.length),
         to: Math.min(Math.max(p.to, p.from), text.length),
         severity: p.severity,
-        message: p.path ? `${p.message}\n(${p.path})` : p.message,
+        message: [p.message, p.path && `(${p.path})`, p.detail].filter(Boolean).join('\n'),
       }));
       view.dispatch(setDiagnostics(view.state, diagnostics));
     };

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { TemplateDiskState, TemplateDraft } from '@/shared/api/contract/template';
 import { nodeAtPath, type ParsedTemplate } from '@/shared/template/document';
 import { capProblems, isCappedNote } from '@/shared/template/limits';
-import { formatPath, sortProblems, type TemplateProblem } from '@/shared/template/problems';
+import { formatPath, isSyntaxHiddenNote, sortProblems, syntaxFirst, type TemplateProblem } from '@/shared/template/problems';
 import { parseTemplateWithinLimits, validateParsed } from '@/shared/template/validate/index';
 import { isFsRule } from '@/shared/template/fs-rules';
 
@@ -38,6 +38,8 @@ interface TemplateEditorState {
   /** How many problems and errors there are in all (more than `problems` holds when the list was cut). */
   problemsTotal: number;
   errorsTotal: number;
+  /** Problems not listed because the YAML has a syntax error (they may only be its consequences). */
+  hiddenBySyntax: number;
   problemsByPath: Map<string, TemplateProblem[]>;
   /** Errors and warnings at each path or below it (every ancestor path of every problem), for section badges. */
   problemCounts: Map<string, { errors: number; warnings: number }>;
@@ -75,7 +77,10 @@ function relocate(parsed: ParsedTemplate, problems: TemplateProblem[]): Template
 function analyse(text: string, fsProblems: TemplateProblem[]) {
   // Within the same limits as the back end: a pasted 20 MB file or runaway nesting never freezes the tab.
   const { parsed, limit } = parseTemplateWithinLimits(text);
-  const all = limit ? [limit] : sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]);
+  // A YAML syntax error is listed alone (in the list and in the form): the rest may only be its consequences.
+  const { problems: all, hidden: hiddenBySyntax } = limit
+    ? { problems: [limit], hidden: 0 }
+    : syntaxFirst(sortProblems([...validateParsed(parsed), ...relocate(parsed, fsProblems)]));
   // The list and the editor's markers show the first ones; every field still gets its own.
   const { problems, total, errors } = capProblems(all);
   const problemsByPath = new Map<string, TemplateProblem[]>();
@@ -92,7 +97,7 @@ function analyse(text: string, fsProblems: TemplateProblem[]) {
       problemCounts.set(key, c);
     }
   }
-  return { parsed, limit, problems, problemsTotal: total, errorsTotal: errors, problemsByPath, problemCounts };
+  return { parsed, limit, problems, problemsTotal: total, errorsTotal: errors, hiddenBySyntax, problemsByPath, problemCounts };
 }
 
 /**
@@ -159,7 +164,7 @@ export const useTemplateStore = create<TemplateEditorState>((set, get) => ({
   setFsResult: (problems, notes) => {
     const fsProblems = problems.filter((p) => isFsRule(p.rule));
     // The back end's "showing the first N" counts its own list; the panel counts the merged one.
-    set({ fsProblems, notes: notes.filter((n) => !isCappedNote(n)), ...analyse(get().text, fsProblems) });
+    set({ fsProblems, notes: notes.filter((n) => !isCappedNote(n) && !isSyntaxHiddenNote(n)), ...analyse(get().text, fsProblems) });
   },
   markSaved: (text, disk) => set({ savedText: text, baseHash: disk.hash, lastSavedAt: new Date().toISOString(), diskChange: null }),
   setDiskChange: (c) => set({ diskChange: c ? { ...c, text: c.text === null ? null : toLf(c.text) } : null }),

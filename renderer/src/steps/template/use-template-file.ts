@@ -7,6 +7,8 @@ const POLL_MS = 2000;
 const FS_CHECK_DELAY_MS = 700;
 const DRAFT_DELAY_MS = 1000;
 
+export const errorCount = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
+
 /** Save atomically through the back end; a conflict with the disk version opens the reload/keep offer. */
 export function useSaveTemplate(api: DismApi) {
   return useCallback(
@@ -14,6 +16,9 @@ export function useSaveTemplate(api: DismApi) {
       const s = useTemplateStore.getState();
       if (!s.projectDir || !s.relPath || s.saving) return;
       const text = s.text;
+      // Saving stays allowed with errors, but the user is told what it means.
+      s.ensureParsed();
+      const errors = useTemplateStore.getState().errorsTotal;
       s.setSaving(true);
       try {
         const r = await api.invoke('template.save', {
@@ -25,7 +30,13 @@ export function useSaveTemplate(api: DismApi) {
         });
         useTemplateStore.getState().markSaved(text, r.disk);
         const backup = r.backupPath ? `; the previous version is in ${r.backupPath.split(/[\\/]/).pop()}` : '';
-        useAppStore.getState().notify({ kind: 'success', title: 'Saved', message: `${s.relPath} saved${backup}.` });
+        if (errors === 0) useAppStore.getState().notify({ kind: 'success', title: 'Saved', message: `${s.relPath} saved${backup}.` });
+        else
+          useAppStore.getState().notify({
+            kind: 'warning',
+            title: `Saved with ${errorCount(errors)}`,
+            message: `${s.relPath} saved${backup}. It still has ${errorCount(errors)}: dismcli will refuse it (and the local build too) until ${errors === 1 ? 'it is' : 'they are'} fixed — see Problems.`,
+          });
       } catch (err) {
         if ((err as { code?: string }).code === 'TEMPLATE_CHANGED_ON_DISK') {
           const d = await api.invoke('template.diskState', { projectDir: s.projectDir, path: s.relPath, knownHash: s.baseHash });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   clampWindow,
+  edgeSelection,
+  findLumisection,
   countTimeline,
   passesToggles,
   revealPosition,
@@ -71,5 +73,46 @@ describe('timeline model', () => {
   it('places round tick steps', () => {
     expect(tickPositions({ start: 0, span: 100 }, 10)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
     expect(tickPositions({ start: 3, span: 20 }, 5)).toEqual([5, 10, 15, 20]);
+  });
+});
+
+describe('Home / End in the timeline', () => {
+  const ls = (i: number, flagged: boolean) =>
+    ({
+      index: i,
+      run: 1,
+      ls: i + 1,
+      flagged,
+      flaggedBeforeFilter: flagged,
+      passedFilter: true,
+      reasons: [],
+      score: { finalBins: 0 },
+    }) as unknown as TimelineLs;
+  const items = [ls(0, false), ls(1, true), ls(2, false), ls(3, true), ls(4, false)];
+  it('goes to the first and last LS the toggles keep', () => {
+    expect(edgeSelection(items, 'first', { flaggedOnly: false, filteredOnly: false })).toBe(0);
+    expect(edgeSelection(items, 'last', { flaggedOnly: false, filteredOnly: false })).toBe(4);
+    expect(edgeSelection(items, 'first', { flaggedOnly: true, filteredOnly: false })).toBe(1);
+    expect(edgeSelection(items, 'last', { flaggedOnly: true, filteredOnly: false })).toBe(3);
+  });
+  it('is null when no LS passes', () => {
+    expect(edgeSelection([], 'first', { flaggedOnly: false, filteredOnly: false })).toBeNull();
+    expect(edgeSelection([ls(0, false)], 'last', { flaggedOnly: true, filteredOnly: false })).toBeNull();
+  });
+});
+
+describe('go to run:LS', () => {
+  const mk = (run: number, l: number) => ({ run, ls: l }) as unknown as TimelineLs;
+  const items = [mk(398100, 1), mk(398100, 2), mk(398100, 3), mk(398101, 5), mk(398101, 6)];
+  it('finds run:LS and a bare LS', () => {
+    expect(findLumisection(items, '398101:6')).toEqual({ position: 4 });
+    expect(findLumisection(items, ' 398100 / 2 ')).toEqual({ position: 1 });
+    expect(findLumisection(items, '5')).toEqual({ position: 3 });
+  });
+  it('says in words why nothing was found', () => {
+    expect(findLumisection(items, '398100:999')).toEqual({ problem: 'No LS 999 in run 398100 (it has LS 1–3).' });
+    expect(findLumisection(items, '398102:1')).toEqual({ problem: 'No run 398102 in this data (runs 398100, 398101).' });
+    expect(findLumisection(items, '4')).toEqual({ problem: 'No LS 4 in this data: type run:LS, e.g. 398100:1.' });
+    expect(findLumisection(items, 'abc')).toEqual({ problem: 'Type run:LS (e.g. 398100:1) or an LS number.' });
   });
 });

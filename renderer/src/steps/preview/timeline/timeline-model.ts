@@ -108,3 +108,31 @@ export function countTimeline(items: readonly TimelineLs[]): TimelineCounts {
   }
   return { total: items.length, flagged, flaggedBeforeFilter: before, filtered, clearedByFilter: cleared };
 }
+
+/** Home / End: the first or last position the toggles keep, null when none does. */
+export function edgeSelection(items: readonly TimelineLs[], edge: 'first' | 'last', t: Toggles): number | null {
+  if (edge === 'first') {
+    const i = items.findIndex((it) => passesToggles(it, t));
+    return i >= 0 ? i : null;
+  }
+  for (let i = items.length - 1; i >= 0; i--) if (passesToggles(items[i], t)) return i;
+  return null;
+}
+
+/** "398100:7", "398100 / 7" or "7" → its position, or why there is none (in words, for next to the field). */
+export function findLumisection(
+  items: readonly Pick<TimelineLs, 'run' | 'ls'>[],
+  text: string,
+): { position: number } | { problem: string } {
+  const m = text.trim().match(/^(?:(\d+)\s*[:/ ]\s*)?(\d+)$/);
+  const example = items.length ? `${items[0].run}:${items[0].ls}` : '398100:1';
+  if (!m) return { problem: `Type run:LS (e.g. ${example}) or an LS number.` };
+  const run = m[1] ? Number(m[1]) : null;
+  const ls = Number(m[2]);
+  const i = items.findIndex((it) => it.ls === ls && (run === null || it.run === run));
+  if (i >= 0) return { position: i };
+  if (run === null) return { problem: `No LS ${ls} in this data: type run:LS, e.g. ${example}.` };
+  const inRun = items.filter((it) => it.run === run).map((it) => it.ls);
+  if (!inRun.length) return { problem: `No run ${run} in this data (runs ${[...new Set(items.map((it) => it.run))].join(', ')}).` };
+  return { problem: `No LS ${ls} in run ${run} (it has LS ${Math.min(...inRun)}–${Math.max(...inRun)}).` };
+}

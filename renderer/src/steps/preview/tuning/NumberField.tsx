@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { readableNumber } from './tuning-format';
 
 interface Props {
   label: string;
@@ -9,19 +10,23 @@ interface Props {
   /** Shown after the input, e.g. "Hz". */
   unit?: string;
   disabled?: boolean;
-  title?: string;
+  /** One line saying what the value does, shown while the field is hovered or has the focus. */
+  hint?: string;
 }
 
 /**
  * A number input that keeps what the user typed ("0.0", "1e-") while it is not a number yet, and
- * only reports values that are; an invalid entry is marked with the reason.
+ * only reports values that are; an invalid entry is marked with the reason. A long value is shown
+ * readably (166666.6666 → 1.667e5) with the exact one on hover; it stays exact until retyped.
  */
-export function NumberField({ label, value, onChange, min, integer, unit, disabled, title }: Props) {
+export function NumberField({ label, value, onChange, min, integer, unit, disabled, hint }: Props) {
   const id = useId();
-  const [text, setText] = useState(String(value));
+  const [text, setText] = useState(() => readableNumber(value));
   const [error, setError] = useState<string | null>(null);
+  const [hovered, setHovered] = useState(false);
+  const [focused, setFocused] = useState(false);
   useEffect(() => {
-    if (Number(text) !== value) setText(String(value));
+    if (Number(text) !== value) setText(readableNumber(value));
     // Only follow outside changes (revert, load), not our own keystrokes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);
@@ -34,9 +39,12 @@ export function NumberField({ label, value, onChange, min, integer, unit, disabl
     setError(null);
     if (v !== value) onChange(v);
   };
+  const rounded = Number(text) !== value && readableNumber(value) === text;
   return (
-    <label className="number-field" htmlFor={id} title={title}>
-      <span className="number-field-label">{label}</span>
+    <div className="number-field" onMouseEnter={() => setHovered(true)} onMouseLeave={() => setHovered(false)}>
+      <label className="number-field-label" htmlFor={id}>
+        {label}
+      </label>
       <span className="number-field-input">
         <input
           id={id}
@@ -44,12 +52,24 @@ export function NumberField({ label, value, onChange, min, integer, unit, disabl
           inputMode="decimal"
           value={text}
           disabled={disabled}
+          title={rounded ? `Exact value: ${value}` : undefined}
           aria-invalid={error ? true : undefined}
+          aria-describedby={hint ? `${id}-hint` : undefined}
+          onFocus={() => setFocused(true)}
+          onBlur={() => setFocused(false)}
           onChange={(e) => commit(e.target.value)}
         />
         {unit && <span className="muted">{unit}</span>}
       </span>
       {error && <span className="field-error">{error}</span>}
-    </label>
+      {hint && (
+        // The anchor marks where the hint starts (under the input); the hint itself spans the panel.
+        <span className="field-hint-anchor">
+          <span className="field-hint" role="tooltip" id={`${id}-hint`} hidden={!(hovered || focused)}>
+            {hint}
+          </span>
+        </span>
+      )}
+    </div>
   );
 }

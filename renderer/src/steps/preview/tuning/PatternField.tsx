@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { PatternSpec } from '@/shared/preset/model-preset';
 import { NumberField } from './NumberField';
+import { patternSize } from './tuning-format';
 
 /** "1 1 1\n0 1 0" → [[1,1,1],[0,1,0]], or the reason it is not a rectangular matrix of numbers. */
 export function parseMatrix(text: string): PatternSpec | string {
@@ -21,7 +22,10 @@ export function matrixText(p: PatternSpec): string {
   return p.map((r) => r.join(' ')).join('\n');
 }
 
-/** A flagging / clustering pattern: "rows × columns of ones" (the usual case) or an explicit matrix. */
+/**
+ * A flagging / clustering shape: a block of rows × columns of bins (the usual case, {"ones": [r, c]})
+ * or an explicit matrix; its size is also said in ladders × modules.
+ */
 export function PatternField({ label, value, onChange }: { label: string; value: PatternSpec; onChange(p: PatternSpec): void }) {
   const [text, setText] = useState(() => matrixText(value));
   const [error, setError] = useState<string | null>(null);
@@ -31,8 +35,25 @@ export function PatternField({ label, value, onChange }: { label: string; value:
       <legend>{label}</legend>
       {ones ? (
         <div className="field-row">
-          <NumberField label="rows" integer min={1} value={value.ones[0]} onChange={(r) => onChange({ ones: [r, value.ones[1]] })} />
-          <NumberField label="columns" integer min={1} value={value.ones[1]} onChange={(c) => onChange({ ones: [value.ones[0], c] })} />
+          <NumberField
+            label="rows (φ)"
+            integer
+            min={1}
+            value={value.ones[0]}
+            onChange={(r) => onChange({ ones: [r, value.ones[1]] })}
+            hint="Height of the block in map bins along φ: 2 bins are one ladder."
+          />
+          <NumberField
+            label="columns (z)"
+            integer
+            min={1}
+            value={value.ones[1]}
+            onChange={(c) => onChange({ ones: [value.ones[0], c] })}
+            hint="Width of the block in map bins along z: 8 bins are one module."
+          />
+          <span className="pattern-size muted" data-testid="pattern-size">
+            = {patternSize(value)}
+          </span>
           <button
             type="button"
             className="link-button small-link"
@@ -68,7 +89,7 @@ export function PatternField({ label, value, onChange }: { label: string; value:
             className="link-button small-link"
             onClick={() => onChange({ ones: [value.length, value[0]?.length ?? 1] })}
           >
-            all ones ({value.length}×{value[0]?.length ?? 1})
+            back to a full block ({patternSize(value)})
           </button>
         </div>
       )}

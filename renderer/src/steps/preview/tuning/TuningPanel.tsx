@@ -76,23 +76,23 @@ export function TuningPanel({
         {affected === 'inference' && <div className="field-error">Layer or NMF input changes need a full re-run.</div>}
       </div>
 
-      <h3>Loss clustering</h3>
+      <h3>Anomalous bins and clusters</h3>
       {draft.thresholds.map((t, i) => (
         <div className="tuning-entry" key={i} data-testid={`threshold-entry-${i}`}>
           <div className="field-row">
             <NumberField
-              label="Loss threshold"
+              label="Anomalous-bin threshold"
               value={t.lossThreshold}
               min={0}
               onChange={(v) => setThreshold(i, { lossThreshold: v })}
-              title="A bin is anomalous when (input − reconstruction)² exceeds this"
+              hint="A bin is anomalous when (input − NMF reconstruction)² exceeds this value; higher = fewer anomalous bins."
             />
             <NumberField
-              label="Match below"
+              label="Cluster shape tolerance"
               value={t.filterThreshold}
               min={0}
               onChange={(v) => setThreshold(i, { filterThreshold: v })}
-              title="TM_SQDIFF of a window to the pattern below which the window is kept"
+              hint="How far a group of anomalous bins may differ from the cluster shape and still count (sum of squared differences, TM_SQDIFF); 0 = exact shape only."
             />
             {draft.thresholds.length > 1 && (
               <button
@@ -105,7 +105,7 @@ export function TuningPanel({
               </button>
             )}
           </div>
-          <PatternField label="Cluster pattern" value={t.pattern} onChange={(p) => setThreshold(i, { pattern: p })} />
+          <PatternField label="Cluster shape" value={t.pattern} onChange={(p) => setThreshold(i, { pattern: p })} />
         </div>
       ))}
       <button
@@ -119,23 +119,25 @@ export function TuningPanel({
       <h3>Combination and flagging</h3>
       <div className="field-row">
         <NumberField
-          label="Min. layers agreeing"
+          label="Layers that must agree"
           value={draft.combine.minLayers}
           min={1}
           integer
+          hint="A bin reaches the final map only when at least this many layers have an anomalous cluster there (and the loss mask allows it)."
           onChange={(v) => set({ combine: { minLayers: v } })}
         />
         <NumberField
-          label="Pattern match below"
+          label="Flagging shape tolerance"
           value={draft.flagging.threshold}
           min={0}
+          hint="The LS is flagged when a flagging shape is found in the final map differing from it by less than this (TM_SQDIFF); 0 = exact shape only."
           onChange={(v) => set({ flagging: { ...draft.flagging, threshold: v } })}
         />
       </div>
       {draft.flagging.patterns.map((p, i) => (
         <div className="tuning-entry" key={i}>
           <PatternField
-            label={`Flagging pattern ${i + 1}`}
+            label={`Flagging shape ${i + 1}`}
             value={p}
             onChange={(np) => set({ flagging: { ...draft.flagging, patterns: draft.flagging.patterns.map((q, k) => (k === i ? np : q)) } })}
           />
@@ -145,7 +147,7 @@ export function TuningPanel({
               className="link-button small-link"
               onClick={() => set({ flagging: { ...draft.flagging, patterns: draft.flagging.patterns.filter((_, k) => k !== i) } })}
             >
-              remove pattern {i + 1}
+              remove shape {i + 1}
             </button>
           )}
         </div>
@@ -155,7 +157,7 @@ export function TuningPanel({
         className="button small"
         onClick={() => set({ flagging: { ...draft.flagging, patterns: [...draft.flagging.patterns, { ones: [1, 8] }] } })}
       >
-        + flagging pattern
+        + flagging shape
       </button>
 
       <h3>Filters</h3>
@@ -163,9 +165,10 @@ export function TuningPanel({
         {Object.entries(f.minEntries).map(([layer, v]) => (
           <NumberField
             key={layer}
-            label={`${layer} min. entries`}
+            label={`${layer}: min. entries`}
             value={v}
             min={0}
+            hint={`The LS is kept only when the ${layer} map has more entries than this (too few hits = not enough statistics to judge).`}
             onChange={(nv) => setFilters({ minEntries: { ...f.minEntries, [layer]: nv } })}
           />
         ))}
@@ -176,7 +179,13 @@ export function TuningPanel({
           pileup cut
         </label>
         {f.minPileup !== null && (
-          <NumberField label="Min. pileup" value={f.minPileup} min={0} onChange={(v) => setFilters({ minPileup: v })} />
+          <NumberField
+            label="Min. pileup"
+            value={f.minPileup}
+            min={0}
+            onChange={(v) => setFilters({ minPileup: v })}
+            hint="The LS is kept only when its OMS pileup is above this."
+          />
         )}
       </div>
       <div className="field-row">
@@ -204,6 +213,7 @@ export function TuningPanel({
               value={f.hlt.minRate}
               min={0}
               onChange={(v) => setFilters({ hlt: { ...f.hlt!, minRate: v } })}
+              hint="The LS is kept only when the trigger's rate is above this."
             />
           </>
         )}

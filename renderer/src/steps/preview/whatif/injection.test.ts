@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { layerGeometry, ladderOfRow, moduleOfColumn } from '@/shared/pixel-geometry';
-import { describeWhatIf, injectionRegions, pickAt, PickError } from './injection';
+import { describeWhatIf, injectionRegions, pickAt, PickError, positionFromFields } from './injection';
 
 const geoms = [
   layerGeometry('BPix2', [58, 72], { rows: [28, 30], columns: [32, 40] }),
@@ -64,5 +64,20 @@ describe('what-if injection', () => {
       geoms,
     )[0];
     expect(row).toEqual({ layer: 'BPix2', row0: 1, row1: 2, col0: 0, col1: 8, factor: 0 });
+  });
+});
+
+describe('what-if position typed in', () => {
+  it('accepts a ladder and module of the layer and refuses the gap and positions off the layer', () => {
+    // BPix3 here: 90 rows → ladders −22…+22; 72 columns → modules −4…+4.
+    expect(positionFromFields(geoms[1], '-3', '2', 1)).toEqual({ layer: 'BPix3', ladder: -3, module: 2, rocRow: 1 });
+    expect(positionFromFields(geoms[1], '+22', '-4', 0)).toEqual({ layer: 'BPix3', ladder: 22, module: -4, rocRow: 0 });
+    expect(positionFromFields(geoms[1], '0', '2', 0)).toMatch(/^Ladder 0 is the empty centre gap.*−22…−1 or \+1…\+22/);
+    expect(positionFromFields(geoms[1], '-3', '0', 0)).toMatch(/^Module 0 is the empty centre gap.*−4…−1 or \+1…\+4/);
+    expect(positionFromFields(geoms[1], '23', '1', 0)).toMatch(/BPix3 has ladders −22…−1 and \+1…\+22/);
+    expect(positionFromFields(geoms[1], '1', '-5', 0)).toMatch(/BPix3 has modules −4…−1 and \+1…\+4/);
+    expect(positionFromFields(geoms[1], '1.5', '1', 0)).toMatch(/whole number/);
+    expect(positionFromFields(geoms[1], '', '1', 0)).toBeNull();
+    expect(positionFromFields(geoms[1], '1', ' ', 0)).toBeNull();
   });
 });

@@ -102,3 +102,30 @@ export function describeWhatIf(spec: WhatIfSpec): string {
           : `dead modules (${size})`;
   return `${what} at ${where} in ${spec.layers.join(', ')}`;
 }
+
+/**
+ * A position typed into the What-if panel (keyboard alternative to clicking a map): the position,
+ * null while a field is still empty, or what is wrong in words.
+ */
+export function positionFromFields(
+  g: LayerGeometry,
+  ladderText: string,
+  moduleText: string,
+  rocRow: number,
+): PickedPosition | null | string {
+  if (!ladderText.trim() || !moduleText.trim()) return null;
+  const check = (what: 'Ladder' | 'Module', text: string, max: number): number | string => {
+    const n = Number(text.trim().replace(/^\u2212/, '-'));
+    const range = `${signed(-max)}…${signed(-1)} or ${signed(1)}…${signed(max)}`;
+    if (!Number.isInteger(n)) return `${what} must be a whole number from ${range}.`;
+    if (n === 0) return `${what} 0 is the empty centre gap between the half-barrels: choose ${range}.`;
+    if (Math.abs(n) > max)
+      return `${g.name} has ${what.toLowerCase()}s ${signed(-max)}…${signed(-1)} and ${signed(1)}…${signed(max)}: ${what.toLowerCase()} ${signed(n)} is off the layer.`;
+    return n;
+  };
+  const ladder = check('Ladder', ladderText, g.maxLadder);
+  if (typeof ladder === 'string') return ladder;
+  const module = check('Module', moduleText, g.maxModule);
+  if (typeof module === 'string') return module;
+  return { layer: g.name, ladder, module, rocRow };
+}

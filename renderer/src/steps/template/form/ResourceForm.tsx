@@ -9,6 +9,7 @@ import {
 } from '@/shared/template/schema';
 import { BoolField, DataTypeField, DimsEditor, ListSection, NumberField, SelectField, StringListField, TextField } from './fields';
 import { useProblemCount, useValue, type Path } from './field-hooks';
+import { titleText } from './value-text';
 
 const TYPE_LABELS = Object.fromEntries(RESOURCE_TYPES.map((t) => [t.type, `${t.label} — ${t.type}`]));
 
@@ -81,7 +82,7 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
   const spec = resourceTypeSpec(type);
   const outputs = useValue([...P, 'OutputSignature']);
   const outputNames = Array.isArray(outputs)
-    ? outputs.map((o) => (o && typeof o === 'object' ? String((o as Record<string, unknown>).Name ?? '') : '')).filter(Boolean)
+    ? outputs.map((o) => (o && typeof o === 'object' ? titleText((o as Record<string, unknown>).Name, '') : '')).filter(Boolean)
     : [];
   const builtin = useValue([...P, 'BuiltinThreshold']);
   // A key the chosen mode forbids stays visible while it is set, so the user can clear it here.
@@ -108,7 +109,7 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
         <ListSection
           path={[...P, 'Tags']}
           title="Tags"
-          itemTitle={(t, i) => String(t.Name ?? `Tag ${i + 1}`)}
+          itemTitle={(t, i) => titleText(t.Name, `Tag ${i + 1}`)}
           newItem={() => ({ Name: 'tag', Value: 'value' })}
           render={(p) => (
             <>
@@ -138,7 +139,7 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
           path={[...P, 'InputSignature']}
           title="InputSignature"
           required
-          itemTitle={(s, i) => String(s.Name ?? `input ${i}`)}
+          itemTitle={(s, i) => titleText(s.Name, `input ${i}`)}
           newItem={(n) => ({ Name: `input_${n}`, MonitoringElement: 'Subsystem/Folder/HistogramName', DataType: 'FP32', Dims: [-1, 100] })}
           render={(p) => <SignatureFields path={p} withMe />}
         />
@@ -149,7 +150,7 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
           path={[...P, 'OutputSignature']}
           title="OutputSignature"
           required
-          itemTitle={(s, i) => String(s.Name ?? `output ${i}`)}
+          itemTitle={(s, i) => titleText(s.Name, `output ${i}`)}
           newItem={(n) => ({ Name: `output_${n}`, DataType: 'FP32', Dims: [-1] })}
           render={(p) => <SignatureFields path={p} withMe={false} />}
         />
@@ -185,7 +186,7 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
         <ListSection
           path={[...P, 'InputMetadata']}
           title="InputMetadata"
-          itemTitle={(m, i) => String(m.Name ?? `metadata ${i}`)}
+          itemTitle={(m, i) => titleText(m.Name, `metadata ${i}`)}
           newItem={(n) => ({
             Name: `oms_${n}`,
             Source: 'OMS',
@@ -201,14 +202,14 @@ export function ResourceForm({ resourceKey }: { resourceKey: string }) {
                 path={[...p, 'Attributes']}
                 title="Attributes"
                 required
-                itemTitle={(a, i) => String(a.Name ?? `attribute ${i}`)}
+                itemTitle={(a, i) => titleText(a.Name, `attribute ${i}`)}
                 newItem={() => ({ Name: 'attribute', DataType: 'FP32', Dims: [-1] })}
                 render={(ap) => <SignatureFields path={ap} withMe={false} />}
               />
               <ListSection
                 path={[...p, 'Filter']}
                 title="Filter"
-                itemTitle={(f, i) => String(f.Name ?? `filter ${i}`)}
+                itemTitle={(f, i) => titleText(f.Name, `filter ${i}`)}
                 newItem={() => ({ Name: 'path_name', Value: 'HLT_ZeroBias_v\\d+', Operation: 'LIST_AND_MATCH' })}
                 render={(fp) => (
                   <>

@@ -9,6 +9,7 @@ import { useTemplateStore } from '../template-store';
 import { ProblemLines, TextField } from './fields';
 import { edits, useProblemCount, useProblems, useValue } from './field-hooks';
 import { ResourceForm } from './ResourceForm';
+import { valueText } from './value-text';
 
 const KEY_RE = new RegExp(RESOURCE_KEY_PATTERN);
 
@@ -46,7 +47,7 @@ function VersionField() {
     <div className="tf-field" data-path="TemplateFormatVersion">
       <span className="tf-label">TemplateFormatVersion</span>
       <div className="tf-control">
-        <code>{value instanceof Date ? `${value.toISOString().slice(0, 10)} (unquoted: read as a date)` : String(value ?? '—')}</code>
+        <code>{value instanceof Date ? `${value.toISOString().slice(0, 10)} (unquoted: read as a date)` : valueText(value) || '—'}</code>
         {value !== TEMPLATE_FORMAT_VERSION && problems.length === 0 && <span className="muted"> expected "{TEMPLATE_FORMAT_VERSION}"</span>}
         <ProblemLines problems={problems} />
       </div>

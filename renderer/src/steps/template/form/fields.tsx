@@ -4,6 +4,8 @@ import { modernDataType } from '@/shared/template/legacy';
 import type { TemplateProblem } from '@/shared/template/problems';
 import { applyFix } from '../fixes';
 import { edits, fieldId, useProblems, useValue, type Path } from './field-hooks';
+import { structuredPlaceholder, valueText } from './value-text';
+import { MessageText } from '@/renderer/src/components/MessageText';
 
 interface BaseProps {
   path: Path;
@@ -22,7 +24,7 @@ export function ProblemLines({ problems, id }: { problems: TemplateProblem[]; id
           className={p.severity === 'error' ? 'field-error' : 'field-warning'}
           role={p.severity === 'error' ? 'alert' : undefined}
         >
-          <span className="problem-message">{p.message}</span>
+          <MessageText className="problem-message" text={p.message} />
           {p.fix && (
             <button type="button" className="link-button fix-button" onClick={() => applyFix(p.fix!)}>
               {p.fix.label}
@@ -63,7 +65,7 @@ function FieldShell({
   );
 }
 
-const display = (v: unknown) => (v === undefined || v === null ? '' : v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const display = valueText;
 
 /** Text field; empty means: delete the key (optional), `null` (nullable) or "" (required). */
 export function TextField(props: BaseProps & { placeholder?: string; mono?: boolean; options?: string[]; empty?: 'delete' | 'null' }) {
@@ -79,7 +81,8 @@ export function TextField(props: BaseProps & { placeholder?: string; mono?: bool
         id={id}
         className={mono ? 'mono' : undefined}
         value={display(value)}
-        placeholder={placeholder}
+        placeholder={structuredPlaceholder(value) ?? placeholder}
+        disabled={structuredPlaceholder(value) !== undefined}
         spellCheck={false}
         list={options ? listId : undefined}
         aria-invalid={hasError}
@@ -115,6 +118,8 @@ export function NumberField(props: BaseProps & { integer?: boolean }) {
         id={id}
         inputMode={integer ? 'numeric' : 'decimal'}
         value={shown}
+        placeholder={structuredPlaceholder(value)}
+        disabled={structuredPlaceholder(value) !== undefined}
         aria-invalid={problems.some((p) => p.severity === 'error')}
         onBlur={() => setDraft(null)}
         onChange={(e) => {
