@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '@/shared/api/errors';
 import { workerUrl } from '../workers/worker-url';
-// sets ORT_DISABLE_TELEMETRY in this (main) thread before the inference thread loads onnxruntime
-import './onnx-runtime';
+// sets ORT_DISABLE_TELEMETRY in this (main) thread before the inference thread loads onnxruntime;
+// onnxruntime itself is not loaded here unless the sessions run in this thread
+import './onnx-environment';
 import { openModelSessions, presetModelFiles, type LoadedPreset, type PresetModelFile } from './preset-io';
 import { inThreadInference, type ChunkInference } from './runner';
 

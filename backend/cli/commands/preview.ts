@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
-import type { DataInputSpec } from '@/backend/pipeline/data-inputs';
+import type { DataInputSpec, OpenedData } from '@/backend/pipeline/data-inputs';
 import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
 import type { NpyStreamWriter } from '@/backend/pipeline/npy';
 import type { LumisectionSummary } from '@/shared/pipeline/run-chunk';
@@ -97,17 +97,6 @@ export const previewCommand: CliCommand = {
   summary: 'Run the NMF preview (PixelNMF pipeline) on sample maps and print the flags per lumisection',
   usage: USAGE,
   async run(argv, io) {
-    const { dataInputFiles, openDataInputs, streamedSource } = await import('@/backend/pipeline/data-inputs');
-    const { InferenceThread } = await import('@/backend/pipeline/inference-thread');
-    const { summarize } = await import('@/shared/pipeline/run-chunk');
-    const { NpyStreamWriter } = await import('@/backend/pipeline/npy');
-    const { PRESET_FILE_NAME } = await import('@/shared/preset/model-preset');
-    const { projectSampleData } = await import('@/backend/pipeline/project-data');
-    const { compilePresetFiles, loadPresetFile, presetFiles } = await import('@/backend/pipeline/preset-io');
-    const { loadConditions, runPipeline } = await import('@/backend/pipeline/runner');
-    const { checkProjectTemplate } = await import('@/backend/pipeline/template-inputs');
-    const { writeFileAtomic } = await import('@/backend/fs/atomic-write');
-    const { checkOutputs } = await import('@/backend/fs/output-target');
     const { values } = parseCommandArgs(
       argv,
       {
@@ -131,30 +120,40 @@ export const previewCommand: CliCommand = {
     if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0))
       throw new UsageError(`--chunk-size must be a positive integer, got "${values['chunk-size']}"`);
     const projectDir = values.project ? path.resolve(io.cwd, values.project) : null;
+    // The preset first, then the inference thread: its sessions take longest to be ready, so they are
+    // created while this thread loads the rest of its modules, compiles the preset, checks the outputs
+    // and reads and checks the data. onnxruntime is loaded only there.
+    const { compilePresetFiles, loadPresetFile, presetFiles } = await import('@/backend/pipeline/preset-io');
+    const { PRESET_FILE_NAME } = await import('@/shared/preset/model-preset');
+    const { InferenceThread } = await import('@/backend/pipeline/inference-thread');
     const loaded = await loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!));
-    const templateFile = projectDir ? await checkProjectTemplate(projectDir, loaded.preset) : null;
-    const layers = parseDataFiles(values.data);
-    let spec: DataInputSpec;
-    if (Object.keys(layers).length)
-      spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
-    else if (projectDir) {
-      const d = await projectSampleData(projectDir, loaded.preset.layers);
-      spec = {
-        ...d,
-        ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}),
-        ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}),
-      };
-    } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
-
-    // The sessions are created in the inference thread while this one compiles the preset, checks the
-    // outputs and reads and checks the data; it is closed on every way out.
+    // closed on every way out
     const inference = await InferenceThread.start(loaded);
-    let data: Awaited<ReturnType<typeof openDataInputs>> | null = null;
     let warnings: string[];
     let dumpDir: string | null;
     let jsonFile: string | null;
     const results: LumisectionSummary[] = [];
+    let data: OpenedData | null = null;
     try {
+      const { dataInputFiles, openDataInputs, streamedSource } = await import('@/backend/pipeline/data-inputs');
+      const { NpyStreamWriter } = await import('@/backend/pipeline/npy');
+      const { projectSampleData } = await import('@/backend/pipeline/project-data');
+      const { loadConditions, runPipeline } = await import('@/backend/pipeline/runner');
+      const { checkProjectTemplate } = await import('@/backend/pipeline/template-inputs');
+      const { checkOutputs } = await import('@/backend/fs/output-target');
+      const templateFile = projectDir ? await checkProjectTemplate(projectDir, loaded.preset) : null;
+      const layers = parseDataFiles(values.data);
+      let spec: DataInputSpec;
+      if (Object.keys(layers).length)
+        spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
+      else if (projectDir) {
+        const d = await projectSampleData(projectDir, loaded.preset.layers);
+        spec = {
+          ...d,
+          ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}),
+          ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}),
+        };
+      } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
       const cp = await compilePresetFiles(loaded);
       jsonFile = values.json && values.json !== '-' ? path.resolve(io.cwd, values.json) : null;
       dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
@@ -190,6 +189,8 @@ export const previewCommand: CliCommand = {
       data?.close();
       await inference.close();
     }
+    const { summarize } = await import('@/shared/pipeline/run-chunk');
+    const { writeFileAtomic } = await import('@/backend/fs/atomic-write');
     const summary = { ...summarize(results, data.n), preset: loaded.file, sources: data.sources, warnings };
     const json = {
       lumisections: results.map((r) => ({
