@@ -3,8 +3,6 @@ import type { PresetLayer } from '@/shared/preset/model-preset';
 import type { CompiledPipeline } from '@/shared/pipeline/model';
 import type { NdArray, NumericArray } from '@/shared/pipeline/ndarray';
 import { shapeText } from '@/shared/pipeline/ndarray';
-import { loadDialsJson } from './dials-json';
-import { loadDialsParquet } from './dials-parquet';
 import { lumiIdsProblem, rawCountsProblem } from '@/shared/pipeline/input-checks';
 import { inputError } from './input-error';
 import { NpyFormatError, NpyStackReader, readNpyFile, readNpzFile } from './npy';
@@ -131,8 +129,11 @@ async function loadLayer(file: string, layer: DataLayer, stream: boolean): Promi
     };
   }
   if (ext === '.parquet' || ext === '.json') {
+    // the DIALS readers are loaded only for their files (hyparquet's decompressors take a while to load)
     const m =
-      ext === '.parquet' ? await loadDialsParquet(file, layer.monitoringElement) : await loadDialsJson(file, layer.monitoringElement);
+      ext === '.parquet'
+        ? await (await import('./dials-parquet')).loadDialsParquet(file, layer.monitoringElement)
+        : await (await import('./dials-json')).loadDialsJson(file, layer.monitoringElement);
     if (m.me !== null && m.me !== layer.monitoringElement) {
       throw inputError(`${file}: holds monitoring element "${m.me}", but layer ${layer.name} is "${layer.monitoringElement}"`);
     }

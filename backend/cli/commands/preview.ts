@@ -137,16 +137,18 @@ export const previewCommand: CliCommand = {
     try {
       const { dataInputFiles, openDataInputs, streamedSource } = await import('@/backend/pipeline/data-inputs');
       const { NpyStreamWriter } = await import('@/backend/pipeline/npy');
-      const { projectSampleData } = await import('@/backend/pipeline/project-data');
       const { loadConditions, runPipeline } = await import('@/backend/pipeline/runner');
-      const { checkProjectTemplate } = await import('@/backend/pipeline/template-inputs');
       const { checkOutputs } = await import('@/backend/fs/output-target');
-      const templateFile = projectDir ? await checkProjectTemplate(projectDir, loaded.preset) : null;
+      // (the template and project-data modules are loaded only for a project)
+      const templateFile = projectDir
+        ? await (await import('@/backend/pipeline/template-inputs')).checkProjectTemplate(projectDir, loaded.preset)
+        : null;
       const layers = parseDataFiles(values.data);
       let spec: DataInputSpec;
       if (Object.keys(layers).length)
         spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
       else if (projectDir) {
+        const { projectSampleData } = await import('@/backend/pipeline/project-data');
         const d = await projectSampleData(projectDir, loaded.preset.layers);
         spec = {
           ...d,
