@@ -165,11 +165,14 @@ export const previewCommand: CliCommand = {
         inputs: [...presetFiles(loaded), ...dataInputFiles(spec), ...(templateFile ? [templateFile] : [])],
         overwrite: Boolean(values.overwrite),
       });
-      data = await openDataInputs(loaded.preset, spec);
+      // the .npy stacks are read once: their values are checked chunk by chunk as the run reads them
+      // (a bad value still stops the run before anything is written: every output is written at the end)
+      data = await openDataInputs(loaded.preset, spec, { valuesWhileReading: true });
       warnings = [...data.warnings];
       const cond = await loadConditions(loaded.preset, spec, data, warnings);
       for (const w of warnings) io.err(`warning: ${w}`);
-      if (dumpDir) await fs.mkdir(dumpDir, { recursive: true });
+      // the first folder mkdir creates (undefined when the folder existed): removed again if the run fails
+      const createdDir = dumpDir ? await fs.mkdir(dumpDir, { recursive: true }) : undefined;
       const dumper = dumpDir ? new StageDumper(dumpDir, cp, data.n, NpyStreamWriter) : null;
       try {
         await runPipeline(cp, inference, streamedSource(cp, data), cond, {
@@ -185,6 +188,12 @@ export const previewCommand: CliCommand = {
         await dumper?.close();
       } catch (err) {
         await dumper?.abort();
+        // folders this run created, now empty again (rmdir leaves a folder that is not)
+        if (dumpDir && createdDir)
+          for (let d = dumpDir; ; d = path.dirname(d)) {
+            await fs.rmdir(d).catch(() => undefined);
+            if (d === createdDir || d === path.dirname(d)) break;
+          }
         throw err;
       }
     } finally {
