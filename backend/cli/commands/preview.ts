@@ -123,12 +123,15 @@ export const previewCommand: CliCommand = {
     // The preset first, then the inference thread: its sessions take longest to be ready, so they are
     // created while this thread loads the rest of its modules, compiles the preset, checks the outputs
     // and reads and checks the data. onnxruntime is loaded only there.
-    const { compilePresetFiles, loadPresetFile, presetFiles } = await import('@/backend/pipeline/preset-io');
-    const { PRESET_FILE_NAME } = await import('@/shared/preset/model-preset');
     const { InferenceThread } = await import('@/backend/pipeline/inference-thread');
-    const loaded = await loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!));
-    // closed on every way out
-    const inference = await InferenceThread.start(loaded);
+    const presetModules = Promise.all([import('@/backend/pipeline/preset-io'), import('@/shared/preset/model-preset')]);
+    const loading = presetModules.then(([{ loadPresetFile }, { PRESET_FILE_NAME }]) =>
+      loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!)),
+    );
+    // the thread starts (and loads onnxruntime) while the preset is read; closed on every way out
+    const inference = await InferenceThread.start(loading);
+    const loaded = await loading;
+    const [{ compilePresetFiles, presetFiles }] = await presetModules;
     let warnings: string[];
     let dumpDir: string | null;
     let jsonFile: string | null;
