@@ -3,8 +3,6 @@ import type { PresetLayer } from '@/shared/preset/model-preset';
 import type { CompiledPipeline } from '@/shared/pipeline/model';
 import type { NdArray, NumericArray } from '@/shared/pipeline/ndarray';
 import { shapeText } from '@/shared/pipeline/ndarray';
-import { loadDialsJson } from './dials-json';
-import { loadDialsParquet } from './dials-parquet';
 import { lumiIdsProblem, rawCountsProblem } from '@/shared/pipeline/input-checks';
 import { inputError } from './input-error';
 import { NpyFormatError, NpyStackReader, readNpyFile, readNpzFile } from './npy';
@@ -66,13 +64,13 @@ function checkStack(arr: NdArray, layer: DataLayer, where: string): void {
 }
 
 /** Every layer's counts and ids, whatever the file type: the rules live in shared/pipeline/input-checks. */
-async function checkLayerValues(l: LayerData, layer: DataLayer): Promise<void> {
+async function checkLayerValues(l: LayerData, layer: DataLayer, valuesWhileReading: boolean): Promise<void> {
   const ids = l.runs && l.lumis ? { runs: l.runs, lumis: l.lumis } : undefined;
   const fail = (counts: string | null) => {
-    if (counts) throw inputError(`${l.source}: ${layer.name} raw counts ${counts}`);
+    if (counts) throw inputError(rawCountsMessage(l.source, layer, counts));
   };
   if (l.data) fail(rawCountsProblem(l.data, layer.shape[0], layer.shape[1], ids));
-  else if (l.reader) {
+  else if (l.reader && !valuesWhileReading) {
     // a streamed input is read once here, block by block, so bad values stop the run before it starts
     const reader = l.reader;
     const bytes = new Uint8Array(reader.blockBytes(Math.min(CHECK_BLOCK, l.n)));
@@ -83,6 +81,10 @@ async function checkLayerValues(l: LayerData, layer: DataLayer): Promise<void> {
     }
   }
   if (ids) checkIds(l.source, ids.runs, ids.lumis);
+}
+
+function rawCountsMessage(source: string, layer: DataLayer, problem: string): string {
+  return `${source}: ${layer.name} raw counts ${problem}`;
 }
 
 function checkIds(source: string, runs: ArrayLike<number>, lumis: ArrayLike<number>): void {
@@ -131,8 +133,11 @@ async function loadLayer(file: string, layer: DataLayer, stream: boolean): Promi
     };
   }
   if (ext === '.parquet' || ext === '.json') {
+    // the DIALS readers are loaded only for their files (hyparquet's decompressors take a while to load)
     const m =
-      ext === '.parquet' ? await loadDialsParquet(file, layer.monitoringElement) : await loadDialsJson(file, layer.monitoringElement);
+      ext === '.parquet'
+        ? await (await import('./dials-parquet')).loadDialsParquet(file, layer.monitoringElement)
+        : await (await import('./dials-json')).loadDialsJson(file, layer.monitoringElement);
     if (m.me !== null && m.me !== layer.monitoringElement) {
       throw inputError(`${file}: holds monitoring element "${m.me}", but layer ${layer.name} is "${layer.monitoringElement}"`);
     }
@@ -174,7 +179,8 @@ export async function loadDataInputs(preset: { layers: readonly DataLayer[] }, s
 
 /** Inputs opened for a run: .npy stacks are read chunk by chunk (see streamedSource), the others are in memory. */
 export interface OpenedData extends Omit<LoadedData, 'raws'> {
-  layers: Array<{ data: NumericArray | null; reader?: NpyStackReader }>;
+  /** `checkValues`: a streamed stack whose values are checked as its chunks are read (valuesWhileReading). */
+  layers: Array<{ data: NumericArray | null; reader?: NpyStackReader; checkValues?: { source: string; layer: DataLayer } }>;
   close(): void;
 }
 
@@ -182,9 +188,17 @@ export interface OpenedData extends Omit<LoadedData, 'raws'> {
  * Like loadDataInputs, but C-ordered .npy stacks stay on disk and are read a chunk at a time when
  * the run needs them (memory stays at a few chunks however many LS the files hold). Every value is
  * still checked before this returns (one streamed pass), so bad input stops the run before it starts.
+ * With `valuesWhileReading` the values of streamed stacks are checked instead as streamedSource reads
+ * each chunk (same message; the files are read once, not twice): for callers that keep every result
+ * until the run has ended and write nothing before (the CLI's preview), not for runs whose chunks are
+ * shown as they come.
  */
-export async function openDataInputs(preset: { layers: readonly DataLayer[] }, spec: DataInputSpec): Promise<OpenedData> {
-  return openLayers(preset, spec, true);
+export async function openDataInputs(
+  preset: { layers: readonly DataLayer[] },
+  spec: DataInputSpec,
+  opts: { valuesWhileReading?: boolean } = {},
+): Promise<OpenedData> {
+  return openLayers(preset, spec, true, Boolean(opts.valuesWhileReading));
 }
 
 /** The maps of opened inputs by chunk: streamed stacks are read into one buffer per slot (two slots take turns). */
@@ -206,6 +220,11 @@ export function streamedSource(cp: CompiledPipeline, data: OpenedData): MapSourc
           const maps = reader.read(start, n, b.bytes, b.into);
           // a converted block's array is kept for the next block of this slot
           if (maps.buffer !== b.bytes.buffer) b.into = maps;
+          const check = layer.checkValues;
+          if (check) {
+            const problem = rawCountsProblem(maps, check.layer.shape[0], check.layer.shape[1], undefined, start);
+            if (problem) throw inputError(rawCountsMessage(check.source, check.layer, problem));
+          }
           return maps;
         } catch (err) {
           if (err instanceof NpyFormatError) throw inputError(err.message);
@@ -224,11 +243,16 @@ interface MapSourceLike {
   read(start: number, n: number, slot: number): NumericArray[];
 }
 
-async function openLayers(preset: { layers: readonly DataLayer[] }, spec: DataInputSpec, stream: boolean): Promise<OpenedData> {
+async function openLayers(
+  preset: { layers: readonly DataLayer[] },
+  spec: DataInputSpec,
+  stream: boolean,
+  valuesWhileReading = false,
+): Promise<OpenedData> {
   const loaded: LayerData[] = [];
   const close = () => loaded.forEach((l) => l.reader?.close());
   try {
-    return await assemble(preset, spec, stream, loaded, close);
+    return await assemble(preset, spec, stream, valuesWhileReading, loaded, close);
   } catch (err) {
     close();
     throw err;
@@ -239,6 +263,7 @@ async function assemble(
   preset: { layers: readonly DataLayer[] },
   spec: DataInputSpec,
   stream: boolean,
+  valuesWhileReading: boolean,
   loaded: LayerData[],
   close: () => void,
 ): Promise<OpenedData> {
@@ -255,7 +280,7 @@ async function assemble(
   for (const layer of preset.layers) {
     const l = await loadLayer(abs(spec.layers[layer.name]), layer, stream);
     loaded.push(l);
-    await checkLayerValues(l, layer);
+    await checkLayerValues(l, layer, valuesWhileReading);
   }
   const warnings: string[] = [];
   const first = loaded[0];
@@ -282,7 +307,11 @@ async function assemble(
     if (!l.runs || !l.lumis || l === first) {
       if (l.n !== first.n)
         throw inputError(`${l.source} has ${l.n} maps but ${first.source} has ${first.n}; every layer needs the same lumisections`);
-      layers.push({ data: l.data, reader: l.reader });
+      layers.push({
+        data: l.data,
+        reader: l.reader,
+        ...(l.reader && valuesWhileReading ? { checkValues: { source: l.source, layer } } : {}),
+      });
       return;
     }
     // only in-memory inputs carry their own (run, LS)

@@ -3,16 +3,20 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '@/shared/api/errors';
 import { workerUrl } from '../workers/worker-url';
-// sets ORT_DISABLE_TELEMETRY in this (main) thread before the inference thread loads onnxruntime
-import './onnx-runtime';
-import { openModelSessions, presetModelFiles, type LoadedPreset, type PresetModelFile } from './preset-io';
+// sets ORT_DISABLE_TELEMETRY in this (main) thread before the inference thread loads onnxruntime;
+// onnxruntime itself is not loaded here unless the sessions run in this thread
+import './onnx-environment';
+// preset-io (the preset schema) is loaded when needed, so the thread can start before it is loaded
+import type { LoadedPreset, PresetModelFile } from './preset-io';
 import { inThreadInference, type ChunkInference } from './runner';
 
 /** One layer's model as the inference thread opens it. */
 export type InferenceModel = PresetModelFile;
 
 export type InferenceRequest =
-  { type: 'infer'; id: number; n: number; inputs: Float32Array[]; outputs: Float32Array[] } | { type: 'close' };
+  | { type: 'open'; models: InferenceModel[] }
+  | { type: 'infer'; id: number; n: number; inputs: Float32Array[]; outputs: Float32Array[] }
+  | { type: 'close' };
 
 export type InferenceReply =
   { type: 'ready' } | { type: 'inferred'; id: number } | { type: 'failed'; id?: number; error: SerializedError } | { type: 'closed' };
@@ -69,19 +73,33 @@ export class InferenceThread implements ChunkInference {
   /**
    * Start creating the sessions of every layer of the preset (it need not be compiled yet: the thread
    * starts while this one compiles it and reads the data); in this thread when no worker bundle exists.
+   * Given the preset's promise, the thread starts at once and loads onnxruntime while the preset is
+   * still being read; the sessions are created when it arrives (a preset that cannot be read ends the
+   * thread, and the caller gets that error from the promise itself).
    */
-  static async start(loaded: LoadedPreset): Promise<ChunkInference & { close(): Promise<void> }> {
+  static async start(preset: LoadedPreset | Promise<LoadedPreset>): Promise<ChunkInference & { close(): Promise<void> }> {
     const url = workerUrl('nmf-inference.worker');
     const hasWorker = await fs.access(fileURLToPath(url)).then(
       () => true,
       () => false,
     );
     if (!hasWorker) {
-      const sessions = await openModelSessions(presetModelFiles(loaded));
+      const { openModelSessions, presetModelFiles } = await import('./preset-io');
+      const sessions = await openModelSessions(presetModelFiles(await preset));
       return { ...inThreadInference(sessions), close: async () => void (await Promise.all(sessions.map((s) => s.close()))) };
     }
+    const thread = new InferenceThread(new Worker(url, { workerData: { models: null } }));
+    const { presetModelFiles } = await import('./preset-io');
+    let loaded: LoadedPreset;
+    try {
+      loaded = await preset;
+    } catch (err) {
+      await thread.worker.terminate();
+      throw err;
+    }
     const models: InferenceModel[] = presetModelFiles(loaded);
-    return new InferenceThread(new Worker(url, { workerData: { models } }));
+    thread.worker.postMessage({ type: 'open', models } satisfies InferenceRequest);
+    return thread;
   }
 
   async infer(inputs: Float32Array[], n: number, outputs: Float32Array[]): Promise<Float32Array[]> {

@@ -11,10 +11,9 @@ import type { InferenceModel, InferenceReply, InferenceRequest } from './inferen
  */
 const port = parentPort;
 if (!port) throw new Error('nmf-inference.worker must run as a worker thread');
-const models = (workerData as { models: InferenceModel[] }).models;
 const post = (m: InferenceReply) => port.postMessage(m);
 
-async function main(): Promise<void> {
+async function main(models: InferenceModel[]): Promise<void> {
   const sessions: NmfSession[] = [];
   try {
     for (const m of models) sessions.push(await NmfSession.open(m.file, m.layer, m.rows, m.cols));
@@ -33,6 +32,7 @@ async function main(): Promise<void> {
       port!.close();
       return;
     }
+    if (m.type !== 'infer') return;
     try {
       for (let i = 0; i < sessions.length; i++) {
         const len = m.inputs[i].length;
@@ -52,4 +52,8 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+// The models come with the thread or in a first message (the thread was started, and onnxruntime
+// loaded, while the caller was still reading the preset).
+const initial = (workerData as { models: InferenceModel[] | null }).models;
+if (initial) void main(initial);
+else port.once('message', (m: InferenceRequest) => m.type === 'open' && void main(m.models));

@@ -1,20 +1,12 @@
-import { isMainThread } from 'node:worker_threads';
+// sets ORT_DISABLE_TELEMETRY (see there) before anything here can create a session
+import './onnx-environment';
 import * as ort from 'onnxruntime-node';
 import { encodeNmfOnnx } from '../onnx/nmf-onnx';
 
 /**
- * onnxruntime-node, set up for this app. Every back-end module that runs ONNX models imports it from
- * here, so the two settings below hold before the first session is created.
- *
- * No telemetry: onnxruntime (1.2x on Linux) records events about every session it creates — the
- * model's graph and producer names, device usage, timings — in
- * ~/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db and uploads them to Microsoft's
- * collector. Nothing about a CMS model may leave the machine. onnxruntime reads the switch from the
- * process environment when it initialises (at the first session); a worker thread's process.env is a
- * copy native code never sees, so it is set by the main thread, before any worker starts.
+ * onnxruntime-node, set up for this app (no telemetry: ./onnx-environment). Every back-end module that
+ * runs ONNX models imports it from here, so that setting holds before the first session is created.
  */
-if (isMainThread) process.env.ORT_DISABLE_TELEMETRY = '1';
-
 export { ort };
 
 let initialised: Promise<void> | null = null;

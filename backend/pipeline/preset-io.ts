@@ -4,7 +4,7 @@ import { compilePipeline, cropGeometry, PipelineConfigError, type CompiledPipeli
 import { writeFileAtomic } from '../fs/atomic-write';
 import { inputError, readJsonInput } from './input-error';
 import { NpyFormatError, readNpyFile } from './npy';
-import { NmfSession } from './onnx-session';
+import type { NmfSession } from './onnx-session';
 import { issuesText } from '@/shared/api/issue-text';
 
 export interface LoadedPreset {
@@ -94,6 +94,9 @@ export async function openSessions(loaded: LoadedPreset, cp: CompiledPipeline, t
 }
 
 export async function openModelSessions(models: PresetModelFile[], threads?: number): Promise<NmfSession[]> {
+  // loaded here, not with this module: a thread that only reads presets (the CLI's, whose sessions are
+  // in the inference thread) does not load onnxruntime
+  const { NmfSession } = await import('./onnx-session');
   // onnxruntime-node creates sessions synchronously on this thread: they are created one after the other
   const opened = await Promise.allSettled(models.map((m) => NmfSession.open(m.file, m.layer, m.rows, m.cols, { threads })));
   const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '@/backend/cli/main';
 import { generateDemoProject } from '@/backend/demo/demo-project';
-import { readNpyFile } from '@/backend/pipeline/npy';
+import { encodeNpy, readNpyFile } from '@/backend/pipeline/npy';
 import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import { LAYERS, REFERENCE_DIR } from './fixture';
 
@@ -115,5 +115,40 @@ describe('dism-studio preview', () => {
     const missing = await cli(['preview', '--preset', presetFile, '--data', 'BPix2=data/raw_BPix2.npy']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('no data for layer(s) BPix3, BPix4');
+  });
+
+  it('a bad value in a late chunk of a streamed .npy stops the run with the same message and writes nothing', async () => {
+    // the values of .npy stacks are checked as the run reads each chunk (the files are read once)
+    const raw = await readNpyFile(path.join(REFERENCE_DIR, 'data/raw_BPix3.npy'));
+    const data = Int32Array.from(raw.data);
+    data[20 * 90 * 72 + 3 * 72 + 9] = -5;
+    const bad = path.join(root, 'bad_BPix3.npy');
+    await fs.writeFile(bad, encodeNpy({ dtype: 'int32', shape: raw.shape, data }));
+    const out = path.join(root, 'bad-run');
+    const args = dataArgs.map((a) => (a === 'BPix3=data/raw_BPix3.npy' ? `BPix3=${bad}` : a));
+    const r = await cli([
+      'preview',
+      '--preset',
+      presetFile,
+      ...args,
+      '--chunk-size',
+      '5',
+      '--json',
+      path.join(out, 'r.json'),
+      '--dump-stages',
+      path.join(out, 'a/stages'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${bad}: BPix3 raw counts contain a negative count -5 (map 20, bin (3, 9)); raw counts must be finite numbers ≥ 0`,
+    );
+    expect(r.out).toBe('');
+    // the folders --dump-stages created are gone again, no file was written
+    await expect(fs.access(out)).rejects.toThrow();
+    // a folder that existed stays (empty as it was)
+    await fs.mkdir(path.join(out, 'kept'), { recursive: true });
+    const again = await cli(['preview', '--preset', presetFile, ...args, '--chunk-size', '5', '--dump-stages', path.join(out, 'kept')]);
+    expect(again.code).toBe(1);
+    expect(await fs.readdir(path.join(out, 'kept'))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliCommand } from '../command';
-import type { DataInputSpec } from '@/backend/pipeline/data-inputs';
+import type { DataInputSpec, OpenedData } from '@/backend/pipeline/data-inputs';
 import { parseCommandArgs, parseDataFiles, UsageError } from '../command';
 import type { NpyStreamWriter } from '@/backend/pipeline/npy';
 import type { LumisectionSummary } from '@/shared/pipeline/run-chunk';
@@ -97,17 +97,6 @@ export const previewCommand: CliCommand = {
   summary: 'Run the NMF preview (PixelNMF pipeline) on sample maps and print the flags per lumisection',
   usage: USAGE,
   async run(argv, io) {
-    const { dataInputFiles, openDataInputs, streamedSource } = await import('@/backend/pipeline/data-inputs');
-    const { InferenceThread } = await import('@/backend/pipeline/inference-thread');
-    const { summarize } = await import('@/shared/pipeline/run-chunk');
-    const { NpyStreamWriter } = await import('@/backend/pipeline/npy');
-    const { PRESET_FILE_NAME } = await import('@/shared/preset/model-preset');
-    const { projectSampleData } = await import('@/backend/pipeline/project-data');
-    const { compilePresetFiles, loadPresetFile, presetFiles } = await import('@/backend/pipeline/preset-io');
-    const { loadConditions, runPipeline } = await import('@/backend/pipeline/runner');
-    const { checkProjectTemplate } = await import('@/backend/pipeline/template-inputs');
-    const { writeFileAtomic } = await import('@/backend/fs/atomic-write');
-    const { checkOutputs } = await import('@/backend/fs/output-target');
     const { values } = parseCommandArgs(
       argv,
       {
@@ -131,30 +120,45 @@ export const previewCommand: CliCommand = {
     if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0))
       throw new UsageError(`--chunk-size must be a positive integer, got "${values['chunk-size']}"`);
     const projectDir = values.project ? path.resolve(io.cwd, values.project) : null;
-    const loaded = await loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!));
-    const templateFile = projectDir ? await checkProjectTemplate(projectDir, loaded.preset) : null;
-    const layers = parseDataFiles(values.data);
-    let spec: DataInputSpec;
-    if (Object.keys(layers).length)
-      spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
-    else if (projectDir) {
-      const d = await projectSampleData(projectDir, loaded.preset.layers);
-      spec = {
-        ...d,
-        ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}),
-        ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}),
-      };
-    } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
-
-    // The sessions are created in the inference thread while this one compiles the preset, checks the
-    // outputs and reads and checks the data; it is closed on every way out.
-    const inference = await InferenceThread.start(loaded);
-    let data: Awaited<ReturnType<typeof openDataInputs>> | null = null;
+    // The preset first, then the inference thread: its sessions take longest to be ready, so they are
+    // created while this thread loads the rest of its modules, compiles the preset, checks the outputs
+    // and reads and checks the data. onnxruntime is loaded only there.
+    const { InferenceThread } = await import('@/backend/pipeline/inference-thread');
+    const presetModules = Promise.all([import('@/backend/pipeline/preset-io'), import('@/shared/preset/model-preset')]);
+    const loading = presetModules.then(([{ loadPresetFile }, { PRESET_FILE_NAME }]) =>
+      loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!)),
+    );
+    // the thread starts (and loads onnxruntime) while the preset is read; closed on every way out
+    const inference = await InferenceThread.start(loading);
+    const loaded = await loading;
+    const [{ compilePresetFiles, presetFiles }] = await presetModules;
     let warnings: string[];
     let dumpDir: string | null;
     let jsonFile: string | null;
     const results: LumisectionSummary[] = [];
+    let data: OpenedData | null = null;
     try {
+      const { dataInputFiles, openDataInputs, streamedSource } = await import('@/backend/pipeline/data-inputs');
+      const { NpyStreamWriter } = await import('@/backend/pipeline/npy');
+      const { loadConditions, runPipeline } = await import('@/backend/pipeline/runner');
+      const { checkOutputs } = await import('@/backend/fs/output-target');
+      // (the template and project-data modules are loaded only for a project)
+      const templateFile = projectDir
+        ? await (await import('@/backend/pipeline/template-inputs')).checkProjectTemplate(projectDir, loaded.preset)
+        : null;
+      const layers = parseDataFiles(values.data);
+      let spec: DataInputSpec;
+      if (Object.keys(layers).length)
+        spec = { layers, runs: values.runs, lumis: values.lumis, oms: values.oms, hlt: values.hlt, baseDir: io.cwd };
+      else if (projectDir) {
+        const { projectSampleData } = await import('@/backend/pipeline/project-data');
+        const d = await projectSampleData(projectDir, loaded.preset.layers);
+        spec = {
+          ...d,
+          ...(values.oms ? { oms: path.resolve(io.cwd, values.oms) } : {}),
+          ...(values.hlt ? { hlt: path.resolve(io.cwd, values.hlt) } : {}),
+        };
+      } else throw new UsageError('give the maps with --data NAME=FILE (one per layer of the preset)');
       const cp = await compilePresetFiles(loaded);
       jsonFile = values.json && values.json !== '-' ? path.resolve(io.cwd, values.json) : null;
       dumpDir = values['dump-stages'] ? path.resolve(io.cwd, values['dump-stages']) : null;
@@ -164,11 +168,14 @@ export const previewCommand: CliCommand = {
         inputs: [...presetFiles(loaded), ...dataInputFiles(spec), ...(templateFile ? [templateFile] : [])],
         overwrite: Boolean(values.overwrite),
       });
-      data = await openDataInputs(loaded.preset, spec);
+      // the .npy stacks are read once: their values are checked chunk by chunk as the run reads them
+      // (a bad value still stops the run before anything is written: every output is written at the end)
+      data = await openDataInputs(loaded.preset, spec, { valuesWhileReading: true });
       warnings = [...data.warnings];
       const cond = await loadConditions(loaded.preset, spec, data, warnings);
       for (const w of warnings) io.err(`warning: ${w}`);
-      if (dumpDir) await fs.mkdir(dumpDir, { recursive: true });
+      // the first folder mkdir creates (undefined when the folder existed): removed again if the run fails
+      const createdDir = dumpDir ? await fs.mkdir(dumpDir, { recursive: true }) : undefined;
       const dumper = dumpDir ? new StageDumper(dumpDir, cp, data.n, NpyStreamWriter) : null;
       try {
         await runPipeline(cp, inference, streamedSource(cp, data), cond, {
@@ -184,12 +191,20 @@ export const previewCommand: CliCommand = {
         await dumper?.close();
       } catch (err) {
         await dumper?.abort();
+        // folders this run created, now empty again (rmdir leaves a folder that is not)
+        if (dumpDir && createdDir)
+          for (let d = dumpDir; ; d = path.dirname(d)) {
+            await fs.rmdir(d).catch(() => undefined);
+            if (d === createdDir || d === path.dirname(d)) break;
+          }
         throw err;
       }
     } finally {
       data?.close();
       await inference.close();
     }
+    const { summarize } = await import('@/shared/pipeline/run-chunk');
+    const { writeFileAtomic } = await import('@/backend/fs/atomic-write');
     const summary = { ...summarize(results, data.n), preset: loaded.file, sources: data.sources, warnings };
     const json = {
       lumisections: results.map((r) => ({
