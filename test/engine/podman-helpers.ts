@@ -53,8 +53,10 @@ export async function startPodmanServiceProcess(
   args: string[],
   socket: string,
 ): Promise<{ child: ChildProcess; stop(): Promise<void>; output(): string }> {
-  // Its own process group: runuser does not pass SIGTERM on to podman, the group gets it.
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Its own process group: runuser does not pass SIGTERM on to podman, the group gets it. It starts
+  // in / : another user cannot enter the repository when it lies in a private folder (a CI clone in
+  // a mktemp -d folder failed with "cannot chdir … Permission denied").
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, cwd: '/' });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
