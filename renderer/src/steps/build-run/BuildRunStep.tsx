@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LocalBuildResult, ServerRun } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { useJob } from '@/renderer/src/api/use-job';
@@ -47,10 +47,16 @@ export function BuildRunStep() {
 
   const templateFile = project && templateRel ? joinPath(project.dir, templateRel) : null;
   // What .dism-artifacts/build holds now (a local build, an official one made in the Export step, none).
+  // An answer is dropped when a newer build state arrived meanwhile (a local build that finished
+  // before the first buildState answer came back must not be replaced by the older "none").
+  const buildStateSeq = useRef(0);
   const refreshBuild = useCallback(() => {
     if (!templateFile) return;
+    const seq = ++buildStateSeq.current;
     api.invoke('modelServer.buildState', { templateFile }).then(
-      (state) => setFields({ build: state }),
+      (state) => {
+        if (seq === buildStateSeq.current) setFields({ build: state });
+      },
       () => undefined,
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -65,6 +71,7 @@ export function BuildRunStep() {
   if (!templateRel || !templateFile)
     return <EmptyState title="No template.yaml in this project" message="Create one in the Template step." />;
   const onBuilt = (r: LocalBuildResult) => {
+    buildStateSeq.current++;
     setFields({
       build: { kind: 'local', buildDir: r.buildDir, local: r },
       ...(!resourceKey || !r.resources.some((x) => x.key === resourceKey) ? { resourceKey: r.resources[0]?.key } : {}),
