@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { LocationProblem, ProjectLocation } from '@/shared/api/contract';
-import { studioLabels } from './labels';
+import { findStudioContainers, OWNER_LABEL, ownerIsAlive, studioLabels } from './labels';
 import { removeContainerQuietly } from './run-container';
 
 export interface MountEntry {
@@ -118,6 +118,10 @@ export async function probeMount(
     image = images.find((i) => (i.RepoTags ?? []).some((t) => t !== '<none>:<none>'))?.Id ?? images[0]?.Id;
   }
   if (!image) return { probe: { outcome: 'skipped', detail: 'the engine has no image yet to create a probe container from' } };
+  // A probe of a DISM Studio that was killed between creating and removing it (it was never
+  // started) goes before the next one is made.
+  for (const c of await findStudioContainers(docker, { 'dism.project': dir, 'dism.role': 'mount-probe' }).catch(() => []))
+    if (!ownerIsAlive(c.Labels[OWNER_LABEL])) await removeContainerQuietly(docker, c.Id).catch(() => undefined);
   let container: Docker.Container;
   try {
     container = await docker.createContainer({

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverEngine, realDiscoveryHost } from '@/backend/engine/discovery';
 import { checkProjectLocation, filesystemProblem, mountOf, parseMountInfo } from '@/backend/engine/project-location';
 import { copyProject } from '@/backend/projects/copy-project';
+import { findStudioContainers, OWNER_LABEL, studioLabels } from '@/backend/engine/labels';
 import type { ProjectLocation } from '@/shared/api/contract';
 
 /**
@@ -162,4 +163,31 @@ describe.skipIf(!CAN_FUSE)('a project on a real FUSE mount (bindfs)', () => {
     });
     expect(left.stdout.trim()).toBe('');
   }, 120_000);
+});
+
+describe('the probe mount on the real engine', () => {
+  it('removes a probe container a killed DISM Studio left behind (owner gone), and leaves none of its own', async () => {
+    const { docker } = await discoverEngine(realDiscoveryHost({ ...process.env, DOCKER_HOST: '' }));
+    const images = await docker!.listImages();
+    const image = images.find((i) => (i.RepoTags ?? []).some((t) => t !== '<none>:<none>'))?.Id;
+    if (!image) throw new Error('this test needs a local image (CI builds the stand-ins first)');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dism-probe-left-'));
+    try {
+      await fs.writeFile(path.join(dir, 'template.yaml'), 'TemplateFormatVersion: "2025-03-31"\n');
+      // As a DISM Studio killed between creating its probe and removing it would leave it: a dead pid as owner.
+      const left = await docker!.createContainer({
+        Image: image,
+        Cmd: ['/never-started'],
+        NetworkDisabled: true,
+        Labels: { ...studioLabels({ project: dir, role: 'mount-probe' }), [OWNER_LABEL]: `2147483646@${os.hostname()}` },
+      });
+      const loc = await checkProjectLocation(dir, docker!, { home: path.join(dir, 'home') });
+      expect(loc.probe.outcome).toBe('sees-the-folder');
+      const probes = await findStudioContainers(docker!, { 'dism.project': dir, 'dism.role': 'mount-probe' });
+      expect(probes.map((c) => c.Id)).toEqual([]);
+      await expect(left.inspect()).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
