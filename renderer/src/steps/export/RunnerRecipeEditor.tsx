@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunnerInfo, RunnerRecipe } from '@/shared/api/contract';
 import { useApi } from '@/renderer/src/api/ApiContext';
 import { FolderBrowser } from '@/renderer/src/components/FolderBrowser';
@@ -34,14 +34,33 @@ export function RunnerRecipeEditor({ projectDir, runRevision }: { projectDir: st
     setDockerfile(i.dockerfile);
   }, []);
 
+  // Only the newest answer is shown: one asked when a run started may come back after the one asked
+  // when it ended, and must not put "not built yet" back.
+  const readSeq = useRef(0);
   useEffect(() => {
-    api.invoke('dismcli.runner.get', { projectDir }).then(show, (e) => reportError('Could not read the dismcli runner recipe', e));
+    const seq = ++readSeq.current;
+    api.invoke('dismcli.runner.get', { projectDir }).then(
+      (i) => {
+        // The recipe and its Dockerfile are always taken; the image state only from the newest answer.
+        if (seq === readSeq.current) show(i);
+        else {
+          setDraftState(i.recipe);
+          setDockerfile(i.dockerfile);
+        }
+      },
+      (e) => reportError('Could not read the dismcli runner recipe', e),
+    );
   }, [api, projectDir, show]);
 
   // A finished image build, or a dismcli run (which builds the image first), changes the image state.
   useEffect(() => {
-    if ((build.snapshot && build.snapshot.state !== 'running') || runRevision)
-      api.invoke('dismcli.runner.get', { projectDir }).then(setInfo, () => undefined);
+    if ((build.snapshot && build.snapshot.state !== 'running') || runRevision) {
+      const seq = ++readSeq.current;
+      api.invoke('dismcli.runner.get', { projectDir }).then(
+        (i) => seq === readSeq.current && setInfo(i),
+        () => undefined,
+      );
+    }
   }, [api, projectDir, build.snapshot, runRevision]);
 
   // The box shows the Dockerfile of the recipe as it is chosen now; one the user edited is kept.
