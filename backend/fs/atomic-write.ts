@@ -131,14 +131,11 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Write `data` to `file` atomically (see the module comment). Returns the file really written (the
- * link's target when `file` is a link) and the backup's path when one was made.
+ * What every atomic write needs first: the real target (a link's target), its folder created, stale
+ * temps of dead writers removed, and the mode and owner the new file keeps (an existing file's; a new
+ * one gets `mode` less the umask).
  */
-export async function writeFileAtomic(
-  file: string,
-  data: string | Uint8Array,
-  opts: AtomicWriteOptions = {},
-): Promise<{ file: string; backupPath: string | null }> {
+async function prepareTarget(file: string, newMode = 0o666) {
   const target = await resolveWriteTarget(file);
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
@@ -147,9 +144,22 @@ export async function writeFileAtomic(
     if (err.code === 'ENOENT') return null;
     throw err;
   });
-  const mode = current ? current.mode & 0o7777 : (opts.mode ?? 0o666) & ~process.umask();
+  const mode = current ? current.mode & 0o7777 : newMode & ~process.umask();
   // Only root can give a file away; doing so keeps a root-run save from stealing the user's file.
   const owner = current && process.getuid?.() === 0 && current.uid !== 0 ? { uid: current.uid, gid: current.gid } : null;
+  return { target, dir, current, mode, owner };
+}
+
+/**
+ * Write `data` to `file` atomically (see the module comment). Returns the file really written (the
+ * link's target when `file` is a link) and the backup's path when one was made.
+ */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<{ file: string; backupPath: string | null }> {
+  const { target, dir, current, mode, owner } = await prepareTarget(file, opts.mode);
   let backupPath: string | null = null;
   const tmp = tempPathFor(target);
   try {
@@ -187,16 +197,7 @@ export interface AtomicStream {
  * never holds more than one chunk.
  */
 export async function openAtomicStream(file: string, opts: { mode?: number } = {}): Promise<AtomicStream> {
-  const target = await resolveWriteTarget(file);
-  const dir = path.dirname(target);
-  await fs.mkdir(dir, { recursive: true });
-  await removeStaleTemps(target);
-  const current = await fs.stat(target).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
-  const mode = current ? current.mode & 0o7777 : (opts.mode ?? 0o666) & ~process.umask();
-  const owner = current && process.getuid?.() === 0 && current.uid !== 0 ? { uid: current.uid, gid: current.gid } : null;
+  const { target, dir, mode, owner } = await prepareTarget(file, opts.mode);
   const tmp = tempPathFor(target);
   let handle: Awaited<ReturnType<typeof fs.open>> | null;
   try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PlotSettings } from '@/shared/plot/plot-settings';
 import { method } from './define';
 import { jobSnapshotOf } from './jobs';
-import { EncodedArraySchema } from './pipeline';
+import { StageMapFields } from './pipeline';
 
 /**
  * Inspecting a preview run: how the maps are drawn (kept per project), a run's average maps for
@@ -14,19 +14,7 @@ export const RunAverageStages = z.object({
   run: z.number(),
   /** How many lumisections went into the average (those with stage maps kept). */
   count: z.number().int(),
-  layers: z.array(
-    z.object({
-      name: z.string(),
-      raw: EncodedArraySchema,
-      preprocessed: EncodedArraySchema,
-      reconstruction: EncodedArraySchema,
-      loss: EncodedArraySchema,
-      lossBinary: EncodedArraySchema,
-    }),
-  ),
-  combined: EncodedArraySchema,
-  lossMask: EncodedArraySchema,
-  final: EncodedArraySchema,
+  ...StageMapFields,
 });
 export type RunAverageStages = z.infer<typeof RunAverageStages>;
 

@@ -76,11 +76,8 @@ export const EncodedArraySchema = z.object({
   base64: z.string(),
 });
 
-export const LumisectionStages = z.object({
-  index: z.number().int(),
-  run: z.number(),
-  ls: z.number(),
-  result: LumisectionResult,
+/** The stage maps of one lumisection (or of an average of them): per layer, then combined. */
+export const StageMapFields = {
   layers: z.array(
     z.object({
       name: z.string(),
@@ -95,6 +92,14 @@ export const LumisectionStages = z.object({
   combined: EncodedArraySchema,
   lossMask: EncodedArraySchema,
   final: EncodedArraySchema,
+};
+
+export const LumisectionStages = z.object({
+  index: z.number().int(),
+  run: z.number(),
+  ls: z.number(),
+  result: LumisectionResult,
+  ...StageMapFields,
   /** Windows of the final map matching a flagging pattern (cropped first-layer bins, half-open). */
   flagMatches: z.array(z.object({ row0: z.number(), row1: z.number(), col0: z.number(), col1: z.number(), pattern: z.number() })),
   /** True for what-if results (synthetic changes, nothing stored). */
