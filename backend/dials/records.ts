@@ -7,6 +7,20 @@ import { DialsError } from './dials-errors';
  */
 type FieldType = 'int' | 'number' | 'str' | 'str?' | 'bool' | 'datetime' | 'list[number]' | 'list[list[number]]';
 
+/** What th1/ and th2/ records share: where the map comes from and its x axis. */
+const LUMISECTION_HISTOGRAM_FIELDS = {
+  dataset: 'str',
+  me: 'str',
+  dataset_id: 'int',
+  file_id: 'int',
+  run_number: 'int',
+  ls_number: 'int',
+  me_id: 'int',
+  x_min: 'number',
+  x_max: 'number',
+  x_bin: 'number',
+} as const;
+
 export const RECORD_FIELDS = {
   DatasetIndex: {
     dataset_id: 'int',
@@ -25,30 +39,12 @@ export const RECORD_FIELDS = {
   RunMonitoringElement: { me_id: 'int', me: 'str', dim: 'int' },
   // x_bin / y_bin are floats in the client's models and integers on the wire: any number, checked as a bin count below.
   LumisectionHistogram1D: {
-    dataset: 'str',
-    me: 'str',
-    dataset_id: 'int',
-    file_id: 'int',
-    run_number: 'int',
-    ls_number: 'int',
-    me_id: 'int',
-    x_min: 'number',
-    x_max: 'number',
-    x_bin: 'number',
+    ...LUMISECTION_HISTOGRAM_FIELDS,
     entries: 'number',
     data: 'list[number]',
   },
   LumisectionHistogram2D: {
-    dataset: 'str',
-    me: 'str',
-    dataset_id: 'int',
-    file_id: 'int',
-    run_number: 'int',
-    ls_number: 'int',
-    me_id: 'int',
-    x_min: 'number',
-    x_max: 'number',
-    x_bin: 'number',
+    ...LUMISECTION_HISTOGRAM_FIELDS,
     y_min: 'number',
     y_max: 'number',
     y_bin: 'number',
