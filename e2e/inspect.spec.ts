@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect, gotoApp, type BrowserHostProcess } from './fixtures';
-import { recordRequests, type RequestRecorder } from './no-external';
+import { onlyLocalRequests } from './no-external';
 
 /**
  * Inspecting in the Preview (issue 11), in Chromium through the browser host on the demo project:
@@ -14,13 +14,7 @@ import { recordRequests, type RequestRecorder } from './no-external';
 
 const SCREENSHOTS = path.join('test-results', 'screenshots');
 
-let requests: RequestRecorder;
-test.beforeEach(async ({ context, page, host }) => {
-  requests = await recordRequests(context, page, host.origin);
-});
-test.afterEach(async () => {
-  await requests.assertLocal();
-});
+onlyLocalRequests();
 
 async function openDemoPreview(page: Page, host: BrowserHostProcess): Promise<string> {
   await gotoApp(page, host);

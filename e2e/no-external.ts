@@ -1,5 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect } from './fixtures';
+import { expect, test } from './fixtures';
 
 /**
  * "Nothing leaves the machine" as a check: every request of the page (and of any page it opens),
@@ -69,4 +69,15 @@ export async function recordRequests(context: BrowserContext, page: Page, origin
       }
     },
   };
+}
+
+/** For every test of the calling spec: each request goes to the app's own origin (checked after the test). */
+export function onlyLocalRequests(): void {
+  let requests: RequestRecorder | undefined;
+  test.beforeEach(async ({ context, page, host }) => {
+    requests = await recordRequests(context, page, host.origin);
+  });
+  test.afterEach(async () => {
+    await requests?.assertLocal();
+  });
 }

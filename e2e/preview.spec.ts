@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, gotoApp } from './fixtures';
-import { recordRequests, type RequestRecorder } from './no-external';
+import { onlyLocalRequests } from './no-external';
 
 /**
  * The Preview step on the generated demo project, in Chromium through the browser host. The flag
@@ -14,13 +14,7 @@ import { recordRequests, type RequestRecorder } from './no-external';
 const SCREENSHOTS = path.join('test-results', 'screenshots');
 
 // Nothing leaves the machine: every request of every Preview test goes to the app's own origin.
-let requests: RequestRecorder;
-test.beforeEach(async ({ context, page, host }) => {
-  requests = await recordRequests(context, page, host.origin);
-});
-test.afterEach(async () => {
-  await requests.assertLocal();
-});
+onlyLocalRequests();
 
 interface CliLs {
   run: number;
