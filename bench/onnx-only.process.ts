@@ -10,7 +10,11 @@
  * Prints one JSON line: {"sessionsMs", "inferenceMs"}.
  */
 import { readFileSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
+
+// as the CLI does (backend/cli/cli-entry.ts): both processes start with the same help
+module.enableCompileCache?.();
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

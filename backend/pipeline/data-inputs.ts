@@ -201,9 +201,9 @@ export async function openDataInputs(
   return openLayers(preset, spec, true, Boolean(opts.valuesWhileReading));
 }
 
-/** The maps of opened inputs by chunk: streamed stacks are read into one buffer per slot (two slots take turns). */
+/** The maps of opened inputs by chunk: streamed stacks are read into one buffer per slot (the run's slots take turns). */
 export function streamedSource(cp: CompiledPipeline, data: OpenedData): MapSourceLike {
-  const buffers: Array<Array<{ bytes: Uint8Array; into?: NumericArray }>> = [[], []];
+  const buffers: Array<Array<{ bytes: Uint8Array; into?: NumericArray }>> = [];
   return {
     n: data.n,
     runs: data.runs,
@@ -214,8 +214,9 @@ export function streamedSource(cp: CompiledPipeline, data: OpenedData): MapSourc
         const layer = data.layers[i];
         if (layer.data) return layer.data.subarray(start * size, (start + n) * size) as NumericArray;
         const reader = layer.reader!;
-        let b = buffers[slot][i];
-        if (!b || b.bytes.length < reader.blockBytes(n)) b = buffers[slot][i] = { bytes: new Uint8Array(reader.blockBytes(n)) };
+        const slotBuffers = (buffers[slot] ??= []);
+        let b = slotBuffers[i];
+        if (!b || b.bytes.length < reader.blockBytes(n)) b = slotBuffers[i] = { bytes: new Uint8Array(reader.blockBytes(n)) };
         try {
           const maps = reader.read(start, n, b.bytes, b.into);
           // a converted block's array is kept for the next block of this slot

@@ -1,5 +1,6 @@
-import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '@/shared/api/errors';
 import { workerUrl } from '../workers/worker-url';
@@ -8,7 +9,9 @@ import { workerUrl } from '../workers/worker-url';
 import './onnx-environment';
 // preset-io (the preset schema) is loaded when needed, so the thread can start before it is loaded
 import type { LoadedPreset, PresetModelFile } from './preset-io';
-import { inThreadInference, type ChunkInference } from './runner';
+// the runner (and the pipeline's stages) are loaded only without a worker bundle, so starting the
+// thread early (prestart) loads little
+import type { ChunkInference } from './runner';
 
 /** One layer's model as the inference thread opens it. */
 export type InferenceModel = PresetModelFile;
@@ -22,21 +25,143 @@ export type InferenceReply =
   { type: 'ready' } | { type: 'inferred'; id: number } | { type: 'failed'; id?: number; error: SerializedError } | { type: 'closed' };
 
 /**
- * The NMF sessions in a thread of their own (dist/node/workers/nmf-inference.worker.mjs), so the
- * sessions are created while this thread reads and checks the data, and each chunk is inferred while
- * this thread computes the previous chunk's loss and flags and preprocesses the next one: on two
- * cores both work. Model inputs and reconstructions are exchanged in SharedArrayBuffers (no copy
+ * How many inference threads share a preset's layers: one core is left for this thread (reading,
+ * preprocessing, loss, flags). Creating a session takes 150–200 ms of one core whatever the layer, so
+ * on four cores or more the three barrel layers' sessions are created side by side, and each thread
+ * starts inferring as soon as its own sessions are ready. On two cores one thread: a second one,
+ * measured (`npm run bench pipeline`, whole-process mode), only competed with this thread's start-up
+ * and loaded onnxruntime twice. Never more threads than layers.
+ */
+export function inferenceThreadCount(layers: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(layers, cores - 1));
+}
+
+/**
+ * Layers to threads, largest maps first, each to the thread with the fewest bins so far (the
+ * inference time grows with the map size; the session creation time is about the same for each).
+ * Returns, per thread, the indexes of its layers in preset order.
+ */
+export function assignLayersToThreads(models: Pick<InferenceModel, 'rows' | 'cols'>[], threads: number): number[][] {
+  const groups: number[][] = Array.from({ length: Math.max(1, Math.min(threads, models.length)) }, () => []);
+  const load = groups.map(() => 0);
+  const bySize = models.map((m, i) => ({ i, size: m.rows * m.cols })).sort((a, b) => b.size - a.size || a.i - b.i);
+  for (const { i, size } of bySize) {
+    const t = load.indexOf(Math.min(...load));
+    groups[t].push(i);
+    load[t] += size;
+  }
+  return groups.map((g) => g.sort((a, b) => a - b)).filter((g) => g.length);
+}
+
+/**
+ * The NMF sessions in threads of their own (dist/node/workers/nmf-inference.worker.mjs, see
+ * inferenceThreadCount), so the sessions are created while this thread reads and checks the data,
+ * and each chunk is inferred while this thread computes the earlier chunks' loss and flags and
+ * preprocesses later ones: every core works. Chunks are queued to the threads (runPipeline keeps
+ * several in flight); model inputs and reconstructions are exchanged in SharedArrayBuffers (no copy
  * through messages). Without the worker bundle (sources not built) the sessions run in this thread.
  */
-export class InferenceThread implements ChunkInference {
+export class InferenceThreads implements ChunkInference {
   readonly sharedBuffers = true;
+
+  private constructor(
+    private readonly threads: InferenceThread[],
+    /** Per thread, the indexes of its layers. */
+    private readonly layers: number[][],
+  ) {}
+
+  /** Threads prestart() started, until start() takes them. */
+  private static early: InferenceThread[] = [];
+
+  /**
+   * Start creating the sessions of every layer of the preset (it need not be compiled yet: the
+   * threads start while this one compiles it and reads the data); in this thread when no worker
+   * bundle exists. Given the preset's promise, the threads start at once and load onnxruntime while
+   * the preset is still being read; the sessions are created when it arrives (a preset that cannot be
+   * read ends the threads, and the caller gets that error from the promise itself).
+   */
+  static async start(
+    preset: LoadedPreset | Promise<LoadedPreset>,
+    /** How many threads (default: inferenceThreadCount for this machine). */
+    opts: { threads?: number } = {},
+  ): Promise<ChunkInference & { close(): Promise<void> }> {
+    const threads = InferenceThreads.early.splice(0);
+    for (const t of threads) t.worker.ref();
+    if (!threads.length) {
+      const url = workerUrl('nmf-inference.worker');
+      if (!existsSync(fileURLToPath(url))) {
+        const [{ openModelSessions, presetModelFiles }, { inThreadInference }] = await Promise.all([
+          import('./preset-io'),
+          import('./runner'),
+        ]);
+        const sessions = await openModelSessions(presetModelFiles(await preset));
+        return { ...inThreadInference(sessions), close: async () => void (await Promise.all(sessions.map((s) => s.close()))) };
+      }
+      threads.push(...InferenceThreads.spawn(url, inferenceThreadCount(3)));
+    }
+    const { presetModelFiles } = await import('./preset-io');
+    let models: InferenceModel[];
+    try {
+      models = presetModelFiles(await preset);
+    } catch (err) {
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+      throw err;
+    }
+    const layers = assignLayersToThreads(models, opts.threads ?? inferenceThreadCount(models.length));
+    const url = workerUrl('nmf-inference.worker');
+    if (threads.length < layers.length) threads.push(...InferenceThreads.spawn(url, layers.length - threads.length));
+    // threads started for more layers than this preset has
+    await Promise.all(threads.splice(layers.length).map((t) => t.worker.terminate()));
+    threads.forEach((t, k) => t.worker.postMessage({ type: 'open', models: layers[k].map((i) => models[i]) } satisfies InferenceRequest));
+    return new InferenceThreads(threads, layers);
+  }
+
+  /**
+   * Start the threads now, before the caller has loaded its own modules or knows the preset: they load
+   * onnxruntime meanwhile, and the next start() takes them (the CLI's preview calls this first thing;
+   * the count assumes the three barrel layers). Until then they do not keep the process alive.
+   * Without a worker bundle it does nothing.
+   */
+  static prestart(): void {
+    if (InferenceThreads.early.length) return;
+    const url = workerUrl('nmf-inference.worker');
+    if (!existsSync(fileURLToPath(url))) return;
+    InferenceThreads.early = InferenceThreads.spawn(url, inferenceThreadCount(3));
+    for (const t of InferenceThreads.early) t.worker.unref();
+  }
+
+  private static spawn(url: URL, count: number): InferenceThread[] {
+    return Array.from({ length: count }, () => new InferenceThread(new Worker(url, { workerData: { models: null } })));
+  }
+
+  async infer(inputs: Float32Array[], n: number, outputs: Float32Array[]): Promise<Float32Array[]> {
+    await Promise.all(
+      this.threads.map((t, k) =>
+        t.infer(
+          this.layers[k].map((i) => inputs[i]),
+          n,
+          this.layers[k].map((i) => outputs[i]),
+        ),
+      ),
+    );
+    return outputs;
+  }
+
+  /** Release the sessions and end the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close()));
+  }
+}
+
+/** One inference thread: its layers' sessions, and the chunks queued to it. */
+class InferenceThread {
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   private failure: Error | null = null;
   private readonly ready: Promise<void>;
   private closed: Promise<void> | null = null;
 
-  private constructor(private readonly worker: Worker) {
+  constructor(readonly worker: Worker) {
     let readyResolve!: () => void;
     let readyReject!: (e: unknown) => void;
     this.ready = new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej)));
@@ -68,38 +193,6 @@ export class InferenceThread implements ChunkInference {
     this.pending.delete(id);
     if (err) p?.reject(err);
     else p?.resolve();
-  }
-
-  /**
-   * Start creating the sessions of every layer of the preset (it need not be compiled yet: the thread
-   * starts while this one compiles it and reads the data); in this thread when no worker bundle exists.
-   * Given the preset's promise, the thread starts at once and loads onnxruntime while the preset is
-   * still being read; the sessions are created when it arrives (a preset that cannot be read ends the
-   * thread, and the caller gets that error from the promise itself).
-   */
-  static async start(preset: LoadedPreset | Promise<LoadedPreset>): Promise<ChunkInference & { close(): Promise<void> }> {
-    const url = workerUrl('nmf-inference.worker');
-    const hasWorker = await fs.access(fileURLToPath(url)).then(
-      () => true,
-      () => false,
-    );
-    if (!hasWorker) {
-      const { openModelSessions, presetModelFiles } = await import('./preset-io');
-      const sessions = await openModelSessions(presetModelFiles(await preset));
-      return { ...inThreadInference(sessions), close: async () => void (await Promise.all(sessions.map((s) => s.close()))) };
-    }
-    const thread = new InferenceThread(new Worker(url, { workerData: { models: null } }));
-    const { presetModelFiles } = await import('./preset-io');
-    let loaded: LoadedPreset;
-    try {
-      loaded = await preset;
-    } catch (err) {
-      await thread.worker.terminate();
-      throw err;
-    }
-    const models: InferenceModel[] = presetModelFiles(loaded);
-    thread.worker.postMessage({ type: 'open', models } satisfies InferenceRequest);
-    return thread;
   }
 
   async infer(inputs: Float32Array[], n: number, outputs: Float32Array[]): Promise<Float32Array[]> {

@@ -4,7 +4,7 @@ import { NmfSession } from './onnx-session';
 import type { InferenceModel, InferenceReply, InferenceRequest } from './inference-thread';
 
 /**
- * NMF inference thread (see InferenceThread): opens the layers' sessions, then reconstructs chunks
+ * NMF inference thread (see InferenceThreads): opens the layers' sessions, then reconstructs chunks
  * whose model inputs and reconstructions live in SharedArrayBuffers the caller fills and reads.
  * onnxruntime-node takes no SharedArrayBuffer, so each chunk is copied into this thread's own
  * buffers and back (a memcpy, small next to the inference).
@@ -25,7 +25,8 @@ async function main(models: InferenceModel[]): Promise<void> {
   const inputs: Float32Array[] = sessions.map(() => new Float32Array(0));
   const outputs: Float32Array[] = sessions.map(() => new Float32Array(0));
   post({ type: 'ready' });
-  port!.on('message', async (m: InferenceRequest) => {
+  /** One chunk after the other: the caller queues several, and they share this thread's buffers. */
+  const handle = async (m: InferenceRequest): Promise<void> => {
     if (m.type === 'close') {
       await Promise.all(sessions.map((s) => s.close()));
       post({ type: 'closed' });
@@ -49,6 +50,10 @@ async function main(models: InferenceModel[]): Promise<void> {
     } catch (err) {
       post({ type: 'failed', id: m.id, error: serializeError(err) });
     }
+  };
+  let queue = Promise.resolve();
+  port!.on('message', (m: InferenceRequest) => {
+    queue = queue.then(() => handle(m));
   });
 }
 

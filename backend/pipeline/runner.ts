@@ -75,8 +75,9 @@ export interface MapSource {
   runs: ArrayLike<number>;
   lumis: ArrayLike<number>;
   /**
-   * Per layer, the maps of LS [start, start + n). `slot` (0 or 1) names the buffer a source that reads
-   * on demand may fill: the maps of a slot stay valid until the same slot is read again.
+   * Per layer, the maps of LS [start, start + n). `slot` (0, 1, … up to the number of chunks the run
+   * keeps in flight) names the buffer a source that reads on demand may fill: the maps of a slot stay
+   * valid until the same slot is read again, which is after the chunk read into it was finished.
    */
   read(start: number, n: number, slot: number): NumericArray[] | Promise<NumericArray[]>;
 }
@@ -90,7 +91,7 @@ export function inMemorySource(cp: CompiledPipeline, data: LoadedData): MapSourc
   };
 }
 
-/** NMF inference of every layer of a chunk, in this thread or another one (see InferenceThread). */
+/** NMF inference of every layer of a chunk, in this thread or another one (see InferenceThreads). */
 export interface ChunkInference {
   /**
    * Reconstruct n maps of every layer; resolves with the reconstructions (written into `outputs`, or
@@ -114,10 +115,20 @@ export function inThreadInference(sessions: NmfSession[]): ChunkInference {
 }
 
 /**
- * The whole pipeline over the data, chunk by chunk (bounded memory). While chunk k is inferred the
- * next chunk is read and preprocessed, and once k's reconstructions are back chunk k + 1's inference
- * starts before k's loss, clustering and flags are computed: with the inference in another thread
- * (InferenceThread) both cores work. Two workspaces take turns (reuseBuffers).
+ * Chunks handed to an inference thread ahead of the one being finished. The sessions take about half
+ * a second to create; meanwhile this thread prepares this many chunks, and the thread finds the next
+ * chunk already queued whenever it finishes one (with only two, it waited for this thread about a
+ * third of the time). Chosen by measurement (the whole-process mode of `npm run bench pipeline`):
+ * 4 and 6 were alike, 2 was slower; each costs one chunk's workspace (about 10 MB at 32 LS).
+ */
+export const INFERENCE_QUEUE_CHUNKS = 6;
+
+/**
+ * The whole pipeline over the data, chunk by chunk (bounded memory). Chunks are prepared (read and
+ * preprocessed) and handed to the inference ahead of the chunk being finished (loss, clustering,
+ * flags): with the inference in other threads (InferenceThreads) up to INFERENCE_QUEUE_CHUNKS, so
+ * both cores work; in this thread two (one being prepared while the other is inferred). With
+ * reuseBuffers that many workspaces take turns, and the source is read into as many slots.
  */
 export async function runPipeline(
   cp: CompiledPipeline,
@@ -132,50 +143,50 @@ export async function runPipeline(
   const part = opts.part ?? { index: 0, count: 1 };
   const starts: number[] = [];
   for (let start = 0, k = 0; start < source.n; start += chunk, k++) if (k % part.count === part.index) starts.push(start);
-  const slots = opts.reuseBuffers ? [0, 1].map(() => new ChunkWorkspace(cp, Math.min(chunk, source.n), inference.sharedBuffers)) : null;
-  const prepare = async (j: number) => {
+  if (!starts.length) return;
+  const depth = Math.min(inference.sharedBuffers ? INFERENCE_QUEUE_CHUNKS : 2, starts.length);
+  const slots = opts.reuseBuffers
+    ? Array.from({ length: depth }, () => new ChunkWorkspace(cp, Math.min(chunk, source.n), inference.sharedBuffers))
+    : null;
+  interface Queued {
+    start: number;
+    n: number;
+    ws: ChunkWorkspace;
+    a: ReturnType<typeof prepareChunk>;
+    reconstruction: Promise<Float32Array[]>;
+  }
+  const queue: Queued[] = [];
+  let next = 0;
+  /** Read and preprocess chunk `next` into its workspace (free again: its previous chunk is finished) and hand it to the inference. */
+  const submit = async () => {
+    const j = next++;
     const start = starts[j];
     const n = Math.min(chunk, source.n - start);
-    const ws = slots ? slots[j % 2] : new ChunkWorkspace(cp, n, inference.sharedBuffers);
-    const a = prepareChunk(cp, await source.read(start, n, j % 2), n, ws, scratch);
-    return { start, n, ws, a };
+    const ws = slots ? slots[j % depth] : new ChunkWorkspace(cp, n, inference.sharedBuffers);
+    const a = prepareChunk(cp, await source.read(start, n, j % depth), n, ws, scratch);
+    const reconstruction = inference.infer(a.modelInput, n, a.reconstruction);
+    // a rejection is taken when awaited; until then it must not count as unhandled
+    reconstruction.catch(() => undefined);
+    queue.push({ start, n, ws, a, reconstruction });
   };
-  type Prepared = Awaited<ReturnType<typeof prepare>>;
-  const infer = (p: Prepared) => inference.infer(p.a.modelInput, p.n, p.a.reconstruction);
-  if (!starts.length) return;
-  opts.signal?.throwIfAborted();
-  let current = await prepare(0);
-  let inflight = infer(current);
-  // a rejection is taken when awaited; until then it must not count as unhandled
-  inflight.catch(() => undefined);
-  for (let j = 0; j < starts.length; j++) {
-    let next: Prepared | null = null;
-    try {
-      if (j + 1 < starts.length) {
+  try {
+    for (let j = 0; j < starts.length; j++) {
+      while (next < starts.length && queue.length < depth) {
         opts.signal?.throwIfAborted();
-        next = await prepare(j + 1);
+        await submit();
       }
-    } finally {
-      // never leave an inference running on buffers that are about to be dropped or reused
-      if (!next) await inflight.catch(() => undefined);
-    }
-    const reconstruction = await inflight;
-    if (next) {
-      inflight = infer(next);
-      inflight.catch(() => undefined);
-    }
-    try {
+      const c = queue.shift()!;
+      const reconstruction = await c.reconstruction;
       const stages = finishChunk(
         cp,
-        { start: current.start, n: current.n, preprocessed: current.a.preprocessed, reconstruction, entries: current.a.entries },
+        { start: c.start, n: c.n, preprocessed: c.a.preprocessed, reconstruction, entries: c.a.entries },
         scratch,
-        current.ws,
+        c.ws,
       );
       await opts.onChunk(stages, summarizeChunk(cp, stages, source, cond));
-    } catch (err) {
-      if (next) await inflight.catch(() => undefined);
-      throw err;
     }
-    if (next) current = next;
+  } finally {
+    // never leave an inference running on buffers that are about to be dropped or reused
+    await Promise.all(queue.map((c) => c.reconstruction.catch(() => undefined)));
   }
 }

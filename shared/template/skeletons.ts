@@ -1,5 +1,6 @@
 import { formatScalar } from './edit';
 import { TEMPLATE_FORMAT_VERSION, resourceTypeSpec, type ResourceTypeSpec } from './schema';
+import type { PresetId } from './preset-list';
 
 /**
  * New-template skeletons: valid, commented template.yaml text for each resource type, and the
@@ -14,10 +15,7 @@ export interface SkeletonOptions {
   workspace?: string;
 }
 
-export const PRESETS = [
-  { id: 'pixel-barrel-nmf', label: 'Pixel barrel NMF (BPix2–4, MLServer scikit-learn)', type: 'InferenceService::MLServer::SKLearn' },
-] as const;
-export type PresetId = (typeof PRESETS)[number]['id'];
+export { PRESETS, type PresetId } from './preset-list';
 
 const q = (v: unknown) => formatScalar(v);
 

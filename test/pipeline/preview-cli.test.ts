@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '@/backend/cli/main';
 import { generateDemoProject } from '@/backend/demo/demo-project';
@@ -115,6 +117,27 @@ describe('dism-studio preview', () => {
     const missing = await cli(['preview', '--preset', presetFile, '--data', 'BPix2=data/raw_BPix2.npy']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('no data for layer(s) BPix3, BPix4');
+  });
+
+  it('as a program: the inference thread started before the CLI is loaded runs the preview, or lets a usage error end at once', async () => {
+    const bin = path.resolve('bin/dism-studio.mjs');
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, [bin, ...args], { cwd: REFERENCE_DIR, timeout: 60_000 }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string; killed?: boolean }) => ({ ...e, code: e.killed ? -1 : e.code }),
+      );
+    const program = await run(['preview', '--preset', presetFile, ...dataArgs, '--json', '-']);
+    const inProcess = await cli(['preview', '--preset', presetFile, ...dataArgs, '--json', '-']);
+    expect(program.code).toBe(0);
+    expect(JSON.parse(program.stdout)).toEqual(JSON.parse(inProcess.out));
+    // the thread holds nothing until it gets a preset: the process ends as soon as the command does
+    const t0 = performance.now();
+    const usage = await run(['preview', '--preset', presetFile, '--data', 'BPix2']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--data expects NAME=FILE');
+    const missing = await run(['preview', '--preset', path.join(root, 'no-such-preset.json'), ...dataArgs]);
+    expect(missing.code).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(30_000);
   });
 
   it('a bad value in a late chunk of a streamed .npy stops the run with the same message and writes nothing', async () => {

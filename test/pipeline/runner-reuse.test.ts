@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataInputs, openDataInputs, streamedSource } from '@/backend/pipeline/data-inputs';
-import { InferenceThread } from '@/backend/pipeline/inference-thread';
+import { assignLayersToThreads, inferenceThreadCount, InferenceThreads } from '@/backend/pipeline/inference-thread';
 import type { NmfSession } from '@/backend/pipeline/onnx-session';
 import { compilePresetFiles, openSessions } from '@/backend/pipeline/preset-io';
 import { executeRun, type RunMessage } from '@/backend/pipeline/run-job';
-import { inMemorySource, runPipeline } from '@/backend/pipeline/runner';
+import { INFERENCE_QUEUE_CHUNKS, inMemorySource, runPipeline } from '@/backend/pipeline/runner';
 import type { CompiledPipeline } from '@/shared/pipeline/model';
 import type { ChunkStages, LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import { LAYERS, referenceData, referencePreset } from './fixture';
@@ -26,7 +26,10 @@ function snapshot(s: ChunkStages): number[][] {
   ].map((a) => Array.from(a as ArrayLike<number>));
 }
 
-describe('runPipeline with reused buffers, streamed .npy stacks and the inference thread', () => {
+/** 12 chunks of the 24 reference LS: more than the run keeps in flight. */
+const CHUNK = 2;
+
+describe('runPipeline with reused buffers, streamed .npy stacks and the inference threads', () => {
   const loaded = referencePreset();
   let cp: CompiledPipeline;
   let sessions: NmfSession[];
@@ -40,7 +43,7 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
     const data = await loadDataInputs(loaded.preset, referenceData);
     // new arrays for every chunk, inference in this thread: the reference
     await runPipeline(cp, sessions, inMemorySource(cp, data), cond, {
-      chunkSize: 5,
+      chunkSize: CHUNK,
       onChunk: (s, sum) => void (reference.push(snapshot(s)), referenceSummaries.push(...sum)),
     });
   });
@@ -48,18 +51,19 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
     await Promise.all(sessions.map((s) => s.close()));
   });
 
-  it('gives every chunk exactly the same stages; the buffers are the same two workspaces, taking turns', async () => {
+  /** The stages of every chunk, with the inference in `threads` threads, and the preprocessed buffer each chunk came in. */
+  async function threadedRun(threads: number) {
     const data = await openDataInputs(loaded.preset, referenceData);
-    const inference = await InferenceThread.start(loaded);
+    const inference = await InferenceThreads.start(loaded, { threads });
     const got: number[][][] = [];
     const summaries: LumisectionSummary[] = [];
     const buffers: Float32Array[] = [];
     try {
       await runPipeline(cp, inference, streamedSource(cp, data), cond, {
-        chunkSize: 5,
+        chunkSize: CHUNK,
         reuseBuffers: true,
         onChunk: async (s, sum) => {
-          // valid until this promise settles, also while the next chunk is being inferred
+          // valid until this promise settles, also while later chunks are being inferred
           await new Promise((r) => setTimeout(r, 5));
           got.push(snapshot(s));
           summaries.push(...sum);
@@ -70,11 +74,41 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
       data.close();
       await inference.close();
     }
-    expect(got.length).toBe(5);
+    return { got, summaries, buffers };
+  }
+
+  it('gives every chunk exactly the same stages; the buffers are INFERENCE_QUEUE_CHUNKS workspaces, taking turns', async () => {
+    const { got, summaries, buffers } = await threadedRun(1);
+    expect(got.length).toBe(12);
     expect(got).toEqual(reference);
     expect(summaries).toEqual(referenceSummaries);
     const distinct = new Set(buffers.map((b) => b.buffer));
-    expect(distinct.size).toBe(2);
+    expect(distinct.size).toBe(INFERENCE_QUEUE_CHUNKS);
+    expect(buffers[0].buffer).toBe(buffers[INFERENCE_QUEUE_CHUNKS].buffer);
+    expect(buffers[1].buffer).not.toBe(buffers[0].buffer);
+  });
+
+  it('gives the same stages with the layers split over two and three threads', async () => {
+    for (const threads of [2, 3]) {
+      const { got, summaries } = await threadedRun(threads);
+      expect(got).toEqual(reference);
+      expect(summaries).toEqual(referenceSummaries);
+    }
+  });
+
+  it('with the inference in this thread, two workspaces take turns (one prepared while the other is inferred)', async () => {
+    const data = await openDataInputs(loaded.preset, referenceData);
+    const buffers: Float32Array[] = [];
+    try {
+      await runPipeline(cp, sessions, streamedSource(cp, data), cond, {
+        chunkSize: CHUNK,
+        reuseBuffers: true,
+        onChunk: (s) => void buffers.push(s.preprocessed[0]),
+      });
+    } finally {
+      data.close();
+    }
+    expect(new Set(buffers.map((b) => b.buffer)).size).toBe(2);
     expect(buffers[0].buffer).toBe(buffers[2].buffer);
   });
 
@@ -121,5 +155,29 @@ describe('executeRun (the pipeline worker)', () => {
     // the per-LS results come with every chunk, as the worker's own copies
     expect(chunks.map((c) => c.flagsBeforeFilter.length)).toEqual([8, 8, 8]);
     expect(new Set(chunks.map((c) => c.entries[0].buffer)).size).toBe(3);
+  });
+});
+
+describe('inference threads: how many, and which layers each one runs', () => {
+  it('leaves one core for the pipeline thread, never more threads than layers, at least one', () => {
+    expect([1, 2, 3, 4, 8].map((cores) => inferenceThreadCount(3, cores))).toEqual([1, 1, 2, 3, 3]);
+    expect(inferenceThreadCount(1, 8)).toBe(1);
+    expect(inferenceThreadCount(0, 8)).toBe(1);
+  });
+
+  it('gives the largest maps out first, each to the thread with the fewest bins so far', () => {
+    // the barrel layers' cropped maps: BPix2 (smallest), BPix3, BPix4 (largest)
+    const barrel = [
+      { rows: 56, cols: 64 },
+      { rows: 88, cols: 64 },
+      { rows: 128, cols: 64 },
+    ];
+    expect(assignLayersToThreads(barrel, 1)).toEqual([[0, 1, 2]]);
+    expect(assignLayersToThreads(barrel, 2)).toEqual([[2], [0, 1]]);
+    expect(assignLayersToThreads(barrel, 3)).toEqual([[2], [1], [0]]);
+    // more threads than layers: one layer each
+    expect(assignLayersToThreads(barrel.slice(0, 2), 3)).toEqual([[1], [0]]);
+    // equal sizes: preset order breaks the tie
+    expect(assignLayersToThreads([barrel[0], barrel[0], barrel[0]], 2)).toEqual([[0, 2], [1]]);
   });
 });

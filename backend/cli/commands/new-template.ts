@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, UsageError } from '../command';
-import { PRESETS, presetText, templateSkeleton, type PresetId } from '@/shared/template/skeletons';
+// the skeletons (and the YAML library) are loaded when a template is written, not for every command
+import { PRESETS, type PresetId } from '@/shared/template/preset-list';
 import { SUPPORTED_TYPES } from '@/shared/template/schema';
 
 export const newTemplateCommand: CliCommand = {
@@ -15,6 +16,7 @@ export const newTemplateCommand: CliCommand = {
   ].join('\n'),
   async run(argv, io) {
     const { BACKUP_SUFFIX, writeFileAtomic } = await import('@/backend/fs/atomic-write');
+    const { presetText, templateSkeleton } = await import('@/shared/template/skeletons');
     const { checkOutputs } = await import('@/backend/fs/output-target');
     const { values, positionals } = parseCommandArgs(argv, {
       type: { type: 'string' },

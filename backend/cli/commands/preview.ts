@@ -120,16 +120,17 @@ export const previewCommand: CliCommand = {
     if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0))
       throw new UsageError(`--chunk-size must be a positive integer, got "${values['chunk-size']}"`);
     const projectDir = values.project ? path.resolve(io.cwd, values.project) : null;
-    // The preset first, then the inference thread: its sessions take longest to be ready, so they are
-    // created while this thread loads the rest of its modules, compiles the preset, checks the outputs
-    // and reads and checks the data. onnxruntime is loaded only there.
-    const { InferenceThread } = await import('@/backend/pipeline/inference-thread');
+    // The preset first, then the inference threads (started by the CLI's entry, before this module was
+    // loaded): their sessions take longest to be ready, so they are created while this thread loads the
+    // rest of its modules, compiles the preset, checks the outputs and reads, checks and preprocesses
+    // the first chunks. onnxruntime is loaded only there.
+    const { InferenceThreads } = await import('@/backend/pipeline/inference-thread');
     const presetModules = Promise.all([import('@/backend/pipeline/preset-io'), import('@/shared/preset/model-preset')]);
     const loading = presetModules.then(([{ loadPresetFile }, { PRESET_FILE_NAME }]) =>
       loadPresetFile(projectDir ? path.join(projectDir, PRESET_FILE_NAME) : path.resolve(io.cwd, values.preset!)),
     );
-    // the thread starts (and loads onnxruntime) while the preset is read; closed on every way out
-    const inference = await InferenceThread.start(loading);
+    // the threads get their models as soon as the preset is read; closed on every way out
+    const inference = await InferenceThreads.start(loading);
     const loaded = await loading;
     const [{ compilePresetFiles, presetFiles }] = await presetModules;
     let warnings: string[];
