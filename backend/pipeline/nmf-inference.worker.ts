@@ -6,8 +6,8 @@ import type { InferenceModel, InferenceReply, InferenceRequest } from './inferen
 /**
  * NMF inference thread (see InferenceThreads): opens the layers' sessions, then reconstructs chunks
  * whose model inputs and reconstructions live in SharedArrayBuffers the caller fills and reads.
- * onnxruntime-node takes no SharedArrayBuffer, so each chunk is copied into this thread's own
- * buffers and back (a memcpy, small next to the inference).
+ * onnxruntime-node takes no SharedArrayBuffer, so each chunk's input is copied into this thread's own
+ * buffer, and its output into the shared one (memcpys, small next to the inference).
  */
 const port = parentPort;
 if (!port) throw new Error('nmf-inference.worker must run as a worker thread');
@@ -23,7 +23,6 @@ async function main(models: InferenceModel[]): Promise<void> {
     return;
   }
   const inputs: Float32Array[] = sessions.map(() => new Float32Array(0));
-  const outputs: Float32Array[] = sessions.map(() => new Float32Array(0));
   post({ type: 'ready' });
   /** One chunk after the other: the caller queues several, and they share this thread's buffers. */
   const handle = async (m: InferenceRequest): Promise<void> => {
@@ -36,15 +35,12 @@ async function main(models: InferenceModel[]): Promise<void> {
     if (m.type !== 'infer') return;
     try {
       for (let i = 0; i < sessions.length; i++) {
+        // onnxruntime-node takes no SharedArrayBuffer as input: copied into this thread's buffer
         const len = m.inputs[i].length;
-        if (inputs[i].length < len) {
-          inputs[i] = new Float32Array(len);
-          outputs[i] = new Float32Array(len);
-        }
+        if (inputs[i].length < len) inputs[i] = new Float32Array(len);
         const input = inputs[i].subarray(0, len);
         input.set(m.inputs[i]);
-        const out = await sessions[i].run(input, m.n, outputs[i].subarray(0, len));
-        m.outputs[i].set(out);
+        await sessions[i].run(input, m.n, m.outputs[i]);
       }
       post({ type: 'inferred', id: m.id });
     } catch (err) {

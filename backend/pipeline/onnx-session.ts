@@ -72,25 +72,27 @@ export class NmfSession {
   }
 
   /**
-   * Reconstruct n clipped maps (n × rows × cols). With `out` (n × rows × cols, not in a
-   * SharedArrayBuffer: onnxruntime-node refuses those) onnxruntime writes the reconstruction there.
+   * Reconstruct n clipped maps (n × rows × cols). With `out` (n × rows × cols, also in a
+   * SharedArrayBuffer) the reconstruction is copied there and onnxruntime's own output is freed at
+   * once: onnxruntime-node returns every output in a new ArrayBuffer (also when given an output
+   * tensor, which it fills as well), and left to the garbage collector each chunk's output took fresh
+   * memory whose pages all faulted in: freed now, the next chunk's output reuses it. Measured on the
+   * fixture's models (`npm run bench pipeline`): 960 LS inferred in 80 ms instead of 250 ms.
    */
   async run(input: Float32Array, n: number, out?: Float32Array): Promise<Float32Array> {
     const size = this.rows * this.cols;
     if (input.length !== n * size)
       throw new Error(`${this.layer}: input has ${input.length} values, expected ${n} × ${this.rows} × ${this.cols}`);
     const shape = [n, this.rows, this.cols];
-    const feeds = { [this.inputName]: new ort.Tensor('float32', input, shape) };
-    if (out && out.length === n * size && !(out.buffer instanceof SharedArrayBuffer)) {
-      await this.session.run(feeds, { [this.outputName]: new ort.Tensor('float32', out, shape) });
-      return out;
-    }
-    const result = await this.session.run(feeds);
+    const result = await this.session.run({ [this.inputName]: new ort.Tensor('float32', input, shape) });
     const t = result[this.outputName];
     if (t.data.length !== n * size)
       throw inputError(`ONNX model of ${this.layer} (${this.file}) returned ${t.data.length} values for ${n} maps, expected ${n * size}`);
     const data = t.data as Float32Array;
-    return data;
+    if (!out || out.length !== n * size) return data;
+    out.set(data);
+    (data.buffer as ArrayBuffer & { transfer?(length: number): ArrayBuffer }).transfer?.(0);
+    return out;
   }
 
   async close(): Promise<void> {

@@ -26,17 +26,38 @@ export function rawCountsProblem(
   ids?: { runs: ArrayLike<number>; lumis: ArrayLike<number> },
   firstMap = 0,
 ): string | null {
+  const i = firstBadCount(data);
+  if (i < 0) return null;
+  const v = data[i];
+  const per = rows * cols;
+  const map = firstMap + Math.floor(i / per);
+  const where = `map ${map}${ids ? ` = run ${ids.runs[map]} LS ${ids.lumis[map]}` : ''}, bin (${Math.floor((i % per) / cols)}, ${i % cols})`;
+  if (v < 0 && v !== -Infinity) return `contain a negative count ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;
+  return `contain ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;
+}
+
+/**
+ * Position of the first value that is not a finite number ≥ 0, or −1. Unsigned integers always are;
+ * signed integers are checked through the bitwise OR of all values first (its sign bit is set exactly
+ * when one of them is negative), several times faster than comparing each value, which is done only
+ * to find the bad one (and for floats).
+ */
+function firstBadCount(data: NumericArray): number {
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof Uint16Array || data instanceof Uint32Array)
+    return -1;
+  if ((data instanceof Int32Array || data instanceof Int16Array || data instanceof Int8Array) && orOfValues(data) >= 0) return -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // One comparison for the common case; NaN fails it too.
-    if (v >= 0 && v !== Infinity) continue;
-    const per = rows * cols;
-    const map = firstMap + Math.floor(i / per);
-    const where = `map ${map}${ids ? ` = run ${ids.runs[map]} LS ${ids.lumis[map]}` : ''}, bin (${Math.floor((i % per) / cols)}, ${i % cols})`;
-    if (v < 0 && v !== -Infinity) return `contain a negative count ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;
-    return `contain ${showValue(v)} (${where}); raw counts must be finite numbers ≥ 0`;
+    if (!(v >= 0 && v !== Infinity)) return i;
   }
-  return null;
+  return -1;
+}
+
+function orOfValues(data: Int32Array | Int16Array | Int8Array): number {
+  let or = 0;
+  for (let i = 0; i < data.length; i++) or |= data[i];
+  return or;
 }
 
 /** Run or LS numbers: whole, ≥ 0 and exact in a double (≤ 2^53 − 1). */

@@ -53,11 +53,16 @@ export class MatchScratch {
   integral: Float64Array;
   integralSq: Float64Array;
   integralBin: Int32Array;
+  /** Ones per row and per column of a block of rows (markThresholdMatches). */
+  rowOnes: Int32Array;
+  colOnes: Int32Array;
   constructor(maxRows: number, maxCols: number) {
     const n = (maxRows + 1) * (maxCols + 1);
     this.integral = new Float64Array(n);
     this.integralSq = new Float64Array(n);
     this.integralBin = new Int32Array(n);
+    this.rowOnes = new Int32Array(maxRows);
+    this.colOnes = new Int32Array(maxCols);
   }
   ensure(rows: number, cols: number): void {
     const n = (rows + 1) * (cols + 1);
@@ -66,6 +71,8 @@ export class MatchScratch {
       this.integralSq = new Float64Array(n);
       this.integralBin = new Int32Array(n);
     }
+    if (this.rowOnes.length < rows) this.rowOnes = new Int32Array(rows);
+    if (this.colOnes.length < cols) this.colOnes = new Int32Array(cols);
   }
 }
 
@@ -159,8 +166,10 @@ function markFromIntegral(
 
 /**
  * Clustering's hot path for a constant pattern (minOnes from minOnesForBinaryMatch, not null): the
- * matches of the 0/1 map "values > thr" of values[off…] (h × w) marked in out, in one pass over the
- * values (the 0/1 map goes straight into the integral image; NaN compares false).
+ * pr × pc windows of the 0/1 map "values > thr" of values[off…] (h × w) that hold at least minOnes
+ * ones, marked in out (NaN compares false). A window holds at most the ones of its rows, so the ones
+ * are counted per row first and only blocks of pr rows with enough of them are looked at, column by
+ * column; in most maps no block has (the anomalous bins are few and spread), and the map is read once.
  */
 export function markThresholdMatches(
   values: Float32Array,
@@ -178,21 +187,38 @@ export function markThresholdMatches(
   const pc = p.cols;
   if (pr > h || pc > w) return;
   scratch.ensure(h, w);
-  const I = scratch.integralBin;
-  const W = w + 1;
-  I.fill(0, 0, W);
+  const rowOnes = scratch.rowOnes;
+  let total = 0;
   for (let i = 0; i < h; i++) {
-    let run = 0;
-    const r = (i + 1) * W;
-    I[r] = 0;
-    const s = off + i * w;
-    for (let j = 0; j < w; j++) {
-      if (values[s + j] > thr) run++;
-      I[r + j + 1] = I[r - W + j + 1] + run;
-    }
+    let ones = 0;
+    for (let k = off + i * w, end = k + w; k < end; k++) ones += values[k] > thr ? 1 : 0;
+    rowOnes[i] = ones;
+    total += ones;
   }
-  if (I[h * W + w] < minOnes) return;
-  markFromIntegral(I, h, w, pr, pc, minOnes, out, outOff);
+  if (total < minOnes) return;
+  const colOnes = scratch.colOnes;
+  // ones in rows i … i + pr − 1
+  let block = 0;
+  for (let a = 0; a < pr - 1; a++) block += rowOnes[a];
+  for (let i = 0; i + pr <= h; i++) {
+    block += rowOnes[i + pr - 1];
+    if (block >= minOnes) {
+      for (let j = 0; j < w; j++) {
+        let ones = 0;
+        for (let a = 0, k = off + i * w + j; a < pr; a++, k += w) ones += values[k] > thr ? 1 : 0;
+        colOnes[j] = ones;
+      }
+      // ones in columns j … j + pc − 1 of the block
+      let window = 0;
+      for (let j = 0; j < pc; j++) window += colOnes[j];
+      for (let j = 0; ; j++) {
+        if (window >= minOnes) for (let r = 0, o = outOff + i * w + j; r < pr; r++, o += w) out.fill(1, o, o + pc);
+        if (j + pc >= w) break;
+        window += colOnes[j + pc] - colOnes[j];
+      }
+    }
+    block -= rowOnes[i];
+  }
 }
 
 /** Like containsPattern for a 0/1 map with a known number of ones. */

@@ -6,6 +6,8 @@ import { loadDataInputs } from '@/backend/pipeline/data-inputs';
 import { compilePresetFiles } from '@/backend/pipeline/preset-io';
 import { encodeNpy, readNpyFile } from '@/backend/pipeline/npy';
 import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
+import { rawCountsProblem } from '@/shared/pipeline/input-checks';
+import type { NumericArray } from '@/shared/pipeline/ndarray';
 import { LAYERS, REFERENCE_DIR } from './fixture';
 
 /**
@@ -155,5 +157,48 @@ describe('loss masks', () => {
       const { loaded } = await presetWithMask(() => undefined as unknown as number, dtype, `mask-ok-${dtype}`);
       await expect(compilePresetFiles(loaded), dtype).resolves.toMatchObject({ layers: expect.any(Array) });
     }
+  });
+});
+
+describe('rawCountsProblem on every integer and float dtype', () => {
+  // 2 maps of 3 × 4: the bad value at map 1, bin (2, 3), the last bin
+  const at = (Ctor: new (n: number) => NumericArray, v: number) => {
+    const a = new Ctor(24);
+    a.fill(7);
+    a[23] = v;
+    return a;
+  };
+  const bad = 'map 1, bin (2, 3)';
+
+  it('signed integers: the first negative value is found, the smallest one too; 0 and the largest are fine', () => {
+    for (const [Ctor, min, max] of [
+      [Int8Array, -128, 127],
+      [Int16Array, -32768, 32767],
+      [Int32Array, -2147483648, 2147483647],
+    ] as const) {
+      expect(rawCountsProblem(at(Ctor, -1), 3, 4)).toContain(`negative count -1 (${bad})`);
+      expect(rawCountsProblem(at(Ctor, min), 3, 4)).toContain(`negative count ${min} (${bad})`);
+      expect(rawCountsProblem(at(Ctor, 0), 3, 4)).toBeNull();
+      expect(rawCountsProblem(at(Ctor, max), 3, 4)).toBeNull();
+      // two negatives: the first one is named
+      const two = at(Ctor, -3);
+      two[5] = -2;
+      expect(rawCountsProblem(two, 3, 4)).toContain('negative count -2 (map 0, bin (1, 1))');
+    }
+  });
+
+  it('unsigned integers are always counts', () => {
+    for (const Ctor of [Uint8Array, Uint8ClampedArray, Uint16Array, Uint32Array])
+      expect(rawCountsProblem(at(Ctor, 0xffffffff), 3, 4)).toBeNull();
+  });
+
+  it('floats: NaN, ±Inf and negatives down to the smallest are refused, −0 is accepted', () => {
+    for (const Ctor of [Float32Array, Float64Array]) {
+      expect(rawCountsProblem(at(Ctor, NaN), 3, 4)).toContain(`contain NaN (${bad})`);
+      expect(rawCountsProblem(at(Ctor, Infinity), 3, 4)).toContain(`contain +Inf (${bad})`);
+      expect(rawCountsProblem(at(Ctor, -Infinity), 3, 4)).toContain(`contain -Inf (${bad})`);
+      expect(rawCountsProblem(at(Ctor, -0), 3, 4)).toBeNull();
+    }
+    expect(rawCountsProblem(at(Float64Array, -Number.MIN_VALUE), 3, 4)).toContain(`negative count -5e-324 (${bad})`);
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, containsPattern, markMatches, matchTemplateSqdiff, MatchScratch } from '@/shared/pipeline/pattern-match';
+import fc from 'fast-check';
+import {
+  compilePattern,
+  containsPattern,
+  markMatches,
+  markThresholdMatches,
+  matchTemplateSqdiff,
+  MatchScratch,
+  minOnesForBinaryMatch,
+} from '@/shared/pipeline/pattern-match';
 
 describe('TM_SQDIFF template matching', () => {
   it('computes sums of squared differences in valid mode (hand-checked)', () => {
@@ -62,5 +71,70 @@ describe('TM_SQDIFF template matching', () => {
         expect(containsPattern(src, 0, h, w, constant, thr, scratch)).toBe(direct.values.some((v) => v < thr));
       }
     }
+  });
+
+  it("clustering's row-block path marks exactly the windows the general path marks (random loss maps, NaN, edges)", () => {
+    const loss = fc.double({ min: 0, max: 0.1, noNaN: true });
+    const mapArb = fc.record({ h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 20 }) }).chain(({ h, w }) =>
+      fc.record({
+        h: fc.constant(h),
+        w: fc.constant(w),
+        // mostly below 0.04, with clusters above it and NaN bins (empty maps)
+        values: fc.array(
+          fc.oneof({ weight: 6, arbitrary: loss }, { weight: 3, arbitrary: fc.constant(0.05) }, { weight: 1, arbitrary: fc.constant(NaN) }),
+          {
+            minLength: h * w,
+            maxLength: h * w,
+          },
+        ),
+        pr: fc.integer({ min: 1, max: 4 }),
+        pc: fc.integer({ min: 1, max: 18 }),
+        filter: fc.constantFrom(0.5, 1.5, 2.5, 4.5),
+        offset: fc.integer({ min: 0, max: 3 }),
+      }),
+    );
+    fc.assert(
+      fc.property(mapArb, ({ h, w, values, pr, pc, filter, offset }) => {
+        const thr = 0.04;
+        const p = compilePattern({ ones: [pr, pc] });
+        const minOnes = minOnesForBinaryMatch(p, filter);
+        if (minOnes === null) return;
+        const src = new Float32Array(offset + h * w);
+        src.set(values, offset);
+        const binary = new Uint8Array(h * w).map((_, k) => (src[offset + k] > thr ? 1 : 0));
+        const expected = new Uint8Array(h * w + 2);
+        markMatches(binary, 0, h, w, p, filter, expected, 1, new MatchScratch(h, w));
+        // out already holds ones from another threshold: they stay
+        const got = new Uint8Array(h * w + 2);
+        got[0] = 1;
+        expected[0] = 1;
+        markThresholdMatches(src, offset, thr, h, w, p, minOnes, got, 1, new MatchScratch(1, 1));
+        expect(Array.from(got)).toEqual(Array.from(expected));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("clustering's row-block path at its boundaries: a window with exactly minOnes ones matches, one fewer does not", () => {
+    // 3 × 6, pattern 2 × 3 allowing one zero (minOnes 5)
+    const p = compilePattern({ ones: [2, 3] });
+    const minOnes = minOnesForBinaryMatch(p, 1.5)!;
+    expect(minOnes).toBe(5);
+    const at = (hot: number[]) => {
+      const v = new Float32Array(18).fill(0.01);
+      for (const k of hot) v[k] = 0.0400001;
+      const out = new Uint8Array(18);
+      markThresholdMatches(v, 0, 0.04, 3, 6, p, minOnes, out, 0, new MatchScratch(3, 6));
+      return Array.from(out);
+    };
+    // five ones in the bottom-right window (rows 1–2, columns 3–5): it is marked whole
+    expect(at([9, 10, 11, 15, 16])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]);
+    // four: nothing
+    expect(at([9, 10, 15, 16]).every((x) => x === 0)).toBe(true);
+    // a value equal to the threshold is not above it
+    const eq = new Float32Array(18).fill(0.04);
+    const out = new Uint8Array(18);
+    markThresholdMatches(eq, 0, Math.fround(0.04), 3, 6, p, minOnes, out, 0, new MatchScratch(3, 6));
+    expect(out.every((x) => x === 0)).toBe(true);
   });
 });
