@@ -62,6 +62,8 @@ export interface RunOptions {
    * promise settles; copy what you keep). Without it every chunk gets new arrays.
    */
   reuseBuffers?: boolean;
+  /** Memory for the chunks queued to inference threads (default INFERENCE_QUEUE_BYTES). */
+  inferenceQueueBytes?: number;
 }
 
 /** Slice LS [start, start+n) of a layer's stack without copying. */
@@ -115,20 +117,28 @@ export function inThreadInference(sessions: NmfSession[]): ChunkInference {
 }
 
 /**
- * Chunks handed to an inference thread ahead of the one being finished. The sessions take about half
- * a second to create; meanwhile this thread prepares this many chunks, and the thread finds the next
- * chunk already queued whenever it finishes one (with only two, it waited for this thread about a
- * third of the time). Chosen by measurement (the whole-process mode of `npm run bench pipeline`):
- * 4 and 6 were alike, 2 was slower; each costs one chunk's workspace (about 10 MB at 32 LS).
+ * Memory for the chunks handed to inference threads ahead of the one being finished (their
+ * workspaces): the sessions take about half a second to create, and meanwhile this thread reads and
+ * preprocesses as many chunks as fit, then finds each next chunk already inferred (with two in flight
+ * the inference thread waited for this one about a third of the time). A workspace is fresh memory
+ * whose pages all fault in when first written (~10 MB at 32 LS of the three barrel layers), so more
+ * is not better: measured with the whole-process mode of `npm run bench pipeline` (960 LS, medians of
+ * 10 and 8 runs), 32 MB (3 chunks) 1.20 s, 64 MB (6) 1.21 s, 128 MB (13) 1.45 s, 320 MB (32) 2.5 s.
  */
-export const INFERENCE_QUEUE_CHUNKS = 6;
+export const INFERENCE_QUEUE_BYTES = 32 * 2 ** 20;
+
+/** How many chunks of `workspaceBytes` fit in `budget` (at least 2, at most 64). */
+export function inferenceQueueChunks(workspaceBytes: number, budget = INFERENCE_QUEUE_BYTES): number {
+  return Math.max(2, Math.min(64, Math.floor(budget / Math.max(1, workspaceBytes))));
+}
 
 /**
  * The whole pipeline over the data, chunk by chunk (bounded memory). Chunks are prepared (read and
  * preprocessed) and handed to the inference ahead of the chunk being finished (loss, clustering,
- * flags): with the inference in other threads (InferenceThreads) up to INFERENCE_QUEUE_CHUNKS, so
- * both cores work; in this thread two (one being prepared while the other is inferred). With
- * reuseBuffers that many workspaces take turns, and the source is read into as many slots.
+ * flags): with the inference in other threads (InferenceThreads) as many as INFERENCE_QUEUE_BYTES
+ * hold, so every core works; in this thread two (one being prepared while the other is inferred).
+ * With reuseBuffers that many workspaces take turns (each made when first needed), and the source is
+ * read into as many slots.
  */
 export async function runPipeline(
   cp: CompiledPipeline,
@@ -144,10 +154,12 @@ export async function runPipeline(
   const starts: number[] = [];
   for (let start = 0, k = 0; start < source.n; start += chunk, k++) if (k % part.count === part.index) starts.push(start);
   if (!starts.length) return;
-  const depth = Math.min(inference.sharedBuffers ? INFERENCE_QUEUE_CHUNKS : 2, starts.length);
-  const slots = opts.reuseBuffers
-    ? Array.from({ length: depth }, () => new ChunkWorkspace(cp, Math.min(chunk, source.n), inference.sharedBuffers))
-    : null;
+  const capacity = Math.min(chunk, source.n);
+  const depth = Math.min(
+    inference.sharedBuffers ? inferenceQueueChunks(ChunkWorkspace.bytes(cp, capacity), opts.inferenceQueueBytes) : 2,
+    starts.length,
+  );
+  const slots: ChunkWorkspace[] | null = opts.reuseBuffers ? [] : null;
   interface Queued {
     start: number;
     n: number;
@@ -162,7 +174,9 @@ export async function runPipeline(
     const j = next++;
     const start = starts[j];
     const n = Math.min(chunk, source.n - start);
-    const ws = slots ? slots[j % depth] : new ChunkWorkspace(cp, n, inference.sharedBuffers);
+    const ws = slots
+      ? (slots[j % depth] ??= new ChunkWorkspace(cp, capacity, inference.sharedBuffers))
+      : new ChunkWorkspace(cp, n, inference.sharedBuffers);
     const a = prepareChunk(cp, await source.read(start, n, j % depth), n, ws, scratch);
     const reconstruction = inference.infer(a.modelInput, n, a.reconstruction);
     // a rejection is taken when awaited; until then it must not count as unhandled

@@ -83,6 +83,15 @@ export class ChunkWorkspace {
     this.decisions = allocDecisionBuffers(cp, capacity);
   }
 
+  /** The memory a workspace for `capacity` LS takes. */
+  static bytes(cp: CompiledPipeline, capacity: number): number {
+    const bins = cp.layers.reduce((a, l) => a + l.geom.outRows * l.geom.outCols, 0);
+    const target = cp.targetRows * cp.targetCols;
+    // preprocessed, model input, reconstruction, loss (float32); loss binary (uint8); entries (float64),
+    // maximum loss (float32) per layer; combined and final (uint8); flag (uint8) and final bins (int32)
+    return capacity * (bins * (4 * 4 + 1) + cp.layers.length * 12 + target * 2 + 5);
+  }
+
   /** The buffers cut to n LS (the last chunk of a run is shorter); the same views while n stays the same. */
   arrays(n: number): Omit<ChunkStages, 'start'> & { modelInput: Float32Array[] } {
     if (n > this.capacity) throw new Error(`chunk of ${n} LS in a workspace for ${this.capacity}`);

@@ -4,9 +4,9 @@ import { assignLayersToThreads, inferenceThreadCount, InferenceThreads } from '@
 import type { NmfSession } from '@/backend/pipeline/onnx-session';
 import { compilePresetFiles, openSessions } from '@/backend/pipeline/preset-io';
 import { executeRun, type RunMessage } from '@/backend/pipeline/run-job';
-import { INFERENCE_QUEUE_CHUNKS, inMemorySource, runPipeline } from '@/backend/pipeline/runner';
+import { INFERENCE_QUEUE_BYTES, inferenceQueueChunks, inMemorySource, runPipeline } from '@/backend/pipeline/runner';
 import type { CompiledPipeline } from '@/shared/pipeline/model';
-import type { ChunkStages, LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { ChunkWorkspace, type ChunkStages, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
 import { LAYERS, referenceData, referencePreset } from './fixture';
 
 /** Every stage of a chunk as plain numbers (copied while the chunk's buffers are valid). */
@@ -52,7 +52,7 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
   });
 
   /** The stages of every chunk, with the inference in `threads` threads, and the preprocessed buffer each chunk came in. */
-  async function threadedRun(threads: number) {
+  async function threadedRun(threads: number, inferenceQueueBytes?: number) {
     const data = await openDataInputs(loaded.preset, referenceData);
     const inference = await InferenceThreads.start(loaded, { threads });
     const got: number[][][] = [];
@@ -62,6 +62,7 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
       await runPipeline(cp, inference, streamedSource(cp, data), cond, {
         chunkSize: CHUNK,
         reuseBuffers: true,
+        inferenceQueueBytes,
         onChunk: async (s, sum) => {
           // valid until this promise settles, also while later chunks are being inferred
           await new Promise((r) => setTimeout(r, 5));
@@ -77,15 +78,48 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
     return { got, summaries, buffers };
   }
 
-  it('gives every chunk exactly the same stages; the buffers are INFERENCE_QUEUE_CHUNKS workspaces, taking turns', async () => {
-    const { got, summaries, buffers } = await threadedRun(1);
+  it('gives every chunk exactly the same stages; the buffers are as many workspaces as the queue memory holds, taking turns', async () => {
+    // room for 5 chunks (and a little more): 5 workspaces
+    const bytes = ChunkWorkspace.bytes(cp, CHUNK);
+    const { got, summaries, buffers } = await threadedRun(1, 5 * bytes + bytes - 1);
     expect(got.length).toBe(12);
     expect(got).toEqual(reference);
     expect(summaries).toEqual(referenceSummaries);
-    const distinct = new Set(buffers.map((b) => b.buffer));
-    expect(distinct.size).toBe(INFERENCE_QUEUE_CHUNKS);
-    expect(buffers[0].buffer).toBe(buffers[INFERENCE_QUEUE_CHUNKS].buffer);
+    expect(new Set(buffers.map((b) => b.buffer)).size).toBe(5);
+    expect(buffers[0].buffer).toBe(buffers[5].buffer);
     expect(buffers[1].buffer).not.toBe(buffers[0].buffer);
+    // the default: every chunk of this small run fits
+    const all = await threadedRun(1);
+    expect(all.got).toEqual(reference);
+    expect(new Set(all.buffers.map((b) => b.buffer)).size).toBe(12);
+  });
+
+  it('sizes the queue by memory: ChunkWorkspace.bytes is what a workspace allocates; 3 chunks of 32 LS fit in the default', () => {
+    const ws = new ChunkWorkspace(cp, 32, true);
+    const a = ws.arrays(32);
+    const d = a.decisions;
+    const allocated = [
+      ...a.preprocessed,
+      ...a.modelInput,
+      ...a.reconstruction,
+      ...a.loss,
+      ...a.entries,
+      ...a.maxLoss,
+      ...d.lossBinary,
+      d.combined,
+      d.final,
+      d.flagsBeforeFilter,
+      d.finalBins,
+    ]
+      .map((x) => x.byteLength)
+      .reduce((x, y) => x + y, 0);
+    expect(ChunkWorkspace.bytes(cp, 32)).toBe(allocated);
+    expect(inferenceQueueChunks(ChunkWorkspace.bytes(cp, 32))).toBe(3);
+    expect(inferenceQueueChunks(INFERENCE_QUEUE_BYTES / 5)).toBe(5);
+    expect(inferenceQueueChunks(INFERENCE_QUEUE_BYTES / 5 + 1)).toBe(4);
+    // never fewer than two (one prepared while the other is inferred), never more than 64
+    expect(inferenceQueueChunks(INFERENCE_QUEUE_BYTES)).toBe(2);
+    expect(inferenceQueueChunks(1)).toBe(64);
   });
 
   it('gives the same stages with the layers split over two and three threads', async () => {
