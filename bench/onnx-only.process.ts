@@ -6,6 +6,11 @@
  * is the only work besides inference.
  *
  *   node onnx-only.process.mjs N CHUNK INPUT_DIR MODEL_DIR LAYER… [--threads T] [--opt LEVEL] [--mem-pattern on|off]
+ *                              [--free-outputs]
+ *
+ * --free-outputs: each output's ArrayBuffer is freed right after the run, as the app does
+ * (backend/pipeline/onnx-session.ts); without it, as onnxruntime-node's plain use leaves it, to the
+ * garbage collector.
  *
  * Prints one JSON line: {"sessionsMs", "inferenceMs"}.
  */
@@ -28,6 +33,9 @@ async function main(): Promise<void> {
   const threads = Number(opt('--threads', '1'));
   const level = opt('--opt', 'all') as 'disabled' | 'basic' | 'extended' | 'all';
   const memPattern = opt('--mem-pattern', 'on') === 'on';
+  const freeAt = args.indexOf('--free-outputs');
+  if (freeAt >= 0) args.splice(freeAt, 1);
+  const freeOutputs = freeAt >= 0;
   const [nText, chunkText, inputDir, modelDir, ...layers] = args;
   const n = Number(nText);
   const chunk = Number(chunkText);
@@ -68,7 +76,9 @@ async function main(): Promise<void> {
       }
       const s = sessions[i];
       const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', buf.subarray(0, k * size), [k, x.rows, x.cols]) });
-      checksum += (out[s.outputNames[0]].data as Float32Array)[0];
+      const data = out[s.outputNames[0]].data as Float32Array;
+      checksum += data[0];
+      if (freeOutputs) (data.buffer as ArrayBuffer & { transfer?(length: number): ArrayBuffer }).transfer?.(0);
     }
   }
   const t2 = performance.now();

@@ -5,7 +5,7 @@
  *   0. whole processes, 960 and 10 000 LS: `dism-studio preview` against a process that only creates
  *      the three ONNX sessions and runs them on the same LS in chunks of 32 (bench/onnx-only.process.ts);
  *      prints both times, their ratio, ms/LS and peak RSS (PIPELINE_BENCH_PROCESS_ONLY=1: only this;
- *      PIPELINE_BENCH_SKIP_PROCESSES=1: all but this;
+ *      PIPELINE_BENCH_SKIP_PROCESSES=1: all but this; PIPELINE_BENCH_SERVICE_ONLY=1: only 3.;
  *      BENCH_CLI=FILE: the cli.mjs of another build, e.g. an older commit's)
  *   1. 1024 LS × 3 layers held in memory, chunks of 256 (the preview case)
  *   2. 10 000 LS streamed in chunks of 500, keeping only per-LS summaries (RSS must stay < 1 GB)
@@ -57,8 +57,12 @@ function tiledSource(cp: CompiledPipeline, base: LoadedData, n: number): MapSour
   };
 }
 
-/** The back-end service path: worker-thread run of 1024 LS from .npy files, then re-flagging from cached reconstructions. */
-async function benchService(cp: CompiledPipeline, base: LoadedData): Promise<void> {
+/**
+ * The back-end service path: worker-thread run of 1024 LS from .npy files, then re-flagging from cached
+ * reconstructions. `keepMaps` false: a maps budget of 0, so the workers copy no stage maps (what the
+ * service costs beyond the pipeline: keeping every map for the inspection views).
+ */
+async function benchService(cp: CompiledPipeline, base: LoadedData, keepMaps = true): Promise<void> {
   const n = 1024;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'));
   try {
@@ -83,7 +87,7 @@ async function benchService(cp: CompiledPipeline, base: LoadedData): Promise<voi
       ),
     );
     const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
-    const service = new PipelineService(jobs);
+    const service = new PipelineService(jobs, keepMaps ? {} : { retention: { mapsBudget: 0 } });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const run = await service.start({
@@ -101,9 +105,10 @@ async function benchService(cp: CompiledPipeline, base: LoadedData): Promise<voi
     const ms = performance.now() - loaded;
     const cpu = process.cpuUsage(cpu0);
     console.log(
-      `service (worker threads) ${n} LS from .npy: ${snap.state}; loading ${(loaded - t0).toFixed(0)} ms, then ${(ms / n).toFixed(3)} ms/LS wall, ` +
+      `service (worker threads${keepMaps ? '' : ', no stage maps kept'}) ${n} LS from .npy: ${snap.state}; loading ${(loaded - t0).toFixed(0)} ms, then ${(ms / n).toFixed(3)} ms/LS wall, ` +
         `${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms/LS CPU (all threads, loading included), peak RSS ${mb(peakRss)}`,
     );
+    if (!keepMaps) return await service.dispose();
     // each change is relative to the previous one (the session keeps the last preset)
     const p0 = run.preset;
     const p1 = { ...p0, thresholds: [{ ...p0.thresholds[0], lossThreshold: 0.06 }] };
@@ -254,27 +259,33 @@ async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promis
       ];
       const floorArgs = [floor, String(n), String(FLOOR_CHUNK), dir, path.join(FIXTURE, 'model'), ...LAYERS];
       const floors: ProcessRun[] = [];
+      const freedFloors: ProcessRun[] = [];
       const previews: ProcessRun[] = [];
       for (let r = 0; r < repeats; r++) {
         floors.push(runProcess(floorArgs, hook, usage, true));
+        freedFloors.push(runProcess([...floorArgs, '--free-outputs'], hook, usage, true));
         previews.push(runProcess(cliArgs, hook, usage, false));
       }
       const best = (runs: ProcessRun[]) => runs.reduce((a, b) => (b.wallS < a.wallS ? b : a));
+      const median = (runs: ProcessRun[]) => [...runs].sort((a, b) => a.wallS - b.wallS)[Math.floor((runs.length - 1) / 2)].wallS;
       const f = best(floors);
+      const ff = best(freedFloors);
       const p = best(previews);
-      const inner = JSON.parse(f.stdout) as { sessionsMs: number; inferenceMs: number };
+      const inner = (run: ProcessRun) => JSON.parse(run.stdout) as { sessionsMs: number; inferenceMs: number };
       const list = (runs: ProcessRun[]) => runs.map((x) => x.wallS.toFixed(2)).join(' ');
-      console.log(`whole process, ${n} LS (fixture models, 200 NMF steps), best of ${repeats}:`);
-      console.log(
-        `  ONNX only (3 sessions, chunks of ${FLOOR_CHUNK}): ${f.wallS.toFixed(2)} s [${list(floors)}] (sessions ${(inner.sessionsMs / 1000).toFixed(2)} s, inference ${(inner.inferenceMs / 1000).toFixed(2)} s), ` +
-          `CPU ${f.cpuS.toFixed(2)} s, peak RSS ${f.peakRssMb.toFixed(0)} MB`,
-      );
+      const floorLine = (label: string, run: ProcessRun, runs: ProcessRun[]) =>
+        `  ${label}: ${run.wallS.toFixed(2)} s [${list(runs)}] (sessions ${(inner(run).sessionsMs / 1000).toFixed(2)} s, inference ${(inner(run).inferenceMs / 1000).toFixed(2)} s), ` +
+        `CPU ${run.cpuS.toFixed(2)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB`;
+      console.log(`whole process, ${n} LS (fixture models, 200 NMF steps), best of ${repeats} (and median):`);
+      console.log(floorLine(`ONNX only (3 sessions, chunks of ${FLOOR_CHUNK})`, f, floors));
+      console.log(floorLine(`ONNX only, outputs freed at once`, ff, freedFloors));
       console.log(
         `  dism-studio preview (CLI):        ${p.wallS.toFixed(2)} s [${list(previews)}], CPU ${p.cpuS.toFixed(2)} s, peak RSS ${p.peakRssMb.toFixed(0)} MB`,
       );
       perLs[n] = (p.wallS * 1000) / n;
       console.log(
-        `  ratio preview / ONNX only: ${(p.wallS / f.wallS).toFixed(2)} × (target ≤ 1.5 ×); preview ${perLs[n].toFixed(3)} ms/LS` +
+        `  ratio preview / ONNX only: ${(p.wallS / f.wallS).toFixed(2)} × best, ${(median(previews) / median(floors)).toFixed(2)} × median (target ≤ 1.5 ×); ` +
+          `against the floor with outputs freed: ${(p.wallS / ff.wallS).toFixed(2)} × best, ${(median(previews) / median(freedFloors)).toFixed(2)} × median; preview ${perLs[n].toFixed(3)} ms/LS` +
           (n === 960
             ? `; vs the Python pipeline's ${PYTHON_960_S[0]}–${PYTHON_960_S[1]} s: ${(p.wallS / PYTHON_960_S[0]).toFixed(2)}–${(p.wallS / PYTHON_960_S[1]).toFixed(2)} × (target ≤ 0.33 ×)`
             : `; peak RSS target < 600 MB`),
@@ -304,6 +315,13 @@ async function main(): Promise<void> {
     baseDir: FIXTURE,
   };
   const base = await loadDataInputs(loaded.preset, spec);
+  if (process.env.PIPELINE_BENCH_SERVICE_ONLY) {
+    await Promise.all(sessions.map((s) => s.close()));
+    await benchService(cp, base);
+    await benchService(cp, base, false);
+    clearInterval(sampler);
+    return;
+  }
   if (!process.env.PIPELINE_BENCH_SKIP_PROCESSES) await benchWholeProcess(cp, base);
   if (process.env.PIPELINE_BENCH_PROCESS_ONLY) {
     await Promise.all(sessions.map((s) => s.close()));
@@ -357,6 +375,7 @@ async function main(): Promise<void> {
   }
   await Promise.all(sessions.map((s) => s.close()));
   await benchService(cp, base);
+  await benchService(cp, base, false);
   clearInterval(sampler);
 }
 
