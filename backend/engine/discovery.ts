@@ -249,11 +249,15 @@ export async function podmanServiceOffer(host: DiscoveryHost, tried: EngineCandi
 }
 
 /** Try each candidate in order; the first that answers /_ping wins. */
-export async function discoverEngine(host: DiscoveryHost = realDiscoveryHost()): Promise<{ status: EngineStatus; docker?: EngineClient }> {
+export async function discoverEngine(
+  host: DiscoveryHost = realDiscoveryHost(),
+  /** Per call to each candidate (default: probe's 3 s). */
+  probeTimeoutMs?: number,
+): Promise<{ status: EngineStatus; docker?: EngineClient }> {
   const candidates = await candidateAddresses(host);
   const tried: EngineCandidate[] = [];
   for (const c of candidates) {
-    const r = await probe(c, host);
+    const r = await probe(c, host, probeTimeoutMs);
     tried.push(r.candidate);
     if (r.docker) {
       const context = candidates.find((x) => x.context && x !== c);

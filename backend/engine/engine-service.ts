@@ -6,6 +6,12 @@ import { discoverEngine } from './discovery';
 import { PodmanServiceChild } from './podman-service';
 
 const RECHECK_MS = 15_000;
+/**
+ * How long each call may take when looking for a Podman service this process has just started. It
+ * answered a ping already; its first /version and /info (podman gathers host facts for them) took
+ * longer than discovery's usual 3 s while builds ran beside it (the lxplus e2e test failed so).
+ */
+const STARTED_PODMAN_PROBE_MS = 20_000;
 
 /**
  * Owns the connection to the container engine; re-checks periodically and on demand. When no
@@ -33,10 +39,10 @@ export class EngineService {
     return this.status;
   }
 
-  refresh(): Promise<EngineStatus> {
+  refresh(probeTimeoutMs?: number): Promise<EngineStatus> {
     this.inflight ??= (async () => {
       try {
-        const found = await discoverEngine(this.host);
+        const found = await discoverEngine(this.host, probeTimeoutMs);
         const started = this.podman.info;
         const status: EngineStatus =
           started && socketPathOf(found.status.address ?? '') === started.socket
@@ -81,7 +87,9 @@ export class EngineService {
       );
     const podman = (await this.host.which('podman'))!;
     await this.podman.start({ podman, socket: offer.socket, env: this.env });
-    const after = await this.refresh();
+    // a check already under way (with the usual timeout) is not taken for this one
+    await this.inflight;
+    const after = await this.refresh(STARTED_PODMAN_PROBE_MS);
     if (after.state !== 'connected') {
       await this.podman.stop();
       throw new ApiError(

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -342,4 +343,34 @@ describe('discovery against the real engine through a context', () => {
       'Your docker context "colima" did not answer (refused); DISM Studio uses Docker system socket at /var/run/docker.sock instead',
     );
   });
+});
+
+describe('an engine slow to answer (a Podman service just started on a busy machine)', () => {
+  it('times out at the usual 3 s per call, and is found with the longer time the Podman start gives it', async () => {
+    const h = fakeHome();
+    const socket = path.join(h.tmp, 'slow.sock');
+    // answers /_ping at once and /version after 3.5 s, like podman's first /version and /info
+    const server = http.createServer((req, res) => {
+      const reply = (body: unknown) => {
+        res.setHeader('content-type', req.url?.includes('_ping') ? 'text/plain' : 'application/json');
+        res.end(typeof body === 'string' ? body : JSON.stringify(body));
+      };
+      if (req.url?.includes('_ping')) return reply('OK');
+      if (req.url?.includes('/version'))
+        return void setTimeout(() => reply({ Version: '5.4.2', ApiVersion: '1.41', Components: [] }), 3500);
+      reply({});
+    });
+    await new Promise<void>((r) => server.listen(socket, r));
+    try {
+      const hst = host(h, { env: { DOCKER_HOST: `unix://${socket}` } });
+      const quick = await discoverEngine(hst);
+      expect(quick.status.state).toBe('unreachable');
+      expect(quick.status.tried[0]).toMatchObject({ address: `unix://${socket}`, outcome: 'timeout' });
+      const patient = await discoverEngine(hst, 20_000);
+      expect(patient.status.state).toBe('connected');
+      expect(patient.status.version).toBe('5.4.2');
+    } finally {
+      server.close();
+    }
+  }, 30_000);
 });
