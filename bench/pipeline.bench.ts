@@ -6,6 +6,7 @@
  *      the three ONNX sessions and runs them on the same LS in chunks of 32 (bench/onnx-only.process.ts);
  *      prints both times, their ratio, ms/LS and peak RSS (PIPELINE_BENCH_PROCESS_ONLY=1: only this;
  *      PIPELINE_BENCH_SKIP_PROCESSES=1: all but this; PIPELINE_BENCH_SERVICE_ONLY=1: only 3.;
+ *      PIPELINE_BENCH_LEAD=1: only the service path against the CLI on the same 960 LS, alternating;
  *      BENCH_CLI=FILE: the cli.mjs of another build, e.g. an older commit's)
  *   1. 1024 LS × 3 layers held in memory, chunks of 256 (the preview case)
  *   2. 10 000 LS streamed in chunks of 500, keeping only per-LS summaries (RSS must stay < 1 GB)
@@ -33,6 +34,8 @@ const FIXTURE = path.resolve('test/fixtures/pixelnmf-reference');
 const LAYERS = ['BPix2', 'BPix3', 'BPix4'];
 
 let peakRss = 0;
+/** The CLI's whole-process ms/LS at 960 LS when this run measured it (the service path is compared with it). */
+let cliMsPerLs: number | null = null;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 
@@ -58,11 +61,13 @@ function tiledSource(cp: CompiledPipeline, base: LoadedData, n: number): MapSour
 }
 
 /**
- * The back-end service path: worker-thread run of 1024 LS from .npy files, then re-flagging from cached
- * reconstructions. `keepMaps` false: a maps budget of 0, so the workers copy no stage maps (what the
- * service costs beyond the pipeline: keeping every map for the inspection views).
+ * The back-end service path: worker-thread run of 1024 LS from .npy files, then re-flagging from the
+ * kept loss maps and inspecting LS (their maps recomputed from the input). `keepMaps` false: a maps
+ * budget of 0, so no loss maps are kept (what keeping them costs). `prestart`: as in the app, the
+ * service started a pipeline worker ahead of the run (measured after it has loaded); without it, the
+ * run starts its worker (the first run of a back end started just now).
  */
-async function benchService(cp: CompiledPipeline, base: LoadedData, keepMaps = true): Promise<void> {
+async function benchService(cp: CompiledPipeline, base: LoadedData, keepMaps = true, prestart = true): Promise<void> {
   const n = 1024;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'));
   try {
@@ -88,6 +93,11 @@ async function benchService(cp: CompiledPipeline, base: LoadedData, keepMaps = t
     );
     const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
     const service = new PipelineService(jobs, keepMaps ? {} : { retention: { mapsBudget: 0 } });
+    if (prestart) {
+      service.prestart();
+      // the app's back end has been up for a while when the user starts a preview
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const run = await service.start({
@@ -104,11 +114,29 @@ async function benchService(cp: CompiledPipeline, base: LoadedData, keepMaps = t
     const snap = await jobs.wait(run.jobId);
     const ms = performance.now() - loaded;
     const cpu = process.cpuUsage(cpu0);
+    const total = performance.now() - t0;
     console.log(
-      `service (worker threads${keepMaps ? '' : ', no stage maps kept'}) ${n} LS from .npy: ${snap.state}; loading ${(loaded - t0).toFixed(0)} ms, then ${(ms / n).toFixed(3)} ms/LS wall, ` +
-        `${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms/LS CPU (all threads, loading included), peak RSS ${mb(peakRss)}`,
+      `service (${prestart ? 'worker started ahead' : 'worker started by the run'}${keepMaps ? '' : ', no stage maps kept'}) ${n} LS from .npy: ${snap.state}; ` +
+        `${(total / 1000).toFixed(2)} s from start to the last result (loading ${(loaded - t0).toFixed(0)} ms, then ${(ms / n).toFixed(3)} ms/LS wall), ` +
+        `${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms/LS CPU (all threads, loading included), peak RSS ${mb(peakRss)}` +
+        (cliMsPerLs ? `; ${(total / n).toFixed(3)} ms/LS in all against the CLI's ${cliMsPerLs.toFixed(3)} (whole process, 960 LS)` : ''),
     );
-    if (!keepMaps) return await service.dispose();
+    if (!keepMaps || !prestart) return await service.dispose();
+    // inspecting: the stage maps of an LS are recomputed from the input (its chunk), then kept for the next LS of that chunk
+    const timed = async (label: string, f: () => Promise<unknown>) => {
+      const t = performance.now();
+      await f();
+      return `${label} ${(performance.now() - t).toFixed(0)} ms`;
+    };
+    const inspect = [
+      await timed('LS 500 (right after the run)', () => service.lumisection(run.sessionId, 500)),
+      await timed('LS 501 (same chunk)', () => service.lumisection(run.sessionId, 501)),
+      await timed('LS 900 (another chunk)', () => service.lumisection(run.sessionId, 900)),
+      await timed(`average of run ${tiled.runs[0]} (${Array.from(tiled.runs).filter((r) => r === tiled.runs[0]).length} LS)`, () =>
+        service.runAverage(run.sessionId, tiled.runs[0]),
+      ),
+    ];
+    console.log(`inspect: ${inspect.join(', ')}`);
     // each change is relative to the previous one (the session keeps the last preset)
     const p0 = run.preset;
     const p1 = { ...p0, thresholds: [{ ...p0.thresholds[0], lossThreshold: 0.06 }] };
@@ -283,6 +311,7 @@ async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promis
         `  dism-studio preview (CLI):        ${p.wallS.toFixed(2)} s [${list(previews)}], CPU ${p.cpuS.toFixed(2)} s, peak RSS ${p.peakRssMb.toFixed(0)} MB`,
       );
       perLs[n] = (p.wallS * 1000) / n;
+      if (n === 960) cliMsPerLs = perLs[n];
       console.log(
         `  ratio preview / ONNX only: ${(p.wallS / f.wallS).toFixed(2)} × best, ${(median(previews) / median(floors)).toFixed(2)} × median (target ≤ 1.5 ×); ` +
           `against the floor with outputs freed: ${(p.wallS / ff.wallS).toFixed(2)} × best, ${(median(previews) / median(freedFloors)).toFixed(2)} × median; preview ${perLs[n].toFixed(3)} ms/LS` +
@@ -295,6 +324,87 @@ async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promis
     console.log(
       `  10 000 vs 960 LS: ${perLs[10_000].toFixed(3)} vs ${perLs[960].toFixed(3)} ms/LS whole process; ` +
         `per additional LS ${(((perLs[10_000] * 10_000 - perLs[960] * 960) / (10_000 - 960)) as number).toFixed(3)} ms`,
+    );
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The service path against the CLI, on the same 960 LS (.npy, fixture models, OMS and HLT), runs
+ * alternating (PIPELINE_BENCH_LEAD=1): the CLI's whole process, and in this process a service run
+ * from start() to its last result, with the pipeline worker started ahead of it (as the app's back
+ * end does; the service is idle for 2 s before each run) and without (a worker started by the run).
+ */
+async function benchLead(cp: CompiledPipeline, base: LoadedData): Promise<void> {
+  const n = 960;
+  const repeats = Number(process.env.PIPELINE_BENCH_REPEATS ?? 5);
+  const cli = path.resolve(process.env.BENCH_CLI ?? 'dist/node/cli.mjs');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-lead-bench-'));
+  try {
+    const hook = path.join(dir, 'usage-hook.mjs');
+    await fs.writeFile(
+      hook,
+      "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify(process.resourceUsage())));\n",
+    );
+    const presetFile = path.join(dir, 'preset.json');
+    await fs.writeFile(
+      presetFile,
+      JSON.stringify(
+        pixelBarrelPreset(LAYERS, (l) => ({
+          onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
+          localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
+          lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
+        })),
+      ),
+    );
+    const layers = await writeTiledData(dir, cp, base, n);
+    const extra = { oms: path.join(FIXTURE, 'data/omsdata_Run2025F-v1.json'), hlt: path.join(FIXTURE, 'data/hltrate_Run2025F-v1.json') };
+    const ids = { runs: path.join(dir, 'runs.npy'), lumis: path.join(dir, 'lumis.npy') };
+    const cliArgs = [
+      cli,
+      'preview',
+      '--preset',
+      presetFile,
+      ...Object.entries(layers).map(([l, f]) => `--data=${l}=${f}`),
+      ...['--runs', ids.runs, '--lumis', ids.lumis, '--oms', extra.oms, '--hlt', extra.hlt],
+    ];
+    const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
+    // as the app's back end: a spare pipeline worker, started again after each run
+    const warm = new PipelineService(jobs);
+    warm.prestart();
+    const serviceRun = async (ahead: boolean) => {
+      await new Promise((r) => setTimeout(r, ahead ? 4000 : 1000));
+      // without: a service that never started a spare worker (the run starts its own)
+      const service = ahead ? warm : new PipelineService(jobs);
+      const t0 = performance.now();
+      const run = await service.start({ presetFile, data: { layers, ...ids, ...extra } });
+      const snap = await jobs.wait(run.jobId);
+      const s = (performance.now() - t0) / 1000;
+      if (snap.state !== 'succeeded') throw new Error(`service run ${snap.state}`);
+      await service.release(run.sessionId);
+      if (!ahead) await service.dispose();
+      return s;
+    };
+    const cliRuns: number[] = [];
+    const ahead: number[] = [];
+    const cold: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      cliRuns.push(runProcess(cliArgs, hook, path.join(dir, 'usage.json'), false).wallS);
+      ahead.push(await serviceRun(true));
+      cold.push(await serviceRun(false));
+    }
+    await warm.dispose();
+    const best = (a: number[]) => Math.min(...a);
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
+    const list = (a: number[]) => a.map((x) => x.toFixed(2)).join(' ');
+    console.log(`service path against the CLI, ${n} LS (fixture models, .npy, OMS and HLT), best of ${repeats} (and median):`);
+    console.log(`  dism-studio preview (CLI), whole process: ${best(cliRuns).toFixed(2)} s [${list(cliRuns)}]`);
+    console.log(
+      `  service, pipeline worker started ahead: ${best(ahead).toFixed(2)} s [${list(ahead)}] = ${(best(ahead) / best(cliRuns)).toFixed(2)} × the CLI best, ${(median(ahead) / median(cliRuns)).toFixed(2)} × median`,
+    );
+    console.log(
+      `  service, worker started by the run:     ${best(cold).toFixed(2)} s [${list(cold)}] = ${(best(cold) / best(cliRuns)).toFixed(2)} × the CLI best, ${(median(cold) / median(cliRuns)).toFixed(2)} × median`,
     );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
@@ -315,10 +425,19 @@ async function main(): Promise<void> {
     baseDir: FIXTURE,
   };
   const base = await loadDataInputs(loaded.preset, spec);
+  if (process.env.PIPELINE_BENCH_LEAD) {
+    await Promise.all(sessions.map((s) => s.close()));
+    await benchLead(cp, base);
+    clearInterval(sampler);
+    return;
+  }
   if (process.env.PIPELINE_BENCH_SERVICE_ONLY) {
     await Promise.all(sessions.map((s) => s.close()));
-    await benchService(cp, base);
-    await benchService(cp, base, false);
+    for (let k = 0; k < Number(process.env.PIPELINE_BENCH_REPEATS ?? 1); k++) {
+      await benchService(cp, base);
+      await benchService(cp, base, false);
+      await benchService(cp, base, true, false);
+    }
     clearInterval(sampler);
     return;
   }

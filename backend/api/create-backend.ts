@@ -90,6 +90,8 @@ export interface BackendOptions {
   env?: NodeJS.ProcessEnv;
   /** Poll the engine periodically (off in unit tests). */
   pollEngine?: boolean;
+  /** Start a pipeline worker ahead of the first preview run, and of each next one (PipelineService.prestart; default on). */
+  prestartPipeline?: boolean;
 }
 
 export interface Backend {
@@ -139,6 +141,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   });
   const ctx: BackendContext = { ...services, host: opts.host, userDataDir: opts.userDataDir, version: APP_VERSION };
   if (opts.pollEngine !== false) ctx.engine.startPolling();
+  if (opts.prestartPipeline !== false) ctx.pipeline.prestart();
   const dispatch = createDispatcher(allHandlers(), ctx);
   return {
     dispatch,

@@ -128,7 +128,7 @@ export class PreviewReports {
       footer(doc, footerText, 1, pages);
       for (let k = 0; k < positions.length; k++) {
         if (job.signal.aborted) throw new ApiError('CANCELLED', 'The report was cancelled; no file was written.');
-        const { result, maps } = this.pipeline.lumisectionMaps(req.sessionId, positions[k]);
+        const { result, maps } = await this.pipeline.lumisectionMaps(req.sessionId, positions[k]);
         doc.addPage();
         doc.outline.addItem(`Run ${result.run} LS ${result.ls}`);
         const top = lumisectionHeader(doc, result, { modelName: req.modelName, presetLabel, source });

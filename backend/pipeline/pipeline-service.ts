@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -16,8 +15,8 @@ import { ApiError, deserializeError, type SerializedError } from '@/shared/api/e
 import type { LumiConditions } from '@/shared/pipeline/filter';
 import { firstAffectedStage, recompileDecisions, type CompiledPipeline, type PipelineStage } from '@/shared/pipeline/model';
 import type { NumericArray } from '@/shared/pipeline/ndarray';
-import { finishChunk, runChunk, summarize, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
-import { decide, StageScratch, type DecisionBuffers } from '@/shared/pipeline/stages';
+import { ChunkWorkspace, finishChunk, summarize, summarizeChunk, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import { allocDecisionBuffers, decide, StageScratch } from '@/shared/pipeline/stages';
 import { PRESET_FILE_NAME, type ModelPreset } from '@/shared/preset/model-preset';
 import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
 import type { JobHandle, JobManager } from '../jobs/job-manager';
@@ -25,10 +24,10 @@ import { workerUrl } from '../workers/worker-url';
 import type { DataInputSpec } from './data-inputs';
 import { inputError } from './input-error';
 import { initOnnxRuntimeHere } from './onnx-runtime';
-import type { NmfSession } from './onnx-session';
-import { compilePresetFiles, loadPresetFile, openSessions, savePresetFile, type LoadedPreset } from './preset-io';
+import { compilePresetFiles, loadPresetFile, savePresetFile, type LoadedPreset } from './preset-io';
 import { DEFAULT_RETENTION, RunRetention, type RetentionPolicy } from './run-retention';
 import { SlabCopies } from './slab-copies';
+import { ChunkRecompute, type RecomputedChunk } from './chunk-recompute';
 import { checkProjectTemplate } from './template-inputs';
 import { executeRun, type RunControl, type RunMessage, type RunParams } from './run-job';
 import { DEFAULT_CHUNK_SIZE, loadConditions } from './runner';
@@ -41,23 +40,20 @@ import { encodeArray } from '@/shared/pipeline/encoded-array';
 
 export { summarize };
 
-/** Inputs in this size range are run by two workers (each loads them); smaller ones are not worth a second load. */
-const PARALLEL_INPUT_MIN = 4 * 2 ** 20;
-const PARALLEL_INPUT_LIMIT = 256 * 2 ** 20;
+/** How long after a run the next spare pipeline worker is started. */
+const SPARE_AFTER_RUN_MS = 3000;
 /** How long cancelled workers get to finish their chunk and release onnxruntime before being terminated. */
 const STOP_GRACE_MS = 30_000;
 
 interface StoredChunk {
   start: number;
   n: number;
-  /** null when the maps budget was exhausted: only the results of these LS are kept. */
-  maps: {
-    raws: NumericArray[];
-    preprocessed: Float32Array[];
-    reconstruction: Float32Array[];
-    loss: Float32Array[];
-    decisions: DecisionBuffers;
-  } | null;
+  /**
+   * The chunk's loss maps (per layer, LS-major); the other stage maps are recomputed from the input
+   * when asked for (ChunkRecompute). null when the maps budget was exhausted: only the results of
+   * these LS are kept.
+   */
+  loss: Float32Array[] | null;
   entries: Float64Array[];
   maxLoss: Float32Array[];
   flagsBeforeFilter: Uint8Array;
@@ -91,7 +87,8 @@ interface Session {
    * slabs the worker filled, the per-LS entries, losses, flags and the run / LS numbers in these.
    */
   resultSlabs: SlabCopies;
-  nmf?: Promise<NmfSession[]>;
+  /** Recomputes the stage maps of inspected LS from the input (opened when first needed). */
+  recompute: ChunkRecompute;
 }
 
 export interface StartRunInput {
@@ -189,13 +186,64 @@ export class PipelineService {
 
   constructor(
     private readonly jobs: JobManager,
-    private readonly opts: { retention?: Partial<RetentionPolicy>; now?: () => number; useWorker?: boolean; workers?: number } = {},
+    private readonly opts: {
+      retention?: Partial<RetentionPolicy>;
+      now?: () => number;
+      useWorker?: boolean;
+      workers?: number;
+    } = {},
   ) {
     this.retention = new RunRetention<Session>(
       { ...DEFAULT_RETENTION, ...opts.retention },
       { dropMaps: (s) => this.dropMaps(s), drop: (s) => this.freeSession(s) },
       opts.now,
     );
+  }
+
+  /** A pipeline worker started ahead of the next run, with its modules and its inference thread's onnxruntime loaded. */
+  private spare: Worker | null = null;
+  /** prestart() was called: a spare worker is started again after each run. */
+  private prestarting = false;
+  private disposed = false;
+
+  /**
+   * Start a pipeline worker for the next run now (the app's back end does so when it starts, and again
+   * after each run). Loading the worker's modules and onnxruntime in its inference thread takes
+   * ~0.5 s of one core; with a spare worker the run's sessions are created as soon as it is asked for.
+   * Idle, it keeps ~40 MB and no CPU; it does not keep the process alive.
+   */
+  prestart(): void {
+    this.prestarting = true;
+    if (this.spare || this.disposed || this.opts.useWorker === false) return;
+    const url = workerUrl('pipeline.worker');
+    if (!existsSync(fileURLToPath(url))) return;
+    // onnxruntime's lifelong state must not land in a worker's memory (see initOnnxRuntimeHere)
+    void initOnnxRuntimeHere().then(
+      () => {
+        if (this.spare || this.disposed) return;
+        const worker = new Worker(url, { workerData: null });
+        worker.unref();
+        const gone = () => {
+          if (this.spare === worker) this.spare = null;
+        };
+        worker.on('error', gone);
+        worker.on('exit', gone);
+        this.spare = worker;
+      },
+      () => undefined,
+    );
+  }
+
+  /** prestart() after a run, a little later. (A method of its own: a timer made in runJob would keep that run's whole scope, its session too, until it fires.) */
+  private prestartLater(): void {
+    setTimeout(() => this.prestart(), SPARE_AFTER_RUN_MS).unref();
+  }
+
+  private takeSpare(): Worker | null {
+    const w = this.spare;
+    this.spare = null;
+    w?.ref();
+    return w;
   }
 
   async start(input: StartRunInput): Promise<StartedRun> {
@@ -295,6 +343,7 @@ export class PipelineService {
           mapsBytes: 0,
           mapsMissing: null,
           resultSlabs,
+          recompute: new ChunkRecompute(loaded, cp, spec, msg.n),
         };
         this.retention.add(session);
         for (const w of warnings) job.log(w, 'stderr');
@@ -303,9 +352,7 @@ export class PipelineService {
       } else if (msg.type === 'chunk' && session && this.retention.keeps(session)) {
         const s: Session = session;
         const m = msg.maps;
-        const mapBytes = m
-          ? bytesOf([...m.raws, ...m.preprocessed, ...m.reconstruction, ...m.loss, ...m.lossBinary, m.combined, m.final])
-          : 0;
+        const mapBytes = m ? bytesOf(m.loss) : 0;
         // once a chunk goes without maps, later ones do too, so the kept maps stay a prefix of the chunks
         const keep = m !== null && s.mapsMissing === null && this.retention.reserveMaps(s, mapBytes);
         if (!keep && s.mapsMissing === null) {
@@ -315,7 +362,7 @@ export class PipelineService {
             todo: 'Preview fewer lumisections',
           };
           s.warnings.push(
-            `stage maps are kept for the first ${s.chunks.reduce((a, c) => a + (c.maps ? c.n : 0), 0)} lumisections only (${mb} MB for all preview runs together); the others have results but no stage maps — preview fewer lumisections to inspect them`,
+            `stage maps are kept for the first ${s.chunks.reduce((a, c) => a + (c.loss ? c.n : 0), 0)} lumisections only (${mb} MB for all preview runs together); the others have results but no stage maps — preview fewer lumisections to inspect them`,
           );
           job.log(s.warnings[s.warnings.length - 1], 'stderr');
         }
@@ -325,23 +372,8 @@ export class PipelineService {
         const chunk: StoredChunk = {
           start: msg.start,
           n: msg.n,
-          // the maps are the worker's shared slabs as they are; the decisions get their own flags and bins for re-flagging
-          maps:
-            keep && m
-              ? {
-                  raws: m.raws,
-                  preprocessed: m.preprocessed,
-                  reconstruction: m.reconstruction,
-                  loss: m.loss,
-                  decisions: {
-                    lossBinary: m.lossBinary,
-                    combined: m.combined,
-                    final: m.final,
-                    flagsBeforeFilter: Uint8Array.from(msg.flagsBeforeFilter),
-                    finalBins: Int32Array.from(msg.finalBins),
-                  },
-                }
-              : null,
+          // the loss maps are the worker's shared slabs as they are
+          loss: keep && m ? m.loss : null,
           entries: msg.entries.map(result),
           maxLoss: msg.maxLoss.map(result),
           flagsBeforeFilter: result(msg.flagsBeforeFilter),
@@ -370,7 +402,7 @@ export class PipelineService {
     try {
       await this.execute(
         params,
-        await this.workerCount(spec),
+        this.workerCount(),
         handle,
         job.signal,
         setStop,
@@ -383,7 +415,11 @@ export class PipelineService {
       if (s) {
         s.chunks.sort((a, b) => a.start - b.start);
         this.retention.finished(s);
+        // the input and the sessions an inspection needs are opened now, not on the user's first click
+        if (this.retention.keeps(s) && s.chunks.some((c) => c.loss)) s.recompute.warm();
       }
+      // the next spare a little later: the inspection's input and sessions are being opened now
+      if (this.prestarting) this.prestartLater();
     }
     if (!session) throw new Error('the pipeline ended without loading data');
     const s: Session = session;
@@ -391,19 +427,14 @@ export class PipelineService {
   }
 
   /**
-   * Two workers (each loads the data and takes every other chunk) when the machine has two cores and
-   * the inputs are large enough to gain from it but small enough that loading them twice is cheap.
+   * One pipeline worker, which starts its own inference threads (InferenceThreads: cores − 1, at most
+   * one per layer), as the CLI's preview does. Two pipeline workers, each creating every session and
+   * inferring in its own thread, took longer on two cores: six sessions created side by side, and
+   * twice the threads of the cores (`npm run bench pipeline`, PIPELINE_BENCH_SERVICE_ONLY=1). Tests
+   * still run several (`workers`), which split the chunks between them.
    */
-  private async workerCount(spec: DataInputSpec): Promise<number> {
-    if (this.opts.workers) return this.opts.workers;
-    if (os.availableParallelism() < 2) return 1;
-    let bytes = 0;
-    for (const f of Object.values(spec.layers))
-      bytes += await fs.stat(path.resolve(spec.baseDir ?? '.', f)).then(
-        (st) => st.size,
-        () => 0,
-      );
-    return bytes >= PARALLEL_INPUT_MIN && bytes <= PARALLEL_INPUT_LIMIT ? 2 : 1;
+  private workerCount(): number {
+    return this.opts.workers ?? 1;
   }
 
   /** Run in worker threads (messages handled one at a time), or in-process when no worker bundle exists. */
@@ -450,10 +481,13 @@ export class PipelineService {
     // onnxruntime's lifelong state must not land in a worker's memory (see initOnnxRuntimeHere)
     await initOnnxRuntimeHere();
     signal.throwIfAborted();
-    const threads = Array.from(
-      { length: workers },
-      (_, index) => new Worker(url, { workerData: { ...params, part: { index, count: workers } } satisfies RunParams }),
-    );
+    const threads = Array.from({ length: workers }, (_, index) => {
+      const p: RunParams = { ...params, part: { index, count: workers } };
+      const spare = workers === 1 ? this.takeSpare() : null;
+      if (!spare) return new Worker(url, { workerData: p });
+      spare.postMessage({ type: 'run', params: p });
+      return spare;
+    });
     // Ask the workers to stop at their next chunk; terminate only threads that do not end by themselves.
     const stopAll = () => {
       for (const w of threads) w.postMessage({ type: 'cancel' });
@@ -495,7 +529,7 @@ export class PipelineService {
   /** Retention hook: another run needs the room its stage maps take (their results stay). */
   private dropMaps(s: Session): void {
     // their slabs are freed with the last view on them
-    for (const c of s.chunks) c.maps = null;
+    for (const c of s.chunks) c.loss = null;
     s.mapsMissing = {
       why: `they were dropped to make room for a newer preview run (the stage maps of all preview runs together are limited to ${Math.round(this.retention.policy.mapsBudget / 2 ** 20)} MB)`,
       todo: 'Run the preview again',
@@ -507,13 +541,11 @@ export class PipelineService {
 
   /** Retention hook: the run is no longer kept. Its job is cancelled if still running, its ONNX sessions (what-ifs) closed. */
   private async freeSession(s: Session): Promise<void> {
-    for (const c of s.chunks) c.maps = null;
+    for (const c of s.chunks) c.loss = null;
     s.chunks = [];
     s.results = [];
     if (!s.done) await this.jobs.cancel(s.id).catch(() => undefined);
-    const nmf = await s.nmf?.catch(() => null);
-    s.nmf = undefined;
-    if (nmf) await Promise.all(nmf.map((x) => x.close()));
+    await s.recompute.close();
   }
 
   private session(id: string): Session {
@@ -575,45 +607,50 @@ export class PipelineService {
     return { chunk, k: index - chunk.start };
   }
 
-  private lsMaps(s: Session, index: number) {
+  private mapsNotKept(s: Session, index: number): ApiError {
+    return new ApiError(
+      'MAPS_NOT_KEPT',
+      `The stage maps of position ${index} were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo} to inspect it.`,
+      undefined,
+      'MapsNotKeptError',
+    );
+  }
+
+  /** The maps up to the inference of LS `index` (recomputed from the input), and its chunk. */
+  private async lsMaps(s: Session, index: number) {
     const { chunk, k } = this.chunkOf(s, index);
-    if (!chunk.maps)
-      throw new ApiError(
-        'MAPS_NOT_KEPT',
-        `The stage maps of position ${index} were not kept: ${s.mapsMissing?.why}. ${s.mapsMissing?.todo} to inspect it.`,
-        undefined,
-        'MapsNotKeptError',
-      );
-    const maps = chunk.maps;
+    if (!chunk.loss) throw this.mapsNotKept(s, index);
+    const c = await s.recompute.chunk(chunk.start, chunk.n, chunk.loss);
     return {
       raws: s.cp.layers.map(
-        (l, i) => maps.raws[i].subarray(k * l.geom.rows * l.geom.cols, (k + 1) * l.geom.rows * l.geom.cols) as NumericArray,
+        (l, i) => c.raws[i].subarray(k * l.geom.rows * l.geom.cols, (k + 1) * l.geom.rows * l.geom.cols) as NumericArray,
       ),
       preprocessed: s.cp.layers.map((l, i) =>
-        maps.preprocessed[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols),
+        c.preprocessed[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols),
       ),
       reconstruction: s.cp.layers.map((l, i) =>
-        maps.reconstruction[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols),
+        c.reconstruction[i].slice(k * l.geom.outRows * l.geom.outCols, (k + 1) * l.geom.outRows * l.geom.outCols),
       ),
+      chunk,
+      k,
     };
   }
 
-  lumisection(id: string, index: number): LumisectionStages {
+  async lumisection(id: string, index: number): Promise<LumisectionStages> {
     const s = this.session(id);
-    const { raws, stages } = this.lsStages(s, index);
+    const { raws, stages } = await this.lsStages(s, index);
     return stageMapsOutput(s.cp, index, raws, stages, s.results[index]!, false);
   }
 
-  /** Every stage of one LS from the cached maps (loss onwards recomputed with the run's current preset). */
-  private lsStages(s: Session, index: number) {
-    const m = this.lsMaps(s, index);
-    const { chunk, k } = this.chunkOf(s, index);
+  /** Every stage of one LS (loss onwards computed with the run's current preset). */
+  private async lsStages(s: Session, index: number) {
+    const m = await this.lsMaps(s, index);
     const stages = finishChunk(s.cp, {
       start: index,
       n: 1,
       preprocessed: m.preprocessed,
       reconstruction: m.reconstruction,
-      entries: chunk.entries.map((e) => e.slice(k, k + 1)),
+      entries: m.chunk.entries.map((e) => e.slice(m.k, m.k + 1)),
     });
     return { raws: m.raws, stages };
   }
@@ -622,12 +659,12 @@ export class PipelineService {
    * One LS's result and, when they were kept, its stage maps as typed arrays (for the PDF report,
    * which draws them in the back end). `maps` is null when the retention policy dropped them.
    */
-  lumisectionMaps(id: string, index: number): { result: LumisectionSummary; maps: LumisectionStageMaps | null } {
+  async lumisectionMaps(id: string, index: number): Promise<{ result: LumisectionSummary; maps: LumisectionStageMaps | null }> {
     const s = this.session(id);
     const { chunk } = this.chunkOf(s, index);
     const result = s.results[index]!;
-    if (!chunk.maps) return { result, maps: null };
-    const { raws, stages } = this.lsStages(s, index);
+    if (!chunk.loss) return { result, maps: null };
+    const { raws, stages } = await this.lsStages(s, index);
     return {
       result,
       maps: {
@@ -668,7 +705,7 @@ export class PipelineService {
    * reconstructions and losses become means, binary maps the fraction of lumisections with the bin
    * set. NaN bins are left out of their bin's mean.
    */
-  runAverage(id: string, run: number): RunAverageStages {
+  async runAverage(id: string, run: number): Promise<RunAverageStages> {
     const s = this.session(id);
     const cp = s.cp;
     const t = cp.targetRows * cp.targetCols;
@@ -692,24 +729,39 @@ export class PipelineService {
       }
     };
     let count = 0;
+    // the chunks holding LS of this run whose maps are kept, recomputed one after the other
+    const chunks: Array<{ start: number; n: number; loss: Float32Array[] }> = [];
     for (const c of s.chunks) {
-      if (!c.maps) continue;
-      for (let k = 0; k < c.n; k++) {
-        if (s.runs[c.start + k] !== run) continue;
+      if (!c.loss) continue;
+      let hit = false;
+      for (let k = 0; k < c.n && !hit; k++) hit = s.runs[c.start + k] === run;
+      if (hit) chunks.push({ start: c.start, n: c.n, loss: c.loss });
+    }
+    const ws = new ChunkWorkspace(cp, Math.max(0, ...chunks.map((c) => c.n)));
+    const scratch = new StageScratch(cp);
+    await s.recompute.each(chunks, (r: RecomputedChunk) => {
+      const stages = finishChunk(
+        cp,
+        { start: r.start, n: r.n, preprocessed: r.preprocessed, reconstruction: r.reconstruction, entries: r.entries },
+        scratch,
+        ws,
+      );
+      for (let k = 0; k < r.n; k++) {
+        if (s.runs[r.start + k] !== run) continue;
         count++;
         cp.layers.forEach((l, i) => {
           const raw = l.geom.rows * l.geom.cols;
           const crop = l.geom.outRows * l.geom.outCols;
-          add(layers[i].raw, c.maps!.raws[i], k * raw);
-          add(layers[i].preprocessed, c.maps!.preprocessed[i], k * crop);
-          add(layers[i].reconstruction, c.maps!.reconstruction[i], k * crop);
-          add(layers[i].loss, c.maps!.loss[i], k * crop);
-          add(layers[i].lossBinary, c.maps!.decisions.lossBinary[i], k * crop);
+          add(layers[i].raw, r.raws[i], k * raw);
+          add(layers[i].preprocessed, r.preprocessed[i], k * crop);
+          add(layers[i].reconstruction, r.reconstruction[i], k * crop);
+          add(layers[i].loss, stages.loss[i], k * crop);
+          add(layers[i].lossBinary, stages.decisions.lossBinary[i], k * crop);
         });
-        add(combined, c.maps.decisions.combined, k * t);
-        add(final, c.maps.decisions.final, k * t);
+        add(combined, stages.decisions.combined, k * t);
+        add(final, stages.decisions.final, k * t);
       }
-    }
+    });
     if (!count) {
       const known = s.results.some((r) => r?.run === run);
       throw new ApiError(
@@ -772,7 +824,7 @@ export class PipelineService {
       );
     const cp = recompileDecisions(s.cp, preset);
     if (stage !== null && stage !== 'filter') {
-      const missing = s.chunks.find((c) => !c.maps);
+      const missing = s.chunks.find((c) => !c.loss);
       if (missing)
         throw new ApiError(
           'MAPS_NOT_KEPT',
@@ -781,12 +833,13 @@ export class PipelineService {
           'MapsNotKeptError',
         );
       const scratch = new StageScratch(cp);
-      // Re-run from the first affected stage on the cached loss / binary / final maps, in place.
+      // Decided again from the kept loss maps (the binary, combined and final maps are not kept: a
+      // change of the combination or the flag patterns is decided from the clustering on too).
+      const decisions = allocDecisionBuffers(cp, Math.max(...s.chunks.map((c) => c.n)));
       for (const c of s.chunks) {
-        const m = c.maps!;
-        decide(cp, m.loss, c.n, m.decisions, scratch, stage);
-        c.flagsBeforeFilter.set(m.decisions.flagsBeforeFilter);
-        c.finalBins.set(m.decisions.finalBins);
+        decide(cp, c.loss, c.n, decisions, scratch, 'clustering');
+        c.flagsBeforeFilter.set(decisions.flagsBeforeFilter.subarray(0, c.n));
+        c.finalBins.set(decisions.finalBins.subarray(0, c.n));
       }
     }
     let cond = s.cond;
@@ -835,7 +888,7 @@ export class PipelineService {
         'RerunRequiredError',
       );
     const cp = preset ? recompileDecisions(s.cp, preset) : s.cp;
-    const m = this.lsMaps(s, index);
+    const m = await this.lsMaps(s, index);
     const raws = m.raws.map((r) => Float64Array.from(r));
     for (const g of regions) {
       const li = cp.layers.findIndex((l) => l.name === g.layer);
@@ -852,9 +905,7 @@ export class PipelineService {
       for (let r = g.row0; r < g.row1; r++)
         for (let c = g.col0; c < g.col1; c++) raws[li][r * cols + c] = Math.round(raws[li][r * cols + c] * g.factor);
     }
-    s.nmf ??= openSessions(s.loaded, s.cp);
-    const nmf = await s.nmf;
-    const stages = await runChunk(cp, raws, index, 1, (i, x, n) => nmf[i].run(x, n));
+    const stages = await s.recompute.run(cp, raws, index, 1);
     const result = summarizeChunk(cp, stages, s, s.cond)[0];
     return stageMapsOutput(cp, index, raws, stages, result, true);
   }
@@ -872,6 +923,8 @@ export class PipelineService {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.takeSpare()?.terminate();
     await this.retention.dropAll('shutdown');
   }
 }

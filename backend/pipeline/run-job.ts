@@ -1,7 +1,8 @@
+import type { CompiledPipeline } from '@/shared/pipeline/model';
 import type { ModelPreset } from '@/shared/preset/model-preset';
-import type { NumericArray } from '@/shared/pipeline/ndarray';
-import { openDataInputs, streamedSource, type DataInputSpec } from './data-inputs';
-import { compilePresetFiles, openSessions } from './preset-io';
+import { openDataInputs, streamedSource, type DataInputSpec, type OpenedData } from './data-inputs';
+import { InferenceThreads } from './inference-thread';
+import { compilePresetFiles } from './preset-io';
 import { runPipeline } from './runner';
 import { SlabCopies } from './slab-copies';
 
@@ -15,19 +16,19 @@ export interface RunParams {
   part?: { index: number; count: number };
 }
 
-/** Every stage map of a chunk (LS-major per layer), as the back end keeps them for inspection and re-flagging. */
+/**
+ * What the back end keeps of a chunk's stage maps: the loss maps (LS-major per layer, ~78 kB per LS
+ * for the three barrel layers). Re-flagging decides again from them without inference; every other
+ * stage map of an LS is recomputed from the run's input when it is inspected, and checked against
+ * them (ChunkRecompute). Keeping all of them (~300 kB per LS) cost more than the whole
+ * pipeline: every kept byte is fresh memory whose pages fault in when first written.
+ */
 export interface ChunkMaps {
-  raws: NumericArray[];
-  preprocessed: Float32Array[];
-  reconstruction: Float32Array[];
   loss: Float32Array[];
-  lossBinary: Uint8Array[];
-  combined: Uint8Array;
-  final: Uint8Array;
 }
 
 /**
- * Messages from a run (worker → back end). The stage maps are in SharedArrayBuffer slabs the back end
+ * Messages from a run (worker → back end). The loss maps are in SharedArrayBuffer slabs the back end
  * keeps as they are (see SlabCopies), or null once the back end said it keeps no more maps of this
  * run; the small per-LS arrays are transferred.
  */
@@ -44,6 +45,13 @@ export type RunMessage =
       maps: ChunkMaps | null;
     }
   | { type: 'done' };
+
+/** The most memory made for the loss maps before the run starts; the rest is made as the chunks come (~1700 LS of the three barrel layers). */
+const PREFAULT_LIMIT = 128 * 2 ** 20;
+
+function lossBytesPerLs(cp: CompiledPipeline): number {
+  return cp.layers.reduce((a, l) => a + l.geom.outRows * l.geom.outCols * Float32Array.BYTES_PER_ELEMENT, 0);
+}
 
 /** What the back end tells a run (back end → worker). */
 export interface RunControl {
@@ -70,17 +78,19 @@ export async function executeRun(
   control: RunControl = { sendMaps: true },
 ): Promise<void> {
   const loaded = { file: p.presetFile, dir: p.presetFile.replace(/[\\/][^\\/]*$/, ''), preset: p.preset };
-  const cp = await compilePresetFiles(loaded);
-  // .npy stacks are read chunk by chunk (checked in one streamed pass first): this thread's memory
-  // stays at a few chunks, so little is left in its allocator's arena when the run ends
-  const data = await openDataInputs(p.preset, p.data);
-  let sessions: Awaited<ReturnType<typeof openSessions>> = [];
+  // As the CLI's preview: the sessions are created in the inference thread while this thread compiles
+  // the preset and opens (and checks) the data, and each chunk is inferred there while this thread
+  // prepares later ones and finishes earlier ones.
+  const inference = await InferenceThreads.start(loaded);
+  let data: OpenedData | null = null;
   try {
-    sessions = await openSessions(loaded, cp);
-    // The stage maps are copied into shared slabs: the back end keeps those; this thread's chunk
+    const cp = await compilePresetFiles(loaded);
+    // .npy stacks are read chunk by chunk (checked in one streamed pass first): this thread's memory
+    // stays at a few chunks, so little is left in its allocator's arena when the run ends
+    data = await openDataInputs(p.preset, p.data);
+    // The loss maps are copied into shared slabs: the back end keeps those; this thread's chunk
     // buffers are reused for the next chunk (no new memory per chunk).
     const maps = new SlabCopies(true);
-    const share = <T extends NumericArray>(a: T) => maps.copy(a);
     post({
       type: 'meta',
       n: data.n,
@@ -89,20 +99,12 @@ export async function executeRun(
       warnings: data.warnings,
       sources: data.sources,
     });
-    const source = streamedSource(cp, data);
-    // a chunk's raw maps stay valid in their read slot until its stages have been posted
-    const raws = new Map<number, NumericArray[]>();
+    // the loss maps' memory, made while the sessions are being created (see SlabCopies.prefault)
+    if (control.sendMaps) maps.prefault(Math.min(data.n * lossBytesPerLs(cp), PREFAULT_LIMIT));
     await runPipeline(
       cp,
-      sessions,
-      {
-        ...source,
-        read: (start, n, slot) => {
-          const r = source.read(start, n, slot);
-          raws.set(start, r);
-          return r;
-        },
-      },
+      inference,
+      streamedSource(cp, data),
       { oms: null, hlt: null },
       {
         chunkSize: p.chunkSize,
@@ -111,8 +113,6 @@ export async function executeRun(
         reuseBuffers: true,
         onChunk: (s) => {
           const d = s.decisions;
-          const chunkRaws = raws.get(s.start)!;
-          raws.delete(s.start);
           post({
             type: 'chunk',
             start: s.start,
@@ -121,24 +121,14 @@ export async function executeRun(
             maxLoss: s.maxLoss.map((a) => a.slice()),
             flagsBeforeFilter: d.flagsBeforeFilter.slice(),
             finalBins: d.finalBins.slice(),
-            maps: control.sendMaps
-              ? {
-                  raws: chunkRaws.map(share),
-                  preprocessed: s.preprocessed.map(share),
-                  reconstruction: s.reconstruction.map(share),
-                  loss: s.loss.map(share),
-                  lossBinary: d.lossBinary.map(share),
-                  combined: share(d.combined),
-                  final: share(d.final),
-                }
-              : null,
+            maps: control.sendMaps ? { loss: s.loss.map((a) => maps.copy(a)) } : null,
           });
         },
       },
     );
   } finally {
-    data.close();
-    await Promise.all(sessions.map((s) => s.close()));
+    data?.close();
+    await inference.close();
   }
   // only after the sessions are released: the receiver may end this thread on 'done'
   post({ type: 'done' });

@@ -2,8 +2,9 @@
  * What the back end keeps of NMF preview runs, and for how long. Every rule about it lives here;
  * PipelineService asks this class before keeping anything and tells it when a run is used.
  *
- * - Stage maps (raw, preprocessed, reconstruction, loss, binary maps: ~300 kB per LS) are kept for
- *   at most `mapsBudget` bytes for all runs together. A run that needs room takes it from the least
+ * - Stage maps (what a run keeps of them: its loss maps, ~78 kB per LS of the three barrel layers;
+ *   the others are recomputed from the input when an LS is inspected, see ChunkRecompute) are kept
+ *   for at most `mapsBudget` bytes for all runs together. A run that needs room takes it from the least
  *   recently used other runs (their maps are dropped, their results stay); when no other run has
  *   maps left, the run keeps its remaining LS without maps.
  * - Runs (per-LS results, the preset, the maps left to them) are kept until released explicitly

@@ -198,6 +198,13 @@ export async function runPipeline(
         c.ws,
       );
       await opts.onChunk(stages, summarizeChunk(cp, stages, source, cond));
+      // Back to the event loop once per chunk. With the inference in another thread, each chunk's
+      // reconstruction arrives as a message, and while chunks are queued the next message is always
+      // there when this one is handled: Node then handles them all in one go, and nothing else this
+      // thread is sent (a cancel, the back end's "no more maps", a timer, Ctrl-C) ran before the
+      // whole run had ended.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      opts.signal?.throwIfAborted();
     }
   } finally {
     // never leave an inference running on buffers that are about to be dropped or reused

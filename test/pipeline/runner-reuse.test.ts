@@ -1,3 +1,4 @@
+import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataInputs, openDataInputs, streamedSource } from '@/backend/pipeline/data-inputs';
 import { assignLayersToThreads, inferenceThreadCount, InferenceThreads } from '@/backend/pipeline/inference-thread';
@@ -92,6 +93,34 @@ describe('runPipeline with reused buffers, streamed .npy stacks and the inferenc
     const all = await threadedRun(1);
     expect(all.got).toEqual(reference);
     expect(new Set(all.buffers.map((b) => b.buffer)).size).toBe(12);
+  });
+
+  it('with the inference in another thread, a message to this thread is handled at the next chunk (a cancel stops the run there)', async () => {
+    // Each reconstruction comes back as a message, and with chunks queued the next one is always
+    // waiting: without going back to the event loop after each chunk, Node handled them all before
+    // the message below (the back end's cancel or "no more maps") was delivered.
+    const data = await openDataInputs(loaded.preset, referenceData);
+    const inference = await InferenceThreads.start(loaded, { threads: 1 });
+    const channel = new MessageChannel();
+    const controller = new AbortController();
+    channel.port2.on('message', () => controller.abort(new Error('Cancelled')));
+    let finished = 0;
+    try {
+      await expect(
+        runPipeline(cp, inference, streamedSource(cp, data), cond, {
+          chunkSize: 1,
+          signal: controller.signal,
+          onChunk: () => {
+            if (finished++ === 0) channel.port1.postMessage('cancel');
+          },
+        }),
+      ).rejects.toThrow('Cancelled');
+    } finally {
+      channel.port1.close();
+      data.close();
+      await inference.close();
+    }
+    expect(finished).toBe(1);
   });
 
   it('sizes the queue by memory: ChunkWorkspace.bytes is what a workspace allocates; 3 chunks of 32 LS fit in the default', () => {
