@@ -156,7 +156,10 @@ export class ChunkRecompute {
   }
 
   private openInput() {
-    this.input ??= openDataInputs(this.loaded.preset, this.spec).then(
+    // The values were checked when the run read them; a chunk read again is checked as it is read
+    // (and its loss against the run's), so opening reads only the headers: no pass over every value
+    // in the back end's thread.
+    this.input ??= openDataInputs(this.loaded.preset, this.spec, { valuesWhileReading: true }).then(
       (data) => {
         if (this.closed) data.close();
         return { data, read: streamedSource(this.cp, data).read };

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -64,14 +64,38 @@ export function assignLayersToThreads(models: Pick<InferenceModel, 'rows' | 'col
 export class InferenceThreads implements ChunkInference {
   readonly sharedBuffers = true;
 
+  /** Settles when every thread's sessions are created (or failed: the failure comes with the first inference). */
+  readonly ready: Promise<void>;
+
   private constructor(
     private readonly threads: InferenceThread[],
     /** Per thread, the indexes of its layers. */
     private readonly layers: number[][],
-  ) {}
+  ) {
+    this.ready = Promise.all(threads.map((t) => t.ready.catch(() => undefined))).then(() => undefined);
+  }
 
   /** Threads prestart() started, until start() takes them. */
   private static early: InferenceThread[] = [];
+  /** The models prepare() had the early threads open, and what their files were then. */
+  private static prepared: { models: InferenceModel[]; stamps: string[] } | null = null;
+
+  /**
+   * Have the threads prestart() started open these models now, before a run asks for them (the back
+   * end's spare pipeline worker does it with the models of the last run: a preview run again with the
+   * same model files finds its sessions ready). start() uses them only for the same models, in the
+   * same files unchanged since (size, modification time, inode); otherwise it starts other threads.
+   */
+  static async prepare(models: InferenceModel[]): Promise<void> {
+    const threads = InferenceThreads.early;
+    if (!threads.length || InferenceThreads.prepared) return;
+    const stamps = await fileStamps(models);
+    const layers = assignLayersToThreads(models, inferenceThreadCount(models.length));
+    // start() took the threads meanwhile, or the count does not fit
+    if (InferenceThreads.early !== threads || layers.length !== threads.length) return;
+    threads.forEach((t, k) => t.worker.postMessage({ type: 'open', models: layers[k].map((i) => models[i]) } satisfies InferenceRequest));
+    InferenceThreads.prepared = { models, stamps };
+  }
 
   /**
    * Start creating the sessions of every layer of the preset (it need not be compiled yet: the
@@ -85,7 +109,10 @@ export class InferenceThreads implements ChunkInference {
     /** How many threads (default: inferenceThreadCount for this machine). */
     opts: { threads?: number } = {},
   ): Promise<ChunkInference & { close(): Promise<void> }> {
-    const threads = InferenceThreads.early.splice(0);
+    const threads = InferenceThreads.early;
+    InferenceThreads.early = [];
+    const prepared = InferenceThreads.prepared;
+    InferenceThreads.prepared = null;
     for (const t of threads) t.worker.ref();
     if (!threads.length) {
       const url = workerUrl('nmf-inference.worker');
@@ -108,6 +135,15 @@ export class InferenceThreads implements ChunkInference {
       throw err;
     }
     const layers = assignLayersToThreads(models, opts.threads ?? inferenceThreadCount(models.length));
+    if (prepared) {
+      const same =
+        JSON.stringify(prepared.models) === JSON.stringify(models) &&
+        layers.length === threads.length &&
+        (await fileStamps(models)).join() === prepared.stamps.join();
+      if (same) return new InferenceThreads(threads, layers);
+      // their sessions are of other models (or older files): released in the background, new threads instead
+      for (const t of threads.splice(0)) void t.close();
+    }
     const url = workerUrl('nmf-inference.worker');
     if (threads.length < layers.length) threads.push(...InferenceThreads.spawn(url, layers.length - threads.length));
     // threads started for more layers than this preset has
@@ -153,12 +189,24 @@ export class InferenceThreads implements ChunkInference {
   }
 }
 
+/** What identifies a model file's content well enough to reuse sessions opened from it (a file that cannot be read never matches). */
+async function fileStamps(models: InferenceModel[]): Promise<string[]> {
+  return Promise.all(
+    models.map((m) =>
+      fs.stat(m.file).then(
+        (st) => `${st.size}:${st.mtimeMs}:${st.ino}`,
+        () => `unreadable:${Math.random()}`,
+      ),
+    ),
+  );
+}
+
 /** One inference thread: its layers' sessions, and the chunks queued to it. */
 class InferenceThread {
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   private failure: Error | null = null;
-  private readonly ready: Promise<void>;
+  readonly ready: Promise<void>;
   private closed: Promise<void> | null = null;
 
   constructor(readonly worker: Worker) {

@@ -24,7 +24,8 @@ import { workerUrl } from '../workers/worker-url';
 import type { DataInputSpec } from './data-inputs';
 import { inputError } from './input-error';
 import { initOnnxRuntimeHere } from './onnx-runtime';
-import { compilePresetFiles, loadPresetFile, savePresetFile, type LoadedPreset } from './preset-io';
+import { compilePresetFiles, loadPresetFile, presetModelFiles, savePresetFile, type LoadedPreset } from './preset-io';
+import type { InferenceModel } from './inference-thread';
 import { DEFAULT_RETENTION, RunRetention, type RetentionPolicy } from './run-retention';
 import { SlabCopies } from './slab-copies';
 import { ChunkRecompute, type RecomputedChunk } from './chunk-recompute';
@@ -208,11 +209,13 @@ export class PipelineService {
 
   /**
    * Start a pipeline worker for the next run now (the app's back end does so when it starts, and again
-   * after each run). Loading the worker's modules and onnxruntime in its inference thread takes
-   * ~0.5 s of one core; with a spare worker the run's sessions are created as soon as it is asked for.
-   * Idle, it keeps ~40 MB and no CPU; it does not keep the process alive.
+   * after each run, with that run's models). Loading the worker's modules and onnxruntime in its
+   * inference thread takes ~0.5 s of one core, creating the three barrel layers' sessions another
+   * ~0.6 s: with a spare worker the run's sessions are created as soon as it is asked for, or are
+   * ready when the run has the models it was given (same files, unchanged). Idle, it keeps ~40 MB and
+   * no CPU; it does not keep the process alive.
    */
-  prestart(): void {
+  prestart(models?: InferenceModel[]): void {
     this.prestarting = true;
     if (this.spare || this.disposed || this.opts.useWorker === false) return;
     const url = workerUrl('pipeline.worker');
@@ -228,15 +231,20 @@ export class PipelineService {
         };
         worker.on('error', gone);
         worker.on('exit', gone);
+        if (models) worker.postMessage({ type: 'prepare', models });
         this.spare = worker;
       },
       () => undefined,
     );
   }
 
-  /** prestart() after a run, a little later. (A method of its own: a timer made in runJob would keep that run's whole scope, its session too, until it fires.) */
-  private prestartLater(): void {
-    setTimeout(() => this.prestart(), SPARE_AFTER_RUN_MS).unref();
+  /**
+   * prestart() after a run, a little later, with that run's models: a run again with the same model
+   * files finds its sessions created. (A method of its own: a timer made in runJob would keep that
+   * run's whole scope, its session too, until it fires.)
+   */
+  private prestartLater(models: InferenceModel[]): void {
+    setTimeout(() => this.prestart(models), SPARE_AFTER_RUN_MS).unref();
   }
 
   private takeSpare(): Worker | null {
@@ -419,7 +427,7 @@ export class PipelineService {
         if (this.retention.keeps(s) && s.chunks.some((c) => c.loss)) s.recompute.warm();
       }
       // the next spare a little later: the inspection's input and sessions are being opened now
-      if (this.prestarting) this.prestartLater();
+      if (this.prestarting) this.prestartLater(presetModelFiles(loaded));
     }
     if (!session) throw new Error('the pipeline ended without loading data');
     const s: Session = session;

@@ -1,13 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '@/shared/api/errors';
-import { InferenceThreads } from './inference-thread';
+import { InferenceThreads, type InferenceModel } from './inference-thread';
 import { executeRun, transferList, type RunControl, type RunParams } from './run-job';
 
 /**
  * Pipeline worker thread: runs the NMF preview off the back end's event loop. Its run comes with the
  * thread (workerData) or, for a thread started ahead of the run (PipelineService's spare worker, see
  * there), in a {type: 'run', params} message; such a thread starts its inference thread at once, so
- * its modules and onnxruntime are loaded before the run is asked for. {type: 'no-maps'}: post chunks
+ * its modules and onnxruntime are loaded before the run is asked for, and {type: 'prepare', models}
+ * has it create the sessions of the models the next run will probably have. {type: 'no-maps'}: post chunks
  * without their stage maps from now on. Cancelled by a {type: 'cancel'} message (stops at the next
  * chunk, releases the ONNX sessions, then exits): terminating a thread while onnxruntime is inside a
  * run can abort the whole process.
@@ -25,8 +26,10 @@ const run = (params: RunParams) => {
     port.postMessage({ type: 'error', error: serializeError(err) });
   });
 };
-port.on('message', (m: { type?: string; params?: RunParams }) => {
+port.on('message', (m: { type?: string; params?: RunParams; models?: InferenceModel[] }) => {
   if (m?.type === 'run' && !started && m.params) run(m.params);
+  // the models the next run will probably have (the last run's): their sessions are created now
+  if (m?.type === 'prepare' && !started && m.models) void InferenceThreads.prepare(m.models);
   if (m?.type === 'cancel') controller.abort(new Error('Cancelled'));
   // the back end keeps no more stage maps of this run: stop copying them
   if (m?.type === 'no-maps') control.sendMaps = false;

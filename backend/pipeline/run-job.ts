@@ -100,7 +100,7 @@ export async function executeRun(
       sources: data.sources,
     });
     // the loss maps' memory, made while the sessions are being created (see SlabCopies.prefault)
-    if (control.sendMaps) maps.prefault(Math.min(data.n * lossBytesPerLs(cp), PREFAULT_LIMIT));
+    if (control.sendMaps && inference.ready) await maps.prefault(Math.min(data.n * lossBytesPerLs(cp), PREFAULT_LIMIT), inference.ready);
     await runPipeline(
       cp,
       inference,

@@ -102,6 +102,8 @@ export interface ChunkInference {
   infer(inputs: Float32Array[], n: number, outputs: Float32Array[]): Promise<Float32Array[]>;
   /** Model inputs and reconstructions must be in SharedArrayBuffers (inference in another thread). */
   readonly sharedBuffers: boolean;
+  /** Settles when the sessions are created (inference in other threads, whose sessions are created meanwhile). */
+  readonly ready?: Promise<unknown>;
 }
 
 /** Inference with the sessions in this thread (one layer after the other). */

@@ -40,17 +40,27 @@ export class SlabCopies {
 
   /**
    * Make the slabs for the next `bytes` of copies now and write to each of their pages, so the copies
-   * find the memory in place. A page of fresh memory faults in when first written, and on some VMs
-   * that costs 13 µs per 4 kB page (~3 ms per MB): the pipeline worker does this while its inference
-   * thread creates the sessions, when it would otherwise wait.
+   * find the memory in place; stops early when `until` settles. A page of fresh memory faults in when
+   * first written, and on some VMs that costs 13 µs per 4 kB page (~3 ms per MB): the pipeline worker
+   * does this while its inference thread creates the sessions, when it would otherwise wait.
    */
-  prefault(bytes: number): void {
+  async prefault(bytes: number, until: Promise<unknown>): Promise<void> {
     const page = 4096;
-    for (let left = bytes; left > 0; left -= this.slabBytes) {
+    const step = 4 * 2 ** 20;
+    let stop = false;
+    void until.then(
+      () => (stop = true),
+      () => (stop = true),
+    );
+    for (let left = bytes; left > 0 && !stop; left -= this.slabBytes) {
       const slab = this.shared ? new SharedArrayBuffer(this.slabBytes) : new ArrayBuffer(this.slabBytes);
-      const view = new Uint8Array(slab, 0, Math.min(left, this.slabBytes));
-      for (let i = 0; i < view.length; i += page) view[i] = 0;
       this.ready.push(slab);
+      const view = new Uint8Array(slab, 0, Math.min(left, this.slabBytes));
+      for (let at = 0; at < view.length && !stop; at += step) {
+        for (let i = at, end = Math.min(view.length, at + step); i < end; i += page) view[i] = 0;
+        // `until` is seen between steps
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   }
 

@@ -1,14 +1,20 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataInputs, openDataInputs, streamedSource } from '@/backend/pipeline/data-inputs';
 import { assignLayersToThreads, inferenceThreadCount, InferenceThreads } from '@/backend/pipeline/inference-thread';
 import type { NmfSession } from '@/backend/pipeline/onnx-session';
-import { compilePresetFiles, openSessions } from '@/backend/pipeline/preset-io';
+import { compilePresetFiles, openSessions, presetModelFiles } from '@/backend/pipeline/preset-io';
 import { executeRun, type RunMessage } from '@/backend/pipeline/run-job';
 import { INFERENCE_QUEUE_BYTES, inferenceQueueChunks, inMemorySource, runPipeline } from '@/backend/pipeline/runner';
 import type { CompiledPipeline } from '@/shared/pipeline/model';
-import { ChunkWorkspace, type ChunkStages, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
-import { LAYERS, referenceData, referencePreset } from './fixture';
+import { ChunkWorkspace, prepareChunk, type ChunkStages, type LumisectionSummary } from '@/shared/pipeline/run-chunk';
+import type { NumericArray } from '@/shared/pipeline/ndarray';
+import { StageScratch } from '@/shared/pipeline/stages';
+import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
+import { LAYERS, REFERENCE_DIR, referenceData, referencePreset } from './fixture';
 
 /** Every stage of a chunk as plain numbers (copied while the chunk's buffers are valid). */
 function snapshot(s: ChunkStages): number[][] {
@@ -242,5 +248,60 @@ describe('inference threads: how many, and which layers each one runs', () => {
     expect(assignLayersToThreads(barrel.slice(0, 2), 3)).toEqual([[1], [0]]);
     // equal sizes: preset order breaks the tie
     expect(assignLayersToThreads([barrel[0], barrel[0], barrel[0]], 2)).toEqual([[0, 2], [1]]);
+  });
+});
+
+describe('inference threads started ahead, with the models of the next run', () => {
+  const internals = () => InferenceThreads as unknown as { early: Array<{ worker: unknown }> };
+  const threadsOf = (i: unknown) => (i as { threads: Array<{ worker: unknown }> }).threads.map((t) => t.worker);
+
+  it('a run of the same model files takes the sessions opened ahead; changed files get new threads', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'prepared-'));
+    try {
+      const loaded = referencePreset();
+      const copied = pixelBarrelPreset(LAYERS, (l) => ({
+        onnx: path.join(dir, `nmf_${l}.onnx`),
+        localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`),
+        lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`),
+      }));
+      for (const l of LAYERS) await fs.copyFile(path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`), path.join(dir, `nmf_${l}.onnx`));
+      const mine = { file: path.join(dir, 'preset.json'), dir, preset: copied };
+      const models = presetModelFiles(mine);
+
+      InferenceThreads.prestart();
+      const early = internals().early.map((t) => t.worker);
+      expect(early.length).toBeGreaterThan(0);
+      await InferenceThreads.prepare(models);
+      const same = await InferenceThreads.start(mine);
+      expect(threadsOf(same)).toEqual(early);
+      // and they infer: the reference's first LS through them gives a reconstruction
+      const cp = await compilePresetFiles(loaded);
+      const ws = new ChunkWorkspace(cp, 1, true);
+      const data = await loadDataInputs(loaded.preset, referenceData);
+      const a = prepareChunk(cp, inMemorySource(cp, data).read(0, 1, 0) as NumericArray[], 1, ws, new StageScratch(cp));
+      const rec = await same.infer(a.modelInput, 1, a.reconstruction);
+      expect(rec[0].some((v) => v > 0)).toBe(true);
+      await same.close();
+
+      // a model file rewritten after the sessions were opened: not reused
+      InferenceThreads.prestart();
+      const early2 = internals().early.map((t) => t.worker);
+      await InferenceThreads.prepare(models);
+      await new Promise((r) => setTimeout(r, 20));
+      await fs.copyFile(path.join(REFERENCE_DIR, 'model/nmf_BPix3.onnx'), path.join(dir, 'nmf_BPix3.onnx'));
+      const other = await InferenceThreads.start(mine);
+      expect(threadsOf(other).some((w) => early2.includes(w))).toBe(false);
+      await other.close();
+
+      // other models than prepared (the reference preset's files): not reused either
+      InferenceThreads.prestart();
+      const early3 = internals().early.map((t) => t.worker);
+      await InferenceThreads.prepare(models);
+      const third = await InferenceThreads.start(loaded);
+      expect(threadsOf(third).some((w) => early3.includes(w))).toBe(false);
+      await third.close();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
