@@ -131,7 +131,9 @@ test('inference table: disagreements first, only those on request, a page at a t
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('preview-step')).toBeVisible();
   await expect(page.getByTestId('selected-ls')).toContainText(`Run ${run} · LS ${ls}`, { timeout: 120_000 });
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible();
+  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
+  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
+  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
   // Back, and the first one by mouse: the Preview (already loaded) moves to it.
   await page.locator('nav [data-step="build-run"]').click();
   const [run0, ls0] = await rows

@@ -22,7 +22,9 @@ async function openDemoPreview(page: Page, host: BrowserHostProcess): Promise<st
   const dir = (await page.locator('.project-card code.path').textContent())!.trim();
   await page.locator('nav [data-step="preview"]').click();
   await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible();
+  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
+  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
+  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
   return dir;
 }
 

@@ -55,7 +55,9 @@ async function openDemoPreview(page: Page, host: Parameters<typeof gotoApp>[1]):
   const dir = (await page.locator('.project-card code.path').textContent())!.trim();
   await page.locator('nav [data-step="preview"]').click();
   await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible();
+  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
+  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
+  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
   return dir;
 }
 
@@ -189,7 +191,9 @@ test('Re-run releases the previous run in the back end', async ({ page, host }) 
   expect(release?.[1].input).toEqual({ sessionId: first });
   await expect.poll(() => replies.get(release![0])).toEqual({ ok: true, result: { released: true } });
   // the new run is shown and can be inspected
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible();
+  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
+  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
+  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('selected-ls')).toHaveText(/^Run \d+ · LS \d+$/);
 });
 

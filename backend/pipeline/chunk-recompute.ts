@@ -32,6 +32,16 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
+interface RunOf {
+  loaded: LoadedPreset;
+  /** The run's compiled preset as it ran (its preprocessing; re-flagging changes only what follows the loss). */
+  cp: CompiledPipeline;
+  spec: DataInputSpec;
+  /** The number of LS the run read. */
+  total: number;
+  scratch: StageScratch;
+}
+
 /**
  * The stage maps of a preview run's lumisections, recomputed from the run's input when they are
  * inspected (the run keeps only its loss maps, see run-job.ts's ChunkMaps). A chunk is read again,
@@ -44,33 +54,47 @@ export class ChunkRecompute {
   private input: Promise<{ data: OpenedData; read: ReturnType<typeof streamedSource>['read'] }> | null = null;
   private inference: Promise<ChunkInference & { close(): Promise<void> }> | null = null;
   private readonly recent = new Map<number, Promise<RecomputedChunk>>();
-  private readonly scratch: StageScratch;
   private idle: NodeJS.Timeout | null = null;
   private eachDone: Promise<void> = Promise.resolve();
-  private closed = false;
+  /**
+   * What of the run this needs; null once closed. Nothing opened or opening refers to the run's preset
+   * or compiled pipeline, so a dropped run is freed at once, while its thread still closes.
+   */
+  private of: RunOf | null;
 
-  constructor(
-    private readonly loaded: LoadedPreset,
-    /** The run's compiled preset as it ran (its preprocessing; re-flagging changes only what follows the loss). */
-    private readonly cp: CompiledPipeline,
-    private readonly spec: DataInputSpec,
-    /** The number of LS the run read. */
-    private readonly total: number,
-  ) {
-    this.scratch = new StageScratch(cp);
+  constructor(loaded: LoadedPreset, cp: CompiledPipeline, spec: DataInputSpec, total: number) {
+    this.of = { loaded, cp, spec, total, scratch: new StageScratch(cp) };
   }
 
-  /** Open the input and start the inference thread now (the run has finished; the first inspection should not wait for them). */
-  warm(): void {
+  private get closed(): boolean {
+    return this.of === null;
+  }
+
+  /** The run, while not closed. */
+  private theRun(): RunOf {
+    if (!this.of) throw new Error('the recomputation of this run was closed');
+    return this.of;
+  }
+
+  /**
+   * Open the input and start the inference thread now (the run has finished; the first inspection
+   * should not wait for them). Settles when both are ready (or failed: the inspection says why).
+   */
+  async warm(): Promise<void> {
     if (this.closed) return;
     this.touch();
-    void this.openInput().catch(() => undefined);
-    void this.openInference().catch(() => undefined);
+    await Promise.all([
+      this.openInput().catch(() => undefined),
+      this.openInference().then(
+        (i) => i.ready,
+        () => undefined,
+      ),
+    ]);
   }
 
   /** LS [start, start + n) as the run computed them; `loss` is what the run kept of that chunk (the check). */
   chunk(start: number, n: number, loss: Float32Array[]): Promise<RecomputedChunk> {
-    if (this.closed) throw new Error('the recomputation of this run was closed');
+    this.theRun();
     this.touch();
     const kept = this.recent.get(start);
     if (kept) {
@@ -96,7 +120,7 @@ export class ChunkRecompute {
   each(chunks: Array<{ start: number; n: number; loss: Float32Array[] }>, use: (c: RecomputedChunk) => void): Promise<void> {
     // one run of chunks at a time: they share the source's second read buffer
     const p = this.eachDone.then(async () => {
-      const reuse = { ws: null as ChunkWorkspace | null, loss: this.cp.layers.map(() => new Float32Array(0)) };
+      const reuse = { ws: null as ChunkWorkspace | null, loss: this.theRun().cp.layers.map(() => new Float32Array(0)) };
       for (const c of chunks) {
         this.touch();
         const kept = this.recent.get(c.start);
@@ -109,10 +133,11 @@ export class ChunkRecompute {
 
   /** Every stage of n maps the user changed (what-if), with the run's sessions and `cp`'s decisions. */
   async run(cp: CompiledPipeline, raws: NumericArray[], start: number, n: number): Promise<ChunkStages> {
+    const r = this.theRun();
     this.touch();
     const inference = await this.openInference();
-    const ws = new ChunkWorkspace(this.cp, n, inference.sharedBuffers);
-    const a = prepareChunk(this.cp, raws, n, ws, this.scratch);
+    const ws = new ChunkWorkspace(r.cp, n, inference.sharedBuffers);
+    const a = prepareChunk(r.cp, raws, n, ws, r.scratch);
     const reconstruction = await inference.infer(a.modelInput, n, a.reconstruction);
     return finishChunk(cp, { start, n, preprocessed: a.preprocessed, reconstruction, entries: a.entries }, new StageScratch(cp));
   }
@@ -124,6 +149,7 @@ export class ChunkRecompute {
     loss: Float32Array[],
     reuse?: { ws: ChunkWorkspace | null; loss: Float32Array[] },
   ): Promise<RecomputedChunk> {
+    const r = this.theRun();
     const [{ data, read }, inference] = await Promise.all([this.openInput(), this.openInference()]);
     const changed = (what: string) =>
       new ApiError(
@@ -135,12 +161,12 @@ export class ChunkRecompute {
     // copies: the source's read buffer is reused by its next read
     const raws = read(start, n, reuse ? 1 : 0).map((r) => (reuse ? r : (r.slice() as NumericArray)));
     let ws: ChunkWorkspace;
-    if (reuse) ws = reuse.ws && reuse.ws.capacity >= n ? reuse.ws : (reuse.ws = new ChunkWorkspace(this.cp, n, inference.sharedBuffers));
-    else ws = new ChunkWorkspace(this.cp, n, inference.sharedBuffers);
-    const a = prepareChunk(this.cp, raws, n, ws, this.scratch);
+    if (reuse) ws = reuse.ws && reuse.ws.capacity >= n ? reuse.ws : (reuse.ws = new ChunkWorkspace(r.cp, n, inference.sharedBuffers));
+    else ws = new ChunkWorkspace(r.cp, n, inference.sharedBuffers);
+    const a = prepareChunk(r.cp, raws, n, ws, r.scratch);
     const reconstruction = await inference.infer(a.modelInput, n, a.reconstruction);
     const maxima = new Float32Array(n);
-    for (let i = 0; i < this.cp.layers.length; i++) {
+    for (let i = 0; i < r.cp.layers.length; i++) {
       const size = a.preprocessed[i].length;
       let recomputed: Float32Array;
       if (reuse) {
@@ -148,21 +174,23 @@ export class ChunkRecompute {
         recomputed = reuse.loss[i].subarray(0, size);
       } else recomputed = new Float32Array(size);
       computeLossAndMaxima(a.preprocessed[i], reconstruction[i], recomputed, n, maxima);
-      if (!sameBits(recomputed, loss[i]))
-        throw changed(`the ${this.cp.layers[i].name} maps of positions ${start}–${start + n - 1} changed`);
+      if (!sameBits(recomputed, loss[i])) throw changed(`the ${r.cp.layers[i].name} maps of positions ${start}–${start + n - 1} changed`);
     }
-    if (data.n !== this.total) throw changed(`the input now holds ${data.n} lumisections instead of ${this.total}`);
+    if (data.n !== r.total) throw changed(`the input now holds ${data.n} lumisections instead of ${r.total}`);
     return { start, n, raws, preprocessed: a.preprocessed, reconstruction, entries: a.entries };
   }
 
   private openInput() {
+    const r = this.theRun();
+    // the reader needs only the layers' geometry (not the run's preset, see `of`)
+    const geometry = { layers: r.cp.layers };
     // The values were checked when the run read them; a chunk read again is checked as it is read
     // (and its loss against the run's), so opening reads only the headers: no pass over every value
     // in the back end's thread.
-    this.input ??= openDataInputs(this.loaded.preset, this.spec, { valuesWhileReading: true }).then(
+    this.input ??= openDataInputs({ layers: r.loaded.preset.layers }, r.spec, { valuesWhileReading: true }).then(
       (data) => {
         if (this.closed) data.close();
-        return { data, read: streamedSource(this.cp, data).read };
+        return { data, read: streamedSource(geometry, data).read };
       },
       (err: unknown) => {
         this.input = null;
@@ -181,7 +209,7 @@ export class ChunkRecompute {
 
   private openInference() {
     if (!this.inference) {
-      const p = InferenceThreads.start(this.loaded);
+      const p = InferenceThreads.start(this.theRun().loaded);
       this.inference = p;
       p.catch(() => {
         if (this.inference === p) this.inference = null;
@@ -212,7 +240,7 @@ export class ChunkRecompute {
 
   /** For good: the run is no longer kept. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.of = null;
     await this.release();
   }
 }

@@ -202,7 +202,7 @@ export async function openDataInputs(
 }
 
 /** The maps of opened inputs by chunk: streamed stacks are read into one buffer per slot (the run's slots take turns). */
-export function streamedSource(cp: CompiledPipeline, data: OpenedData): MapSourceLike {
+export function streamedSource(cp: Pick<CompiledPipeline, 'layers'>, data: OpenedData): MapSourceLike {
   const buffers: Array<Array<{ bytes: Uint8Array; into?: NumericArray }>> = [];
   return {
     n: data.n,

@@ -26,7 +26,7 @@ import { inputError } from './input-error';
 import { initOnnxRuntimeHere } from './onnx-runtime';
 import { compilePresetFiles, loadPresetFile, presetModelFiles, savePresetFile, type LoadedPreset } from './preset-io';
 import type { InferenceModel } from './inference-thread';
-import { DEFAULT_RETENTION, RunRetention, type RetentionPolicy } from './run-retention';
+import { DEFAULT_RETENTION, RunRetention, type DropReason, type RetentionPolicy } from './run-retention';
 import { SlabCopies } from './slab-copies';
 import { ChunkRecompute, type RecomputedChunk } from './chunk-recompute';
 import { checkProjectTemplate } from './template-inputs';
@@ -196,7 +196,7 @@ export class PipelineService {
   ) {
     this.retention = new RunRetention<Session>(
       { ...DEFAULT_RETENTION, ...opts.retention },
-      { dropMaps: (s) => this.dropMaps(s), drop: (s) => this.freeSession(s) },
+      { dropMaps: (s) => this.dropMaps(s), drop: (s, reason) => this.freeSession(s, reason) },
       opts.now,
     );
   }
@@ -239,12 +239,12 @@ export class PipelineService {
   }
 
   /**
-   * prestart() after a run, a little later, with that run's models: a run again with the same model
+   * prestart() after a run, a little after `after` (the inspection's warm-up), with that run's models: a run again with the same model
    * files finds its sessions created. (A method of its own: a timer made in runJob would keep that
    * run's whole scope, its session too, until it fires.)
    */
-  private prestartLater(models: InferenceModel[]): void {
-    setTimeout(() => this.prestart(models), SPARE_AFTER_RUN_MS).unref();
+  private prestartLater(models: InferenceModel[], after: Promise<unknown>): void {
+    void after.then(() => setTimeout(() => this.prestart(models), SPARE_AFTER_RUN_MS).unref());
   }
 
   private takeSpare(): Worker | null {
@@ -424,10 +424,10 @@ export class PipelineService {
         s.chunks.sort((a, b) => a.start - b.start);
         this.retention.finished(s);
         // the input and the sessions an inspection needs are opened now, not on the user's first click
-        if (this.retention.keeps(s) && s.chunks.some((c) => c.loss)) s.recompute.warm();
-      }
-      // the next spare a little later: the inspection's input and sessions are being opened now
-      if (this.prestarting) this.prestartLater(presetModelFiles(loaded));
+        const warming = this.retention.keeps(s) && s.chunks.some((c) => c.loss) ? s.recompute.warm() : Promise.resolve();
+        // the next spare once they are: both at once would double the wait of the first inspection
+        if (this.prestarting) this.prestartLater(presetModelFiles(loaded), warming);
+      } else if (this.prestarting) this.prestartLater(presetModelFiles(loaded), Promise.resolve());
     }
     if (!session) throw new Error('the pipeline ended without loading data');
     const s: Session = session;
@@ -548,12 +548,16 @@ export class PipelineService {
   }
 
   /** Retention hook: the run is no longer kept. Its job is cancelled if still running, its ONNX sessions (what-ifs) closed. */
-  private async freeSession(s: Session): Promise<void> {
+  private async freeSession(s: Session, reason: DropReason): Promise<void> {
     for (const c of s.chunks) c.loss = null;
     s.chunks = [];
     s.results = [];
+    // The inspection's input and thread close in the background (its sessions may still be being
+    // created); waiting here would keep the whole run reachable until then. The back end's shutdown waits.
+    const closing = s.recompute.close();
+    if (reason === 'shutdown') await closing;
+    else closing.catch(() => undefined);
     if (!s.done) await this.jobs.cancel(s.id).catch(() => undefined);
-    await s.recompute.close();
   }
 
   private session(id: string): Session {
