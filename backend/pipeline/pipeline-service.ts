@@ -212,7 +212,7 @@ export class PipelineService {
    * after each run, with that run's models). Loading the worker's modules and onnxruntime in its
    * inference thread takes ~0.5 s of one core, creating the three barrel layers' sessions another
    * ~0.6 s: with a spare worker the run's sessions are created as soon as it is asked for, or are
-   * ready when the run has the models it was given (same files, unchanged). Idle, it keeps ~40 MB and
+   * ready when the run has the models it was given (same files, unchanged). Idle, it uses
    * no CPU; it does not keep the process alive.
    */
   prestart(models?: InferenceModel[]): void {
