@@ -39,6 +39,28 @@ let cliMsPerLs: number | null = null;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 
+/** The "pixel barrel" preset on the fixture's model files, written as preset.json into `dir`. */
+async function writeFixturePreset(dir: string): Promise<string> {
+  const file = path.join(dir, 'preset.json');
+  const preset = pixelBarrelPreset(LAYERS, (l) => ({
+    onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
+    localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
+    lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
+  }));
+  await fs.writeFile(file, JSON.stringify(preset));
+  return file;
+}
+
+/** A module for `node --import` that writes the process's resource usage (peak RSS, CPU) to BENCH_USAGE_FILE at exit. */
+async function writeUsageHook(dir: string): Promise<string> {
+  const hook = path.join(dir, 'usage-hook.mjs');
+  await fs.writeFile(
+    hook,
+    "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify(process.resourceUsage())));\n",
+  );
+  return hook;
+}
+
 /** Tile the 24 reference LS to n lumisections, produced per chunk so memory stays bounded. */
 function tiledSource(cp: CompiledPipeline, base: LoadedData, n: number): MapSource {
   const runs = Float64Array.from({ length: n }, (_, i) => base.runs[i % base.n]);
@@ -80,17 +102,7 @@ async function benchService(cp: CompiledPipeline, base: LoadedData, keepMaps = t
     }
     await fs.writeFile(path.join(dir, 'runs.npy'), encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from(tiled.runs) }));
     await fs.writeFile(path.join(dir, 'lumis.npy'), encodeNpy({ dtype: 'float64', shape: [n], data: Float64Array.from(tiled.lumis) }));
-    const presetFile = path.join(dir, 'preset.json');
-    await fs.writeFile(
-      presetFile,
-      JSON.stringify(
-        pixelBarrelPreset(LAYERS, (l) => ({
-          onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
-          localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
-          lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
-        })),
-      ),
-    );
+    const presetFile = await writeFixturePreset(dir);
     const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
     const service = new PipelineService(jobs, keepMaps ? {} : { retention: { mapsBudget: 0 } });
     if (prestart) {
@@ -218,11 +230,7 @@ async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promis
   const floor = path.resolve('dist/bench/onnx-only.process.mjs');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-process-bench-'));
   try {
-    const hook = path.join(dir, 'usage-hook.mjs');
-    await fs.writeFile(
-      hook,
-      "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify(process.resourceUsage())));\n",
-    );
+    const hook = await writeUsageHook(dir);
     const usage = path.join(dir, 'usage.json');
     // the floor's inputs: the 24 LS's model inputs (preprocessed and clipped, as the app feeds the NMF)
     for (const [i, l] of cp.layers.entries()) {
@@ -245,17 +253,7 @@ async function benchWholeProcess(cp: CompiledPipeline, base: LoadedData): Promis
         encodeNpy({ dtype: 'float32', shape: [base.n, l.geom.outRows, l.geom.outCols], data: out.modelInput }),
       );
     }
-    const presetFile = path.join(dir, 'preset.json');
-    await fs.writeFile(
-      presetFile,
-      JSON.stringify(
-        pixelBarrelPreset(LAYERS, (l) => ({
-          onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
-          localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
-          lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
-        })),
-      ),
-    );
+    const presetFile = await writeFixturePreset(dir);
     console.log(
       `CLI bundle: ${cli}; load average before: ${os
         .loadavg()
@@ -342,22 +340,8 @@ async function benchLead(cp: CompiledPipeline, base: LoadedData): Promise<void> 
   const cli = path.resolve(process.env.BENCH_CLI ?? 'dist/node/cli.mjs');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-lead-bench-'));
   try {
-    const hook = path.join(dir, 'usage-hook.mjs');
-    await fs.writeFile(
-      hook,
-      "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify(process.resourceUsage())));\n",
-    );
-    const presetFile = path.join(dir, 'preset.json');
-    await fs.writeFile(
-      presetFile,
-      JSON.stringify(
-        pixelBarrelPreset(LAYERS, (l) => ({
-          onnx: path.join(FIXTURE, `model/nmf_${l}.onnx`),
-          localNorm: path.join(FIXTURE, `model/local_norm_${l}.npy`),
-          lossMask: path.join(FIXTURE, `model/loss_mask_${l}.npy`),
-        })),
-      ),
-    );
+    const hook = await writeUsageHook(dir);
+    const presetFile = await writeFixturePreset(dir);
     const layers = await writeTiledData(dir, cp, base, n);
     const extra = { oms: path.join(FIXTURE, 'data/omsdata_Run2025F-v1.json'), hlt: path.join(FIXTURE, 'data/hltrate_Run2025F-v1.json') };
     const ids = { runs: path.join(dir, 'runs.npy'), lumis: path.join(dir, 'lumis.npy') };

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
@@ -26,4 +27,15 @@ export function parquetFile(layer: string): string {
     'parquet',
     `ZeroBias-Run2025F-PromptReco-v1-DQMIO-PixelPhase1-Phase1_MechanicalView-PXBarrel-clusters_per_SignedModuleCoord_per_SignedLadderCoord_PXLayer_${layer.replace('BPix', '')}.parquet`,
   );
+}
+
+/** The "pixel barrel" preset with absolute paths to the reference fixture's model files, written to `file` (a preset outside the fixture). */
+export async function writeReferencePreset(file: string): Promise<string> {
+  const preset = pixelBarrelPreset(LAYERS, (l) => ({
+    onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`),
+    localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`),
+    lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`),
+  }));
+  await fs.writeFile(file, JSON.stringify(preset));
+  return file;
 }

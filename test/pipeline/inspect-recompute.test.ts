@@ -10,8 +10,7 @@ import { compilePresetFiles } from '@/backend/pipeline/preset-io';
 import { inMemorySource, runPipeline } from '@/backend/pipeline/runner';
 import { workerUrl } from '@/backend/workers/worker-url';
 import { decodeArray } from '@/shared/pipeline/encoded-array';
-import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
-import { LAYERS, REFERENCE_DIR, referencePreset } from './fixture';
+import { LAYERS, REFERENCE_DIR, referencePreset, writeReferencePreset } from './fixture';
 
 /**
  * A preview run keeps only its loss maps; inspecting an LS recomputes the other stage maps from the
@@ -32,19 +31,19 @@ async function copyData(to: string) {
   };
 }
 
+/** A service (worker threads) and a finished run of the reference LS copied into `name`. */
+async function finishedRun(name: string) {
+  const data = await copyData(path.join(dir, name));
+  const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
+  const service = new PipelineService(jobs);
+  const run = await service.start({ presetFile, data, chunkSize: CHUNK });
+  expect((await jobs.wait(run.jobId)).state).toBe('succeeded');
+  return { data, service, run };
+}
+
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'inspect-recompute-'));
-  presetFile = path.join(dir, 'preset.json');
-  await fs.writeFile(
-    presetFile,
-    JSON.stringify(
-      pixelBarrelPreset(LAYERS, (l) => ({
-        onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`),
-        localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`),
-        lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`),
-      })),
-    ),
-  );
+  presetFile = await writeReferencePreset(path.join(dir, 'preset.json'));
 });
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
@@ -52,9 +51,7 @@ afterAll(async () => {
 
 describe('inspecting a preview run (stage maps recomputed from its input)', () => {
   it('shows every LS with exactly the maps the run computed, and keeps only the loss maps', async () => {
-    const data = await copyData(path.join(dir, 'same'));
-    const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
-    const service = new PipelineService(jobs);
+    const { data, service, run } = await finishedRun('same');
     // the run's stages, computed here in the same chunks
     const loaded = referencePreset();
     const cp = await compilePresetFiles(loaded);
@@ -88,8 +85,6 @@ describe('inspecting a preview run (stage maps recomputed from its input)', () =
       await inference.close();
     }
     try {
-      const run = await service.start({ presetFile, data, chunkSize: CHUNK });
-      expect((await jobs.wait(run.jobId)).state).toBe('succeeded');
       const bins = cp.layers.reduce((a, l) => a + l.geom.outRows * l.geom.outCols, 0);
       expect(service.kept().mapsBytes).toBe(24 * bins * 4);
       for (const index of [0, 7, 8, 13, 23, 5]) {
@@ -117,12 +112,8 @@ describe('inspecting a preview run (stage maps recomputed from its input)', () =
   });
 
   it('says so when the input changed since the run, instead of showing other maps', async () => {
-    const data = await copyData(path.join(dir, 'changed'));
-    const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
-    const service = new PipelineService(jobs);
+    const { data, service, run } = await finishedRun('changed');
     try {
-      const run = await service.start({ presetFile, data, chunkSize: CHUNK });
-      expect((await jobs.wait(run.jobId)).state).toBe('succeeded');
       // one count of LS 9 in BPix3, written in place (the file's size stays the same)
       const file = data.layers.BPix3;
       const bytes = await fs.readFile(file);

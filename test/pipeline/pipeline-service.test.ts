@@ -12,8 +12,7 @@ import type { MethodInput, MethodName, MethodOutput } from '@/shared/api/contrac
 import type { LumisectionResult, PipelineChunk } from '@/shared/api/contract/pipeline';
 import { decodeArray } from '@/shared/pipeline/encoded-array';
 import type { ModelPreset } from '@/shared/preset/model-preset';
-import { pixelBarrelPreset } from '@/shared/preset/pixel-barrel';
-import { LAYERS, REFERENCE_DIR } from './fixture';
+import { LAYERS, REFERENCE_DIR, writeReferencePreset } from './fixture';
 
 let root: string;
 let backend: Backend;
@@ -205,13 +204,7 @@ describe('pipeline service over the API (worker thread)', () => {
   });
 
   it('reproduces the reference flags through the worker with parquet inputs', async () => {
-    const presetFile = path.join(root, 'reference-preset.json');
-    const p = pixelBarrelPreset(LAYERS, (l) => ({
-      onnx: path.join(REFERENCE_DIR, `model/nmf_${l}.onnx`),
-      localNorm: path.join(REFERENCE_DIR, `model/local_norm_${l}.npy`),
-      lossMask: path.join(REFERENCE_DIR, `model/loss_mask_${l}.npy`),
-    }));
-    await fs.writeFile(presetFile, JSON.stringify(p));
+    const presetFile = await writeReferencePreset(path.join(root, 'reference-preset.json'));
     const parquet = (l: string) =>
       path.join(
         REFERENCE_DIR,
