@@ -93,7 +93,7 @@ export class InferenceThreads implements ChunkInference {
     const layers = assignLayersToThreads(models, inferenceThreadCount(models.length));
     // start() took the threads meanwhile, or the count does not fit
     if (InferenceThreads.early !== threads || layers.length !== threads.length) return;
-    threads.forEach((t, k) => t.worker.postMessage({ type: 'open', models: layers[k].map((i) => models[i]) } satisfies InferenceRequest));
+    threads.forEach((t, k) => t.open(layers[k].map((i) => models[i])));
     InferenceThreads.prepared = { models, stamps };
   }
 
@@ -131,7 +131,7 @@ export class InferenceThreads implements ChunkInference {
     try {
       models = presetModelFiles(await preset);
     } catch (err) {
-      await Promise.all(threads.map((t) => t.worker.terminate()));
+      await Promise.all(threads.map((t) => t.close()));
       throw err;
     }
     const layers = assignLayersToThreads(models, opts.threads ?? inferenceThreadCount(models.length));
@@ -147,8 +147,8 @@ export class InferenceThreads implements ChunkInference {
     const url = workerUrl('nmf-inference.worker');
     if (threads.length < layers.length) threads.push(...InferenceThreads.spawn(url, layers.length - threads.length));
     // threads started for more layers than this preset has
-    await Promise.all(threads.splice(layers.length).map((t) => t.worker.terminate()));
-    threads.forEach((t, k) => t.worker.postMessage({ type: 'open', models: layers[k].map((i) => models[i]) } satisfies InferenceRequest));
+    await Promise.all(threads.splice(layers.length).map((t) => t.close()));
+    threads.forEach((t, k) => t.open(layers[k].map((i) => models[i])));
     return new InferenceThreads(threads, layers);
   }
 
@@ -166,8 +166,19 @@ export class InferenceThreads implements ChunkInference {
     for (const t of InferenceThreads.early) t.worker.unref();
   }
 
+  /**
+   * End the threads prestart() started, which no run took (sessions prepare() had them open are
+   * released first): the spare pipeline worker does so before it exits.
+   */
+  static async closeEarly(): Promise<void> {
+    const threads = InferenceThreads.early;
+    InferenceThreads.early = [];
+    InferenceThreads.prepared = null;
+    await Promise.all(threads.map((t) => t.close()));
+  }
+
   private static spawn(url: URL, count: number): InferenceThread[] {
-    return Array.from({ length: count }, () => new InferenceThread(new Worker(url, { workerData: { models: null } })));
+    return Array.from({ length: count }, () => new InferenceThread(new Worker(url, { workerData: { models: null } }), null));
   }
 
   async infer(inputs: Float32Array[], n: number, outputs: Float32Array[]): Promise<Float32Array[]> {
@@ -208,8 +219,14 @@ class InferenceThread {
   private failure: Error | null = null;
   readonly ready: Promise<void>;
   private closed: Promise<void> | null = null;
+  /** Asked to open sessions (a thread started ahead waits for its models until then). */
+  private opened: boolean;
 
-  constructor(readonly worker: Worker) {
+  constructor(
+    readonly worker: Worker,
+    models: InferenceModel[] | null,
+  ) {
+    this.opened = models !== null;
     let readyResolve!: () => void;
     let readyReject!: (e: unknown) => void;
     this.ready = new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej)));
@@ -236,6 +253,12 @@ class InferenceThread {
     worker.on('exit', (code) => fail(new Error(`the NMF inference thread ended (exit code ${code})`)));
   }
 
+  /** Open these models' sessions (a thread started without its models). */
+  open(models: InferenceModel[]): void {
+    this.opened = true;
+    this.worker.postMessage({ type: 'open', models } satisfies InferenceRequest);
+  }
+
   private settle(id: number, err: Error | null): void {
     const p = this.pending.get(id);
     this.pending.delete(id);
@@ -254,13 +277,19 @@ class InferenceThread {
     return outputs;
   }
 
-  /** Release the sessions and end the thread. */
+  /**
+   * Release the sessions and end the thread. It ends by itself, once its sessions are released (or
+   * while it still waits for its models): terminating a thread whose sessions onnxruntime still holds
+   * can abort the whole process, later.
+   */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      const ok = await this.ready.then(
-        () => true,
-        () => false,
-      );
+      const ok =
+        !this.opened ||
+        (await this.ready.then(
+          () => true,
+          () => false,
+        ));
       if (ok && !this.failure) {
         const done = new Promise<void>((resolve) => {
           this.worker.on('message', (m: InferenceReply) => m.type === 'closed' && resolve());

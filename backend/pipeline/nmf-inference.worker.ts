@@ -57,4 +57,12 @@ async function main(models: InferenceModel[]): Promise<void> {
 // loaded, while the caller was still reading the preset).
 const initial = (workerData as { models: InferenceModel[] | null }).models;
 if (initial) void main(initial);
-else port.once('message', (m: InferenceRequest) => m.type === 'open' && void main(m.models));
+else
+  port.once('message', (m: InferenceRequest) => {
+    if (m.type === 'open') void main(m.models);
+    else if (m.type === 'close') {
+      // closed before it was given any model: nothing to release
+      post({ type: 'closed' });
+      port.close();
+    }
+  });

@@ -43,7 +43,10 @@ export { summarize };
 
 /** How long after a run the next spare pipeline worker is started. */
 const SPARE_AFTER_RUN_MS = 3000;
-/** How long cancelled workers get to finish their chunk and release onnxruntime before being terminated. */
+/**
+ * How long cancelled workers get to finish their chunk and release onnxruntime before being
+ * terminated; a spare worker no run took gets as long to release the sessions it opened ahead.
+ */
 const STOP_GRACE_MS = 30_000;
 
 interface StoredChunk {
@@ -936,7 +939,26 @@ export class PipelineService {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    await this.takeSpare()?.terminate();
+    const spare = this.takeSpare();
+    if (spare) await endSpare(spare);
     await this.retention.dropAll('shutdown');
   }
+}
+
+/**
+ * End a spare pipeline worker no run took. It releases the sessions its inference threads opened
+ * ahead and exits by itself: terminating it while they hold sessions (or are still creating them)
+ * can abort the whole process a moment later. Terminated only if it has not ended after a grace time.
+ */
+async function endSpare(worker: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.once('error', () => resolve());
+  });
+  worker.postMessage({ type: 'exit' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+  const outcome = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await worker.terminate();
 }

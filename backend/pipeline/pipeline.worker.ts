@@ -11,7 +11,8 @@ import { executeRun, transferList, type RunControl, type RunParams } from './run
  * has it create the sessions of the models the next run will probably have. {type: 'no-maps'}: post chunks
  * without their stage maps from now on. Cancelled by a {type: 'cancel'} message (stops at the next
  * chunk, releases the ONNX sessions, then exits): terminating a thread while onnxruntime is inside a
- * run can abort the whole process.
+ * run can abort the whole process. A spare no run took ends on {type: 'exit'}, after its inference
+ * threads have released their sessions (it says {type: 'released'}), for the same reason.
  */
 const port = parentPort;
 if (!port) throw new Error('pipeline.worker must run as a worker thread');
@@ -31,6 +32,12 @@ port.on('message', (m: { type?: string; params?: RunParams; models?: InferenceMo
   // the models the next run will probably have (the last run's): their sessions are created now
   if (m?.type === 'prepare' && !started && m.models) void InferenceThreads.prepare(m.models);
   if (m?.type === 'cancel') controller.abort(new Error('Cancelled'));
+  // a spare no run took: release what prepare() opened, then end (see PipelineService.endSpare)
+  if (m?.type === 'exit' && !started)
+    void InferenceThreads.closeEarly().finally(() => {
+      port.postMessage({ type: 'released' });
+      port.close();
+    });
   // the back end keeps no more stage maps of this run: stop copying them
   if (m?.type === 'no-maps') control.sendMaps = false;
 });

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobManager } from '@/backend/jobs/job-manager';
 import { loadDataInputs } from '@/backend/pipeline/data-inputs';
@@ -154,6 +155,40 @@ describe('inspecting a preview run (stage maps recomputed from its input)', () =
       await service.dispose();
     }
     expect(spare()).toBeNull();
+  });
+
+  // Terminating a worker whose inference threads hold onnxruntime sessions, or are creating them,
+  // aborted the whole process now and then, a moment later (a vitest fork "exited unexpectedly").
+  it('a spare worker no run took releases the sessions it opened ahead, then ends by itself', async () => {
+    const data = await copyData(path.join(dir, 'spare-end'));
+    const jobs = new JobManager({ update: () => {}, log: () => {}, chunk: () => {} });
+    const spareOf = (s: PipelineService) => (s as unknown as { spare: Worker | null }).spare;
+    /** What the spare says before it exits, and that it exited. */
+    const ending = (w: Worker) => {
+      const said: unknown[] = [];
+      w.on('message', (m) => said.push(m));
+      return new Promise<unknown[]>((resolve) => w.once('exit', () => resolve(said)));
+    };
+    const service = new PipelineService(jobs);
+    try {
+      service.prestart();
+      const run = await service.start({ presetFile, data, chunkSize: CHUNK });
+      expect((await jobs.wait(run.jobId)).state).toBe('succeeded');
+      // the next spare is given the run's models at once: its sessions are being created
+      await expect.poll(() => spareOf(service), { timeout: 15_000 }).not.toBeNull();
+      const prepared = ending(spareOf(service)!);
+      await service.dispose();
+      expect(await prepared).toEqual([{ type: 'released' }]);
+    } finally {
+      await service.dispose();
+    }
+    // one that had no models yet
+    const fresh = new PipelineService(jobs);
+    fresh.prestart();
+    await expect.poll(() => spareOf(fresh), { timeout: 10_000 }).not.toBeNull();
+    const unprepared = ending(spareOf(fresh)!);
+    await fresh.dispose();
+    expect(await unprepared).toEqual([{ type: 'released' }]);
   });
 });
 
