@@ -3,8 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageModulesCache } from '@/backend/model-check/image-modules';
 import { runModelCheck } from '@/backend/model-check/model-check';
-import { findStudioContainers, ROLE_LABEL } from '@/backend/engine/labels';
-import { cleanupProject, docker, ensureStandInImage, makeToyProject, STAND_IN_IMAGE } from '../model-server/helpers';
+import { cleanupProject, docker, ensureStandInImage, makeToyProject, ownContainersOfRole, STAND_IN_IMAGE } from '../model-server/helpers';
 
 /** What the check needs from the runtime image: its module listing (cached per image id) and, for bz2/lzma/xz joblib files, its decompressors. */
 const FIXTURES = path.resolve(__dirname, '../fixtures/pickles');
@@ -37,7 +36,7 @@ describe('the runtime image', () => {
     expect(second.cached).toBe(true);
     expect(second.modules.length).toBe(first.modules.length);
     expect((await fs.readdir(cacheDir)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
-    expect(await findStudioContainers(docker, { [ROLE_LABEL]: 'model-check' })).toEqual([]);
+    expect(await ownContainersOfRole('model-check')).toEqual([]);
   }, 120_000);
 
   for (const compression of ['bz2', 'lzma', 'xz', 'gzip', 'zlib']) {

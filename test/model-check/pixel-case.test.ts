@@ -5,11 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageModulesCache } from '@/backend/model-check/image-modules';
 import { runModelCheck } from '@/backend/model-check/model-check';
 import { addAliases, redumpModel, vendorApply, vendorPlan } from '@/backend/model-check/vendor';
-import { findStudioContainers, ROLE_LABEL } from '@/backend/engine/labels';
 import { readTemplate, requireResource } from '@/backend/build-local/template-source';
 import { runInference } from '@/backend/inference/run-inference';
 import { runCli } from '@/backend/cli/main';
-import { cleanupProject, docker, ensureStandInImage, newManager, STAND_IN_IMAGE, studioContainersFor } from '../model-server/helpers';
+import {
+  cleanupProject,
+  docker,
+  ensureStandInImage,
+  newManager,
+  ownContainersOfRole,
+  STAND_IN_IMAGE,
+  studioContainersFor,
+} from '../model-server/helpers';
 import { previewFlags, PREVIEW_DATA } from './preview-flags';
 import { makePixelCase, type PixelCase } from './pixel-case';
 
@@ -59,7 +66,7 @@ describe('the pixel NMF case: check → vendor → re-dump → check → start-a
     expect(r.errors).toBe(3);
     expect(r.canVendor).toBe(true);
     expect(r.headline).toMatch(/^DIALS will not load it/);
-    expect(await findStudioContainers(docker, { [ROLE_LABEL]: 'model-check' })).toEqual([]);
+    expect(await ownContainersOfRole('model-check')).toEqual([]);
   }, 180_000);
 
   it('vendor: the diff first (nothing written), then the files copied with flat imports, .dism-studio.bak kept', async () => {

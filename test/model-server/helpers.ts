@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { EngineService } from '@/backend/engine/engine-service';
 import { JobManager } from '@/backend/jobs/job-manager';
 import { ModelServerManager } from '@/backend/model-server/manager';
-import { findStudioContainers } from '@/backend/engine/labels';
+import { findStudioContainers, OWNER_LABEL, ROLE_LABEL, studioLabels } from '@/backend/engine/labels';
 import { removeContainerQuietly } from '@/backend/engine/run-container';
 
 /** The MLServer stand-in image (tests only; see test/stand-ins/mlserver/README.md). */
@@ -92,6 +92,15 @@ export function newManager(env: NodeJS.ProcessEnv = process.env) {
 
 export async function studioContainersFor(projectDir: string) {
   return findStudioContainers(docker, { 'dism.project': projectDir });
+}
+
+/**
+ * This process's containers of one role. Vitest runs each test file in its own process, and other
+ * files create containers of the same role at the same time: a check that ours are gone must not
+ * see theirs.
+ */
+export async function ownContainersOfRole(role: string) {
+  return findStudioContainers(docker, { [ROLE_LABEL]: role, [OWNER_LABEL]: studioLabels()[OWNER_LABEL] });
 }
 
 export async function cleanupProject(dir: string): Promise<void> {
