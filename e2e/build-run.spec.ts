@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import type { Page } from '@playwright/test';
-import { test, expect, gotoApp } from './fixtures';
+import { test, expect, firstMapsShown, gotoApp } from './fixtures';
 
 /**
  * Build & Run on the generated demo project, in Chromium through the browser host, against the real
@@ -131,9 +131,7 @@ test('inference table: disagreements first, only those on request, a page at a t
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('preview-step')).toBeVisible();
   await expect(page.getByTestId('selected-ls')).toContainText(`Run ${run} · LS ${ls}`, { timeout: 120_000 });
-  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
-  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
+  await firstMapsShown(page);
   // Back, and the first one by mouse: the Preview (already loaded) moves to it.
   await page.locator('nav [data-step="build-run"]').click();
   const [run0, ls0] = await rows

@@ -72,6 +72,15 @@ export async function gotoApp(page: Page, host: BrowserHostProcess, opts: { proj
   if (opts.project) await expect(page.locator('.status-project')).toBeVisible();
 }
 
+/**
+ * Wait until the selected LS's stage maps are drawn after a run (or a reload). The first LS's maps
+ * after a run are recomputed from the input, with sessions created in a new thread: well under a
+ * second on an idle machine, many seconds when CI builds images beside it.
+ */
+export async function firstMapsShown(page: Page): Promise<void> {
+  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
+}
+
 /** A fresh temporary folder for a test project (removed afterwards). */
 export function makeTempDir(prefix = 'dism-e2e-project-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { test, expect, gotoApp, type BrowserHostProcess } from './fixtures';
+import { test, expect, firstMapsShown, gotoApp, type BrowserHostProcess } from './fixtures';
 import { onlyLocalRequests } from './no-external';
 
 /**
@@ -22,9 +22,7 @@ async function openDemoPreview(page: Page, host: BrowserHostProcess): Promise<st
   const dir = (await page.locator('.project-card code.path').textContent())!.trim();
   await page.locator('nav [data-step="preview"]').click();
   await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
-  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
-  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
+  await firstMapsShown(page);
   return dir;
 }
 
@@ -154,6 +152,7 @@ test('colour scale per stage column: log z, manual range, colour map — kept fo
   await expect.poll(() => saves.at(-1) ?? '').toContain('"range":"fixed"');
   await page.reload();
   await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
+  await firstMapsShown(page);
   await expect(page.getByTestId('colour-bar-loss')).toContainText('log');
   await expect.poll(async () => (await coloursOf(page, 'BPix3 Loss')).includes('255,0,0')).toBe(true);
 });

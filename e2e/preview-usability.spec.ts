@@ -1,7 +1,7 @@
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, gotoApp, makeTempDir } from './fixtures';
+import { test, expect, firstMapsShown, gotoApp, makeTempDir } from './fixtures';
 
 /**
  * What a new user tripped over in the Preview step (issue 15): a flag unticked and ticked again is
@@ -14,9 +14,7 @@ async function openDemoPreview(page: Page, host: Parameters<typeof gotoApp>[1]):
   await expect(page.locator('.project-card h2')).toHaveText('Demo project', { timeout: 120_000 });
   await page.locator('nav [data-step="preview"]').click();
   await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
-  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
-  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
+  await firstMapsShown(page);
 }
 
 /** The dotted what-if outlines drawn on the stage maps (rectangles; the dotted module/ladder grid is a path). */

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, gotoApp } from './fixtures';
+import { test, expect, firstMapsShown, gotoApp } from './fixtures';
 import { onlyLocalRequests } from './no-external';
 
 /**
@@ -55,9 +55,7 @@ async function openDemoPreview(page: Page, host: Parameters<typeof gotoApp>[1]):
   const dir = (await page.locator('.project-card code.path').textContent())!.trim();
   await page.locator('nav [data-step="preview"]').click();
   await expect(page.getByTestId('preview-step')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
-  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
-  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
+  await firstMapsShown(page);
   return dir;
 }
 
@@ -191,9 +189,7 @@ test('Re-run releases the previous run in the back end', async ({ page, host }) 
   expect(release?.[1].input).toEqual({ sessionId: first });
   await expect.poll(() => replies.get(release![0])).toEqual({ ok: true, result: { released: true } });
   // the new run is shown and can be inspected
-  // the first LS's maps after a run are recomputed from the input, with sessions created in a new
-  // thread: well under a second on an idle machine, many seconds when CI builds images beside it
-  await expect(page.getByTestId('stage-heatmaps').locator('.main-svg').first()).toBeVisible({ timeout: 60_000 });
+  await firstMapsShown(page);
   await expect(page.getByTestId('selected-ls')).toHaveText(/^Run \d+ · LS \d+$/);
 });
 
