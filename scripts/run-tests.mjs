@@ -37,6 +37,42 @@ if (existsSync('test-results/playwright.json')) {
   failed += (p.stats?.unexpected ?? 0) + (p.stats?.flaky ?? 0);
   skipped += p.stats?.skipped ?? 0;
 }
+// Name every failed test last, so that the tail of a CI log says which ones failed and why.
+const failures = [];
+const firstLine = (text) =>
+  String(text ?? '')
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '') // colour codes
+    .split('\n')
+    .find((l) => l.trim()) ?? '';
+if (existsSync('test-results/vitest.json')) {
+  const v = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
+  for (const file of v.testResults ?? [])
+    for (const t of file.assertionResults ?? [])
+      if (t.status === 'failed')
+        failures.push(`unit  ${file.name.replace(process.cwd() + '/', '')} › ${t.fullName}\n        ${firstLine(t.failureMessages?.[0])}`);
+}
+if (existsSync('test-results/playwright.json')) {
+  const p = JSON.parse(readFileSync('test-results/playwright.json', 'utf8'));
+  const walk = (suite, titles) => {
+    for (const spec of suite.specs ?? [])
+      for (const test of spec.tests ?? [])
+        if (test.status === 'unexpected' || test.status === 'flaky') {
+          const error = test.results?.find((r) => r.status !== 'passed')?.error?.message;
+          failures.push(
+            `e2e   ${spec.file}:${spec.line} › ${[...titles, spec.title].join(' › ')} (${test.status})\n        ${firstLine(error)}`,
+          );
+        }
+    for (const child of suite.suites ?? []) walk(child, child.title && !child.title.endsWith('.ts') ? [...titles, child.title] : titles);
+  };
+  for (const suite of p.suites ?? []) walk(suite, []);
+}
+for (const s of stages)
+  if (!s.ok && !failures.some((f) => f.startsWith(s.name.padEnd(5))))
+    failures.push(`${s.name.padEnd(5)} the stage failed without a failed test: see its output above (e.g. vitest's "Unhandled Errors")`);
+if (failures.length) {
+  console.log('\n━━ what failed');
+  for (const f of failures) console.log(`  ${f.slice(0, 600)}`);
+}
 // A stage that failed without failing tests (type errors, lint) still counts as a failure.
 const stageFailures = stages.filter((s) => !s.ok && !['unit', 'e2e'].includes(s.name)).length;
 console.log('\n━━ stages');
